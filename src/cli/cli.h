@@ -1,0 +1,62 @@
+/* cli.h: what the stepwise subcommands share: the global options, and
+ * opening the content and the profile the way every command does. */
+#ifndef STEPWISE_CLI_H
+#define STEPWISE_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "content.h"
+#include "store.h"
+
+/* Exit statuses, as documented in stepwise(1). */
+#define EXIT_OK		0
+#define EXIT_FAIL	1
+#define EXIT_USAGE	2
+
+struct cli {
+	const char	*content_dir;	/* --content */
+	const char	*data_dir;	/* --data-dir */
+	const char	*profile;	/* --profile */
+	int		 passphrase_fd;	/* --passphrase-fd, -1 when not given */
+};
+
+/* Global options are accepted before or after the command. */
+enum {
+	OPT_CONTENT = 0x100,
+	OPT_DATA_DIR,
+	OPT_PASSPHRASE_FD,
+	OPT_PROFILE,
+	OPT_HELP,
+	OPT_VERSION,
+};
+#define CLI_GLOBAL_OPTIONS \
+	{ "content", required_argument, NULL, OPT_CONTENT }, \
+	{ "data-dir", required_argument, NULL, OPT_DATA_DIR }, \
+	{ "passphrase-fd", required_argument, NULL, OPT_PASSPHRASE_FD }, \
+	{ "profile", required_argument, NULL, OPT_PROFILE }, \
+	{ "help", no_argument, NULL, OPT_HELP }, \
+	{ "version", no_argument, NULL, OPT_VERSION }
+
+/* Handle a global option: 0 handled, 1 not global, -1 bad value (printed). */
+int	 cli_global_option(struct cli *, int opt, const char *arg);
+/* Print "stepwise: MSG" (one line) to stderr and return EXIT_FAIL. */
+int	 cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int	 cli_usage_error(const char *cmd, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+int	 cli_load_content(const struct cli *, struct content *);
+/* Resolve the profile's path; NULL after printing an error. */
+char	*cli_profile_path(const struct cli *, bool create_dir);
+/* Ask for the passphrase when the profile has one, and open it. */
+int	 cli_open_store(const struct cli *, struct store **, char **path_out);
+
+/* Passphrases: in sodium_malloc'd memory; free with passphrase_free. */
+char	*passphrase_read(const struct cli *, const char *prompt);
+void	 passphrase_free(char *);
+
+int	 cmd_init(struct cli *, int argc, char **argv);
+int	 cmd_check_content(struct cli *, int argc, char **argv);
+int	 cmd_export(struct cli *, int argc, char **argv);
+
+#endif

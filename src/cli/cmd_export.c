@@ -1,0 +1,142 @@
+/* cmd_export.c: stepwise export: the profile's records as JSON, to standard
+ * output or to a new file that only the user can read. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "export.h"
+#include "i18n.h"
+#include "util.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, _("Usage: stepwise export [--format json] [-o FILE]\n"
+	    "Write every check-in and exercise entry of the profile as JSON "
+	    "to FILE\n(made readable by you only) or to standard output. "
+	    "The export is not\nencrypted: keep it somewhere safe.\n"));
+}
+
+static int
+write_all(int fd, const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, s, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Write to a new file beside the target and rename it into place, so a
+ * failure never leaves half an export under the name asked for. */
+static int
+write_file(const char *path, const char *text)
+{
+	char	*tmp = xasprintf("%s.XXXXXX", path);
+	int	 fd, rc = -1;
+
+	if ((fd = mkstemp(tmp)) == -1) {
+		cli_error(_("could not create %s: %s"), path, strerror(errno));
+		goto out;
+	}
+	if (write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0) {
+		cli_error(_("could not write %s: %s"), path, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		cli_error(_("could not write %s: %s"), path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	return rc;
+}
+
+int
+cmd_export(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_GLOBAL_OPTIONS,
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sw_error	 err = { 0 };
+	struct content	 ct;
+	struct store	*st = NULL;
+	const char	*output = NULL;
+	char		*text = NULL;
+	int		 opt, rc = EXIT_FAIL, have_content;
+
+	while ((opt = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			if (strcmp(optarg, "json") != 0)
+				return cli_usage_error("export", _("the only "
+				    "format is json, not '%s'"), optarg);
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return EXIT_OK;
+		case '?':
+			return cli_usage_error("export", _("unknown option '%s'"),
+			    argv[optind - 1]);
+		default:
+			if (cli_global_option(cli, opt, optarg) != 0)
+				return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("export", _("unexpected argument '%s'"),
+		    argv[optind]);
+	/* Content only adds the change between check-ins; an export must
+	 * still work when the content cannot be read. */
+	have_content = cli_load_content(cli, &ct) == 0;
+	if (cli_open_store(cli, &st, NULL) != 0)
+		goto out;
+	text = export_json(st, have_content ? &ct : NULL, cli->profile,
+	    (long long)time(NULL), &err);
+	if (text == NULL) {
+		cli_error("%s", err.msg);
+		goto out;
+	}
+	if (output == NULL) {
+		if (write_all(STDOUT_FILENO, text, strlen(text)) != 0 ||
+		    write_all(STDOUT_FILENO, "\n", 1) != 0) {
+			cli_error(_("could not write the export: %s"),
+			    strerror(errno));
+			goto out;
+		}
+	} else if (write_file(output, text) != 0)
+		goto out;
+	else
+		fprintf(stderr, _("Wrote %s. It is not encrypted: keep it "
+		    "safe, and delete it when you no longer need it.\n"),
+		    output);
+	rc = EXIT_OK;
+out:
+	wipe_free(text);
+	store_close(st);
+	if (have_content)
+		content_free(&ct);
+	return rc;
+}

@@ -1,0 +1,137 @@
+/* cmd_init.c: stepwise init: make a new, encrypted profile. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "i18n.h"
+#include "util.h"
+
+#define PASSPHRASE_MIN	8	/* characters */
+
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, _("Usage: stepwise init [--profile NAME] "
+	    "[--no-passphrase]\n"
+	    "Make a new profile. Everything you enter is encrypted with a "
+	    "key made from\nyour passphrase. If you forget the passphrase, "
+	    "nobody can open the profile.\n\n"
+	    "  --no-passphrase   make a profile without a passphrase (not "
+	    "for a shared\n                    computer: anyone using this "
+	    "account could read it)\n"));
+}
+
+/* Ask twice on a terminal; once from --passphrase-fd. */
+static char *
+new_passphrase(const struct cli *cli)
+{
+	char *a, *b;
+
+	for (;;) {
+		if ((a = passphrase_read(cli, _("Choose a passphrase: "))) ==
+		    NULL)
+			return NULL;
+		if (utf8_chars(a) < PASSPHRASE_MIN) {
+			cli_error(_("the passphrase needs at least %d "
+			    "characters; a few words you will remember work "
+			    "well"), PASSPHRASE_MIN);
+			passphrase_free(a);
+			if (cli->passphrase_fd >= 0)
+				return NULL;
+			continue;
+		}
+		if (cli->passphrase_fd >= 0)
+			return a;
+		if ((b = passphrase_read(cli, _("Type it again: "))) == NULL) {
+			passphrase_free(a);
+			return NULL;
+		}
+		if (strlen(a) == strlen(b) && sodium_memcmp(a, b,
+		    strlen(a)) == 0) {
+			passphrase_free(b);
+			return a;
+		}
+		fprintf(stderr, _("The two passphrases are different. Please "
+		    "try again.\n"));
+		passphrase_free(a);
+		passphrase_free(b);
+	}
+}
+
+int
+cmd_init(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_GLOBAL_OPTIONS,
+		{ "no-passphrase", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sw_error	 err = { 0 };
+	bool		 none = false;
+	char		*path, *pass = NULL;
+	int		 opt, rc = EXIT_FAIL;
+
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			none = true;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return EXIT_OK;
+		case OPT_VERSION:
+			return cli_usage_error("init", _("--version goes "
+			    "before the command"));
+		case '?':
+			return cli_usage_error("init", _("unknown option '%s'"),
+			    argv[optind - 1]);
+		default:
+			if (cli_global_option(cli, opt, optarg) != 0)
+				return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("init", _("unexpected argument '%s'"),
+		    argv[optind]);
+	if ((path = cli_profile_path(cli, true)) == NULL)
+		return EXIT_FAIL;
+	if (access(path, F_OK) == 0) {
+		cli_error(_("a profile named '%s' already exists (%s)"),
+		    cli->profile, path);
+		goto out;
+	}
+	if (none)
+		fprintf(stderr, _("Warning: this profile has no passphrase. "
+		    "Anyone who can use this computer account can read what "
+		    "you write in it. Do not choose this on a shared "
+		    "computer.\n"));
+	else if ((pass = new_passphrase(cli)) == NULL)
+		goto out;
+	printf(_("Making your profile; this takes a few seconds...\n"));
+	fflush(stdout);
+	if (store_create(path, pass, &err) != 0) {
+		cli_error("%s", err.msg);
+		goto out;
+	}
+	printf(_("Your profile '%s' is ready.\n"), cli->profile);
+	rc = EXIT_OK;
+out:
+	passphrase_free(pass);
+	free(path);
+	return rc;
+}

@@ -1,0 +1,127 @@
+/* content.h: the programme as data (modules, lessons, exercises, measures,
+ * safety contacts), loaded and validated from a content folder. */
+#ifndef STEPWISE_CONTENT_H
+#define STEPWISE_CONTENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "diag.h"
+#include "lesson.h"
+#include "measure.h"
+
+struct module {
+	char		 *id;
+	char		 *title;
+	char		 *summary;
+	char		**lesson_ids;
+	struct lesson	**lessons;	/* borrowed from content.lessons */
+	size_t		  n_lessons;
+	char		**exercises;	/* exercise ids */
+	size_t		  n_exercises;
+	char		**checkins;	/* measure ids */
+	size_t		  n_checkins;
+	bool		  after_previous;	/* unlocks when the previous is done */
+	int		  days_after_previous;	/* ... and/or this many days after */
+};
+
+enum field_type {
+	FIELD_TEXT,
+	FIELD_RATING,
+	FIELD_CHOICE,
+	FIELD_LIST,
+	FIELD_DATETIME,
+};
+
+struct field {
+	char		 *id;
+	enum field_type	  type;
+	char		 *prompt;
+	char		 *help;		/* may be NULL */
+	bool		  required;
+	bool		  later;	/* filled in when the patient returns */
+	bool		  multiline;	/* text */
+	int		  max_length;	/* text, in characters */
+	int		  min, max;	/* rating; a rated list's item rating */
+	char		 *min_label;	/* rating, may be NULL */
+	char		 *max_label;
+	char		**options;	/* choice */
+	size_t		  n_options;
+	bool		  multiple;	/* choice */
+	int		  min_items;	/* list */
+	int		  max_items;
+	char		 *item_prompt;	/* list, may be NULL */
+	bool		  rated;	/* list items carry a rating */
+	char		 *rating_prompt;
+	bool		  date_only;	/* datetime */
+};
+
+struct exercise {
+	char		*id;
+	char		*title;
+	char		*summary;
+	char		*intro;
+	int		 minutes;
+	struct field	*fields;
+	size_t		 n_fields;
+	char		*example_intro;
+	cJSON		*example;	/* { field id: value }, validated */
+};
+
+struct contact {
+	char	*name;
+	char	*phone;
+	char	*when;
+	char	*what;
+};
+
+struct safety {
+	char		*locale;
+	char		*title;
+	char		*intro;
+	char		*closing;
+	struct contact	*contacts;
+	size_t		 n_contacts;
+};
+
+struct content {
+	char		 *dir;
+	char		 *id;
+	char		 *title;
+	char		 *description;
+	struct module	 *modules;
+	size_t		  n_modules;
+	char		**always;	/* exercise ids available at any time */
+	size_t		  n_always;
+	struct lesson	 *lessons;
+	size_t		  n_lessons;
+	struct exercise	 *exercises;
+	size_t		  n_exercises;
+	struct measure	 *measures;
+	size_t		  n_measures;
+	struct safety	  safety;
+};
+
+/* Load and validate everything under dir. The safety file is chosen by
+ * locale ("cy-GB"), falling back to en-GB. Every problem goes to d; returns
+ * 0 only when there were none (c is then complete), else -1 (c is freed). */
+int			 content_load(const char *dir, const char *locale,
+			    struct content *c, struct diags *d);
+void			 content_free(struct content *);
+
+const struct measure	*content_measure(const struct content *, const char *id);
+const struct exercise	*content_exercise(const struct content *, const char *id);
+const struct lesson	*content_lesson(const struct content *, const char *id);
+
+/* Check the values of an exercise entry ({ field id: value }) against its
+ * fields, recording problems under path. With complete, every required field
+ * that is not "later" must be present. Returns true when there were none. */
+bool			 exercise_check_values(const struct exercise *,
+			    const cJSON *values, bool complete,
+			    const char *file, const char *path, struct diags *);
+
+/* "cy_GB.UTF-8" -> "cy-GB"; NULL or "C"/"POSIX" -> "en-GB". Caller frees. */
+char			*content_locale_from_env(const char *lang);
+
+#endif

@@ -1,0 +1,123 @@
+/* export.c: the JSON export (format 1), documented in stepwise(1). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "export.h"
+#include "i18n.h"
+#include "record.h"
+#include "util.h"
+
+#ifndef STEPWISE_VERSION
+#include "config.h"
+#endif
+
+static cJSON *
+checkin_object(const struct checkin *c, const struct checkin *prev,
+    const struct measure *m)
+{
+	cJSON			*o = cJSON_CreateObject(), *ch;
+	struct measure_change	 mc;
+	char			 when[32];
+
+	format_rfc3339(c->completed_at, when, sizeof when);
+	cJSON_AddStringToObject(o, "id", c->id);
+	cJSON_AddStringToObject(o, "measure", c->measure);
+	cJSON_AddItemToObject(o, "answers", cJSON_CreateIntArray(c->answers,
+	    (int)c->n_answers));
+	if (c->functional != MEASURE_UNANSWERED)
+		cJSON_AddNumberToObject(o, "functional", c->functional);
+	else
+		cJSON_AddNullToObject(o, "functional");
+	cJSON_AddNumberToObject(o, "total", c->total);
+	cJSON_AddStringToObject(o, "severity", c->severity);
+	cJSON_AddStringToObject(o, "severity_label", c->severity_label);
+	cJSON_AddBoolToObject(o, "risk", c->risk);
+	cJSON_AddStringToObject(o, "completed_at", when);
+	if (prev != NULL && m != NULL) {
+		measure_change(m, prev->total, c->total, &mc);
+		ch = cJSON_AddObjectToObject(o, "change");
+		cJSON_AddStringToObject(ch, "since", prev->id);
+		cJSON_AddNumberToObject(ch, "delta", mc.delta);
+		cJSON_AddStringToObject(ch, "category",
+		    measure_change_id(mc.kind));
+		cJSON_AddBoolToObject(ch, "caseness_before",
+		    mc.caseness_before);
+		cJSON_AddBoolToObject(ch, "caseness_after", mc.caseness_after);
+	} else
+		cJSON_AddNullToObject(o, "change");
+	return o;
+}
+
+static int
+add_exercise(void *arg, const char *id, const char *kind, long long at,
+    const char *json)
+{
+	cJSON	*arr = arg, *src = cJSON_Parse(json), *o;
+	int	 rc = -1;
+
+	(void)kind;
+	(void)at;
+	if (src == NULL)
+		return -1;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", id);
+	for (const char *const *k = (const char *const[]){ "exercise",
+	    "values", "completed_at", NULL }; *k; k++) {
+		cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(src, *k);
+
+		if (v == NULL)
+			goto out;
+		cJSON_AddItemToObject(o, *k, v);
+	}
+	cJSON_AddItemToArray(arr, o);
+	o = NULL;
+	rc = 0;
+out:
+	cJSON_Delete(o);
+	cJSON_Delete(src);
+	return rc;
+}
+
+char *
+export_json(struct store *st, const struct content *ct, const char *profile,
+    long long now, struct sw_error *err)
+{
+	struct checkin	*v = NULL;
+	size_t		 n = 0;
+	cJSON		*doc = NULL, *arr;
+	char		*out = NULL, when[32];
+
+	if (checkins_load(st, &v, &n, err) != 0)
+		return NULL;
+	doc = cJSON_CreateObject();
+	format_rfc3339(now, when, sizeof when);
+	cJSON_AddNumberToObject(doc, "format", 1);
+	cJSON_AddStringToObject(doc, "generator", "stepwise " STEPWISE_VERSION);
+	cJSON_AddStringToObject(doc, "profile", profile);
+	cJSON_AddStringToObject(doc, "exported_at", when);
+	arr = cJSON_AddArrayToObject(doc, "checkins");
+	for (size_t i = 0; i < n; i++) {
+		const struct checkin *prev = NULL;
+
+		for (size_t k = i; k-- > 0;)
+			if (strcmp(v[k].measure, v[i].measure) == 0) {
+				prev = &v[k];
+				break;
+			}
+		cJSON_AddItemToArray(arr, checkin_object(&v[i], prev,
+		    ct ? content_measure(ct, v[i].measure) : NULL));
+	}
+	arr = cJSON_AddArrayToObject(doc, "exercises");
+	if (store_each_record(st, RECORD_EXERCISE, add_exercise, arr,
+	    err) != 0) {
+		if (err != NULL && err->code == SW_OK)
+			sw_fail(err, SW_ECORRUPT, _("A stored exercise entry "
+			    "is not in the expected form."));
+		goto out;
+	}
+	out = cJSON_Print(doc);
+out:
+	checkins_free(v, n);
+	cJSON_Delete(doc);
+	return out;
+}

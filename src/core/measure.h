@@ -1,0 +1,122 @@
+/* measure.h: questionnaires (PHQ-9, GAD-7, any measure in content) defined as
+ * data, scored as published, and compared as NHS Talking Therapies defines
+ * change between two administrations. Every threshold comes from the
+ * measure's content file; nothing clinical is a C constant. */
+#ifndef STEPWISE_MEASURE_H
+#define STEPWISE_MEASURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "diag.h"
+
+struct measure_option {
+	int	 value;
+	char	*label;
+};
+
+struct measure_item {
+	int	 number;	/* 1-based, as printed on the form */
+	char	*text;
+	char	*loinc;
+};
+
+struct measure_band {
+	int	 min, max;	/* inclusive total range */
+	char	*id;		/* stable, for export: "moderately_severe" */
+	char	*label;		/* shown to people: "Moderately severe" */
+	char	*description;	/* plain, non-diagnostic words for the patient */
+};
+
+struct measure_risk {
+	int	 item;		/* 1-based item number */
+	int	 threshold;	/* risk when the answer is >= threshold */
+	char	*note;		/* optional: what the risk item means */
+};
+
+struct measure {
+	char			*id;		/* "phq9" */
+	char			*title;		/* "PHQ-9" */
+	char			*name;		/* "Patient Health Questionnaire (PHQ-9)" */
+	char			*loinc;		/* panel code, optional */
+	char			*total_loinc;	/* total score code, optional */
+	char			*stem;
+	char			*copyright;	/* optional attribution */
+	struct measure_option	*options;
+	size_t			 n_options;
+	struct measure_item	*items;
+	size_t			 n_items;
+	struct measure_band	*bands;		/* sorted, contiguous, cover min..max */
+	size_t			 n_bands;
+	struct measure_risk	*risks;
+	size_t			 n_risks;
+	int			 min_total, max_total;
+	int			 caseness;	/* at caseness when total >= this */
+	int			 reliable_change; /* reliable when |change| >= this */
+	char			*functional_text;	/* NULL when the measure has none */
+	struct measure_option	*functional_options;
+	size_t			 n_functional_options;
+};
+
+/* Fill m from one measure's JSON; on any problem record it in d (with file
+ * and JSON path) and return -1, leaving m freed. 0 on success. Every problem
+ * is recorded in one pass, not just the first. measure_free leaves m zeroed,
+ * so calling it again is harmless. */
+int	measure_parse(const cJSON *json, const char *file, struct measure *m,
+	    struct diags *d);
+void	measure_free(struct measure *);
+
+/* An answer not given is MEASURE_UNANSWERED. */
+#define MEASURE_UNANSWERED (-1)
+
+struct measure_result {
+	bool				 complete;	/* every item answered */
+	int				 total;		/* meaningful only if complete */
+	const struct measure_band	*band;		/* NULL unless complete */
+	bool				 risk;		/* any risk item at threshold */
+};
+
+/* Score answers[0..n) (n must equal m->n_items). Risk is computed from the
+ * answers given even when incomplete. Returns -1 when an answer is not one
+ * of the measure's option values or n is wrong; 0 otherwise. */
+int	measure_score(const struct measure *m, const int *answers, size_t n,
+	    struct measure_result *out);
+const struct measure_band *measure_band_for(const struct measure *, int total);
+
+/* One kind per pair of totals. When several conditions hold, the kind is
+ * the first that applies in this order: reliable recovery, reliable
+ * deterioration, recovery, reliable improvement, no reliable change. (The
+ * enum is listed best first instead; recovery needs the total to fall, so
+ * recovery and reliable deterioration never both hold.) */
+enum measure_change_kind {
+	CHANGE_RELIABLE_RECOVERY,	/* recovery and reliable improvement */
+	CHANGE_RECOVERY,		/* caseness -> not, but the fall is less
+					   than reliable_change */
+	CHANGE_RELIABLE_IMPROVEMENT,	/* fell by >= reliable_change, without
+					   recovery (still at caseness, or
+					   not at caseness before) */
+	CHANGE_NO_RELIABLE_CHANGE,	/* none of the others; includes rising
+					   into caseness by < reliable_change */
+	CHANGE_RELIABLE_DETERIORATION,	/* rose by >= reliable_change */
+};
+
+struct measure_change {
+	int				delta;		/* after - before */
+	bool				caseness_before;
+	bool				caseness_after;
+	bool				reliable_improvement;
+	bool				reliable_deterioration;
+	bool				recovery;
+	bool				reliable_recovery;
+	enum measure_change_kind	kind;
+};
+
+void		 measure_change(const struct measure *, int before_total,
+		    int after_total, struct measure_change *out);
+/* "reliable_recovery", ... for export; and plain words for a patient,
+ * translated. Both give NULL for a kind outside the enum. */
+const char	*measure_change_id(enum measure_change_kind);
+const char	*measure_change_words(enum measure_change_kind);
+
+#endif

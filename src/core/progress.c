@@ -1,0 +1,360 @@
+/* progress.c: module states, unlock dates and the next step.
+ *
+ * A module opens when the previous one is done (after_previous) and/or a
+ * number of days after the previous one opened (days_after_previous); with
+ * both, whichever is later. It is done when its lessons are read, each of its
+ * exercises has an entry, and each of its check-ins was answered since it
+ * opened: session-by-session outcome monitoring. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "progress.h"
+#include "record.h"
+#include "util.h"
+
+#define DAY 86400LL
+
+static long long
+max_ll(long long a, long long b)
+{
+	return a > b ? a : b;
+}
+
+static long long
+lesson_done(const struct content *ct, const struct progress_facts *f,
+    const struct lesson *l)
+{
+	size_t i = (size_t)(l - ct->lessons);
+
+	return i < f->n_lessons ? f->lesson_done[i] : 0;
+}
+
+static long long
+exercise_last(const struct content *ct, const struct progress_facts *f,
+    const char *id)
+{
+	const struct exercise *e = content_exercise(ct, id);
+	size_t i;
+
+	if (e == NULL)
+		return 0;
+	i = (size_t)(e - ct->exercises);
+	return i < f->n_exercises ? f->exercise_last[i] : 0;
+}
+
+/* The first time measure was answered at or after since; 0 if never. */
+static long long
+answered_since(const struct progress_facts *f, const char *measure,
+    long long since)
+{
+	for (size_t i = 0; i < f->n_checkins; i++)
+		if (f->checkin_at[i] >= since &&
+		    strcmp(f->checkin_measure[i], measure) == 0)
+			return f->checkin_at[i];
+	return 0;
+}
+
+bool
+progress_checkin_due(const struct content *ct, const struct progress_facts *f,
+    const struct progress *p, size_t m, const char *measure)
+{
+	(void)ct;
+	return p->modules[m].state == MODULE_AVAILABLE &&
+	    answered_since(f, measure, p->modules[m].available_at) == 0;
+}
+
+static void
+open_time(const struct content *ct, const struct progress *p, size_t m,
+    const struct progress_facts *f, struct module_progress *mp)
+{
+	const struct module		*mod = &ct->modules[m];
+	const struct module_progress	*prev;
+	long long			 at = 0;
+
+	if (m == 0) {
+		mp->available_at = f->started_at;
+		return;
+	}
+	prev = &p->modules[m - 1];
+	if (mod->after_previous) {
+		if (prev->state != MODULE_DONE) {
+			mp->waits_for_previous = true;
+			return;
+		}
+		at = prev->done_at;
+	}
+	if (mod->days_after_previous > 0) {
+		if (prev->available_at == 0)
+			return;
+		at = max_ll(at, prev->available_at +
+		    mod->days_after_previous * DAY);
+	}
+	mp->available_at = at;
+}
+
+static void
+module_compute(const struct content *ct, const struct progress_facts *f,
+    long long now, struct progress *p, size_t m)
+{
+	const struct module	*mod = &ct->modules[m];
+	struct module_progress	*mp = &p->modules[m];
+	long long		 done_at, t;
+	bool			 done = true;
+
+	memset(mp, 0, sizeof *mp);
+	open_time(ct, p, m, f, mp);
+	if (mp->available_at == 0 || mp->available_at > now) {
+		mp->state = MODULE_LOCKED;
+		return;
+	}
+	done_at = mp->available_at;
+	for (size_t i = 0; i < mod->n_lessons; i++) {
+		if ((t = lesson_done(ct, f, mod->lessons[i])) > 0) {
+			mp->lessons_done++;
+			done_at = max_ll(done_at, t);
+		} else
+			done = false;
+	}
+	for (size_t i = 0; i < mod->n_exercises; i++) {
+		if ((t = exercise_last(ct, f, mod->exercises[i])) > 0) {
+			mp->exercises_done++;
+			done_at = max_ll(done_at, t);
+		} else
+			done = false;
+	}
+	for (size_t i = 0; i < mod->n_checkins; i++) {
+		if ((t = answered_since(f, mod->checkins[i],
+		    mp->available_at)) > 0)
+			done_at = max_ll(done_at, t);
+		else {
+			mp->checkins_due++;
+			done = false;
+		}
+	}
+	mp->state = done ? MODULE_DONE : MODULE_AVAILABLE;
+	mp->done_at = done ? done_at : 0;
+}
+
+static void
+next_step(const struct content *ct, const struct progress_facts *f,
+    struct progress *p)
+{
+	struct step *s = &p->next;
+
+	for (size_t m = 0; m < ct->n_modules; m++) {
+		const struct module		*mod = &ct->modules[m];
+		const struct module_progress	*mp = &p->modules[m];
+
+		s->module = m;
+		if (mp->state == MODULE_DONE)
+			continue;
+		if (mp->state == MODULE_LOCKED) {
+			s->kind = STEP_WAIT;
+			s->at = mp->available_at;
+			return;
+		}
+		/* Check-ins come first: they measure where the patient is as
+		 * the module starts. */
+		for (size_t i = 0; i < mod->n_checkins; i++)
+			if (progress_checkin_due(ct, f, p, m,
+			    mod->checkins[i])) {
+				s->kind = STEP_CHECKIN;
+				s->id = mod->checkins[i];
+				return;
+			}
+		for (size_t i = 0; i < mod->n_lessons; i++)
+			if (lesson_done(ct, f, mod->lessons[i]) == 0) {
+				s->kind = STEP_LESSON;
+				s->id = mod->lessons[i]->id;
+				return;
+			}
+		for (size_t i = 0; i < mod->n_exercises; i++)
+			if (exercise_last(ct, f, mod->exercises[i]) == 0) {
+				s->kind = STEP_EXERCISE;
+				s->id = mod->exercises[i];
+				return;
+			}
+	}
+	s->kind = STEP_FINISHED;
+	s->id = NULL;
+}
+
+void
+progress_compute(const struct content *ct, const struct progress_facts *f,
+    long long now, struct progress *p)
+{
+	memset(p, 0, sizeof *p);
+	p->n_modules = ct->n_modules;
+	p->modules = xcalloc(ct->n_modules, sizeof *p->modules);
+	for (size_t m = 0; m < ct->n_modules; m++)
+		module_compute(ct, f, now, p, m);
+	next_step(ct, f, p);
+}
+
+void
+progress_free(struct progress *p)
+{
+	free(p->modules);
+	memset(p, 0, sizeof *p);
+}
+
+/* ---- facts from the store ---- */
+
+static char *
+lesson_key(const char *id)
+{
+	return xasprintf("lesson:%s", id);
+}
+
+int
+progress_lesson_load(struct store *st, const char *id, size_t *position,
+    long long *done_at, struct sw_error *err)
+{
+	char	*key = lesson_key(id), *json;
+	cJSON	*j, *v;
+	int	 rc;
+
+	*position = 0;
+	*done_at = 0;
+	rc = store_get_state(st, key, &json, err);
+	free(key);
+	if (rc != 0 || json == NULL)
+		return rc;
+	if ((j = cJSON_Parse(json)) != NULL) {
+		if (cJSON_IsNumber(v = cJSON_GetObjectItem(j, "position")) &&
+		    v->valuedouble >= 0)
+			*position = (size_t)v->valuedouble;
+		if (cJSON_IsNumber(v = cJSON_GetObjectItem(j, "done_at")))
+			*done_at = (long long)v->valuedouble;
+		cJSON_Delete(j);
+	}
+	wipe_free(json);
+	return 0;
+}
+
+int
+progress_lesson_save(struct store *st, const char *id, size_t position,
+    bool done, long long now, struct sw_error *err)
+{
+	size_t		 old_pos;
+	long long	 done_at;
+	char		*key, *json;
+	int		 rc;
+
+	/* Finishing is remembered: rereading a lesson keeps it done. */
+	if (progress_lesson_load(st, id, &old_pos, &done_at, err) != 0)
+		return -1;
+	if (done && done_at == 0)
+		done_at = now;
+	key = lesson_key(id);
+	json = xasprintf("{\"position\":%zu,\"done_at\":%lld}", position,
+	    done_at);
+	rc = store_put_state(st, key, json, err);
+	free(key);
+	wipe_free(json);
+	return rc;
+}
+
+struct exercise_walk {
+	const struct content	*ct;
+	struct progress_facts	*f;
+};
+
+static int
+exercise_seen(void *arg, const char *id, const char *kind, long long at,
+    const char *json)
+{
+	struct exercise_walk	*w = arg;
+	cJSON			*j = cJSON_Parse(json), *e;
+	const struct exercise	*ex;
+
+	(void)id;
+	(void)kind;
+	if (j != NULL && cJSON_IsString(e = cJSON_GetObjectItem(j,
+	    "exercise")) && (ex = content_exercise(w->ct,
+	    e->valuestring)) != NULL) {
+		size_t i = (size_t)(ex - w->ct->exercises);
+
+		w->f->exercise_last[i] = max_ll(w->f->exercise_last[i], at);
+	}
+	cJSON_Delete(j);
+	return 0;
+}
+
+static int
+started_at(struct store *st, long long now, long long *out,
+    struct sw_error *err)
+{
+	char	*json, *s;
+	cJSON	*j, *v;
+
+	if (store_get_state(st, "profile", &json, err) != 0)
+		return -1;
+	*out = 0;
+	if (json != NULL && (j = cJSON_Parse(json)) != NULL) {
+		if (cJSON_IsNumber(v = cJSON_GetObjectItem(j, "started_at")))
+			*out = (long long)v->valuedouble;
+		cJSON_Delete(j);
+	}
+	wipe_free(json);
+	if (*out > 0)
+		return 0;
+	*out = now;
+	s = xasprintf("{\"started_at\":%lld}", now);
+	if (store_put_state(st, "profile", s, err) != 0) {
+		free(s);
+		return -1;
+	}
+	free(s);
+	return 0;
+}
+
+int
+progress_facts_load(struct store *st, const struct content *ct,
+    long long now, struct progress_facts *f, struct sw_error *err)
+{
+	struct exercise_walk	 w = { ct, f };
+	struct checkin		*v = NULL;
+	size_t			 n = 0, pos;
+
+	memset(f, 0, sizeof *f);
+	if (started_at(st, now, &f->started_at, err) != 0)
+		return -1;
+	f->n_lessons = ct->n_lessons;
+	f->lesson_done = xcalloc(ct->n_lessons, sizeof *f->lesson_done);
+	for (size_t i = 0; i < ct->n_lessons; i++)
+		if (progress_lesson_load(st, ct->lessons[i].id, &pos,
+		    &f->lesson_done[i], err) != 0)
+			goto fail;
+	f->n_exercises = ct->n_exercises;
+	f->exercise_last = xcalloc(ct->n_exercises, sizeof *f->exercise_last);
+	if (store_each_record(st, RECORD_EXERCISE, exercise_seen, &w,
+	    err) != 0)
+		goto fail;
+	if (checkins_load(st, &v, &n, err) != 0)
+		goto fail;
+	f->n_checkins = n;
+	f->checkin_measure = xcalloc(n, sizeof *f->checkin_measure);
+	f->checkin_at = xcalloc(n, sizeof *f->checkin_at);
+	for (size_t i = 0; i < n; i++) {
+		f->checkin_measure[i] = xstrdup(v[i].measure);
+		f->checkin_at[i] = v[i].completed_at;
+	}
+	checkins_free(v, n);
+	return 0;
+fail:
+	progress_facts_free(f);
+	return -1;
+}
+
+void
+progress_facts_free(struct progress_facts *f)
+{
+	for (size_t i = 0; i < f->n_checkins; i++)
+		free(f->checkin_measure[i]);
+	free(f->checkin_measure);
+	free(f->checkin_at);
+	free(f->lesson_done);
+	free(f->exercise_last);
+	memset(f, 0, sizeof *f);
+}

@@ -1,0 +1,211 @@
+/* record.c: check-ins and exercise entries to and from their sealed JSON. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "record.h"
+#include "util.h"
+
+static char *
+checkin_json(const struct checkin *c)
+{
+	cJSON	*j = cJSON_CreateObject();
+	char	 when[32];
+	char	*s;
+
+	format_rfc3339(c->completed_at, when, sizeof when);
+	cJSON_AddStringToObject(j, "measure", c->measure);
+	cJSON_AddItemToObject(j, "answers", cJSON_CreateIntArray(c->answers,
+	    (int)c->n_answers));
+	if (c->functional != MEASURE_UNANSWERED)
+		cJSON_AddNumberToObject(j, "functional", c->functional);
+	cJSON_AddNumberToObject(j, "total", c->total);
+	cJSON_AddStringToObject(j, "severity", c->severity);
+	cJSON_AddStringToObject(j, "severity_label", c->severity_label);
+	cJSON_AddBoolToObject(j, "risk", c->risk);
+	cJSON_AddStringToObject(j, "completed_at", when);
+	cJSON_AddNumberToObject(j, "completed_ts", (double)c->completed_at);
+	s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	return s;
+}
+
+int
+checkin_save(struct store *st, const struct measure *m, const int *answers,
+    size_t n, int functional, long long completed_at, struct checkin *out,
+    struct sw_error *err)
+{
+	struct measure_result	 r;
+	struct checkin		 c;
+	char			 id[STORE_ID_LEN + 1];
+	char			*json;
+	int			 rc;
+
+	if (measure_score(m, answers, n, &r) != 0)
+		return sw_fail(err, SW_EINVAL, _("An answer is not one of the "
+		    "choices for %s."), m->title);
+	if (!r.complete)
+		return sw_fail(err, SW_EINVAL, _("Every question of %s needs "
+		    "an answer before it can be saved."), m->title);
+	memset(&c, 0, sizeof c);
+	c.measure = m->id;
+	c.answers = (int *)answers;
+	c.n_answers = n;
+	c.functional = functional;
+	c.total = r.total;
+	c.severity = r.band->id;
+	c.severity_label = r.band->label;
+	c.risk = r.risk;
+	c.completed_at = completed_at;
+	json = checkin_json(&c);
+	rc = store_put_record(st, RECORD_CHECKIN, completed_at, json, id, err);
+	wipe_free(json);
+	if (rc == 0 && out != NULL) {
+		*out = c;
+		out->id = xstrdup(id);
+		out->measure = xstrdup(m->id);
+		out->answers = xcalloc(n, sizeof *out->answers);
+		memcpy(out->answers, answers, n * sizeof *answers);
+		out->severity = xstrdup(r.band->id);
+		out->severity_label = xstrdup(r.band->label);
+	}
+	return rc;
+}
+
+int
+checkin_parse(const char *json, struct checkin *c, struct sw_error *err)
+{
+	cJSON		*j = cJSON_Parse(json);
+	const cJSON	*v, *a;
+	size_t		 i = 0;
+
+	memset(c, 0, sizeof *c);
+	c->functional = MEASURE_UNANSWERED;
+	if (j == NULL)
+		goto bad;
+	if (!cJSON_IsString(v = cJSON_GetObjectItem(j, "measure")))
+		goto bad;
+	c->measure = xstrdup(v->valuestring);
+	if (!cJSON_IsArray(a = cJSON_GetObjectItem(j, "answers")))
+		goto bad;
+	c->answers = xcalloc((size_t)cJSON_GetArraySize(a) + 1,
+	    sizeof *c->answers);
+	cJSON_ArrayForEach(v, a) {
+		if (!cJSON_IsNumber(v))
+			goto bad;
+		c->answers[i++] = v->valueint;
+	}
+	c->n_answers = i;
+	if (cJSON_IsNumber(v = cJSON_GetObjectItem(j, "functional")))
+		c->functional = v->valueint;
+	if (!cJSON_IsNumber(v = cJSON_GetObjectItem(j, "total")))
+		goto bad;
+	c->total = v->valueint;
+	if (!cJSON_IsString(v = cJSON_GetObjectItem(j, "severity")))
+		goto bad;
+	c->severity = xstrdup(v->valuestring);
+	if (!cJSON_IsString(v = cJSON_GetObjectItem(j, "severity_label")))
+		goto bad;
+	c->severity_label = xstrdup(v->valuestring);
+	if (!cJSON_IsBool(v = cJSON_GetObjectItem(j, "risk")))
+		goto bad;
+	c->risk = cJSON_IsTrue(v);
+	if (!cJSON_IsNumber(v = cJSON_GetObjectItem(j, "completed_ts")))
+		goto bad;
+	c->completed_at = (long long)v->valuedouble;
+	cJSON_Delete(j);
+	return 0;
+bad:
+	cJSON_Delete(j);
+	checkin_free(c);
+	return sw_fail(err, SW_ECORRUPT, _("A stored check-in is not in the "
+	    "expected form."));
+}
+
+void
+checkin_free(struct checkin *c)
+{
+	free(c->id);
+	free(c->measure);
+	free(c->answers);
+	free(c->severity);
+	free(c->severity_label);
+	memset(c, 0, sizeof *c);
+}
+
+struct loader {
+	struct checkin	*v;
+	size_t		 n;
+	struct sw_error	*err;
+};
+
+static int
+load_one(void *arg, const char *id, const char *kind, long long created_at,
+    const char *json)
+{
+	struct loader	*l = arg;
+	struct checkin	 c;
+
+	(void)kind;
+	(void)created_at;
+	if (checkin_parse(json, &c, l->err) != 0)
+		return -1;
+	c.id = xstrdup(id);
+	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+	l->v[l->n++] = c;
+	return 0;
+}
+
+int
+checkins_load(struct store *st, struct checkin **out, size_t *n,
+    struct sw_error *err)
+{
+	struct loader l = { NULL, 0, err };
+
+	if (store_each_record(st, RECORD_CHECKIN, load_one, &l, err) != 0) {
+		checkins_free(l.v, l.n);
+		return -1;
+	}
+	*out = l.v;
+	*n = l.n;
+	return 0;
+}
+
+void
+checkins_free(struct checkin *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		checkin_free(&v[i]);
+	free(v);
+}
+
+int
+exercise_entry_save(struct store *st, const struct exercise *e,
+    const cJSON *values, long long completed_at, struct sw_error *err)
+{
+	struct diags	 d = { 0 };
+	cJSON		*j;
+	char		*json, when[32];
+	int		 rc;
+
+	if (!exercise_check_values(e, values, true, NULL, "$", &d)) {
+		char *line = diags_format(&d, 0);
+
+		sw_fail(err, SW_EINVAL, _("This entry cannot be saved yet: "
+		    "%s"), line);
+		free(line);
+		diags_free(&d);
+		return -1;
+	}
+	format_rfc3339(completed_at, when, sizeof when);
+	j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "exercise", e->id);
+	cJSON_AddItemToObject(j, "values", cJSON_Duplicate(values, 1));
+	cJSON_AddStringToObject(j, "completed_at", when);
+	json = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	rc = store_put_record(st, RECORD_EXERCISE, completed_at, json, NULL,
+	    err);
+	wipe_free(json);
+	return rc;
+}

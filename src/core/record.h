@@ -1,0 +1,47 @@
+/* record.h: what a patient completes (a check-in, an exercise entry) as the
+ * JSON sealed into the store, and back. */
+#ifndef STEPWISE_RECORD_H
+#define STEPWISE_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "content.h"
+#include "measure.h"
+#include "store.h"
+
+#define RECORD_CHECKIN	"checkin"
+#define RECORD_EXERCISE	"exercise"
+
+struct checkin {
+	char		*id;		/* store id, when read back */
+	char		*measure;
+	int		*answers;
+	size_t		 n_answers;
+	int		 functional;	/* MEASURE_UNANSWERED when not given */
+	int		 total;
+	char		*severity;	/* band id */
+	char		*severity_label;
+	bool		 risk;
+	long long	 completed_at;
+};
+
+/* Score and store a complete check-in. Refuses an incomplete one: a total is
+ * never guessed. out (may be NULL) receives the result as stored. */
+int	checkin_save(struct store *, const struct measure *, const int *answers,
+	    size_t n, int functional, long long completed_at,
+	    struct checkin *out, struct sw_error *);
+int	checkin_parse(const char *json, struct checkin *, struct sw_error *);
+void	checkin_free(struct checkin *);
+
+/* Every check-in, oldest first; the caller frees with checkins_free. */
+int	checkins_load(struct store *, struct checkin **, size_t *,
+	    struct sw_error *);
+void	checkins_free(struct checkin *, size_t);
+
+/* Store a finished exercise entry (values checked against the exercise). */
+int	exercise_entry_save(struct store *, const struct exercise *,
+	    const cJSON *values, long long completed_at, struct sw_error *);
+
+#endif

@@ -1,0 +1,54 @@
+/* store.h: one encrypted SQLite database per profile. Clinical fields are
+ * sealed with XChaCha20-Poly1305 under a key derived from the passphrase by
+ * Argon2id; only ids, ordering timestamps and sync state are in clear. */
+#ifndef STEPWISE_STORE_H
+#define STEPWISE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+
+/* Argon2id cost: 3 passes over 64 MiB. 64 MiB leaves room on a 512 MiB
+ * machine running a desktop; about 0.2 s on a 2020 laptop core and about
+ * 1.5 s on a Raspberry Pi 3. Stored per profile, so it can change later. */
+#define STORE_KDF_OPSLIMIT	3ULL
+#define STORE_KDF_MEMLIMIT	(64ULL * 1024 * 1024)
+
+#define STORE_ID_LEN	32	/* hex characters of a record id */
+
+struct store;
+
+/* passphrase NULL makes a profile without one (the caller has warned). */
+int	store_create(const char *path, const char *passphrase,
+	    struct sw_error *);
+/* Whether the profile at path was made with a passphrase; -1 on error. */
+int	store_has_passphrase(const char *path, struct sw_error *);
+/* A wrong passphrase fails with SW_EPASSPHRASE and writes nothing. */
+int	store_open(const char *path, const char *passphrase,
+	    struct store **, struct sw_error *);
+void	store_close(struct store *);
+
+/* Add a record; it is durable on disk when this returns 0. id_out (may be
+ * NULL) gets the new record's random id, STORE_ID_LEN + 1 bytes. */
+int	store_put_record(struct store *, const char *kind, long long created_at,
+	    const char *json, char *id_out, struct sw_error *);
+
+/* Called for each record in created_at order; json is wiped after the call
+ * returns. A non-zero return stops the walk and is returned. */
+typedef int (*store_record_fn)(void *arg, const char *id, const char *kind,
+    long long created_at, const char *json);
+int	store_each_record(struct store *, const char *kind, store_record_fn,
+	    void *arg, struct sw_error *);
+int	store_count_records(struct store *, const char *kind,
+	    struct sw_error *);
+
+/* Sealed key/value state: lesson progress, drafts. get gives NULL in *json
+ * when the key is absent; the caller frees it with wipe_free(). */
+int	store_put_state(struct store *, const char *key, const char *json,
+	    struct sw_error *);
+int	store_get_state(struct store *, const char *key, char **json,
+	    struct sw_error *);
+int	store_delete_state(struct store *, const char *key, struct sw_error *);
+
+#endif

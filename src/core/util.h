@@ -1,0 +1,27 @@
+/* util.h: allocation that cannot return NULL, and small string helpers.
+ * Running out of memory is not recoverable for a program this size, so the
+ * x* functions print one line and exit rather than threading NULL through
+ * every caller. */
+#ifndef STEPWISE_UTIL_H
+#define STEPWISE_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+char	*xvasprintf(const char *, va_list);
+
+/* Read a whole file; NULL with errno set on failure. *len gets its size. */
+char	*read_file(const char *path, size_t *len);
+/* RFC 3339 UTC ("2026-11-23T09:35:00Z") for a Unix time; buf >= 21 bytes. */
+void	 format_rfc3339(long long t, char *buf, size_t size);
+
+/* Wipe a heap string holding clinical plaintext, then free it. */
+void	 wipe_free(char *);
+
+#endif

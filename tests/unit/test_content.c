@@ -1,0 +1,433 @@
+/* test_content.c: the content loader: the shipped programme is valid, and
+ * each kind of mistake is reported with its file and JSON path or line, all
+ * in one pass. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "content.h"
+#include "util.h"
+
+static char dir[256];
+
+static const char *
+shipped(void)
+{
+	const char *d = getenv("STEPWISE_CONTENT_DIR");
+
+	ck_assert_msg(d != NULL, "STEPWISE_CONTENT_DIR is not set");
+	return d;
+}
+
+static void
+put(const char *rel, const char *text)
+{
+	char	*p = xasprintf("%s/%s", dir, rel);
+	FILE	*f = fopen(p, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	free(p);
+}
+
+static const char programme[] =
+    "{\"format\":1,\"id\":\"t\",\"title\":\"T\",\"description\":\"D\","
+    "\"always\":[\"ex\"],\"modules\":[{\"id\":\"m1\",\"title\":\"M\","
+    "\"summary\":\"S\",\"lessons\":[{\"id\":\"l1\",\"minutes\":5}],"
+    "\"exercises\":[],\"checkins\":[\"phq9\"]}]}";
+static const char lesson[] = "# Lesson one\n\nSome *kind* words.\n\n"
+    "## Try this\n\nOne small step.\n";
+static const char exercise[] =
+    "{\"format\":1,\"id\":\"ex\",\"title\":\"E\",\"summary\":\"S\","
+    "\"intro\":\"I\",\"minutes\":5,\"fields\":["
+    "{\"id\":\"mood\",\"type\":\"rating\",\"prompt\":\"Mood?\",\"min\":0,"
+    "\"max\":10},"
+    "{\"id\":\"feel\",\"type\":\"list\",\"prompt\":\"Feelings?\","
+    "\"rating\":{\"min\":0,\"max\":100,\"prompt\":\"How strong?\"}},"
+    "{\"id\":\"when\",\"type\":\"datetime\",\"prompt\":\"When?\"},"
+    "{\"id\":\"kind\",\"type\":\"choice\",\"prompt\":\"Kind?\","
+    "\"options\":[\"a\",\"b\"]}],"
+    "\"example\":{\"intro\":\"Sam\",\"values\":{\"mood\":4,"
+    "\"feel\":[{\"text\":\"sad\",\"rating\":70}],\"when\":"
+    "\"2026-03-04T10:00\",\"kind\":[\"a\"]}}}";
+static const char safety[] =
+    "{\"format\":1,\"locale\":\"en-GB\",\"title\":\"Help\",\"intro\":\"I\","
+    "\"contacts\":[{\"name\":\"Samaritans\",\"phone\":\"116 123\","
+    "\"what\":\"Talk\"}]}";
+
+static void
+setup(void)
+{
+	char	*src, *text, *sub;
+	size_t	 len;
+
+	strcpy(dir, "/tmp/stepwise-test-content-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	for (const char *const *s = (const char *const[]){ "lessons",
+	    "exercises", "measures", "safety", NULL }; *s; s++) {
+		sub = xasprintf("%s/%s", dir, *s);
+		mkdir(sub, 0700);
+		free(sub);
+	}
+	put("programme.json", programme);
+	put("lessons/l1.md", lesson);
+	put("exercises/ex.json", exercise);
+	put("safety/en-GB.json", safety);
+	src = xasprintf("%s/measures/phq9.json", shipped());
+	text = read_file(src, &len);
+	ck_assert_ptr_nonnull(text);
+	put("measures/phq9.json", text);
+	free(text);
+	free(src);
+}
+
+static void
+teardown(void)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+
+	(void)!system(cmd);
+	free(cmd);
+}
+
+/* Load dir; return the diags formatted one per line (caller frees). */
+static char *
+problems(int *count)
+{
+	struct content	 ct;
+	struct diags	 d = { 0 };
+	char		*all = xstrdup(""), *line, *next;
+
+	if (content_load(dir, "en-GB", &ct, &d) == 0)
+		content_free(&ct);
+	for (size_t i = 0; i < d.n; i++) {
+		line = diags_format(&d, i);
+		next = xasprintf("%s%s\n", all, line);
+		free(all);
+		free(line);
+		all = next;
+	}
+	*count = (int)d.n;
+	diags_free(&d);
+	return all;
+}
+
+static void
+assert_has(const char *all, const char *needle)
+{
+	ck_assert_msg(strstr(all, needle) != NULL, "expected \"%s\" in:\n%s",
+	    needle, all);
+}
+
+START_TEST(test_shipped_content_is_valid)
+{
+	struct content	 ct;
+	struct diags	 d = { 0 };
+	char		*line;
+
+	if (content_load(shipped(), "en-GB", &ct, &d) != 0) {
+		line = diags_format(&d, 0);
+		ck_abort_msg("shipped content: %zu problems, first: %s", d.n,
+		    line);
+	}
+	ck_assert_uint_eq(ct.n_modules, 8);
+	ck_assert_ptr_nonnull(content_measure(&ct, "phq9"));
+	ck_assert_ptr_nonnull(content_measure(&ct, "gad7"));
+	for (size_t i = 0; i < ct.n_modules; i++) {
+		const struct module *m = &ct.modules[i];
+
+		ck_assert_uint_ge(m->n_lessons, 1);
+		ck_assert_uint_le(m->n_lessons, 3);
+		ck_assert_uint_ge(m->n_exercises, 1);
+		/* PHQ-9 and GAD-7 are due with every module. */
+		ck_assert_uint_eq(m->n_checkins, 2);
+		for (size_t k = 0; k < m->n_lessons; k++) {
+			ck_assert_ptr_nonnull(m->lessons[k]);
+			ck_assert_int_ge(m->lessons[k]->minutes, 5);
+			ck_assert_int_le(m->lessons[k]->minutes, 15);
+		}
+	}
+	ck_assert_ptr_nonnull(content_exercise(&ct, "thought-record"));
+	ck_assert_ptr_nonnull(content_exercise(&ct, "activity-planning"));
+	ck_assert_ptr_nonnull(content_exercise(&ct, "mood-check"));
+	ck_assert_ptr_nonnull(content_exercise(&ct, "safety-plan"));
+	content_free(&ct);
+}
+END_TEST
+
+START_TEST(test_shipped_safety_names_uk_contacts)
+{
+	struct content	 ct;
+	struct diags	 d = { 0 };
+	bool		 sam = false, nhs = false, emerg = false;
+
+	ck_assert_int_eq(content_load(shipped(), "en-GB", &ct, &d), 0);
+	for (size_t i = 0; i < ct.safety.n_contacts; i++) {
+		const struct contact *c = &ct.safety.contacts[i];
+
+		sam |= strcmp(c->phone, "116 123") == 0;
+		char *all = xasprintf("%s %s %s", c->name,
+		    c->when ? c->when : "", c->what);
+
+		nhs |= strcmp(c->phone, "111") == 0 &&
+		    strstr(all, "option 2") != NULL;
+		free(all);
+		emerg |= strcmp(c->phone, "999") == 0;
+	}
+	ck_assert(sam && nhs && emerg);
+	content_free(&ct);
+}
+END_TEST
+
+START_TEST(test_fixture_is_valid)
+{
+	int	 n;
+	char	*all = problems(&n);
+
+	ck_assert_msg(n == 0, "%s", all);
+	free(all);
+}
+END_TEST
+
+START_TEST(test_json_syntax_error_names_line_and_column)
+{
+	int	 n;
+	char	*all;
+
+	put("exercises/ex.json", "{\n  \"format\": 1,\n  \"id\" \"ex\"\n}\n");
+	all = problems(&n);
+	ck_assert_int_eq(n, 1);
+	assert_has(all, "exercises/ex.json: line 3, column 8: this is not "
+	    "valid JSON");
+	free(all);
+}
+END_TEST
+
+START_TEST(test_every_problem_reported_in_one_pass)
+{
+	int	 n;
+	char	*all;
+
+	/* Three independent mistakes in three files. */
+	put("programme.json", "{\"format\":1,\"id\":\"t\",\"title\":\"T\","
+	    "\"description\":\"D\",\"always\":[\"ex\"],\"modules\":[{\"id\":"
+	    "\"m1\",\"title\":\"M\",\"summary\":\"S\",\"lessons\":[{\"id\":"
+	    "\"l1\",\"minutes\":5}],\"exercises\":[],\"checkins\":[\"phq9\","
+	    "\"gad7\"]}]}");
+	put("lessons/l1.md", "# Lesson\n\n<b>bold</b>\n\n## Try this\n\nGo.\n");
+	put("safety/en-GB.json", "{\"format\":1,\"locale\":\"en-GB\","
+	    "\"title\":\"Help\",\"intro\":\"I\",\"contacts\":[{\"name\":"
+	    "\"Samaritans\",\"what\":\"Talk\"}]}");
+	all = problems(&n);
+	ck_assert_msg(n == 3, "%s", all);
+	assert_has(all, "measures/gad7.json: cannot read the file");
+	assert_has(all, "lessons/l1.md: line 3: HTML is not allowed");
+	assert_has(all, "safety/en-GB.json: $.contacts[0].phone: is required");
+	free(all);
+}
+END_TEST
+
+START_TEST(test_missing_lesson_named_by_programme)
+{
+	int	 n;
+	char	*all, *p = xasprintf("%s/lessons/l1.md", dir);
+
+	unlink(p);
+	free(p);
+	all = problems(&n);
+	assert_has(all, "lessons/l1.md: cannot read the lesson");
+	free(all);
+}
+END_TEST
+
+START_TEST(test_file_not_named_by_programme)
+{
+	int	 n;
+	char	*all;
+
+	put("lessons/orphan.md", lesson);
+	put("exercises/stray.json", exercise);
+	all = problems(&n);
+	ck_assert_int_eq(n, 2);
+	assert_has(all, "lessons/orphan.md: is not named anywhere");
+	assert_has(all, "exercises/stray.json: is not named anywhere");
+	free(all);
+}
+END_TEST
+
+START_TEST(test_lesson_needs_title_and_try_this)
+{
+	int	 n;
+	char	*all;
+
+	put("lessons/l1.md", "Some words first.\n\n## Next steps\n\nGo.\n");
+	all = problems(&n);
+	ck_assert_int_eq(n, 2);
+	assert_has(all, "lessons/l1.md: line 1: a lesson must start with a "
+	    "level-1 heading");
+	assert_has(all, "\"## Try this\"");
+	free(all);
+}
+END_TEST
+
+START_TEST(test_lesson_invalid_utf8_names_line)
+{
+	int	 n;
+	char	*all;
+
+	put("lessons/l1.md", "# Title\n\nfine\n\nbad \xc3\x28 byte\n");
+	all = problems(&n);
+	ck_assert_int_eq(n, 1);
+	assert_has(all, "lessons/l1.md: line 5: this line is not valid UTF-8");
+	free(all);
+}
+END_TEST
+
+START_TEST(test_exercise_field_mistakes_named_by_path)
+{
+	int	 n;
+	char	*all;
+
+	put("exercises/ex.json",
+	    "{\"format\":1,\"id\":\"ex\",\"title\":\"E\",\"summary\":\"S\","
+	    "\"intro\":\"I\",\"minutes\":5,\"fields\":["
+	    "{\"id\":\"mood\",\"type\":\"slider\",\"prompt\":\"Mood?\"},"
+	    "{\"id\":\"r\",\"type\":\"rating\",\"prompt\":\"R\",\"min\":5,"
+	    "\"max\":5,\"promt\":\"typo\"}],"
+	    "\"example\":{\"intro\":\"Sam\",\"values\":{}}}");
+	all = problems(&n);
+	assert_has(all, "exercises/ex.json: $.fields[0].type: \"slider\" is "
+	    "not a field type");
+	assert_has(all, "exercises/ex.json: $.fields[1].max: must be greater "
+	    "than min");
+	assert_has(all, "exercises/ex.json: $.fields[1].promt: is not a known "
+	    "field");
+	ck_assert_int_eq(n, 3);
+	free(all);
+}
+END_TEST
+
+START_TEST(test_example_values_checked_against_fields)
+{
+	int	 n;
+	char	*all;
+
+	put("exercises/ex.json",
+	    "{\"format\":1,\"id\":\"ex\",\"title\":\"E\",\"summary\":\"S\","
+	    "\"intro\":\"I\",\"minutes\":5,\"fields\":["
+	    "{\"id\":\"mood\",\"type\":\"rating\",\"prompt\":\"Mood?\",\"min\":"
+	    "0,\"max\":10},{\"id\":\"when\",\"type\":\"datetime\",\"prompt\":"
+	    "\"When?\"},{\"id\":\"kind\",\"type\":\"choice\",\"prompt\":\"K\","
+	    "\"options\":[\"a\",\"b\"]}],"
+	    "\"example\":{\"intro\":\"Sam\",\"values\":{\"mood\":11,\"when\":"
+	    "\"tomorrow\",\"kind\":[\"c\"]}}}");
+	all = problems(&n);
+	assert_has(all, "$.example.values.mood: must be a whole number from 0 "
+	    "to 10");
+	assert_has(all, "$.example.values.when: must be a date and time");
+	assert_has(all, "$.example.values.kind: holds a value that is not one "
+	    "of the options");
+	ck_assert_int_eq(n, 3);
+	free(all);
+}
+END_TEST
+
+START_TEST(test_programme_mistakes_named_by_path)
+{
+	int	 n;
+	char	*all;
+
+	put("programme.json", "{\"format\":1,\"id\":\"t\",\"title\":\"T\","
+	    "\"description\":\"D\",\"always\":[\"ex\"],\"modules\":["
+	    "{\"id\":\"m1\",\"title\":\"M\",\"summary\":\"S\",\"lessons\":"
+	    "[{\"id\":\"l1\",\"minutes\":5}],\"exercises\":[],\"checkins\":"
+	    "[\"phq9\"]},"
+	    "{\"id\":\"m2\",\"title\":\"M2\",\"summary\":\"S\",\"lessons\":"
+	    "[{\"id\":\"l1\",\"minutes\":0}],\"exercises\":[],\"checkins\":"
+	    "[]}]}");
+	all = problems(&n);
+	assert_has(all, "programme.json: $.modules[1].lessons[0].minutes: "
+	    "must be between 1 and 60");
+	assert_has(all, "programme.json: $.modules[1].lessons[0].id: lesson "
+	    "\"l1\" is named twice");
+	assert_has(all, "programme.json: $.modules[1].unlock: is required");
+	ck_assert_int_eq(n, 3);
+	free(all);
+}
+END_TEST
+
+START_TEST(test_unsupported_format_version_refused)
+{
+	int	 n;
+	char	*all;
+
+	put("programme.json", "{\"format\":2,\"id\":\"t\",\"title\":\"T\","
+	    "\"description\":\"D\",\"always\":[\"ex\"],\"modules\":[{\"id\":"
+	    "\"m1\",\"title\":\"M\",\"summary\":\"S\",\"lessons\":[{\"id\":"
+	    "\"l1\",\"minutes\":5}],\"exercises\":[],\"checkins\":[\"phq9\"]}"
+	    "]}");
+	all = problems(&n);
+	assert_has(all, "programme.json: $.format: format 2 is not supported");
+	free(all);
+}
+END_TEST
+
+START_TEST(test_locale_fallback_and_parsing)
+{
+	char *l;
+
+	l = content_locale_from_env("cy_GB.UTF-8");
+	ck_assert_str_eq(l, "cy-GB");
+	free(l);
+	l = content_locale_from_env("C");
+	ck_assert_str_eq(l, "en-GB");
+	free(l);
+	l = content_locale_from_env(NULL);
+	ck_assert_str_eq(l, "en-GB");
+	free(l);
+	{
+		struct content	ct;
+		struct diags	d = { 0 };
+
+		/* No safety/cy-GB.json in the fixture: English is used. */
+		ck_assert_int_eq(content_load(dir, "cy-GB", &ct, &d), 0);
+		ck_assert_str_eq(ct.safety.locale, "en-GB");
+		content_free(&ct);
+	}
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("content");
+	TCase	*tc = tcase_create("content");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_shipped_content_is_valid);
+	tcase_add_test(tc, test_shipped_safety_names_uk_contacts);
+	tcase_add_test(tc, test_fixture_is_valid);
+	tcase_add_test(tc, test_json_syntax_error_names_line_and_column);
+	tcase_add_test(tc, test_every_problem_reported_in_one_pass);
+	tcase_add_test(tc, test_missing_lesson_named_by_programme);
+	tcase_add_test(tc, test_file_not_named_by_programme);
+	tcase_add_test(tc, test_lesson_needs_title_and_try_this);
+	tcase_add_test(tc, test_lesson_invalid_utf8_names_line);
+	tcase_add_test(tc, test_exercise_field_mistakes_named_by_path);
+	tcase_add_test(tc, test_example_values_checked_against_fields);
+	tcase_add_test(tc, test_programme_mistakes_named_by_path);
+	tcase_add_test(tc, test_unsupported_format_version_refused);
+	tcase_add_test(tc, test_locale_fallback_and_parsing);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

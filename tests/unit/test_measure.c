@@ -1,0 +1,813 @@
+/* test_measure.c: PHQ-9 and GAD-7 from the real content files scored as
+ * published (bands, risk, NHS Talking Therapies change), and measure_parse
+ * naming every problem in a broken measure by its JSON path. */
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonv.h"
+#include "measure.h"
+#include "util.h"
+
+#define nitems(a)	(sizeof (a) / sizeof (a)[0])
+
+/* ---- the real measures, loaded for each test ---- */
+
+static struct measure phq9, gad7;
+
+static void
+load(const char *name, struct measure *m)
+{
+	static char	 msg[1024];
+	const char	*dir = getenv("STEPWISE_CONTENT_DIR");
+	struct diags	 d = { 0 };
+	char		*file, *line;
+	cJSON		*j;
+	int		 rc = -1;
+
+	ck_assert_msg(dir != NULL && *dir != '\0', "STEPWISE_CONTENT_DIR is "
+	    "not set: point it at the content folder (e.g. content)");
+	file = xasprintf("%s/measures/%s", dir, name);
+	if ((j = jv_parse_file(file, &d)) != NULL)
+		rc = measure_parse(j, file, m, &d);
+	cJSON_Delete(j);
+	free(file);
+	if (rc != 0 || d.n != 0) {
+		/* Copy out before freeing: ck_abort_msg does not return. */
+		line = d.n ? diags_format(&d, 0) : xstrdup("(no diagnostic)");
+		snprintf(msg, sizeof msg, "%s did not load: %s (%zu problems)",
+		    name, line, d.n);
+		free(line);
+		diags_free(&d);
+		ck_abort_msg("%s", msg);
+	}
+	diags_free(&d);
+}
+
+static void
+setup_measures(void)
+{
+	load("phq9.json", &phq9);
+	load("gad7.json", &gad7);
+}
+
+static void
+teardown_measures(void)
+{
+	measure_free(&phq9);
+	measure_free(&gad7);
+}
+
+/* ---- published definitions, independent of the content files ---- */
+
+struct band_row {
+	int		 min, max;
+	const char	*id;
+};
+
+/* Kroenke, Spitzer & Williams 2001 (PHQ-9); Spitzer et al. 2006 (GAD-7). */
+static const struct band_row phq9_bands[] = {
+	{ 0, 4, "minimal" },
+	{ 5, 9, "mild" },
+	{ 10, 14, "moderate" },
+	{ 15, 19, "moderately_severe" },
+	{ 20, 27, "severe" },
+};
+static const struct band_row gad7_bands[] = {
+	{ 0, 4, "minimal" },
+	{ 5, 9, "mild" },
+	{ 10, 14, "moderate" },
+	{ 15, 21, "severe" },
+};
+
+static const char *const phq9_loinc[] = {
+	"44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2",
+	"44252-5", "44253-3", "44260-8",
+};
+static const char *const gad7_loinc[] = {
+	"69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8",
+	"69736-7",
+};
+
+static const char *
+published_band(const struct band_row *rows, size_t n, int total)
+{
+	for (size_t i = 0; i < n; i++)
+		if (total >= rows[i].min && total <= rows[i].max)
+			return rows[i].id;
+	return NULL;
+}
+
+/* Answers (0-3 each) summing to total, piled onto the first items or, with
+ * from_end, onto the last, so the band cannot depend on which items. */
+static void
+answers_for_total(size_t n, int total, bool from_end, int *a)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t	k = from_end ? n - 1 - i : i;
+		int	v = total > 3 ? 3 : total;
+
+		a[k] = v;
+		total -= v;
+	}
+	ck_assert_int_eq(total, 0);
+}
+
+static void
+check_total_band(const struct measure *m, const struct band_row *rows,
+    size_t n_rows, int total)
+{
+	struct measure_result	 r;
+	int			 a[16];
+
+	for (int from_end = 0; from_end < 2; from_end++) {
+		answers_for_total(m->n_items, total, from_end, a);
+		ck_assert_int_eq(measure_score(m, a, m->n_items, &r), 0);
+		ck_assert(r.complete);
+		ck_assert_int_eq(r.total, total);
+		ck_assert_ptr_nonnull(r.band);
+		ck_assert_msg(strcmp(r.band->id, published_band(rows, n_rows,
+		    total)) == 0, "%s total %d: band %s, published %s", m->id,
+		    total, r.band->id, published_band(rows, n_rows, total));
+	}
+}
+
+/* ---- bands ---- */
+
+START_TEST(test_phq9_every_total_gets_published_band)
+{
+	check_total_band(&phq9, phq9_bands, nitems(phq9_bands), _i);
+}
+END_TEST
+
+START_TEST(test_gad7_every_total_gets_published_band)
+{
+	check_total_band(&gad7, gad7_bands, nitems(gad7_bands), _i);
+}
+END_TEST
+
+static void
+check_bands_match(const struct measure *m, const struct band_row *rows,
+    size_t n)
+{
+	ck_assert_uint_eq(m->n_bands, n);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_eq(m->bands[i].min, rows[i].min);
+		ck_assert_int_eq(m->bands[i].max, rows[i].max);
+		ck_assert_str_eq(m->bands[i].id, rows[i].id);
+	}
+}
+
+START_TEST(test_bands_in_content_match_published_cut_offs)
+{
+	check_bands_match(&phq9, phq9_bands, nitems(phq9_bands));
+	check_bands_match(&gad7, gad7_bands, nitems(gad7_bands));
+	ck_assert_int_eq(phq9.min_total, 0);
+	ck_assert_int_eq(phq9.max_total, 27);
+	ck_assert_int_eq(gad7.min_total, 0);
+	ck_assert_int_eq(gad7.max_total, 21);
+}
+END_TEST
+
+START_TEST(test_totals_outside_range_have_no_band)
+{
+	ck_assert_ptr_null(measure_band_for(&phq9, -1));
+	ck_assert_ptr_null(measure_band_for(&phq9, 28));
+	ck_assert_ptr_null(measure_band_for(&gad7, -1));
+	ck_assert_ptr_null(measure_band_for(&gad7, 22));
+}
+END_TEST
+
+START_TEST(test_every_band_description_says_not_a_diagnosis)
+{
+	const struct measure *ms[] = { &phq9, &gad7 };
+
+	for (size_t k = 0; k < nitems(ms); k++)
+		for (size_t i = 0; i < ms[k]->n_bands; i++)
+			ck_assert_msg(strstr(ms[k]->bands[i].description,
+			    "This is not a diagnosis.") != NULL,
+			    "%s band %s", ms[k]->id, ms[k]->bands[i].id);
+}
+END_TEST
+
+/* ---- content: published wording and codes ---- */
+
+static void
+check_items_loinc(const struct measure *m, const char *const *codes,
+    size_t n)
+{
+	ck_assert_uint_eq(m->n_items, n);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_eq(m->items[i].number, (int)i + 1);
+		ck_assert_str_eq(m->items[i].loinc, codes[i]);
+	}
+}
+
+START_TEST(test_content_has_published_codes_and_thresholds)
+{
+	check_items_loinc(&phq9, phq9_loinc, nitems(phq9_loinc));
+	check_items_loinc(&gad7, gad7_loinc, nitems(gad7_loinc));
+	ck_assert_str_eq(phq9.loinc, "44249-1");
+	ck_assert_str_eq(phq9.total_loinc, "44261-6");
+	ck_assert_str_eq(gad7.loinc, "69737-5");
+	ck_assert_str_eq(gad7.total_loinc, "70274-6");
+	ck_assert_int_eq(phq9.caseness, 10);
+	ck_assert_int_eq(phq9.reliable_change, 6);
+	ck_assert_int_eq(gad7.caseness, 8);
+	ck_assert_int_eq(gad7.reliable_change, 4);
+	ck_assert_str_eq(phq9.stem, "Over the last 2 weeks, how often have "
+	    "you been bothered by any of the following problems?");
+	ck_assert_str_eq(gad7.stem, "Over the last 2 weeks, how often have "
+	    "you been bothered by the following problems?");
+	ck_assert_uint_eq(phq9.n_functional_options, 4);
+	ck_assert_uint_eq(gad7.n_functional_options, 4);
+}
+END_TEST
+
+START_TEST(test_content_options_are_published_scale)
+{
+	static const char *const labels[] = {
+		"Not at all", "Several days", "More than half the days",
+		"Nearly every day",
+	};
+	const struct measure *ms[] = { &phq9, &gad7 };
+
+	for (size_t k = 0; k < nitems(ms); k++) {
+		ck_assert_uint_eq(ms[k]->n_options, nitems(labels));
+		for (size_t i = 0; i < nitems(labels); i++) {
+			ck_assert_int_eq(ms[k]->options[i].value, (int)i);
+			ck_assert_str_eq(ms[k]->options[i].label, labels[i]);
+		}
+	}
+}
+END_TEST
+
+/* ---- risk ---- */
+
+static bool
+phq9_risk(int item9, int others)
+{
+	struct measure_result	r;
+	int			a[9];
+
+	for (size_t i = 0; i < 8; i++)
+		a[i] = others;
+	a[8] = item9;
+	ck_assert_int_eq(measure_score(&phq9, a, 9, &r), 0);
+	return r.risk;
+}
+
+START_TEST(test_phq9_risk_is_item9_and_threshold_1)
+{
+	ck_assert_uint_eq(phq9.n_risks, 1);
+	ck_assert_int_eq(phq9.risks[0].item, 9);
+	ck_assert_int_eq(phq9.risks[0].threshold, 1);
+}
+END_TEST
+
+/* _i: 0 others 0, 1 others 3. */
+START_TEST(test_phq9_item9_zero_no_risk)
+{
+	ck_assert(!phq9_risk(0, _i ? 3 : 0));
+}
+END_TEST
+
+/* _i 0..5: item 9 at 1, 2, 3 with others at 0 then at 3. */
+START_TEST(test_phq9_item9_positive_sets_risk)
+{
+	int item9 = _i % 3 + 1, others = _i < 3 ? 0 : 3;
+
+	ck_assert_msg(phq9_risk(item9, others), "item 9 = %d, others = %d",
+	    item9, others);
+}
+END_TEST
+
+START_TEST(test_gad7_never_sets_risk)
+{
+	struct measure_result	r;
+	int			a[7];
+
+	ck_assert_uint_eq(gad7.n_risks, 0);
+	answers_for_total(7, _i, false, a);
+	ck_assert_int_eq(measure_score(&gad7, a, 7, &r), 0);
+	ck_assert(!r.risk);
+	answers_for_total(7, _i, true, a);
+	ck_assert_int_eq(measure_score(&gad7, a, 7, &r), 0);
+	ck_assert(!r.risk);
+}
+END_TEST
+
+/* ---- incomplete and invalid answers ---- */
+
+/* _i: the item left unanswered. Item 9 is answered 1 unless it is _i. */
+START_TEST(test_phq9_unanswered_item_is_incomplete_and_keeps_risk)
+{
+	struct measure_result	r;
+	int			a[9] = { 2, 2, 2, 2, 2, 2, 2, 2, 1 };
+
+	a[_i] = MEASURE_UNANSWERED;
+	ck_assert_int_eq(measure_score(&phq9, a, 9, &r), 0);
+	ck_assert(!r.complete);
+	ck_assert_ptr_null(r.band);
+	ck_assert_int_eq(r.total, 0);
+	ck_assert(r.risk == (_i != 8));
+}
+END_TEST
+
+START_TEST(test_gad7_unanswered_item_is_incomplete)
+{
+	struct measure_result	r;
+	int			a[7] = { 3, 3, 3, 3, 3, 3, 3 };
+
+	a[_i] = MEASURE_UNANSWERED;
+	ck_assert_int_eq(measure_score(&gad7, a, 7, &r), 0);
+	ck_assert(!r.complete);
+	ck_assert_ptr_null(r.band);
+	ck_assert_int_eq(r.total, 0);
+	ck_assert(!r.risk);
+}
+END_TEST
+
+START_TEST(test_nothing_answered_is_incomplete_without_risk)
+{
+	struct measure_result	r;
+	int			a[9];
+
+	for (size_t i = 0; i < 9; i++)
+		a[i] = MEASURE_UNANSWERED;
+	ck_assert_int_eq(measure_score(&phq9, a, 9, &r), 0);
+	ck_assert(!r.complete);
+	ck_assert(!r.risk);
+}
+END_TEST
+
+/* _i: item index * 4 + which bad value. */
+START_TEST(test_answer_not_an_option_is_rejected)
+{
+	static const int	 bad[] = { 4, -2, 100, INT_MIN };
+	struct measure_result	 r;
+	int			 a[9] = { 0 };
+	size_t			 item = (size_t)_i / nitems(bad);
+
+	a[item] = bad[_i % nitems(bad)];
+	ck_assert_int_eq(measure_score(&phq9, a, 9, &r), -1);
+	if (item < 7)
+		ck_assert_int_eq(measure_score(&gad7, a, 7, &r), -1);
+}
+END_TEST
+
+START_TEST(test_wrong_number_of_answers_is_rejected)
+{
+	struct measure_result	r;
+	int			a[10] = { 0 };
+
+	ck_assert_int_eq(measure_score(&phq9, a, 0, &r), -1);
+	ck_assert_int_eq(measure_score(&phq9, a, 8, &r), -1);
+	ck_assert_int_eq(measure_score(&phq9, a, 10, &r), -1);
+	ck_assert_int_eq(measure_score(&phq9, a, 7, &r), -1);
+	ck_assert_int_eq(measure_score(&gad7, a, 6, &r), -1);
+	ck_assert_int_eq(measure_score(&gad7, a, 8, &r), -1);
+	ck_assert_int_eq(measure_score(&gad7, a, 9, &r), -1);
+	ck_assert_int_eq(measure_score(&gad7, a, 7, &r), 0);
+}
+END_TEST
+
+/* ---- change between two administrations ---- */
+
+enum which { PHQ9, GAD7 };
+
+struct change_row {
+	enum which			 m;
+	int				 before, after;
+	bool				 case_before, case_after;
+	bool				 improved, deteriorated;
+	bool				 recovery, reliable_recovery;
+	enum measure_change_kind	 kind;
+};
+
+#define RREC	CHANGE_RELIABLE_RECOVERY
+#define REC	CHANGE_RECOVERY
+#define RIMP	CHANGE_RELIABLE_IMPROVEMENT
+#define NONE	CHANGE_NO_RELIABLE_CHANGE
+#define RDET	CHANGE_RELIABLE_DETERIORATION
+#define T	true
+#define F	false
+
+/* PHQ-9: caseness 10, reliable change 6. GAD-7: caseness 8, reliable 4.
+ *	  measure  before after  case   impr det  rec  rrec  kind */
+static const struct change_row changes[] = {
+	/* A fall of 5 is not reliable on PHQ-9, 6 is. */
+	{ PHQ9, 15, 10,  T, T,  F, F,  F, F,  NONE },
+	{ PHQ9, 16, 10,  T, T,  T, F,  F, F,  RIMP },
+	{ PHQ9, 20, 14,  T, T,  T, F,  F, F,  RIMP },
+	/* Crossing below caseness (9/10), with and without reliability. */
+	{ PHQ9, 15, 9,   T, F,  T, F,  T, T,  RREC },
+	{ PHQ9, 14, 9,   T, F,  F, F,  T, F,  REC },
+	{ PHQ9, 10, 9,   T, F,  F, F,  T, F,  REC },
+	{ PHQ9, 27, 0,   T, F,  T, F,  T, T,  RREC },
+	/* Below caseness before: a reliable fall is improvement only. */
+	{ PHQ9, 9, 3,    F, F,  T, F,  F, F,  RIMP },
+	{ PHQ9, 9, 4,    F, F,  F, F,  F, F,  NONE },
+	{ PHQ9, 9, 9,    F, F,  F, F,  F, F,  NONE },
+	{ PHQ9, 10, 10,  T, T,  F, F,  F, F,  NONE },
+	/* A rise of 5 is not reliable, 6 is; crossing up by 1 is neither. */
+	{ PHQ9, 9, 10,   F, T,  F, F,  F, F,  NONE },
+	{ PHQ9, 4, 9,    F, F,  F, F,  F, F,  NONE },
+	{ PHQ9, 4, 10,   F, T,  F, T,  F, F,  RDET },
+	{ PHQ9, 10, 15,  T, T,  F, F,  F, F,  NONE },
+	{ PHQ9, 10, 16,  T, T,  F, T,  F, F,  RDET },
+	{ PHQ9, 0, 27,   F, T,  F, T,  F, F,  RDET },
+	/* GAD-7: a fall of 3 is not reliable, 4 is. */
+	{ GAD7, 12, 9,   T, T,  F, F,  F, F,  NONE },
+	{ GAD7, 12, 8,   T, T,  T, F,  F, F,  RIMP },
+	/* Crossing below caseness (7/8). */
+	{ GAD7, 11, 7,   T, F,  T, F,  T, T,  RREC },
+	{ GAD7, 10, 7,   T, F,  F, F,  T, F,  REC },
+	{ GAD7, 8, 7,    T, F,  F, F,  T, F,  REC },
+	{ GAD7, 21, 0,   T, F,  T, F,  T, T,  RREC },
+	{ GAD7, 7, 3,    F, F,  T, F,  F, F,  RIMP },
+	{ GAD7, 7, 4,    F, F,  F, F,  F, F,  NONE },
+	{ GAD7, 7, 7,    F, F,  F, F,  F, F,  NONE },
+	{ GAD7, 8, 8,    T, T,  F, F,  F, F,  NONE },
+	/* A rise of 3 is not reliable, 4 is. */
+	{ GAD7, 7, 8,    F, T,  F, F,  F, F,  NONE },
+	{ GAD7, 4, 7,    F, F,  F, F,  F, F,  NONE },
+	{ GAD7, 4, 8,    F, T,  F, T,  F, F,  RDET },
+	{ GAD7, 8, 11,   T, T,  F, F,  F, F,  NONE },
+	{ GAD7, 8, 12,   T, T,  F, T,  F, F,  RDET },
+};
+
+#undef T
+#undef F
+
+START_TEST(test_change_follows_talking_therapies_rules)
+{
+	const struct change_row	*row = &changes[_i];
+	const struct measure	*m = row->m == PHQ9 ? &phq9 : &gad7;
+	struct measure_change	 c;
+
+	measure_change(m, row->before, row->after, &c);
+	ck_assert_msg(c.kind == row->kind, "%s %d -> %d: kind %s, want %s",
+	    m->id, row->before, row->after, measure_change_id(c.kind),
+	    measure_change_id(row->kind));
+	ck_assert_int_eq(c.delta, row->after - row->before);
+	ck_assert(c.caseness_before == row->case_before);
+	ck_assert(c.caseness_after == row->case_after);
+	ck_assert(c.reliable_improvement == row->improved);
+	ck_assert(c.reliable_deterioration == row->deteriorated);
+	ck_assert(c.recovery == row->recovery);
+	ck_assert(c.reliable_recovery == row->reliable_recovery);
+}
+END_TEST
+
+START_TEST(test_change_kinds_have_export_ids_and_words)
+{
+	static const struct {
+		enum measure_change_kind	 kind;
+		const char			*id;
+	} ids[] = {
+		{ RREC, "reliable_recovery" },
+		{ REC, "recovery" },
+		{ RIMP, "reliable_improvement" },
+		{ NONE, "no_reliable_change" },
+		{ RDET, "reliable_deterioration" },
+	};
+	const char *words;
+
+	for (size_t i = 0; i < nitems(ids); i++) {
+		ck_assert_str_eq(measure_change_id(ids[i].kind), ids[i].id);
+		words = measure_change_words(ids[i].kind);
+		ck_assert_ptr_nonnull(words);
+		ck_assert_msg(strstr(words, "diagnos") == NULL, "%s", words);
+		for (size_t k = 0; k < i; k++)
+			ck_assert_str_ne(words,
+			    measure_change_words(ids[k].kind));
+	}
+	ck_assert_ptr_null(measure_change_id((enum measure_change_kind)99));
+	ck_assert_ptr_null(measure_change_words((enum measure_change_kind)99));
+}
+END_TEST
+
+/* ---- measure_parse on broken measures ---- */
+
+/* A valid measure shaped like PHQ-9. Each substring a row replaces occurs
+ * once (replace_once checks). */
+static const char base_measure[] =
+	"{ \"format\": 1, \"id\": \"mini\", \"title\": \"MINI\",\n"
+	"  \"name\": \"A measure for tests\", \"loinc\": \"44249-1\",\n"
+	"  \"stem\": \"How often?\",\n"
+	"  \"options\": [ {\"value\": 0, \"label\": \"Not at all\"},\n"
+	"    {\"value\": 1, \"label\": \"Several days\"},\n"
+	"    {\"value\": 2, \"label\": \"More than half the days\"},\n"
+	"    {\"value\": 3, \"label\": \"Nearly every day\"} ],\n"
+	"  \"items\": [ {\"number\": 1, \"text\": \"One\"},\n"
+	"    {\"number\": 2, \"text\": \"Two\"},\n"
+	"    {\"number\": 3, \"text\": \"Three\"},\n"
+	"    {\"number\": 4, \"text\": \"Four\"},\n"
+	"    {\"number\": 5, \"text\": \"Five\"},\n"
+	"    {\"number\": 6, \"text\": \"Six\"},\n"
+	"    {\"number\": 7, \"text\": \"Seven\"},\n"
+	"    {\"number\": 8, \"text\": \"Eight\"},\n"
+	"    {\"number\": 9, \"text\": \"Nine\", \"loinc\": \"44260-8\"} ],\n"
+	"  \"scoring\": {\"method\": \"sum\"},\n"
+	"  \"bands\": [\n"
+	"    {\"min\": 0, \"max\": 4, \"id\": \"minimal\", \"label\": \"A\","
+	" \"description\": \"a\"},\n"
+	"    {\"min\": 5, \"max\": 9, \"id\": \"mild\", \"label\": \"B\","
+	" \"description\": \"b\"},\n"
+	"    {\"min\": 10, \"max\": 14, \"id\": \"moderate\", \"label\": \"C\","
+	" \"description\": \"c\"},\n"
+	"    {\"min\": 15, \"max\": 19, \"id\": \"moderately_severe\","
+	" \"label\": \"D\", \"description\": \"d\"},\n"
+	"    {\"min\": 20, \"max\": 27, \"id\": \"severe\", \"label\": \"E\","
+	" \"description\": \"e\"} ],\n"
+	"  \"risk_items\": [ {\"item\": 9, \"threshold\": 1} ],\n"
+	"  \"caseness\": 10, \"reliable_change\": 6,\n"
+	"  \"functional\": { \"text\": \"How difficult?\", \"options\": [\n"
+	"    {\"value\": 0, \"label\": \"Not difficult at all\"},\n"
+	"    {\"value\": 1, \"label\": \"Very difficult\"} ] } }\n";
+
+static char *
+replace_once(const char *text, const char *from, const char *to)
+{
+	const char *p = strstr(text, from);
+
+	ck_assert_msg(p != NULL && strstr(p + 1, from) == NULL,
+	    "\"%s\" must occur exactly once in the base measure", from);
+	return xasprintf("%.*s%s%s", (int)(p - text), text, to,
+	    p + strlen(from));
+}
+
+/* Parse text as "mini.json"; the caller frees d. */
+static int
+parse_text(const char *text, struct measure *m, struct diags *d)
+{
+	cJSON	*j = cJSON_Parse(text);
+	int	 rc;
+
+	ck_assert_msg(j != NULL, "the test's JSON itself is not valid");
+	rc = measure_parse(j, "mini.json", m, d);
+	cJSON_Delete(j);
+	return rc;
+}
+
+struct broken_row {
+	const char	*what;
+	const char	*from[2], *to[2];
+	const char	*where[3];	/* every path expected, in any order */
+};
+
+static const struct broken_row broken[] = {
+	{ "gap between bands", { "\"min\": 5," }, { "\"min\": 6," },
+	    { "$.bands[1].min" } },
+	{ "overlapping bands", { "\"min\": 5," }, { "\"min\": 4," },
+	    { "$.bands[1].min" } },
+	{ "wide gap between bands", { "\"min\": 10," }, { "\"min\": 12," },
+	    { "$.bands[2].min" } },
+	{ "band max below its min", { "\"max\": 14," }, { "\"max\": 8," },
+	    { "$.bands[2].max" } },
+	{ "first band above lowest total", { "\"min\": 0," }, { "\"min\": 1," },
+	    { "$.bands[0].min" } },
+	{ "last band below highest total", { "\"max\": 27" }, { "\"max\": 26" },
+	    { "$.bands[4].max" } },
+	{ "duplicate band id", { "\"id\": \"mild\"" }, { "\"id\": \"minimal\"" },
+	    { "$.bands[1].id" } },
+	{ "risk item 10 of 9", { "\"item\": 9" }, { "\"item\": 10" },
+	    { "$.risk_items[0].item" } },
+	{ "risk threshold not an option", { "\"threshold\": 1" },
+	    { "\"threshold\": 4" }, { "$.risk_items[0].threshold" } },
+	{ "risk threshold at lowest answer", { "\"threshold\": 1" },
+	    { "\"threshold\": 0" }, { "$.risk_items[0].threshold" } },
+	/* The typo is unknown and the real key is then missing: two. */
+	{ "unknown key treshold", { "\"threshold\": 1" },
+	    { "\"treshold\": 1" },
+	    { "$.risk_items[0].treshold", "$.risk_items[0].threshold" } },
+	{ "risk_items missing",
+	    { "\"risk_items\": [ {\"item\": 9, \"threshold\": 1} ]," }, { "" },
+	    { "$.risk_items" } },
+	{ "duplicate option value", { "{\"value\": 2," }, { "{\"value\": 1," },
+	    { "$.options[2].value" } },
+	/* An option out of range must not cascade into band problems. */
+	{ "option value above 100", { "{\"value\": 2," },
+	    { "{\"value\": 200," }, { "$.options[2].value" } },
+	{ "one functional option",
+	    { "},\n    {\"value\": 1, \"label\": \"Very difficult\"}" },
+	    { "}" }, { "$.functional.options" } },
+	{ "missing stem", { "\"stem\": \"How often?\"," }, { "" },
+	    { "$.stem" } },
+	{ "two broken fields", { "\"format\": 1", "\"caseness\": 10" },
+	    { "\"format\": 2", "\"caseness\": 0" },
+	    { "$.format", "$.caseness" } },
+	{ "format as a string", { "\"format\": 1" }, { "\"format\": \"1\"" },
+	    { "$.format" } },
+	{ "unknown root key", { "\"format\": 1," },
+	    { "\"format\": 1, \"colour\": \"blue\"," }, { "$.colour" } },
+	{ "bad id", { "\"id\": \"mini\"" }, { "\"id\": \"Mini 9\"" },
+	    { "$.id" } },
+	{ "LOINC check digit wrong", { "\"loinc\": \"44249-1\"" },
+	    { "\"loinc\": \"44249-2\"" }, { "$.loinc" } },
+	{ "item LOINC not a code", { "\"loinc\": \"44260-8\"" },
+	    { "\"loinc\": \"forty\"" }, { "$.items[8].loinc" } },
+	{ "items out of order", { "\"number\": 4," }, { "\"number\": 5," },
+	    { "$.items[3].number" } },
+	{ "item not an object", { "{\"number\": 4, \"text\": \"Four\"}" },
+	    { "\"Four\"" }, { "$.items[3]" } },
+	{ "scoring not sum", { "\"method\": \"sum\"" },
+	    { "\"method\": \"mean\"" }, { "$.scoring.method" } },
+	{ "caseness above highest total", { "\"caseness\": 10" },
+	    { "\"caseness\": 28" }, { "$.caseness" } },
+	{ "reliable change zero", { "\"reliable_change\": 6" },
+	    { "\"reliable_change\": 0" }, { "$.reliable_change" } },
+	{ "reliable change beyond range", { "\"reliable_change\": 6" },
+	    { "\"reliable_change\": 28" }, { "$.reliable_change" } },
+};
+
+static bool
+has_where(const struct diags *d, const char *where)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].where != NULL && strcmp(d->v[i].where, where) == 0)
+			return true;
+	return false;
+}
+
+START_TEST(test_parse_names_every_problem_by_path)
+{
+	const struct broken_row	*row = &broken[_i];
+	struct measure		 m;
+	struct diags		 d = { 0 };
+	char			*text = xstrdup(base_measure), *next;
+	size_t			 want = 0;
+	int			 rc;
+
+	for (size_t k = 0; k < 2 && row->from[k] != NULL; k++) {
+		next = replace_once(text, row->from[k], row->to[k]);
+		free(text);
+		text = next;
+	}
+	rc = parse_text(text, &m, &d);
+	free(text);
+
+	ck_assert_msg(rc == -1, "%s: accepted", row->what);
+	for (; want < nitems(row->where) && row->where[want] != NULL; want++)
+		ck_assert_msg(has_where(&d, row->where[want]), "%s: no problem "
+		    "at %s (first: %s)", row->what, row->where[want],
+		    d.n ? d.v[0].where : "none");
+	ck_assert_msg(d.n == want, "%s: %zu problems, want %zu (first: %s)",
+	    row->what, d.n, want, d.n ? d.v[0].where : "none");
+	for (size_t i = 0; i < d.n; i++) {
+		ck_assert_str_eq(d.v[i].file, "mini.json");
+		ck_assert(d.v[i].msg != NULL && d.v[i].msg[0] != '\0');
+	}
+	/* Failure leaves m freed. */
+	ck_assert_ptr_null(m.id);
+	ck_assert_ptr_null(m.items);
+	ck_assert_ptr_null(m.bands);
+	ck_assert_uint_eq(m.n_options, 0);
+	diags_free(&d);
+}
+END_TEST
+
+START_TEST(test_parse_accepts_base_measure)
+{
+	struct measure	m;
+	struct diags	d = { 0 };
+
+	ck_assert_int_eq(parse_text(base_measure, &m, &d), 0);
+	ck_assert_uint_eq(d.n, 0);
+	ck_assert_str_eq(m.id, "mini");
+	ck_assert_uint_eq(m.n_items, 9);
+	ck_assert_int_eq(m.min_total, 0);
+	ck_assert_int_eq(m.max_total, 27);
+	ck_assert_ptr_null(m.copyright);
+	ck_assert_ptr_null(m.items[0].loinc);
+	ck_assert_str_eq(m.functional_text, "How difficult?");
+	measure_free(&m);
+	measure_free(&m);
+	diags_free(&d);
+}
+END_TEST
+
+START_TEST(test_parse_without_functional_leaves_it_null)
+{
+	struct measure	 m;
+	struct diags	 d = { 0 };
+	char		*text;
+
+	text = replace_once(base_measure, ",\n  \"functional\": { \"text\": "
+	    "\"How difficult?\", \"options\": [\n"
+	    "    {\"value\": 0, \"label\": \"Not difficult at all\"},\n"
+	    "    {\"value\": 1, \"label\": \"Very difficult\"} ] }", "");
+	ck_assert_int_eq(parse_text(text, &m, &d), 0);
+	ck_assert_ptr_null(m.functional_text);
+	ck_assert_uint_eq(m.n_functional_options, 0);
+	measure_free(&m);
+	diags_free(&d);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_parse_rejects_non_object_at_root)
+{
+	struct measure	m;
+	struct diags	d = { 0 };
+
+	ck_assert_int_eq(parse_text("[1, 2]", &m, &d), -1);
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_str_eq(d.v[0].where, "$");
+	diags_free(&d);
+}
+END_TEST
+
+START_TEST(test_parse_reports_many_problems_in_one_pass)
+{
+	struct measure	 m;
+	struct diags	 d = { 0 };
+	char		*text;
+
+	/* Start from nothing: every required field is reported at once. */
+	text = xstrdup("{ \"colour\": 1 }");
+	ck_assert_int_eq(parse_text(text, &m, &d), -1);
+	free(text);
+	ck_assert(has_where(&d, "$.colour"));
+	ck_assert(has_where(&d, "$.format"));
+	ck_assert(has_where(&d, "$.id"));
+	ck_assert(has_where(&d, "$.stem"));
+	ck_assert(has_where(&d, "$.options"));
+	ck_assert(has_where(&d, "$.items"));
+	ck_assert(has_where(&d, "$.scoring"));
+	ck_assert(has_where(&d, "$.bands"));
+	ck_assert(has_where(&d, "$.risk_items"));
+	ck_assert(has_where(&d, "$.caseness"));
+	ck_assert(has_where(&d, "$.reliable_change"));
+	diags_free(&d);
+}
+END_TEST
+
+static Suite *
+measure_suite(void)
+{
+	Suite	*s = suite_create("measure");
+	TCase	*tc;
+
+	tc = tcase_create("content");
+	tcase_add_checked_fixture(tc, setup_measures, teardown_measures);
+	tcase_add_test(tc, test_bands_in_content_match_published_cut_offs);
+	tcase_add_test(tc, test_every_band_description_says_not_a_diagnosis);
+	tcase_add_test(tc, test_content_has_published_codes_and_thresholds);
+	tcase_add_test(tc, test_content_options_are_published_scale);
+	tcase_add_test(tc, test_phq9_risk_is_item9_and_threshold_1);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("score");
+	tcase_add_checked_fixture(tc, setup_measures, teardown_measures);
+	tcase_add_loop_test(tc, test_phq9_every_total_gets_published_band,
+	    0, 28);
+	tcase_add_loop_test(tc, test_gad7_every_total_gets_published_band,
+	    0, 22);
+	tcase_add_test(tc, test_totals_outside_range_have_no_band);
+	tcase_add_loop_test(tc, test_phq9_item9_zero_no_risk, 0, 2);
+	tcase_add_loop_test(tc, test_phq9_item9_positive_sets_risk, 0, 6);
+	tcase_add_loop_test(tc, test_gad7_never_sets_risk, 0, 22);
+	tcase_add_loop_test(tc,
+	    test_phq9_unanswered_item_is_incomplete_and_keeps_risk, 0, 9);
+	tcase_add_loop_test(tc, test_gad7_unanswered_item_is_incomplete,
+	    0, 7);
+	tcase_add_test(tc, test_nothing_answered_is_incomplete_without_risk);
+	tcase_add_loop_test(tc, test_answer_not_an_option_is_rejected,
+	    0, 9 * 4);
+	tcase_add_test(tc, test_wrong_number_of_answers_is_rejected);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("change");
+	tcase_add_checked_fixture(tc, setup_measures, teardown_measures);
+	tcase_add_loop_test(tc, test_change_follows_talking_therapies_rules,
+	    0, (int)nitems(changes));
+	tcase_add_test(tc, test_change_kinds_have_export_ids_and_words);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("parse");
+	tcase_add_test(tc, test_parse_accepts_base_measure);
+	tcase_add_test(tc, test_parse_without_functional_leaves_it_null);
+	tcase_add_loop_test(tc, test_parse_names_every_problem_by_path,
+	    0, (int)nitems(broken));
+	tcase_add_test(tc, test_parse_rejects_non_object_at_root);
+	tcase_add_test(tc, test_parse_reports_many_problems_in_one_pass);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(measure_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

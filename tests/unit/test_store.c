@@ -1,0 +1,457 @@
+/* test_store.c: the encrypted profile store: sealing, wrong passphrases,
+ * permissions, tampering, and crash safety under SIGKILL. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "util.h"
+
+#define PASS	"correct horse battery"
+#define MARKER	"PLAINTEXT-MARKER-7f3a"
+
+static char dir[256];
+static char path[300];
+
+static void
+setup(void)
+{
+	strcpy(dir, "/tmp/stepwise-test-store-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/p.db", dir);
+}
+
+static void
+teardown(void)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+
+	(void)!system(cmd);
+	free(cmd);
+}
+
+static char *
+file_hash(const char *p)
+{
+	size_t		 len;
+	char		*data = read_file(p, &len);
+	unsigned char	 h[32];
+	char		*hex = xmalloc(65);
+
+	ck_assert_ptr_nonnull(data);
+	crypto_generichash(h, sizeof h, (unsigned char *)data, len, NULL, 0);
+	sodium_bin2hex(hex, 65, h, sizeof h);
+	free(data);
+	return hex;
+}
+
+static int
+count_files(const char *d)
+{
+	char	*cmd = xasprintf("ls -A '%s' | wc -l", d);
+	FILE	*f = popen(cmd, "r");
+	int	 n = -1;
+
+	ck_assert_int_eq(fscanf(f, "%d", &n), 1);
+	pclose(f);
+	free(cmd);
+	return n;
+}
+
+static bool
+file_contains(const char *p, const char *needle)
+{
+	size_t	 len;
+	char	*data = read_file(p, &len);
+	bool	 found;
+
+	ck_assert_ptr_nonnull(data);
+	found = memmem(data, len, needle, strlen(needle)) != NULL;
+	free(data);
+	return found;
+}
+
+START_TEST(test_create_open_roundtrip_records)
+{
+	struct sw_error	 err = { 0 };
+	struct store	*st;
+	char		 id[STORE_ID_LEN + 1];
+	int		 n;
+
+	ck_assert_int_eq(store_create(path, PASS, &err), 0);
+	ck_assert_int_eq(store_open(path, PASS, &st, &err), 0);
+	ck_assert_int_eq(store_put_record(st, "checkin", 100,
+	    "{\"x\":\"" MARKER "\"}", id, &err), 0);
+	ck_assert_uint_eq(strlen(id), STORE_ID_LEN);
+	store_close(st);
+	ck_assert_int_eq(store_open(path, PASS, &st, &err), 0);
+	n = store_count_records(st, "checkin", &err);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(store_count_records(st, "exercise", &err), 0);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(test_profile_file_is_private_and_sealed)
+{
+	struct sw_error	 err = { 0 };
+	struct store	*st;
+	struct stat	 sb;
+
+	ck_assert_int_eq(store_create(path, PASS, &err), 0);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	ck_assert_int_eq(store_open(path, PASS, &st, &err), 0);
+	ck_assert_int_eq(store_put_record(st, "checkin", 1,
+	    "{\"note\":\"" MARKER "\"}", NULL, &err), 0);
+	ck_assert_int_eq(store_put_state(st, "draft:phq9",
+	    "{\"note\":\"" MARKER "\"}", &err), 0);
+	store_close(st);
+	ck_assert(!file_contains(path, MARKER));
+	ck_assert(!file_contains(path, PASS));
+}
+END_TEST
+
+START_TEST(test_wrong_passphrase_changes_no_byte)
+{
+	struct sw_error	 err = { 0 };
+	struct store	*st;
+	char		*before, *after;
+	int		 files;
+
+	ck_assert_int_eq(store_create(path, PASS, &err), 0);
+	ck_assert_int_eq(store_open(path, PASS, &st, &err), 0);
+	ck_assert_int_eq(store_put_record(st, "checkin", 1, "{}", NULL, &err),
+	    0);
+	store_close(st);
+	before = file_hash(path);
+	files = count_files(dir);
+	ck_assert_int_eq(store_open(path, "wrong horse battery", &st, &err),
+	    -1);
+	ck_assert_ptr_null(st);
+	ck_assert_int_eq(err.code, SW_EPASSPHRASE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "passphrase"));
+	after = file_hash(path);
+	ck_assert_str_eq(before, after);
+	ck_assert_int_eq(count_files(dir), files);
+	free(before);
+	free(after);
+}
+END_TEST
+
+START_TEST(test_no_passphrase_profile_opens_without_one)
+{
+	struct sw_error	 err = { 0 };
+	struct store	*st;
+
+	ck_assert_int_eq(store_create(path, NULL, &err), 0);
+	ck_assert_int_eq(store_has_passphrase(path, &err), 0);
+	ck_assert_int_eq(store_open(path, NULL, &st, &err), 0);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(test_has_passphrase_reported)
+{
+	struct sw_error err = { 0 };
+
+	ck_assert_int_eq(store_has_passphrase(path, &err), -1);
+	ck_assert_int_eq(err.code, SW_ENOENT);
+	ck_assert_int_eq(store_create(path, PASS, &err), 0);
+	ck_assert_int_eq(store_has_passphrase(path, &err), 1);
+}
+END_TEST
+
+START_TEST(test_create_refuses_existing_profile)
+{
+	struct sw_error	 err = { 0 };
+	char		*before;
+
+	ck_assert_int_eq(store_create(path, PASS, &err), 0);
+	before = file_hash(path);
+	ck_assert_int_eq(store_create(path, "another one", &err), -1);
+	ck_assert_int_eq(err.code, SW_EEXIST);
+	{
+		char *after = file_hash(path);
+
+		ck_assert_str_eq(before, after);
+		free(after);
+	}
+	free(before);
+}
+END_TEST
+
+static int
+collect(void *arg, const char *id, const char *kind, long long at,
+    const char *json)
+{
+	char *buf = arg;
+
+	(void)id;
+	(void)kind;
+	snprintf(buf + strlen(buf), 512 - strlen(buf), "%lld:%s;", at, json);
+	return 0;
+}
+
+START_TEST(test_records_come_back_in_time_order)
+{
+	struct sw_error	 err = { 0 };
+	struct store	*st;
+	char		 buf[512] = "";
+
+	ck_assert_int_eq(store_create(path, PASS, &err), 0);
+	ck_assert_int_eq(store_open(path, PASS, &st, &err), 0);
+	store_put_record(st, "checkin", 30, "{\"n\":3}", NULL, &err);
+	store_put_record(st, "checkin", 10, "{\"n\":1}", NULL, &err);
+	store_put_record(st, "exercise", 15, "{\"n\":9}", NULL, &err);
+	store_put_record(st, "checkin", 20, "{\"n\":2}", NULL, &err);
+	ck_assert_int_eq(store_each_record(st, "checkin", collect, buf, &err),
+	    0);
+	ck_assert_str_eq(buf, "10:{\"n\":1};20:{\"n\":2};30:{\"n\":3};");
+	store_close(st);
+}
+END_TEST
+
+START_TEST(test_state_put_get_delete)
+{
+	struct sw_error	 err = { 0 };
+	struct store	*st;
+	char		*json;
+
+	ck_assert_int_eq(store_create(path, PASS, &err), 0);
+	ck_assert_int_eq(store_open(path, PASS, &st, &err), 0);
+	ck_assert_int_eq(store_get_state(st, "lesson:a", &json, &err), 0);
+	ck_assert_ptr_null(json);
+	ck_assert_int_eq(store_put_state(st, "lesson:a", "{\"pos\":1}", &err),
+	    0);
+	ck_assert_int_eq(store_put_state(st, "lesson:a", "{\"pos\":7}", &err),
+	    0);
+	ck_assert_int_eq(store_get_state(st, "lesson:a", &json, &err), 0);
+	ck_assert_str_eq(json, "{\"pos\":7}");
+	wipe_free(json);
+	ck_assert_int_eq(store_delete_state(st, "lesson:a", &err), 0);
+	ck_assert_int_eq(store_get_state(st, "lesson:a", &json, &err), 0);
+	ck_assert_ptr_null(json);
+	store_close(st);
+}
+END_TEST
+
+static void
+sql(const char *q)
+{
+	sqlite3 *db;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+START_TEST(test_tampered_body_is_detected)
+{
+	struct sw_error	 err = { 0 };
+	struct store	*st;
+	char		 buf[512] = "";
+
+	ck_assert_int_eq(store_create(path, PASS, &err), 0);
+	ck_assert_int_eq(store_open(path, PASS, &st, &err), 0);
+	store_put_record(st, "checkin", 1, "{\"total\":3}", NULL, &err);
+	store_close(st);
+	/* Flip the last byte of the sealed body (inside the tag). */
+	sql("UPDATE records SET body = substr(body, 1, length(body) - 1) || "
+	    "CASE WHEN substr(body, -1) = x'00' THEN x'01' ELSE x'00' END");
+	ck_assert_int_eq(store_open(path, PASS, &st, &err), 0);
+	ck_assert_int_eq(store_each_record(st, NULL, collect, buf, &err), -1);
+	ck_assert_int_eq(err.code, SW_ECORRUPT);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(test_sealed_body_cannot_move_to_another_row)
+{
+	struct sw_error	 err = { 0 };
+	struct store	*st;
+	char		 a[STORE_ID_LEN + 1], b[STORE_ID_LEN + 1], *q;
+	char		 buf[512] = "";
+
+	ck_assert_int_eq(store_create(path, PASS, &err), 0);
+	ck_assert_int_eq(store_open(path, PASS, &st, &err), 0);
+	store_put_record(st, "checkin", 1, "{\"total\":3}", a, &err);
+	store_put_record(st, "checkin", 2, "{\"total\":27}", b, &err);
+	store_close(st);
+	q = xasprintf("UPDATE records SET body = (SELECT body FROM records "
+	    "WHERE id = '%s') WHERE id = '%s'", b, a);
+	sql(q);
+	free(q);
+	ck_assert_int_eq(store_open(path, PASS, &st, &err), 0);
+	ck_assert_int_eq(store_each_record(st, NULL, collect, buf, &err), -1);
+	ck_assert_int_eq(err.code, SW_ECORRUPT);
+	store_close(st);
+}
+END_TEST
+
+/* Crash safety: a child writes records and reports each id on a pipe only
+ * after store_put_record returned (the record is acknowledged). The parent
+ * kills it with SIGKILL at a random moment, then reopens the store: it must
+ * open, pass SQLite's integrity check, and hold every acknowledged record. */
+static int crash_rounds = 12;
+
+static int
+mark_seen(void *arg, const char *id, const char *kind, long long at,
+    const char *json)
+{
+	char *acked = arg, *p;
+
+	(void)kind;
+	(void)at;
+	(void)json;
+	if ((p = strstr(acked, id)) != NULL)
+		memset(p, '-', STORE_ID_LEN);
+	return 0;
+}
+
+static void
+writer(int fd)
+{
+	struct sw_error	 err = { 0 };
+	struct store	*st;
+	char		 id[STORE_ID_LEN + 2], json[128];
+
+	if (store_open(path, PASS, &st, &err) != 0)
+		_exit(3);
+	for (int i = 0;; i++) {
+		snprintf(json, sizeof json, "{\"seq\":%d}", i);
+		if (store_put_record(st, "checkin", i, json, id, &err) != 0)
+			_exit(4);
+		if (i % 3 == 0)
+			store_put_state(st, "draft", json, &err);
+		id[STORE_ID_LEN] = '\n';
+		if (write(fd, id, STORE_ID_LEN + 1) != STORE_ID_LEN + 1)
+			_exit(5);
+	}
+}
+
+START_TEST(test_sigkill_at_any_moment_keeps_acknowledged_records)
+{
+	struct sw_error	 err = { 0 };
+	struct store	*st;
+	size_t		 cap = 1 << 20;
+	char		*acked = xcalloc(cap, 1);
+	size_t		 len = 0;
+	sqlite3		*db;
+	sqlite3_stmt	*s;
+
+	ck_assert_int_eq(store_create(path, PASS, &err), 0);
+	srand((unsigned)time(NULL));
+	for (int round = 0; round < crash_rounds; round++) {
+		int	p[2], status;
+		pid_t	pid;
+		struct timespec ts;
+
+		ck_assert_int_eq(pipe(p), 0);
+		if ((pid = fork()) == 0) {
+			close(p[0]);
+			writer(p[1]);
+		}
+		close(p[1]);
+		/* Let key derivation finish, then kill somewhere in 0-60 ms
+		 * of writing: spread across statements and commits. */
+		{
+			char c;
+
+			ck_assert_int_eq(read(p[0], &c, 1), 1);
+			acked[len++] = c;
+		}
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)(rand() % 60000) * 1000;
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		ck_assert(WIFSIGNALED(status));
+		for (;;) {
+			ssize_t r = read(p[0], acked + len, cap - len - 1);
+
+			if (r <= 0)
+				break;
+			len += (size_t)r;
+		}
+		close(p[0]);
+		/* A partial last line was never acknowledged. */
+		while (len > 0 && acked[len - 1] != '\n')
+			len--;
+		acked[len] = '\0';
+
+		ck_assert_int_eq(store_open(path, PASS, &st, &err), 0);
+		ck_assert_int_eq(store_each_record(st, NULL, mark_seen, acked,
+		    &err), 0);
+		store_close(st);
+		for (size_t i = 0; i < len; i++)
+			ck_assert_msg(acked[i] == '-' || acked[i] == '\n',
+			    "round %d: an acknowledged record is missing",
+			    round);
+	}
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1,
+	    &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "ok");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	free(acked);
+}
+END_TEST
+
+static Suite *
+store_suite(void)
+{
+	Suite	*s = suite_create("store");
+	TCase	*tc = tcase_create("store");
+	TCase	*crash = tcase_create("crash");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_create_open_roundtrip_records);
+	tcase_add_test(tc, test_profile_file_is_private_and_sealed);
+	tcase_add_test(tc, test_wrong_passphrase_changes_no_byte);
+	tcase_add_test(tc, test_no_passphrase_profile_opens_without_one);
+	tcase_add_test(tc, test_has_passphrase_reported);
+	tcase_add_test(tc, test_create_refuses_existing_profile);
+	tcase_add_test(tc, test_records_come_back_in_time_order);
+	tcase_add_test(tc, test_state_put_get_delete);
+	tcase_add_test(tc, test_tampered_body_is_detected);
+	tcase_add_test(tc, test_sealed_body_cannot_move_to_another_row);
+	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(crash, setup, teardown);
+	tcase_set_timeout(crash, 600);
+	tcase_add_test(crash,
+	    test_sigkill_at_any_moment_keeps_acknowledged_records);
+	suite_add_tcase(s, crash);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	if (getenv("STEPWISE_SOAK") != NULL)
+		crash_rounds = atoi(getenv("STEPWISE_SOAK"));
+	if (sodium_init() < 0)
+		return 1;
+	sr = srunner_create(store_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

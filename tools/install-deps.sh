@@ -1,0 +1,29 @@
+#!/bin/sh
+# install-deps.sh: install, from Debian's packages, everything Stepwise needs
+# to build, run and be tested. Installs only what is missing; safe to rerun.
+set -eu
+
+packages="gcc meson ninja-build pkg-config gettext
+libncurses-dev libcurl4-openssl-dev libcjson-dev check libsodium-dev
+libsqlite3-dev libcmark-dev libmicrohttpd-dev zlib1g-dev
+tmux diction python3 openssl iproute2 nftables"
+
+missing=""
+for p in $packages; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		exec sudo "$0" "$@"
+	fi
+	echo "install-deps: run as root to install:$missing" >&2
+	exit 1
+fi
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing
