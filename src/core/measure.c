@@ -467,6 +467,9 @@ measure_parse(const cJSON *json, const char *file, struct measure *m,
 	jv_only_keys(&c, json, "$", root_keys);
 	parse_header(&c, json, m);
 
+	/* Totals rest on clean options and a sane item count. Without them
+	 * the checks that use totals are skipped, rather than reporting
+	 * problems that are only echoes of the first. */
 	before = d->n;
 	parse_options(&c, json, "$", "options", &m->options, &m->n_options);
 	totals_known = d->n == before;

@@ -523,3 +523,26 @@ store_delete_state(struct store *st, const char *key, struct sw_error *err)
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : db_fail(st, err, _("write to"));
 }
+
+int
+store_each_state_key(struct store *st, const char *prefix,
+    int (*fn)(void *, const char *), void *arg, struct sw_error *err)
+{
+	sqlite3_stmt	*s;
+	int		 rc, ret = 0;
+
+	/* substr rather than LIKE: a prefix may hold "_" or "%". */
+	if (sqlite3_prepare_v2(st->db, "SELECT key FROM state WHERE "
+	    "substr(key, 1, length(?1)) = ?1 ORDER BY key", -1, &s,
+	    NULL) != SQLITE_OK)
+		return db_fail(st, err, _("read"));
+	sqlite3_bind_text(s, 1, prefix, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((ret = fn(arg, (const char *)sqlite3_column_text(s,
+		    0))) != 0)
+			break;
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = db_fail(st, err, _("read"));
+	sqlite3_finalize(s);
+	return ret;
+}

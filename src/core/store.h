@@ -50,5 +50,9 @@ int	store_put_state(struct store *, const char *key, const char *json,
 int	store_get_state(struct store *, const char *key, char **json,
 	    struct sw_error *);
 int	store_delete_state(struct store *, const char *key, struct sw_error *);
+/* Each state key starting with prefix, in key order (keys are not secret). */
+int	store_each_state_key(struct store *, const char *prefix,
+	    int (*fn)(void *arg, const char *key), void *arg,
+	    struct sw_error *);
 
 #endif

@@ -69,17 +69,10 @@ xstrndup(const char *s, size_t n)
 char *
 xvasprintf(const char *fmt, va_list ap)
 {
-	va_list	 aq;
-	int	 n;
-	char	*p;
+	char *p;
 
-	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
-	va_end(aq);
-	if (n < 0)
+	if (vasprintf(&p, fmt, ap) < 0)
 		oom();
-	p = xmalloc((size_t)n + 1);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;
 }
 

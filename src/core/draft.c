@@ -1,0 +1,155 @@
+/* draft.c: drafts live in the store's sealed state under
+ * "draft:checkin:<measure>" and "draft:exercise:<exercise>". */
+#include <stdlib.h>
+#include <string.h>
+
+#include "draft.h"
+#include "measure.h"
+#include "util.h"
+
+static char *
+draft_key(const char *kind, const char *id)
+{
+	return xasprintf("draft:%s:%s", kind, id);
+}
+
+int
+draft_checkin_save(struct store *st, const char *measure,
+    const struct checkin_draft *d, struct sw_error *err)
+{
+	cJSON	*j = cJSON_CreateObject();
+	char	*key = draft_key("checkin", measure), *json;
+	int	 rc;
+
+	cJSON_AddItemToObject(j, "answers", cJSON_CreateIntArray(d->answers,
+	    (int)d->n));
+	cJSON_AddNumberToObject(j, "functional", d->functional);
+	cJSON_AddNumberToObject(j, "position", (double)d->position);
+	json = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	rc = store_put_state(st, key, json, err);
+	wipe_free(json);
+	free(key);
+	return rc;
+}
+
+int
+draft_checkin_load(struct store *st, const char *measure, size_t n,
+    struct checkin_draft *d, bool *found, struct sw_error *err)
+{
+	char		*key = draft_key("checkin", measure), *json;
+	cJSON		*j = NULL;
+	const cJSON	*a, *v;
+	size_t		 i = 0;
+	int		 rc;
+
+	*found = false;
+	rc = store_get_state(st, key, &json, err);
+	free(key);
+	if (rc != 0 || json == NULL)
+		return rc;
+	j = cJSON_Parse(json);
+	wipe_free(json);
+	a = cJSON_GetObjectItem(j, "answers");
+	if (!cJSON_IsArray(a) || (size_t)cJSON_GetArraySize(a) != n)
+		goto out;
+	cJSON_ArrayForEach(v, a) {
+		if (!cJSON_IsNumber(v))
+			goto out;
+		d->answers[i++] = v->valueint;
+	}
+	d->n = n;
+	v = cJSON_GetObjectItem(j, "functional");
+	d->functional = cJSON_IsNumber(v) ? v->valueint : MEASURE_UNANSWERED;
+	v = cJSON_GetObjectItem(j, "position");
+	d->position = cJSON_IsNumber(v) && v->valuedouble >= 0 &&
+	    v->valuedouble <= (double)n ? (size_t)v->valuedouble : 0;
+	*found = true;
+out:
+	cJSON_Delete(j);
+	return 0;
+}
+
+int
+draft_exercise_save(struct store *st, const char *exercise,
+    const cJSON *values, size_t position, struct sw_error *err)
+{
+	cJSON	*j = cJSON_CreateObject();
+	char	*key = draft_key("exercise", exercise), *json;
+	int	 rc;
+
+	cJSON_AddItemToObject(j, "values", cJSON_Duplicate(values, 1));
+	cJSON_AddNumberToObject(j, "position", (double)position);
+	json = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	rc = store_put_state(st, key, json, err);
+	wipe_free(json);
+	free(key);
+	return rc;
+}
+
+int
+draft_exercise_load(struct store *st, const char *exercise, cJSON **values,
+    size_t *position, struct sw_error *err)
+{
+	char	*key = draft_key("exercise", exercise), *json;
+	cJSON	*j, *v;
+	int	 rc;
+
+	*values = NULL;
+	*position = 0;
+	rc = store_get_state(st, key, &json, err);
+	free(key);
+	if (rc != 0 || json == NULL)
+		return rc;
+	j = cJSON_Parse(json);
+	wipe_free(json);
+	if (cJSON_IsObject(v = cJSON_GetObjectItem(j, "values")))
+		*values = cJSON_DetachItemViaPointer(j, v);
+	if (cJSON_IsNumber(v = cJSON_GetObjectItem(j, "position")) &&
+	    v->valuedouble >= 0)
+		*position = (size_t)v->valuedouble;
+	cJSON_Delete(j);
+	return 0;
+}
+
+int
+draft_delete(struct store *st, const char *kind, const char *id,
+    struct sw_error *err)
+{
+	char	*key = draft_key(kind, id);
+	int	 rc = store_delete_state(st, key, err);
+
+	free(key);
+	return rc;
+}
+
+struct each {
+	draft_fn	 fn;
+	void		*arg;
+};
+
+static int
+each_key(void *arg, const char *key)
+{
+	struct each	*e = arg;
+	const char	*rest = key + strlen("draft:");
+	const char	*colon = strchr(rest, ':');
+	char		*kind;
+	int		 rc;
+
+	if (colon == NULL)
+		return 0;
+	kind = xstrndup(rest, (size_t)(colon - rest));
+	rc = e->fn(e->arg, kind, colon + 1);
+	free(kind);
+	return rc;
+}
+
+int
+draft_each(struct store *st, draft_fn fn, void *arg, struct sw_error *err)
+{
+	struct each e = { fn, arg };
+
+	return store_each_state_key(st, "draft:", each_key, &e, err);
+}

@@ -1,0 +1,41 @@
+/* draft.h: unfinished check-ins and exercise entries, sealed in the store so
+ * an interrupted patient (Ctrl-C, a dropped SSH link, end of input) resumes
+ * where they stopped. One draft per measure and per exercise. */
+#ifndef STEPWISE_DRAFT_H
+#define STEPWISE_DRAFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "store.h"
+
+struct checkin_draft {
+	int	*answers;	/* n items, MEASURE_UNANSWERED where not given */
+	size_t	 n;
+	int	 functional;	/* MEASURE_UNANSWERED when not given */
+	size_t	 position;	/* the question the patient was on */
+};
+
+int	draft_checkin_save(struct store *, const char *measure,
+	    const struct checkin_draft *, struct sw_error *);
+/* found is false (and d untouched) when there is no draft. A draft whose
+ * item count does not match n (the content changed) is ignored. */
+int	draft_checkin_load(struct store *, const char *measure, size_t n,
+	    struct checkin_draft *d, bool *found, struct sw_error *);
+
+/* values: { field id: value } as far as filled in. */
+int	draft_exercise_save(struct store *, const char *exercise,
+	    const cJSON *values, size_t position, struct sw_error *);
+int	draft_exercise_load(struct store *, const char *exercise,
+	    cJSON **values, size_t *position, struct sw_error *);
+
+int	draft_delete(struct store *, const char *kind, const char *id,
+	    struct sw_error *);
+
+/* Every saved draft: kind is "checkin" or "exercise", id the measure or
+ * exercise id. Stops early if fn returns non-zero. */
+typedef int (*draft_fn)(void *arg, const char *kind, const char *id);
+int	draft_each(struct store *, draft_fn, void *arg, struct sw_error *);
+
+#endif
