@@ -19,6 +19,7 @@ struct cli {
 	const char	*data_dir;	/* --data-dir */
 	const char	*profile;	/* --profile */
 	int		 passphrase_fd;	/* --passphrase-fd, -1 when not given */
+	bool		 plain;		/* --plain, or no usable terminal */
 };
 
 /* Global options are accepted before or after the command. */
@@ -29,6 +30,7 @@ enum {
 	OPT_PROFILE,
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_PLAIN,
 };
 #define CLI_GLOBAL_OPTIONS \
 	{ "content", required_argument, NULL, OPT_CONTENT }, \
@@ -36,6 +38,7 @@ enum {
 	{ "passphrase-fd", required_argument, NULL, OPT_PASSPHRASE_FD }, \
 	{ "profile", required_argument, NULL, OPT_PROFILE }, \
 	{ "help", no_argument, NULL, OPT_HELP }, \
+	{ "plain", no_argument, NULL, OPT_PLAIN }, \
 	{ "version", no_argument, NULL, OPT_VERSION }
 
 /* Handle a global option: 0 handled, 1 not global, -1 bad value (printed). */
@@ -55,7 +58,17 @@ int	 cli_open_store(const struct cli *, struct store **, char **path_out);
 char	*passphrase_read(const struct cli *, const char *prompt);
 void	 passphrase_free(char *);
 
+/* Make the profile: a new passphrase (asked twice on a terminal) unless
+ * no_passphrase, which prints the shared-computer warning. */
+int	 cli_make_profile(const struct cli *, bool no_passphrase);
+/* Open content and profile, run a plain or full-screen session. */
+int	 cli_session(struct cli *, const char *measure);
+
+int	 tui_run(struct cli *, const char *measure);
 int	 cmd_init(struct cli *, int argc, char **argv);
+int	 cmd_checkin(struct cli *, int argc, char **argv);
+int	 cmd_status(struct cli *, int argc, char **argv);
+int	 cmd_remind(struct cli *, int argc, char **argv);
 int	 cmd_check_content(struct cli *, int argc, char **argv);
 int	 cmd_export(struct cli *, int argc, char **argv);
 

@@ -74,40 +74,12 @@ new_passphrase(const struct cli *cli)
 }
 
 int
-cmd_init(struct cli *cli, int argc, char **argv)
+cli_make_profile(const struct cli *cli, bool none)
 {
-	static const struct option longopts[] = {
-		CLI_GLOBAL_OPTIONS,
-		{ "no-passphrase", no_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct sw_error	 err = { 0 };
-	bool		 none = false;
 	char		*path, *pass = NULL;
-	int		 opt, rc = EXIT_FAIL;
+	int		 rc = EXIT_FAIL;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			none = true;
-			break;
-		case OPT_HELP:
-			usage(stdout);
-			return EXIT_OK;
-		case OPT_VERSION:
-			return cli_usage_error("init", _("--version goes "
-			    "before the command"));
-		case '?':
-			return cli_usage_error("init", _("unknown option '%s'"),
-			    argv[optind - 1]);
-		default:
-			if (cli_global_option(cli, opt, optarg) != 0)
-				return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("init", _("unexpected argument '%s'"),
-		    argv[optind]);
 	if ((path = cli_profile_path(cli, true)) == NULL)
 		return EXIT_FAIL;
 	if (access(path, F_OK) == 0) {
@@ -134,4 +106,40 @@ out:
 	passphrase_free(pass);
 	free(path);
 	return rc;
+}
+
+int
+cmd_init(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_GLOBAL_OPTIONS,
+		{ "no-passphrase", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	bool	none = false;
+	int	opt;
+
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			none = true;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return EXIT_OK;
+		case OPT_VERSION:
+			return cli_usage_error("init", _("--version goes "
+			    "before the command"));
+		case '?':
+			return cli_usage_error("init", _("unknown option '%s'"),
+			    argv[optind - 1]);
+		default:
+			if (cli_global_option(cli, opt, optarg) != 0)
+				return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("init", _("unexpected argument '%s'"),
+		    argv[optind]);
+	return cli_make_profile(cli, none);
 }

@@ -27,6 +27,12 @@ static const struct command commands[] = {
 	{ "init", cmd_init, N_("make a new profile, with a passphrase") },
 	{ "check-content", cmd_check_content,
 	    N_("check a content folder and list every problem") },
+	{ "checkin", cmd_checkin, N_("answer a check-in (PHQ-9 or GAD-7) "
+	    "now") },
+	{ "status", cmd_status, N_("print where you are and what is "
+	    "waiting") },
+	{ "remind", cmd_remind, N_("print one line if something is due "
+	    "(for a shell start-up file)") },
 	{ "export", cmd_export, N_("write your check-ins and entries as "
 	    "JSON") },
 };
@@ -86,6 +92,9 @@ cli_global_option(struct cli *cli, int opt, const char *arg)
 	long	 fd;
 
 	switch (opt) {
+	case OPT_PLAIN:
+		cli->plain = true;
+		return 0;
 	case OPT_CONTENT:
 		cli->content_dir = arg;
 		return 0;
@@ -214,7 +223,7 @@ main(int argc, char **argv)
 		CLI_GLOBAL_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cli	 cli = { NULL, NULL, PROFILE_DEFAULT, -1 };
+	struct cli	 cli = { NULL, NULL, PROFILE_DEFAULT, -1, false };
 	int		 opt, rc;
 
 	harden_process();
@@ -244,10 +253,8 @@ main(int argc, char **argv)
 				return EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
-		usage(stdout);
-		return EXIT_OK;
-	}
+	if (optind >= argc)
+		return cli_session(&cli, NULL);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		if (strcmp(argv[optind], commands[i].name) == 0) {
 			argc -= optind;

@@ -198,6 +198,19 @@ progress_free(struct progress *p)
 	memset(p, 0, sizeof *p);
 }
 
+long long
+progress_due_at(const struct progress *p, long long now)
+{
+	switch (p->next.kind) {
+	case STEP_WAIT:
+		return p->next.at;
+	case STEP_FINISHED:
+		return 0;
+	default:
+		return now;
+	}
+}
+
 /* ---- facts from the store ---- */
 
 static char *
@@ -281,34 +294,6 @@ exercise_seen(void *arg, const char *id, const char *kind, long long at,
 	return 0;
 }
 
-static int
-started_at(struct store *st, long long now, long long *out,
-    struct sw_error *err)
-{
-	char	*json, *s;
-	cJSON	*j, *v;
-
-	if (store_get_state(st, "profile", &json, err) != 0)
-		return -1;
-	*out = 0;
-	if (json != NULL && (j = cJSON_Parse(json)) != NULL) {
-		if (cJSON_IsNumber(v = cJSON_GetObjectItem(j, "started_at")))
-			*out = (long long)v->valuedouble;
-		cJSON_Delete(j);
-	}
-	wipe_free(json);
-	if (*out > 0)
-		return 0;
-	*out = now;
-	s = xasprintf("{\"started_at\":%lld}", now);
-	if (store_put_state(st, "profile", s, err) != 0) {
-		free(s);
-		return -1;
-	}
-	free(s);
-	return 0;
-}
-
 int
 progress_facts_load(struct store *st, const struct content *ct,
     long long now, struct progress_facts *f, struct sw_error *err)
@@ -318,8 +303,10 @@ progress_facts_load(struct store *st, const struct content *ct,
 	size_t			 n = 0, pos;
 
 	memset(f, 0, sizeof *f);
-	if (started_at(st, now, &f->started_at, err) != 0)
-		return -1;
+	/* The programme starts when the profile is made. */
+	f->started_at = store_created_at(st);
+	if (f->started_at <= 0 || f->started_at > now)
+		f->started_at = now;
 	f->n_lessons = ct->n_lessons;
 	f->lesson_done = xcalloc(ct->n_lessons, sizeof *f->lesson_done);
 	for (size_t i = 0; i < ct->n_lessons; i++)
@@ -357,4 +344,19 @@ progress_facts_free(struct progress_facts *f)
 	free(f->lesson_done);
 	free(f->exercise_last);
 	memset(f, 0, sizeof *f);
+}
+
+int
+progress_refresh(struct store *st, const struct content *ct, long long now,
+    struct progress_facts *f, struct progress *p, struct sw_error *err)
+{
+	if (progress_facts_load(st, ct, now, f, err) != 0)
+		return -1;
+	progress_compute(ct, f, now, p);
+	if (store_set_remind_at(st, progress_due_at(p, now), err) != 0) {
+		progress_free(p);
+		progress_facts_free(f);
+		return -1;
+	}
+	return 0;
 }

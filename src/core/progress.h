@@ -68,11 +68,19 @@ bool	progress_checkin_due(const struct content *,
 	    const struct progress_facts *, const struct progress *, size_t m,
 	    const char *measure);
 
+/* When the next step waits for the patient: now for a step to do, the
+ * opening date for STEP_WAIT, 0 when the programme is finished. */
+long long progress_due_at(const struct progress *, long long now);
+
 /* Facts from a store: lesson state "lesson:<id>", exercise entries, and
- * check-ins. The profile's start is recorded the first time. */
+ * check-ins; the programme starts when the profile was made. */
 int	progress_facts_load(struct store *, const struct content *,
 	    long long now, struct progress_facts *, struct sw_error *);
 void	progress_facts_free(struct progress_facts *);
+/* Load facts, compute progress, and keep the store's remind time current:
+ * what every front end does before showing "what next". */
+int	progress_refresh(struct store *, const struct content *, long long now,
+	    struct progress_facts *, struct progress *, struct sw_error *);
 
 /* Record that a lesson was finished (and where the reader was). */
 int	progress_lesson_save(struct store *, const char *lesson_id,

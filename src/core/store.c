@@ -366,6 +366,45 @@ store_close(struct store *st)
 	free(st);
 }
 
+long long
+store_created_at(struct store *st)
+{
+	long long at;
+
+	return meta_get_int(st->db, "created_at", &at) == 0 ? at : 0;
+}
+
+int
+store_set_remind_at(struct store *st, long long at, struct sw_error *err)
+{
+	long long old;
+
+	if (meta_get_int(st->db, "remind_at", &old) == 0 && old == at)
+		return 0;
+	if (meta_put_int(st->db, "remind_at", at) != 0)
+		return db_fail(st, err, _("write to"));
+	return 0;
+}
+
+int
+store_read_remind_at(const char *path, long long *at, struct sw_error *err)
+{
+	sqlite3	*db = NULL;
+	int	 rc = -1;
+
+	*at = 0;
+	if (access(path, F_OK) != 0)
+		return sw_fail(err, SW_ENOENT, _("There is no profile at %s. "
+		    "Make one with: stepwise init"), path);
+	if (open_db(path, SQLITE_OPEN_READONLY, &db, err) == 0) {
+		if (meta_get_int(db, "remind_at", at) != 0)
+			*at = 0;
+		rc = 0;
+	}
+	sqlite3_close(db);
+	return rc;
+}
+
 /* ---- records ---- */
 
 int

@@ -29,6 +29,17 @@ int	store_open(const char *path, const char *passphrase,
 	    struct store **, struct sw_error *);
 void	store_close(struct store *);
 
+/* When the profile was made (Unix seconds). */
+long long store_created_at(struct store *);
+
+/* When something next waits for the patient (0: nothing), kept in clear so
+ * "stepwise remind" can answer from a shell start-up file without asking for
+ * the passphrase. It says only "something is due", never what. */
+int	store_set_remind_at(struct store *, long long at, struct sw_error *);
+/* Reads it without the key; 0 when unknown. -1 on error. */
+int	store_read_remind_at(const char *path, long long *at,
+	    struct sw_error *);
+
 /* Add a record; it is durable on disk when this returns 0. id_out (may be
  * NULL) gets the new record's random id, STORE_ID_LEN + 1 bytes. */
 int	store_put_record(struct store *, const char *kind, long long created_at,

@@ -1,0 +1,177 @@
+/* cmd_status.c: stepwise status (a short summary) and stepwise remind (one
+ * line when something is due, for a shell start-up file). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "draft.h"
+#include "i18n.h"
+#include "progress.h"
+#include "record.h"
+#include "util.h"
+
+static int
+only_global_options(struct cli *cli, int argc, char **argv, const char *cmd,
+    const char *help)
+{
+	static const struct option longopts[] = {
+		CLI_GLOBAL_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_HELP:
+			fputs(help, stdout);
+			return EXIT_OK;
+		case '?':
+			return cli_usage_error(cmd, _("unknown option '%s'"),
+			    argv[optind - 1]);
+		default:
+			if (cli_global_option(cli, opt, optarg) != 0)
+				return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(cmd, _("unexpected argument '%s'"),
+		    argv[optind]);
+	return -1;
+}
+
+static int
+count_draft(void *arg, const char *kind, const char *id)
+{
+	(void)kind;
+	(void)id;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+print_next(const struct content *ct, const struct progress *pr)
+{
+	const struct step	*s = &pr->next;
+	char			 date[64];
+	time_t			 t;
+
+	switch (s->kind) {
+	case STEP_CHECKIN:
+		printf(_("Next: check-in %s (module %zu)\n"),
+		    content_measure(ct, s->id)->title, s->module + 1);
+		break;
+	case STEP_LESSON:
+		printf(_("Next: lesson \"%s\" (module %zu), about %d "
+		    "minutes\n"), content_lesson(ct, s->id)->title,
+		    s->module + 1, content_lesson(ct, s->id)->minutes);
+		break;
+	case STEP_EXERCISE:
+		printf(_("Next: exercise \"%s\" (module %zu)\n"),
+		    content_exercise(ct, s->id)->title, s->module + 1);
+		break;
+	case STEP_WAIT:
+		t = (time_t)s->at;
+		strftime(date, sizeof date, "%Y-%m-%d", localtime(&t));
+		printf(_("Next: module %zu opens on %s\n"), s->module + 1,
+		    date);
+		break;
+	case STEP_FINISHED:
+		printf(_("Next: nothing; the programme is finished\n"));
+		break;
+	}
+}
+
+int
+cmd_status(struct cli *cli, int argc, char **argv)
+{
+	struct content		 ct;
+	struct store		*st = NULL;
+	struct progress_facts	 f;
+	struct progress		 pr;
+	struct sw_error		 err = { 0 };
+	struct checkin		*v = NULL;
+	size_t			 n = 0, done = 0;
+	int			 rc, drafts = 0;
+
+	rc = only_global_options(cli, argc, argv, "status", _("Usage: "
+	    "stepwise status\nPrint where you are in the programme, what is "
+	    "due, and your latest scores.\n"));
+	if (rc >= 0)
+		return rc;
+	if (cli_load_content(cli, &ct) != 0)
+		return EXIT_FAIL;
+	rc = EXIT_FAIL;
+	if (cli_open_store(cli, &st, NULL) != 0)
+		goto out;
+	if (progress_refresh(st, &ct, (long long)time(NULL), &f, &pr,
+	    &err) != 0 || checkins_load(st, &v, &n, &err) != 0 ||
+	    draft_each(st, count_draft, &drafts, &err) != 0) {
+		cli_error("%s", err.msg);
+		goto out;
+	}
+	for (size_t i = 0; i < pr.n_modules; i++)
+		done += pr.modules[i].state == MODULE_DONE;
+	printf(_("Profile: %s\n"), cli->profile);
+	printf(_("Modules done: %zu of %zu\n"), done, pr.n_modules);
+	print_next(&ct, &pr);
+	for (size_t k = 0; k < ct.n_measures; k++) {
+		const struct measure *m = &ct.measures[k];
+
+		for (size_t i = n; i-- > 0;)
+			if (strcmp(v[i].measure, m->id) == 0) {
+				char when[32];
+
+				format_rfc3339(v[i].completed_at, when,
+				    sizeof when);
+				when[10] = '\0';
+				printf(_("Latest %s: %d of %d, %s (%s)\n"),
+				    m->title, v[i].total, m->max_total,
+				    v[i].severity_label, when);
+				break;
+			}
+	}
+	if (drafts > 0)
+		printf(_("Unfinished: %d (they will be offered when you next "
+		    "start)\n"), drafts);
+	printf(_("Clinic: not connected to a clinic yet\n"));
+	rc = EXIT_OK;
+	progress_free(&pr);
+	progress_facts_free(&f);
+out:
+	checkins_free(v, n);
+	store_close(st);
+	content_free(&ct);
+	return rc;
+}
+
+int
+cmd_remind(struct cli *cli, int argc, char **argv)
+{
+	struct sw_error	 err = { 0 };
+	long long	 at;
+	char		*path;
+	int		 rc;
+
+	rc = only_global_options(cli, argc, argv, "remind", _("Usage: "
+	    "stepwise remind\nPrint one line when something in Stepwise is "
+	    "waiting for you, and nothing\notherwise. It does not ask for "
+	    "your passphrase and says nothing about your\nanswers, so it is "
+	    "safe in a shell start-up file such as ~/.profile.\n"));
+	if (rc >= 0)
+		return rc;
+	if ((path = cli_profile_path(cli, false)) == NULL)
+		return EXIT_FAIL;
+	rc = store_read_remind_at(path, &at, &err);
+	free(path);
+	if (rc != 0) {
+		/* No profile yet is not an error worth a line at login. */
+		return err.code == SW_ENOENT ? EXIT_OK : cli_error("%s",
+		    err.msg);
+	}
+	if (at > 0 && at <= (long long)time(NULL))
+		printf(_("Stepwise: your next step is ready. Run 'stepwise' "
+		    "when you have a few minutes.\n"));
+	return EXIT_OK;
+}

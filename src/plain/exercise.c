@@ -1,0 +1,380 @@
+/* exercise.c: exercises in plain mode, one field at a time, with the worked
+ * example on request, drafts when input ends, and past entries read back. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "draft.h"
+#include "i18n.h"
+#include "plain.h"
+#include "record.h"
+#include "util.h"
+
+enum { ASK_OK, ASK_SKIP, ASK_EOF };
+
+/* Check one value against its field; print the problem if any. */
+static bool
+value_ok(struct plain *p, const struct exercise *e, const struct field *f,
+    cJSON *v)
+{
+	cJSON		*obj = cJSON_CreateObject();
+	struct diags	 d = { 0 };
+	bool		 ok;
+
+	cJSON_AddItemReferenceToObject(obj, f->id, v);
+	ok = exercise_check_values(e, obj, false, NULL, "answer", &d);
+	if (!ok)
+		plain_say(p, _("That answer %s. Please try again."),
+		    d.v[0].msg);
+	diags_free(&d);
+	cJSON_Delete(obj);
+	return ok;
+}
+
+static int
+ask_text(struct plain *p, const struct field *f, cJSON **out)
+{
+	char	*line, *all = NULL, *next;
+
+	if (f->multiline)
+		plain_say(p, _("(You can write several lines. Finish with a "
+		    "line holding only a full stop.)"));
+	for (;;) {
+		if ((line = plain_ask(p, "> ")) == NULL) {
+			if (all == NULL)
+				return ASK_EOF;
+			break;
+		}
+		if (!f->multiline || strcmp(line, ".") == 0 ||
+		    (all == NULL && line[0] == '\0')) {
+			if (!f->multiline && line[0] != '\0') {
+				all = xstrdup(line);
+			}
+			wipe_free(line);
+			break;
+		}
+		next = all ? xasprintf("%s\n%s", all, line) : xstrdup(line);
+		wipe_free(all);
+		wipe_free(line);
+		all = next;
+	}
+	if (all == NULL || all[0] == '\0') {
+		wipe_free(all);
+		return p->eof ? ASK_EOF : ASK_SKIP;
+	}
+	*out = cJSON_CreateString(all);
+	wipe_free(all);
+	return ASK_OK;
+}
+
+static int
+ask_rating(struct plain *p, const char *prompt, int min, int max,
+    const char *min_label, const char *max_label, cJSON **out)
+{
+	char	*q;
+	bool	 skipped;
+	int	 v, rc;
+
+	if (min_label && max_label)
+		plain_say(p, _("(%d means %s, %d means %s.)"), min, min_label,
+		    max, max_label);
+	q = xasprintf(_("%s (%d to %d): "), prompt, min, max);
+	rc = plain_ask_int(p, q, min, max, true, &v, &skipped);
+	free(q);
+	if (rc != 0)
+		return ASK_EOF;
+	if (skipped)
+		return ASK_SKIP;
+	*out = cJSON_CreateNumber(v);
+	return ASK_OK;
+}
+
+static int
+ask_choice(struct plain *p, const struct field *f, cJSON **out)
+{
+	char	*line, *tok, *save;
+	cJSON	*arr;
+
+	for (size_t i = 0; i < f->n_options; i++)
+		plain_say(p, "  %zu. %s", i + 1, f->options[i]);
+	line = plain_ask(p, f->multiple ? _("Type the numbers, separated by "
+	    "commas: ") : _("Type a number: "));
+	if (line == NULL)
+		return ASK_EOF;
+	if (line[0] == '\0') {
+		free(line);
+		return ASK_SKIP;
+	}
+	arr = cJSON_CreateArray();
+	for (tok = strtok_r(line, ", ", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", ", &save)) {
+		long k = strtol(tok, NULL, 10);
+
+		/* Out-of-range numbers become "?" so the check reports them. */
+		cJSON_AddItemToArray(arr, cJSON_CreateString(k >= 1 &&
+		    (size_t)k <= f->n_options ? f->options[k - 1] : "?"));
+	}
+	free(line);
+	*out = arr;
+	return ASK_OK;
+}
+
+static int
+ask_list(struct plain *p, const struct field *f, cJSON **out)
+{
+	cJSON	*arr = cJSON_CreateArray(), *item;
+	char	*line;
+	int	 n = 0, rc;
+
+	if (f->item_prompt)
+		plain_say(p, "%s", f->item_prompt);
+	plain_say(p, _("(One per line. An empty line ends the list.)"));
+	while (n < f->max_items) {
+		if ((line = plain_ask(p, "- ")) == NULL)
+			break;
+		if (line[0] == '\0') {
+			free(line);
+			break;
+		}
+		if (!f->rated)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(line));
+		else {
+			cJSON *r = NULL;
+
+			item = cJSON_CreateObject();
+			cJSON_AddStringToObject(item, "text", line);
+			rc = ask_rating(p, f->rating_prompt, f->min, f->max,
+			    NULL, NULL, &r);
+			if (rc == ASK_OK)
+				cJSON_AddItemToObject(item, "rating", r);
+			cJSON_AddItemToArray(arr, item);
+			if (rc == ASK_EOF) {
+				wipe_free(line);
+				break;
+			}
+		}
+		wipe_free(line);
+		n++;
+	}
+	if (n == 0) {
+		cJSON_Delete(arr);
+		return p->eof ? ASK_EOF : ASK_SKIP;
+	}
+	*out = arr;
+	return ASK_OK;
+}
+
+static int
+ask_datetime(struct plain *p, const struct field *f, cJSON **out)
+{
+	char *line, *iso, *sp;
+
+	line = plain_ask(p, f->date_only ? _("Date (YYYY-MM-DD): ") :
+	    _("Date and time (YYYY-MM-DD HH:MM): "));
+	if (line == NULL)
+		return ASK_EOF;
+	if (line[0] == '\0') {
+		free(line);
+		return ASK_SKIP;
+	}
+	if ((sp = strchr(line, ' ')) != NULL)
+		*sp = 'T';
+	iso = xstrdup(line);
+	free(line);
+	*out = cJSON_CreateString(iso);
+	free(iso);
+	return ASK_OK;
+}
+
+static int
+ask_field(struct plain *p, const struct exercise *e, const struct field *f,
+    size_t i, cJSON *values)
+{
+	cJSON	*v = NULL;
+	int	 rc;
+
+	plain_say(p, "\n%zu of %zu. %s%s", i + 1, e->n_fields, f->prompt,
+	    f->later ? _(" (you can fill this in later: press Enter to skip)")
+	    : !f->required ? _(" (optional: press Enter to skip)") : "");
+	if (f->help)
+		plain_say(p, "%s", f->help);
+	for (;;) {
+		switch (f->type) {
+		case FIELD_TEXT:
+			rc = ask_text(p, f, &v);
+			break;
+		case FIELD_RATING:
+			rc = ask_rating(p, _("Your rating"), f->min, f->max,
+			    f->min_label, f->max_label, &v);
+			break;
+		case FIELD_CHOICE:
+			rc = ask_choice(p, f, &v);
+			break;
+		case FIELD_LIST:
+			rc = ask_list(p, f, &v);
+			break;
+		default:
+			rc = ask_datetime(p, f, &v);
+			break;
+		}
+		if (rc == ASK_EOF)
+			return ASK_EOF;
+		if (rc == ASK_SKIP) {
+			if (!f->required || f->later)
+				return ASK_SKIP;
+			plain_say(p, _("This one is needed. Please write "
+			    "something, even a few words."));
+			continue;
+		}
+		if (value_ok(p, e, f, v)) {
+			cJSON_DeleteItemFromObject(values, f->id);
+			cJSON_AddItemToObject(values, f->id, v);
+			return ASK_OK;
+		}
+		cJSON_Delete(v);
+		v = NULL;
+	}
+}
+
+static void
+show_value(struct plain *p, const struct field *f, const cJSON *v)
+{
+	const cJSON	*it;
+	char		*s;
+
+	if (v == NULL)
+		return;
+	if (cJSON_IsString(v)) {
+		plain_say(p, "%s: %s", f->prompt, v->valuestring);
+		return;
+	}
+	if (cJSON_IsNumber(v)) {
+		plain_say(p, "%s: %d", f->prompt, v->valueint);
+		return;
+	}
+	plain_say(p, "%s:", f->prompt);
+	cJSON_ArrayForEach(it, v) {
+		if (cJSON_IsString(it))
+			plain_say(p, "  - %s", it->valuestring);
+		else if (cJSON_IsObject(it)) {
+			s = xasprintf("  - %s (%d)",
+			    cJSON_GetStringValue(cJSON_GetObjectItem(it,
+			    "text")), cJSON_GetObjectItem(it, "rating") ?
+			    cJSON_GetObjectItem(it, "rating")->valueint : 0);
+			plain_say(p, "%s", s);
+			free(s);
+		}
+	}
+}
+
+static void
+show_values(struct plain *p, const struct exercise *e, const cJSON *values)
+{
+	for (size_t i = 0; i < e->n_fields; i++)
+		show_value(p, &e->fields[i], cJSON_GetObjectItem(values,
+		    e->fields[i].id));
+}
+
+int
+plain_exercise(struct plain *p, const struct exercise *e)
+{
+	struct sw_error	 err = { 0 };
+	cJSON		*values = NULL;
+	size_t		 start = 0;
+	char		*line;
+	int		 rc = 0;
+
+	plain_say(p, _("\n== %s ==\n%s\n\nAbout %d minutes."), e->title,
+	    e->intro, e->minutes);
+	if (draft_exercise_load(p->st, e->id, &values, &start, &err) == 0 &&
+	    values != NULL) {
+		int yes = plain_ask_yes(p, _("You started this before. Carry "
+		    "on where you stopped? (Y/n) "), true);
+
+		if (yes < 0)
+			goto out;
+		if (!yes) {
+			cJSON_Delete(values);
+			values = NULL;
+			start = 0;
+		}
+	}
+	if (values == NULL)
+		values = cJSON_CreateObject();
+	line = plain_ask(p, _("Type e to read a worked example first, or "
+	    "press Enter to begin: "));
+	if (line == NULL)
+		goto out;
+	if (line[0] == 'e') {
+		plain_say(p, _("\nA worked example. %s\n"), e->example_intro);
+		show_values(p, e, e->example);
+	}
+	free(line);
+	for (size_t i = start; i < e->n_fields; i++) {
+		if (ask_field(p, e, &e->fields[i], i, values) == ASK_EOF) {
+			if (draft_exercise_save(p->st, e->id, values, i,
+			    &err) == 0)
+				plain_say(p, _("What you have written so far "
+				    "is saved. You can carry on next time."));
+			else
+				plain_say(p, "%s", err.msg);
+			goto out;
+		}
+		draft_exercise_save(p->st, e->id, values, i + 1, &err);
+	}
+	if (exercise_entry_save(p->st, e, values, (long long)time(NULL),
+	    &err) != 0) {
+		plain_say(p, _("Could not save: %s"), err.msg);
+		rc = -1;
+		goto out;
+	}
+	draft_delete(p->st, "exercise", e->id, &err);
+	plain_say(p, _("\nSaved. Well done for taking the time to do this."));
+out:
+	cJSON_Delete(values);
+	return rc;
+}
+
+struct history {
+	struct plain		*p;
+	const struct exercise	*e;
+	int			 n;
+};
+
+static int
+show_entry(void *arg, const char *id, const char *kind, long long at,
+    const char *json)
+{
+	struct history	*h = arg;
+	cJSON		*j = cJSON_Parse(json);
+	const char	*ex = cJSON_GetStringValue(cJSON_GetObjectItem(j,
+			    "exercise"));
+
+	(void)id;
+	(void)kind;
+	(void)at;
+	if (ex != NULL && strcmp(ex, h->e->id) == 0) {
+		h->n++;
+		plain_say(h->p, _("\n-- Entry %d, %s --"), h->n,
+		    cJSON_GetStringValue(cJSON_GetObjectItem(j,
+		    "completed_at")));
+		show_values(h->p, h->e, cJSON_GetObjectItem(j, "values"));
+	}
+	cJSON_Delete(j);
+	return 0;
+}
+
+void
+plain_exercise_history(struct plain *p, const struct exercise *e)
+{
+	struct history	h = { p, e, 0 };
+	struct sw_error	err = { 0 };
+
+	if (store_each_record(p->st, RECORD_EXERCISE, show_entry, &h,
+	    &err) != 0)
+		plain_say(p, "%s", err.msg);
+	else if (h.n == 0)
+		plain_say(p, _("You have no saved entries for %s yet."),
+		    e->title);
+}

@@ -1,0 +1,324 @@
+/* home.c: plain mode's menu ("what do I do next?"), lessons and progress. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "draft.h"
+#include "i18n.h"
+#include "plain.h"
+#include "progress.h"
+#include "record.h"
+#include "util.h"
+
+/* ---- lessons ---- */
+
+void
+plain_lesson(struct plain *p, const struct lesson *l)
+{
+	struct sw_error err = { 0 };
+
+	plain_say(p, _("\n== %s ==\n(About %d minutes.)"), l->title,
+	    l->minutes);
+	for (size_t i = 1; i < l->n_blocks; i++) {
+		const struct block	*b = &l->blocks[i];
+		char			*text = block_text(b), *pre;
+		const char		*quote = b->quote ? "> " : "";
+
+		if (b->type == BLOCK_RULE) {
+			plain_say(p, "----");
+		} else if (b->type == BLOCK_HEADING) {
+			plain_say(p, "\n== %s ==", text);
+		} else if (b->item != 0) {
+			pre = b->item < 0 ? xstrdup("-") :
+			    xasprintf("%d.", b->item);
+			plain_say(p, "%*s%s%s %s", (b->indent - 1) * 2, "",
+			    quote, pre, text);
+			free(pre);
+		} else
+			plain_say(p, "%s%s%s", b->indent ? "   " : "", quote,
+			    text);
+		free(text);
+	}
+	/* Plain mode prints the whole lesson: reaching here is reading it. */
+	if (progress_lesson_save(p->st, l->id, l->n_blocks, true,
+	    (long long)time(NULL), &err) != 0)
+		plain_say(p, "%s", err.msg);
+	else
+		plain_say(p, _("\nThat is the end of this lesson. It is marked "
+		    "as read."));
+}
+
+/* ---- progress ---- */
+
+void
+plain_progress(struct plain *p)
+{
+	struct sw_error	 err = { 0 };
+	struct checkin	*v;
+	size_t		 n;
+	char		 when[32];
+
+	if (checkins_load(p->st, &v, &n, &err) != 0) {
+		plain_say(p, "%s", err.msg);
+		return;
+	}
+	plain_say(p, _("\n== Your check-ins =="));
+	if (n == 0)
+		plain_say(p, _("No check-ins yet."));
+	for (size_t i = 0; i < n; i++) {
+		const struct measure *m = content_measure(p->ct, v[i].measure);
+
+		format_rfc3339(v[i].completed_at, when, sizeof when);
+		when[10] = '\0';
+		plain_say(p, "%s  %s  %d%s%d  %s", when, m ? m->title :
+		    v[i].measure, v[i].total, _(" of "), m ? m->max_total : 0,
+		    v[i].severity_label);
+	}
+	for (size_t k = 0; k < p->ct->n_measures; k++) {
+		const struct measure	*m = &p->ct->measures[k];
+		const struct checkin	*last = NULL, *prev = NULL;
+		struct measure_change	 mc;
+
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(v[i].measure, m->id) == 0) {
+				prev = last;
+				last = &v[i];
+			}
+		if (last && prev) {
+			measure_change(m, prev->total, last->total, &mc);
+			plain_say(p, "%s: %s", m->title,
+			    measure_change_words(mc.kind));
+		}
+	}
+	checkins_free(v, n);
+}
+
+/* ---- the menu ---- */
+
+static void
+describe_step(struct plain *p, const struct progress *pr)
+{
+	const struct step	*s = &pr->next;
+	const struct module	*mod = &p->ct->modules[s->module];
+	const struct lesson	*l;
+	const struct exercise	*e;
+	const struct measure	*m;
+	char			 date[64];
+	time_t			 t;
+
+	switch (s->kind) {
+	case STEP_CHECKIN:
+		m = content_measure(p->ct, s->id);
+		plain_say(p, _("Next: your check-in, %s (module %zu, %s). "
+		    "About 2 minutes."), m->title, s->module + 1, mod->title);
+		break;
+	case STEP_LESSON:
+		l = content_lesson(p->ct, s->id);
+		plain_say(p, _("Next: lesson \"%s\" (module %zu, %s). About %d "
+		    "minutes."), l->title, s->module + 1, mod->title,
+		    l->minutes);
+		break;
+	case STEP_EXERCISE:
+		e = content_exercise(p->ct, s->id);
+		plain_say(p, _("Next: the exercise \"%s\" (module %zu, %s). "
+		    "About %d minutes."), e->title, s->module + 1, mod->title,
+		    e->minutes);
+		break;
+	case STEP_WAIT:
+		t = (time_t)s->at;
+		strftime(date, sizeof date, "%A %e %B", localtime(&t));
+		plain_say(p, _("You have done everything for now. Module %zu, "
+		    "%s, opens on %s."), s->module + 1, mod->title, date);
+		break;
+	case STEP_FINISHED:
+		plain_say(p, _("You have finished the whole programme. Well "
+		    "done. You can go back to any lesson or exercise."));
+		break;
+	}
+}
+
+static int
+do_step(struct plain *p, const struct progress *pr)
+{
+	const struct step *s = &pr->next;
+
+	switch (s->kind) {
+	case STEP_CHECKIN:
+		return plain_checkin(p, content_measure(p->ct, s->id));
+	case STEP_LESSON:
+		plain_lesson(p, content_lesson(p->ct, s->id));
+		return 0;
+	case STEP_EXERCISE:
+		return plain_exercise(p, content_exercise(p->ct, s->id));
+	default:
+		return 0;
+	}
+}
+
+static void
+list_modules(struct plain *p, const struct progress *pr)
+{
+	char	date[64];
+	time_t	t;
+
+	for (size_t i = 0; i < p->ct->n_modules; i++) {
+		const struct module		*m = &p->ct->modules[i];
+		const struct module_progress	*mp = &pr->modules[i];
+
+		if (mp->state == MODULE_DONE)
+			plain_say(p, _("Module %zu, %s: done."), i + 1,
+			    m->title);
+		else if (mp->state == MODULE_AVAILABLE)
+			plain_say(p, _("Module %zu, %s: open. %zu of %zu "
+			    "lessons read."), i + 1, m->title,
+			    mp->lessons_done, m->n_lessons);
+		else if (mp->waits_for_previous)
+			plain_say(p, _("Module %zu, %s: opens after module "
+			    "%zu."), i + 1, m->title, i);
+		else {
+			t = (time_t)mp->available_at;
+			strftime(date, sizeof date, "%e %B", localtime(&t));
+			plain_say(p, _("Module %zu, %s: opens on %s."), i + 1,
+			    m->title, date);
+		}
+	}
+}
+
+/* Choose from the open modules' lessons and exercises, and the extras. */
+static int
+choose_item(struct plain *p, const struct progress *pr, bool lessons)
+{
+	const void	*items[64];
+	size_t		 n = 0;
+	int		 k;
+	bool		 skipped;
+
+	for (size_t i = 0; i < p->ct->n_modules && n < 60; i++) {
+		const struct module *m = &p->ct->modules[i];
+
+		if (pr->modules[i].state == MODULE_LOCKED)
+			continue;
+		if (lessons)
+			for (size_t j = 0; j < m->n_lessons; j++) {
+				items[n++] = m->lessons[j];
+				plain_say(p, "%zu. %s", n,
+				    m->lessons[j]->title);
+			}
+		else
+			for (size_t j = 0; j < m->n_exercises; j++) {
+				const struct exercise *e = content_exercise(
+				    p->ct, m->exercises[j]);
+
+				items[n++] = e;
+				plain_say(p, "%zu. %s", n, e->title);
+			}
+	}
+	if (!lessons)
+		for (size_t j = 0; j < p->ct->n_always && n < 64; j++) {
+			const struct exercise *e = content_exercise(p->ct,
+			    p->ct->always[j]);
+
+			items[n++] = e;
+			plain_say(p, "%zu. %s", n, e->title);
+		}
+	if (plain_ask_int(p, _("Type a number, or press Enter to go back: "),
+	    1, (int)n, true, &k, &skipped) != 0)
+		return -1;
+	if (skipped)
+		return 0;
+	if (lessons) {
+		plain_lesson(p, items[k - 1]);
+		return 0;
+	}
+	plain_say(p, _("1. Do it now\n2. Read my past entries"));
+	{
+		int c;
+
+		if (plain_ask_int(p, _("Type 1 or 2: "), 1, 2, true, &c,
+		    &skipped) != 0)
+			return -1;
+		if (skipped)
+			return 0;
+		if (c == 2) {
+			plain_exercise_history(p, items[k - 1]);
+			return 0;
+		}
+	}
+	return plain_exercise(p, items[k - 1]);
+}
+
+static int
+choose_checkin(struct plain *p)
+{
+	int	k;
+	bool	skipped;
+
+	for (size_t i = 0; i < p->ct->n_measures; i++)
+		plain_say(p, "%zu. %s", i + 1, p->ct->measures[i].name);
+	if (plain_ask_int(p, _("Type a number, or press Enter to go back: "),
+	    1, (int)p->ct->n_measures, true, &k, &skipped) != 0)
+		return -1;
+	return skipped ? 0 : plain_checkin(p, &p->ct->measures[k - 1]);
+}
+
+int
+plain_home(struct plain *p)
+{
+	struct progress_facts	 f;
+	struct progress		 pr;
+	struct sw_error		 err = { 0 };
+	char			*line;
+	int			 rc = 0;
+
+	while (!p->eof) {
+		if (progress_refresh(p->st, p->ct, (long long)time(NULL), &f,
+		    &pr, &err) != 0) {
+			plain_say(p, "%s", err.msg);
+			return -1;
+		}
+		plain_say(p, "\n== %s ==", p->ct->title);
+		describe_step(p, &pr);
+		plain_say(p, _("\n1. Do the next step\n2. Modules\n3. Lessons\n"
+		    "4. Exercises\n5. Check-ins\n6. Your progress\n"
+		    "7. Help now: people to contact in a crisis\nq. Quit"));
+		line = plain_ask(p, _("Type a number: "));
+		if (line == NULL || strcmp(line, "q") == 0) {
+			free(line);
+			progress_free(&pr);
+			progress_facts_free(&f);
+			break;
+		}
+		switch (atoi(line)) {
+		case 1:
+			rc = do_step(p, &pr);
+			break;
+		case 2:
+			list_modules(p, &pr);
+			break;
+		case 3:
+			rc = choose_item(p, &pr, true);
+			break;
+		case 4:
+			rc = choose_item(p, &pr, false);
+			break;
+		case 5:
+			rc = choose_checkin(p);
+			break;
+		case 6:
+			plain_progress(p);
+			break;
+		case 7:
+			plain_crisis(p);
+			break;
+		default:
+			plain_say(p, _("Please type a number from 1 to 7, or q "
+			    "to quit."));
+		}
+		free(line);
+		progress_free(&pr);
+		progress_facts_free(&f);
+		(void)rc;
+	}
+	return 0;
+}

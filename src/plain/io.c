@@ -1,0 +1,206 @@
+/* io.c: plain-mode output (wrapped, escape-free) and typed answers. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "i18n.h"
+#include "plain.h"
+#include "util.h"
+
+/* Display width of one UTF-8 line piece; bytes that are not valid count 1. */
+static int
+text_width(const char *s, size_t n)
+{
+	mbstate_t	ps;
+	wchar_t		wc;
+	size_t		r;
+	int		w = 0, cw;
+
+	memset(&ps, 0, sizeof ps);
+	while (n > 0) {
+		r = mbrtowc(&wc, s, n, &ps);
+		if (r == (size_t)-1 || r == (size_t)-2) {
+			memset(&ps, 0, sizeof ps);
+			r = 1;
+			cw = 1;
+		} else {
+			if (r == 0)
+				r = 1;
+			cw = wcwidth(wc);
+			if (cw < 0)
+				cw = 0;
+		}
+		w += cw;
+		s += r;
+		n -= r;
+	}
+	return w;
+}
+
+static void
+put_clean(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != 0x7f)
+			putchar(c);
+		else if (c == '\t')
+			putchar(' ');
+	}
+}
+
+/* Word-wrap one paragraph (no newlines) to width. */
+static void
+wrap_line(const char *s, int width)
+{
+	int	indent = (int)strspn(s, " ");
+	int	col = indent;
+
+	/* Leading spaces indent the first line and every wrapped one. */
+	printf("%*s", indent, "");
+	while (*s) {
+		size_t	sp = strspn(s, " ");
+		size_t	wl;
+		int	ww;
+
+		s += sp;
+		if (*s == '\0')
+			break;
+		wl = strcspn(s, " ");
+		ww = text_width(s, wl);
+		if (col > indent && col + 1 + ww > width) {
+			printf("\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			putchar(' ');
+			col++;
+		}
+		put_clean(s, wl);
+		col += ww;
+		s += wl;
+	}
+	putchar('\n');
+}
+
+void
+plain_say(struct plain *p, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*text, *line, *save = NULL;
+
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	/* strtok_r would drop empty lines, which separate paragraphs. */
+	for (line = text; line != NULL; line = save) {
+		save = strchr(line, '\n');
+		if (save != NULL)
+			*save++ = '\0';
+		if (*line == '\0')
+			putchar('\n');
+		else
+			wrap_line(line, p->width);
+	}
+	free(text);
+	fflush(stdout);
+}
+
+char *
+plain_ask(struct plain *p, const char *prompt)
+{
+	char	*line = NULL;
+	size_t	 cap = 0;
+	ssize_t	 n;
+
+	if (p->eof)
+		return NULL;
+	fputs(prompt, stdout);
+	fflush(stdout);
+	n = getline(&line, &cap, stdin);
+	if (n < 0) {
+		free(line);
+		p->eof = true;
+		putchar('\n');
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return line;
+}
+
+int
+plain_ask_int(struct plain *p, const char *prompt, int min, int max,
+    bool skip_ok, int *out, bool *skipped)
+{
+	char	*line, *end;
+	long	 v;
+
+	if (skipped)
+		*skipped = false;
+	for (;;) {
+		if ((line = plain_ask(p, prompt)) == NULL)
+			return -1;
+		if (line[0] == '\0' && skip_ok) {
+			free(line);
+			if (skipped)
+				*skipped = true;
+			return 0;
+		}
+		v = strtol(line, &end, 10);
+		if (end != line && *end == '\0' && v >= min && v <= max) {
+			free(line);
+			*out = (int)v;
+			return 0;
+		}
+		free(line);
+		plain_say(p, _("Please type a number from %d to %d."), min,
+		    max);
+	}
+}
+
+int
+plain_ask_yes(struct plain *p, const char *prompt, bool dflt)
+{
+	char	*line;
+	int	 rc;
+
+	for (;;) {
+		if ((line = plain_ask(p, prompt)) == NULL)
+			return -1;
+		if (line[0] == '\0')
+			rc = dflt;
+		else if (strchr(_("yY"), line[0]) != NULL)
+			rc = 1;
+		else if (strchr(_("nN"), line[0]) != NULL)
+			rc = 0;
+		else
+			rc = -2;
+		free(line);
+		if (rc >= 0)
+			return rc;
+		plain_say(p, _("Please type y for yes or n for no."));
+	}
+}
+
+void
+plain_crisis(struct plain *p)
+{
+	const struct safety *s = &p->ct->safety;
+
+	plain_say(p, "\n== %s ==", s->title);
+	plain_say(p, "%s\n", s->intro);
+	for (size_t i = 0; i < s->n_contacts; i++) {
+		const struct contact *c = &s->contacts[i];
+
+		plain_say(p, "%zu. %s: %s", i + 1, c->name, c->phone);
+		if (c->when)
+			plain_say(p, "   %s", c->when);
+		plain_say(p, "   %s", c->what);
+	}
+	if (s->closing)
+		plain_say(p, "\n%s", s->closing);
+	putchar('\n');
+}

@@ -1,0 +1,48 @@
+/* plain.h: the line-oriented front end, for screen readers, braille
+ * displays, dumb terminals, serial lines and scripts. Numbered lines and
+ * typed answers only: no cursor addressing and no escape sequences. */
+#ifndef STEPWISE_PLAIN_H
+#define STEPWISE_PLAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "content.h"
+#include "store.h"
+
+struct plain {
+	const struct content	*ct;
+	struct store		*st;
+	int			 width;		/* wrap column */
+	bool			 eof;		/* input has ended */
+};
+
+/* ---- io.c ---- */
+/* Print text wrapped at p->width, with any control byte but newline and
+ * tab dropped, so content can never put an escape sequence on the line. */
+void	plain_say(struct plain *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Print prompt, read one line (without newline) into a new string; NULL at
+ * end of input (p->eof is then set). The caller frees with wipe_free. */
+char	*plain_ask(struct plain *, const char *prompt);
+/* A whole number in [min, max]; asks again on anything else. skip_ok lets
+ * an empty line mean "skip" (returns 0 with *skipped set). -1 at EOF. */
+int	 plain_ask_int(struct plain *, const char *prompt, int min, int max,
+	    bool skip_ok, int *out, bool *skipped);
+/* y/n with a default on an empty line; -1 at EOF. */
+int	 plain_ask_yes(struct plain *, const char *prompt, bool dflt);
+void	 plain_crisis(struct plain *);
+
+/* ---- checkin.c ---- */
+int	plain_checkin(struct plain *, const struct measure *);
+
+/* ---- exercise.c ---- */
+int	plain_exercise(struct plain *, const struct exercise *);
+void	plain_exercise_history(struct plain *, const struct exercise *);
+
+/* ---- home.c ---- */
+void	plain_lesson(struct plain *, const struct lesson *);
+void	plain_progress(struct plain *);
+int	plain_home(struct plain *);
+
+#endif
