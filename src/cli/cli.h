@@ -45,6 +45,8 @@ enum {
 int	 cli_global_option(struct cli *, int opt, const char *arg);
 /* Print "stepwise: MSG" (one line) to stderr and return EXIT_FAIL. */
 int	 cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* For getopt's '?' (unknown option) and ':' (missing value). */
+int	 cli_bad_option(const char *cmd, int opt, char **argv);
 int	 cli_usage_error(const char *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 

@@ -29,15 +29,14 @@ cmd_check_content(struct cli *cli, int argc, char **argv)
 	char		*line, *locale;
 	int		 opt;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_HELP:
 			usage(stdout);
 			return EXIT_OK;
 		case '?':
-			return cli_usage_error("check-content",
-			    _("unknown option '%s'"),
-			    argv[optind - 1]);
+		case ':':
+			return cli_bad_option("check-content", opt, argv);
 		default:
 			if (cli_global_option(cli, opt, optarg) != 0)
 				return EXIT_USAGE;

@@ -23,14 +23,14 @@ cmd_checkin(struct cli *cli, int argc, char **argv)
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_HELP:
 			usage(stdout);
 			return EXIT_OK;
 		case '?':
-			return cli_usage_error("checkin", _("unknown option "
-			    "'%s'"), argv[optind - 1]);
+		case ':':
+			return cli_bad_option("checkin", opt, argv);
 		default:
 			if (cli_global_option(cli, opt, optarg) != 0)
 				return EXIT_USAGE;

@@ -84,7 +84,7 @@ cmd_export(struct cli *cli, int argc, char **argv)
 	char		*text = NULL;
 	int		 opt, rc = EXIT_FAIL, have_content;
 
-	while ((opt = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (strcmp(optarg, "json") != 0)
@@ -98,8 +98,8 @@ cmd_export(struct cli *cli, int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		case '?':
-			return cli_usage_error("export", _("unknown option '%s'"),
-			    argv[optind - 1]);
+		case ':':
+			return cli_bad_option("export", opt, argv);
 		default:
 			if (cli_global_option(cli, opt, optarg) != 0)
 				return EXIT_USAGE;

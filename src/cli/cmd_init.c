@@ -119,7 +119,7 @@ cmd_init(struct cli *cli, int argc, char **argv)
 	bool	none = false;
 	int	opt;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 			none = true;
@@ -131,8 +131,8 @@ cmd_init(struct cli *cli, int argc, char **argv)
 			return cli_usage_error("init", _("--version goes "
 			    "before the command"));
 		case '?':
-			return cli_usage_error("init", _("unknown option '%s'"),
-			    argv[optind - 1]);
+		case ':':
+			return cli_bad_option("init", opt, argv);
 		default:
 			if (cli_global_option(cli, opt, optarg) != 0)
 				return EXIT_USAGE;

@@ -22,14 +22,14 @@ only_global_options(struct cli *cli, int argc, char **argv, const char *cmd,
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_HELP:
 			fputs(help, stdout);
 			return EXIT_OK;
 		case '?':
-			return cli_usage_error(cmd, _("unknown option '%s'"),
-			    argv[optind - 1]);
+		case ':':
+			return cli_bad_option(cmd, opt, argv);
 		default:
 			if (cli_global_option(cli, opt, optarg) != 0)
 				return EXIT_USAGE;

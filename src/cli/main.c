@@ -86,6 +86,16 @@ cli_usage_error(const char *cmd, const char *fmt, ...)
 }
 
 int
+cli_bad_option(const char *cmd, int opt, char **argv)
+{
+	if (opt == ':')
+		return cli_usage_error(cmd, _("'%s' needs a value"),
+		    argv[optind - 1]);
+	return cli_usage_error(cmd, _("unknown option '%s'"),
+	    argv[optind - 1]);
+}
+
+int
 cli_global_option(struct cli *cli, int opt, const char *arg)
 {
 	char	*end;
@@ -237,7 +247,7 @@ main(int argc, char **argv)
 	/* Commands word their own errors: one line each. */
 	opterr = 0;
 	/* '+': stop at the command; it parses the rest itself. */
-	while ((opt = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_HELP:
 			usage(stdout);
@@ -246,8 +256,8 @@ main(int argc, char **argv)
 			printf("stepwise %s\n", STEPWISE_VERSION);
 			return EXIT_OK;
 		case '?':
-			return cli_usage_error(NULL, _("unknown option '%s'"),
-			    argv[optind - 1]);
+		case ':':
+			return cli_bad_option(NULL, opt, argv);
 		default:
 			if (cli_global_option(&cli, opt, optarg) != 0)
 				return EXIT_USAGE;

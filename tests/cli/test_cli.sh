@@ -26,6 +26,12 @@ check "version" bash -c "'$SW' --version | grep -qx 'stepwise [0-9.]*'"
 "$SW" export --bogus >/dev/null 2>"$T/err"; st=$?
 [ $st -eq 2 ] && [ $(wc -l <"$T/err") -eq 1 ] && ok "unknown option: status 2, one line" || bad "unknown option" "$(cat "$T/err")"
 
+"$SW" export -o >/dev/null 2>"$T/err"; st=$?
+[ $st -eq 2 ] && grep -q "'-o' needs a value" "$T/err" && ok "missing option value: status 2, says so" || bad "missing option value" "$(cat "$T/err")"
+for cmd in checkin status remind; do
+	check "help: $cmd" bash -c "'$SW' $cmd --help | grep -q Usage"
+done
+
 # init: a passphrase from a descriptor; folder 0700, file 0600.
 check "init with --passphrase-fd" bash -c "echo '$PW' | '$SW' --data-dir '$T/data' --passphrase-fd 0 init"
 [ "$(stat -c %a "$T/data")" = 700 ] && ok "data folder is 0700" || bad "data folder is 0700" "$(stat -c %a "$T/data")"
