@@ -50,6 +50,11 @@ int	 cli_bad_option(const char *cmd, int opt, char **argv);
 int	 cli_usage_error(const char *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/* Parse a command that takes only the global options and at most max_args
+ * arguments: -1 to go on (optind at the first argument), else an exit
+ * status (after --help, printing help, or a usage error). */
+int	 cli_only_global_options(struct cli *, int argc, char **argv,
+	    const char *cmd, const char *help, int max_args);
 int	 cli_load_content(const struct cli *, struct content *);
 /* Resolve the profile's path; NULL after printing an error. */
 char	*cli_profile_path(const struct cli *, bool create_dir);

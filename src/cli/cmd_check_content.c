@@ -7,44 +7,22 @@
 #include "config.h"
 #include "i18n.h"
 
-static void
-usage(FILE *f)
-{
-	fprintf(f, _("Usage: stepwise check-content [DIR]\n"
-	    "Check every file of a content folder (default: the installed "
-	    "content)\nand print each problem as FILE: WHERE: PROBLEM. Exit "
-	    "status 0 when there are none.\n"));
-}
-
 int
 cmd_check_content(struct cli *cli, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CLI_GLOBAL_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
 	struct content	 ct;
 	struct diags	 d = { 0 };
 	const char	*dir;
 	char		*line, *locale;
-	int		 opt;
+	int		 rc;
 
-	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_HELP:
-			usage(stdout);
-			return EXIT_OK;
-		case '?':
-		case ':':
-			return cli_bad_option("check-content", opt, argv);
-		default:
-			if (cli_global_option(cli, opt, optarg) != 0)
-				return EXIT_USAGE;
-		}
-	}
-	if (argc - optind > 1)
-		return cli_usage_error("check-content", _("give at most one "
-		    "folder"));
+	rc = cli_only_global_options(cli, argc, argv, "check-content",
+	    _("Usage: stepwise check-content [DIR]\n"
+	    "Check every file of a content folder (default: the installed "
+	    "content)\nand print each problem as FILE: WHERE: PROBLEM. Exit "
+	    "status 0 when there are none.\n"), 1);
+	if (rc >= 0)
+		return rc;
 	dir = optind < argc ? argv[optind] : cli->content_dir ?
 	    cli->content_dir : STEPWISE_CONTENT_DIR;
 	locale = content_locale_from_env(getenv("LANG"));

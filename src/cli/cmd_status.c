@@ -13,35 +13,6 @@
 #include "util.h"
 
 static int
-only_global_options(struct cli *cli, int argc, char **argv, const char *cmd,
-    const char *help)
-{
-	static const struct option longopts[] = {
-		CLI_GLOBAL_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
-	int opt;
-
-	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_HELP:
-			fputs(help, stdout);
-			return EXIT_OK;
-		case '?':
-		case ':':
-			return cli_bad_option(cmd, opt, argv);
-		default:
-			if (cli_global_option(cli, opt, optarg) != 0)
-				return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error(cmd, _("unexpected argument '%s'"),
-		    argv[optind]);
-	return -1;
-}
-
-static int
 count_draft(void *arg, const char *kind, const char *id)
 {
 	(void)kind;
@@ -95,9 +66,9 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	size_t			 n = 0, done = 0;
 	int			 rc, drafts = 0;
 
-	rc = only_global_options(cli, argc, argv, "status", _("Usage: "
+	rc = cli_only_global_options(cli, argc, argv, "status", _("Usage: "
 	    "stepwise status\nPrint where you are in the programme, what is "
-	    "due, and your latest scores.\n"));
+	    "due, and your latest scores.\n"), 0);
 	if (rc >= 0)
 		return rc;
 	if (cli_load_content(cli, &ct) != 0)
@@ -154,11 +125,11 @@ cmd_remind(struct cli *cli, int argc, char **argv)
 	char		*path;
 	int		 rc;
 
-	rc = only_global_options(cli, argc, argv, "remind", _("Usage: "
+	rc = cli_only_global_options(cli, argc, argv, "remind", _("Usage: "
 	    "stepwise remind\nPrint one line when something in Stepwise is "
 	    "waiting for you, and nothing\notherwise. It does not ask for "
 	    "your passphrase and says nothing about your\nanswers, so it is "
-	    "safe in a shell start-up file such as ~/.profile.\n"));
+	    "safe in a shell start-up file such as ~/.profile.\n"), 0);
 	if (rc >= 0)
 		return rc;
 	if ((path = cli_profile_path(cli, false)) == NULL)

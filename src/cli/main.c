@@ -135,6 +135,35 @@ cli_global_option(struct cli *cli, int opt, const char *arg)
 }
 
 int
+cli_only_global_options(struct cli *cli, int argc, char **argv,
+    const char *cmd, const char *help, int max_args)
+{
+	static const struct option longopts[] = {
+		CLI_GLOBAL_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_HELP:
+			fputs(help, stdout);
+			return EXIT_OK;
+		case '?':
+		case ':':
+			return cli_bad_option(cmd, opt, argv);
+		default:
+			if (cli_global_option(cli, opt, optarg) != 0)
+				return EXIT_USAGE;
+		}
+	}
+	if (argc - optind > max_args)
+		return cli_usage_error(cmd, _("unexpected argument '%s'"),
+		    argv[optind + max_args]);
+	return -1;
+}
+
+int
 cli_load_content(const struct cli *cli, struct content *ct)
 {
 	const char	*dir = cli->content_dir ? cli->content_dir :
