@@ -40,6 +40,9 @@ plain_first_run(struct cli *cli, struct plain *p)
 	    "answers will be kept in a profile on this computer, locked with "
 	    "a passphrase that only you know."));
 	yes = plain_ask_yes(p, _("Make your profile now? (Y/n) "), true);
+	if (yes == 0)
+		plain_say(p, _("No profile was made. When you are ready, run "
+		    "'stepwise' again, or 'stepwise init'."));
 	if (yes <= 0)
 		return EXIT_FAIL;
 	return cli_make_profile(cli, false);
