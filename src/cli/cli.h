@@ -71,7 +71,6 @@ int	 cli_make_profile(const struct cli *, bool no_passphrase);
 /* Open content and profile, run a plain or full-screen session. */
 int	 cli_session(struct cli *, const char *measure);
 
-int	 tui_run(struct cli *, const char *measure);
 int	 cmd_init(struct cli *, int argc, char **argv);
 int	 cmd_checkin(struct cli *, int argc, char **argv);
 int	 cmd_status(struct cli *, int argc, char **argv);

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "i18n.h"
 #include "plain.h"
+#include "tui.h"
 #include "util.h"
 
 static bool
@@ -57,11 +58,8 @@ cli_session(struct cli *cli, const char *measure_id)
 	char			*path;
 	int			 rc = EXIT_FAIL;
 
-	if (!needs_plain(cli)) {
-#ifdef STEPWISE_TUI
+	if (!needs_plain(cli))
 		return tui_run(cli, measure_id);
-#endif
-	}
 	if (cli_load_content(cli, &ct) != 0)
 		return EXIT_FAIL;
 	memset(&p, 0, sizeof p);

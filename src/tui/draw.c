@@ -1,0 +1,303 @@
+/* draw.c: text for the screen: UTF-8 to wide characters measured with
+ * wcwidth, word wrapping into lines of styled cells, and drawing them. */
+#include <stdlib.h>
+#include <string.h>
+#include <limits.h>
+#include <wchar.h>
+#include <wctype.h>
+
+#include "tui_int.h"
+#include "util.h"
+
+attr_t
+tui_attr(const struct tui *t, int which)
+{
+	switch (which) {
+	case ATTR_TITLE:
+		return A_BOLD | (t->colour ? COLOR_PAIR(1) : 0);
+	case ATTR_ACCENT:
+		return A_BOLD | (t->colour ? COLOR_PAIR(2) : 0);
+	case ATTR_WARN:
+		return A_BOLD | (t->colour ? COLOR_PAIR(3) : 0);
+	case ATTR_DIM:
+		return t->colour ? COLOR_PAIR(4) : A_NORMAL;
+	case ATTR_SELECT:
+		return A_REVERSE;
+	}
+	return A_NORMAL;
+}
+
+const char *
+bullet(const struct tui *t)
+{
+	return t->utf8 ? "\xe2\x80\xa2" : "-";
+}
+
+int
+wc_width(wchar_t c)
+{
+	int w = wcwidth(c);
+
+	return w < 0 ? 1 : w;
+}
+
+wchar_t *
+wcs_from_utf8(const char *s)
+{
+	size_t		 len = strlen(s), n = 0;
+	wchar_t		*w = xcalloc(len + 1, sizeof *w);
+	mbstate_t	 ps;
+	size_t		 r;
+
+	memset(&ps, 0, sizeof ps);
+	while (*s != '\0') {
+		r = mbrtowc(&w[n], s, strlen(s), &ps);
+		if (r == (size_t)-1 || r == (size_t)-2) {
+			/* Not valid here: show a replacement, go on. */
+			w[n] = L'?';
+			r = 1;
+			memset(&ps, 0, sizeof ps);
+		} else if (r == 0)
+			break;
+		s += r;
+		n++;
+	}
+	w[n] = L'\0';
+	return w;
+}
+
+char *
+utf8_from_wcs(const wchar_t *w, size_t n)
+{
+	char		*s = xmalloc(n * MB_LEN_MAX + 1), *p = s;
+	mbstate_t	 ps;
+	size_t		 r;
+
+	memset(&ps, 0, sizeof ps);
+	for (size_t i = 0; i < n; i++) {
+		r = wcrtomb(p, w[i], &ps);
+		if (r == (size_t)-1) {
+			*p = '?';
+			r = 1;
+		}
+		p += r;
+	}
+	*p = '\0';
+	return s;
+}
+
+int
+str_width(const char *s)
+{
+	wchar_t	*w = wcs_from_utf8(s);
+	int	 n = 0;
+
+	for (wchar_t *p = w; *p != L'\0'; p++)
+		n += wc_width(*p);
+	free(w);
+	return n;
+}
+
+static struct tline *
+tdoc_newline(struct tdoc *d)
+{
+	d->v = xreallocarray(d->v, d->n + 1, sizeof *d->v);
+	memset(&d->v[d->n], 0, sizeof d->v[d->n]);
+	return &d->v[d->n++];
+}
+
+static void
+line_put(struct tline *l, wchar_t c, attr_t a)
+{
+	l->c = xreallocarray(l->c, l->n + 1, sizeof *l->c);
+	l->c[l->n].c = c;
+	l->c[l->n].a = a;
+	l->n++;
+}
+
+static int
+line_prefix(struct tline *l, const wchar_t *p, attr_t a)
+{
+	int w = 0;
+
+	for (; p != NULL && *p != L'\0'; p++) {
+		line_put(l, *p, a);
+		w += wc_width(*p);
+	}
+	return w;
+}
+
+void
+para_begin(struct para *p, struct tdoc *d, const wchar_t *first,
+    const wchar_t *rest, attr_t pattr)
+{
+	memset(p, 0, sizeof *p);
+	p->d = d;
+	p->rest = rest;
+	p->pattr = pattr;
+	p->line = tdoc_newline(d);
+	p->col = line_prefix(p->line, first, pattr);
+}
+
+static void
+para_break(struct para *p)
+{
+	p->line = tdoc_newline(p->d);
+	p->col = line_prefix(p->line, p->rest, p->pattr);
+	p->space = false;
+	p->used = false;
+}
+
+/* Put the pending word on the line, wrapping first when it does not fit;
+ * a word wider than the whole line is cut. */
+static void
+para_flush(struct para *p)
+{
+	int	w = 0, gap;
+	size_t	i;
+
+	if (p->nword == 0)
+		return;
+	for (i = 0; i < p->nword; i++)
+		w += wc_width(p->word[i].c);
+	gap = p->space && p->used ? 1 : 0;
+	if (p->used && p->col + gap + w > p->d->width) {
+		para_break(p);
+		gap = 0;
+	}
+	if (gap) {
+		line_put(p->line, L' ', A_NORMAL);
+		p->col++;
+	}
+	for (i = 0; i < p->nword; i++) {
+		int cw = wc_width(p->word[i].c);
+
+		if (p->col + cw > p->d->width && p->used)
+			para_break(p);
+		line_put(p->line, p->word[i].c, p->word[i].a);
+		p->col += cw;
+		p->used = true;
+	}
+	p->nword = 0;
+	p->space = false;
+}
+
+void
+para_add(struct para *p, const char *utf8, attr_t a)
+{
+	wchar_t	*w = wcs_from_utf8(utf8);
+
+	for (wchar_t *c = w; *c != L'\0'; c++) {
+		if (*c == L'\n') {
+			para_flush(p);
+			para_break(p);
+		} else if (iswspace((wint_t)*c)) {
+			para_flush(p);
+			p->space = true;
+		} else {
+			if (p->nword == p->capword) {
+				p->capword = p->capword ? p->capword * 2 : 32;
+				p->word = xreallocarray(p->word, p->capword,
+				    sizeof *p->word);
+			}
+			p->word[p->nword].c = *c;
+			p->word[p->nword++].a = a;
+		}
+	}
+	free(w);
+}
+
+void
+para_end(struct para *p)
+{
+	para_flush(p);
+	free(p->word);
+	p->word = NULL;
+}
+
+void
+tdoc_text(struct tdoc *d, const char *utf8, attr_t a)
+{
+	struct para p;
+
+	para_begin(&p, d, NULL, NULL, A_NORMAL);
+	para_add(&p, utf8, a);
+	para_end(&p);
+}
+
+void
+tdoc_blank(struct tdoc *d)
+{
+	tdoc_newline(d);
+}
+
+void
+tdoc_free(struct tdoc *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->v[i].c);
+	free(d->v);
+	d->v = NULL;
+	d->n = 0;
+}
+
+static void
+draw_cells(int y, int x, const struct cell *c, size_t n)
+{
+	size_t	i = 0, j;
+	wchar_t	buf[256];
+
+	move(y, x);
+	while (i < n) {
+		for (j = 0; i + j < n && j < 255 && c[i + j].a == c[i].a; j++)
+			buf[j] = c[i + j].c;
+		buf[j] = L'\0';
+		attrset(c[i].a);
+		addnwstr(buf, (int)j);
+		i += j;
+	}
+	attrset(A_NORMAL);
+}
+
+void
+tdoc_draw(const struct tdoc *d, int y, int x, size_t top, int rows)
+{
+	for (int r = 0; r < rows && top + (size_t)r < d->n; r++)
+		draw_cells(y + r, x, d->v[top + r].c, d->v[top + r].n);
+}
+
+/* One line, cut to width columns. */
+void
+put_line(int y, int x, int width, const char *utf8, attr_t a)
+{
+	wchar_t	*w = wcs_from_utf8(utf8);
+	int	 col = 0;
+	size_t	 n = 0;
+
+	while (w[n] != L'\0' && col + wc_width(w[n]) <= width)
+		col += wc_width(w[n++]);
+	attrset(a);
+	mvaddnwstr(y, x, w, (int)n);
+	attrset(A_NORMAL);
+	free(w);
+}
+
+/* Wrapped text from row y to at most maxy (exclusive); returns the next
+ * free row. */
+int
+put_wrapped(const struct tui *t, int y, int x, int width, int maxy,
+    const char *utf8, attr_t a)
+{
+	struct tdoc	d = { NULL, 0, width };
+	int		rows;
+
+	(void)t;
+	tdoc_text(&d, utf8, a);
+	rows = (int)d.n;
+	if (y + rows > maxy)
+		rows = maxy - y;
+	if (rows > 0)
+		tdoc_draw(&d, y, x, 0, rows);
+	tdoc_free(&d);
+	return y + (rows > 0 ? rows : 0);
+}

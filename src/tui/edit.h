@@ -1,0 +1,27 @@
+/* edit.h: the TUI's text editor for one field. */
+#ifndef STEPWISE_TUI_EDIT_H
+#define STEPWISE_TUI_EDIT_H
+
+#include "tui_int.h"
+
+struct edit {
+	wchar_t	*b;
+	size_t	 len, cap, cur;
+	size_t	 max;		/* characters; 0 = no limit */
+};
+
+enum edit_move { EDIT_LEFT, EDIT_RIGHT, EDIT_UP, EDIT_DOWN, EDIT_HOME,
+    EDIT_END };
+
+void	 edit_set(struct edit *, const char *utf8);
+char	*edit_get(const struct edit *);
+void	 edit_free(struct edit *);
+void	 edit_insert(struct edit *, wchar_t);
+void	 edit_delete(struct edit *);
+void	 edit_backspace(struct edit *);
+void	 edit_move(struct edit *, enum edit_move, int width);
+/* Draw at most height rows; the cursor position goes to cur_y/cur_x. */
+int	 edit_draw(const struct edit *, int y, int x, int width, int height,
+	    attr_t, int *cur_y, int *cur_x);
+
+#endif

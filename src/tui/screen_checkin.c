@@ -1,0 +1,499 @@
+/* screen_checkin.c: a check-in for any measure: one item at a time under
+ * the stem, then the optional functional question, a review where any
+ * answer can be changed, and the result with the change since last time.
+ * A risk answer shows the crisis contacts at once, before the next item.
+ * Every answer is kept as a draft. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "draft.h"
+#include "i18n.h"
+#include "record.h"
+#include "tui_int.h"
+#include "util.h"
+
+enum phase { PH_ITEM, PH_FUNCTIONAL, PH_REVIEW, PH_RESULT };
+
+struct checkin_screen {
+	const struct measure	*m;
+	enum phase		 phase;
+	size_t			 pos;		/* the item shown */
+	int			*answers;
+	int			 functional;
+	size_t			 sel;		/* highlighted option or row */
+	bool			 from_review;	/* changing one answer */
+	bool			 crisis_shown;
+	bool			 saved;
+	struct checkin		 result;
+	char			*change;	/* words, or NULL */
+};
+
+enum { C_UP, C_DOWN, C_PICK, C_BACK, C_SKIP_SAVE, C_CHANGE, C_DONE };
+
+static const struct binding checkin_keys[] = {
+	{ '0', "0-9", N_("answer with that number"), -1 },
+	{ FN(KEY_UP), "Up / k", N_("highlight the answer or line above"),
+	    C_UP },
+	{ 'k', NULL, NULL, C_UP },
+	{ FN(KEY_DOWN), "Down / j", N_("highlight the answer or line below"),
+	    C_DOWN },
+	{ 'j', NULL, NULL, C_DOWN },
+	{ '\r', "Enter", N_("choose the highlighted answer; on the review, "
+	    "save"), C_PICK },
+	{ '\n', NULL, NULL, C_PICK },
+	{ FN(KEY_ENTER), NULL, NULL, C_PICK },
+	{ FN(KEY_LEFT), "Left / b", N_("back to the question before"),
+	    C_BACK },
+	{ 'b', NULL, NULL, C_BACK },
+	{ FN(KEY_BACKSPACE), "Backspace", N_("back to the question before"),
+	    C_BACK },
+	{ 0x7f, NULL, NULL, C_BACK },
+	{ 's', "s", N_("skip the last question; on the review, save"),
+	    C_SKIP_SAVE },
+	{ 'c', "c / Right", N_("on the review: change the highlighted answer"),
+	    C_CHANGE },
+	{ FN(KEY_RIGHT), NULL, NULL, C_CHANGE },
+};
+
+static const char *
+option_label(const struct measure_option *o, size_t n, int v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (o[i].value == v)
+			return o[i].label;
+	return "";
+}
+
+static void
+draft_save(struct tui *t, struct checkin_screen *c)
+{
+	struct checkin_draft	d;
+	struct sw_error		err = { 0 };
+
+	if (c->saved)
+		return;
+	d.answers = c->answers;
+	d.n = c->m->n_items;
+	d.functional = c->functional;
+	d.position = c->phase == PH_ITEM ? c->pos : c->m->n_items;
+	if (draft_checkin_save(t->st, c->m->id, &d, &err) != 0)
+		tui_message(t, "%s", err.msg);
+}
+
+static int
+draw_options(struct tui *t, int y, const struct measure_option *o,
+    size_t n, int answer, size_t sel)
+{
+	char *s;
+
+	for (size_t i = 0; i < n && y < LINES - 3; i++) {
+		attr_t a = i == sel ? A_REVERSE : A_NORMAL;
+
+		s = xasprintf("%s %d  %s", o[i].value == answer ? ">" : " ",
+		    o[i].value, o[i].label);
+		put_line(y++, 4, COLS - 8, s, a | (o[i].value == answer ?
+		    A_BOLD : 0));
+		free(s);
+	}
+	(void)t;
+	return y;
+}
+
+static void
+draw_review(struct tui *t, struct checkin_screen *c, int y, int w)
+{
+	const struct measure	*m = c->m;
+	size_t			 rows = m->n_items + (m->functional_text ?
+				    1 : 0), first = 0, avail;
+	char			*s;
+
+	y = put_wrapped(t, y, 2, w, LINES - 2, _("Check your answers. "
+	    "Highlight one and press a number or c to change it. Press Enter "
+	    "or s to save."), A_NORMAL) + 1;
+	avail = LINES - 2 > y ? (size_t)(LINES - 2 - y) : 1;
+	if (c->sel >= avail)
+		first = c->sel - avail + 1;
+	for (size_t i = first; i < rows && y < LINES - 2; i++) {
+		const char	*text, *ans;
+		int		 v;
+
+		if (i < m->n_items) {
+			text = m->items[i].text;
+			v = c->answers[i];
+			ans = option_label(m->options, m->n_options, v);
+		} else {
+			text = _("How difficult");
+			v = c->functional;
+			ans = v == MEASURE_UNANSWERED ? _("(skipped)") :
+			    option_label(m->functional_options,
+			    m->n_functional_options, v);
+		}
+		s = xasprintf("%2zu. %-*.*s  %s", i + 1, w / 2, w / 2, text,
+		    ans);
+		put_line(y++, 2, w, s, i == c->sel ? A_REVERSE : A_NORMAL);
+		free(s);
+	}
+}
+
+static void
+draw_result(struct tui *t, struct checkin_screen *c, int y, int w)
+{
+	const struct measure_band	*b = measure_band_for(c->m,
+					    c->result.total);
+	char				*s;
+
+	s = xasprintf(_("Your %s score is %d (out of %d)"), c->m->title,
+	    c->result.total, c->m->max_total);
+	put_line(y, 2, w, s, A_BOLD);
+	free(s);
+	y += 2;
+	if (b != NULL) {
+		put_line(y++, 2, w, b->label, tui_attr(t, ATTR_ACCENT));
+		y = put_wrapped(t, y, 2, w, LINES - 3, b->description,
+		    A_NORMAL) + 1;
+	}
+	if (c->change != NULL)
+		y = put_wrapped(t, y, 2, w, LINES - 3, c->change, A_NORMAL) +
+		    1;
+	put_wrapped(t, y, 2, w, LINES - 2, _("Saved. Press Enter to go "
+	    "back."), tui_attr(t, ATTR_DIM));
+}
+
+static void
+checkin_draw(struct screen *s, struct tui *t)
+{
+	struct checkin_screen	*c = s->data;
+	const struct measure	*m = c->m;
+	int			 w = COLS - 4, y = 0;
+	char			*line;
+
+	if (w > 76)
+		w = 76;
+	line = xasprintf(_("%s check-in"), m->title);
+	put_line(y++, 2, w, line, tui_attr(t, ATTR_TITLE));
+	free(line);
+	y++;
+	switch (c->phase) {
+	case PH_ITEM:
+		y = put_wrapped(t, y, 2, w, LINES - 6, m->stem,
+		    tui_attr(t, ATTR_DIM)) + 1;
+		line = xasprintf(_("%zu of %zu"), c->pos + 1, m->n_items);
+		put_line(y++, 2, w, line, A_BOLD);
+		free(line);
+		y = put_wrapped(t, y, 2, w, LINES - 4, m->items[c->pos].text,
+		    A_BOLD) + 1;
+		y = draw_options(t, y, m->options, m->n_options,
+		    c->answers[c->pos], c->sel);
+		put_line(LINES - 2, 2, w, _("Press a number, or Up/Down and "
+		    "Enter. b goes back."), tui_attr(t, ATTR_DIM));
+		break;
+	case PH_FUNCTIONAL:
+		y = put_wrapped(t, y, 2, w, LINES - 6, m->functional_text,
+		    A_BOLD) + 1;
+		draw_options(t, y, m->functional_options,
+		    m->n_functional_options, c->functional, c->sel);
+		put_line(LINES - 2, 2, w, _("This one is optional: press s to "
+		    "skip it. b goes back."), tui_attr(t, ATTR_DIM));
+		break;
+	case PH_REVIEW:
+		draw_review(t, c, y, w);
+		break;
+	case PH_RESULT:
+		draw_result(t, c, y, w);
+		break;
+	}
+}
+
+/* After an answer: the next item, the functional question or the review. */
+static void
+advance(struct checkin_screen *c)
+{
+	const struct measure *m = c->m;
+
+	if (c->from_review || c->phase == PH_FUNCTIONAL) {
+		c->from_review = false;
+		c->phase = PH_REVIEW;
+		c->sel = c->phase == PH_FUNCTIONAL ? m->n_items : 0;
+		return;
+	}
+	if (++c->pos < m->n_items) {
+		c->sel = 0;
+		return;
+	}
+	c->pos = m->n_items - 1;
+	c->phase = m->functional_text ? PH_FUNCTIONAL : PH_REVIEW;
+	c->sel = 0;
+}
+
+static enum action
+answer_item(struct tui *t, struct checkin_screen *c, int v)
+{
+	struct measure_result	r;
+	bool			risk;
+
+	c->answers[c->pos] = v;
+	if (measure_score(c->m, c->answers, c->m->n_items, &r) != 0)
+		r.risk = false;
+	risk = r.risk && !c->crisis_shown;
+	c->crisis_shown = r.risk;
+	advance(c);
+	draft_save(t, c);
+	if (risk) {
+		/* Before the next question: the contacts, at once. */
+		t->pending = screen_crisis_new(t, true);
+		return ACT_PUSH;
+	}
+	return ACT_REDRAW;
+}
+
+static void
+change_words(struct tui *t, struct checkin_screen *c)
+{
+	struct checkin		*all = NULL;
+	size_t			 n = 0;
+	struct sw_error		 err = { 0 };
+	const struct checkin	*prev = NULL;
+	struct measure_change	 ch;
+	char			 day[64];
+	time_t			 when;
+	struct tm		 tm;
+
+	if (checkins_load(t->st, &all, &n, &err) != 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(all[i].measure, c->m->id) == 0 &&
+		    (c->result.id == NULL || all[i].id == NULL ||
+		    strcmp(all[i].id, c->result.id) != 0))
+			prev = &all[i];
+	if (prev != NULL) {
+		measure_change(c->m, prev->total, c->result.total, &ch);
+		when = (time_t)prev->completed_at;
+		localtime_r(&when, &tm);
+		strftime(day, sizeof day, "%e %B", &tm);
+		c->change = xasprintf(_("Last time (%s) your score was %d. "
+		    "Since then: %s"), day, prev->total,
+		    measure_change_words(ch.kind));
+	} else
+		c->change = xstrdup(_("This is your first score for this "
+		    "check-in. Next time you will see how it has changed."));
+	checkins_free(all, n);
+}
+
+static enum action
+save(struct tui *t, struct checkin_screen *c)
+{
+	struct sw_error err = { 0 };
+
+	for (size_t i = 0; i < c->m->n_items; i++)
+		if (c->answers[i] == MEASURE_UNANSWERED) {
+			c->phase = PH_ITEM;
+			c->pos = i;
+			tui_message(t, "%s", _("Please answer this question "
+			    "first."));
+			return ACT_REDRAW;
+		}
+	if (checkin_save(t->st, c->m, c->answers, c->m->n_items,
+	    c->functional, (long long)time(NULL), &c->result, &err) != 0) {
+		tui_message(t, _("Not saved: %s"), err.msg);
+		return ACT_REDRAW;
+	}
+	c->saved = true;
+	draft_delete(t->st, "checkin", c->m->id, &err);
+	change_words(t, c);
+	c->phase = PH_RESULT;
+	return ACT_REDRAW;
+}
+
+static enum action
+back(struct checkin_screen *c)
+{
+	c->from_review = false;
+	if (c->phase == PH_ITEM && c->pos > 0)
+		c->pos--;
+	else if (c->phase == PH_FUNCTIONAL)
+		c->phase = PH_ITEM;
+	else if (c->phase == PH_REVIEW)
+		c->phase = c->m->functional_text ? PH_FUNCTIONAL : PH_ITEM;
+	c->sel = 0;
+	return ACT_REDRAW;
+}
+
+static size_t
+n_choices(const struct checkin_screen *c)
+{
+	switch (c->phase) {
+	case PH_ITEM:
+		return c->m->n_options;
+	case PH_FUNCTIONAL:
+		return c->m->n_functional_options;
+	case PH_REVIEW:
+		return c->m->n_items + (c->m->functional_text ? 1 : 0);
+	default:
+		return 0;
+	}
+}
+
+static bool
+valid_value(const struct measure_option *o, size_t n, int v, size_t *idx)
+{
+	for (size_t i = 0; i < n; i++)
+		if (o[i].value == v) {
+			*idx = i;
+			return true;
+		}
+	return false;
+}
+
+static enum action
+digit(struct tui *t, struct checkin_screen *c, int v)
+{
+	const struct measure	*m = c->m;
+	size_t			 i;
+
+	switch (c->phase) {
+	case PH_ITEM:
+		if (!valid_value(m->options, m->n_options, v, &i))
+			return ACT_NONE;
+		return answer_item(t, c, v);
+	case PH_FUNCTIONAL:
+		if (!valid_value(m->functional_options,
+		    m->n_functional_options, v, &i))
+			return ACT_NONE;
+		c->functional = v;
+		advance(c);
+		draft_save(t, c);
+		return ACT_REDRAW;
+	case PH_REVIEW:
+		if (c->sel == m->n_items) {
+			c->phase = PH_FUNCTIONAL;
+			return digit(t, c, v);
+		}
+		c->phase = PH_ITEM;
+		c->pos = c->sel;
+		c->from_review = true;
+		return digit(t, c, v);
+	default:
+		return ACT_NONE;
+	}
+}
+
+static enum action
+pick(struct tui *t, struct checkin_screen *c)
+{
+	switch (c->phase) {
+	case PH_ITEM:
+		return answer_item(t, c, c->m->options[c->sel].value);
+	case PH_FUNCTIONAL:
+		return digit(t, c, c->m->functional_options[c->sel].value);
+	case PH_REVIEW:
+		return save(t, c);
+	case PH_RESULT:
+		return ACT_POP;
+	}
+	return ACT_NONE;
+}
+
+static enum action
+checkin_key(struct screen *s, struct tui *t, int key)
+{
+	struct checkin_screen	*c = s->data;
+	size_t			 n = n_choices(c);
+
+	if (c->phase == PH_RESULT)
+		return key == '\r' || key == '\n' || key == FN(KEY_ENTER) ?
+		    ACT_POP : ACT_UNHANDLED;
+	if (key >= '0' && key <= '9')
+		return digit(t, c, key - '0');
+	switch (binding_find(checkin_keys, sizeof checkin_keys /
+	    sizeof checkin_keys[0], key)) {
+	case C_UP:
+		if (c->sel > 0)
+			c->sel--;
+		return ACT_REDRAW;
+	case C_DOWN:
+		if (c->sel + 1 < n)
+			c->sel++;
+		return ACT_REDRAW;
+	case C_PICK:
+		return pick(t, c);
+	case C_BACK:
+		return back(c);
+	case C_SKIP_SAVE:
+		if (c->phase == PH_FUNCTIONAL) {
+			c->functional = MEASURE_UNANSWERED;
+			advance(c);
+			draft_save(t, c);
+			return ACT_REDRAW;
+		}
+		return c->phase == PH_REVIEW ? save(t, c) : ACT_NONE;
+	case C_CHANGE:
+		if (c->phase != PH_REVIEW)
+			return ACT_NONE;
+		if (c->sel == c->m->n_items)
+			c->phase = PH_FUNCTIONAL;
+		else {
+			c->phase = PH_ITEM;
+			c->pos = c->sel;
+		}
+		c->from_review = true;
+		c->sel = 0;
+		return ACT_REDRAW;
+	}
+	return ACT_UNHANDLED;
+}
+
+static void
+checkin_leave(struct screen *s, struct tui *t)
+{
+	struct checkin_screen	*c = s->data;
+	bool			 any = false;
+
+	for (size_t i = 0; i < c->m->n_items; i++)
+		any |= c->answers[i] != MEASURE_UNANSWERED;
+	if (!c->saved && any)
+		draft_save(t, c);
+	if (c->saved)
+		checkin_free(&c->result);
+	free(c->answers);
+	free(c->change);
+	free(c);
+}
+
+static const struct screen_ops checkin_ops = {
+	"checkin", checkin_draw, checkin_key, NULL, checkin_leave,
+	checkin_keys, sizeof checkin_keys / sizeof checkin_keys[0], false,
+};
+
+struct screen *
+screen_checkin_new(struct tui *t, const struct measure *m)
+{
+	struct checkin_screen	*c = xcalloc(1, sizeof *c);
+	struct checkin_draft	 d;
+	struct sw_error		 err = { 0 };
+	bool			 found = false;
+	struct measure_result	 r;
+
+	c->m = m;
+	c->answers = xcalloc(m->n_items, sizeof *c->answers);
+	for (size_t i = 0; i < m->n_items; i++)
+		c->answers[i] = MEASURE_UNANSWERED;
+	c->functional = MEASURE_UNANSWERED;
+	memset(&d, 0, sizeof d);
+	d.answers = c->answers;
+	if (draft_checkin_load(t->st, m->id, m->n_items, &d, &found,
+	    &err) == 0 && found) {
+		c->functional = d.functional;
+		if (d.position < m->n_items)
+			c->pos = d.position;
+		else {
+			c->pos = m->n_items - 1;
+			c->phase = PH_REVIEW;
+		}
+		/* The contacts were shown when the risk answer was given. */
+		if (measure_score(m, c->answers, m->n_items, &r) == 0)
+			c->crisis_shown = r.risk;
+		tui_message(t, "%s", _("Carrying on from where you stopped."));
+	}
+	return screen_new(&checkin_ops, c, _("Check-in"));
+}

@@ -1,0 +1,757 @@
+/* screen_exercise.c: filling in an exercise from content, one field per
+ * step (text, rating, choice, list, date and time), with its worked
+ * example, a review, saving, and a draft kept whenever the patient leaves. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "draft.h"
+#include "edit.h"
+#include "i18n.h"
+#include "record.h"
+#include "tui_int.h"
+#include "util.h"
+
+#define UNSET	INT_MIN
+
+struct item {
+	char	*text;
+	int	 rating;
+};
+
+struct fstate {
+	struct edit	 ed;		/* text, datetime, a list's new item */
+	int		 rating;	/* rating; a list item's rating */
+	char		 digits[8];
+	bool		*chosen;	/* choice */
+	size_t		 sel;
+	struct item	*items;		/* list */
+	size_t		 n_items;
+	bool		 rating_phase;	/* list: typing the item's rating */
+};
+
+struct ex {
+	const struct exercise	*e;
+	struct fstate		*f;
+	size_t			 page;	/* 0 intro, 1..n fields, n+1 review */
+	bool			 saved;
+	size_t			 top;	/* review scroll */
+};
+
+enum { X_NEXT, X_PREV, X_EXAMPLE, X_SAVE };
+
+static const struct binding ex_keys[] = {
+	{ '\t', "Tab", N_("next step"), X_NEXT },
+	{ FN(KEY_BTAB), "Shift-Tab", N_("step before"), X_PREV },
+	{ FN(KEY_NPAGE), "PgDn", N_("next step"), X_NEXT },
+	{ FN(KEY_PPAGE), "PgUp", N_("step before"), X_PREV },
+	{ FN(KEY_F(2)), "F2", N_("show the worked example"), X_EXAMPLE },
+	{ FN(KEY_F(3)), "F3", N_("save now (also Enter on the last step)"),
+	    X_SAVE },
+	{ KEY_ESCAPE, "Esc", N_("leave; what you wrote is kept as a draft"),
+	    -1 },
+};
+
+static bool
+is_enter(int k)
+{
+	return k == '\r' || k == '\n' || k == FN(KEY_ENTER);
+}
+
+/* ---- values <-> field states ---- */
+
+static cJSON *
+values_get(const struct ex *x)
+{
+	cJSON *v = cJSON_CreateObject(), *a, *o;
+	char *s;
+
+	for (size_t i = 0; i < x->e->n_fields; i++) {
+		const struct field	*f = &x->e->fields[i];
+		const struct fstate	*st = &x->f[i];
+
+		switch (f->type) {
+		case FIELD_TEXT:
+		case FIELD_DATETIME:
+			if (st->ed.len == 0)
+				break;
+			s = edit_get(&st->ed);
+			if (f->type == FIELD_DATETIME && strlen(s) > 10 &&
+			    s[10] == ' ')
+				s[10] = 'T';
+			cJSON_AddStringToObject(v, f->id, s);
+			free(s);
+			break;
+		case FIELD_RATING:
+			if (st->rating != UNSET)
+				cJSON_AddNumberToObject(v, f->id, st->rating);
+			break;
+		case FIELD_CHOICE:
+			a = cJSON_CreateArray();
+			for (size_t k = 0; k < f->n_options; k++)
+				if (st->chosen[k])
+					cJSON_AddItemToArray(a,
+					    cJSON_CreateString(f->options[k]));
+			if (cJSON_GetArraySize(a) > 0)
+				cJSON_AddItemToObject(v, f->id, a);
+			else
+				cJSON_Delete(a);
+			break;
+		case FIELD_LIST:
+			if (st->n_items == 0)
+				break;
+			a = cJSON_AddArrayToObject(v, f->id);
+			for (size_t k = 0; k < st->n_items; k++) {
+				if (!f->rated) {
+					cJSON_AddItemToArray(a,
+					    cJSON_CreateString(st->items[k].text));
+					continue;
+				}
+				o = cJSON_CreateObject();
+				cJSON_AddStringToObject(o, "text",
+				    st->items[k].text);
+				cJSON_AddNumberToObject(o, "rating",
+				    st->items[k].rating);
+				cJSON_AddItemToArray(a, o);
+			}
+			break;
+		}
+	}
+	return v;
+}
+
+static void
+values_set(struct ex *x, const cJSON *v)
+{
+	const cJSON *j, *it, *r;
+
+	for (size_t i = 0; i < x->e->n_fields; i++) {
+		const struct field	*f = &x->e->fields[i];
+		struct fstate		*st = &x->f[i];
+
+		if ((j = cJSON_GetObjectItemCaseSensitive(v, f->id)) == NULL)
+			continue;
+		switch (f->type) {
+		case FIELD_TEXT:
+		case FIELD_DATETIME:
+			if (cJSON_IsString(j)) {
+				edit_set(&st->ed, j->valuestring);
+				if (f->type == FIELD_DATETIME &&
+				    st->ed.len > 10 && st->ed.b[10] == L'T')
+					st->ed.b[10] = L' ';
+			}
+			break;
+		case FIELD_RATING:
+			if (cJSON_IsNumber(j))
+				st->rating = j->valueint;
+			break;
+		case FIELD_CHOICE:
+			cJSON_ArrayForEach(it, j)
+				for (size_t k = 0; k < f->n_options; k++)
+					if (cJSON_IsString(it) && strcmp(
+					    it->valuestring, f->options[k]) == 0)
+						st->chosen[k] = true;
+			break;
+		case FIELD_LIST:
+			cJSON_ArrayForEach(it, j) {
+				const char *text = cJSON_IsString(it) ?
+				    it->valuestring : cJSON_GetStringValue(
+				    cJSON_GetObjectItem(it, "text"));
+
+				if (text == NULL)
+					continue;
+				r = cJSON_GetObjectItem(it, "rating");
+				st->items = xreallocarray(st->items,
+				    st->n_items + 1, sizeof *st->items);
+				st->items[st->n_items].text = xstrdup(text);
+				st->items[st->n_items++].rating =
+				    cJSON_IsNumber(r) ? r->valueint : 0;
+			}
+			break;
+		}
+	}
+}
+
+/* Values as readable text, for the review, the example and past entries. */
+void
+values_render(struct tui *t, const struct exercise *e, const cJSON *v,
+    struct tdoc *d)
+{
+	const cJSON	*j, *it;
+	char		*s;
+	struct para	 p;
+
+	for (size_t i = 0; i < e->n_fields; i++) {
+		const struct field *f = &e->fields[i];
+
+		tdoc_text(d, f->prompt, A_BOLD);
+		j = cJSON_GetObjectItemCaseSensitive(v, f->id);
+		para_begin(&p, d, L"  ", L"  ", A_NORMAL);
+		if (j == NULL)
+			para_add(&p, _("(not filled in)"), tui_attr(t,
+			    ATTR_DIM));
+		else if (cJSON_IsString(j))
+			para_add(&p, j->valuestring, A_NORMAL);
+		else if (cJSON_IsNumber(j)) {
+			s = xasprintf("%d (%d-%d)", j->valueint, f->min,
+			    f->max);
+			para_add(&p, s, A_NORMAL);
+			free(s);
+		} else if (cJSON_IsArray(j)) {
+			bool first = true;
+
+			cJSON_ArrayForEach(it, j) {
+				if (cJSON_IsString(it))
+					s = xstrdup(it->valuestring);
+				else
+					s = xasprintf("%s (%d)",
+					    cJSON_GetStringValue(
+					    cJSON_GetObjectItem(it, "text")),
+					    cJSON_GetObjectItem(it,
+					    "rating")->valueint);
+				if (!first)
+					para_add(&p, f->type == FIELD_LIST ?
+					    "\n" : ",", A_NORMAL);
+				para_add(&p, f->type == FIELD_LIST ?
+				    bullet(t) : "", A_NORMAL);
+				para_add(&p, " ", A_NORMAL);
+				para_add(&p, s, A_NORMAL);
+				free(s);
+				first = false;
+			}
+		}
+		para_end(&p);
+	}
+}
+
+/* ---- drawing ---- */
+
+static int
+draw_field(struct tui *t, struct ex *x, const struct field *f,
+    struct fstate *st, int y, int w)
+{
+	int	 h = LINES - 3 - y;
+	char	*s;
+
+	switch (f->type) {
+	case FIELD_TEXT:
+	case FIELD_DATETIME:
+		if (f->type == FIELD_DATETIME)
+			put_line(y++, 2, w, f->date_only ? _("Type a date as "
+			    "YYYY-MM-DD") : _("Type a date and time as "
+			    "YYYY-MM-DD HH:MM"), tui_attr(t, ATTR_DIM));
+		if (!f->multiline || f->type == FIELD_DATETIME)
+			h = 1;
+		edit_draw(&st->ed, y, 2, w, h < 1 ? 1 : h, A_UNDERLINE,
+		    &t->cur_y, &t->cur_x);
+		break;
+	case FIELD_RATING:
+		if (st->rating == UNSET)
+			s = xasprintf(_("[   ]  (%d to %d: type a number or use "
+			    "the arrows)"), f->min, f->max);
+		else
+			s = xasprintf("[%3d]  (%d %s, %d %s)", st->rating,
+			    f->min, f->min_label ? f->min_label : "", f->max,
+			    f->max_label ? f->max_label : "");
+		put_line(y, 2, w, s, A_BOLD);
+		free(s);
+		break;
+	case FIELD_CHOICE:
+		for (size_t k = 0; k < f->n_options && y < LINES - 2; k++) {
+			s = xasprintf("%s %s", st->chosen[k] ? (f->multiple ?
+			    "[x]" : "(*)") : (f->multiple ? "[ ]" : "( )"),
+			    f->options[k]);
+			put_line(y++, 2, w, s, k == st->sel ? A_REVERSE :
+			    A_NORMAL);
+			free(s);
+		}
+		put_line(y, 2, w, f->multiple ? _("Up/Down, Space to tick") :
+		    _("Up/Down, Space or Enter to choose"),
+		    tui_attr(t, ATTR_DIM));
+		break;
+	case FIELD_LIST:
+		for (size_t k = 0; k < st->n_items && y < LINES - 4; k++) {
+			s = f->rated ? xasprintf("%s %s (%d)", bullet(t),
+			    st->items[k].text, st->items[k].rating) :
+			    xasprintf("%s %s", bullet(t), st->items[k].text);
+			put_line(y++, 2, w, s, A_NORMAL);
+			free(s);
+		}
+		if (st->rating_phase) {
+			s = xasprintf("%s [%s]", f->rating_prompt ?
+			    f->rating_prompt : _("Rating"), st->digits);
+			put_line(y, 2, w, s, A_BOLD);
+			t->cur_y = y;
+			t->cur_x = 2 + str_width(s) - 1;
+			free(s);
+		} else {
+			put_line(y++, 2, w, f->item_prompt ? f->item_prompt :
+			    _("Add one"), tui_attr(t, ATTR_DIM));
+			edit_draw(&st->ed, y, 2, w, 1, A_UNDERLINE, &t->cur_y,
+			    &t->cur_x);
+			put_line(y + 1, 2, w, _("Enter adds it. Backspace on "
+			    "an empty line takes the last one back."),
+			    tui_attr(t, ATTR_DIM));
+		}
+		break;
+	}
+	(void)x;
+	return y;
+}
+
+static void
+ex_draw(struct screen *s, struct tui *t)
+{
+	struct ex		*x = s->data;
+	const struct exercise	*e = x->e;
+	int			 w = COLS - 4, y = 0;
+	char			*line;
+	struct tdoc		 d = { NULL, 0, 0 };
+	cJSON			*v;
+
+	if (w > 76)
+		w = 76;
+	put_line(y++, 2, w, e->title, tui_attr(t, ATTR_TITLE));
+	if (x->page == 0) {
+		y++;
+		y = put_wrapped(t, y, 2, w, LINES - 4, e->intro, A_NORMAL) + 1;
+		put_wrapped(t, y, 2, w, LINES - 2, _("Press Tab to begin. "
+		    "F2 shows a worked example."), tui_attr(t, ATTR_ACCENT));
+		return;
+	}
+	if (x->page > e->n_fields) {
+		put_line(y++, 2, w, _("Check and save: Enter or F3 saves, "
+		    "Shift-Tab goes back"), tui_attr(t, ATTR_ACCENT));
+		y++;
+		d.width = w;
+		v = values_get(x);
+		values_render(t, e, v, &d);
+		cJSON_Delete(v);
+		if (x->top >= d.n)
+			x->top = d.n ? d.n - 1 : 0;
+		tdoc_draw(&d, y, 2, x->top, LINES - 2 - y);
+		tdoc_free(&d);
+		return;
+	}
+	line = xasprintf(_("Step %zu of %zu"), x->page, e->n_fields);
+	put_line(y++, 2, w, line, tui_attr(t, ATTR_DIM));
+	free(line);
+	y++;
+	y = put_wrapped(t, y, 2, w, LINES - 6, e->fields[x->page - 1].prompt,
+	    A_BOLD);
+	if (e->fields[x->page - 1].help)
+		y = put_wrapped(t, y, 2, w, LINES - 6,
+		    e->fields[x->page - 1].help, tui_attr(t, ATTR_DIM));
+	if (!e->fields[x->page - 1].required ||
+	    e->fields[x->page - 1].later)
+		put_line(y++, 2, w, _("(optional)"), tui_attr(t, ATTR_DIM));
+	y++;
+	draw_field(t, x, &e->fields[x->page - 1], &x->f[x->page - 1], y, w);
+	put_line(LINES - 2, 2, w, _("Tab: next step   Shift-Tab: back   "
+	    "F2: example   Esc: leave"), tui_attr(t, ATTR_DIM));
+}
+
+/* ---- keys ---- */
+
+static bool
+datetime_ok(const char *s, bool date_only)
+{
+	int y, mo, d, h = 0, mi = 0, n = 0;
+
+	if (date_only)
+		return sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 &&
+		    s[n] == '\0' && mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
+	return sscanf(s, "%4d-%2d-%2d %2d:%2d%n", &y, &mo, &d, &h, &mi,
+	    &n) == 5 && s[n] == '\0' && y >= 1900 && mo >= 1 && mo <= 12 &&
+	    d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59;
+}
+
+/* May the patient leave this page? Says why not. */
+static bool
+page_ok(struct tui *t, struct ex *x)
+{
+	const struct field	*f;
+	struct fstate		*st;
+	char			*s;
+	bool			 ok;
+
+	if (x->page == 0 || x->page > x->e->n_fields)
+		return true;
+	f = &x->e->fields[x->page - 1];
+	st = &x->f[x->page - 1];
+	if (f->type != FIELD_DATETIME || st->ed.len == 0)
+		return true;
+	s = edit_get(&st->ed);
+	ok = datetime_ok(s, f->date_only);
+	free(s);
+	if (!ok)
+		tui_message(t, "%s", f->date_only ? _("Please type the date as "
+		    "YYYY-MM-DD, for example 2026-03-10.") : _("Please type "
+		    "the date and time as YYYY-MM-DD HH:MM, for example "
+		    "2026-03-10 14:30."));
+	return ok;
+}
+
+static void
+draft_keep(struct tui *t, struct ex *x)
+{
+	struct sw_error	 err = { 0 };
+	cJSON		*v = values_get(x);
+
+	if (cJSON_GetArraySize(v) > 0 && draft_exercise_save(t->st, x->e->id,
+	    v, x->page, &err) != 0)
+		tui_message(t, "%s", err.msg);
+	cJSON_Delete(v);
+}
+
+static enum action
+ex_save(struct tui *t, struct ex *x)
+{
+	struct sw_error	 err = { 0 };
+	struct diags	 d = { 0 };
+	cJSON		*v = values_get(x);
+
+	for (size_t i = 0; i < x->e->n_fields; i++) {
+		const struct field *f = &x->e->fields[i];
+
+		if (f->required && !f->later &&
+		    !cJSON_HasObjectItem(v, f->id)) {
+			tui_message(t, _("Please fill in: %s"), f->prompt);
+			x->page = i + 1;
+			cJSON_Delete(v);
+			return ACT_REDRAW;
+		}
+	}
+	if (!exercise_check_values(x->e, v, true, x->e->id, "$", &d)) {
+		tui_message(t, "%s", d.v[0].msg);
+		diags_free(&d);
+		cJSON_Delete(v);
+		return ACT_REDRAW;
+	}
+	if (exercise_entry_save(t->st, x->e, v, (long long)time(NULL),
+	    &err) != 0) {
+		tui_message(t, _("Not saved: %s"), err.msg);
+		cJSON_Delete(v);
+		return ACT_REDRAW;
+	}
+	cJSON_Delete(v);
+	x->saved = true;
+	draft_delete(t->st, "exercise", x->e->id, &err);
+	tui_message(t, _("Saved your %s."), x->e->title);
+	return ACT_POP;
+}
+
+static enum action
+key_rating(const struct field *f, struct fstate *st, int key)
+{
+	int v = st->rating;
+
+	if (key >= '0' && key <= '9') {
+		size_t n = strlen(st->digits);
+
+		if (n + 1 >= sizeof st->digits || atoi(st->digits) * 10 +
+		    (key - '0') > f->max)
+			n = 0;
+		st->digits[n] = (char)key;
+		st->digits[n + 1] = '\0';
+		v = atoi(st->digits);
+	} else if (key == FN(KEY_RIGHT) || key == FN(KEY_UP))
+		v = v == UNSET ? f->min : v + 1;
+	else if (key == FN(KEY_LEFT) || key == FN(KEY_DOWN))
+		v = v == UNSET ? f->min : v - 1;
+	else if (key == FN(KEY_BACKSPACE) || key == 0x7f) {
+		st->rating = UNSET;
+		st->digits[0] = '\0';
+		return ACT_REDRAW;
+	} else
+		return ACT_UNHANDLED;
+	if (v > f->max)
+		v = f->max;
+	if (v < f->min)
+		v = f->min;
+	st->rating = v;
+	if (!(key >= '0' && key <= '9'))
+		st->digits[0] = '\0';
+	return ACT_REDRAW;
+}
+
+static enum action
+key_choice(const struct field *f, struct fstate *st, int key, bool *next)
+{
+	if (key == FN(KEY_UP) && st->sel > 0)
+		st->sel--;
+	else if (key == FN(KEY_DOWN) && st->sel + 1 < f->n_options)
+		st->sel++;
+	else if (key == ' ' || is_enter(key)) {
+		if (f->multiple && key == ' ')
+			st->chosen[st->sel] = !st->chosen[st->sel];
+		else if (!f->multiple) {
+			for (size_t k = 0; k < f->n_options; k++)
+				st->chosen[k] = k == st->sel;
+			*next = is_enter(key);
+		} else
+			*next = true;
+	} else
+		return ACT_UNHANDLED;
+	return ACT_REDRAW;
+}
+
+static enum action
+key_text(struct edit *ed, int key, int width, bool multiline, bool *next)
+{
+	switch (key) {
+	case FN(KEY_LEFT):
+		edit_move(ed, EDIT_LEFT, width);
+		break;
+	case FN(KEY_RIGHT):
+		edit_move(ed, EDIT_RIGHT, width);
+		break;
+	case FN(KEY_UP):
+		edit_move(ed, EDIT_UP, width);
+		break;
+	case FN(KEY_DOWN):
+		edit_move(ed, EDIT_DOWN, width);
+		break;
+	case FN(KEY_HOME):
+	case CTRLK('a'):
+		edit_move(ed, EDIT_HOME, width);
+		break;
+	case FN(KEY_END):
+	case CTRLK('e'):
+		edit_move(ed, EDIT_END, width);
+		break;
+	case FN(KEY_BACKSPACE):
+	case 0x7f:
+	case 0x08:
+		edit_backspace(ed);
+		break;
+	case FN(KEY_DC):
+	case CTRLK('d'):
+		edit_delete(ed);
+		break;
+	default:
+		if (is_enter(key)) {
+			if (multiline)
+				edit_insert(ed, L'\n');
+			else
+				*next = true;
+			break;
+		}
+		if ((key & TUI_FN) || key < 0x20)
+			return ACT_UNHANDLED;
+		edit_insert(ed, (wchar_t)key);
+	}
+	return ACT_REDRAW;
+}
+
+static enum action
+key_list(struct tui *t, const struct field *f, struct fstate *st, int key,
+    int width, bool *next)
+{
+	char	*s;
+	int	 r;
+
+	if (st->rating_phase) {
+		if (key >= '0' && key <= '9' && strlen(st->digits) < 4) {
+			size_t n = strlen(st->digits);
+
+			st->digits[n] = (char)key;
+			st->digits[n + 1] = '\0';
+		} else if ((key == FN(KEY_BACKSPACE) || key == 0x7f) &&
+		    st->digits[0])
+			st->digits[strlen(st->digits) - 1] = '\0';
+		else if (is_enter(key) && st->digits[0]) {
+			r = atoi(st->digits);
+			if (r < f->min || r > f->max) {
+				tui_message(t, _("Please give a number from %d "
+				    "to %d."), f->min, f->max);
+				return ACT_REDRAW;
+			}
+			st->items[st->n_items - 1].rating = r;
+			st->rating_phase = false;
+			st->digits[0] = '\0';
+		} else
+			return ACT_UNHANDLED;
+		return ACT_REDRAW;
+	}
+	if (is_enter(key)) {
+		if (st->ed.len == 0) {
+			*next = true;
+			return ACT_REDRAW;
+		}
+		if (f->max_items > 0 && (int)st->n_items >= f->max_items) {
+			tui_message(t, _("That is the most this list takes (%d)."),
+			    f->max_items);
+			return ACT_REDRAW;
+		}
+		s = edit_get(&st->ed);
+		st->items = xreallocarray(st->items, st->n_items + 1,
+		    sizeof *st->items);
+		st->items[st->n_items].text = s;
+		st->items[st->n_items++].rating = f->min;
+		edit_set(&st->ed, "");
+		st->rating_phase = f->rated;
+		return ACT_REDRAW;
+	}
+	if ((key == FN(KEY_BACKSPACE) || key == 0x7f) && st->ed.len == 0 &&
+	    st->n_items > 0) {
+		st->n_items--;
+		edit_set(&st->ed, st->items[st->n_items].text);
+		free(st->items[st->n_items].text);
+		return ACT_REDRAW;
+	}
+	return key_text(&st->ed, key, width, false, next);
+}
+
+static enum action
+ex_key(struct screen *s, struct tui *t, int key)
+{
+	struct ex		*x = s->data;
+	const struct field	*f = NULL;
+	struct fstate		*st = NULL;
+	enum action		 a = ACT_UNHANDLED;
+	bool			 next = false;
+	int			 w = COLS - 4 > 76 ? 76 : COLS - 4;
+
+	switch (binding_find(ex_keys, sizeof ex_keys / sizeof ex_keys[0],
+	    key)) {
+	case X_NEXT:
+		if (x->page <= x->e->n_fields && page_ok(t, x)) {
+			x->page++;
+			draft_keep(t, x);
+		}
+		return ACT_REDRAW;
+	case X_PREV:
+		if (x->page > 0 && page_ok(t, x))
+			x->page--;
+		return ACT_REDRAW;
+	case X_EXAMPLE:
+		t->pending = screen_example_new(t, x->e);
+		return ACT_PUSH;
+	case X_SAVE:
+		return page_ok(t, x) ? ex_save(t, x) : ACT_REDRAW;
+	}
+	if (key == KEY_ESCAPE)
+		return ACT_POP;
+	if (x->page == 0 || x->page > x->e->n_fields) {
+		if (x->page > 0 && (is_enter(key) || key == 's'))
+			return ex_save(t, x);
+		if (key == FN(KEY_DOWN))
+			x->top++;
+		else if (key == FN(KEY_UP) && x->top > 0)
+			x->top--;
+		else if (x->page == 0 && is_enter(key))
+			x->page++;
+		else
+			return ACT_UNHANDLED;
+		return ACT_REDRAW;
+	}
+	f = &x->e->fields[x->page - 1];
+	st = &x->f[x->page - 1];
+	switch (f->type) {
+	case FIELD_TEXT:
+	case FIELD_DATETIME:
+		a = key_text(&st->ed, key, w, f->multiline &&
+		    f->type == FIELD_TEXT, &next);
+		break;
+	case FIELD_RATING:
+		if (is_enter(key))
+			next = true;
+		else
+			a = key_rating(f, st, key);
+		break;
+	case FIELD_CHOICE:
+		a = key_choice(f, st, key, &next);
+		break;
+	case FIELD_LIST:
+		a = key_list(t, f, st, key, w, &next);
+		break;
+	}
+	if (next && page_ok(t, x)) {
+		x->page++;
+		draft_keep(t, x);
+		return ACT_REDRAW;
+	}
+	/* A text field takes every printable key (q and h are letters
+	 * there); other fields leave ?, h and q to the global keys. */
+	return a;
+}
+
+static void
+ex_leave(struct screen *s, struct tui *t)
+{
+	struct ex *x = s->data;
+
+	if (!x->saved)
+		draft_keep(t, x);
+	for (size_t i = 0; i < x->e->n_fields; i++) {
+		edit_free(&x->f[i].ed);
+		free(x->f[i].chosen);
+		for (size_t k = 0; k < x->f[i].n_items; k++)
+			free(x->f[i].items[k].text);
+		free(x->f[i].items);
+	}
+	free(x->f);
+	free(x);
+}
+
+static const struct screen_ops ex_ops = {
+	"exercise", ex_draw, ex_key, NULL, ex_leave, ex_keys,
+	sizeof ex_keys / sizeof ex_keys[0], false,
+};
+
+struct screen *
+screen_exercise_new(struct tui *t, const struct exercise *e)
+{
+	struct ex	*x = xcalloc(1, sizeof *x);
+	struct sw_error	 err = { 0 };
+	cJSON		*v = NULL;
+	size_t		 pos = 0;
+
+	x->e = e;
+	x->f = xcalloc(e->n_fields, sizeof *x->f);
+	for (size_t i = 0; i < e->n_fields; i++) {
+		x->f[i].rating = UNSET;
+		x->f[i].chosen = xcalloc(e->fields[i].n_options + 1,
+		    sizeof *x->f[i].chosen);
+		edit_set(&x->f[i].ed, "");
+		if (e->fields[i].type == FIELD_TEXT)
+			x->f[i].ed.max = e->fields[i].max_length > 0 ?
+			    (size_t)e->fields[i].max_length : 0;
+	}
+	if (draft_exercise_load(t->st, e->id, &v, &pos, &err) == 0 &&
+	    v != NULL) {
+		values_set(x, v);
+		x->page = pos <= e->n_fields + 1 ? pos : 0;
+		cJSON_Delete(v);
+		tui_message(t, "%s", _("Carrying on from where you stopped."));
+	}
+	return screen_new(&ex_ops, x, _("Exercise"));
+}
+
+/* ---- the worked example ---- */
+
+static void
+example_build(struct tui *t, void *arg, struct tdoc *d)
+{
+	const struct exercise *e = arg;
+
+	if (e->example_intro) {
+		tdoc_text(d, e->example_intro, A_NORMAL);
+		tdoc_blank(d);
+	}
+	values_render(t, e, e->example, d);
+}
+
+struct screen *
+screen_example_new(struct tui *t, const struct exercise *e)
+{
+	char		*title = xasprintf(_("%s: an example"), e->title);
+	struct screen	*s = screen_doc_new(t, _("Example"), title,
+			    example_build, (void *)e, NULL);
+
+	free(title);
+	return s;
+}

@@ -1,0 +1,421 @@
+/* screen_home.c: the home screen: the one next step in large clear words,
+ * any unfinished draft to resume, the modules with their state, check-ins
+ * due, and the sync line. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "draft.h"
+#include "i18n.h"
+#include "progress.h"
+#include "record.h"
+#include "tui_int.h"
+#include "util.h"
+
+enum row_kind { ROW_NEXT, ROW_DRAFT, ROW_MODULE, ROW_LESSON, ROW_EXERCISE,
+    ROW_CHECKIN };
+
+struct row {
+	enum row_kind	 kind;
+	char		*id;
+	char		*text;
+	size_t		 module;
+};
+
+struct home {
+	struct row		*rows;
+	size_t			 n_rows;
+	size_t			 sel;
+	size_t			 top;
+	struct progress		 prog;
+	bool			 have_prog;
+	char			*next;		/* the next step in words */
+	char			*due;		/* check-ins due, in words */
+	char			*draft_kind, *draft_id;
+};
+
+enum { H_DO, H_UP, H_DOWN, H_EXERCISES, H_PROGRESS, H_QUIT, H_TOP };
+
+static const struct binding home_keys[] = {
+	{ '\r', "Enter", N_("do the selected step (at first: the next step)"),
+	    H_DO },
+	{ '\n', NULL, NULL, H_DO },
+	{ FN(KEY_ENTER), NULL, NULL, H_DO },
+	{ FN(KEY_UP), "Up / k", N_("select the line above"), H_UP },
+	{ 'k', NULL, NULL, H_UP },
+	{ FN(KEY_DOWN), "Down / j", N_("select the line below"), H_DOWN },
+	{ 'j', NULL, NULL, H_DOWN },
+	{ FN(KEY_HOME), "Home / n", N_("select the next step"), H_TOP },
+	{ 'n', NULL, NULL, H_TOP },
+	{ 'e', "e", N_("all exercises, and your past entries"),
+	    H_EXERCISES },
+	{ 'p', "p", N_("your progress: check-in scores over time"),
+	    H_PROGRESS },
+	{ 'q', "q", N_("quit Stepwise (your work is saved)"), H_QUIT },
+};
+
+static void
+rows_clear(struct home *h)
+{
+	for (size_t i = 0; i < h->n_rows; i++) {
+		free(h->rows[i].id);
+		free(h->rows[i].text);
+	}
+	free(h->rows);
+	h->rows = NULL;
+	h->n_rows = 0;
+	free(h->next);
+	free(h->due);
+	free(h->draft_kind);
+	free(h->draft_id);
+	h->next = h->due = h->draft_kind = h->draft_id = NULL;
+	if (h->have_prog)
+		progress_free(&h->prog);
+	h->have_prog = false;
+}
+
+static void
+row_add(struct home *h, enum row_kind k, const char *id, size_t m,
+    char *text)
+{
+	struct row *r;
+
+	h->rows = xreallocarray(h->rows, h->n_rows + 1, sizeof *h->rows);
+	r = &h->rows[h->n_rows++];
+	r->kind = k;
+	r->id = id ? xstrdup(id) : NULL;
+	r->module = m;
+	r->text = text;
+}
+
+static void
+format_day(long long at, char *buf, size_t size)
+{
+	time_t		t = (time_t)at;
+	struct tm	tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, size, "%A %e %B", &tm);
+}
+
+static int
+first_draft(void *arg, const char *kind, const char *id)
+{
+	struct home *h = arg;
+
+	h->draft_kind = xstrdup(kind);
+	h->draft_id = xstrdup(id);
+	return 1;
+}
+
+static char *
+step_words(struct tui *t, const struct step *s)
+{
+	const struct lesson	*l;
+	const struct exercise	*e;
+	const struct measure	*m;
+	char			 day[64];
+
+	switch (s->kind) {
+	case STEP_CHECKIN:
+		m = content_measure(&t->ct, s->id);
+		return xasprintf(_("Next: your check-in (%s)"),
+		    m ? m->title : s->id);
+	case STEP_LESSON:
+		l = content_lesson(&t->ct, s->id);
+		for (size_t i = 0; i < t->ct.modules[s->module].n_lessons; i++)
+			if (t->ct.modules[s->module].lessons[i] == l)
+				return xasprintf(_("Next: Lesson %zu, %s, about "
+				    "%d minutes"), i + 1, l->title,
+				    l->minutes);
+		return xasprintf(_("Next: a lesson, %s, about %d minutes"),
+		    l ? l->title : s->id, l ? l->minutes : 10);
+	case STEP_EXERCISE:
+		e = content_exercise(&t->ct, s->id);
+		return xasprintf(_("Next: an exercise, %s, about %d minutes"),
+		    e ? e->title : s->id, e ? e->minutes : 10);
+	case STEP_WAIT:
+		if (s->at == 0)
+			return xasprintf(_("Next: module %zu opens when you "
+			    "finish this one"), s->module + 1);
+		format_day(s->at, day, sizeof day);
+		return xasprintf(_("Module %zu opens on %s"), s->module + 1,
+		    day);
+	case STEP_FINISHED:
+		return xstrdup(_("You have finished every module. Well "
+		    "done. Keep using the exercises that help you."));
+	}
+	return xstrdup("");
+}
+
+static void
+module_rows(struct tui *t, struct home *h, struct progress_facts *f,
+    size_t m)
+{
+	const struct module		*mod = &t->ct.modules[m];
+	const struct module_progress	*mp = &h->prog.modules[m];
+	const char			*mark;
+	char				 day[64];
+
+	if (mp->state == MODULE_LOCKED) {
+		if (mp->available_at != 0) {
+			format_day(mp->available_at, day, sizeof day);
+			row_add(h, ROW_MODULE, NULL, m, xasprintf(_("Module "
+			    "%zu: %s (opens on %s)"), m + 1, mod->title, day));
+		} else
+			row_add(h, ROW_MODULE, NULL, m, xasprintf(_("Module "
+			    "%zu: %s (opens after module %zu)"), m + 1,
+			    mod->title, m));
+		return;
+	}
+	row_add(h, ROW_MODULE, NULL, m, xasprintf("%s %zu: %s%s", _("Module"),
+	    m + 1, mod->title, mp->state == MODULE_DONE ? _(" (done)") : ""));
+	for (size_t i = 0; i < mod->n_checkins; i++) {
+		const struct measure *me = content_measure(&t->ct,
+		    mod->checkins[i]);
+
+		if (mp->state == MODULE_DONE || !progress_checkin_due(&t->ct, f,
+		    &h->prog, m, mod->checkins[i]))
+			continue;
+		row_add(h, ROW_CHECKIN, mod->checkins[i], m, xasprintf(_("   "
+		    "[ ] Check-in: %s (due)"), me ? me->title : ""));
+	}
+	for (size_t i = 0; i < mod->n_lessons; i++) {
+		const struct lesson *l = mod->lessons[i];
+		bool done = false;
+
+		for (size_t k = 0; k < t->ct.n_lessons; k++)
+			if (&t->ct.lessons[k] == l)
+				done = f->lesson_done[k] != 0;
+		mark = done ? "[x]" : "[ ]";
+		row_add(h, ROW_LESSON, l->id, m, xasprintf(_("   %s Lesson "
+		    "%zu: %s, %d minutes"), mark, i + 1, l->title, l->minutes));
+	}
+	for (size_t i = 0; i < mod->n_exercises; i++) {
+		const struct exercise *e = content_exercise(&t->ct,
+		    mod->exercises[i]);
+		bool done = false;
+
+		for (size_t k = 0; k < t->ct.n_exercises; k++)
+			if (&t->ct.exercises[k] == e)
+				done = f->exercise_last[k] != 0;
+		mark = done ? "[x]" : "[ ]";
+		row_add(h, ROW_EXERCISE, mod->exercises[i], m, xasprintf(
+		    _("   %s Exercise: %s"), mark, e ? e->title : ""));
+	}
+}
+
+static void
+home_load(struct tui *t, struct home *h)
+{
+	struct progress_facts	 f;
+	struct sw_error		 err = { 0 };
+	long long		 now = (long long)time(NULL);
+	size_t			 ndue = 0, sel = h->sel;
+	char			*due = NULL, *p;
+
+	rows_clear(h);
+	if (progress_facts_load(t->st, &t->ct, now, &f, &err) != 0) {
+		tui_message(t, "%s", err.msg);
+		row_add(h, ROW_NEXT, NULL, 0, xstrdup(""));
+		h->next = xstrdup(_("Your progress could not be read."));
+		return;
+	}
+	progress_compute(&t->ct, &f, now, &h->prog);
+	h->have_prog = true;
+	draft_each(t->st, first_draft, h, &err);
+	if (h->draft_kind != NULL && strcmp(h->draft_kind, "checkin") == 0) {
+		const struct measure *m = content_measure(&t->ct, h->draft_id);
+
+		h->next = xasprintf(_("Next: finish your %s check-in, where "
+		    "you stopped"), m ? m->title : h->draft_id);
+	} else if (h->draft_kind != NULL) {
+		const struct exercise *e = content_exercise(&t->ct,
+		    h->draft_id);
+
+		h->next = xasprintf(_("Next: finish your %s, where you "
+		    "stopped"), e ? e->title : h->draft_id);
+	} else
+		h->next = step_words(t, &h->prog.next);
+	row_add(h, h->draft_kind ? ROW_DRAFT : ROW_NEXT, NULL, 0, NULL);
+	for (size_t m = 0; m < t->ct.n_modules; m++)
+		module_rows(t, h, &f, m);
+	for (size_t m = 0; m < t->ct.n_modules; m++) {
+		const struct module *mod = &t->ct.modules[m];
+
+		if (h->prog.modules[m].state != MODULE_AVAILABLE)
+			continue;
+		for (size_t i = 0; i < mod->n_checkins; i++) {
+			const struct measure *me;
+
+			if (!progress_checkin_due(&t->ct, &f, &h->prog, m,
+			    mod->checkins[i]))
+				continue;
+			me = content_measure(&t->ct, mod->checkins[i]);
+			p = xasprintf("%s%s%s", due ? due : "", due ? ", " :
+			    "", me ? me->title : mod->checkins[i]);
+			free(due);
+			due = p;
+			ndue++;
+		}
+	}
+	h->due = due;
+	if (ndue > 0)
+		snprintf(t->pendingline, sizeof t->pendingline,
+		    ndue == 1 ? _("%zu check-in due") :
+		    _("%zu check-ins due"), ndue);
+	else
+		t->pendingline[0] = '\0';
+	progress_facts_free(&f);
+	h->sel = sel < h->n_rows ? sel : 0;
+}
+
+static void
+home_draw(struct screen *s, struct tui *t)
+{
+	struct home	*h = s->data;
+	int		 w = COLS - 4, y = 0, list_rows;
+	const char	*sync = _("Not connected to a clinic yet");
+
+	home_load(t, h);
+	put_line(y++, 2, w, t->ct.title, tui_attr(t, ATTR_TITLE));
+	y++;
+	/* The one next step, large and first: selected unless the patient
+	 * has moved down the list. */
+	y = put_wrapped(t, y, 4, w - 2, y + 3, h->next, A_BOLD |
+	    (h->sel == 0 ? A_REVERSE : 0));
+	put_line(y++, 4, w - 2, h->sel == 0 ? _("Press Enter to start.") :
+	    _("Press n to select the next step again."),
+	    tui_attr(t, ATTR_DIM));
+	if (h->due != NULL) {
+		char *d = xasprintf(_("Check-ins due: %s"), h->due);
+
+		put_line(y++, 2, w, d, tui_attr(t, ATTR_ACCENT));
+		free(d);
+	}
+	y++;
+	list_rows = LINES - 3 - y;
+	if (list_rows < 1)
+		list_rows = 1;
+	if (h->sel > 0 && h->sel - 1 < h->top)
+		h->top = h->sel - 1;
+	if (h->sel > 0 && h->sel - 1 >= h->top + (size_t)list_rows)
+		h->top = h->sel - (size_t)list_rows;
+	for (size_t i = h->top + 1; i < h->n_rows && y < LINES - 3; i++) {
+		attr_t a = h->rows[i].kind == ROW_MODULE ? A_BOLD : A_NORMAL;
+
+		if (i == h->sel)
+			a |= A_REVERSE;
+		put_line(y++, 2, w, h->rows[i].text, a);
+	}
+	put_line(LINES - 2, 2, w, sync, tui_attr(t, ATTR_DIM));
+}
+
+static enum action
+open_row(struct tui *t, enum row_kind kind, const char *id)
+{
+	const struct lesson	*l;
+	const struct exercise	*e;
+	const struct measure	*m;
+
+	switch (kind) {
+	case ROW_LESSON:
+		if ((l = content_lesson(&t->ct, id)) == NULL)
+			return ACT_NONE;
+		t->pending = screen_lesson_new(t, l);
+		return ACT_PUSH;
+	case ROW_EXERCISE:
+		if ((e = content_exercise(&t->ct, id)) == NULL)
+			return ACT_NONE;
+		t->pending = screen_exercise_new(t, e);
+		return ACT_PUSH;
+	case ROW_CHECKIN:
+		if ((m = content_measure(&t->ct, id)) == NULL)
+			return ACT_NONE;
+		t->pending = screen_checkin_new(t, m);
+		return ACT_PUSH;
+	default:
+		return ACT_NONE;
+	}
+}
+
+static enum action
+home_do(struct tui *t, struct home *h)
+{
+	const struct row	*r = &h->rows[h->sel];
+	const struct step	*s = &h->prog.next;
+
+	if (r->kind == ROW_DRAFT)
+		return open_row(t, strcmp(h->draft_kind, "checkin") == 0 ?
+		    ROW_CHECKIN : ROW_EXERCISE, h->draft_id);
+	if (r->kind != ROW_NEXT)
+		return open_row(t, r->kind, r->id);
+	switch (s->kind) {
+	case STEP_CHECKIN:
+		return open_row(t, ROW_CHECKIN, s->id);
+	case STEP_LESSON:
+		return open_row(t, ROW_LESSON, s->id);
+	case STEP_EXERCISE:
+		return open_row(t, ROW_EXERCISE, s->id);
+	default:
+		return ACT_NONE;
+	}
+}
+
+static enum action
+home_key(struct screen *s, struct tui *t, int key)
+{
+	struct home *h = s->data;
+
+	switch (binding_find(home_keys, sizeof home_keys / sizeof home_keys[0],
+	    key)) {
+	case H_DO:
+		return h->n_rows ? home_do(t, h) : ACT_NONE;
+	case H_UP:
+		if (h->sel > 0)
+			h->sel--;
+		return ACT_REDRAW;
+	case H_DOWN:
+		if (h->sel + 1 < h->n_rows)
+			h->sel++;
+		return ACT_REDRAW;
+	case H_TOP:
+		h->sel = 0;
+		h->top = 0;
+		return ACT_REDRAW;
+	case H_EXERCISES:
+		t->pending = screen_exercises_new(t);
+		return ACT_PUSH;
+	case H_PROGRESS:
+		t->pending = screen_progress_new(t);
+		return ACT_PUSH;
+	case H_QUIT:
+		return ACT_QUIT;
+	}
+	if (key == KEY_ESCAPE)
+		return ACT_QUIT;
+	return ACT_UNHANDLED;
+}
+
+static void
+home_leave(struct screen *s, struct tui *t)
+{
+	struct home *h = s->data;
+
+	(void)t;
+	rows_clear(h);
+	free(h);
+}
+
+static const struct screen_ops home_ops = {
+	"home", home_draw, home_key, NULL, home_leave, home_keys,
+	sizeof home_keys / sizeof home_keys[0], false,
+};
+
+struct screen *
+screen_home_new(struct tui *t)
+{
+	(void)t;
+	return screen_new(&home_ops, xcalloc(1, sizeof(struct home)),
+	    _("Home"));
+}

@@ -1,0 +1,439 @@
+/* tui.c: the TUI's entry point and its one event loop: keyboard, a
+ * self-pipe for signals, timers and any registered sources; the screen
+ * stack; and restoring the terminal on every way out. */
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <term.h>
+
+#include "i18n.h"
+#include "tui.h"
+#include "tui_int.h"
+#include "util.h"
+
+static int	sig_pipe[2] = { -1, -1 };
+static bool	curses_on;
+
+const struct binding global_keys[] = {
+	{ '?', "?", N_("show the keys for this screen"), 0 },
+	{ 'h', "h", N_("help now: who to contact in a crisis"), 0 },
+	{ 'q', "q / Esc", N_("go back (on the home screen: quit)"), 0 },
+};
+const size_t n_global_keys = sizeof global_keys / sizeof global_keys[0];
+
+static void
+on_signal(int sig)
+{
+	unsigned char	b = (unsigned char)sig;
+	int		saved = errno;
+
+	(void)!write(sig_pipe[1], &b, 1);
+	errno = saved;
+}
+
+static void
+terminal_restore(void)
+{
+	if (curses_on) {
+		endwin();
+		curses_on = false;
+	}
+}
+
+long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct screen *
+screen_new(const struct screen_ops *ops, void *data, const char *where)
+{
+	struct screen *s = xcalloc(1, sizeof *s);
+
+	s->ops = ops;
+	s->data = data;
+	s->where = where;
+	return s;
+}
+
+int
+binding_find(const struct binding *b, size_t n, int key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i].key == key)
+			return b[i].cmd;
+	return -1;
+}
+
+void
+tui_message(struct tui *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->message, sizeof t->message, fmt, ap);
+	va_end(ap);
+}
+
+enum action
+tui_opened(struct tui *t, bool first_run)
+{
+	const struct measure *m;
+
+	t->pending = screen_home_new(t);
+	t->n_after = 0;
+	if (first_run)
+		t->after[t->n_after++] = screen_welcome_new(t);
+	if (t->start_measure != NULL &&
+	    (m = content_measure(&t->ct, t->start_measure)) != NULL)
+		t->after[t->n_after++] = screen_checkin_new(t, m);
+	return ACT_REPLACE;
+}
+
+static void
+terminal_start(struct tui *t)
+{
+	const char *cs = nl_langinfo(CODESET);
+
+	initscr();
+	curses_on = true;
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	t->utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0;
+	t->italic = tigetstr("sitm") != NULL && tigetstr("sitm") !=
+	    (char *)-1;
+	if (has_colors() && getenv("NO_COLOR") == NULL) {
+		start_color();
+		use_default_colors();
+		init_pair(1, COLOR_CYAN, -1);
+		init_pair(2, COLOR_GREEN, -1);
+		init_pair(3, COLOR_RED, -1);
+		init_pair(4, COLOR_BLUE, -1);
+		t->colour = true;
+	}
+}
+
+static void
+signals_start(void)
+{
+	struct sigaction	sa;
+	const int		sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
+
+	if (pipe(sig_pipe) != 0)
+		return;
+	for (int i = 0; i < 2; i++) {
+		fcntl(sig_pipe[i], F_SETFL, O_NONBLOCK);
+		fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+static void
+render(struct tui *t)
+{
+	struct screen	*s = t->top;
+	char		 line[512];
+	const char	*keys = _("? keys  h help now");
+	int		 kw;
+
+	t->cur_y = t->cur_x = -1;
+	erase();
+	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS) {
+		put_wrapped(t, 0, 0, COLS, LINES, _("Please make the window "
+		    "larger (at least 40 x 12)"), A_BOLD);
+		curs_set(0);
+		refresh();
+		return;
+	}
+	if (s != NULL)
+		s->ops->draw(s, t);
+	/* The status line: where the patient is, what is pending. */
+	attrset(A_REVERSE);
+	mvhline(LINES - 1, 0, ' ', COLS);
+	if (t->message[0] != '\0')
+		snprintf(line, sizeof line, " %s", t->message);
+	else
+		snprintf(line, sizeof line, " %s%s%s", s && s->where ?
+		    s->where : "", t->pendingline[0] ? "  |  " : "",
+		    t->pendingline);
+	kw = str_width(keys);
+	put_line(LINES - 1, 0, COLS - kw - 2, line, A_REVERSE);
+	put_line(LINES - 1, COLS - kw - 1, kw, keys, A_REVERSE);
+	attrset(A_NORMAL);
+	if (t->cur_y >= 0) {
+		curs_set(1);
+		move(t->cur_y, t->cur_x);
+	} else
+		curs_set(0);
+	refresh();
+}
+
+static void
+resize(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+}
+
+static void
+pop(struct tui *t)
+{
+	struct screen *s = t->top;
+
+	if (s == NULL)
+		return;
+	t->top = s->below;
+	if (s->ops->leave)
+		s->ops->leave(s, t);
+	free(s);
+}
+
+static void
+push(struct tui *t, struct screen *s)
+{
+	if (s == NULL)
+		return;
+	s->below = t->top;
+	t->top = s;
+}
+
+/* Returns false when the programme should end. */
+static bool
+apply(struct tui *t, enum action a)
+{
+	switch (a) {
+	case ACT_UNHANDLED:
+	case ACT_NONE:
+	case ACT_REDRAW:
+		break;
+	case ACT_POP:
+		pop(t);
+		break;
+	case ACT_REPLACE:
+		pop(t);
+		/* FALLTHROUGH */
+	case ACT_PUSH:
+		push(t, t->pending);
+		t->pending = NULL;
+		for (size_t i = 0; i < t->n_after; i++)
+			push(t, t->after[i]);
+		t->n_after = 0;
+		break;
+	case ACT_QUIT:
+		return false;
+	}
+	return t->top != NULL;
+}
+
+static enum action
+global_key(struct tui *t, int key)
+{
+	switch (key) {
+	case '?':
+	case FN(KEY_F(1)):
+		t->pending = screen_help_new(t, t->top);
+		return ACT_PUSH;
+	case 'h':
+		if (t->st == NULL)
+			return ACT_NONE;
+		t->pending = screen_crisis_new(t, false);
+		return ACT_PUSH;
+	case 'q':
+	case KEY_ESCAPE:
+		return ACT_POP;
+	}
+	return ACT_NONE;
+}
+
+static bool
+handle_key(struct tui *t, int key)
+{
+	struct screen	*s = t->top;
+	enum action	 a;
+
+	if (key == FN(KEY_RESIZE))
+		return true;
+	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS)
+		return true;	/* nothing is visible to act on */
+	t->message[0] = '\0';
+	a = s->ops->key(s, t, key);
+	if (a == ACT_UNHANDLED && !s->ops->no_global)
+		a = global_key(t, key);
+	return apply(t, a);
+}
+
+/* Leave every screen (each saves its draft), then the terminal. */
+static void
+tui_cleanup(struct tui *t)
+{
+	while (t->top != NULL)
+		pop(t);
+	terminal_restore();
+	if (t->st != NULL)
+		store_close(t->st);
+	t->st = NULL;
+	content_free(&t->ct);
+	free(t->path);
+	t->path = NULL;
+	for (int i = 0; i < 2; i++)
+		if (sig_pipe[i] >= 0) {
+			close(sig_pipe[i]);
+			sig_pipe[i] = -1;
+		}
+}
+
+/* One turn per wake-up; returns the exit status when done, else -1. */
+static int
+loop(struct tui *t)
+{
+	struct pollfd	pfd[2 + 16];
+	size_t		nsrc;
+	long long	deadline, now;
+	int		timeout, key;
+	wint_t		wc;
+	unsigned char	sig;
+	bool		dirty = true;
+
+	for (;;) {
+		if (dirty)
+			render(t);
+		dirty = false;
+		pfd[0].fd = STDIN_FILENO;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = sig_pipe[0];
+		pfd[1].events = POLLIN;
+		deadline = t->wake_at;
+		nsrc = sources_pollfds(pfd + 2, 16, &deadline);
+		timeout = -1;
+		if (deadline != 0) {
+			now = now_ms();
+			timeout = deadline <= now ? 0 : (int)(deadline - now);
+		}
+		if (poll(pfd, 2 + nsrc, timeout) < 0 && errno != EINTR)
+			return EXIT_FAIL;
+		now = now_ms();
+		if (pfd[1].revents & POLLIN) {
+			while (read(sig_pipe[0], &sig, 1) == 1) {
+				if (sig == SIGWINCH) {
+					resize();
+					dirty = true;
+					continue;
+				}
+				return 128 + sig;
+			}
+		}
+		sources_dispatch(pfd + 2, nsrc, now);
+		if (pfd[0].revents & (POLLHUP | POLLERR))
+			return EXIT_FAIL;
+		if (pfd[0].revents & POLLIN) {
+			for (;;) {
+				int r = get_wch(&wc);
+
+				if (r == ERR)
+					break;
+				key = r == KEY_CODE_YES ? FN((int)wc) :
+				    (int)wc;
+				if (!handle_key(t, key))
+					return EXIT_OK;
+				dirty = true;
+			}
+		}
+		if (t->wake_at != 0 && now >= t->wake_at && t->top &&
+		    t->top->ops->tick) {
+			t->wake_at = 0;
+			if (!apply(t, t->top->ops->tick(t->top, t)))
+				return EXIT_OK;
+			dirty = true;
+		} else if (t->wake_at != 0 && now >= t->wake_at)
+			t->wake_at = 0;
+	}
+}
+
+/* Before any screen: open the profile when it needs no screen to do so. */
+static int
+open_quietly(struct tui *t, bool *opened)
+{
+	struct sw_error	 err = { 0 };
+	char		*pass = NULL;
+	int		 has;
+
+	*opened = false;
+	if ((has = store_has_passphrase(t->path, &err)) < 0)
+		return cli_error("%s", err.msg);
+	if (has && t->cli->passphrase_fd < 0)
+		return 0;
+	if (has && (pass = passphrase_read(t->cli, "")) == NULL)
+		return EXIT_FAIL;
+	if (store_open(t->path, pass, &t->st, &err) != 0) {
+		passphrase_free(pass);
+		return cli_error("%s", err.msg);
+	}
+	passphrase_free(pass);
+	*opened = true;
+	return 0;
+}
+
+int
+tui_run(struct cli *cli, const char *start_measure)
+{
+	static struct tui	 t;
+	bool			 exists, opened = false;
+	int			 rc;
+
+	memset(&t, 0, sizeof t);
+	t.cli = cli;
+	t.start_measure = start_measure;
+	if (cli_load_content(cli, &t.ct) != 0)
+		return EXIT_FAIL;
+	if (start_measure != NULL && content_measure(&t.ct,
+	    start_measure) == NULL) {
+		content_free(&t.ct);
+		return cli_error(_("there is no check-in called '%s'"),
+		    start_measure);
+	}
+	if ((t.path = cli_profile_path(cli, true)) == NULL) {
+		content_free(&t.ct);
+		return EXIT_FAIL;
+	}
+	exists = access(t.path, F_OK) == 0;
+	if (exists && (rc = open_quietly(&t, &opened)) != 0) {
+		tui_cleanup(&t);
+		return rc;
+	}
+	atexit(terminal_restore);
+	signals_start();
+	terminal_start(&t);
+	if (!exists)
+		push(&t, screen_firstrun_new(&t));
+	else if (!opened)
+		push(&t, screen_unlock_new(&t));
+	else
+		apply(&t, tui_opened(&t, false));
+	rc = loop(&t);
+	tui_cleanup(&t);
+	return rc;
+}

@@ -1,0 +1,103 @@
+# lib.sh: shared helpers for the TUI tests: a private tmux server, a fresh
+# data folder, waiting for text on the screen, and counting results.
+# Usage in a test: . "$(dirname "$0")/lib.sh" "$@"
+
+STEPWISE=${1:?usage: $0 STEPWISE-BINARY CONTENT-DIR}
+CONTENT=${2:?usage: $0 STEPWISE-BINARY CONTENT-DIR}
+case $STEPWISE in /*) ;; *) STEPWISE=$PWD/$STEPWISE ;; esac
+case $CONTENT in /*) ;; *) CONTENT=$PWD/$CONTENT ;; esac
+
+SOCK=sw-tui-$$-$(date +%s%N)
+DATA=$(mktemp -d)
+PASS=correct-horse-battery
+PASSED=0
+FAILED=0
+
+cleanup() {
+	tmux -L "$SOCK" kill-server 2>/dev/null
+	rm -rf "$DATA"
+}
+trap cleanup EXIT INT TERM
+
+T() { tmux -L "$SOCK" "$@"; }
+
+# Start stepwise in a new 80x24 session with the given extra arguments.
+NSESS=0
+CUR=sw0
+start() {
+	old=$CUR
+	NSESS=$((NSESS + 1))
+	CUR=sw$NSESS
+	T -f /dev/null new-session -d -x 80 -y 24 -s "$CUR" \
+	    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color \
+	    $STEPWISE --content $CONTENT --data-dir $DATA $*; \
+	    echo EXITED-\$?; sleep 30"
+	T set-option -t "$CUR" remain-on-exit on >/dev/null
+	T kill-session -t "$old" 2>/dev/null
+	return 0
+}
+
+screen() { T capture-pane -p -t "$CUR"; }
+
+# Wait until the screen shows the fixed string $1 (15 s at most).
+wait_for() {
+	i=0
+	while [ $i -lt 150 ]; do
+		if screen | grep -qF -- "$1"; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "--- timed out waiting for: $1" >&2
+	screen >&2
+	return 1
+}
+
+keys() { T send-keys -t "$CUR" "$@"; }
+# Type text literally.
+type_text() { T send-keys -t "$CUR" -l -- "$1"; }
+
+ok() {
+	PASSED=$((PASSED + 1))
+	echo "ok - $1"
+}
+fail() {
+	FAILED=$((FAILED + 1))
+	echo "FAIL - $1"
+}
+check() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else fail "$name"; fi
+}
+
+# Make a profile through the first-run screens and reach home.
+first_run() {
+	start
+	wait_for "Choose a passphrase" || return 1
+	keys 1
+	wait_for "at least 8" || return 1
+	type_text "$PASS"
+	keys Enter
+	wait_for "same passphrase again" || return 1
+	type_text "$PASS"
+	keys Enter
+	wait_for "Welcome to Stepwise" || return 1
+	wait_for "What your clinic sees" || return 1
+	keys Enter
+	wait_for "Not connected to a clinic yet"
+}
+
+# Open an existing profile through the unlock screen.
+unlock() {
+	start "$@"
+	wait_for "Type your passphrase" || return 1
+	type_text "$PASS"
+	keys Enter
+}
+
+finish() {
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}
