@@ -151,6 +151,19 @@ START_TEST(test_shipped_content_is_valid)
 			ck_assert_int_le(m->lessons[k]->minutes, 15);
 		}
 	}
+	/* Every lesson says where to get urgent help. */
+	for (size_t i = 0; i < ct.n_lessons; i++) {
+		bool found = false;
+
+		for (size_t b = 0; b < ct.lessons[i].n_blocks && !found; b++) {
+			char *t = block_text(&ct.lessons[i].blocks[b]);
+
+			found = strstr(t, "116 123") != NULL;
+			free(t);
+		}
+		ck_assert_msg(found, "lesson %s does not give the Samaritans "
+		    "number", ct.lessons[i].id);
+	}
 	ck_assert_ptr_nonnull(content_exercise(&ct, "thought-record"));
 	ck_assert_ptr_nonnull(content_exercise(&ct, "activity-planning"));
 	ck_assert_ptr_nonnull(content_exercise(&ct, "mood-check"));

@@ -1,0 +1,86 @@
+#!/bin/bash
+# programme_walk.sh: a new patient goes from module 1 to module 8 in plain
+# mode: every check-in, lesson and exercise, a week apart (faketime moves
+# the clock; the program has no test hook). Afterwards the export holds a
+# PHQ-9 and a GAD-7 per module and an entry for every exercise, and status
+# says the programme is finished.
+#   programme_walk.sh STEPWISE CONTENT-DIR
+set -u
+SW=$1 CONTENT=$2
+T=$(mktemp -d /tmp/stepwise-walk-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $1"; [ -n "${2:-}" ] && echo "$2" | tail -25 | sed 's/^/    /'; }
+echo "a long enough passphrase" >"$T/pw"
+sw() { "$SW" --plain --content "$CONTENT" --data-dir "$T/data" --passphrase-fd 3 "$@" 3<"$T/pw"; }
+# faketime preloads its library; a sanitizer build must let it.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+command -v faketime >/dev/null || { echo "faketime is missing: run tools/install-deps.sh"; echo "0 passed, 1 failed"; exit 1; }
+
+sw init >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+
+# The typed answers for one module, in the order "Do the next step" offers:
+# check-ins, then lessons, then exercises. Exercise fields get a valid
+# answer of their type, read from the content itself.
+answers() {
+	python3 - "$CONTENT" "$1" <<'PY'
+import json, sys
+content, m = sys.argv[1], int(sys.argv[2])
+prog = json.load(open(f"{content}/programme.json"))
+mod = prog["modules"][m]
+out = []
+for c in mod["checkins"]:
+    meas = json.load(open(f"{content}/measures/{c}.json"))
+    out += ["1"] + ["1"] * len(meas["items"]) + ["", ""]
+for _ in mod["lessons"]:
+    out += ["1"]
+for e in mod["exercises"]:
+    ex = json.load(open(f"{content}/exercises/{e}.json"))
+    out += ["1", ""]
+    for f in ex["fields"]:
+        t = f["type"]
+        if t == "text":
+            out += ["Something I noticed."] + (["."] if f.get("multiline", True) else [])
+        elif t == "rating":
+            out += [str(f["min"])]
+        elif t == "choice":
+            out += ["1"]
+        elif t == "list":
+            out += ["One thing"] + ([str(f["rating"]["min"])] if "rating" in f else []) + [""]
+        else:
+            out += ["2026-12-01" if f.get("date_only") else "2026-12-01 10:00"]
+out += ["q"]
+print("\n".join(out))
+PY
+}
+
+for m in 0 1 2 3 4 5 6 7; do
+	# A week per module, plus an hour so the module has surely opened.
+	offset="+$((m * 7 * 24 + 1))h"
+	answers $m | faketime -f "$offset" "$SW" --plain --content "$CONTENT" \
+	    --data-dir "$T/data" --passphrase-fd 3 3<"$T/pw" >"$T/out$m" 2>&1
+	faketime -f "$offset" "$SW" --content "$CONTENT" --data-dir "$T/data" \
+	    --passphrase-fd 3 status 3<"$T/pw" >"$T/status$m" 2>&1
+	grep -q "Modules done: $((m + 1)) of 8" "$T/status$m" &&
+	    ok "module $((m + 1)) done in plain mode" ||
+	    bad "module $((m + 1))" "$(cat "$T/status$m"; tail -30 "$T/out$m")"
+	! grep -q $'\x1b' "$T/out$m" && ok "module $((m + 1)): no escape byte" ||
+	    bad "escape byte in module $((m + 1))"
+done
+grep -q "the programme is finished" "$T/status7" && ok "status says the programme is finished" || bad "finished" "$(cat "$T/status7")"
+sw export >"$T/export.json" 2>/dev/null
+python3 - "$CONTENT" "$T/export.json" <<'PY' && ok "export: 8 PHQ-9, 8 GAD-7, an entry for every exercise" || bad "export after the walk"
+import json, sys
+content, exp = sys.argv[1], json.load(open(sys.argv[2]))
+prog = json.load(open(f"{content}/programme.json"))
+c = exp["checkins"]
+assert sum(x["measure"] == "phq9" for x in c) == 8, len(c)
+assert sum(x["measure"] == "gad7" for x in c) == 8, len(c)
+want = {e for m in prog["modules"] for e in m["exercises"]}
+have = {x["exercise"] for x in exp["exercises"]}
+assert want <= have, want - have
+PY
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
