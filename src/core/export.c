@@ -69,6 +69,11 @@ add_exercise(void *arg, const char *id, const char *kind, long long at,
 			goto out;
 		cJSON_AddItemToObject(o, *k, v);
 	}
+	/* A finished plan names the entry it completes; others have null. */
+	cJSON_AddItemToObject(o, "follows",
+	    cJSON_HasObjectItem(src, "follows") ?
+	    cJSON_DetachItemFromObjectCaseSensitive(src, "follows") :
+	    cJSON_CreateNull());
 	cJSON_AddItemToArray(arr, o);
 	o = NULL;
 	rc = 0;

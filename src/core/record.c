@@ -179,8 +179,8 @@ checkins_free(struct checkin *v, size_t n)
 	free(v);
 }
 
-int
-exercise_entry_save(struct store *st, const struct exercise *e,
+static int
+entry_store(struct store *st, const struct exercise *e, const char *follows,
     const cJSON *values, long long completed_at, struct sw_error *err)
 {
 	struct diags	 d = { 0 };
@@ -202,10 +202,117 @@ exercise_entry_save(struct store *st, const struct exercise *e,
 	cJSON_AddStringToObject(j, "exercise", e->id);
 	cJSON_AddItemToObject(j, "values", cJSON_Duplicate(values, 1));
 	cJSON_AddStringToObject(j, "completed_at", when);
+	if (follows != NULL)
+		cJSON_AddStringToObject(j, "follows", follows);
 	json = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	rc = store_put_record(st, RECORD_EXERCISE, completed_at, json, NULL,
 	    err);
 	wipe_free(json);
 	return rc;
+}
+
+int
+exercise_entry_save(struct store *st, const struct exercise *e,
+    const cJSON *values, long long completed_at, struct sw_error *err)
+{
+	return entry_store(st, e, NULL, values, completed_at, err);
+}
+
+int
+exercise_entry_finish(struct store *st, const struct exercise *e,
+    const char *plan_id, const cJSON *values, long long completed_at,
+    struct sw_error *err)
+{
+	return entry_store(st, e, plan_id, values, completed_at, err);
+}
+
+/* Whether any "later" field of e is missing from values. */
+static bool
+has_later_missing(const struct exercise *e, const cJSON *values)
+{
+	for (size_t i = 0; i < e->n_fields; i++)
+		if (e->fields[i].later &&
+		    !cJSON_HasObjectItem(values, e->fields[i].id))
+			return true;
+	return false;
+}
+
+struct open_walk {
+	const struct content	*ct;
+	struct open_entry	*v;
+	size_t			 n;
+};
+
+static int
+open_seen(void *arg, const char *id, const char *kind, long long at,
+    const char *json)
+{
+	struct open_walk	*w = arg;
+	cJSON			*j = cJSON_Parse(json), *vals;
+	const char		*ex, *follows;
+	const struct exercise	*e;
+
+	(void)kind;
+	if (j == NULL)
+		return 0;
+	follows = cJSON_GetStringValue(cJSON_GetObjectItem(j, "follows"));
+	/* A finished plan closes the open entry it follows. */
+	for (size_t i = 0; follows != NULL && i < w->n; i++)
+		if (strcmp(w->v[i].id, follows) == 0) {
+			free(w->v[i].id);
+			free(w->v[i].exercise);
+			cJSON_Delete(w->v[i].values);
+			w->v[i] = w->v[--w->n];
+			break;
+		}
+	ex = cJSON_GetStringValue(cJSON_GetObjectItem(j, "exercise"));
+	vals = cJSON_GetObjectItem(j, "values");
+	if (follows == NULL && ex != NULL && cJSON_IsObject(vals) &&
+	    (e = content_exercise(w->ct, ex)) != NULL &&
+	    has_later_missing(e, vals)) {
+		w->v = xreallocarray(w->v, w->n + 1, sizeof *w->v);
+		w->v[w->n].id = xstrdup(id);
+		w->v[w->n].exercise = xstrdup(ex);
+		w->v[w->n].values = cJSON_DetachItemViaPointer(j, vals);
+		w->v[w->n].created_at = at;
+		w->n++;
+	}
+	cJSON_Delete(j);
+	return 0;
+}
+
+int
+exercise_open_entries(struct store *st, const struct content *ct,
+    struct open_entry **out, size_t *n, struct sw_error *err)
+{
+	struct open_walk w = { ct, NULL, 0 };
+
+	if (store_each_record(st, RECORD_EXERCISE, open_seen, &w, err) != 0) {
+		open_entries_free(w.v, w.n);
+		return -1;
+	}
+	/* Removal swapped entries; keep the oldest plan first. */
+	for (size_t i = 1; i < w.n; i++)
+		for (size_t k = i; k > 0 && w.v[k - 1].created_at >
+		    w.v[k].created_at; k--) {
+			struct open_entry tmp = w.v[k];
+
+			w.v[k] = w.v[k - 1];
+			w.v[k - 1] = tmp;
+		}
+	*out = w.v;
+	*n = w.n;
+	return 0;
+}
+
+void
+open_entries_free(struct open_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].id);
+		free(v[i].exercise);
+		cJSON_Delete(v[i].values);
+	}
+	free(v);
 }

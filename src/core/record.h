@@ -44,4 +44,24 @@ void	checkins_free(struct checkin *, size_t);
 int	exercise_entry_save(struct store *, const struct exercise *,
 	    const cJSON *values, long long completed_at, struct sw_error *);
 
+/* An entry saved with some "later" fields empty is an open plan (e.g. an
+ * activity planned, to be rated afterwards). Finishing it stores a new
+ * record naming the plan in "follows", so records never change once saved
+ * and each travels to the clinic exactly once. */
+struct open_entry {
+	char		*id;		/* the plan's record id */
+	char		*exercise;
+	cJSON		*values;	/* what was filled in when it was saved */
+	long long	 created_at;
+};
+
+/* Open plans, oldest first; free with open_entries_free. */
+int	exercise_open_entries(struct store *, const struct content *,
+	    struct open_entry **, size_t *, struct sw_error *);
+void	open_entries_free(struct open_entry *, size_t);
+/* Store the finished entry (every value, earlier ones included). */
+int	exercise_entry_finish(struct store *, const struct exercise *,
+	    const char *plan_id, const cJSON *values, long long completed_at,
+	    struct sw_error *);
+
 #endif

@@ -164,6 +164,63 @@ START_TEST(test_invalid_exercise_entry_refused)
 }
 END_TEST
 
+START_TEST(test_activity_plan_stays_open_until_finished)
+{
+	struct sw_error		 err = { 0 };
+	const struct exercise	*e = content_exercise(&ct, "activity-planning");
+	struct open_entry	*v;
+	size_t			 n;
+	cJSON			*plan = cJSON_Duplicate(e->example, 1), *doc;
+	char			*text;
+
+	/* The plan: every field the patient fills in beforehand. */
+	for (size_t i = 0; i < e->n_fields; i++)
+		if (e->fields[i].later)
+			cJSON_DeleteItemFromObject(plan, e->fields[i].id);
+	ck_assert_int_eq(exercise_entry_save(st, e, plan, 100, &err), 0);
+	ck_assert_int_eq(exercise_open_entries(st, &ct, &v, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(v[0].exercise, "activity-planning");
+	/* Afterwards: the example holds the later ratings too. */
+	ck_assert_int_eq(exercise_entry_finish(st, e, v[0].id, e->example,
+	    200, &err), 0);
+	open_entries_free(v, n);
+	ck_assert_int_eq(exercise_open_entries(st, &ct, &v, &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	open_entries_free(v, n);
+	text = export_json(st, &ct, "default", 300, &err);
+	doc = cJSON_Parse(text);
+	{
+		cJSON *arr = cJSON_GetObjectItem(doc, "exercises");
+		cJSON *first = cJSON_GetArrayItem(arr, 0);
+		cJSON *second = cJSON_GetArrayItem(arr, 1);
+
+		ck_assert_int_eq(cJSON_GetArraySize(arr), 2);
+		ck_assert(cJSON_IsNull(cJSON_GetObjectItem(first, "follows")));
+		ck_assert_str_eq(cJSON_GetObjectItem(second,
+		    "follows")->valuestring, cJSON_GetObjectItem(first,
+		    "id")->valuestring);
+	}
+	cJSON_Delete(doc);
+	cJSON_Delete(plan);
+	wipe_free(text);
+}
+END_TEST
+
+START_TEST(test_entry_without_later_fields_is_never_open)
+{
+	struct sw_error		 err = { 0 };
+	const struct exercise	*e = content_exercise(&ct, "thought-record");
+	struct open_entry	*v;
+	size_t			 n;
+
+	ck_assert_int_eq(exercise_entry_save(st, e, e->example, 1, &err), 0);
+	ck_assert_int_eq(exercise_open_entries(st, &ct, &v, &n, &err), 0);
+	ck_assert_uint_eq(n, 0);
+	open_entries_free(v, n);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -181,6 +238,8 @@ main(void)
 	tcase_add_test(tc, test_export_lists_checkins_with_change);
 	tcase_add_test(tc, test_exercise_entry_saved_and_exported);
 	tcase_add_test(tc, test_invalid_exercise_entry_refused);
+	tcase_add_test(tc, test_activity_plan_stays_open_until_finished);
+	tcase_add_test(tc, test_entry_without_later_fields_is_never_open);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
