@@ -331,6 +331,49 @@ plain_exercise(struct plain *p, const struct exercise *e)
 	}
 	draft_delete(p->st, "exercise", e->id, &err);
 	plain_say(p, _("\nSaved. Well done for taking the time to do this."));
+	for (size_t i = 0; i < e->n_fields; i++)
+		if (e->fields[i].later &&
+		    !cJSON_HasObjectItem(values, e->fields[i].id)) {
+			plain_say(p, _("Come back after you have done it to say "
+			    "how it went: choose this exercise again and "
+			    "\"Finish a plan\"."));
+			break;
+		}
+out:
+	cJSON_Delete(values);
+	return rc;
+}
+
+int
+plain_finish_plan(struct plain *p, const struct exercise *e,
+    const struct open_entry *plan)
+{
+	struct sw_error	 err = { 0 };
+	cJSON		*values = cJSON_Duplicate(plan->values, 1);
+	char		 when[32];
+	int		 rc = 0;
+
+	format_rfc3339(plan->created_at, when, sizeof when);
+	when[10] = '\0';
+	plain_say(p, _("\n== %s: how did it go? ==\nYour plan from %s:"),
+	    e->title, when);
+	show_values(p, e, values);
+	for (size_t i = 0; i < e->n_fields; i++) {
+		if (!e->fields[i].later)
+			continue;
+		if (ask_field(p, e, &e->fields[i], i, values) == ASK_EOF) {
+			plain_say(p, _("Nothing was saved; the plan is still "
+			    "there to finish."));
+			goto out;
+		}
+	}
+	if (exercise_entry_finish(p->st, e, plan->id, values,
+	    (long long)time(NULL), &err) != 0) {
+		plain_say(p, _("Could not save: %s"), err.msg);
+		rc = -1;
+		goto out;
+	}
+	plain_say(p, _("\nSaved. Thank you for coming back to it."));
 out:
 	cJSON_Delete(values);
 	return rc;

@@ -138,6 +138,23 @@ describe_step(struct plain *p, const struct progress *pr)
 	}
 }
 
+static void
+mention_plans(struct plain *p)
+{
+	struct sw_error		 err = { 0 };
+	struct open_entry	*v;
+	size_t			 n;
+
+	if (exercise_open_entries(p->st, p->ct, &v, &n, &err) != 0)
+		return;
+	if (n > 0)
+		plain_say(p, _("You have %zu plan%s to look back on, such as "
+		    "\"%s\": choose Exercises, then that exercise."), n,
+		    n == 1 ? "" : "s", content_exercise(p->ct,
+		    v[0].exercise)->title);
+	open_entries_free(v, n);
+}
+
 static int
 do_step(struct plain *p, const struct progress *pr)
 {
@@ -183,6 +200,44 @@ list_modules(struct plain *p, const struct progress *pr)
 			    m->title, date);
 		}
 	}
+}
+
+/* An exercise: a new entry, past entries, or finishing an open plan. */
+static int
+exercise_menu(struct plain *p, const struct exercise *e)
+{
+	struct sw_error		 err = { 0 };
+	struct open_entry	*v;
+	size_t			 n, mine = 0, pick = 0;
+	bool			 skipped;
+	int			 c, rc = 0;
+
+	if (exercise_open_entries(p->st, p->ct, &v, &n, &err) != 0) {
+		plain_say(p, "%s", err.msg);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		mine += strcmp(v[i].exercise, e->id) == 0;
+	plain_say(p, _("1. Do it now\n2. Read my past entries"));
+	if (mine > 0)
+		plain_say(p, _("3. Finish a plan (%zu waiting)"), mine);
+	if (plain_ask_int(p, _("Type a number: "), 1, mine ? 3 : 2, true, &c,
+	    &skipped) != 0)
+		rc = -1;
+	else if (skipped)
+		rc = 0;
+	else if (c == 1)
+		rc = plain_exercise(p, e);
+	else if (c == 2)
+		plain_exercise_history(p, e);
+	else {
+		/* The oldest plan first: it has waited longest. */
+		for (pick = 0; strcmp(v[pick].exercise, e->id) != 0; pick++)
+			continue;
+		rc = plain_finish_plan(p, e, &v[pick]);
+	}
+	open_entries_free(v, n);
+	return rc;
 }
 
 /* Choose from the open modules' lessons and exercises, and the extras. */
@@ -231,21 +286,7 @@ choose_item(struct plain *p, const struct progress *pr, bool lessons)
 		plain_lesson(p, items[k - 1]);
 		return 0;
 	}
-	plain_say(p, _("1. Do it now\n2. Read my past entries"));
-	{
-		int c;
-
-		if (plain_ask_int(p, _("Type 1 or 2: "), 1, 2, true, &c,
-		    &skipped) != 0)
-			return -1;
-		if (skipped)
-			return 0;
-		if (c == 2) {
-			plain_exercise_history(p, items[k - 1]);
-			return 0;
-		}
-	}
-	return plain_exercise(p, items[k - 1]);
+	return exercise_menu(p, items[k - 1]);
 }
 
 static int
@@ -279,6 +320,7 @@ plain_home(struct plain *p)
 		}
 		plain_say(p, "\n== %s ==", p->ct->title);
 		describe_step(p, &pr);
+		mention_plans(p);
 		plain_say(p, _("\n1. Do the next step\n2. Modules\n3. Lessons\n"
 		    "4. Exercises\n5. Check-ins\n6. Your progress\n"
 		    "7. Help now: people to contact in a crisis\nq. Quit"));

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "content.h"
+#include "record.h"
 #include "store.h"
 
 struct plain {
@@ -39,6 +40,8 @@ int	plain_checkin(struct plain *, const struct measure *);
 /* ---- exercise.c ---- */
 int	plain_exercise(struct plain *, const struct exercise *);
 void	plain_exercise_history(struct plain *, const struct exercise *);
+int	plain_finish_plan(struct plain *, const struct exercise *,
+	    const struct open_entry *);
 
 /* ---- home.c ---- */
 void	plain_lesson(struct plain *, const struct lesson *);

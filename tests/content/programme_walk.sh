@@ -82,5 +82,33 @@ have = {x["exercise"] for x in exp["exercises"]}
 assert want <= have, want - have
 PY
 
+# Behavioural activation: plan an activity now, say how it went later.
+later="+$((8 * 7 * 24 + 2))h"
+menu=$(printf '4\n\nq\n' | faketime -f "$later" "$SW" --plain --content "$CONTENT" --data-dir "$T/data" --passphrase-fd 3 3<"$T/pw" 2>/dev/null)
+idx=$(echo "$menu" | grep -m1 "Activity planning" | cut -d. -f1)
+# New entry: the activity, its kind, when; the four "afterwards" fields
+# are skipped with empty lines.
+printf '4\n%s\n1\n\nWalk to the park\n2\n2026-12-02 11:00\n\n\n\n\nq\n' "$idx" |
+    faketime -f "$later" "$SW" --plain --content "$CONTENT" --data-dir "$T/data" \
+    --passphrase-fd 3 3<"$T/pw" >"$T/plan" 2>&1
+grep -q "Come back after you have done it" "$T/plan" && ok "a plan with the afterwards part empty is saved as a plan" || bad "plan saved" "$(tail -20 "$T/plan")"
+printf 'q\n' | faketime -f "$later" "$SW" --plain --content "$CONTENT" --data-dir "$T/data" --passphrase-fd 3 3<"$T/pw" >"$T/home" 2>&1
+grep -q "1 plan to look back on" "$T/home" && ok "home mentions the plan waiting" || bad "home plan" "$(head -8 "$T/home")"
+# Finish it: did it (1), achievement 7, enjoyment 8, what I noticed.
+printf '4\n%s\n3\n1\n7\n8\nFelt lighter afterwards.\n.\nq\n' "$idx" |
+    faketime -f "$later" "$SW" --plain --content "$CONTENT" --data-dir "$T/data" \
+    --passphrase-fd 3 3<"$T/pw" >"$T/finish" 2>&1
+grep -q "Walk to the park" "$T/finish" && grep -q "Thank you for coming back" "$T/finish" && ok "finishing shows the plan and saves how it went" || bad "finish plan" "$(tail -25 "$T/finish")"
+sw export 2>/dev/null | python3 -c '
+import json, sys
+e = [x for x in json.load(sys.stdin)["exercises"] if x["exercise"] == "activity-planning"]
+plan, done = e[-2], e[-1]
+assert plan["values"]["activity"] == "Walk to the park" and "achievement" not in plan["values"], plan
+assert done["follows"] == plan["id"], done
+assert done["values"]["achievement"] == 7 and done["values"]["enjoyment"] == 8, done
+assert done["values"]["activity"] == "Walk to the park"' && ok "export: the finished entry follows the plan, with the ratings" || bad "plan export"
+printf 'q\n' | faketime -f "$later" "$SW" --plain --content "$CONTENT" --data-dir "$T/data" --passphrase-fd 3 3<"$T/pw" >"$T/home2" 2>&1
+! grep -q "to look back on" "$T/home2" && ok "a finished plan is no longer waiting" || bad "plan still waiting"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
