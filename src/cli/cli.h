@@ -55,6 +55,8 @@ int	 cli_usage_error(const char *cmd, const char *fmt, ...)
  * status (after --help, printing help, or a usage error). */
 int	 cli_only_global_options(struct cli *, int argc, char **argv,
 	    const char *cmd, const char *help, int max_args);
+/* The content locale ("cy-GB") from LC_ALL, LC_MESSAGES or LANG. */
+char	*cli_locale(void);
 int	 cli_load_content(const struct cli *, struct content *);
 /* Resolve the profile's path; NULL after printing an error. */
 char	*cli_profile_path(const struct cli *, bool create_dir);

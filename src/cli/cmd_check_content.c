@@ -25,7 +25,7 @@ cmd_check_content(struct cli *cli, int argc, char **argv)
 		return rc;
 	dir = optind < argc ? argv[optind] : cli->content_dir ?
 	    cli->content_dir : STEPWISE_CONTENT_DIR;
-	locale = content_locale_from_env(getenv("LANG"));
+	locale = cli_locale();
 	if (content_load(dir, locale, &ct, &d) == 0) {
 		printf(_("%s: the content is valid: %zu modules, %zu lessons, "
 		    "%zu exercises, %zu measures.\n"), dir, ct.n_modules,

@@ -163,21 +163,28 @@ cli_only_global_options(struct cli *cli, int argc, char **argv,
 	return -1;
 }
 
+char *
+cli_locale(void)
+{
+	const char *lang = getenv("LC_ALL");
+
+	/* The order POSIX gives for the language of messages. */
+	if (lang == NULL || *lang == '\0')
+		lang = getenv("LC_MESSAGES");
+	if (lang == NULL || *lang == '\0')
+		lang = getenv("LANG");
+	return content_locale_from_env(lang);
+}
+
 int
 cli_load_content(const struct cli *cli, struct content *ct)
 {
 	const char	*dir = cli->content_dir ? cli->content_dir :
 			    STEPWISE_CONTENT_DIR;
-	const char	*lang = getenv("LC_ALL");
 	struct diags	 d = { 0 };
-	char		*locale, *line;
+	char		*locale = cli_locale(), *line;
 	int		 rc;
 
-	if (lang == NULL || *lang == '\0')
-		lang = getenv("LC_MESSAGES");
-	if (lang == NULL || *lang == '\0')
-		lang = getenv("LANG");
-	locale = content_locale_from_env(lang);
 	rc = content_load(dir, locale, ct, &d);
 	if (rc != 0) {
 		/* One line, as for any failure; check-content lists them all. */
