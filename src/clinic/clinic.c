@@ -1,0 +1,290 @@
+/* clinic.c: the clinic folder: keys, configuration, database, and one-time
+ * enrollment tokens (stepwise-protocol(7), KEYS and ENROLLMENT). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "clinic.h"
+#include "i18n.h"
+#include "jsonv.h"
+#include "util.h"
+
+static const char schema[] =
+    "CREATE TABLE tokens(token_pk BLOB PRIMARY KEY, patient TEXT NOT NULL,"
+    " expires_at INTEGER NOT NULL, signature BLOB NOT NULL,"
+    " created_at INTEGER NOT NULL, device TEXT);"
+    "CREATE INDEX tokens_patient ON tokens(patient);"
+    "PRAGMA user_version = 1;";
+
+char *
+b64url(const unsigned char *bin, size_t n)
+{
+	size_t	 len = sodium_base64_ENCODED_LEN(n,
+		    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	char	*s = xmalloc(len);
+
+	sodium_bin2base64(s, len, bin, n,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return s;
+}
+
+void
+clinic_fingerprint(const struct clinic_keys *k, char out[40])
+{
+	unsigned char	both[64], h[32];
+	size_t		o = 0;
+
+	memcpy(both, k->box_pk, 32);
+	memcpy(both + 32, k->sign_pk, 32);
+	crypto_generichash(h, sizeof h, both, sizeof both, NULL, 0);
+	for (int i = 0; i < 16; i++) {
+		o += (size_t)snprintf(out + o, 40 - o, "%02x", h[i]);
+		if (i % 2 == 1 && i < 15)
+			out[o++] = ' ';
+	}
+	out[o] = '\0';
+}
+
+bool
+clinic_url_ok(const char *url, const char **why)
+{
+	const char	*host;
+	size_t		 n;
+
+	*why = NULL;
+	if (strncmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else if (strncmp(url, "http://", 7) == 0)
+		host = url + 7;
+	else {
+		*why = _("it must start with https:// (or http:// for a trial "
+		    "on this machine)");
+		return false;
+	}
+	n = strcspn(host, "/?#");
+	if (n == 0 || strchr(url, '?') || strchr(url, '#') ||
+	    url[strlen(url) - 1] == '/') {
+		*why = _("give the server's base address, with no trailing "
+		    "slash, query or fragment");
+		return false;
+	}
+	if (host == url + 7) {
+		/* Plain http only where no network is crossed. The name
+		 * "localhost" is refused: a resolver could point it away. */
+		if (!(strncmp(host, "127.", 4) == 0 ||
+		    strncmp(host, "[::1]", 5) == 0)) {
+			*why = _("plain http is allowed only to 127.0.0.1 or "
+			    "[::1]; use https");
+			return false;
+		}
+	}
+	return true;
+}
+
+static char *
+path_in(const char *dir, const char *name)
+{
+	return xasprintf("%s/%s", dir, name);
+}
+
+static int
+write_new_file(const char *path, const void *data, size_t n, mode_t mode,
+    struct sw_error *err)
+{
+	int	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	ssize_t	w;
+
+	if (fd == -1)
+		return sw_fail(err, errno == EEXIST ? SW_EEXIST : SW_EIO,
+		    _("Could not create %s: %s"), path, strerror(errno));
+	w = write(fd, data, n);
+	if (w != (ssize_t)n || fsync(fd) != 0) {
+		close(fd);
+		unlink(path);
+		return sw_fail(err, SW_EIO, _("Could not write %s: %s"), path,
+		    strerror(errno));
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+write_key(const char *dir, const char *name, const unsigned char *k,
+    size_t n, mode_t mode, struct sw_error *err)
+{
+	char	*p = path_in(dir, name);
+	int	 rc = write_new_file(p, k, n, mode, err);
+
+	free(p);
+	return rc;
+}
+
+int
+clinic_db_open(const char *dir, sqlite3 **db, struct sw_error *err)
+{
+	char *p = path_in(dir, "clinic.db");
+
+	*db = NULL;
+	if (access(p, F_OK) != 0) {
+		sw_fail(err, SW_ENOENT, _("%s is not a clinic folder (no "
+		    "clinic.db). Make one with: stepwise-clinic init %s"), dir,
+		    dir);
+		free(p);
+		return -1;
+	}
+	if (sqlite3_open_v2(p, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		sw_fail(err, SW_EIO, _("Could not open %s: %s"), p,
+		    *db ? sqlite3_errmsg(*db) : "");
+		sqlite3_close(*db);
+		*db = NULL;
+		free(p);
+		return -1;
+	}
+	sqlite3_busy_timeout(*db, 10000);
+	free(p);
+	return 0;
+}
+
+static char *
+config_json(const char *name, const char *url)
+{
+	cJSON	*j = cJSON_CreateObject(), *c;
+	char	*s;
+
+	cJSON_AddNumberToObject(j, "format", 1);
+	cJSON_AddStringToObject(j, "name", name);
+	cJSON_AddStringToObject(j, "url", url);
+	c = cJSON_AddObjectToObject(j, "contact");
+	cJSON_AddStringToObject(c, "name", name);
+	cJSON_AddArrayToObject(j, "crisis");
+	s = cJSON_Print(j);
+	cJSON_Delete(j);
+	return s;
+}
+
+int
+clinic_init(const char *dir, const char *name, const char *url,
+    struct sw_error *err)
+{
+	unsigned char	 box_pk[32], sign_pk[32];
+	unsigned char	*box_sk = sodium_malloc(32), *sign_sk = sodium_malloc(64);
+	const char	*why;
+	char		*p = NULL, *conf = NULL;
+	sqlite3		*db = NULL;
+	int		 rc = -1, fd;
+
+	if (box_sk == NULL || sign_sk == NULL) {
+		sw_fail(err, SW_EIO, _("out of memory"));
+		goto out;
+	}
+	if (!clinic_url_ok(url, &why)) {
+		sw_fail(err, SW_EINVAL, _("The address %s cannot be used: %s."),
+		    url, why);
+		goto out;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		sw_fail(err, SW_EIO, _("Could not create %s: %s"), dir,
+		    strerror(errno));
+		goto out;
+	}
+	p = path_in(dir, "clinic.db");
+	if (access(p, F_OK) == 0) {
+		sw_fail(err, SW_EEXIST, _("%s is already a clinic folder; its "
+		    "keys were left as they are."), dir);
+		goto out;
+	}
+	crypto_box_keypair(box_pk, box_sk);
+	crypto_sign_keypair(sign_pk, sign_sk);
+	conf = config_json(name, url);
+	/* Secret keys 0600; public keys and configuration may be read by the
+	 * account that runs the server, which must not read the secrets. */
+	if (write_key(dir, "box.sk", box_sk, 32, 0600, err) != 0 ||
+	    write_key(dir, "sign.sk", sign_sk, 64, 0600, err) != 0 ||
+	    write_key(dir, "box.pk", box_pk, 32, 0644, err) != 0 ||
+	    write_key(dir, "sign.pk", sign_pk, 32, 0644, err) != 0)
+		goto out;
+	free(p);
+	p = path_in(dir, "clinic.json");
+	if (write_new_file(p, conf, strlen(conf), 0644, err) != 0)
+		goto out;
+	free(p);
+	p = path_in(dir, "clinic.db");
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1) {
+		sw_fail(err, SW_EIO, _("Could not create %s: %s"), p,
+		    strerror(errno));
+		goto out;
+	}
+	close(fd);
+	if (clinic_db_open(dir, &db, err) != 0)
+		goto out;
+	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+		sw_fail(err, SW_EIO, _("Could not set up %s: %s"), p,
+		    sqlite3_errmsg(db));
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_close(db);
+	free(conf);
+	free(p);
+	sodium_free(box_sk);
+	sodium_free(sign_sk);
+	return rc;
+}
+
+static int
+read_key(const char *dir, const char *name, unsigned char *k, size_t n,
+    struct sw_error *err)
+{
+	char	*p = path_in(dir, name);
+	int	 fd = open(p, O_RDONLY | O_CLOEXEC);
+	ssize_t	 r = fd == -1 ? -1 : read(fd, k, n);
+	int	 rc = 0;
+
+	if (r != (ssize_t)n)
+		rc = sw_fail(err, SW_EIO, _("Could not read the key %s: %s"),
+		    p, r < 0 ? strerror(errno) : _("wrong size"));
+	if (fd != -1)
+		close(fd);
+	free(p);
+	return rc;
+}
+
+int
+clinic_keys_load(const char *dir, struct clinic_keys *k, bool with_secret,
+    struct sw_error *err)
+{
+	memset(k, 0, sizeof *k);
+	if (read_key(dir, "box.pk", k->box_pk, 32, err) != 0 ||
+	    read_key(dir, "sign.pk", k->sign_pk, 32, err) != 0)
+		return -1;
+	if (!with_secret)
+		return 0;
+	k->box_sk = sodium_malloc(32);
+	k->sign_sk = sodium_malloc(64);
+	if (k->box_sk == NULL || k->sign_sk == NULL ||
+	    read_key(dir, "box.sk", k->box_sk, 32, err) != 0 ||
+	    read_key(dir, "sign.sk", k->sign_sk, 64, err) != 0) {
+		clinic_keys_free(k);
+		return -1;
+	}
+	return 0;
+}
+
+void
+clinic_keys_free(struct clinic_keys *k)
+{
+	if (k->box_sk)
+		sodium_free(k->box_sk);
+	if (k->sign_sk)
+		sodium_free(k->sign_sk);
+	k->box_sk = k->sign_sk = NULL;
+}

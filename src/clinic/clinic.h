@@ -1,0 +1,47 @@
+/* clinic.h: the clinic's folder: key pairs, configuration and database,
+ * as stepwise-protocol(7) specifies them. Shared by the stepwise-clinic
+ * commands. */
+#ifndef STEPWISE_CLINIC_H
+#define STEPWISE_CLINIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "diag.h"
+
+#define CLINIC_DEFAULT_URL	"http://127.0.0.1:8470"
+#define CLINIC_TOKEN_DAYS	14
+
+struct clinic_keys {
+	unsigned char	box_pk[crypto_box_PUBLICKEYBYTES];
+	unsigned char	sign_pk[crypto_sign_PUBLICKEYBYTES];
+	unsigned char	*box_sk;	/* sodium_malloc'd; NULL unless loaded */
+	unsigned char	*sign_sk;
+};
+
+/* base64url without padding, the protocol's encoding of binary values. */
+char	*b64url(const unsigned char *, size_t);
+/* "3f2a 9c01 ..." : the first 16 bytes of BLAKE2b-256(box_pk || sign_pk). */
+void	 clinic_fingerprint(const struct clinic_keys *, char out[40]);
+
+/* https, or http to a loopback address only (127.0.0.0/8, [::1]). */
+bool	 clinic_url_ok(const char *url, const char **why);
+
+int	 clinic_init(const char *dir, const char *name, const char *url,
+	    struct sw_error *);
+/* Public keys always; secret keys only when with_secret. */
+int	 clinic_keys_load(const char *dir, struct clinic_keys *,
+	    bool with_secret, struct sw_error *);
+void	 clinic_keys_free(struct clinic_keys *);
+int	 clinic_db_open(const char *dir, sqlite3 **, struct sw_error *);
+
+/* Make a one-time token for patient, store its signed row, and write the
+ * enrollment file (0600) to out. */
+int	 clinic_enroll(const char *dir, const char *patient, int days,
+	    const char *tls_pin, const char *out, long long now,
+	    struct sw_error *);
+
+#endif

@@ -1,0 +1,246 @@
+/* enroll.c: one-time enrollment tokens and the enrollment file a clinic
+ * hands to a patient (stepwise-protocol(7), ENROLLMENT). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "clinic.h"
+#include "i18n.h"
+#include "jsonv.h"
+#include "util.h"
+
+#define TOKEN_CONTEXT	"stepwise-token-v1"	/* with its NUL */
+
+/* Read clinic.json, checking every field; NULL (with err) on a problem. */
+static cJSON *
+load_config(const char *dir, struct sw_error *err)
+{
+	static const char *const keys[] = { "format", "name", "url",
+	    "contact", "crisis", NULL };
+	static const char *const ckeys[] = { "name", "phone", "email",
+	    "hours", NULL };
+	static const char *const xkeys[] = { "name", "phone", "note", NULL };
+	char		*file = xasprintf("%s/clinic.json", dir), *p, *line;
+	struct diags	 d = { 0 };
+	struct jctx	 c = { file, &d };
+	const cJSON	*contact, *crisis, *it;
+	const char	*url, *why;
+	cJSON		*j;
+	int		 format = 0;
+	size_t		 i = 0;
+
+	if ((j = jv_parse_file(file, &d)) != NULL) {
+		jv_only_keys(&c, j, "$", keys);
+		jv_int(&c, j, "$", "format", true, 1, 1, &format);
+		jv_string(&c, j, "$", "name", true);
+		if ((url = jv_string(&c, j, "$", "url", true)) != NULL &&
+		    !clinic_url_ok(url, &why))
+			jv_error(&c, "$", "url", "%s", why);
+		if ((contact = jv_object(&c, j, "$", "contact", true))) {
+			jv_only_keys(&c, contact, "$.contact", ckeys);
+			jv_string(&c, contact, "$.contact", "name", true);
+			for (size_t k = 1; ckeys[k]; k++)
+				jv_string(&c, contact, "$.contact", ckeys[k],
+				    false);
+		}
+		if ((crisis = jv_array(&c, j, "$", "crisis", false))) {
+			if (cJSON_GetArraySize(crisis) > 10)
+				jv_error(&c, "$", "crisis", "may list at most "
+				    "10 contacts");
+			cJSON_ArrayForEach(it, crisis) {
+				p = jv_path_index("$.crisis", i++);
+				jv_only_keys(&c, it, p, xkeys);
+				jv_string(&c, it, p, "name", true);
+				jv_string(&c, it, p, "phone", true);
+				jv_string(&c, it, p, "note", false);
+				free(p);
+			}
+		}
+	}
+	if (d.n > 0) {
+		line = diags_format(&d, 0);
+		sw_fail(err, SW_EINVAL, "%s", line);
+		free(line);
+		cJSON_Delete(j);
+		j = NULL;
+	}
+	diags_free(&d);
+	free(file);
+	return j;
+}
+
+static bool
+patient_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
+}
+
+/* The clinic's signature over the token row, so that a device's link to a
+ * patient can be checked later without trusting the server. */
+static void
+sign_token(const struct clinic_keys *k, const unsigned char *token_pk,
+    long long expires_at, const char *patient, unsigned char *sig)
+{
+	size_t		 plen = strlen(patient);
+	size_t		 n = sizeof TOKEN_CONTEXT + 32 + 8 + plen;
+	unsigned char	*m = xmalloc(n), *q = m;
+
+	memcpy(q, TOKEN_CONTEXT, sizeof TOKEN_CONTEXT);
+	q += sizeof TOKEN_CONTEXT;
+	memcpy(q, token_pk, 32);
+	q += 32;
+	for (int i = 7; i >= 0; i--)
+		*q++ = (unsigned char)((unsigned long long)expires_at >>
+		    (i * 8));
+	memcpy(q, patient, plen);
+	crypto_sign_detached(sig, NULL, m, n, k->sign_sk);
+	free(m);
+}
+
+static char *
+enrollment_json(const cJSON *conf, const struct clinic_keys *k,
+    const unsigned char *token, long long expires_at, const char *tls_pin)
+{
+	cJSON	*j = cJSON_CreateObject();
+	char	*b, *s;
+
+	cJSON_AddNumberToObject(j, "stepwise_enrollment", 1);
+	cJSON_AddStringToObject(j, "clinic", cJSON_GetStringValue(
+	    cJSON_GetObjectItem(conf, "name")));
+	cJSON_AddStringToObject(j, "url", cJSON_GetStringValue(
+	    cJSON_GetObjectItem(conf, "url")));
+	cJSON_AddItemToObject(j, "clinic_box_pk", cJSON_CreateString(
+	    b = b64url(k->box_pk, 32)));
+	free(b);
+	cJSON_AddItemToObject(j, "clinic_sign_pk", cJSON_CreateString(
+	    b = b64url(k->sign_pk, 32)));
+	free(b);
+	b = b64url(token, 32);
+	cJSON_AddStringToObject(j, "token", b);
+	sodium_memzero(b, strlen(b));
+	free(b);
+	cJSON_AddNumberToObject(j, "expires_at", (double)expires_at);
+	if (tls_pin != NULL)
+		cJSON_AddStringToObject(j, "tls_pin", tls_pin);
+	cJSON_AddItemToObject(j, "contact", cJSON_Duplicate(
+	    cJSON_GetObjectItem(conf, "contact"), 1));
+	cJSON_AddItemToObject(j, "crisis", cJSON_HasObjectItem(conf,
+	    "crisis") ? cJSON_Duplicate(cJSON_GetObjectItem(conf, "crisis"),
+	    1) : cJSON_CreateArray());
+	s = cJSON_Print(j);
+	cJSON_Delete(j);
+	return s;
+}
+
+static int
+store_token(sqlite3 *db, const unsigned char *token_pk, const char *patient,
+    long long expires_at, const unsigned char *sig, long long now,
+    struct sw_error *err)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db, "INSERT INTO tokens(token_pk, patient, "
+	    "expires_at, signature, created_at) VALUES(?, ?, ?, ?, ?)", -1,
+	    &s, NULL) != SQLITE_OK)
+		return sw_fail(err, SW_EIO, _("Could not record the token: "
+		    "%s"), sqlite3_errmsg(db));
+	sqlite3_bind_blob(s, 1, token_pk, 32, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, patient, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, expires_at);
+	sqlite3_bind_blob(s, 4, sig, crypto_sign_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, now);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sw_fail(err, SW_EIO, _("Could not record the token: "
+		    "%s"), sqlite3_errmsg(db));
+	return 0;
+}
+
+int
+clinic_enroll(const char *dir, const char *patient, int days,
+    const char *tls_pin, const char *out, long long now,
+    struct sw_error *err)
+{
+	struct clinic_keys	 k;
+	unsigned char		*token = sodium_malloc(32);
+	unsigned char		*token_sk = sodium_malloc(64);
+	unsigned char		 token_pk[32], sig[crypto_sign_BYTES];
+	long long		 expires_at = now + (long long)days * 86400;
+	cJSON			*conf = NULL;
+	sqlite3			*db = NULL;
+	char			*text = NULL;
+	int			 rc = -1, fd;
+	bool			 have_keys = false;
+
+	if (token == NULL || token_sk == NULL) {
+		sw_fail(err, SW_EIO, _("out of memory"));
+		goto out;
+	}
+	if (!patient_ok(patient)) {
+		sw_fail(err, SW_EINVAL, _("'%s' is not a usable patient "
+		    "reference (1 to 64 letters, digits, - _ and .)"), patient);
+		goto out;
+	}
+	if (tls_pin != NULL && strncmp(tls_pin, "sha256//", 8) != 0) {
+		sw_fail(err, SW_EINVAL, _("a TLS pin looks like "
+		    "sha256//BASE64 (see stepwise-clinic(8))"));
+		goto out;
+	}
+	if (clinic_db_open(dir, &db, err) != 0 ||
+	    (conf = load_config(dir, err)) == NULL ||
+	    clinic_keys_load(dir, &k, true, err) != 0)
+		goto out;
+	have_keys = true;
+	/* The token is the seed of the token key pair: the server is given
+	 * only the public half, so it can check a device holds the token
+	 * without ever being able to enroll one itself. */
+	randombytes_buf(token, 32);
+	crypto_sign_seed_keypair(token_pk, token_sk, token);
+	sign_token(&k, token_pk, expires_at, patient, sig);
+	text = enrollment_json(conf, &k, token, expires_at, tls_pin);
+	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		sw_fail(err, SW_EIO, _("Could not create %s: %s"), out,
+		    strerror(errno));
+		goto out;
+	}
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
+	    fsync(fd) != 0) {
+		sw_fail(err, SW_EIO, _("Could not write %s: %s"), out,
+		    strerror(errno));
+		close(fd);
+		unlink(out);
+		goto out;
+	}
+	close(fd);
+	/* A token the database does not know is useless: take the file
+	 * back rather than hand out one that cannot work. */
+	if (store_token(db, token_pk, patient, expires_at, sig, now,
+	    err) != 0) {
+		unlink(out);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (text) {
+		sodium_memzero(text, strlen(text));
+		free(text);
+	}
+	if (have_keys)
+		clinic_keys_free(&k);
+	cJSON_Delete(conf);
+	sqlite3_close(db);
+	sodium_free(token);
+	sodium_free(token_sk);
+	return rc;
+}

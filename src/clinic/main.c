@@ -1,0 +1,223 @@
+/* main.c: stepwise-clinic: the clinic's side of Stepwise. This release has
+ * init and enroll; see stepwise-clinic(8). */
+#include <getopt.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "clinic.h"
+#include "config.h"
+#include "i18n.h"
+#include "util.h"
+
+#define EXIT_OK		0
+#define EXIT_FAIL	1
+#define EXIT_USAGE	2
+
+static int
+usage_error(const char *cmd, const char *msg, const char *arg)
+{
+	fprintf(stderr, "stepwise-clinic%s%s: ", cmd ? " " : "",
+	    cmd ? cmd : "");
+	fprintf(stderr, msg, arg);
+	fprintf(stderr, _(" (try 'stepwise-clinic %s%s--help')\n"),
+	    cmd ? cmd : "", cmd ? " " : "");
+	return EXIT_USAGE;
+}
+
+static int
+fail(const struct sw_error *err)
+{
+	fprintf(stderr, "stepwise-clinic: %s\n", err->msg);
+	return EXIT_FAIL;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, _("Usage: stepwise-clinic COMMAND [--dir DIR] [OPTIONS]\n"
+	    "The clinic's side of Stepwise.\n\n"
+	    "Commands:\n"
+	    "  init DIR [--url URL] [--name NAME]\n"
+	    "                  make the clinic's keys, configuration and "
+	    "database\n"
+	    "  enroll --patient REF [-o FILE] [--days N] [--tls-pin PIN]\n"
+	    "                  write a one-time enrollment file for a "
+	    "patient\n\n"
+	    "Every command takes --dir DIR, the clinic folder (default: the "
+	    "current folder).\nSee stepwise-clinic(8).\n"));
+}
+
+static int
+cmd_init(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sw_error	 err = { 0 };
+	const char	*dir = NULL, *url = CLINIC_DEFAULT_URL;
+	const char	*name = _("Stepwise clinic");
+	int		 opt;
+
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'u':
+			url = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case ':':
+			return usage_error("init", _("'%s' needs a value"),
+			    argv[optind - 1]);
+		default:
+			return usage_error("init", _("unknown option '%s'"),
+			    argv[optind - 1]);
+		}
+	}
+	if (optind < argc && dir == NULL)
+		dir = argv[optind++];
+	if (optind < argc)
+		return usage_error("init", _("unexpected argument '%s'"),
+		    argv[optind]);
+	if (dir == NULL)
+		dir = ".";
+	if (clinic_init(dir, name, url, &err) != 0)
+		return fail(&err);
+	printf(_("Made the clinic folder %s for %s, reached at %s.\n"
+	    "The secret keys box.sk and sign.sk are readable by you only: "
+	    "back them up\nsafely. Without box.sk no result can be read.\n"
+	    "Edit clinic.json to add the clinic's phone, email, hours and "
+	    "crisis contacts.\n"), dir, name, url);
+	return EXIT_OK;
+}
+
+static int
+cmd_enroll(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "patient", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "days", required_argument, NULL, 'D' },
+		{ "tls-pin", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sw_error		 err = { 0 };
+	struct clinic_keys	 k;
+	const char		*dir = ".", *patient = NULL, *pin = NULL;
+	char			*out = NULL, fp[40], when[32], *end;
+	long			 days = CLINIC_TOKEN_DAYS;
+	long long		 now = (long long)time(NULL);
+	int			 opt, rc;
+
+	while ((opt = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'p':
+			patient = optarg;
+			break;
+		case 'o':
+			free(out);
+			out = xstrdup(optarg);
+			break;
+		case 'D':
+			days = strtol(optarg, &end, 10);
+			if (*end != '\0' || days < 1 || days > 365) {
+				free(out);
+				return usage_error("enroll", _("--days needs "
+				    "a number of days from 1 to 365, not "
+				    "'%s'"), optarg);
+			}
+			break;
+		case 't':
+			pin = optarg;
+			break;
+		case 'h':
+			free(out);
+			usage(stdout);
+			return EXIT_OK;
+		case ':':
+			free(out);
+			return usage_error("enroll", _("'%s' needs a value"),
+			    argv[optind - 1]);
+		default:
+			free(out);
+			return usage_error("enroll", _("unknown option '%s'"),
+			    argv[optind - 1]);
+		}
+	}
+	if (optind < argc || patient == NULL) {
+		free(out);
+		return usage_error("enroll", "%s", optind < argc ?
+		    _("unexpected argument") : _("--patient REF is needed"));
+	}
+	if (out == NULL)
+		out = xasprintf("enroll-%s.json", patient);
+	rc = clinic_enroll(dir, patient, (int)days, pin, out, now, &err);
+	if (rc == 0 && clinic_keys_load(dir, &k, false, &err) == 0) {
+		time_t t = (time_t)(now + days * 86400);
+
+		clinic_fingerprint(&k, fp);
+		strftime(when, sizeof when, "%Y-%m-%d", localtime(&t));
+		printf(_("Wrote %s for patient %s.\n"
+		    "It works once, until %s. Give it to the patient in person "
+		    "or by a channel\nonly they read, and ask them to check "
+		    "this clinic fingerprint:\n  %s\n"), out, patient, when,
+		    fp);
+	}
+	free(out);
+	return rc == 0 ? EXIT_OK : fail(&err);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct rlimit none = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &none);
+	umask(077);
+	setlocale(LC_ALL, "");
+	bindtextdomain(GETTEXT_PACKAGE, STEPWISE_LOCALEDIR);
+	textdomain(GETTEXT_PACKAGE);
+	opterr = 0;
+	if (sodium_init() < 0) {
+		fputs("stepwise-clinic: libsodium could not start\n", stderr);
+		return EXIT_FAIL;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("stepwise-clinic %s\n", STEPWISE_VERSION);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "init") == 0)
+		return cmd_init(argc - 1, argv + 1);
+	if (strcmp(argv[1], "enroll") == 0)
+		return cmd_enroll(argc - 1, argv + 1);
+	return usage_error(NULL, _("'%s' is not a command"), argv[1]);
+}

@@ -1,0 +1,90 @@
+#!/bin/bash
+# test_clinic.sh: stepwise-clinic init and enroll: key files and modes, the
+# configuration, the enrollment file, and the signed token row, checked
+# independently with OpenSSL's Ed25519.
+#   test_clinic.sh STEPWISE-CLINIC
+set -u
+SC=$1
+T=$(mktemp -d /tmp/stepwise-clinic-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /' | head -20; }
+mode() { stat -c %a "$1"; }
+
+"$SC" --help | grep -q Usage && ok "--help" || bad "--help"
+"$SC" --version | grep -qx "stepwise-clinic [0-9.]*" && ok "--version" || bad "--version"
+"$SC" frob >/dev/null 2>&1; [ $? -eq 2 ] && ok "unknown command exits 2" || bad "unknown command"
+
+# init: keys, modes, configuration, database.
+"$SC" init "$T/c" --name "Riverside Talking Therapies" >"$T/out" 2>&1 && ok "init" || bad "init" "$(cat "$T/out")"
+[ "$(mode "$T/c")" = 700 ] && ok "clinic folder 0700" || bad "folder mode $(mode "$T/c")"
+[ "$(mode "$T/c/box.sk")" = 600 ] && [ "$(mode "$T/c/sign.sk")" = 600 ] && ok "secret keys 0600" || bad "secret key modes"
+[ "$(mode "$T/c/clinic.db")" = 600 ] && ok "database 0600" || bad "db mode"
+[ $(stat -c %s "$T/c/box.pk") -eq 32 ] && [ $(stat -c %s "$T/c/sign.sk") -eq 64 ] && ok "key sizes" || bad "key sizes"
+python3 -c '
+import json,sys; c = json.load(open(sys.argv[1]))
+assert c["url"] == "http://127.0.0.1:8470" and c["name"] == "Riverside Talking Therapies"' "$T/c/clinic.json" && ok "configuration with the default trial URL" || bad "clinic.json"
+before=$(sha256sum "$T/c/box.sk" "$T/c/sign.sk")
+"$SC" init "$T/c" >/dev/null 2>"$T/err"; st=$?
+[ $st -eq 1 ] && [ "$(sha256sum "$T/c/box.sk" "$T/c/sign.sk")" = "$before" ] && ok "init refuses an existing clinic and keeps its keys" || bad "re-init" "$(cat "$T/err")"
+"$SC" init "$T/bad" --url http://example.org >/dev/null 2>"$T/err"; st=$?
+[ $st -eq 1 ] && grep -q "plain http" "$T/err" && [ ! -e "$T/bad/clinic.db" ] && ok "plain http to another host refused" || bad "http url" "$(cat "$T/err")"
+"$SC" init "$T/bad2" --url http://localhost:8470 >/dev/null 2>&1; [ $? -eq 1 ] && ok "http://localhost refused (resolver could send it away)" || bad "localhost"
+"$SC" init "$T/tls" --url https://stepwise.riverside.example >/dev/null 2>&1 && ok "https URL accepted" || bad "https url"
+
+# enroll: the file, the token row, and the clinic's signature over it.
+cd "$T" || exit 1
+t0=$(date +%s)
+"$SC" enroll --dir "$T/c" --patient RT-0042 >"$T/out" 2>&1 && ok "enroll" || bad "enroll" "$(cat "$T/out")"
+f="$T/enroll-RT-0042.json"
+[ "$(mode "$f")" = 600 ] && ok "enrollment file 0600" || bad "enrollment mode"
+grep -Eq "fingerprint:" "$T/out" && grep -Eq "^  ([0-9a-f]{4} ){7}[0-9a-f]{4}$" "$T/out" && ok "prints the clinic fingerprint" || bad "fingerprint" "$(cat "$T/out")"
+python3 - "$f" "$T/c" "$t0" <<'PY' && ok "enrollment file: keys, token, expiry, contact" || bad "enrollment JSON"
+import base64, json, sys
+e = json.load(open(sys.argv[1])); d = sys.argv[2]; t0 = int(sys.argv[3])
+b = lambda s: base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+assert e["stepwise_enrollment"] == 1 and e["clinic"] == "Riverside Talking Therapies"
+assert e["url"] == "http://127.0.0.1:8470"
+assert b(e["clinic_box_pk"]) == open(d + "/box.pk", "rb").read()
+assert b(e["clinic_sign_pk"]) == open(d + "/sign.pk", "rb").read()
+assert len(b(e["token"])) == 32 and "=" not in e["token"]
+assert abs(e["expires_at"] - (t0 + 14 * 86400)) < 60
+assert e["contact"]["name"] and e["crisis"] == []
+assert "RT-0042" not in open(sys.argv[1]).read()   # nothing about the patient
+PY
+# The database holds the token's public key, never the token.
+python3 - "$f" >"$T/seed.hex" <<'PY'
+import base64, json, sys
+t = json.load(open(sys.argv[1]))["token"]
+print(base64.urlsafe_b64decode(t + "=" * (-len(t) % 4)).hex())
+PY
+echo "302e020100300506032b657004220420$(cat "$T/seed.hex")" | xxd -r -p >"$T/tok.der"
+openssl pkey -inform DER -in "$T/tok.der" -pubout -outform DER 2>/dev/null | tail -c 32 | xxd -p -c 64 >"$T/tokpk.hex"
+sqlite3 "$T/c/clinic.db" "SELECT hex(token_pk), patient, expires_at, hex(signature) FROM tokens" >"$T/row"
+IFS='|' read -r dbpk patient exp sig <"$T/row"
+[ "${dbpk,,}" = "$(cat "$T/tokpk.hex")" ] && [ "$patient" = RT-0042 ] && ok "token row: the token's Ed25519 public key and the patient" || bad "token row" "$(cat "$T/row") $(cat "$T/tokpk.hex")"
+! grep -q "$(cat "$T/seed.hex" | tr a-f A-F)" "$T/row" && ! sqlite3 "$T/c/clinic.db" .dump | grep -qi "$(cat "$T/seed.hex")" && ok "the token itself is not in the database" || bad "token stored"
+# "stepwise-token-v1\0" || token_pk || expires_at (8 bytes BE) || patient
+{ printf 'stepwise-token-v1\0'; xxd -r -p "$T/tokpk.hex"; printf '%016x' "$exp" | xxd -r -p; printf 'RT-0042'; } >"$T/msg"
+echo "$sig" | xxd -r -p >"$T/sig"
+{ printf '302a300506032b6570032100' | xxd -r -p; cat "$T/c/sign.pk"; } >"$T/sign.der"
+openssl pkeyutl -verify -pubin -inkey "$T/sign.der" -keyform DER -rawin -in "$T/msg" -sigfile "$T/sig" >/dev/null 2>&1 && ok "the clinic's signature over the token row verifies" || bad "token signature"
+printf 'X' | cat "$T/msg" - >"$T/msg2"
+! openssl pkeyutl -verify -pubin -inkey "$T/sign.der" -keyform DER -rawin -in "$T/msg2" -sigfile "$T/sig" >/dev/null 2>&1 && ok "and fails for another patient reference" || bad "signature check cannot fail"
+
+# Refusals change nothing.
+"$SC" enroll --dir "$T/c" --patient RT-0042 >/dev/null 2>"$T/err"; st=$?
+[ $st -eq 1 ] && [ "$(sqlite3 "$T/c/clinic.db" 'SELECT count(*) FROM tokens')" = 1 ] && ok "an existing enrollment file is never overwritten; no token is added" || bad "overwrite" "$(cat "$T/err")"
+"$SC" enroll --dir "$T/c" --patient 'no spaces' >/dev/null 2>&1; [ $? -eq 1 ] && ok "a bad patient reference is refused" || bad "patient ref"
+"$SC" enroll --dir "$T/nowhere" --patient P1 >/dev/null 2>"$T/err"; [ $? -eq 1 ] && grep -q "stepwise-clinic init" "$T/err" && ok "not a clinic folder: says how to make one" || bad "nowhere" "$(cat "$T/err")"
+"$SC" enroll --dir "$T/c" >/dev/null 2>&1; [ $? -eq 2 ] && ok "--patient is needed" || bad "--patient needed"
+sed -i 's/"url"/"ur1"/' "$T/c/clinic.json"
+"$SC" enroll --dir "$T/c" --patient P2 -o "$T/p2.json" >/dev/null 2>"$T/err"; st=$?
+[ $st -eq 1 ] && grep -q 'clinic.json: \$.ur1: is not a known field' "$T/err" && [ ! -e "$T/p2.json" ] && ok "a broken clinic.json is named by path; nothing written" || bad "broken config" "$(cat "$T/err")"
+sed -i 's/"ur1"/"url"/' "$T/c/clinic.json"
+"$SC" enroll --dir "$T/c" --patient P3 -o "$T/p3.json" --days 3 --tls-pin "sha256//58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J8=" >/dev/null 2>&1 &&
+    python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); assert e["tls_pin"].startswith("sha256//")' "$T/p3.json" && ok "--days and --tls-pin" || bad "days/pin"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
