@@ -1,6 +1,8 @@
 /* screen_exercise.c: filling in an exercise from content, one field per
  * step (text, rating, choice, list, date and time), with its worked
- * example, a review, saving, and a draft kept whenever the patient leaves. */
+ * example, a review, saving, and a draft kept whenever the patient leaves.
+ * Finishing an open plan shows the plan's values read-only and asks only
+ * the "later" fields. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +40,9 @@ struct ex {
 	size_t			 page;	/* 0 intro, 1..n fields, n+1 review */
 	bool			 saved;
 	size_t			 top;	/* review scroll */
+	char			*plan_id;	/* finishing this open plan */
+	cJSON			*plan;		/* its values, shown above */
+	long long		 plan_at;
 };
 
 enum { X_NEXT, X_PREV, X_EXAMPLE, X_SAVE };
@@ -58,6 +63,37 @@ static bool
 is_enter(int k)
 {
 	return k == '\r' || k == '\n' || k == FN(KEY_ENTER);
+}
+
+/* Whether page p (1..n_fields) is asked: finishing a plan asks only the
+ * later fields. */
+static bool
+page_asked(const struct ex *x, size_t p)
+{
+	return x->plan_id == NULL || x->e->fields[p - 1].later;
+}
+
+/* Move one asked page forward or back (0 intro, n_fields + 1 review). */
+static void
+page_step(struct ex *x, int dir)
+{
+	do
+		x->page = dir > 0 ? x->page + 1 : x->page - 1;
+	while (x->page > 0 && x->page <= x->e->n_fields &&
+	    !page_asked(x, x->page));
+}
+
+/* "Step k of n" counting asked pages only. */
+static void
+page_count(const struct ex *x, size_t *k, size_t *n)
+{
+	*k = *n = 0;
+	for (size_t p = 1; p <= x->e->n_fields; p++)
+		if (page_asked(x, p)) {
+			(*n)++;
+			if (p <= x->page)
+				(*k)++;
+		}
 }
 
 /* ---- values <-> field states ---- */
@@ -174,10 +210,11 @@ values_set(struct ex *x, const cJSON *v)
 	}
 }
 
-/* Values as readable text, for the review, the example and past entries. */
-void
-values_render(struct tui *t, const struct exercise *e, const cJSON *v,
-    struct tdoc *d)
+/* Values as readable text; earlier_only leaves out the later fields (a
+ * plan as it was made). */
+static void
+render_fields(struct tui *t, const struct exercise *e, const cJSON *v,
+    struct tdoc *d, bool earlier_only)
 {
 	const cJSON	*j, *it;
 	char		*s;
@@ -186,6 +223,8 @@ values_render(struct tui *t, const struct exercise *e, const cJSON *v,
 	for (size_t i = 0; i < e->n_fields; i++) {
 		const struct field *f = &e->fields[i];
 
+		if (earlier_only && f->later)
+			continue;
 		tdoc_text(d, f->prompt, A_BOLD);
 		j = cJSON_GetObjectItemCaseSensitive(v, f->id);
 		para_begin(&p, d, L"  ", L"  ", A_NORMAL);
@@ -224,6 +263,14 @@ values_render(struct tui *t, const struct exercise *e, const cJSON *v,
 		}
 		para_end(&p);
 	}
+}
+
+/* Values as readable text, for the review, the example and past entries. */
+void
+values_render(struct tui *t, const struct exercise *e, const cJSON *v,
+    struct tdoc *d)
+{
+	render_fields(t, e, v, d, false);
 }
 
 /* ---- drawing ---- */
@@ -301,6 +348,31 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 	return y;
 }
 
+/* The plan being finished, read-only, in at most a third of the screen. */
+static int
+draw_plan(struct tui *t, struct ex *x, int y, int w)
+{
+	struct tdoc	 d = { NULL, 0, w - 2 };
+	char		 day[64], *line;
+	time_t		 at = (time_t)x->plan_at;
+	struct tm	 tm;
+	int		 rows = (LINES - 6) / 3;
+
+	localtime_r(&at, &tm);
+	strftime(day, sizeof day, "%A %e %B", &tm);
+	line = xasprintf(_("Your plan, made on %s:"), day);
+	put_line(y++, 2, w, line, tui_attr(t, ATTR_ACCENT));
+	free(line);
+	render_fields(t, x->e, x->plan, &d, true);
+	if (rows < 1)
+		rows = 1;
+	if ((size_t)rows > d.n)
+		rows = (int)d.n;
+	tdoc_draw(&d, y, 4, 0, rows);
+	tdoc_free(&d);
+	return y + rows;
+}
+
 static void
 ex_draw(struct screen *s, struct tui *t)
 {
@@ -310,10 +382,13 @@ ex_draw(struct screen *s, struct tui *t)
 	char			*line;
 	struct tdoc		 d = { NULL, 0, 0 };
 	cJSON			*v;
+	size_t			 k, n;
 
 	if (w > 76)
 		w = 76;
 	put_line(y++, 2, w, e->title, tui_attr(t, ATTR_TITLE));
+	if (x->plan != NULL && x->page <= e->n_fields)
+		y = draw_plan(t, x, y, w);
 	if (x->page == 0) {
 		y++;
 		y = put_wrapped(t, y, 2, w, LINES - 4, e->intro, A_NORMAL) + 1;
@@ -335,7 +410,8 @@ ex_draw(struct screen *s, struct tui *t)
 		tdoc_free(&d);
 		return;
 	}
-	line = xasprintf(_("Step %zu of %zu"), x->page, e->n_fields);
+	page_count(x, &k, &n);
+	line = xasprintf(_("Step %zu of %zu"), k, n);
 	put_line(y++, 2, w, line, tui_attr(t, ATTR_DIM));
 	free(line);
 	y++;
@@ -345,7 +421,7 @@ ex_draw(struct screen *s, struct tui *t)
 		y = put_wrapped(t, y, 2, w, LINES - 6,
 		    e->fields[x->page - 1].help, tui_attr(t, ATTR_DIM));
 	if (!e->fields[x->page - 1].required ||
-	    e->fields[x->page - 1].later)
+	    (e->fields[x->page - 1].later && x->plan_id == NULL))
 		put_line(y++, 2, w, _("(optional)"), tui_attr(t, ATTR_DIM));
 	y++;
 	draw_field(t, x, &e->fields[x->page - 1], &x->f[x->page - 1], y, w);
@@ -398,12 +474,27 @@ static void
 draft_keep(struct tui *t, struct ex *x)
 {
 	struct sw_error	 err = { 0 };
-	cJSON		*v = values_get(x);
+	cJSON		*v;
 
+	/* A draft is per exercise; finishing a plan must not overwrite a
+	 * new entry's draft (the plan itself stays on home). */
+	if (x->plan_id != NULL)
+		return;
+	v = values_get(x);
 	if (cJSON_GetArraySize(v) > 0 && draft_exercise_save(t->st, x->e->id,
 	    v, x->page, &err) != 0)
 		tui_message(t, "%s", err.msg);
 	cJSON_Delete(v);
+}
+
+static bool
+later_missing(const struct exercise *e, const cJSON *v)
+{
+	for (size_t i = 0; i < e->n_fields; i++)
+		if (e->fields[i].later &&
+		    !cJSON_HasObjectItem(v, e->fields[i].id))
+			return true;
+	return false;
 }
 
 static enum action
@@ -416,7 +507,7 @@ ex_save(struct tui *t, struct ex *x)
 	for (size_t i = 0; i < x->e->n_fields; i++) {
 		const struct field *f = &x->e->fields[i];
 
-		if (f->required && !f->later &&
+		if (f->required && (!f->later || x->plan_id != NULL) &&
 		    !cJSON_HasObjectItem(v, f->id)) {
 			tui_message(t, _("Please fill in: %s"), f->prompt);
 			x->page = i + 1;
@@ -430,16 +521,28 @@ ex_save(struct tui *t, struct ex *x)
 		cJSON_Delete(v);
 		return ACT_REDRAW;
 	}
-	if (exercise_entry_save(t->st, x->e, v, (long long)time(NULL),
-	    &err) != 0) {
+	if ((x->plan_id != NULL ? exercise_entry_finish(t->st, x->e,
+	    x->plan_id, v, (long long)time(NULL), &err) :
+	    exercise_entry_save(t->st, x->e, v, (long long)time(NULL),
+	    &err)) != 0) {
 		tui_message(t, _("Not saved: %s"), err.msg);
 		cJSON_Delete(v);
 		return ACT_REDRAW;
 	}
-	cJSON_Delete(v);
 	x->saved = true;
-	draft_delete(t->st, "exercise", x->e->id, &err);
-	tui_message(t, _("Saved your %s."), x->e->title);
+	if (x->plan_id != NULL)
+		tui_message(t, _("Saved how your %s went. Well done for "
+		    "looking back on it."), x->e->title);
+	else {
+		draft_delete(t->st, "exercise", x->e->id, &err);
+		if (later_missing(x->e, v))
+			tui_message(t, "%s", _("Saved. Come back after you "
+			    "have done it to rate how it went: it will be on "
+			    "your home screen."));
+		else
+			tui_message(t, _("Saved your %s."), x->e->title);
+	}
+	cJSON_Delete(v);
 	return ACT_POP;
 }
 
@@ -619,13 +722,13 @@ ex_key(struct screen *s, struct tui *t, int key)
 	    key)) {
 	case X_NEXT:
 		if (x->page <= x->e->n_fields && page_ok(t, x)) {
-			x->page++;
+			page_step(x, 1);
 			draft_keep(t, x);
 		}
 		return ACT_REDRAW;
 	case X_PREV:
 		if (x->page > 0 && page_ok(t, x))
-			x->page--;
+			page_step(x, -1);
 		return ACT_REDRAW;
 	case X_EXAMPLE:
 		t->pending = screen_example_new(t, x->e);
@@ -643,7 +746,7 @@ ex_key(struct screen *s, struct tui *t, int key)
 		else if (key == FN(KEY_UP) && x->top > 0)
 			x->top--;
 		else if (x->page == 0 && is_enter(key))
-			x->page++;
+			page_step(x, 1);
 		else
 			return ACT_UNHANDLED;
 		return ACT_REDRAW;
@@ -670,7 +773,7 @@ ex_key(struct screen *s, struct tui *t, int key)
 		break;
 	}
 	if (next && page_ok(t, x)) {
-		x->page++;
+		page_step(x, 1);
 		draft_keep(t, x);
 		return ACT_REDRAW;
 	}
@@ -694,6 +797,8 @@ ex_leave(struct screen *s, struct tui *t)
 		free(x->f[i].items);
 	}
 	free(x->f);
+	free(x->plan_id);
+	cJSON_Delete(x->plan);
 	free(x);
 }
 
@@ -702,13 +807,10 @@ static const struct screen_ops ex_ops = {
 	sizeof ex_keys / sizeof ex_keys[0], false,
 };
 
-struct screen *
-screen_exercise_new(struct tui *t, const struct exercise *e)
+static struct ex *
+ex_alloc(const struct exercise *e)
 {
-	struct ex	*x = xcalloc(1, sizeof *x);
-	struct sw_error	 err = { 0 };
-	cJSON		*v = NULL;
-	size_t		 pos = 0;
+	struct ex *x = xcalloc(1, sizeof *x);
 
 	x->e = e;
 	x->f = xcalloc(e->n_fields, sizeof *x->f);
@@ -721,6 +823,17 @@ screen_exercise_new(struct tui *t, const struct exercise *e)
 			x->f[i].ed.max = e->fields[i].max_length > 0 ?
 			    (size_t)e->fields[i].max_length : 0;
 	}
+	return x;
+}
+
+struct screen *
+screen_exercise_new(struct tui *t, const struct exercise *e)
+{
+	struct ex	*x = ex_alloc(e);
+	struct sw_error	 err = { 0 };
+	cJSON		*v = NULL;
+	size_t		 pos = 0;
+
 	if (draft_exercise_load(t->st, e->id, &v, &pos, &err) == 0 &&
 	    v != NULL) {
 		values_set(x, v);
@@ -729,6 +842,23 @@ screen_exercise_new(struct tui *t, const struct exercise *e)
 		tui_message(t, "%s", _("Carrying on from where you stopped."));
 	}
 	return screen_new(&ex_ops, x, _("Exercise"));
+}
+
+/* Finish an open plan: its values are kept and shown; the patient answers
+ * the later fields, starting at the first of them. */
+struct screen *
+screen_exercise_finish_new(struct tui *t, const struct exercise *e,
+    const struct open_entry *plan)
+{
+	struct ex *x = ex_alloc(e);
+
+	(void)t;
+	x->plan_id = xstrdup(plan->id);
+	x->plan = cJSON_Duplicate(plan->values, 1);
+	x->plan_at = plan->created_at;
+	values_set(x, x->plan);
+	page_step(x, 1);
+	return screen_new(&ex_ops, x, _("Looking back"));
 }
 
 /* ---- the worked example ---- */

@@ -1,19 +1,25 @@
-/* screen_exercises.c: every exercise in the programme, to start a new
- * entry or read back past ones. */
+/* screen_exercises.c: the exercises the patient can use now (those of
+ * open modules, and the ones always available), to start a new entry,
+ * finish an open plan, or read back past ones. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "i18n.h"
+#include "progress.h"
 #include "record.h"
 #include "tui_int.h"
 #include "util.h"
 
 struct exlist {
-	size_t	sel;
+	size_t			 sel;		/* index into shown */
+	const struct exercise	**shown;
+	size_t			 n_shown;
+	struct open_entry	*plans;
+	size_t			 n_plans;
 };
 
-enum { L_UP, L_DOWN, L_NEW, L_PAST };
+enum { L_UP, L_DOWN, L_NEW, L_PAST, L_FINISH };
 
 static const struct binding exlist_keys[] = {
 	{ FN(KEY_UP), "Up / k", N_("select the exercise above"), L_UP },
@@ -23,51 +29,149 @@ static const struct binding exlist_keys[] = {
 	{ '\r', "Enter", N_("start a new entry"), L_NEW },
 	{ '\n', NULL, NULL, L_NEW },
 	{ 'r', "r", N_("read your past entries"), L_PAST },
+	{ 'f', "f", N_("finish a plan: say how it went"), L_FINISH },
 };
+
+static bool
+exercise_open(struct tui *t, const struct progress *p, const char *id)
+{
+	bool in_module = false;
+
+	for (size_t i = 0; i < t->ct.n_always; i++)
+		if (strcmp(t->ct.always[i], id) == 0)
+			return true;
+	for (size_t m = 0; m < t->ct.n_modules; m++)
+		for (size_t i = 0; i < t->ct.modules[m].n_exercises; i++) {
+			if (strcmp(t->ct.modules[m].exercises[i], id) != 0)
+				continue;
+			if (p == NULL || p->modules[m].state != MODULE_LOCKED)
+				return true;
+			in_module = true;
+		}
+	return !in_module;
+}
+
+/* Which exercises to list, and the open plans, read afresh on each draw so
+ * a plan finished or a module opened shows at once. */
+static void
+exlist_load(struct tui *t, struct exlist *l)
+{
+	struct progress_facts	 f;
+	struct progress		 p;
+	struct sw_error		 err = { 0 };
+	long long		 now = (long long)time(NULL);
+	bool			 have = false;
+
+	if (progress_facts_load(t->st, &t->ct, now, &f, &err) == 0) {
+		progress_compute(&t->ct, &f, now, &p);
+		progress_facts_free(&f);
+		have = true;
+	}
+	l->n_shown = 0;
+	for (size_t i = 0; i < t->ct.n_exercises; i++)
+		if (exercise_open(t, have ? &p : NULL, t->ct.exercises[i].id))
+			l->shown[l->n_shown++] = &t->ct.exercises[i];
+	if (have)
+		progress_free(&p);
+	if (l->sel >= l->n_shown)
+		l->sel = l->n_shown ? l->n_shown - 1 : 0;
+	open_entries_free(l->plans, l->n_plans);
+	if (exercise_open_entries(t->st, &t->ct, &l->plans, &l->n_plans,
+	    &err) != 0) {
+		l->plans = NULL;
+		l->n_plans = 0;
+	}
+}
+
+/* The oldest open plan for e, or NULL. */
+static const struct open_entry *
+plan_for(const struct exlist *l, const struct exercise *e, size_t *count)
+{
+	const struct open_entry *first = NULL;
+
+	*count = 0;
+	for (size_t i = 0; i < l->n_plans; i++)
+		if (strcmp(l->plans[i].exercise, e->id) == 0) {
+			if (first == NULL)
+				first = &l->plans[i];
+			(*count)++;
+		}
+	return first;
+}
 
 static void
 exlist_draw(struct screen *s, struct tui *t)
 {
 	struct exlist	*l = s->data;
 	int		 w = COLS - 4, y = 0;
-	size_t		 first = 0, rows;
+	size_t		 first = 0, rows, n;
 	char		*line;
 
+	exlist_load(t, l);
 	put_line(y++, 2, w, _("Exercises"), tui_attr(t, ATTR_TITLE));
-	put_line(y++, 2, w, _("Enter starts a new entry; r reads your past "
-	    "entries."), tui_attr(t, ATTR_DIM));
+	put_line(y++, 2, w, l->n_plans ? _("Enter starts a new entry; r reads "
+	    "your past entries; f finishes a plan.") : _("Enter starts a new "
+	    "entry; r reads your past entries."), tui_attr(t, ATTR_DIM));
 	y++;
 	rows = (size_t)(LINES - 2 - y);
 	if (l->sel >= rows)
 		first = l->sel - rows + 1;
-	for (size_t i = first; i < t->ct.n_exercises && y < LINES - 2; i++) {
-		line = xasprintf("%s, %d min: %s", t->ct.exercises[i].title,
-		    t->ct.exercises[i].minutes, t->ct.exercises[i].summary);
+	for (size_t i = first; i < l->n_shown && y < LINES - 2; i++) {
+		const struct exercise *e = l->shown[i];
+
+		if (plan_for(l, e, &n) != NULL)
+			line = xasprintf(_("%s, %d min (plans to look back "
+			    "on: %zu, press f): %s"), e->title, e->minutes, n,
+			    e->summary);
+		else
+			line = xasprintf("%s, %d min: %s", e->title,
+			    e->minutes, e->summary);
 		put_line(y++, 2, w, line, i == l->sel ? A_REVERSE : A_NORMAL);
 		free(line);
 	}
+	if (l->n_shown < t->ct.n_exercises && y < LINES - 2)
+		put_line(y + 1 < LINES - 2 ? y + 1 : y, 2, w, _("More "
+		    "exercises appear as their modules open."),
+		    tui_attr(t, ATTR_DIM));
 }
 
 static enum action
 exlist_key(struct screen *s, struct tui *t, int key)
 {
-	struct exlist *l = s->data;
+	struct exlist		*l = s->data;
+	const struct exercise	*e;
+	const struct open_entry	*plan;
+	size_t			 n;
+	int			 cmd;
 
-	switch (binding_find(exlist_keys, sizeof exlist_keys /
-	    sizeof exlist_keys[0], key)) {
+	cmd = binding_find(exlist_keys, sizeof exlist_keys /
+	    sizeof exlist_keys[0], key);
+	if (cmd == -1 || l->n_shown == 0)
+		return ACT_UNHANDLED;
+	e = l->shown[l->sel];
+	switch (cmd) {
 	case L_UP:
 		if (l->sel > 0)
 			l->sel--;
 		return ACT_REDRAW;
 	case L_DOWN:
-		if (l->sel + 1 < t->ct.n_exercises)
+		if (l->sel + 1 < l->n_shown)
 			l->sel++;
 		return ACT_REDRAW;
 	case L_NEW:
-		t->pending = screen_exercise_new(t, &t->ct.exercises[l->sel]);
+		t->pending = screen_exercise_new(t, e);
 		return ACT_PUSH;
 	case L_PAST:
-		t->pending = screen_entries_new(t, &t->ct.exercises[l->sel]);
+		t->pending = screen_entries_new(t, e);
+		return ACT_PUSH;
+	case L_FINISH:
+		if ((plan = plan_for(l, e, &n)) == NULL) {
+			tui_message(t, _("You have no plans to look back on "
+			    "for %s."), e->title);
+			return ACT_REDRAW;
+		}
+		/* The oldest first; the others stay for next time. */
+		t->pending = screen_exercise_finish_new(t, e, plan);
 		return ACT_PUSH;
 	}
 	return ACT_UNHANDLED;
@@ -76,8 +180,12 @@ exlist_key(struct screen *s, struct tui *t, int key)
 static void
 exlist_leave(struct screen *s, struct tui *t)
 {
+	struct exlist *l = s->data;
+
 	(void)t;
-	free(s->data);
+	open_entries_free(l->plans, l->n_plans);
+	free(l->shown);
+	free(l);
 }
 
 static const struct screen_ops exlist_ops = {
@@ -88,9 +196,11 @@ static const struct screen_ops exlist_ops = {
 struct screen *
 screen_exercises_new(struct tui *t)
 {
-	(void)t;
-	return screen_new(&exlist_ops, xcalloc(1, sizeof(struct exlist)),
-	    _("Exercises"));
+	struct exlist *l = xcalloc(1, sizeof *l);
+
+	l->shown = xcalloc(t->ct.n_exercises + 1, sizeof *l->shown);
+	exlist_load(t, l);
+	return screen_new(&exlist_ops, l, _("Exercises"));
 }
 
 /* ---- past entries, newest first ---- */

@@ -1,6 +1,6 @@
 /* screen_home.c: the home screen: the one next step in large clear words,
- * any unfinished draft to resume, the modules with their state, check-ins
- * due, and the sync line. */
+ * every unfinished draft to resume, plans to look back on, the modules with
+ * their state, check-ins due, and the sync line. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,7 +13,7 @@
 #include "util.h"
 
 enum row_kind { ROW_NEXT, ROW_DRAFT, ROW_MODULE, ROW_LESSON, ROW_EXERCISE,
-    ROW_CHECKIN };
+    ROW_CHECKIN, ROW_PLAN };
 
 struct row {
 	enum row_kind	 kind;
@@ -31,7 +31,11 @@ struct home {
 	bool			 have_prog;
 	char			*next;		/* the next step in words */
 	char			*due;		/* check-ins due, in words */
-	char			*draft_kind, *draft_id;
+	char			*draft_kind, *draft_id;	/* the first */
+	char			**drafts;	/* kind, id pairs, after it */
+	size_t			 n_drafts;
+	struct open_entry	*plans;
+	size_t			 n_plans;
 };
 
 enum { H_DO, H_UP, H_DOWN, H_EXERCISES, H_PROGRESS, H_QUIT, H_TOP };
@@ -69,6 +73,14 @@ rows_clear(struct home *h)
 	free(h->draft_kind);
 	free(h->draft_id);
 	h->next = h->due = h->draft_kind = h->draft_id = NULL;
+	for (size_t i = 0; i < 2 * h->n_drafts; i++)
+		free(h->drafts[i]);
+	free(h->drafts);
+	h->drafts = NULL;
+	h->n_drafts = 0;
+	open_entries_free(h->plans, h->n_plans);
+	h->plans = NULL;
+	h->n_plans = 0;
 	if (h->have_prog)
 		progress_free(&h->prog);
 	h->have_prog = false;
@@ -98,14 +110,80 @@ format_day(long long at, char *buf, size_t size)
 	strftime(buf, size, "%A %e %B", &tm);
 }
 
+/* The first draft becomes the next step; the others get a line each. */
 static int
-first_draft(void *arg, const char *kind, const char *id)
+draft_seen(void *arg, const char *kind, const char *id)
 {
 	struct home *h = arg;
 
-	h->draft_kind = xstrdup(kind);
-	h->draft_id = xstrdup(id);
-	return 1;
+	if (h->draft_kind == NULL) {
+		h->draft_kind = xstrdup(kind);
+		h->draft_id = xstrdup(id);
+		return 0;
+	}
+	h->drafts = xreallocarray(h->drafts, 2 * (h->n_drafts + 1),
+	    sizeof *h->drafts);
+	h->drafts[2 * h->n_drafts] = xstrdup(kind);
+	h->drafts[2 * h->n_drafts + 1] = xstrdup(id);
+	h->n_drafts++;
+	return 0;
+}
+
+static void
+draft_rows(struct tui *t, struct home *h)
+{
+	for (size_t i = 0; i < h->n_drafts; i++) {
+		const char		*kind = h->drafts[2 * i];
+		const char		*id = h->drafts[2 * i + 1];
+		const struct measure	*m;
+		const struct exercise	*e;
+
+		if (strcmp(kind, "checkin") == 0) {
+			m = content_measure(&t->ct, id);
+			row_add(h, ROW_CHECKIN, id, 0, xasprintf(_("Finish "
+			    "your %s check-in, where you stopped"),
+			    m ? m->title : id));
+		} else {
+			e = content_exercise(&t->ct, id);
+			row_add(h, ROW_EXERCISE, id, 0, xasprintf(_("Finish "
+			    "your %s, where you stopped"), e ? e->title : id));
+		}
+	}
+}
+
+/* A plan in a few words: the exercise, its first written answer, and the
+ * day it was made. */
+static void
+plan_rows(struct tui *t, struct home *h)
+{
+	struct sw_error	 err = { 0 };
+	char		 day[64];
+
+	if (exercise_open_entries(t->st, &t->ct, &h->plans, &h->n_plans,
+	    &err) != 0) {
+		tui_message(t, "%s", err.msg);
+		h->plans = NULL;
+		h->n_plans = 0;
+		return;
+	}
+	for (size_t i = 0; i < h->n_plans; i++) {
+		const struct open_entry	*p = &h->plans[i];
+		const struct exercise	*e = content_exercise(&t->ct,
+					    p->exercise);
+		const char		*what = NULL;
+		const cJSON		*v;
+
+		for (size_t k = 0; e != NULL && k < e->n_fields && !what; k++)
+			if (!e->fields[k].later && (v = cJSON_GetObjectItem(
+			    p->values, e->fields[k].id)) != NULL &&
+			    cJSON_IsString(v))
+				what = v->valuestring;
+		format_day(p->created_at, day, sizeof day);
+		row_add(h, ROW_PLAN, p->id, 0, what ? xasprintf(_("Look back "
+		    "on: %s, \"%s\" (planned on %s)"), e ? e->title :
+		    p->exercise, what, day) : xasprintf(_("Look back on: %s "
+		    "(planned on %s)"), e ? e->title : p->exercise, day));
+	}
 }
 
 static char *
@@ -223,7 +301,7 @@ home_load(struct tui *t, struct home *h)
 	}
 	progress_compute(&t->ct, &f, now, &h->prog);
 	h->have_prog = true;
-	draft_each(t->st, first_draft, h, &err);
+	draft_each(t->st, draft_seen, h, &err);
 	if (h->draft_kind != NULL && strcmp(h->draft_kind, "checkin") == 0) {
 		const struct measure *m = content_measure(&t->ct, h->draft_id);
 
@@ -238,6 +316,8 @@ home_load(struct tui *t, struct home *h)
 	} else
 		h->next = step_words(t, &h->prog.next);
 	row_add(h, h->draft_kind ? ROW_DRAFT : ROW_NEXT, NULL, 0, NULL);
+	plan_rows(t, h);
+	draft_rows(t, h);
 	for (size_t m = 0; m < t->ct.n_modules; m++)
 		module_rows(t, h, &f, m);
 	for (size_t m = 0; m < t->ct.n_modules; m++) {
@@ -293,6 +373,13 @@ home_draw(struct screen *s, struct tui *t)
 		put_line(y++, 2, w, d, tui_attr(t, ATTR_ACCENT));
 		free(d);
 	}
+	if (h->n_plans > 0) {
+		char *d = xasprintf(_("Plans to look back on: %zu (select one "
+		    "below and press Enter)"), h->n_plans);
+
+		put_line(y++, 2, w, d, tui_attr(t, ATTR_ACCENT));
+		free(d);
+	}
 	y++;
 	list_rows = LINES - 3 - y;
 	if (list_rows < 1)
@@ -340,11 +427,30 @@ open_row(struct tui *t, enum row_kind kind, const char *id)
 }
 
 static enum action
+open_plan(struct tui *t, struct home *h, const char *id)
+{
+	const struct exercise *e;
+
+	for (size_t i = 0; i < h->n_plans; i++) {
+		if (strcmp(h->plans[i].id, id) != 0)
+			continue;
+		if ((e = content_exercise(&t->ct, h->plans[i].exercise)) ==
+		    NULL)
+			return ACT_NONE;
+		t->pending = screen_exercise_finish_new(t, e, &h->plans[i]);
+		return ACT_PUSH;
+	}
+	return ACT_NONE;
+}
+
+static enum action
 home_do(struct tui *t, struct home *h)
 {
 	const struct row	*r = &h->rows[h->sel];
 	const struct step	*s = &h->prog.next;
 
+	if (r->kind == ROW_PLAN)
+		return open_plan(t, h, r->id);
 	if (r->kind == ROW_DRAFT)
 		return open_row(t, strcmp(h->draft_kind, "checkin") == 0 ?
 		    ROW_CHECKIN : ROW_EXERCISE, h->draft_id);

@@ -149,6 +149,25 @@ signals_start(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
+/* A message longer than the status line takes the whole line, and the one
+ * above it if it needs two: it lasts until the next key, and a message cut
+ * short ("it will be on your home screen") would lose what it is for. */
+static void
+status_message(const char *msg)
+{
+	struct tdoc	d = { NULL, 0, COLS - 2 };
+	int		rows;
+
+	tdoc_text(&d, msg, A_REVERSE);
+	rows = d.n > 1 ? 2 : 1;
+	attrset(A_REVERSE);
+	for (int r = 0; r < rows; r++)
+		mvhline(LINES - 1 - r, 0, ' ', COLS);
+	attrset(A_NORMAL);
+	tdoc_draw(&d, LINES - rows, 1, 0, rows);
+	tdoc_free(&d);
+}
+
 static void
 render(struct tui *t)
 {
@@ -178,8 +197,12 @@ render(struct tui *t)
 		    s->where : "", t->pendingline[0] ? "  |  " : "",
 		    t->pendingline);
 	kw = str_width(keys);
-	put_line(LINES - 1, 0, COLS - kw - 2, line, A_REVERSE);
-	put_line(LINES - 1, COLS - kw - 1, kw, keys, A_REVERSE);
+	if (t->message[0] != '\0' && str_width(line) > COLS - kw - 2)
+		status_message(t->message);
+	else {
+		put_line(LINES - 1, 0, COLS - kw - 2, line, A_REVERSE);
+		put_line(LINES - 1, COLS - kw - 1, kw, keys, A_REVERSE);
+	}
 	attrset(A_NORMAL);
 	if (t->cur_y >= 0) {
 		curs_set(1);

@@ -167,6 +167,9 @@ struct screen	*screen_home_new(struct tui *);
 struct screen	*screen_lesson_new(struct tui *, const struct lesson *);
 struct screen	*screen_checkin_new(struct tui *, const struct measure *);
 struct screen	*screen_exercise_new(struct tui *, const struct exercise *);
+struct open_entry;
+struct screen	*screen_exercise_finish_new(struct tui *,
+		    const struct exercise *, const struct open_entry *);
 struct screen	*screen_exercises_new(struct tui *);
 struct screen	*screen_entries_new(struct tui *, const struct exercise *);
 struct screen	*screen_progress_new(struct tui *);

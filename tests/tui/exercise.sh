@@ -2,14 +2,11 @@
 # A thought record is filled in field by field, saved, and read back.
 . "$(dirname "$0")/lib.sh"
 
+open_exercises || fail "content with every exercise open"
 first_run >/dev/null || fail "first run"
 keys e
 check "exercise list" wait_for "Thought record"
-# Move the highlight down to the thought record.
-first=$(screen | grep -n ' min: ' | head -1 | cut -d: -f1)
-want=$(screen | grep -n 'Thought record, ' | head -1 | cut -d: -f1)
-i=$first
-while [ "$i" -lt "$want" ]; do keys Down; i=$((i + 1)); done
+select_exercise "Thought record" || fail "select the thought record"
 keys Enter
 check "intro" wait_for "Press Tab to begin"
 keys F2

@@ -7,6 +7,7 @@ CONTENT=${2:?usage: $0 STEPWISE-BINARY CONTENT-DIR}
 case $STEPWISE in /*) ;; *) STEPWISE=$PWD/$STEPWISE ;; esac
 case $CONTENT in /*) ;; *) CONTENT=$PWD/$CONTENT ;; esac
 
+SW_ENV=${SW_ENV:-}	# extra environment for stepwise, e.g. NO_COLOR=1
 SOCK=sw-tui-$$-$(date +%s%N)
 DATA=$(mktemp -d)
 PASS=correct-horse-battery
@@ -15,7 +16,7 @@ FAILED=0
 
 cleanup() {
 	tmux -L "$SOCK" kill-server 2>/dev/null
-	rm -rf "$DATA"
+	rm -rf "$DATA" ${OPEN:+"$OPEN"}
 }
 trap cleanup EXIT INT TERM
 
@@ -29,7 +30,7 @@ start() {
 	NSESS=$((NSESS + 1))
 	CUR=sw$NSESS
 	T -f /dev/null new-session -d -x 80 -y 24 -s "$CUR" \
-	    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color \
+	    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color $SW_ENV \
 	    $STEPWISE --content $CONTENT --data-dir $DATA $*; \
 	    echo EXITED-\$?; sleep 30"
 	T set-option -t "$CUR" remain-on-exit on >/dev/null
@@ -52,6 +53,30 @@ wait_for() {
 	echo "--- timed out waiting for: $1" >&2
 	screen >&2
 	return 1
+}
+
+# A copy of the content with every exercise available from the first day
+# (all listed as "always"), for tests of exercises from later modules.
+open_exercises() {
+	OPEN=$(mktemp -d) || return 1
+	cp -R "$CONTENT/." "$OPEN" || return 1
+	all=$(ls "$CONTENT/exercises" | sed 's/\.json$//; s/.*/"&"/' |
+	    paste -sd, -)
+	sed "s/\"always\": *\[[^]]*\]/\"always\": [$all]/" \
+	    "$CONTENT/programme.json" >"$OPEN/programme.json" || return 1
+	CONTENT=$OPEN
+}
+
+# Select the line of the exercise list that starts with $1: up to the
+# first line, then down to it.
+select_exercise() {
+	first=$(screen | grep -n ' min[: ]' | head -1 | cut -d: -f1)
+	want=$(screen | grep -n "^ *$1, " | head -1 | cut -d: -f1)
+	[ -n "$first" ] && [ -n "$want" ] || return 1
+	n=$(screen | grep -c ' min[: ]')
+	while [ "$n" -gt 0 ]; do keys Up; n=$((n - 1)); done
+	i=$first
+	while [ "$i" -lt "$want" ]; do keys Down; i=$((i + 1)); done
 }
 
 keys() { T send-keys -t "$CUR" "$@"; }
