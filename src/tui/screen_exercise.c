@@ -289,8 +289,12 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 			put_line(y++, 2, w, f->date_only ? _("Type a date as "
 			    "YYYY-MM-DD") : _("Type a date and time as "
 			    "YYYY-MM-DD HH:MM"), tui_attr(t, ATTR_DIM));
-		if (!f->multiline || f->type == FIELD_DATETIME)
+		/* A one-line answer (Enter moves on) still wraps, so the
+		 * whole of it stays in view; a date never wraps. */
+		if (f->type == FIELD_DATETIME)
 			h = 1;
+		else if (!f->multiline && h > 4)
+			h = 4;
 		edit_draw(&st->ed, y, 2, w, h < 1 ? 1 : h, A_UNDERLINE,
 		    &t->cur_y, &t->cur_x);
 		break;

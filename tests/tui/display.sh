@@ -89,4 +89,28 @@ check "NO_COLOR: home has no colour" no_colour
 keys p
 wait_for "PHQ-9 (2 check-ins)" >/dev/null
 check "NO_COLOR: the chart has no colour" no_colour
+keys q
+wait_for "Not connected to a clinic yet" >/dev/null
+keys q
+wait_for "EXITED-0" >/dev/null
+
+# Wide and non-ASCII characters wrap and edit by character, not byte: a
+# goal typed in a narrow window, then the space before the last word
+# rubbed out from the middle of the line.
+SW_ENV=""
+unlock
+wait_for "Not connected to a clinic yet" >/dev/null
+T resize-window -t "$CUR" -x 60 -y 20
+keys e
+wait_for "More exercises appear" >/dev/null
+select_exercise "Goals"
+keys Enter
+wait_for "Press Tab to begin" >/dev/null
+keys Tab
+wait_for "Step 1 of" >/dev/null
+type_text "Walk to the café with 日本語の友達 and 😀 every Sunday morning, rain or shine, with Zoë"
+check "wide characters wrap onto a second line" wait_for "morning, rain or shine, with Zoë"
+check "and the first line keeps them whole" wait_for "café with 日本語の友達 and 😀"
+keys Left Left Left BSpace
+check "editing moves by character" wait_for "shine, withZoë"
 finish
