@@ -43,4 +43,15 @@ check "saved" wait_for "Saved your Thought record"
 keys r
 check "read back" wait_for "She probably did not see me."
 check "ratings read back" wait_for "Sad (30)"
+keys q
+keys q
+keys q
+wait_for "EXITED-0" >/dev/null
+out=$("$STEPWISE" --content "$CONTENT" --data-dir "$DATA" export \
+    --passphrase-fd 3 3<<EOP
+$PASS
+EOP
+)
+check "export has the thought record" sh -c 'echo "$1" | tr -d "[:space:]" | grep -q "\"exercise\":\"thought-record\""' _ "$out"
+check "export has its re-rated emotion" sh -c 'echo "$1" | tr -d "[:space:]" | grep -q "\"rerated_emotions\":\[{\"text\":\"Sad\",\"rating\":30}\]"' _ "$out"
 finish
