@@ -49,38 +49,22 @@ checkin_object(const struct checkin *c, const struct checkin *prev,
 }
 
 static int
-add_exercise(void *arg, const char *id, const char *kind, long long at,
-    const char *json)
+add_exercise(void *arg, const char *id, const char *exercise,
+    const cJSON *values, long long at, const char *follows)
 {
-	cJSON	*arr = arg, *src = cJSON_Parse(json), *o;
-	int	 rc = -1;
+	cJSON	*o = cJSON_CreateObject();
+	char	 when[32];
 
-	(void)kind;
-	(void)at;
-	if (src == NULL)
-		return -1;
-	o = cJSON_CreateObject();
+	format_rfc3339(at, when, sizeof when);
 	cJSON_AddStringToObject(o, "id", id);
-	for (const char *const *k = (const char *const[]){ "exercise",
-	    "values", "completed_at", NULL }; *k; k++) {
-		cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(src, *k);
-
-		if (v == NULL)
-			goto out;
-		cJSON_AddItemToObject(o, *k, v);
-	}
+	cJSON_AddStringToObject(o, "exercise", exercise);
+	cJSON_AddItemToObject(o, "values", cJSON_Duplicate(values, 1));
+	cJSON_AddStringToObject(o, "completed_at", when);
 	/* A finished plan names the entry it completes; others have null. */
-	cJSON_AddItemToObject(o, "follows",
-	    cJSON_HasObjectItem(src, "follows") ?
-	    cJSON_DetachItemFromObjectCaseSensitive(src, "follows") :
-	    cJSON_CreateNull());
-	cJSON_AddItemToArray(arr, o);
-	o = NULL;
-	rc = 0;
-out:
-	cJSON_Delete(o);
-	cJSON_Delete(src);
-	return rc;
+	cJSON_AddItemToObject(o, "follows", follows ?
+	    cJSON_CreateString(follows) : cJSON_CreateNull());
+	cJSON_AddItemToArray(arg, o);
+	return 0;
 }
 
 char *
@@ -113,13 +97,8 @@ export_json(struct store *st, const struct content *ct, const char *profile,
 		    ct ? content_measure(ct, v[i].measure) : NULL));
 	}
 	arr = cJSON_AddArrayToObject(doc, "exercises");
-	if (store_each_record(st, RECORD_EXERCISE, add_exercise, arr,
-	    err) != 0) {
-		if (err != NULL && err->code == SW_OK)
-			sw_fail(err, SW_ECORRUPT, _("A stored exercise entry "
-			    "is not in the expected form."));
+	if (exercise_entries_each(st, NULL, add_exercise, arr, err) != 0)
 		goto out;
-	}
 	out = cJSON_Print(doc);
 out:
 	checkins_free(v, n);

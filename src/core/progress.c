@@ -274,23 +274,20 @@ struct exercise_walk {
 };
 
 static int
-exercise_seen(void *arg, const char *id, const char *kind, long long at,
-    const char *json)
+exercise_seen(void *arg, const char *id, const char *exercise,
+    const cJSON *values, long long at, const char *follows)
 {
 	struct exercise_walk	*w = arg;
-	cJSON			*j = cJSON_Parse(json), *e;
-	const struct exercise	*ex;
+	const struct exercise	*ex = content_exercise(w->ct, exercise);
 
 	(void)id;
-	(void)kind;
-	if (j != NULL && cJSON_IsString(e = cJSON_GetObjectItem(j,
-	    "exercise")) && (ex = content_exercise(w->ct,
-	    e->valuestring)) != NULL) {
+	(void)values;
+	(void)follows;
+	if (ex != NULL) {
 		size_t i = (size_t)(ex - w->ct->exercises);
 
 		w->f->exercise_last[i] = max_ll(w->f->exercise_last[i], at);
 	}
-	cJSON_Delete(j);
 	return 0;
 }
 
@@ -315,8 +312,7 @@ progress_facts_load(struct store *st, const struct content *ct,
 			goto fail;
 	f->n_exercises = ct->n_exercises;
 	f->exercise_last = xcalloc(ct->n_exercises, sizeof *f->exercise_last);
-	if (store_each_record(st, RECORD_EXERCISE, exercise_seen, &w,
-	    err) != 0)
+	if (exercise_entries_each(st, NULL, exercise_seen, &w, err) != 0)
 		goto fail;
 	if (checkins_load(st, &v, &n, err) != 0)
 		goto fail;

@@ -227,6 +227,50 @@ exercise_entry_finish(struct store *st, const struct exercise *e,
 	return entry_store(st, e, plan_id, values, completed_at, err);
 }
 
+struct entries_walk {
+	const char	*exercise;
+	entry_fn	 fn;
+	void		*arg;
+	bool		 bad;
+};
+
+static int
+entry_seen(void *arg, const char *id, const char *kind, long long at,
+    const char *json)
+{
+	struct entries_walk	*w = arg;
+	cJSON			*j = cJSON_Parse(json);
+	const char		*ex;
+	const cJSON		*vals;
+	int			 rc = 0;
+
+	(void)kind;
+	ex = cJSON_GetStringValue(cJSON_GetObjectItem(j, "exercise"));
+	vals = cJSON_GetObjectItem(j, "values");
+	if (ex == NULL || !cJSON_IsObject(vals)) {
+		w->bad = true;
+		rc = -1;
+	} else if (w->exercise == NULL || strcmp(ex, w->exercise) == 0)
+		rc = w->fn(w->arg, id, ex, vals, at, cJSON_GetStringValue(
+		    cJSON_GetObjectItem(j, "follows")));
+	cJSON_Delete(j);
+	return rc;
+}
+
+int
+exercise_entries_each(struct store *st, const char *exercise, entry_fn fn,
+    void *arg, struct sw_error *err)
+{
+	struct entries_walk	w = { exercise, fn, arg, false };
+	int			rc;
+
+	rc = store_each_record(st, RECORD_EXERCISE, entry_seen, &w, err);
+	if (rc != 0 && w.bad)
+		sw_fail(err, SW_ECORRUPT, _("A stored exercise entry is not "
+		    "in the expected form."));
+	return rc;
+}
+
 /* Whether any "later" field of e is missing from values. */
 static bool
 has_later_missing(const struct exercise *e, const cJSON *values)
@@ -245,18 +289,12 @@ struct open_walk {
 };
 
 static int
-open_seen(void *arg, const char *id, const char *kind, long long at,
-    const char *json)
+open_seen(void *arg, const char *id, const char *ex, const cJSON *vals,
+    long long at, const char *follows)
 {
 	struct open_walk	*w = arg;
-	cJSON			*j = cJSON_Parse(json), *vals;
-	const char		*ex, *follows;
 	const struct exercise	*e;
 
-	(void)kind;
-	if (j == NULL)
-		return 0;
-	follows = cJSON_GetStringValue(cJSON_GetObjectItem(j, "follows"));
 	/* A finished plan closes the open entry it follows. */
 	for (size_t i = 0; follows != NULL && i < w->n; i++)
 		if (strcmp(w->v[i].id, follows) == 0) {
@@ -266,19 +304,15 @@ open_seen(void *arg, const char *id, const char *kind, long long at,
 			w->v[i] = w->v[--w->n];
 			break;
 		}
-	ex = cJSON_GetStringValue(cJSON_GetObjectItem(j, "exercise"));
-	vals = cJSON_GetObjectItem(j, "values");
-	if (follows == NULL && ex != NULL && cJSON_IsObject(vals) &&
-	    (e = content_exercise(w->ct, ex)) != NULL &&
+	if (follows == NULL && (e = content_exercise(w->ct, ex)) != NULL &&
 	    has_later_missing(e, vals)) {
 		w->v = xreallocarray(w->v, w->n + 1, sizeof *w->v);
 		w->v[w->n].id = xstrdup(id);
 		w->v[w->n].exercise = xstrdup(ex);
-		w->v[w->n].values = cJSON_DetachItemViaPointer(j, vals);
+		w->v[w->n].values = cJSON_Duplicate(vals, 1);
 		w->v[w->n].created_at = at;
 		w->n++;
 	}
-	cJSON_Delete(j);
 	return 0;
 }
 
@@ -288,7 +322,7 @@ exercise_open_entries(struct store *st, const struct content *ct,
 {
 	struct open_walk w = { ct, NULL, 0 };
 
-	if (store_each_record(st, RECORD_EXERCISE, open_seen, &w, err) != 0) {
+	if (exercise_entries_each(st, NULL, open_seen, &w, err) != 0) {
 		open_entries_free(w.v, w.n);
 		return -1;
 	}

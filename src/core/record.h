@@ -40,6 +40,14 @@ int	checkins_load(struct store *, struct checkin **, size_t *,
 	    struct sw_error *);
 void	checkins_free(struct checkin *, size_t);
 
+/* Each stored exercise entry, oldest first; exercise NULL for every one.
+ * follows is the plan a finished entry completes, or NULL. values is valid
+ * during the call only. A non-zero return stops the walk. */
+typedef int (*entry_fn)(void *arg, const char *id, const char *exercise,
+    const cJSON *values, long long completed_at, const char *follows);
+int	exercise_entries_each(struct store *, const char *exercise, entry_fn,
+	    void *arg, struct sw_error *);
+
 /* Store a finished exercise entry (values checked against the exercise). */
 int	exercise_entry_save(struct store *, const struct exercise *,
 	    const cJSON *values, long long completed_at, struct sw_error *);

@@ -386,25 +386,19 @@ struct history {
 };
 
 static int
-show_entry(void *arg, const char *id, const char *kind, long long at,
-    const char *json)
+show_entry(void *arg, const char *id, const char *exercise,
+    const cJSON *values, long long at, const char *follows)
 {
 	struct history	*h = arg;
-	cJSON		*j = cJSON_Parse(json);
-	const char	*ex = cJSON_GetStringValue(cJSON_GetObjectItem(j,
-			    "exercise"));
+	char		 when[32];
 
 	(void)id;
-	(void)kind;
-	(void)at;
-	if (ex != NULL && strcmp(ex, h->e->id) == 0) {
-		h->n++;
-		plain_say(h->p, _("\n-- Entry %d, %s --"), h->n,
-		    cJSON_GetStringValue(cJSON_GetObjectItem(j,
-		    "completed_at")));
-		show_values(h->p, h->e, cJSON_GetObjectItem(j, "values"));
-	}
-	cJSON_Delete(j);
+	(void)exercise;
+	h->n++;
+	format_rfc3339(at, when, sizeof when);
+	plain_say(h->p, follows ? _("\n-- Entry %d, %s (how a plan went) --") :
+	    _("\n-- Entry %d, %s --"), h->n, when);
+	show_values(h->p, h->e, values);
 	return 0;
 }
 
@@ -414,8 +408,7 @@ plain_exercise_history(struct plain *p, const struct exercise *e)
 	struct history	h = { p, e, 0 };
 	struct sw_error	err = { 0 };
 
-	if (store_each_record(p->st, RECORD_EXERCISE, show_entry, &h,
-	    &err) != 0)
+	if (exercise_entries_each(p->st, e->id, show_entry, &h, &err) != 0)
 		plain_say(p, "%s", err.msg);
 	else if (h.n == 0)
 		plain_say(p, _("You have no saved entries for %s yet."),

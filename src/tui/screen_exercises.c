@@ -213,31 +213,23 @@ struct entries_walk {
 };
 
 static int
-entry_one(void *arg, const char *id, const char *kind, long long created,
-    const char *json)
+entry_one(void *arg, const char *id, const char *exercise,
+    const cJSON *values, long long created, const char *follows)
 {
 	struct entries_walk	*w = arg;
-	cJSON			*j = cJSON_Parse(json);
-	const cJSON		*ex, *vals;
 	char			 when[64];
 	time_t			 tt = (time_t)created;
 	struct tm		 tm;
 
 	(void)id;
-	(void)kind;
-	ex = cJSON_GetObjectItem(j, "exercise");
-	vals = cJSON_GetObjectItem(j, "values");
-	if (cJSON_IsString(ex) && strcmp(ex->valuestring, w->e->id) == 0 &&
-	    cJSON_IsObject(vals)) {
-		localtime_r(&tt, &tm);
-		strftime(when, sizeof when, "%A %e %B %Y, %H:%M", &tm);
-		tdoc_text(w->d, when, tui_attr(w->t, ATTR_ACCENT) |
-		    A_UNDERLINE);
-		values_render(w->t, w->e, vals, w->d);
-		tdoc_blank(w->d);
-		w->n++;
-	}
-	cJSON_Delete(j);
+	(void)exercise;
+	(void)follows;
+	localtime_r(&tt, &tm);
+	strftime(when, sizeof when, "%A %e %B %Y, %H:%M", &tm);
+	tdoc_text(w->d, when, tui_attr(w->t, ATTR_ACCENT) | A_UNDERLINE);
+	values_render(w->t, w->e, values, w->d);
+	tdoc_blank(w->d);
+	w->n++;
 	return 0;
 }
 
@@ -247,8 +239,7 @@ entries_build(struct tui *t, void *arg, struct tdoc *d)
 	struct entries_walk	w = { t, arg, d, 0 };
 	struct sw_error		err = { 0 };
 
-	if (store_each_record(t->st, RECORD_EXERCISE, entry_one, &w,
-	    &err) != 0)
+	if (exercise_entries_each(t->st, w.e->id, entry_one, &w, &err) != 0)
 		tdoc_text(d, err.msg, tui_attr(t, ATTR_WARN));
 	else if (w.n == 0)
 		tdoc_text(d, _("You have no saved entries for this exercise "
