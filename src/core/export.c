@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "export.h"
-#include "i18n.h"
 #include "record.h"
 #include "util.h"
 
