@@ -13,24 +13,33 @@ draft_key(const char *kind, const char *id)
 	return xasprintf("draft:%s:%s", kind, id);
 }
 
-int
-draft_checkin_save(struct store *st, const char *measure,
-    const struct checkin_draft *d, struct sw_error *err)
+/* Seal draft j under its key; j is consumed. */
+static int
+draft_put(struct store *st, const char *kind, const char *id, cJSON *j,
+    struct sw_error *err)
 {
-	cJSON	*j = cJSON_CreateObject();
-	char	*key = draft_key("checkin", measure), *json;
+	char	*key = draft_key(kind, id);
+	char	*json = cJSON_PrintUnformatted(j);
 	int	 rc;
 
-	cJSON_AddItemToObject(j, "answers", cJSON_CreateIntArray(d->answers,
-	    (int)d->n));
-	cJSON_AddNumberToObject(j, "functional", d->functional);
-	cJSON_AddNumberToObject(j, "position", (double)d->position);
-	json = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	rc = store_put_state(st, key, json, err);
 	wipe_free(json);
 	free(key);
 	return rc;
+}
+
+int
+draft_checkin_save(struct store *st, const char *measure,
+    const struct checkin_draft *d, struct sw_error *err)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(j, "answers", cJSON_CreateIntArray(d->answers,
+	    (int)d->n));
+	cJSON_AddNumberToObject(j, "functional", d->functional);
+	cJSON_AddNumberToObject(j, "position", (double)d->position);
+	return draft_put(st, "checkin", measure, j, err);
 }
 
 int
@@ -74,18 +83,11 @@ int
 draft_exercise_save(struct store *st, const char *exercise,
     const cJSON *values, size_t position, struct sw_error *err)
 {
-	cJSON	*j = cJSON_CreateObject();
-	char	*key = draft_key("exercise", exercise), *json;
-	int	 rc;
+	cJSON *j = cJSON_CreateObject();
 
 	cJSON_AddItemToObject(j, "values", cJSON_Duplicate(values, 1));
 	cJSON_AddNumberToObject(j, "position", (double)position);
-	json = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	rc = store_put_state(st, key, json, err);
-	wipe_free(json);
-	free(key);
-	return rc;
+	return draft_put(st, "exercise", exercise, j, err);
 }
 
 int

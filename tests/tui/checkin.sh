@@ -22,11 +22,7 @@ check "result shows the band" wait_for "Moderate"
 keys Enter
 keys q
 wait_for "EXITED-0" >/dev/null
-out=$("$STEPWISE" --content "$CONTENT" --data-dir "$DATA" export \
-    --passphrase-fd 3 3<<EOP
-$PASS
-EOP
-)
+out=$(export_json)
 check "export has the measure" sh -c 'echo "$1" | tr -d "[:space:]" | grep -q "\"measure\":\"phq9\""' _ "$out"
 check "export has the total" sh -c 'echo "$1" | tr -d "[:space:]" | grep -q "\"total\":12"' _ "$out"
 check "export has the answers" sh -c 'echo "$1" | tr -d "[:space:]" | grep -q "\"answers\":\[1,2,1,2,1,2,1,2,0\]"' _ "$out"

@@ -47,11 +47,7 @@ keys q
 keys q
 keys q
 wait_for "EXITED-0" >/dev/null
-out=$("$STEPWISE" --content "$CONTENT" --data-dir "$DATA" export \
-    --passphrase-fd 3 3<<EOP
-$PASS
-EOP
-)
+out=$(export_json)
 check "export has the thought record" sh -c 'echo "$1" | tr -d "[:space:]" | grep -q "\"exercise\":\"thought-record\""' _ "$out"
 check "export has its re-rated emotion" sh -c 'echo "$1" | tr -d "[:space:]" | grep -q "\"rerated_emotions\":\[{\"text\":\"Sad\",\"rating\":30}\]"' _ "$out"
 finish

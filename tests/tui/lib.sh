@@ -79,6 +79,14 @@ select_exercise() {
 	while [ "$i" -lt "$want" ]; do keys Down; i=$((i + 1)); done
 }
 
+# The profile's export (JSON), unlocked with the test passphrase.
+export_json() {
+	"$STEPWISE" --content "$CONTENT" --data-dir "$DATA" export \
+	    --passphrase-fd 3 3<<EOP
+$PASS
+EOP
+}
+
 keys() { T send-keys -t "$CUR" "$@"; }
 # Type text literally.
 type_text() { T send-keys -t "$CUR" -l -- "$1"; }

@@ -56,11 +56,7 @@ no_plan() { ! screen | grep -q "Plans to look back on"; }
 check "home has no plan left" no_plan
 keys q
 wait_for "EXITED-0" >/dev/null
-out=$("$STEPWISE" --content "$CONTENT" --data-dir "$DATA" export \
-    --passphrase-fd 3 3<<EOP
-$PASS
-EOP
-)
+out=$(export_json)
 flat=$(echo "$out" | tr -d '[:space:]')
 two_entries() {
 	[ "$(echo "$flat" | grep -o '"exercise":"activity-planning"' |
