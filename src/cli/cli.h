@@ -79,5 +79,7 @@ int	 cmd_status(struct cli *, int argc, char **argv);
 int	 cmd_remind(struct cli *, int argc, char **argv);
 int	 cmd_check_content(struct cli *, int argc, char **argv);
 int	 cmd_export(struct cli *, int argc, char **argv);
+int	 cmd_enroll(struct cli *, int argc, char **argv);
+int	 cmd_sync(struct cli *, int argc, char **argv);
 
 #endif

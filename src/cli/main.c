@@ -35,6 +35,10 @@ static const struct command commands[] = {
 	    "(for a shell start-up file)") },
 	{ "export", cmd_export, N_("write your check-ins and entries as "
 	    "JSON") },
+	{ "enroll", cmd_enroll, N_("join your clinic with the enrollment "
+	    "file it gave you") },
+	{ "sync", cmd_sync, N_("send results to your clinic and fetch "
+	    "messages, once") },
 };
 
 static void

@@ -14,78 +14,81 @@
 #include "clinic.h"
 #include "i18n.h"
 #include "jsonv.h"
+#include "proto.h"
 #include "util.h"
 
-static const char schema[] =
-    "CREATE TABLE tokens(token_pk BLOB PRIMARY KEY, patient TEXT NOT NULL,"
-    " expires_at INTEGER NOT NULL, signature BLOB NOT NULL,"
-    " created_at INTEGER NOT NULL, device TEXT);"
-    "CREATE INDEX tokens_patient ON tokens(patient);"
-    "PRAGMA user_version = 1;";
+/* Each step takes the database from version i to i + 1; clinic_db_open()
+ * applies the ones it lacks in one transaction. */
+static const char *const migrations[] = {
+	/* 1: one-time enrollment tokens. */
+	"CREATE TABLE tokens(token_pk BLOB PRIMARY KEY, patient TEXT NOT NULL,"
+	" expires_at INTEGER NOT NULL, signature BLOB NOT NULL,"
+	" created_at INTEGER NOT NULL, device TEXT);"
+	"CREATE INDEX tokens_patient ON tokens(patient);",
+	/* 2: devices, records and supporter messages. The server keeps only
+	 * public keys, signatures and ciphertexts; clinic_copy is the text of
+	 * a message sealed to the clinic's own box key, so that the clinic can
+	 * read back what it sent. */
+	"CREATE TABLE devices(device TEXT PRIMARY KEY,"
+	" token_pk BLOB NOT NULL UNIQUE REFERENCES tokens(token_pk),"
+	" patient TEXT NOT NULL, box_pk BLOB NOT NULL, sign_pk BLOB NOT NULL,"
+	" request_pk BLOB NOT NULL, reg_signature BLOB NOT NULL,"
+	" registered_at INTEGER NOT NULL, revoked_at INTEGER,"
+	" last_seen INTEGER, delivered INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX devices_patient ON devices(patient);"
+	"CREATE TABLE records(device TEXT NOT NULL REFERENCES devices(device),"
+	" id TEXT NOT NULL, ciphertext BLOB NOT NULL, signature BLOB NOT NULL,"
+	" received_at INTEGER NOT NULL, PRIMARY KEY(device, id));"
+	"CREATE TABLE messages(device TEXT NOT NULL REFERENCES devices(device),"
+	" seq INTEGER NOT NULL, id TEXT NOT NULL, ciphertext BLOB NOT NULL,"
+	" signature BLOB NOT NULL, clinic_copy BLOB NOT NULL,"
+	" queued_at INTEGER NOT NULL, PRIMARY KEY(device, seq));",
+};
+#define SCHEMA_VERSION	(int)(sizeof migrations / sizeof migrations[0])
 
-char *
-b64url(const unsigned char *bin, size_t n)
+static int
+db_migrate(sqlite3 *db, const char *p, struct sw_error *err)
 {
-	size_t	 len = sodium_base64_ENCODED_LEN(n,
-		    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	char	*s = xmalloc(len);
+	sqlite3_stmt	*s;
+	int		 v = -1;
 
-	sodium_bin2base64(s, len, bin, n,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	return s;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) ==
+	    SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (v < 0 || v > SCHEMA_VERSION)
+		return sw_fail(err, SW_EINVAL, _("%s was made by another "
+		    "version of stepwise-clinic (schema %d)."), p, v);
+	if (v == SCHEMA_VERSION)
+		return 0;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	for (; v < SCHEMA_VERSION; v++)
+		if (sqlite3_exec(db, migrations[v], NULL, NULL, NULL) !=
+		    SQLITE_OK)
+			goto fail;
+	{
+		char *pragma = xasprintf("PRAGMA user_version = %d", v);
+		int   rc = sqlite3_exec(db, pragma, NULL, NULL, NULL);
+
+		free(pragma);
+		if (rc != SQLITE_OK)
+			goto fail;
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	sw_fail(err, SW_EIO, _("Could not set up %s: %s"), p,
+	    sqlite3_errmsg(db));
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 void
 clinic_fingerprint(const struct clinic_keys *k, char out[40])
 {
-	unsigned char	both[64], h[32];
-	size_t		o = 0;
-
-	memcpy(both, k->box_pk, 32);
-	memcpy(both + 32, k->sign_pk, 32);
-	crypto_generichash(h, sizeof h, both, sizeof both, NULL, 0);
-	for (int i = 0; i < 16; i++) {
-		o += (size_t)snprintf(out + o, 40 - o, "%02x", h[i]);
-		if (i % 2 == 1 && i < 15)
-			out[o++] = ' ';
-	}
-	out[o] = '\0';
-}
-
-bool
-clinic_url_ok(const char *url, const char **why)
-{
-	const char	*host;
-	size_t		 n;
-
-	*why = NULL;
-	if (strncmp(url, "https://", 8) == 0)
-		host = url + 8;
-	else if (strncmp(url, "http://", 7) == 0)
-		host = url + 7;
-	else {
-		*why = _("it must start with https:// (or http:// for a trial "
-		    "on this machine)");
-		return false;
-	}
-	n = strcspn(host, "/?#");
-	if (n == 0 || strchr(url, '?') || strchr(url, '#') ||
-	    url[strlen(url) - 1] == '/') {
-		*why = _("give the server's base address, with no trailing "
-		    "slash, query or fragment");
-		return false;
-	}
-	if (host == url + 7) {
-		/* Plain http only where no network is crossed. The name
-		 * "localhost" is refused: a resolver could point it away. */
-		if (!(strncmp(host, "127.", 4) == 0 ||
-		    strncmp(host, "[::1]", 5) == 0)) {
-			*why = _("plain http is allowed only to 127.0.0.1 or "
-			    "[::1]; use https");
-			return false;
-		}
-	}
-	return true;
+	proto_fingerprint(k->box_pk, k->sign_pk, out);
 }
 
 static char *
@@ -148,6 +151,13 @@ clinic_db_open(const char *dir, sqlite3 **db, struct sw_error *err)
 		return -1;
 	}
 	sqlite3_busy_timeout(*db, 10000);
+	sqlite3_exec(*db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	if (db_migrate(*db, p, err) != 0) {
+		sqlite3_close(*db);
+		*db = NULL;
+		free(p);
+		return -1;
+	}
 	free(p);
 	return 0;
 }
@@ -184,7 +194,7 @@ clinic_init(const char *dir, const char *name, const char *url,
 		sw_fail(err, SW_EIO, _("out of memory"));
 		goto out;
 	}
-	if (!clinic_url_ok(url, &why)) {
+	if (!proto_url_ok(url, &why)) {
 		sw_fail(err, SW_EINVAL, _("The address %s cannot be used: %s."),
 		    url, why);
 		goto out;
@@ -225,11 +235,6 @@ clinic_init(const char *dir, const char *name, const char *url,
 	close(fd);
 	if (clinic_db_open(dir, &db, err) != 0)
 		goto out;
-	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK) {
-		sw_fail(err, SW_EIO, _("Could not set up %s: %s"), p,
-		    sqlite3_errmsg(db));
-		goto out;
-	}
 	rc = 0;
 out:
 	sqlite3_close(db);

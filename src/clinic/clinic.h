@@ -22,13 +22,8 @@ struct clinic_keys {
 	unsigned char	*sign_sk;
 };
 
-/* base64url without padding, the protocol's encoding of binary values. */
-char	*b64url(const unsigned char *, size_t);
 /* "3f2a 9c01 ..." : the first 16 bytes of BLAKE2b-256(box_pk || sign_pk). */
 void	 clinic_fingerprint(const struct clinic_keys *, char out[40]);
-
-/* https, or http to a loopback address only (127.0.0.0/8, [::1]). */
-bool	 clinic_url_ok(const char *url, const char **why);
 
 int	 clinic_init(const char *dir, const char *name, const char *url,
 	    struct sw_error *);
@@ -43,5 +38,20 @@ int	 clinic_db_open(const char *dir, sqlite3 **, struct sw_error *);
 int	 clinic_enroll(const char *dir, const char *patient, int days,
 	    const char *tls_pin, const char *out, long long now,
 	    struct sw_error *);
+
+/* Commands, one file each; argv[0] is the command's name. */
+int	 clinic_cmd_serve(int argc, char **argv);	/* serve.c */
+int	 clinic_cmd_results(int argc, char **argv);	/* results.c */
+int	 clinic_cmd_message(int argc, char **argv);	/* message.c */
+int	 clinic_cmd_patients(int argc, char **argv);	/* patients.c */
+int	 clinic_cmd_revoke(int argc, char **argv);	/* patients.c */
+
+/* For the commands: a usage error (exit 2) and a failure (exit 1), each
+ * one line on standard error. msg may hold one %s for arg. */
+#define CLINIC_EXIT_OK		0
+#define CLINIC_EXIT_FAIL	1
+#define CLINIC_EXIT_USAGE	2
+int	 clinic_usage_error(const char *cmd, const char *msg, const char *arg);
+int	 clinic_fail(const struct sw_error *);
 
 #endif

@@ -10,11 +10,10 @@
 #include <cjson/cJSON.h>
 
 #include "clinic.h"
+#include "proto.h"
 #include "i18n.h"
 #include "jsonv.h"
 #include "util.h"
-
-#define TOKEN_CONTEXT	"stepwise-token-v1"	/* with its NUL */
 
 /* Read clinic.json, checking every field; NULL (with err) on a problem. */
 static cJSON *
@@ -39,7 +38,7 @@ load_config(const char *dir, struct sw_error *err)
 		jv_int(&c, j, "$", "format", true, 1, 1, &format);
 		jv_string(&c, j, "$", "name", true);
 		if ((url = jv_string(&c, j, "$", "url", true)) != NULL &&
-		    !clinic_url_ok(url, &why))
+		    !proto_url_ok(url, &why))
 			jv_error(&c, "$", "url", "%s", why);
 		if ((contact = jv_object(&c, j, "$", "contact", true))) {
 			jv_only_keys(&c, contact, "$.contact", ckeys);
@@ -89,18 +88,10 @@ static void
 sign_token(const struct clinic_keys *k, const unsigned char *token_pk,
     long long expires_at, const char *patient, unsigned char *sig)
 {
-	size_t		 plen = strlen(patient);
-	size_t		 n = sizeof TOKEN_CONTEXT + 32 + 8 + plen;
-	unsigned char	*m = xmalloc(n), *q = m;
+	size_t		 n;
+	unsigned char	*m = proto_token_bytes(token_pk, expires_at, patient,
+			    &n);
 
-	memcpy(q, TOKEN_CONTEXT, sizeof TOKEN_CONTEXT);
-	q += sizeof TOKEN_CONTEXT;
-	memcpy(q, token_pk, 32);
-	q += 32;
-	for (int i = 7; i >= 0; i--)
-		*q++ = (unsigned char)((unsigned long long)expires_at >>
-		    (i * 8));
-	memcpy(q, patient, plen);
 	crypto_sign_detached(sig, NULL, m, n, k->sign_sk);
 	free(m);
 }
@@ -118,12 +109,12 @@ enrollment_json(const cJSON *conf, const struct clinic_keys *k,
 	cJSON_AddStringToObject(j, "url", cJSON_GetStringValue(
 	    cJSON_GetObjectItem(conf, "url")));
 	cJSON_AddItemToObject(j, "clinic_box_pk", cJSON_CreateString(
-	    b = b64url(k->box_pk, 32)));
+	    b = proto_b64(k->box_pk, 32)));
 	free(b);
 	cJSON_AddItemToObject(j, "clinic_sign_pk", cJSON_CreateString(
-	    b = b64url(k->sign_pk, 32)));
+	    b = proto_b64(k->sign_pk, 32)));
 	free(b);
-	b = b64url(token, 32);
+	b = proto_b64(token, 32);
 	cJSON_AddStringToObject(j, "token", b);
 	sodium_memzero(b, strlen(b));
 	free(b);

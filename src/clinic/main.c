@@ -19,8 +19,8 @@
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
 
-static int
-usage_error(const char *cmd, const char *msg, const char *arg)
+int
+clinic_usage_error(const char *cmd, const char *msg, const char *arg)
 {
 	fprintf(stderr, "stepwise-clinic%s%s: ", cmd ? " " : "",
 	    cmd ? cmd : "");
@@ -30,8 +30,8 @@ usage_error(const char *cmd, const char *msg, const char *arg)
 	return EXIT_USAGE;
 }
 
-static int
-fail(const struct sw_error *err)
+int
+clinic_fail(const struct sw_error *err)
 {
 	fprintf(stderr, "stepwise-clinic: %s\n", err->msg);
 	return EXIT_FAIL;
@@ -83,22 +83,22 @@ cmd_init(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		case ':':
-			return usage_error("init", _("'%s' needs a value"),
+			return clinic_usage_error("init", _("'%s' needs a value"),
 			    argv[optind - 1]);
 		default:
-			return usage_error("init", _("unknown option '%s'"),
+			return clinic_usage_error("init", _("unknown option '%s'"),
 			    argv[optind - 1]);
 		}
 	}
 	if (optind < argc && dir == NULL)
 		dir = argv[optind++];
 	if (optind < argc)
-		return usage_error("init", _("unexpected argument '%s'"),
+		return clinic_usage_error("init", _("unexpected argument '%s'"),
 		    argv[optind]);
 	if (dir == NULL)
 		dir = ".";
 	if (clinic_init(dir, name, url, &err) != 0)
-		return fail(&err);
+		return clinic_fail(&err);
 	printf(_("Made the clinic folder %s for %s, reached at %s.\n"
 	    "The secret keys box.sk and sign.sk are readable by you only: "
 	    "back them up\nsafely. Without box.sk no result can be read.\n"
@@ -143,7 +143,7 @@ cmd_enroll(int argc, char **argv)
 			days = strtol(optarg, &end, 10);
 			if (*end != '\0' || days < 1 || days > 365) {
 				free(out);
-				return usage_error("enroll", _("--days needs "
+				return clinic_usage_error("enroll", _("--days needs "
 				    "a number of days from 1 to 365, not "
 				    "'%s'"), optarg);
 			}
@@ -157,17 +157,17 @@ cmd_enroll(int argc, char **argv)
 			return EXIT_OK;
 		case ':':
 			free(out);
-			return usage_error("enroll", _("'%s' needs a value"),
+			return clinic_usage_error("enroll", _("'%s' needs a value"),
 			    argv[optind - 1]);
 		default:
 			free(out);
-			return usage_error("enroll", _("unknown option '%s'"),
+			return clinic_usage_error("enroll", _("unknown option '%s'"),
 			    argv[optind - 1]);
 		}
 	}
 	if (optind < argc || patient == NULL) {
 		free(out);
-		return usage_error("enroll", "%s", optind < argc ?
+		return clinic_usage_error("enroll", "%s", optind < argc ?
 		    _("unexpected argument") : _("--patient REF is needed"));
 	}
 	if (out == NULL)
@@ -185,7 +185,7 @@ cmd_enroll(int argc, char **argv)
 		    fp);
 	}
 	free(out);
-	return rc == 0 ? EXIT_OK : fail(&err);
+	return rc == 0 ? EXIT_OK : clinic_fail(&err);
 }
 
 int
@@ -219,5 +219,15 @@ main(int argc, char **argv)
 		return cmd_init(argc - 1, argv + 1);
 	if (strcmp(argv[1], "enroll") == 0)
 		return cmd_enroll(argc - 1, argv + 1);
-	return usage_error(NULL, _("'%s' is not a command"), argv[1]);
+	if (strcmp(argv[1], "serve") == 0)
+		return clinic_cmd_serve(argc - 1, argv + 1);
+	if (strcmp(argv[1], "results") == 0)
+		return clinic_cmd_results(argc - 1, argv + 1);
+	if (strcmp(argv[1], "message") == 0)
+		return clinic_cmd_message(argc - 1, argv + 1);
+	if (strcmp(argv[1], "patients") == 0)
+		return clinic_cmd_patients(argc - 1, argv + 1);
+	if (strcmp(argv[1], "revoke") == 0)
+		return clinic_cmd_revoke(argc - 1, argv + 1);
+	return clinic_usage_error(NULL, _("'%s' is not a command"), argv[1]);
 }

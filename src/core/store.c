@@ -19,6 +19,7 @@
 
 #include "i18n.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 
 #define SCHEMA_VERSION	1
@@ -584,4 +585,39 @@ store_each_state_key(struct store *st, const char *prefix,
 		ret = db_fail(st, err, _("read"));
 	sqlite3_finalize(s);
 	return ret;
+}
+
+/* ---- transactions, for a record and its envelope together ---- */
+
+int
+store_begin(struct store *st, struct sw_error *err)
+{
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return db_fail(st, err, _("write to"));
+	return 0;
+}
+
+int
+store_commit(struct store *st, struct sw_error *err)
+{
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		db_fail(st, err, _("write to"));
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+sqlite3 *
+store_sqlite(struct store *st)
+{
+	return st->db;
 }

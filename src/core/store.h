@@ -54,6 +54,12 @@ int	store_each_record(struct store *, const char *kind, store_record_fn,
 int	store_count_records(struct store *, const char *kind,
 	    struct sw_error *);
 
+/* Group several writes into one transaction: a record and its envelope are
+ * kept together or not at all. Not nested. */
+int	store_begin(struct store *, struct sw_error *);
+int	store_commit(struct store *, struct sw_error *);
+void	store_rollback(struct store *);
+
 /* Sealed key/value state: lesson progress, drafts. get gives NULL in *json
  * when the key is absent; the caller frees it with wipe_free(). */
 int	store_put_state(struct store *, const char *key, const char *json,

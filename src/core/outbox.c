@@ -1,0 +1,2 @@
+/* outbox.c: being written (issue 4). */
+#include "outbox.h"

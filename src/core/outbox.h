@@ -1,0 +1,187 @@
+/* outbox.h: the device's side of stepwise-protocol(7) that needs no
+ * network: the enrollment file, the device keys, envelopes sealed when a
+ * record is saved, the queue in send order, acknowledgements, backoff, and
+ * supporter messages kept sealed until the profile is unlocked.
+ *
+ * Two kinds of state live in the profile file:
+ * - clear sync state (tables sync_state, outbox, inbox): only what sending
+ *   needs without the passphrase: URL, pin, the clinic's public keys, the
+ *   device id, the request key, envelopes (already sealed to the clinic),
+ *   message ciphertexts (sealed to the device), cursors and backoff;
+ * - sealed store state "sync:keys" (device box and signing secret keys, the
+ *   clinic's name, contact and crisis list), readable only when unlocked. */
+#ifndef STEPWISE_OUTBOX_H
+#define STEPWISE_OUTBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "diag.h"
+#include "proto.h"
+#include "store.h"
+
+/* ---- the enrollment file ---- */
+
+struct enrollment {
+	char		*clinic;
+	char		*url;
+	char		*tls_pin;	/* NULL when the file has none */
+	unsigned char	 box_pk[PROTO_KEY_LEN];
+	unsigned char	 sign_pk[PROTO_KEY_LEN];
+	unsigned char	*token;		/* sodium_malloc'd, 32 bytes */
+	long long	 expires_at;
+	cJSON		*contact;	/* object */
+	cJSON		*crisis;	/* array */
+	char		 fingerprint[40];
+};
+
+/* Read and check a file (stepwise-protocol(7), The enrollment file); every
+ * problem names the file and the JSON path. */
+int	enrollment_read(const char *path, struct enrollment *,
+	    struct sw_error *);
+/* Wipes the token. */
+void	enrollment_free(struct enrollment *);
+
+/* ---- the clear sync state of one profile ---- */
+
+struct outbox;
+
+/* Open the clear sync tables of the profile at path without its key (for
+ * "stepwise sync" from cron). SW_ENOENT when there is no profile; a
+ * profile that is not enrolled opens, and outbox_enrolled() says false. */
+int	outbox_open(const char *profile_path, struct outbox **,
+	    struct sw_error *);
+/* A handle on an unlocked store's own connection; closing it leaves the
+ * store open. */
+int	outbox_from_store(struct store *, struct outbox **, struct sw_error *);
+void	outbox_close(struct outbox *);
+
+bool	outbox_enrolled(struct outbox *);
+const char *outbox_device(struct outbox *);	/* hex id, or NULL */
+const char *outbox_url(struct outbox *);
+const char *outbox_tls_pin(struct outbox *);	/* NULL: none */
+const unsigned char *outbox_clinic_sign_pk(struct outbox *);
+
+/* Enroll the unlocked profile (stepwise-protocol(7), What "stepwise enroll
+ * FILE" does, steps 2 to 5): device id and keys, the signed registration at
+ * the head of the queue, and an envelope for every record already kept, in
+ * one transaction. SW_EEXIST when the profile is already enrolled. */
+int	outbox_enroll(struct store *, const struct enrollment *, long long now,
+	    struct sw_error *);
+/* How many records enrolling would queue (to tell the patient first). */
+int	outbox_count_unsent(struct store *, struct sw_error *);
+
+/* Seal and sign one saved record and queue it. Does nothing (returns 0)
+ * when the profile is not enrolled. Called by the record savers inside the
+ * same store transaction as the record itself. risk puts it first. */
+int	outbox_add_record(struct store *, const char *id, const char *kind,
+	    long long created_at, const char *json, bool risk,
+	    struct sw_error *);
+
+/* ---- the queue ---- */
+
+/* The registration request body (JSON text, caller frees) while it waits
+ * to be acknowledged; *body is NULL when it has been. */
+int	outbox_registration(struct outbox *, char **body, struct sw_error *);
+int	outbox_registration_done(struct outbox *, long long now,
+	    struct sw_error *);
+
+/* The next batch in send order (risk first, then oldest), skipping records
+ * set aside: at most max_records records and max_json bytes of JSON. body
+ * is the whole POST /v1/records JSON; ids the record ids in it. n is 0
+ * when nothing waits. */
+struct outbox_batch {
+	char	*body;
+	size_t	 len;
+	char	(*ids)[PROTO_ID_LEN + 1];
+	size_t	 n;
+};
+int	outbox_next_batch(struct outbox *, size_t max_records, size_t max_json,
+	    struct outbox_batch *, struct sw_error *);
+void	outbox_batch_free(struct outbox_batch *);
+/* Drop acknowledged envelopes (one transaction). */
+int	outbox_ack(struct outbox *, const char *const *ids, size_t n,
+	    long long now, struct sw_error *);
+/* Set a record aside, with the server's error code. */
+int	outbox_reject(struct outbox *, const char *id, const char *error,
+	    struct sw_error *);
+/* Waiting (not set aside) and set-aside counts; the registration counts as
+ * waiting. */
+int	outbox_counts(struct outbox *, size_t *waiting, size_t *rejected,
+	    struct sw_error *);
+
+/* ---- signed requests ---- */
+
+/* X-Stepwise-Signature for a request (base64url, 87 bytes with NUL). */
+int	outbox_sign_request(struct outbox *, const char *method,
+	    const char *target, long long time, const void *body, size_t len,
+	    char sig[88], struct sw_error *);
+
+/* ---- supporter messages (clear side) ---- */
+
+long long outbox_message_cursor(struct outbox *);
+/* Check a fetched message's signature against the clinic's key and this
+ * device id; keep it sealed and move the cursor to seq, in one
+ * transaction. 0 kept, 1 already held (cursor still moves), 2 failed its
+ * check (not kept, cursor moves, the failure is counted for the patient),
+ * -1 on error. */
+int	outbox_keep_message(struct outbox *, long long seq, const char *id,
+	    const unsigned char *ct, size_t ctlen,
+	    const unsigned char sig[PROTO_SIG_LEN], long long now,
+	    struct sw_error *);
+/* Messages kept and not yet read. No key needed. */
+int	outbox_unread(struct outbox *, struct sw_error *);
+
+/* ---- sync status and backoff, kept in clear so they survive a restart --- */
+
+struct sync_status {
+	long long	last_success;	/* Unix seconds, 0 never */
+	long long	last_attempt;
+	long long	next_try;	/* 0: now */
+	long long	retry_after;	/* a server's Retry-After ends, 0 none */
+	int		failures;	/* in a row */
+	int		bad_messages;	/* messages that failed their check */
+	char		last_error[256];	/* plain words, "" none */
+	char		stopped[64];	/* error code that stopped sync, "" */
+};
+int	outbox_status(struct outbox *, struct sync_status *, struct sw_error *);
+int	outbox_note_success(struct outbox *, long long now, struct sw_error *);
+/* After the nth failure: next_try = now + uniform(d/2, d), d = min(1800,
+ * 30 * 2^(n-1)); a longer retry_after (seconds from now, 0 none) replaces
+ * it, up to 1800. words are for the patient. */
+int	outbox_note_failure(struct outbox *, long long now, long long
+	    retry_after, const char *words, struct sw_error *);
+/* The clinic refused this device or its token: stop until enrolled again. */
+int	outbox_note_stop(struct outbox *, const char *code, const char *words,
+	    struct sw_error *);
+
+/* ---- supporter messages and replies (unlocked) ---- */
+
+struct message {
+	char		 id[PROTO_ID_LEN + 1];
+	bool		 from_patient;	/* a reply the patient wrote */
+	long long	 at;		/* sent_at, or the reply's time */
+	long long	 read_at;	/* 0 unread (clinic messages only) */
+	char		*from;		/* may be NULL */
+	char		*text;
+};
+/* Every message, opened and checked, and every reply, oldest first.
+ * A message that fails to open or check is dropped from the inbox and
+ * counted in bad_messages. */
+int	messages_load(struct store *, struct message **, size_t *n,
+	    struct sw_error *);
+void	messages_free(struct message *, size_t n);
+int	messages_mark_read(struct store *, const char *id, long long now,
+	    struct sw_error *);
+/* Save a reply as a record of kind "reply" ({"text","in_reply_to",
+ * "written_at"}) and queue it like any other. in_reply_to may be NULL. */
+int	reply_save(struct store *, const char *text, const char *in_reply_to,
+	    long long now, struct sw_error *);
+
+/* The clinic's name, contact and crisis list from the sealed enrollment
+ * state (caller frees with cJSON_Delete); NULL in *out when not enrolled. */
+int	outbox_clinic_info(struct store *, cJSON **out, struct sw_error *);
+
+#endif

@@ -1,0 +1,626 @@
+/* proto.c: the byte-level rules of stepwise-protocol(7), shared by the
+ * client and stepwise-clinic, so that both sides sign, seal and parse the
+ * same bytes. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <zlib.h>
+
+#include "i18n.h"
+#include "proto.h"
+#include "util.h"
+
+#define B64_VARIANT	sodium_base64_VARIANT_URLSAFE_NO_PADDING
+#define MAX_SAFE_INT	9007199254740991.0	/* 2^53 - 1 */
+
+/* ---- base64url and ids ---- */
+
+char *
+proto_b64(const unsigned char *bin, size_t n)
+{
+	size_t	 len = sodium_base64_ENCODED_LEN(n, B64_VARIANT);
+	char	*s = xmalloc(len);
+
+	sodium_bin2base64(s, len, bin, n, B64_VARIANT);
+	return s;
+}
+
+/* Only the URL-safe alphabet: libsodium's decoder would skip characters
+ * named in ignore, and we name none, but check the alphabet ourselves so
+ * the rule is visible here. */
+static bool
+b64_alphabet_ok(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+int
+proto_unb64(const char *s, unsigned char *out, size_t len)
+{
+	size_t	n, got;
+
+	if (s == NULL)
+		return -1;
+	n = strlen(s);
+	if (n != sodium_base64_ENCODED_LEN(len, B64_VARIANT) - 1 ||
+	    !b64_alphabet_ok(s, n))
+		return -1;
+	if (sodium_base642bin(out, len, s, n, NULL, &got, NULL,
+	    B64_VARIANT) != 0 || got != len)
+		return -1;
+	return 0;
+}
+
+int
+proto_unb64_alloc(const char *s, size_t max, unsigned char **out,
+    size_t *len)
+{
+	size_t		 n, cap, got;
+	const char	*end;
+
+	*out = NULL;
+	*len = 0;
+	if (s == NULL)
+		return -1;
+	n = strlen(s);
+	if (!b64_alphabet_ok(s, n) || n % 4 == 1)
+		return -1;
+	cap = n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0);
+	if (cap > max)
+		return -2;
+	*out = xmalloc(cap ? cap : 1);
+	if (sodium_base642bin(*out, cap ? cap : 1, s, n, NULL, &got, &end,
+	    B64_VARIANT) != 0 || end != s + n || got != cap) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	*len = got;
+	return 0;
+}
+
+void
+proto_new_id(char out[PROTO_ID_LEN + 1])
+{
+	unsigned char raw[PROTO_ID_LEN / 2];
+
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(out, PROTO_ID_LEN + 1, raw, sizeof raw);
+}
+
+bool
+proto_id_ok(const char *s)
+{
+	if (s == NULL || strlen(s) != PROTO_ID_LEN)
+		return false;
+	for (size_t i = 0; i < PROTO_ID_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* ---- signed bytes ---- */
+
+/* A growing buffer for the concatenations the page writes with ||. */
+struct cat {
+	unsigned char	*p;
+	size_t		 n;
+};
+
+static void
+cat_put(struct cat *c, const void *v, size_t n)
+{
+	c->p = xreallocarray(c->p, c->n + n + 1, 1);
+	memcpy(c->p + c->n, v, n);
+	c->n += n;
+}
+
+static void
+cat_ctx(struct cat *c, const char *ctx)
+{
+	cat_put(c, ctx, strlen(ctx) + 1);	/* with its NUL */
+}
+
+unsigned char *
+proto_token_bytes(const unsigned char token_pk[32], long long expires_at,
+    const char *patient, size_t *len)
+{
+	struct cat	 c = { NULL, 0 };
+	unsigned char	 be[8];
+	uint64_t	 v = (uint64_t)expires_at;
+
+	for (int i = 7; i >= 0; i--) {
+		be[i] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+	cat_ctx(&c, PROTO_CTX_TOKEN);
+	cat_put(&c, token_pk, 32);
+	cat_put(&c, be, sizeof be);
+	cat_put(&c, patient, strlen(patient));
+	*len = c.n;
+	return c.p;
+}
+
+void
+proto_enroll_bytes(const unsigned char token_pk[32], const char *device,
+    const unsigned char box_pk[32], const unsigned char sign_pk[32],
+    const unsigned char request_pk[32], unsigned char out[PROTO_ENROLL_SIGBYTES])
+{
+	size_t o = sizeof PROTO_CTX_ENROLL;	/* with its NUL */
+
+	memcpy(out, PROTO_CTX_ENROLL, o);
+	memcpy(out + o, token_pk, 32);
+	o += 32;
+	memcpy(out + o, device, PROTO_ID_LEN);
+	o += PROTO_ID_LEN;
+	memcpy(out + o, box_pk, 32);
+	o += 32;
+	memcpy(out + o, sign_pk, 32);
+	o += 32;
+	memcpy(out + o, request_pk, 32);
+}
+
+unsigned char *
+proto_envelope_bytes(const char *ctx, const char *device, const char *id,
+    const unsigned char *ct, size_t ctlen, size_t *len)
+{
+	struct cat c = { NULL, 0 };
+
+	cat_ctx(&c, ctx);
+	cat_put(&c, device, PROTO_ID_LEN);
+	cat_put(&c, id, PROTO_ID_LEN);
+	cat_put(&c, ct, ctlen);
+	*len = c.n;
+	return c.p;
+}
+
+void
+proto_body_hash(const void *body, size_t n, char out[65])
+{
+	unsigned char h[32];
+
+	crypto_generichash(h, sizeof h, body, n, NULL, 0);
+	sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+unsigned char *
+proto_request_bytes(const char *method, const char *target, const char *time,
+    const char *device, const void *body, size_t bodylen, size_t *len)
+{
+	struct cat	c = { NULL, 0 };
+	char		hash[65];
+
+	proto_body_hash(body, bodylen, hash);
+	cat_ctx(&c, PROTO_CTX_REQUEST);
+	cat_put(&c, method, strlen(method));
+	cat_put(&c, "\n", 1);
+	cat_put(&c, target, strlen(target));
+	cat_put(&c, "\n", 1);
+	cat_put(&c, time, strlen(time));
+	cat_put(&c, "\n", 1);
+	cat_put(&c, device, strlen(device));
+	cat_put(&c, "\n", 1);
+	cat_put(&c, hash, 64);
+	*len = c.n;
+	return c.p;
+}
+
+/* ---- padded sealed boxes ---- */
+
+unsigned char *
+proto_seal(const char *json, const unsigned char pk[32], size_t *ctlen)
+{
+	size_t		 n = strlen(json), padded, cap;
+	unsigned char	*buf, *ct;
+
+	cap = (n / PROTO_PAD_BLOCK + 1) * PROTO_PAD_BLOCK;
+	if (cap > PROTO_MAX_PADDED)
+		return NULL;
+	buf = xmalloc(cap);
+	memcpy(buf, json, n);
+	if (sodium_pad(&padded, buf, n, PROTO_PAD_BLOCK, cap) != 0) {
+		sodium_memzero(buf, cap);
+		free(buf);
+		return NULL;
+	}
+	ct = xmalloc(padded + crypto_box_SEALBYTES);
+	crypto_box_seal(ct, buf, padded, pk);
+	sodium_memzero(buf, cap);
+	free(buf);
+	*ctlen = padded + crypto_box_SEALBYTES;
+	return ct;
+}
+
+char *
+proto_open(const unsigned char *ct, size_t ctlen, const unsigned char pk[32],
+    const unsigned char *sk)
+{
+	unsigned char	*buf;
+	size_t		 n, unpadded;
+
+	if (ctlen < crypto_box_SEALBYTES + PROTO_PAD_BLOCK ||
+	    ctlen > PROTO_MAX_CIPHERTEXT ||
+	    (ctlen - crypto_box_SEALBYTES) % PROTO_PAD_BLOCK != 0)
+		return NULL;
+	n = ctlen - crypto_box_SEALBYTES;
+	buf = xmalloc(n + 1);
+	if (crypto_box_seal_open(buf, ct, ctlen, pk, sk) != 0 ||
+	    sodium_unpad(&unpadded, buf, n, PROTO_PAD_BLOCK) != 0 ||
+	    memchr(buf, '\0', unpadded) != NULL) {
+		sodium_memzero(buf, n + 1);
+		free(buf);
+		return NULL;
+	}
+	buf[unpadded] = '\0';
+	return (char *)buf;
+}
+
+/* ---- zlib ---- */
+
+unsigned char *
+proto_deflate(const void *in, size_t n, size_t *outlen)
+{
+	uLongf		 cap = compressBound((uLong)n);
+	unsigned char	*out = xmalloc(cap);
+
+	if (compress2(out, &cap, in, (uLong)n, Z_BEST_COMPRESSION) != Z_OK) {
+		free(out);
+		return NULL;
+	}
+	*outlen = cap;
+	return out;
+}
+
+int
+proto_inflate(const void *in, size_t n, bool gzip, size_t max,
+    unsigned char **out, size_t *outlen)
+{
+	z_stream	 z;
+	unsigned char	*buf;
+	size_t		 cap = n * 4 < 4096 ? 4096 : n * 4;
+	int		 zr, rc = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if (cap > max + 1)
+		cap = max + 1;
+	memset(&z, 0, sizeof z);
+	/* 15 + 32: zlib or gzip header detected; 15 + 16: gzip only. A raw
+	 * deflate stream has no header, so it is tried when zlib fails. */
+	if (inflateInit2(&z, gzip ? 15 + 16 : 15 + 32) != Z_OK)
+		return -1;
+	buf = xmalloc(cap + 1);
+	z.next_in = (unsigned char *)(uintptr_t)in;
+	z.avail_in = (uInt)n;
+	for (;;) {
+		if (z.total_out == cap) {
+			if (cap > max) {
+				rc = -2;
+				break;
+			}
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			buf = xreallocarray(buf, cap + 1, 1);
+		}
+		z.next_out = buf + z.total_out;
+		z.avail_out = (uInt)(cap - z.total_out);
+		zr = inflate(&z, Z_NO_FLUSH);
+		if (zr == Z_STREAM_END)
+			break;
+		if (zr == Z_DATA_ERROR && !gzip && z.total_out == 0 &&
+		    z.total_in <= 2) {
+			/* Not a zlib stream: try raw deflate from the start. */
+			inflateEnd(&z);
+			memset(&z, 0, sizeof z);
+			if (inflateInit2(&z, -15) != Z_OK) {
+				free(buf);
+				return -1;
+			}
+			z.next_in = (unsigned char *)(uintptr_t)in;
+			z.avail_in = (uInt)n;
+			gzip = true;	/* no second fallback */
+			continue;
+		}
+		if (zr == Z_BUF_ERROR && z.avail_out != 0) {
+			rc = -1;	/* input ended inside the stream */
+			break;
+		}
+		if (zr != Z_OK && zr != Z_BUF_ERROR) {
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && z.total_out > max)
+		rc = -2;
+	if (rc == 0 && z.avail_in != 0)
+		rc = -1;	/* bytes after the end of the stream */
+	if (rc != 0) {
+		inflateEnd(&z);
+		free(buf);
+		return rc;
+	}
+	*outlen = z.total_out;
+	buf[*outlen] = '\0';
+	*out = buf;
+	inflateEnd(&z);
+	return 0;
+}
+
+/* ---- strict JSON ---- */
+
+static bool
+utf8_ok(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char	c = s[i];
+		size_t		k;
+		uint32_t	cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			k = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			k = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			k = 3;
+			cp = c & 0x07;
+		} else
+			return false;
+		for (size_t j = 1; j <= k; j++) {
+			if (i + j >= n || (s[i + j] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + j] & 0x3f);
+		}
+		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += k + 1;
+	}
+	return true;
+}
+
+/* No key twice in any object; every number an integer in 0..2^53-1. */
+static bool
+json_strict(const cJSON *j, const char **what)
+{
+	if (cJSON_IsNumber(j)) {
+		double d = j->valuedouble;
+
+		if (d < 0 || d > MAX_SAFE_INT || d != (double)(long long)d) {
+			*what = _("a number is not a whole number from 0 to "
+			    "2^53-1");
+			return false;
+		}
+		return true;
+	}
+	if (cJSON_IsObject(j)) {
+		for (const cJSON *a = j->child; a; a = a->next)
+			for (const cJSON *b = a->next; b; b = b->next)
+				if (strcmp(a->string, b->string) == 0) {
+					*what = _("a key appears twice in one "
+					    "object");
+					return false;
+				}
+	}
+	for (const cJSON *c = j->child; c; c = c->next)
+		if (!json_strict(c, what))
+			return false;
+	return true;
+}
+
+/* Numbers with a fraction or exponent are refused by their spelling, not
+ * only their value: "1.0" and "1e2" are not integers in this protocol. */
+static bool
+numbers_plain(const char *buf, size_t len)
+{
+	bool in_str = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == '"')
+			in_str = true;
+		else if (c == '-')
+			return false;	/* outside a string only a sign */
+		else if ((c == '.' || c == 'e' || c == 'E') && i > 0 &&
+		    buf[i - 1] >= '0' && buf[i - 1] <= '9')
+			return false;
+	}
+	return true;
+}
+
+static void
+line_col(const char *buf, const char *at, int *line, int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (const char *p = buf; p < at; p++) {
+		if (*p == '\n') {
+			(*line)++;
+			*col = 1;
+		} else
+			(*col)++;
+	}
+}
+
+cJSON *
+proto_parse(const char *buf, size_t len, char *why, size_t whylen)
+{
+	const char	*end = NULL, *what = NULL;
+	cJSON		*j;
+	int		 line, col;
+
+	why[0] = '\0';
+	if (!utf8_ok((const unsigned char *)buf, len) ||
+	    memchr(buf, '\0', len) != NULL) {
+		snprintf(why, whylen, "%s", _("The body is not valid UTF-8."));
+		return NULL;
+	}
+	j = cJSON_ParseWithLengthOpts(buf, len, &end, false);
+	if (j != NULL) {
+		while (end < buf + len && (*end == ' ' || *end == '\t' ||
+		    *end == '\n' || *end == '\r'))
+			end++;
+		if (end != buf + len) {
+			cJSON_Delete(j);
+			j = NULL;
+		}
+	}
+	if (j == NULL) {
+		const char *at = end != NULL ? end : cJSON_GetErrorPtr();
+
+		if (at == NULL || at < buf || at > buf + len)
+			at = buf;
+		line_col(buf, at, &line, &col);
+		snprintf(why, whylen, _("The body is not valid JSON (line %d, "
+		    "column %d)."), line, col);
+		return NULL;
+	}
+	if (!cJSON_IsObject(j)) {
+		snprintf(why, whylen, "%s", _("The body is not one JSON "
+		    "object."));
+		cJSON_Delete(j);
+		return NULL;
+	}
+	if (!json_strict(j, &what)) {
+		snprintf(why, whylen, _("The body is not accepted: %s."), what);
+		cJSON_Delete(j);
+		return NULL;
+	}
+	if (!numbers_plain(buf, len)) {
+		snprintf(why, whylen, "%s", _("The body is not accepted: a "
+		    "number has a sign, a fraction or an exponent."));
+		cJSON_Delete(j);
+		return NULL;
+	}
+	return j;
+}
+
+bool
+proto_only_keys(const cJSON *obj, const char *const *keys)
+{
+	for (const cJSON *c = obj->child; c; c = c->next) {
+		size_t i;
+
+		for (i = 0; keys[i] != NULL; i++)
+			if (strcmp(c->string, keys[i]) == 0)
+				break;
+		if (keys[i] == NULL)
+			return false;
+	}
+	return true;
+}
+
+const char *
+proto_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+bool
+proto_int(const cJSON *obj, const char *key, long long *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+	    v->valuedouble > MAX_SAFE_INT ||
+	    v->valuedouble != (double)(long long)v->valuedouble)
+		return false;
+	*out = (long long)v->valuedouble;
+	return true;
+}
+
+bool
+proto_bin(const cJSON *obj, const char *key, unsigned char *out, size_t len)
+{
+	return proto_unb64(proto_str(obj, key), out, len) == 0;
+}
+
+/* ---- URLs and fingerprints ---- */
+
+bool
+proto_url_is_http(const char *url)
+{
+	return strncmp(url, "http://", 7) == 0;
+}
+
+bool
+proto_url_ok(const char *url, const char **why)
+{
+	const char	*host;
+	size_t		 n;
+
+	*why = NULL;
+	if (strncmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else if (proto_url_is_http(url))
+		host = url + 7;
+	else {
+		*why = _("it must start with https:// (or http:// for a trial "
+		    "on this machine)");
+		return false;
+	}
+	n = strcspn(host, "/?#");
+	if (n == 0 || strchr(url, '?') || strchr(url, '#') ||
+	    strpbrk(url, " \t\r\n\"\\<>") || url[strlen(url) - 1] == '/') {
+		*why = _("give the server's base address, with no trailing "
+		    "slash, query or fragment");
+		return false;
+	}
+	if (host == url + 7) {
+		/* Plain http only where no network is crossed. The name
+		 * "localhost" is refused: a resolver could point it away. */
+		if (!((strncmp(host, "127.", 4) == 0 &&
+		    strspn(host + 4, "0123456789.:") >= n - 4) ||
+		    strncmp(host, "[::1]", 5) == 0)) {
+			*why = _("plain http is allowed only to 127.0.0.1 or "
+			    "[::1]; use https");
+			return false;
+		}
+	}
+	return true;
+}
+
+void
+proto_fingerprint(const unsigned char box_pk[32],
+    const unsigned char sign_pk[32], char out[40])
+{
+	unsigned char	both[64], h[32];
+	size_t		o = 0;
+
+	memcpy(both, box_pk, 32);
+	memcpy(both + 32, sign_pk, 32);
+	crypto_generichash(h, sizeof h, both, sizeof both, NULL, 0);
+	for (int i = 0; i < 16; i++) {
+		o += (size_t)snprintf(out + o, 40 - o, "%02x", h[i]);
+		if (i % 2 == 1 && i < 15)
+			out[o++] = ' ';
+	}
+	out[o] = '\0';
+}

@@ -1,0 +1,109 @@
+/* proto.h: the byte-level rules of stepwise-protocol(7) that both sides
+ * share: base64url and hex ids, the signed byte strings, padded sealed
+ * boxes, zlib bodies and strict JSON. No network and no SQLite here. */
+#ifndef STEPWISE_PROTO_H
+#define STEPWISE_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#define PROTO_VERSION		1
+#define PROTO_ID_LEN		32	/* hex characters of an id */
+#define PROTO_KEY_LEN		32
+#define PROTO_SIG_LEN		64
+#define PROTO_PAD_BLOCK		256
+#define PROTO_MAX_PADDED	65536
+#define PROTO_SEAL_EXTRA	48	/* crypto_box_SEALBYTES */
+#define PROTO_MAX_CIPHERTEXT	(PROTO_MAX_PADDED + PROTO_SEAL_EXTRA)
+#define PROTO_MAX_BODY		(1024 * 1024)
+#define PROTO_MAX_BATCH		64
+#define PROTO_FIRST_BATCH	8
+#define PROTO_BATCH_JSON	(768 * 1024)
+#define PROTO_MAX_MESSAGES	32
+#define PROTO_MAX_MESSAGE_TEXT	16384
+#define PROTO_REQUEST_WINDOW	300
+#define PROTO_ENROLL_SIGBYTES	179
+
+/* The five context strings, each signed with its terminating NUL. */
+#define PROTO_CTX_TOKEN		"stepwise-token-v1"
+#define PROTO_CTX_ENROLL	"stepwise-enroll-v1"
+#define PROTO_CTX_RECORD	"stepwise-record-v1"
+#define PROTO_CTX_MESSAGE	"stepwise-message-v1"
+#define PROTO_CTX_REQUEST	"stepwise-request-v1"
+
+/* base64url without padding. Decoding is strict: exactly len bytes, no
+ * padding, no white space, no other alphabet; 0 on success, -1 otherwise. */
+char	*proto_b64(const unsigned char *, size_t);
+int	 proto_unb64(const char *, unsigned char *out, size_t len);
+/* Decode a value of unknown length up to max bytes into a new buffer;
+ * -1 when it is not base64url, -2 when it decodes to more than max. */
+int	 proto_unb64_alloc(const char *, size_t max, unsigned char **out,
+	    size_t *len);
+
+/* 32 lower-case hex characters from 16 random bytes; out has 33 bytes. */
+void	 proto_new_id(char out[PROTO_ID_LEN + 1]);
+bool	 proto_id_ok(const char *);
+
+/* Signed bytes. Each returns a new buffer and its length in *len. */
+unsigned char *proto_token_bytes(const unsigned char token_pk[32],
+	    long long expires_at, const char *patient, size_t *len);
+void	 proto_enroll_bytes(const unsigned char token_pk[32],
+	    const char *device, const unsigned char box_pk[32],
+	    const unsigned char sign_pk[32], const unsigned char request_pk[32],
+	    unsigned char out[PROTO_ENROLL_SIGBYTES]);
+/* ctx is PROTO_CTX_RECORD or PROTO_CTX_MESSAGE. */
+unsigned char *proto_envelope_bytes(const char *ctx, const char *device,
+	    const char *id, const unsigned char *ct, size_t ctlen,
+	    size_t *len);
+unsigned char *proto_request_bytes(const char *method, const char *target,
+	    const char *time, const char *device, const void *body,
+	    size_t bodylen, size_t *len);
+
+/* Pad json with sodium_pad() to a multiple of 256 and seal it to pk.
+ * NULL when the padded text would be over PROTO_MAX_PADDED. */
+unsigned char *proto_seal(const char *json, const unsigned char pk[32],
+	    size_t *ctlen);
+/* Open and unpad; a NUL-terminated string the caller frees with
+ * wipe_free(), or NULL when it does not open, unpad or is not text. */
+char	*proto_open(const unsigned char *ct, size_t ctlen,
+	    const unsigned char pk[32], const unsigned char *sk);
+
+/* zlib (RFC 1950) compression of a request body. */
+unsigned char *proto_deflate(const void *, size_t, size_t *outlen);
+/* Streaming inflate that stops at max bytes of output. gzip false takes
+ * zlib or raw deflate (detected), true takes gzip. Returns 0, -1 for a
+ * stream that does not decode, -2 when the output would pass max. The
+ * result is NUL-terminated (not counted in *outlen). */
+int	 proto_inflate(const void *, size_t, bool gzip, size_t max,
+	    unsigned char **out, size_t *outlen);
+
+/* Strict JSON (stepwise-protocol(7), Conventions): valid UTF-8, one
+ * object, no key twice in any object, numbers integers in 0..2^53-1.
+ * NULL on failure with a sentence for people in why. */
+cJSON	*proto_parse(const char *buf, size_t len, char *why, size_t whylen);
+/* Whether obj has only the listed keys (a NULL-terminated list). */
+bool	 proto_only_keys(const cJSON *obj, const char *const *keys);
+/* Typed members for the server and client checks: NULL / false when the
+ * member is missing or of the wrong type. */
+const char *proto_str(const cJSON *obj, const char *key);
+bool	 proto_int(const cJSON *obj, const char *key, long long *v);
+/* A base64url member of exactly len bytes. */
+bool	 proto_bin(const cJSON *obj, const char *key, unsigned char *out,
+	    size_t len);
+
+/* https, or http to a loopback literal only (127.0.0.0/8, [::1]); why gets
+ * a translated reason. */
+bool	 proto_url_ok(const char *url, const char **why);
+bool	 proto_url_is_http(const char *url);
+
+/* The clinic fingerprint: the first 16 bytes of BLAKE2b-256(box_pk ||
+ * sign_pk) as hex in groups of four. */
+void	 proto_fingerprint(const unsigned char box_pk[32],
+	    const unsigned char sign_pk[32], char out[40]);
+
+/* 64 lower-case hex of BLAKE2b-256 of a body; out has 65 bytes. */
+void	 proto_body_hash(const void *, size_t, char out[65]);
+
+#endif

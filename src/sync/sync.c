@@ -1,0 +1,2 @@
+/* sync.c: being written (issue 4). */
+#include "sync.h"
