@@ -1,0 +1,362 @@
+/* test_proto.c: the byte-level rules of stepwise-protocol(7): strict
+ * base64url, ids, the signed byte strings, padded sealed boxes, bounded
+ * inflate, strict JSON and the URL rule. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <zlib.h>
+
+#include "proto.h"
+#include "util.h"
+
+START_TEST(test_b64_round_trip_and_exact_length)
+{
+	unsigned char	 k[32], back[32];
+	char		*s;
+
+	randombytes_buf(k, sizeof k);
+	s = proto_b64(k, sizeof k);
+	ck_assert_uint_eq(strlen(s), 43);
+	ck_assert_int_eq(proto_unb64(s, back, sizeof back), 0);
+	ck_assert_mem_eq(k, back, sizeof k);
+	/* One byte short or long of the expected length is refused. */
+	ck_assert_int_eq(proto_unb64(s, back, 31), -1);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_b64_refuses_padding_other_alphabet_and_space)
+{
+	unsigned char	out[3];
+
+	ck_assert_int_eq(proto_unb64("AAEC", out, 3), 0);
+	ck_assert_int_eq(out[2], 2);
+	ck_assert_int_eq(proto_unb64("AAE=", out, 2), -1);
+	ck_assert_int_eq(proto_unb64("AA+C", out, 3), -1);
+	ck_assert_int_eq(proto_unb64("AA/C", out, 3), -1);
+	ck_assert_int_eq(proto_unb64("AA C", out, 3), -1);
+	ck_assert_int_eq(proto_unb64(NULL, out, 3), -1);
+}
+END_TEST
+
+START_TEST(test_b64_alloc_limits)
+{
+	unsigned char	*p;
+	size_t		 n;
+
+	ck_assert_int_eq(proto_unb64_alloc("AAECAw", 16, &p, &n), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_int_eq(p[3], 3);
+	free(p);
+	ck_assert_int_eq(proto_unb64_alloc("AAECAw", 3, &p, &n), -2);
+	ck_assert_ptr_null(p);
+	ck_assert_int_eq(proto_unb64_alloc("AAECA", 16, &p, &n), -1);
+	ck_assert_int_eq(proto_unb64_alloc("AA=C", 16, &p, &n), -1);
+}
+END_TEST
+
+START_TEST(test_ids)
+{
+	char id[PROTO_ID_LEN + 1], other[PROTO_ID_LEN + 1];
+
+	proto_new_id(id);
+	proto_new_id(other);
+	ck_assert(proto_id_ok(id));
+	ck_assert_str_ne(id, other);
+	ck_assert(!proto_id_ok("749EB657037B4EEC738973A6F986AAD0"));
+	ck_assert(!proto_id_ok("749eb657037b4eec738973a6f986aad"));
+	ck_assert(!proto_id_ok("749eb657037b4eec738973a6f986aad0a"));
+	ck_assert(!proto_id_ok("749eb657037b4eec738973a6f986aadg"));
+	ck_assert(!proto_id_ok(NULL));
+}
+END_TEST
+
+START_TEST(test_enroll_bytes_are_179_and_laid_out)
+{
+	unsigned char	tpk[32], b[32], s[32], r[32];
+	unsigned char	out[PROTO_ENROLL_SIGBYTES];
+	const char	*dev = "d6ee2dbac4dde8e27d95ea5b30204712";
+
+	memset(tpk, 1, 32);
+	memset(b, 2, 32);
+	memset(s, 3, 32);
+	memset(r, 4, 32);
+	proto_enroll_bytes(tpk, dev, b, s, r, out);
+	ck_assert_uint_eq(sizeof out, 179);
+	ck_assert_mem_eq(out, "stepwise-enroll-v1\0", 19);
+	ck_assert_int_eq(out[19], 1);
+	ck_assert_mem_eq(out + 51, dev, 32);
+	ck_assert_int_eq(out[83], 2);
+	ck_assert_int_eq(out[115], 3);
+	ck_assert_int_eq(out[147], 4);
+	ck_assert_int_eq(out[178], 4);
+}
+END_TEST
+
+START_TEST(test_token_bytes_big_endian_expiry)
+{
+	unsigned char	 tpk[32], *m;
+	size_t		 n;
+
+	memset(tpk, 9, 32);
+	m = proto_token_bytes(tpk, 0x0102030405LL, "R-0193", &n);
+	ck_assert_uint_eq(n, 18 + 32 + 8 + 6);
+	ck_assert_mem_eq(m, "stepwise-token-v1\0", 18);
+	ck_assert_mem_eq(m + 50, "\0\0\0\1\2\3\4\5", 8);
+	ck_assert_mem_eq(m + 58, "R-0193", 6);
+	free(m);
+}
+END_TEST
+
+START_TEST(test_request_bytes_hash_of_nothing)
+{
+	unsigned char	*m;
+	size_t		 n;
+	const char	*want = "stepwise-request-v1\0GET\n/v1/messages?after=7\n"
+			    "1795433400\nd6ee2dbac4dde8e27d95ea5b30204712\n"
+			    "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787"
+			    "faab45cdf12fe3a8";
+	size_t		 wn = 20 + strlen("GET\n/v1/messages?after=7\n"
+			    "1795433400\nd6ee2dbac4dde8e27d95ea5b30204712\n") +
+			    64;
+
+	m = proto_request_bytes("GET", "/v1/messages?after=7", "1795433400",
+	    "d6ee2dbac4dde8e27d95ea5b30204712", "", 0, &n);
+	ck_assert_uint_eq(n, wn);
+	ck_assert_mem_eq(m, want, wn);
+	free(m);
+}
+END_TEST
+
+START_TEST(test_seal_pads_to_256_and_opens)
+{
+	unsigned char	 pk[32], sk[32], *ct;
+	size_t		 n;
+	char		*json, *back;
+
+	crypto_box_keypair(pk, sk);
+	ct = proto_seal("{\"v\":1}", pk, &n);
+	ck_assert_uint_eq(n, 48 + 256);
+	back = proto_open(ct, n, pk, sk);
+	ck_assert_str_eq(back, "{\"v\":1}");
+	wipe_free(back);
+	/* A changed byte does not open. */
+	ct[60] ^= 1;
+	ck_assert_ptr_null(proto_open(ct, n, pk, sk));
+	free(ct);
+
+	/* 256 bytes of JSON become 512: padding always adds a byte. */
+	json = xmalloc(257);
+	memset(json, 'x', 256);
+	json[256] = '\0';
+	ct = proto_seal(json, pk, &n);
+	ck_assert_uint_eq(n, 48 + 512);
+	free(ct);
+	free(json);
+
+	/* Over 65536 padded bytes cannot be sealed. */
+	json = xmalloc(65537);
+	memset(json, 'x', 65536);
+	json[65536] = '\0';
+	ck_assert_ptr_null(proto_seal(json, pk, &n));
+	/* 65535 bytes and one of padding are exactly the limit. */
+	json[65535] = '\0';
+	ct = proto_seal(json, pk, &n);
+	ck_assert_ptr_nonnull(ct);
+	ck_assert_uint_eq(n, PROTO_MAX_CIPHERTEXT);
+	free(ct);
+	free(json);
+}
+END_TEST
+
+START_TEST(test_inflate_zlib_raw_gzip_and_bomb)
+{
+	const char	*text = "{\"v\":1,\"records\":[]}";
+	unsigned char	*z, *out, raw[256], gz[256];
+	size_t		 zn, on;
+	z_stream	 s;
+
+	z = proto_deflate(text, strlen(text), &zn);
+	ck_assert_int_eq(proto_inflate(z, zn, false, 1024, &out, &on), 0);
+	ck_assert_uint_eq(on, strlen(text));
+	ck_assert_str_eq((char *)out, text);
+	free(out);
+	/* One byte short of its end does not decode. */
+	ck_assert_int_eq(proto_inflate(z, zn - 1, false, 1024, &out, &on), -1);
+	free(z);
+
+	memset(&s, 0, sizeof s);
+	ck_assert_int_eq(deflateInit2(&s, 9, Z_DEFLATED, -15, 8,
+	    Z_DEFAULT_STRATEGY), Z_OK);
+	s.next_in = (unsigned char *)text;
+	s.avail_in = (uInt)strlen(text);
+	s.next_out = raw;
+	s.avail_out = sizeof raw;
+	ck_assert_int_eq(deflate(&s, Z_FINISH), Z_STREAM_END);
+	ck_assert_int_eq(proto_inflate(raw, s.total_out, false, 1024, &out,
+	    &on), 0);
+	ck_assert_str_eq((char *)out, text);
+	free(out);
+	deflateEnd(&s);
+
+	memset(&s, 0, sizeof s);
+	ck_assert_int_eq(deflateInit2(&s, 9, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY), Z_OK);
+	s.next_in = (unsigned char *)text;
+	s.avail_in = (uInt)strlen(text);
+	s.next_out = gz;
+	s.avail_out = sizeof gz;
+	ck_assert_int_eq(deflate(&s, Z_FINISH), Z_STREAM_END);
+	ck_assert_int_eq(proto_inflate(gz, s.total_out, true, 1024, &out,
+	    &on), 0);
+	ck_assert_str_eq((char *)out, text);
+	free(out);
+	deflateEnd(&s);
+}
+END_TEST
+
+START_TEST(test_inflate_stops_at_limit)
+{
+	size_t		 big = 4 * 1024 * 1024, zn, on;
+	char		*zeros = xcalloc(1, big);
+	unsigned char	*z, *out;
+
+	z = proto_deflate(zeros, big, &zn);
+	ck_assert_uint_lt(zn, 8192);
+	ck_assert_int_eq(proto_inflate(z, zn, false, PROTO_MAX_BODY, &out,
+	    &on), -2);
+	ck_assert_ptr_null(out);
+	ck_assert_int_eq(proto_inflate(z, zn, false, big, &out, &on), 0);
+	ck_assert_uint_eq(on, big);
+	free(out);
+	free(z);
+	free(zeros);
+}
+END_TEST
+
+static bool
+parses(const char *s)
+{
+	char	 why[200];
+	cJSON	*j = proto_parse(s, strlen(s), why, sizeof why);
+	bool	 ok = j != NULL;
+
+	cJSON_Delete(j);
+	return ok;
+}
+
+START_TEST(test_parse_strict)
+{
+	char	 why[200];
+	cJSON	*j;
+
+	ck_assert(parses("{\"v\":1,\"a\":[true,false,null,\"x-1.5e3\"]}"));
+	ck_assert(parses("{\"v\":9007199254740991} \n"));
+	ck_assert(!parses("{\"v\":1,\"v\":1}"));
+	ck_assert(!parses("{\"o\":{\"k\":1,\"k\":2}}"));
+	ck_assert(!parses("{\"v\":1.0}"));
+	ck_assert(!parses("{\"v\":1e2}"));
+	ck_assert(!parses("{\"v\":-1}"));
+	ck_assert(!parses("{\"v\":9007199254740992}"));
+	ck_assert(!parses("[1]"));
+	ck_assert(!parses("\"x\""));
+	ck_assert(!parses("{\"v\":1} {}"));
+	ck_assert(!parses("{\"s\":\"\xc3\x28\"}"));
+	ck_assert(!parses("{\"s\":\"\xed\xa0\x80\"}"));	/* a surrogate */
+	ck_assert(parses("{\"s\":\"caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x99\x82\"}"));
+	j = proto_parse("{\"v\":\n  1,}", 11, why, sizeof why);
+	ck_assert_ptr_null(j);
+	ck_assert_ptr_nonnull(strstr(why, "line 2"));
+}
+END_TEST
+
+START_TEST(test_only_keys_and_members)
+{
+	static const char *const keys[] = { "v", "id", NULL };
+	char		 why[100];
+	const char	*s = "{\"v\":1,\"id\":\"abc\",\"k\":\"AAEC\"}";
+	cJSON		*j = proto_parse(s, strlen(s), why, sizeof why);
+	long long	 v;
+	unsigned char	 b[3];
+
+	ck_assert(!proto_only_keys(j, keys));
+	ck_assert(proto_int(j, "v", &v) && v == 1);
+	ck_assert(!proto_int(j, "id", &v));
+	ck_assert_str_eq(proto_str(j, "id"), "abc");
+	ck_assert_ptr_null(proto_str(j, "v"));
+	ck_assert(proto_bin(j, "k", b, 3));
+	ck_assert(!proto_bin(j, "k", b, 2));
+	cJSON_DeleteItemFromObject(j, "k");
+	ck_assert(proto_only_keys(j, keys));
+	cJSON_Delete(j);
+}
+END_TEST
+
+START_TEST(test_url_rule)
+{
+	const char *why;
+
+	ck_assert(proto_url_ok("https://stepwise.riverside.example", &why));
+	ck_assert(proto_url_ok("https://x.example/prefix", &why));
+	ck_assert(proto_url_ok("http://127.0.0.1:8470", &why));
+	ck_assert(proto_url_ok("http://127.8.9.10", &why));
+	ck_assert(proto_url_ok("http://[::1]:8470", &why));
+	ck_assert(!proto_url_ok("http://localhost:8470", &why));
+	ck_assert_ptr_nonnull(why);
+	ck_assert(!proto_url_ok("http://127.0.0.1.evil.example", &why));
+	ck_assert(!proto_url_ok("http://10.0.0.1", &why));
+	ck_assert(!proto_url_ok("https://x.example/", &why));
+	ck_assert(!proto_url_ok("https://x.example?a=1", &why));
+	ck_assert(!proto_url_ok("ftp://x.example", &why));
+	ck_assert(!proto_url_ok("https://", &why));
+}
+END_TEST
+
+START_TEST(test_fingerprint_groups)
+{
+	unsigned char	a[32] = { 0 }, b[32] = { 0 };
+	char		fp[40], fp2[40];
+
+	proto_fingerprint(a, b, fp);
+	ck_assert_uint_eq(strlen(fp), 39);
+	ck_assert_int_eq(fp[4], ' ');
+	ck_assert_int_eq(fp[34], ' ');
+	b[0] = 1;
+	proto_fingerprint(a, b, fp2);
+	ck_assert_str_ne(fp, fp2);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("proto");
+	TCase	*t = tcase_create("proto");
+	SRunner	*r;
+	int	 failed;
+
+	if (sodium_init() < 0)
+		return 1;
+	tcase_add_test(t, test_b64_round_trip_and_exact_length);
+	tcase_add_test(t, test_b64_refuses_padding_other_alphabet_and_space);
+	tcase_add_test(t, test_b64_alloc_limits);
+	tcase_add_test(t, test_ids);
+	tcase_add_test(t, test_enroll_bytes_are_179_and_laid_out);
+	tcase_add_test(t, test_token_bytes_big_endian_expiry);
+	tcase_add_test(t, test_request_bytes_hash_of_nothing);
+	tcase_add_test(t, test_seal_pads_to_256_and_opens);
+	tcase_add_test(t, test_inflate_zlib_raw_gzip_and_bomb);
+	tcase_add_test(t, test_inflate_stops_at_limit);
+	tcase_add_test(t, test_parse_strict);
+	tcase_add_test(t, test_only_keys_and_members);
+	tcase_add_test(t, test_url_rule);
+	tcase_add_test(t, test_fingerprint_groups);
+	suite_add_tcase(s, t);
+	r = srunner_create(s);
+	srunner_run_all(r, CK_NORMAL);
+	failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed == 0 ? 0 : 1;
+}
