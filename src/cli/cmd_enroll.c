@@ -1,3 +1,229 @@
-/* cmd_enroll.c: being written (issue 4). */
+/* cmd_enroll.c: stepwise enroll: connect the profile to a clinic with the
+ * enrollment file it gave the patient, then try a first sync. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "cli.h"
-int cmd_enroll(struct cli *cli, int argc, char **argv) { (void)cli; (void)argc; (void)argv; return 1; }
+#include "i18n.h"
+#include "outbox.h"
+#include "sync.h"
+#include "util.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, _("Usage: stepwise enroll [--delete] [--no-sync] FILE\n"
+	    "Connect this profile to your clinic with the enrollment file it "
+	    "gave you.\nYour results are then sent to the clinic, encrypted "
+	    "so that only the clinic\ncan read them.\n\n"
+	    "  --delete     delete FILE once enrolled\n"
+	    "  --no-sync    do not contact the clinic now\n"));
+}
+
+static void
+print_contact(const cJSON *contact)
+{
+	static const struct {
+		const char	*key;
+		const char	*label;
+	} lines[] = {
+		{ "name", N_("Contact:") },
+		{ "phone", N_("Phone:") },
+		{ "email", N_("Email:") },
+		{ "hours", N_("Hours:") },
+	};
+	const char *v;
+
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+		if ((v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		    contact, lines[i].key))) != NULL)
+			printf("%-13s %s\n", _(lines[i].label), v);
+}
+
+static void
+print_summary(const struct enrollment *e, int records)
+{
+	printf("%-13s %s\n", _("Clinic:"), e->clinic);
+	printf("%-13s %s\n", _("Address:"), e->url);
+	printf("%-13s %s\n", _("Fingerprint:"), e->fingerprint);
+	printf("%-13s %s\n", "", _("Check it matches the one your clinic gave "
+	    "you."));
+	print_contact(e->contact);
+	if (records > 0)
+		printf(ngettext("%d record already in this profile will be "
+		    "sent, encrypted so that only the clinic can read it.\n",
+		    "%d records already in this profile will be sent, "
+		    "encrypted so that only the clinic can read them.\n",
+		    (unsigned long)records), records);
+	else
+		printf("%s\n", _("Your check-ins and exercise entries will be "
+		    "sent from now on, encrypted so that only the clinic can "
+		    "read them."));
+}
+
+/* Enrolling again is for a device the clinic refused (a used or expired
+ * token): say so before anything else is shown. */
+static int
+check_not_enrolled(struct store *st)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox		*ob;
+	struct sync_status	 ss;
+	int			 rc = 0;
+
+	if (outbox_from_store(st, &ob, &err) != 0)
+		return cli_error("%s", err.msg);
+	if (outbox_enrolled(ob) && outbox_status(ob, &ss, &err) == 0 &&
+	    ss.stopped[0] == '\0')
+		rc = cli_error(_("this profile is already enrolled with a "
+		    "clinic (%s). Nothing was changed."), outbox_url(ob));
+	outbox_close(ob);
+	return rc;
+}
+
+static void
+progress(void *arg, const char *line)
+{
+	(void)arg;
+	printf("  %s\n", line);
+	fflush(stdout);
+}
+
+/* The first sync. Exit 0 unless the clinic refused the enrollment or the
+ * exchange failed in a way that needs someone to look at it. */
+static int
+first_sync(struct store *st, const struct enrollment *e)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox		*ob;
+	enum sync_result	 r;
+	size_t			 waiting = 0, rejected = 0;
+
+	if (outbox_from_store(st, &ob, &err) != 0)
+		return cli_error("%s", err.msg);
+	printf(_("Contacting %s...\n"), e->clinic);
+	fflush(stdout);
+	r = sync_run(ob, true, progress, NULL, &err);
+	outbox_counts(ob, &waiting, &rejected, &err);
+	outbox_close(ob);
+	switch (r) {
+	case SYNC_DONE:
+	case SYNC_NOTHING:
+		printf(_("This device is registered with %s.\n"), e->clinic);
+		if (waiting > 0)
+			printf(ngettext("%zu record still waits to be sent; "
+			    "it will go at the next sync.\n", "%zu records "
+			    "still wait to be sent; they will go at the next "
+			    "sync.\n", (unsigned long)waiting), waiting);
+		else
+			printf("%s\n", _("Everything has been sent."));
+		return EXIT_OK;
+	case SYNC_STOPPED:
+		cli_error(_("the clinic did not accept this enrollment: %s"),
+		    err.msg);
+		printf("%s\n", _("Please contact your clinic and ask for a new "
+		    "enrollment file:"));
+		print_contact(e->contact);
+		return EXIT_FAIL;
+	case SYNC_FAILED:
+	case SYNC_NOT_ENROLLED:
+		cli_error(_("the first sync went wrong: %s"), err.msg);
+		printf("%s\n", _("Your enrollment and results are kept. If this "
+		    "happens again, please tell your clinic."));
+		return EXIT_FAIL;
+	case SYNC_UNREACHABLE:
+	case SYNC_IDLE:
+		break;
+	}
+	printf("%s\n", err.msg[0] != '\0' ? err.msg : _("Could not reach the "
+	    "clinic now."));
+	printf("%s\n", _("You are enrolled. Your results are kept and will be "
+	    "sent later, when Stepwise next syncs (or run: stepwise sync)."));
+	return EXIT_OK;
+}
+
+int
+cmd_enroll(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_GLOBAL_OPTIONS,
+		{ "delete", no_argument, NULL, 'd' },
+		{ "no-sync", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sw_error		 err = { 0 };
+	struct enrollment	 e;
+	struct store		*st = NULL;
+	const char		*file;
+	bool			 delete = false, no_sync = false;
+	int			 opt, records, rc = EXIT_FAIL;
+
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			delete = true;
+			break;
+		case 'n':
+			no_sync = true;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return EXIT_OK;
+		case '?':
+		case ':':
+			return cli_bad_option("enroll", opt, argv);
+		default:
+			if (cli_global_option(cli, opt, optarg) != 0)
+				return EXIT_USAGE;
+		}
+	}
+	if (optind == argc)
+		return cli_usage_error("enroll", "%s", _("give the enrollment "
+		    "file your clinic gave you"));
+	if (optind + 1 < argc)
+		return cli_usage_error("enroll", _("unexpected argument '%s'"),
+		    argv[optind + 1]);
+	file = argv[optind];
+	if (enrollment_read(file, &e, &err) != 0)
+		return cli_error("%s", err.msg);
+	if (cli_open_store(cli, &st, NULL) != 0)
+		goto out;
+	if (check_not_enrolled(st) != 0)
+		goto out;
+	if ((records = outbox_count_unsent(st, &err)) < 0) {
+		cli_error("%s", err.msg);
+		goto out;
+	}
+	print_summary(&e, records);
+	if (outbox_enroll(st, &e, (long long)time(NULL), &err) != 0) {
+		cli_error("%s", err.msg);
+		goto out;
+	}
+	printf(_("Enrolled with %s.\n"), e.clinic);
+	/* The token is the file's one secret, and it is spent now: the
+	 * signed registration in the profile is all a resend needs. */
+	if (delete) {
+		if (unlink(file) != 0)
+			cli_error(_("could not delete %s: %s"), file,
+			    strerror(errno));
+		else
+			printf(_("Deleted %s.\n"), file);
+	} else
+		printf(_("You may delete %s now: Stepwise keeps what it "
+		    "needs.\n"), file);
+	fflush(stdout);
+	if (no_sync) {
+		printf("%s\n", _("Your results will be sent when Stepwise next "
+		    "syncs (or run: stepwise sync)."));
+		rc = EXIT_OK;
+	} else
+		rc = first_sync(st, &e);
+out:
+	store_close(st);
+	enrollment_free(&e);
+	return rc;
+}

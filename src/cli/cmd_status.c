@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "draft.h"
 #include "i18n.h"
+#include "outbox.h"
 #include "progress.h"
 #include "record.h"
 #include "util.h"
@@ -52,6 +53,85 @@ print_next(const struct content *ct, const struct progress *pr)
 		printf(_("Next: nothing; the programme is finished\n"));
 		break;
 	}
+}
+
+/* A local date and time, or "never". */
+static const char *
+when_words(long long at, char *buf, size_t size)
+{
+	time_t		t = (time_t)at;
+	struct tm	tm;
+
+	if (at == 0)
+		return _("never");
+	localtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M", &tm);
+	return buf;
+}
+
+/* The clinic's lines, from the clear sync state and the sealed clinic
+ * details. */
+static int
+print_clinic(struct store *st)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox		*ob = NULL;
+	struct sync_status	 ss;
+	cJSON			*info = NULL;
+	size_t			 waiting, aside;
+	int			 unread, rc = -1;
+	long long		 next;
+	char			 buf[64];
+	const char		*name, *phone;
+
+	if (outbox_from_store(st, &ob, &err) != 0)
+		goto out;
+	if (!outbox_enrolled(ob)) {
+		printf(_("Clinic: Not joined to a clinic.\n"));
+		rc = 0;
+		goto out;
+	}
+	if (outbox_clinic_info(st, &info, &err) != 0 ||
+	    outbox_counts(ob, &waiting, &aside, &err) != 0 ||
+	    outbox_status(ob, &ss, &err) != 0 ||
+	    (unread = outbox_unread(ob, &err)) < 0)
+		goto out;
+	name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(info,
+	    "clinic"));
+	phone = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(info, "contact"), "phone"));
+	printf(_("Clinic: %s\n"), name ? name : "");
+	printf(_("Waiting to send: %zu\n"), waiting);
+	if (aside > 0)
+		printf(_("Set aside (not accepted by the clinic): %zu\n"),
+		    aside);
+	printf(_("Last sent: %s\n"), when_words(ss.last_success, buf,
+	    sizeof buf));
+	if (ss.stopped[0] != '\0')
+		printf(phone ? _("Next try: none; ask the clinic for a new "
+		    "enrollment file (phone %s)\n") : _("Next try: none; ask "
+		    "the clinic for a new enrollment file\n"), phone);
+	else if (ss.failures > 0) {
+		next = ss.retry_after > ss.next_try ? ss.retry_after :
+		    ss.next_try;
+		printf(_("Next try: %s\n"), next <= (long long)time(NULL) ?
+		    _("now") : when_words(next, buf, sizeof buf));
+	} else if (waiting > 0)
+		printf(_("Next try: now\n"));
+	if (ss.last_error[0] != '\0' && (ss.failures > 0 ||
+	    ss.stopped[0] != '\0'))
+		printf(_("Last error: %s\n"), ss.last_error);
+	printf(_("New messages: %d\n"), unread);
+	if (ss.bad_messages > 0)
+		printf(_("Messages not shown (failed their check; tell the "
+		    "clinic): %d\n"), ss.bad_messages);
+	rc = 0;
+out:
+	if (rc != 0)
+		cli_error("%s", err.msg);
+	cJSON_Delete(info);
+	outbox_close(ob);
+	return rc;
 }
 
 int
@@ -106,7 +186,8 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	if (drafts > 0)
 		printf(_("Unfinished: %d (they will be offered when you next "
 		    "start)\n"), drafts);
-	printf(_("Clinic: not connected to a clinic yet\n"));
+	if (print_clinic(st) != 0)
+		goto out;
 	rc = EXIT_OK;
 	progress_free(&pr);
 	progress_facts_free(&f);

@@ -1,3 +1,166 @@
-/* cmd_sync.c: being written (issue 4). */
+/* cmd_sync.c: stepwise sync: one whole sync with the clinic, without the
+ * passphrase and without the interface, for a person, cron or a systemd
+ * user timer. The exit status says what happened (stepwise(1)). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
-int cmd_sync(struct cli *cli, int argc, char **argv) { (void)cli; (void)argc; (void)argv; return 1; }
+#include "i18n.h"
+#include "outbox.h"
+#include "sync.h"
+
+/* Exit statuses beyond cli.h's, as documented in stepwise(1), SYNC. */
+#define EXIT_SYNC_NOTHING	3
+#define EXIT_SYNC_UNREACHABLE	4
+#define EXIT_SYNC_STOPPED	5
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, _("Usage: stepwise sync [--quiet]\n"
+	    "Send waiting results to your clinic and fetch new messages from "
+	    "your\nsupporter. It does not need your passphrase: what it sends "
+	    "is already\nencrypted for the clinic, and messages stay encrypted "
+	    "until you open\nStepwise.\n"
+	    "  --quiet  print nothing unless something went wrong\n"
+	    "Exit status: 0 synced, 3 nothing to send or fetch, 4 could not "
+	    "reach the\nclinic (it will be tried again), 5 the clinic refused "
+	    "this device,\n1 other errors.\n"));
+}
+
+static void
+print_line(void *arg, const char *line)
+{
+	(void)arg;
+	printf("%s\n", line);
+	fflush(stdout);
+}
+
+/* What waits, what was set aside and what is unread, after the run. */
+static void
+print_state(struct outbox *ob)
+{
+	struct sw_error		err = { 0 };
+	struct sync_status	st;
+	size_t			waiting = 0, rejected = 0;
+	char			*reg = NULL;
+	int			unread;
+
+	/* The registration counts as waiting; say it in its own words. */
+	if (outbox_registration(ob, &reg, &err) == 0 && reg != NULL) {
+		printf("%s\n", _("This device's registration with the clinic "
+		    "is waiting to be sent."));
+		free(reg);
+		reg = "";
+	}
+	if (outbox_counts(ob, &waiting, &rejected, &err) == 0) {
+		if (reg != NULL && waiting > 0)
+			waiting--;
+		if (waiting > 0)
+			printf(ngettext("%zu record is waiting to be sent.\n",
+			    "%zu records are waiting to be sent.\n", waiting),
+			    waiting);
+		else
+			printf("%s\n", _("Nothing is waiting to be sent."));
+		if (rejected > 0)
+			printf(ngettext("%zu record could not be sent and is "
+			    "set aside. Please tell your clinic.\n",
+			    "%zu records could not be sent and are set aside. "
+			    "Please tell your clinic.\n", rejected), rejected);
+	}
+	if ((unread = outbox_unread(ob, &err)) > 0)
+		printf(ngettext("%d unread message from your clinic. Open "
+		    "Stepwise to read it.\n", "%d unread messages from your "
+		    "clinic. Open Stepwise to read them.\n", unread), unread);
+	if (outbox_status(ob, &st, &err) == 0 && st.bad_messages > 0)
+		printf(ngettext("%d message failed its check and was not "
+		    "kept. Please tell your clinic.\n", "%d messages failed "
+		    "their check and were not kept. Please tell your clinic.\n",
+		    st.bad_messages), st.bad_messages);
+}
+
+static int
+exit_status(enum sync_result r)
+{
+	switch (r) {
+	case SYNC_DONE:
+		return EXIT_OK;
+	case SYNC_NOTHING:
+		return EXIT_SYNC_NOTHING;
+	case SYNC_UNREACHABLE:
+		return EXIT_SYNC_UNREACHABLE;
+	case SYNC_STOPPED:
+		return EXIT_SYNC_STOPPED;
+	case SYNC_IDLE:
+	case SYNC_FAILED:
+	case SYNC_NOT_ENROLLED:
+		break;
+	}
+	return EXIT_FAIL;
+}
+
+int
+cmd_sync(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_GLOBAL_OPTIONS,
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sw_error		 err = { 0 };
+	struct outbox		*ob = NULL;
+	enum sync_result	 r;
+	bool			 quiet = false;
+	char			*path;
+	int			 opt, rc;
+
+	while ((opt = getopt_long(argc, argv, ":q", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'q':
+			quiet = true;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return EXIT_OK;
+		case '?':
+		case ':':
+			return cli_bad_option("sync", opt, argv);
+		default:
+			if (cli_global_option(cli, opt, optarg) != 0)
+				return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("sync", _("unexpected argument '%s'"),
+		    argv[optind]);
+	if ((path = cli_profile_path(cli, false)) == NULL)
+		return EXIT_FAIL;
+	rc = outbox_open(path, &ob, &err);
+	free(path);
+	if (rc != 0) {
+		if (err.code == SW_ENOENT)
+			return cli_error(_("there is no profile '%s'; make one "
+			    "with 'stepwise init'"), cli->profile);
+		return cli_error("%s", err.msg);
+	}
+	if (!outbox_enrolled(ob)) {
+		outbox_close(ob);
+		return cli_error("%s", _("this profile is not connected to a "
+		    "clinic; use 'stepwise enroll FILE' with the file your "
+		    "clinic gave you"));
+	}
+	/* libcurl is told not to touch signals (CURLOPT_NOSIGNAL); a peer
+	 * that closes a TLS connection must not kill the process. */
+	signal(SIGPIPE, SIG_IGN);
+	r = sync_run(ob, true, quiet ? NULL : print_line, NULL, &err);
+	rc = exit_status(r);
+	if (rc != EXIT_OK && rc != EXIT_SYNC_NOTHING)
+		cli_error("%s%s", err.msg, r == SYNC_UNREACHABLE ?
+		    _(" Stepwise will try again later.") : "");
+	if (!quiet)
+		print_state(ob);
+	outbox_close(ob);
+	return rc;
+}

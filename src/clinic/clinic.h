@@ -43,6 +43,7 @@ int	 clinic_enroll(const char *dir, const char *patient, int days,
 int	 clinic_cmd_serve(int argc, char **argv);	/* serve.c */
 int	 clinic_cmd_results(int argc, char **argv);	/* results.c */
 int	 clinic_cmd_message(int argc, char **argv);	/* message.c */
+int	 clinic_cmd_messages(int argc, char **argv);	/* message.c */
 int	 clinic_cmd_patients(int argc, char **argv);	/* patients.c */
 int	 clinic_cmd_revoke(int argc, char **argv);	/* patients.c */
 

@@ -1,5 +1,5 @@
-/* main.c: stepwise-clinic: the clinic's side of Stepwise. This release has
- * init and enroll; see stepwise-clinic(8). */
+/* main.c: stepwise-clinic: the clinic's side of Stepwise; each command
+ * is in its own file (see stepwise-clinic(8)). */
 #include <getopt.h>
 #include <limits.h>
 #include <locale.h>
@@ -48,7 +48,26 @@ usage(FILE *f)
 	    "database\n"
 	    "  enroll --patient REF [-o FILE] [--days N] [--tls-pin PIN]\n"
 	    "                  write a one-time enrollment file for a "
-	    "patient\n\n"
+	    "patient\n"
+	    "  serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
+	    "                  receive results and hand out messages "
+	    "(HTTP or HTTPS)\n"
+	    "  results [--patient REF] [--risk] [--format csv|json] "
+	    "[--content DIR]\n"
+	    "                  check, decrypt and list received results, "
+	    "risk first\n"
+	    "  message --patient REF [--from NAME] < TEXT\n"
+	    "                  queue a supporter message to the patient's "
+	    "devices\n"
+	    "  messages --patient REF [--format text|json]\n"
+	    "                  show the messages sent and the patient's "
+	    "replies\n"
+	    "  patients [--format text|json] [--content DIR]\n"
+	    "                  list patients, last contact and latest "
+	    "scores\n"
+	    "  revoke --device ID\n"
+	    "                  stop accepting a device (lost, stolen or "
+	    "replaced)\n\n"
 	    "Every command takes --dir DIR, the clinic folder (default: the "
 	    "current folder).\nSee stepwise-clinic(8).\n"));
 }
@@ -225,6 +244,8 @@ main(int argc, char **argv)
 		return clinic_cmd_results(argc - 1, argv + 1);
 	if (strcmp(argv[1], "message") == 0)
 		return clinic_cmd_message(argc - 1, argv + 1);
+	if (strcmp(argv[1], "messages") == 0)
+		return clinic_cmd_messages(argc - 1, argv + 1);
 	if (strcmp(argv[1], "patients") == 0)
 		return clinic_cmd_patients(argc - 1, argv + 1);
 	if (strcmp(argv[1], "revoke") == 0)

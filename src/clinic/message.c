@@ -1,3 +1,588 @@
-/* message.c: being written (issue 4). */
-#include "clinic.h"
-int clinic_cmd_message(int argc, char **argv) { (void)argc; (void)argv; return 1; }
+/* message.c: supporter messages (stepwise-protocol(7), MESSAGES):
+ * stepwise-clinic message seals one to each of a patient's devices and
+ * signs it as the clinic's; stepwise-clinic messages shows the
+ * conversation, the clinic's messages with the patient's replies. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "i18n.h"
+#include "util.h"
+#include "verify.h"
+
+#define MAX_FROM	200
+
+/* ---- stepwise-clinic message ---- */
+
+/* The text from standard input, without one trailing new line. */
+static char *
+read_text(struct sw_error *err)
+{
+	size_t	 cap = PROTO_MAX_MESSAGE_TEXT + 2, n = 0;
+	char	*buf = xmalloc(cap + 1);
+	ssize_t	 r;
+
+	while (n < cap && (r = read(STDIN_FILENO, buf + n, cap - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			sw_fail(err, SW_EIO, _("Could not read the message from "
+			    "standard input: %s"), strerror(errno));
+			goto fail;
+		}
+		n += (size_t)r;
+	}
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	if (n == 0) {
+		sw_fail(err, SW_EINVAL, _("The message is empty: write its "
+		    "text on standard input."));
+		goto fail;
+	}
+	if (n > PROTO_MAX_MESSAGE_TEXT) {
+		sw_fail(err, SW_EINVAL, _("The message is too long: at most "
+		    "%d bytes."), PROTO_MAX_MESSAGE_TEXT);
+		goto fail;
+	}
+	if (memchr(buf, '\0', n) != NULL || !proto_utf8_ok(buf, n)) {
+		sw_fail(err, SW_EINVAL, _("The message is not valid UTF-8 "
+		    "text."));
+		goto fail;
+	}
+	return buf;
+fail:
+	sodium_memzero(buf, cap + 1);
+	free(buf);
+	return NULL;
+}
+
+/* The sealed plaintext, keys in the order the page gives. */
+static char *
+message_json(const char *id, const char *device, long long sent_at,
+    const char *from, const char *text)
+{
+	cJSON	*j = cJSON_CreateObject();
+	char	*s;
+
+	cJSON_AddNumberToObject(j, "v", PROTO_VERSION);
+	cJSON_AddStringToObject(j, "id", id);
+	cJSON_AddStringToObject(j, "device", device);
+	cJSON_AddNumberToObject(j, "sent_at", (double)sent_at);
+	if (from != NULL)
+		cJSON_AddStringToObject(j, "from", from);
+	cJSON_AddStringToObject(j, "text", text);
+	s = cJSON_PrintUnformatted(j);
+	json_wipe_delete(j);
+	return s;
+}
+
+static int
+queue_one(sqlite3 *db, const struct clinic_keys *k, const struct vdevice *d,
+    const char *id, long long now, const char *from, const char *text,
+    struct sw_error *err)
+{
+	char		*plain = message_json(id, d->device, now, from, text);
+	unsigned char	*ct = NULL, *copy = NULL, *m, sig[64];
+	size_t		 ctlen, copylen, n;
+	sqlite3_stmt	*s = NULL;
+	int		 rc = -1;
+
+	ct = proto_seal(plain, d->box_pk, &ctlen);
+	copy = proto_seal(plain, k->box_pk, &copylen);
+	wipe_free(plain);
+	if (ct == NULL || copy == NULL) {
+		sw_fail(err, SW_EINVAL, _("The message is too long once "
+		    "encoded; shorten it."));
+		goto out;
+	}
+	m = proto_envelope_bytes(PROTO_CTX_MESSAGE, d->device, id, ct, ctlen,
+	    &n);
+	crypto_sign_detached(sig, NULL, m, n, k->sign_sk);
+	free(m);
+	if (sqlite3_prepare_v2(db, "INSERT INTO messages(device, seq, id,"
+	    " ciphertext, signature, clinic_copy, queued_at) VALUES(?1,"
+	    " (SELECT coalesce(max(seq), 0) + 1 FROM messages"
+	    " WHERE device = ?1), ?2, ?3, ?4, ?5, ?6)", -1, &s,
+	    NULL) != SQLITE_OK)
+		goto db_fail;
+	sqlite3_bind_text(s, 1, d->device, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, ct, (int)ctlen, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, sig, sizeof sig, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, copy, (int)copylen, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, now);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto db_fail;
+	rc = 0;
+	goto out;
+db_fail:
+	sw_fail(err, SW_EIO, _("Could not queue the message: %s"),
+	    sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(s);
+	free(ct);
+	free(copy);
+	return rc;
+}
+
+/* The devices a message goes to: the patient's, not revoked, and only
+ * those whose chain from the clinic's own signature holds, so that a
+ * device slipped into the server's database never gets the text. */
+static size_t
+pick_devices(const char *patient, struct vdevice *v, size_t n,
+    const struct vdevice **out, struct sw_error *err)
+{
+	size_t	 m = 0, revoked = 0, faulty = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].fault != NULL) {
+			fprintf(stderr, _("stepwise-clinic: not sending to "
+			    "device %s: it failed its check (%s); revoke it "
+			    "and tell the patient.\n"), v[i].device,
+			    v[i].fault);
+			faulty++;
+		} else if (strcmp(v[i].patient, patient) != 0)
+			continue;
+		else if (v[i].revoked_at != 0)
+			revoked++;
+		else
+			out[m++] = &v[i];
+	}
+	if (m == 0 && revoked > 0)
+		sw_fail(err, SW_ENOENT, _("Patient %s has no active device "
+		    "(every device is revoked); nothing was queued."), patient);
+	else if (m == 0 && faulty > 0)
+		sw_fail(err, SW_ENOENT, _("Patient %s has no device that "
+		    "passes its check; nothing was queued."), patient);
+	else if (m == 0)
+		sw_fail(err, SW_ENOENT, _("Patient %s has no enrolled device "
+		    "(or no such patient); nothing was queued."), patient);
+	return m;
+}
+
+int
+clinic_cmd_message(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "patient", required_argument, NULL, 'p' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sw_error		  err = { 0 };
+	struct clinic_keys	  k;
+	struct vdevice		 *devs = NULL;
+	const struct vdevice	**to = NULL;
+	const char		 *dir = ".", *patient = NULL, *from = NULL;
+	char			 *text = NULL, id[PROTO_ID_LEN + 1];
+	long long		  now = (long long)time(NULL);
+	sqlite3			 *db = NULL;
+	size_t			  nd = 0, nto, i;
+	bool			  have_keys = false, in_tx = false;
+	int			  opt, rc = CLINIC_EXIT_FAIL;
+
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'p':
+			patient = optarg;
+			break;
+		case 'F':
+			from = optarg;
+			break;
+		case 'h':
+			printf(_("Usage: stepwise-clinic message [--dir DIR] "
+			    "--patient REF [--from NAME] < TEXT\n"));
+			return CLINIC_EXIT_OK;
+		case ':':
+			return clinic_usage_error("message", _("'%s' needs a "
+			    "value"), argv[optind - 1]);
+		default:
+			return clinic_usage_error("message", _("unknown option "
+			    "'%s'"), argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return clinic_usage_error("message", _("unexpected argument "
+		    "'%s'"), argv[optind]);
+	if (patient == NULL)
+		return clinic_usage_error("message", "%s", _("--patient REF "
+		    "is needed"));
+	if (from != NULL && (*from == '\0' || strlen(from) > MAX_FROM ||
+	    !proto_utf8_ok(from, strlen(from))))
+		return clinic_usage_error("message", _("--from needs a name "
+		    "of 1 to 200 bytes of UTF-8, not '%s'"), from);
+	if (clinic_db_open(dir, &db, &err) != 0 ||
+	    clinic_keys_load(dir, &k, true, &err) != 0)
+		goto out;
+	have_keys = true;
+	if ((text = read_text(&err)) == NULL ||
+	    verify_devices(db, &k, patient, &devs, &nd, &err) != 0)
+		goto out;
+	to = xcalloc(nd ? nd : 1, sizeof *to);
+	if ((nto = pick_devices(patient, devs, nd, to, &err)) == 0)
+		goto out;
+	/* One id for every copy: the patient sees one message whichever
+	 * device reads it. All copies are queued, or none. */
+	proto_new_id(id);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		sw_fail(&err, SW_EIO, _("Could not queue the message: %s"),
+		    sqlite3_errmsg(db));
+		goto out;
+	}
+	in_tx = true;
+	for (i = 0; i < nto; i++)
+		if (queue_one(db, &k, to[i], id, now, from, text, &err) != 0)
+			goto out;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sw_fail(&err, SW_EIO, _("Could not queue the message: %s"),
+		    sqlite3_errmsg(db));
+		goto out;
+	}
+	in_tx = false;
+	printf(_("Queued message %s for %s on %zu device%s; each gets it "
+	    "when it next syncs.\n"), id, patient, nto, nto == 1 ? "" : "s");
+	rc = CLINIC_EXIT_OK;
+out:
+	if (in_tx)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (rc != CLINIC_EXIT_OK)
+		clinic_fail(&err);
+	wipe_free(text);
+	free(to);
+	vdevices_free(devs, nd);
+	if (have_keys)
+		clinic_keys_free(&k);
+	sqlite3_close(db);
+	return rc;
+}
+
+/* ---- stepwise-clinic messages ---- */
+
+/* One line of the conversation: a message the clinic sent (to every
+ * device of the patient, shown once) or a reply from one device. */
+struct line {
+	bool		 sent;
+	char		 id[PROTO_ID_LEN + 1];
+	long long	 at;
+	cJSON		*plain;		/* message: the sealed plaintext */
+	const struct vrecord *reply;
+	size_t		 devices;	/* message: copies queued */
+	size_t		 delivered;	/* message: copies a device holds */
+};
+
+struct talk {
+	struct line	*v;
+	size_t		 n, cap;
+	size_t		 failed;	/* messages whose copy failed a check */
+};
+
+static struct line *
+talk_add(struct talk *t)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 32;
+		t->v = xreallocarray(t->v, t->cap, sizeof *t->v);
+	}
+	memset(&t->v[t->n], 0, sizeof t->v[0]);
+	return &t->v[t->n++];
+}
+
+/* Open the clinic's own copy of a message, after checking that the
+ * clinic signed the copy the device gets and that the copy names the
+ * same message and device. */
+static cJSON *
+open_copy(sqlite3_stmt *s, const struct clinic_keys *k, const char *device,
+    const char *id)
+{
+	static const char *const keys[] = { "v", "id", "device", "sent_at",
+	    "from", "text", NULL };
+	const unsigned char	*ct = sqlite3_column_blob(s, 3);
+	const unsigned char	*copy = sqlite3_column_blob(s, 5);
+	unsigned char		*m;
+	char			*text, why[128];
+	size_t			 n;
+	long long		 v, at;
+	cJSON			*j;
+	int			 bad;
+
+	if (ct == NULL || copy == NULL || !proto_id_ok(id) ||
+	    sqlite3_column_bytes(s, 4) != 64)
+		return NULL;
+	m = proto_envelope_bytes(PROTO_CTX_MESSAGE, device, id, ct,
+	    (size_t)sqlite3_column_bytes(s, 3), &n);
+	bad = crypto_sign_verify_detached(sqlite3_column_blob(s, 4), m, n,
+	    k->sign_pk);
+	free(m);
+	if (bad || (text = proto_open(copy, (size_t)sqlite3_column_bytes(s, 5),
+	    k->box_pk, k->box_sk)) == NULL)
+		return NULL;
+	j = proto_parse(text, strlen(text), why, sizeof why);
+	wipe_free(text);
+	if (j == NULL || !proto_only_keys(j, keys) || !proto_int(j, "v", &v) ||
+	    v != PROTO_VERSION || !proto_int(j, "sent_at", &at) ||
+	    proto_str(j, "text") == NULL ||
+	    (cJSON_HasObjectItem(j, "from") && proto_str(j, "from") == NULL) ||
+	    proto_str(j, "id") == NULL || strcmp(proto_str(j, "id"), id) != 0 ||
+	    proto_str(j, "device") == NULL ||
+	    strcmp(proto_str(j, "device"), device) != 0) {
+		json_wipe_delete(j);
+		return NULL;
+	}
+	return j;
+}
+
+static int
+load_sent(sqlite3 *db, const struct clinic_keys *k, const struct vdevice *v,
+    size_t nd, const char *patient, struct talk *t, struct sw_error *err)
+{
+	const struct vdevice	*d;
+	sqlite3_stmt		*s;
+	struct line		*l;
+	const char		*device, *id;
+	long long		 at, seq;
+	size_t			 i;
+	cJSON			*j;
+	int			 rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT device, seq, id, ciphertext,"
+	    " signature, clinic_copy FROM messages ORDER BY queued_at, seq",
+	    -1, &s, NULL) != SQLITE_OK)
+		return sw_fail(err, SW_EIO, _("Could not read the messages: "
+		    "%s"), sqlite3_errmsg(db));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		device = (const char *)sqlite3_column_text(s, 0);
+		id = (const char *)sqlite3_column_text(s, 2);
+		seq = sqlite3_column_int64(s, 1);
+		if (device == NULL || id == NULL ||
+		    (d = vdevice_find(v, nd, device)) == NULL ||
+		    d->fault != NULL || strcmp(d->patient, patient) != 0)
+			continue;
+		for (i = 0; i < t->n; i++)
+			if (t->v[i].sent && strcmp(t->v[i].id, id) == 0)
+				break;
+		if (i == t->n) {
+			if ((j = open_copy(s, k, device, id)) == NULL) {
+				t->failed++;
+				continue;
+			}
+			proto_int(j, "sent_at", &at);
+			l = talk_add(t);
+			l->sent = true;
+			snprintf(l->id, sizeof l->id, "%s", id);
+			l->at = at;
+			l->plain = j;
+		}
+		t->v[i].devices++;
+		if (seq <= d->delivered)
+			t->v[i].delivered++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sw_fail(err, SW_EIO, _("Could not read the messages: "
+		    "%s"), sqlite3_errmsg(db));
+	return 0;
+}
+
+static int
+by_time(const void *a, const void *b)
+{
+	const struct line *x = a, *y = b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	if (x->sent != y->sent)
+		return x->sent ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+static void
+print_talk_text(const struct talk *t, const char *patient)
+{
+	const struct line	*l;
+	const cJSON		*o;
+	const char		*from, *re;
+	char			 when[32];
+
+	for (size_t i = 0; i < t->n; i++) {
+		l = &t->v[i];
+		format_local(l->at, when, sizeof when);
+		if (l->sent) {
+			from = proto_str(l->plain, "from");
+			printf(_("%s  to %s"), when, patient);
+			if (from != NULL) {
+				printf(_(", from "));
+				print_untrusted(stdout, from, "");
+			}
+			printf(_("  [%s; delivered to %zu of %zu device%s]\n"),
+			    l->id, l->delivered, l->devices,
+			    l->devices == 1 ? "" : "s");
+			o = l->plain;
+		} else {
+			o = l->reply->record;
+			re = proto_str(o, "in_reply_to");
+			printf(_("%s  from %s"), when, patient);
+			if (re != NULL)
+				printf(_(", in reply to %s"), re);
+			printf("  [%s]\n", l->id);
+		}
+		fputs("    ", stdout);
+		print_untrusted(stdout, proto_str(o, "text"), "    ");
+		fputs("\n\n", stdout);
+	}
+}
+
+static void
+print_talk_json(const struct talk *t, const char *patient)
+{
+	const struct line	*l;
+	cJSON			*j = cJSON_CreateObject(), *a, *o;
+	const char		*s;
+	char			*out;
+
+	cJSON_AddNumberToObject(j, "format", 1);
+	cJSON_AddStringToObject(j, "patient", patient);
+	a = cJSON_AddArrayToObject(j, "messages");
+	for (size_t i = 0; i < t->n; i++) {
+		l = &t->v[i];
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "direction", l->sent ?
+		    "to_patient" : "from_patient");
+		cJSON_AddStringToObject(o, "id", l->id);
+		cJSON_AddNumberToObject(o, "at", (double)l->at);
+		if (l->sent) {
+			if ((s = proto_str(l->plain, "from")) != NULL)
+				cJSON_AddStringToObject(o, "from", s);
+			cJSON_AddNumberToObject(o, "devices",
+			    (double)l->devices);
+			cJSON_AddNumberToObject(o, "delivered",
+			    (double)l->delivered);
+			cJSON_AddStringToObject(o, "text",
+			    proto_str(l->plain, "text"));
+		} else {
+			cJSON_AddStringToObject(o, "device",
+			    l->reply->device);
+			if ((s = proto_str(l->reply->record,
+			    "in_reply_to")) != NULL)
+				cJSON_AddStringToObject(o, "in_reply_to", s);
+			cJSON_AddStringToObject(o, "written_at",
+			    proto_str(l->reply->record, "written_at"));
+			cJSON_AddStringToObject(o, "text",
+			    proto_str(l->reply->record, "text"));
+		}
+		cJSON_AddItemToArray(a, o);
+	}
+	out = cJSON_PrintUnformatted(j);
+	puts(out);
+	wipe_free(out);
+	json_wipe_delete(j);
+}
+
+int
+clinic_cmd_messages(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "patient", required_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sw_error		 err = { 0 };
+	struct clinic_keys	 k;
+	struct vdevice		*devs = NULL;
+	struct vrecord		*recs = NULL;
+	struct talk		 t = { NULL, 0, 0, 0 };
+	struct line		*l;
+	const char		*dir = ".", *patient = NULL;
+	sqlite3			*db = NULL;
+	size_t			 nd = 0, nr = 0;
+	bool			 json = false, have_keys = false;
+	int			 opt, rc = CLINIC_EXIT_FAIL;
+
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'p':
+			patient = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "json") != 0 &&
+			    strcmp(optarg, "text") != 0)
+				return clinic_usage_error("messages", _("--format "
+				    "is text or json, not '%s'"), optarg);
+			json = strcmp(optarg, "json") == 0;
+			break;
+		case 'h':
+			printf(_("Usage: stepwise-clinic messages [--dir DIR] "
+			    "--patient REF [--format text|json]\n"));
+			return CLINIC_EXIT_OK;
+		case ':':
+			return clinic_usage_error("messages", _("'%s' needs a "
+			    "value"), argv[optind - 1]);
+		default:
+			return clinic_usage_error("messages", _("unknown option "
+			    "'%s'"), argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return clinic_usage_error("messages", _("unexpected argument "
+		    "'%s'"), argv[optind]);
+	if (patient == NULL)
+		return clinic_usage_error("messages", "%s", _("--patient REF "
+		    "is needed"));
+	if (clinic_db_open(dir, &db, &err) != 0 ||
+	    clinic_keys_load(dir, &k, true, &err) != 0)
+		goto out;
+	have_keys = true;
+	/* Replies need no scoring, so no content is loaded. */
+	if (verify_devices(db, &k, patient, &devs, &nd, &err) != 0 ||
+	    verify_records(db, &k, NULL, patient, &recs, &nr, &err) != 0 ||
+	    load_sent(db, &k, devs, nd, patient, &t, &err) != 0)
+		goto out;
+	for (size_t i = 0; i < nr; i++) {
+		if (recs[i].reason != NULL ||
+		    strcmp(recs[i].kind, "reply") != 0 ||
+		    strcmp(recs[i].patient, patient) != 0)
+			continue;
+		l = talk_add(&t);
+		snprintf(l->id, sizeof l->id, "%s", recs[i].id);
+		l->at = recs[i].created_at;
+		l->reply = &recs[i];
+	}
+	qsort(t.v, t.n, sizeof *t.v, by_time);
+	if (json)
+		print_talk_json(&t, patient);
+	else if (t.n == 0)
+		printf(_("No messages with %s yet.\n"), patient);
+	else
+		print_talk_text(&t, patient);
+	if (t.failed > 0)
+		fprintf(stderr, _("stepwise-clinic: %zu message%s failed "
+		    "the clinic's check and %s not shown.\n"), t.failed,
+		    t.failed == 1 ? "" : "s", t.failed == 1 ? "is" : "are");
+	rc = CLINIC_EXIT_OK;
+out:
+	if (rc != CLINIC_EXIT_OK)
+		clinic_fail(&err);
+	for (size_t i = 0; i < t.n; i++)
+		json_wipe_delete(t.v[i].plain);
+	free(t.v);
+	vrecords_free(recs, nr);
+	vdevices_free(devs, nd);
+	if (have_keys)
+		clinic_keys_free(&k);
+	sqlite3_close(db);
+	return rc;
+}

@@ -1,4 +1,553 @@
-/* patients.c: being written (issue 4). */
-#include "clinic.h"
-int clinic_cmd_patients(int argc, char **argv) { (void)argc; (void)argv; return 1; }
-int clinic_cmd_revoke(int argc, char **argv) { (void)argc; (void)argv; return 1; }
+/* patients.c: stepwise-clinic patients, each patient's devices, last
+ * contact, messages and latest scores (from records that pass the
+ * clinic's check, and no others); and stepwise-clinic revoke. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "i18n.h"
+#include "util.h"
+#include "verify.h"
+
+struct patient {
+	char			 *ref;
+	size_t			  devices, active, revoked;
+	long long		  registered_at;	/* first device */
+	long long		  last_contact;		/* 0: never */
+	size_t			  records;
+	size_t			  sent, delivered;	/* messages, by id */
+	const struct vrecord	**latest;	/* per content measure */
+	bool			  risk;
+	size_t			  tokens;	/* enrollment files not used */
+	long long		  token_expires;	/* the latest of them */
+};
+
+struct roster {
+	struct patient		*v;
+	size_t			 n, cap;
+	const struct content	*ct;
+};
+
+static struct patient *
+roster_get(struct roster *r, const char *ref)
+{
+	struct patient *p;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->v[i].ref, ref) == 0)
+			return &r->v[i];
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 32;
+		r->v = xreallocarray(r->v, r->cap, sizeof *r->v);
+	}
+	p = &r->v[r->n++];
+	memset(p, 0, sizeof *p);
+	p->ref = xstrdup(ref);
+	p->latest = xcalloc(r->ct->n_measures ? r->ct->n_measures : 1,
+	    sizeof *p->latest);
+	return p;
+}
+
+static void
+roster_free(struct roster *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->v[i].ref);
+		free(r->v[i].latest);
+	}
+	free(r->v);
+}
+
+static void
+add_devices(struct roster *r, const struct vdevice *v, size_t n)
+{
+	struct patient *p;
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].fault != NULL)
+			continue;
+		p = roster_get(r, v[i].patient);
+		p->devices++;
+		if (v[i].revoked_at != 0)
+			p->revoked++;
+		else
+			p->active++;
+		if (p->registered_at == 0 ||
+		    v[i].registered_at < p->registered_at)
+			p->registered_at = v[i].registered_at;
+		if (v[i].last_seen > p->last_contact)
+			p->last_contact = v[i].last_seen;
+	}
+}
+
+static void
+add_records(struct roster *r, const struct vrecord *v, size_t n)
+{
+	const struct vrecord	**l;
+	struct patient		 *p;
+	size_t			  m;
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].reason != NULL)
+			continue;
+		p = roster_get(r, v[i].patient);
+		p->records++;
+		if (v[i].measure == NULL)
+			continue;
+		m = (size_t)(v[i].measure - r->ct->measures);
+		l = &p->latest[m];
+		if (*l == NULL || v[i].created_at > (*l)->created_at ||
+		    (v[i].created_at == (*l)->created_at &&
+		    strcmp(v[i].id, (*l)->id) > 0))
+			*l = &v[i];
+	}
+	/* The flag stays open while the latest check-in of a measure has a
+	 * risk answer. */
+	for (size_t i = 0; i < r->n; i++)
+		for (m = 0; m < r->ct->n_measures; m++)
+			if (r->v[i].latest[m] != NULL &&
+			    r->v[i].latest[m]->risk)
+				r->v[i].risk = true;
+}
+
+/* Messages counted once per id; delivered when some device holds it. The
+ * rows come sorted by id, and one id goes to one patient's devices. */
+static int
+add_messages(sqlite3 *db, struct roster *r, const struct vdevice *v,
+    size_t n, struct sw_error *err)
+{
+	const struct vdevice	*d;
+	sqlite3_stmt		*s;
+	const char		*dev, *id, *last = NULL;
+	char			 prev[PROTO_ID_LEN + 1] = "";
+	bool			 held = false;
+	int			 rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT device, id, seq FROM messages"
+	    " ORDER BY id", -1, &s, NULL) != SQLITE_OK)
+		return sw_fail(err, SW_EIO, _("Could not read the messages: "
+		    "%s"), sqlite3_errmsg(db));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		dev = (const char *)sqlite3_column_text(s, 0);
+		id = (const char *)sqlite3_column_text(s, 1);
+		if (dev == NULL || id == NULL ||
+		    (d = vdevice_find(v, n, dev)) == NULL || d->fault != NULL)
+			continue;
+		if (strcmp(id, prev) != 0 || last == NULL ||
+		    strcmp(d->patient, last) != 0) {
+			if (last != NULL && held)
+				roster_get(r, last)->delivered++;
+			snprintf(prev, sizeof prev, "%s", id);
+			last = d->patient;
+			held = false;
+			roster_get(r, last)->sent++;
+		}
+		if (sqlite3_column_int64(s, 2) <= d->delivered)
+			held = true;
+	}
+	if (last != NULL && held)
+		roster_get(r, last)->delivered++;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sw_fail(err, SW_EIO, _("Could not read the messages: "
+		    "%s"), sqlite3_errmsg(db));
+	return 0;
+}
+
+/* Enrollment files not used yet, each vouched for by the clinic's own
+ * signature on its token row. */
+static int
+add_tokens(sqlite3 *db, struct roster *r, const struct clinic_keys *k,
+    size_t *forged, struct sw_error *err)
+{
+	sqlite3_stmt	*s;
+	struct patient	*p;
+	const char	*ref;
+	unsigned char	*m;
+	size_t		 n;
+	long long	 exp;
+	int		 rc, bad;
+
+	*forged = 0;
+	if (sqlite3_prepare_v2(db, "SELECT t.token_pk, t.patient,"
+	    " t.expires_at, t.signature FROM tokens t WHERE t.device IS NULL"
+	    " AND NOT EXISTS (SELECT 1 FROM devices d"
+	    " WHERE d.token_pk = t.token_pk)", -1, &s, NULL) != SQLITE_OK)
+		return sw_fail(err, SW_EIO, _("Could not read the tokens: %s"),
+		    sqlite3_errmsg(db));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ref = (const char *)sqlite3_column_text(s, 1);
+		exp = sqlite3_column_int64(s, 2);
+		if (ref == NULL || sqlite3_column_bytes(s, 0) != 32 ||
+		    sqlite3_column_bytes(s, 3) != 64) {
+			(*forged)++;
+			continue;
+		}
+		m = proto_token_bytes(sqlite3_column_blob(s, 0), exp, ref, &n);
+		bad = crypto_sign_verify_detached(sqlite3_column_blob(s, 3), m,
+		    n, k->sign_pk);
+		free(m);
+		if (bad) {
+			(*forged)++;
+			continue;
+		}
+		p = roster_get(r, ref);
+		p->tokens++;
+		if (exp > p->token_expires)
+			p->token_expires = exp;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sw_fail(err, SW_EIO, _("Could not read the tokens: %s"),
+		    sqlite3_errmsg(db));
+	return 0;
+}
+
+static int
+by_ref(const void *a, const void *b)
+{
+	return strcmp(((const struct patient *)a)->ref,
+	    ((const struct patient *)b)->ref);
+}
+
+static void
+print_day(long long t, char *buf, size_t size)
+{
+	time_t		tt = (time_t)t;
+	struct tm	tm;
+
+	localtime_r(&tt, &tm);
+	strftime(buf, size, "%Y-%m-%d", &tm);
+}
+
+static void
+print_text(const struct roster *r, long long now)
+{
+	const struct patient	*p;
+	const struct vrecord	*l;
+	char			 a[32];
+
+	for (size_t i = 0; i < r->n; i++) {
+		p = &r->v[i];
+		printf("%s\n", p->ref);
+		if (p->tokens > 0) {
+			print_day(p->token_expires, a, sizeof a);
+			printf(p->token_expires > now ? _("  enrollment file "
+			    "not used yet, expires %s\n") : _("  enrollment "
+			    "file not used, expired %s\n"), a);
+		}
+		if (p->devices > 0) {
+			format_local(p->registered_at, a, sizeof a);
+			printf(_("  devices: %zu (%zu active, %zu revoked), "
+			    "registered %s\n"), p->devices, p->active,
+			    p->revoked, a);
+			if (p->last_contact != 0)
+				format_local(p->last_contact, a, sizeof a);
+			printf(_("  last contact: %s\n"), p->last_contact ?
+			    a : _("never"));
+		}
+		if (p->devices > 0 || p->records > 0)
+			printf(_("  records: %zu received\n"
+			    "  messages: %zu sent, %zu delivered, %zu "
+			    "waiting\n"), p->records, p->sent, p->delivered,
+			    p->sent - p->delivered);
+		for (size_t m = 0; m < r->ct->n_measures; m++) {
+			if ((l = p->latest[m]) == NULL)
+				continue;
+			print_day(l->created_at, a, sizeof a);
+			printf("  %s: %d %s (%s)%s\n", l->measure->title,
+			    l->total, l->band->label, a, l->risk ?
+			    _(", risk answer") : "");
+		}
+		if (p->risk)
+			printf(_("  RISK: the latest check-in has a risk "
+			    "answer; contact the patient.\n"));
+	}
+}
+
+static cJSON *
+json_patient(const struct roster *r, const struct patient *p, long long now)
+{
+	const struct vrecord	*l;
+	cJSON			*o = cJSON_CreateObject(), *x, *y;
+
+	cJSON_AddStringToObject(o, "patient", p->ref);
+	cJSON_AddNumberToObject(o, "devices", (double)p->devices);
+	cJSON_AddNumberToObject(o, "active_devices", (double)p->active);
+	cJSON_AddNumberToObject(o, "revoked_devices", (double)p->revoked);
+	if (p->devices > 0)
+		cJSON_AddNumberToObject(o, "registered_at",
+		    (double)p->registered_at);
+	else
+		cJSON_AddNullToObject(o, "registered_at");
+	if (p->last_contact != 0)
+		cJSON_AddNumberToObject(o, "last_contact",
+		    (double)p->last_contact);
+	else
+		cJSON_AddNullToObject(o, "last_contact");
+	cJSON_AddNumberToObject(o, "records", (double)p->records);
+	x = cJSON_AddObjectToObject(o, "messages");
+	cJSON_AddNumberToObject(x, "sent", (double)p->sent);
+	cJSON_AddNumberToObject(x, "delivered", (double)p->delivered);
+	cJSON_AddNumberToObject(x, "waiting", (double)(p->sent -
+	    p->delivered));
+	x = cJSON_AddObjectToObject(o, "latest");
+	for (size_t m = 0; m < r->ct->n_measures; m++) {
+		if ((l = p->latest[m]) == NULL)
+			continue;
+		y = cJSON_AddObjectToObject(x, l->measure->id);
+		cJSON_AddNumberToObject(y, "total", l->total);
+		cJSON_AddStringToObject(y, "severity", l->band->id);
+		cJSON_AddStringToObject(y, "severity_label", l->band->label);
+		cJSON_AddBoolToObject(y, "risk", l->risk);
+		cJSON_AddNumberToObject(y, "created_at", (double)l->created_at);
+		cJSON_AddStringToObject(y, "id", l->id);
+	}
+	cJSON_AddBoolToObject(o, "risk", p->risk);
+	if (p->tokens > 0) {
+		x = cJSON_AddObjectToObject(o, "enrollment_pending");
+		cJSON_AddNumberToObject(x, "files", (double)p->tokens);
+		cJSON_AddNumberToObject(x, "expires_at",
+		    (double)p->token_expires);
+		cJSON_AddBoolToObject(x, "expired", p->token_expires <= now);
+	} else
+		cJSON_AddNullToObject(o, "enrollment_pending");
+	return o;
+}
+
+static void
+print_json(const struct roster *r, const struct vdevice *v, size_t n,
+    long long now)
+{
+	cJSON	*j = cJSON_CreateObject(), *a, *o;
+	char	*s;
+
+	cJSON_AddNumberToObject(j, "format", 1);
+	a = cJSON_AddArrayToObject(j, "patients");
+	for (size_t i = 0; i < r->n; i++)
+		cJSON_AddItemToArray(a, json_patient(r, &r->v[i], now));
+	a = cJSON_AddArrayToObject(j, "failed_devices");
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].fault == NULL)
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "device", v[i].device);
+		if (v[i].claimed != NULL)
+			cJSON_AddStringToObject(o, "claimed_patient",
+			    v[i].claimed);
+		cJSON_AddStringToObject(o, "reason", v[i].fault);
+		cJSON_AddItemToArray(a, o);
+	}
+	s = cJSON_PrintUnformatted(j);
+	puts(s);
+	wipe_free(s);
+	json_wipe_delete(j);
+}
+
+int
+clinic_cmd_patients(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "content", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sw_error		 err = { 0 };
+	struct clinic_keys	 k;
+	struct content		 ct;
+	struct roster		 r = { NULL, 0, 0, &ct };
+	struct vdevice		*devs = NULL;
+	struct vrecord		*recs = NULL;
+	const char		*dir = ".", *content = NULL;
+	long long		 now = (long long)time(NULL);
+	sqlite3			*db = NULL;
+	size_t			 nd = 0, nr = 0, forged = 0, quarantined = 0;
+	bool			 json = false, have_keys = false;
+	bool			 have_content = false;
+	int			 opt, rc = CLINIC_EXIT_FAIL;
+
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "json") != 0 &&
+			    strcmp(optarg, "text") != 0)
+				return clinic_usage_error("patients", _("--format "
+				    "is text or json, not '%s'"), optarg);
+			json = strcmp(optarg, "json") == 0;
+			break;
+		case 'c':
+			content = optarg;
+			break;
+		case 'h':
+			printf(_("Usage: stepwise-clinic patients [--dir DIR] "
+			    "[--format text|json] [--content DIR]\n"));
+			return CLINIC_EXIT_OK;
+		case ':':
+			return clinic_usage_error("patients", _("'%s' needs a "
+			    "value"), argv[optind - 1]);
+		default:
+			return clinic_usage_error("patients", _("unknown option "
+			    "'%s'"), argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return clinic_usage_error("patients", _("unexpected argument "
+		    "'%s'"), argv[optind]);
+	if (clinic_db_open(dir, &db, &err) != 0 ||
+	    verify_content_load(content, &ct, &err) != 0)
+		goto out;
+	have_content = true;
+	if (clinic_keys_load(dir, &k, true, &err) != 0)
+		goto out;
+	have_keys = true;
+	if (verify_devices(db, &k, NULL, &devs, &nd, &err) != 0 ||
+	    verify_records(db, &k, &ct, NULL, &recs, &nr, &err) != 0)
+		goto out;
+	add_devices(&r, devs, nd);
+	add_records(&r, recs, nr);
+	if (add_messages(db, &r, devs, nd, &err) != 0 ||
+	    add_tokens(db, &r, &k, &forged, &err) != 0)
+		goto out;
+	qsort(r.v, r.n, sizeof *r.v, by_ref);
+	if (json)
+		print_json(&r, devs, nd, now);
+	else if (r.n == 0)
+		printf(_("No patients yet: enroll one with stepwise-clinic "
+		    "enroll --patient REF.\n"));
+	else
+		print_text(&r, now);
+	for (size_t i = 0; i < nd; i++)
+		if (devs[i].fault != NULL)
+			fprintf(stderr, _("stepwise-clinic: device %s (claimed "
+			    "for %s) failed its check (%s): it is not shown "
+			    "under any patient; revoke it.\n"), devs[i].device,
+			    devs[i].claimed ? devs[i].claimed : "?",
+			    devs[i].fault);
+	for (size_t i = 0; i < nr; i++)
+		if (recs[i].reason != NULL)
+			quarantined++;
+	if (quarantined > 0)
+		fprintf(stderr, _("stepwise-clinic: %zu record%s quarantined "
+		    "and not counted; see stepwise-clinic results.\n"),
+		    quarantined, quarantined == 1 ? "" : "s");
+	if (forged > 0)
+		fprintf(stderr, _("stepwise-clinic: %zu enrollment token%s "
+		    "failed the clinic's signature check and %s not "
+		    "shown.\n"), forged, forged == 1 ? "" : "s",
+		    forged == 1 ? "is" : "are");
+	rc = CLINIC_EXIT_OK;
+out:
+	if (rc != CLINIC_EXIT_OK)
+		clinic_fail(&err);
+	roster_free(&r);
+	vrecords_free(recs, nr);
+	vdevices_free(devs, nd);
+	if (have_keys)
+		clinic_keys_free(&k);
+	if (have_content)
+		content_free(&ct);
+	sqlite3_close(db);
+	return rc;
+}
+
+/* ---- stepwise-clinic revoke ---- */
+
+int
+clinic_cmd_revoke(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "device", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sw_error	 err = { 0 };
+	const char	*dir = ".", *device = NULL;
+	char		*patient = NULL, when[32];
+	long long	 now = (long long)time(NULL), revoked = 0;
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*s = NULL;
+	int		 opt, rc = CLINIC_EXIT_FAIL, step;
+
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'D':
+			device = optarg;
+			break;
+		case 'h':
+			printf(_("Usage: stepwise-clinic revoke [--dir DIR] "
+			    "--device ID\n"));
+			return CLINIC_EXIT_OK;
+		case ':':
+			return clinic_usage_error("revoke", _("'%s' needs a "
+			    "value"), argv[optind - 1]);
+		default:
+			return clinic_usage_error("revoke", _("unknown option "
+			    "'%s'"), argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return clinic_usage_error("revoke", _("unexpected argument "
+		    "'%s'"), argv[optind]);
+	if (device == NULL || !proto_id_ok(device))
+		return clinic_usage_error("revoke", _("--device needs a device "
+		    "id (32 lower-case hex characters), not '%s'"),
+		    device ? device : "");
+	if (clinic_db_open(dir, &db, &err) != 0)
+		goto out;
+	if (sqlite3_prepare_v2(db, "SELECT patient, revoked_at FROM devices"
+	    " WHERE device = ?", -1, &s, NULL) != SQLITE_OK)
+		goto db_fail;
+	sqlite3_bind_text(s, 1, device, -1, SQLITE_STATIC);
+	if ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		patient = xstrdup((const char *)sqlite3_column_text(s, 0));
+		revoked = sqlite3_column_int64(s, 1);
+	} else if (step != SQLITE_DONE)
+		goto db_fail;
+	sqlite3_finalize(s);
+	s = NULL;
+	if (patient == NULL) {
+		sw_fail(&err, SW_ENOENT, _("No device has the id %s."), device);
+		goto out;
+	}
+	if (revoked != 0) {
+		format_local(revoked, when, sizeof when);
+		printf(_("Device %s of %s was already revoked on %s.\n"),
+		    device, patient, when);
+		rc = CLINIC_EXIT_OK;
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db, "UPDATE devices SET revoked_at = ?"
+	    " WHERE device = ? AND revoked_at IS NULL", -1, &s,
+	    NULL) != SQLITE_OK)
+		goto db_fail;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_text(s, 2, device, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto db_fail;
+	printf(_("Revoked device %s of %s. The server now refuses it "
+	    "(403 device_revoked);\nthe patient needs a new enrollment file "
+	    "to use another device.\n"), device, patient);
+	rc = CLINIC_EXIT_OK;
+	goto out;
+db_fail:
+	sw_fail(&err, SW_EIO, _("Could not revoke the device: %s"),
+	    sqlite3_errmsg(db));
+out:
+	if (rc != CLINIC_EXIT_OK)
+		clinic_fail(&err);
+	sqlite3_finalize(s);
+	free(patient);
+	sqlite3_close(db);
+	return rc;
+}

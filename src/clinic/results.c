@@ -1,3 +1,319 @@
-/* results.c: being written (issue 4). */
-#include "clinic.h"
-int clinic_cmd_results(int argc, char **argv) { (void)argc; (void)argv; return 1; }
+/* results.c: stepwise-clinic results: every received record, checked and
+ * decrypted with the clinic's secret key, risk first, as CSV or JSON;
+ * anything that fails a check is quarantined and counted, never shown as
+ * any patient's. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "util.h"
+#include "verify.h"
+
+enum format { FORMAT_CSV, FORMAT_JSON };
+
+static int
+by_risk_then_time(const void *a, const void *b)
+{
+	const struct vrecord	*x = *(const struct vrecord *const *)a;
+	const struct vrecord	*y = *(const struct vrecord *const *)b;
+	int			 c;
+
+	if (x->risk != y->risk)
+		return x->risk ? -1 : 1;
+	if (x->created_at != y->created_at)
+		return x->created_at < y->created_at ? -1 : 1;
+	if ((c = strcmp(x->device, y->device)) != 0)
+		return c;
+	return strcmp(x->id, y->id);
+}
+
+/* ---- CSV (RFC 4180: CRLF, fields with , " CR or LF quoted) ---- */
+
+static void
+csv_field(const char *s, bool last)
+{
+	if (s == NULL)
+		s = "";
+	if (strpbrk(s, ",\"\r\n") != NULL) {
+		putchar('"');
+		for (; *s != '\0'; s++) {
+			if (*s == '"')
+				putchar('"');
+			putchar(*s);
+		}
+		putchar('"');
+	} else
+		fputs(s, stdout);
+	fputs(last ? "\r\n" : ",", stdout);
+}
+
+static void
+csv_int(long long v, bool present)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof buf, "%lld", v);
+	csv_field(present ? buf : "", false);
+}
+
+/* A JSON value in one field: exercise values, or a reply's text, which
+ * begins with a quote so that no spreadsheet takes it for a formula. */
+static void
+csv_json(const cJSON *j)
+{
+	char *s = j != NULL ? cJSON_PrintUnformatted(j) : NULL;
+
+	csv_field(s, true);
+	wipe_free(s);
+}
+
+static void
+csv_answers(const cJSON *a)
+{
+	const cJSON	*it;
+	char		*s = xstrdup(""), *t;
+
+	cJSON_ArrayForEach(it, a) {
+		t = xasprintf("%s%s%d", s, *s ? " " : "", (int)it->valuedouble);
+		wipe_free(s);
+		s = t;
+	}
+	csv_field(s, false);
+	wipe_free(s);
+}
+
+static void
+csv_row(const struct vrecord *r)
+{
+	const cJSON	*o = r->record, *fn;
+	char		 created[32], received[32];
+	bool		 checkin = strcmp(r->kind, "checkin") == 0;
+	bool		 exercise = strcmp(r->kind, "exercise") == 0;
+
+	format_rfc3339(r->created_at, created, sizeof created);
+	format_rfc3339(r->received_at, received, sizeof received);
+	csv_field(r->patient, false);
+	csv_field(r->device, false);
+	csv_field(r->id, false);
+	csv_field(r->kind, false);
+	csv_field(created, false);
+	csv_field(received, false);
+	/* The measure column names the exercise of an exercise entry. */
+	csv_field(checkin ? proto_str(o, "measure") : exercise ?
+	    proto_str(o, "exercise") : "", false);
+	csv_int(r->total, checkin);
+	csv_field(r->band ? r->band->id : checkin ? proto_str(o, "severity") :
+	    "", false);
+	csv_field(r->risk ? "true" : "false", false);
+	if (checkin)
+		csv_answers(cJSON_GetObjectItemCaseSensitive(o, "answers"));
+	else
+		csv_field("", false);
+	fn = checkin ? cJSON_GetObjectItemCaseSensitive(o, "functional") : NULL;
+	csv_int(fn ? (long long)fn->valuedouble : 0, fn != NULL);
+	csv_field(r->check, false);
+	if (checkin)
+		csv_field("", true);
+	else
+		csv_json(cJSON_GetObjectItemCaseSensitive(o, exercise ?
+		    "values" : "text"));
+}
+
+static void
+print_csv(struct vrecord **shown, size_t n)
+{
+	fputs("patient,device,id,kind,created_at,received_at,measure,total,"
+	    "severity,risk,answers,functional,check,text\r\n", stdout);
+	for (size_t i = 0; i < n; i++)
+		csv_row(shown[i]);
+}
+
+/* ---- JSON ---- */
+
+static cJSON *
+json_result(const struct vrecord *r)
+{
+	cJSON *o = cJSON_CreateObject(), *c;
+
+	cJSON_AddStringToObject(o, "patient", r->patient);
+	cJSON_AddStringToObject(o, "device", r->device);
+	cJSON_AddStringToObject(o, "id", r->id);
+	cJSON_AddStringToObject(o, "kind", r->kind);
+	cJSON_AddNumberToObject(o, "received_at", (double)r->received_at);
+	cJSON_AddNumberToObject(o, "created_at", (double)r->created_at);
+	cJSON_AddBoolToObject(o, "risk", r->risk);
+	cJSON_AddItemToObject(o, "record", cJSON_Duplicate(r->record, 1));
+	cJSON_AddStringToObject(o, "check", r->check);
+	if (strcmp(r->check, "total_mismatch") == 0) {
+		/* What the clinic's own scoring says, next to what was sent. */
+		c = cJSON_AddObjectToObject(o, "computed");
+		cJSON_AddNumberToObject(c, "total", r->total);
+		cJSON_AddStringToObject(c, "severity", r->band->id);
+		cJSON_AddBoolToObject(c, "risk", r->risk);
+	}
+	return o;
+}
+
+static void
+print_json(struct vrecord **shown, size_t n, const struct vrecord *all,
+    size_t nall)
+{
+	cJSON	*j = cJSON_CreateObject(), *a, *q;
+	char	*s;
+
+	cJSON_AddNumberToObject(j, "format", 1);
+	a = cJSON_AddArrayToObject(j, "results");
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, json_result(shown[i]));
+	a = cJSON_AddArrayToObject(j, "quarantined");
+	for (size_t i = 0; i < nall; i++) {
+		if (all[i].reason == NULL)
+			continue;
+		q = cJSON_CreateObject();
+		cJSON_AddStringToObject(q, "device", all[i].device);
+		cJSON_AddStringToObject(q, "id", all[i].id);
+		cJSON_AddStringToObject(q, "reason", all[i].reason);
+		cJSON_AddItemToArray(a, q);
+	}
+	s = cJSON_PrintUnformatted(j);
+	puts(s);
+	wipe_free(s);
+	json_wipe_delete(j);
+}
+
+/* "5 results, 2 quarantined (1 bad_signature, 1 id_mismatch)" */
+static void
+print_summary(size_t shown, const struct vrecord *all, size_t n)
+{
+	const char	*seen[32];
+	size_t		 count[32], nseen = 0, quarantined = 0, flagged = 0;
+	size_t		 i, j;
+
+	for (i = 0; i < n; i++) {
+		if (all[i].reason == NULL) {
+			if (strcmp(all[i].check, "ok") != 0)
+				flagged++;
+			continue;
+		}
+		quarantined++;
+		for (j = 0; j < nseen; j++)
+			if (strcmp(seen[j], all[i].reason) == 0)
+				break;
+		if (j == nseen && nseen < 32) {
+			seen[nseen] = all[i].reason;
+			count[nseen++] = 0;
+		}
+		if (j < nseen)
+			count[j]++;
+	}
+	fprintf(stderr, _("%zu results, %zu quarantined"), shown, quarantined);
+	for (j = 0; j < nseen; j++)
+		fprintf(stderr, "%s%zu %s", j ? ", " : " (", count[j], seen[j]);
+	fputs(nseen ? ")" : "", stderr);
+	if (flagged > 0)
+		fprintf(stderr, _("; %zu flagged: the score sent differs from "
+		    "the clinic's, or the measure is unknown"), flagged);
+	fputc('\n', stderr);
+}
+
+int
+clinic_cmd_results(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "patient", required_argument, NULL, 'p' },
+		{ "risk", no_argument, NULL, 'r' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "content", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sw_error		 err = { 0 };
+	struct clinic_keys	 k;
+	struct content		 ct;
+	struct vrecord		*all = NULL, **shown = NULL;
+	const char		*dir = ".", *patient = NULL, *content = NULL;
+	enum format		 format = FORMAT_CSV;
+	sqlite3			*db = NULL;
+	size_t			 n = 0, nshown = 0;
+	bool			 risk_only = false, have_keys = false;
+	bool			 have_content = false;
+	int			 opt, rc = CLINIC_EXIT_FAIL;
+
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'p':
+			patient = optarg;
+			break;
+		case 'r':
+			risk_only = true;
+			break;
+		case 'f':
+			if (strcmp(optarg, "csv") == 0)
+				format = FORMAT_CSV;
+			else if (strcmp(optarg, "json") == 0)
+				format = FORMAT_JSON;
+			else
+				return clinic_usage_error("results", _("--format "
+				    "is csv or json, not '%s'"), optarg);
+			break;
+		case 'c':
+			content = optarg;
+			break;
+		case 'h':
+			printf(_("Usage: stepwise-clinic results [--dir DIR] "
+			    "[--patient REF] [--risk]\n"
+			    "       [--format csv|json] [--content DIR]\n"));
+			return CLINIC_EXIT_OK;
+		case ':':
+			return clinic_usage_error("results", _("'%s' needs a "
+			    "value"), argv[optind - 1]);
+		default:
+			return clinic_usage_error("results", _("unknown option "
+			    "'%s'"), argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return clinic_usage_error("results", _("unexpected argument "
+		    "'%s'"), argv[optind]);
+	if (clinic_db_open(dir, &db, &err) != 0 ||
+	    verify_content_load(content, &ct, &err) != 0)
+		goto out;
+	have_content = true;
+	if (clinic_keys_load(dir, &k, true, &err) != 0)
+		goto out;
+	have_keys = true;
+	if (verify_records(db, &k, &ct, patient, &all, &n, &err) != 0)
+		goto out;
+	shown = xcalloc(n ? n : 1, sizeof *shown);
+	for (size_t i = 0; i < n; i++)
+		if (all[i].reason == NULL && (!risk_only || all[i].risk))
+			shown[nshown++] = &all[i];
+	qsort(shown, nshown, sizeof *shown, by_risk_then_time);
+	if (format == FORMAT_JSON)
+		print_json(shown, nshown, all, n);
+	else
+		print_csv(shown, nshown);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		sw_fail(&err, SW_EIO, _("Could not write the results."));
+		goto out;
+	}
+	print_summary(nshown, all, n);
+	rc = CLINIC_EXIT_OK;
+out:
+	if (rc != CLINIC_EXIT_OK)
+		clinic_fail(&err);
+	free(shown);
+	vrecords_free(all, n);
+	if (have_keys)
+		clinic_keys_free(&k);
+	if (have_content)
+		content_free(&ct);
+	sqlite3_close(db);
+	return rc;
+}

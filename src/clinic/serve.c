@@ -1,3 +1,258 @@
-/* serve.c: being written (issue 4). */
+/* serve.c: stepwise-clinic serve: options, the listening socket, the
+ * clinic database, the TLS files, and a clean stop on SIGTERM or SIGINT.
+ * The requests themselves are in serve_http.c and serve_api.c. The server
+ * never opens the clinic's secret keys. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <sodium.h>
+
 #include "clinic.h"
-int clinic_cmd_serve(int argc, char **argv) { (void)argc; (void)argv; return 1; }
+#include "i18n.h"
+#include "serve.h"
+#include "util.h"
+
+struct listen_addr {
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	char			host[INET6_ADDRSTRLEN + 2];	/* [v6] */
+};
+
+/* ADDR:PORT with ADDR an IPv4 literal or [IPv6]; PORT 0 to 65535. */
+static bool
+parse_listen(const char *arg, struct listen_addr *la)
+{
+	struct sockaddr_in	*s4 = (struct sockaddr_in *)&la->ss;
+	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)&la->ss;
+	const char		*colon = strrchr(arg, ':');
+	char			 host[INET6_ADDRSTRLEN], *end;
+	size_t			 n;
+	long			 port;
+
+	memset(la, 0, sizeof *la);
+	if (colon == NULL || colon[1] == '\0')
+		return false;
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 0 || port > 65535)
+		return false;
+	n = (size_t)(colon - arg);
+	if (n > 2 && arg[0] == '[' && arg[n - 1] == ']') {
+		if (n - 2 >= sizeof host)
+			return false;
+		memcpy(host, arg + 1, n - 2);
+		host[n - 2] = '\0';
+		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
+			return false;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		la->len = sizeof *s6;
+		snprintf(la->host, sizeof la->host, "[%s]", host);
+		return true;
+	}
+	if (n == 0 || n >= sizeof host)
+		return false;
+	memcpy(host, arg, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+		return false;
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons((uint16_t)port);
+	la->len = sizeof *s4;
+	snprintf(la->host, sizeof la->host, "%s", host);
+	return true;
+}
+
+/* Bind and listen ourselves, so that port 0 can be read back. */
+static int
+listen_on(struct listen_addr *la, unsigned *port, struct sw_error *err)
+{
+	int	fd, on = 1;
+
+	fd = socket(la->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return sw_fail(err, SW_EIO, _("Could not make a socket: %s"),
+		    strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	if (la->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+	if (bind(fd, (struct sockaddr *)&la->ss, la->len) != 0 ||
+	    listen(fd, 64) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&la->ss, &la->len) != 0) {
+		sw_fail(err, SW_EIO, _("Could not listen on %s: %s"),
+		    la->host, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(la->ss.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&la->ss)->sin6_port :
+	    ((struct sockaddr_in *)&la->ss)->sin_port);
+	return fd;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, _("Usage: stepwise-clinic serve [--dir DIR] "
+	    "[--listen ADDR:PORT]\n"
+	    "                             [--tls-cert FILE --tls-key FILE] "
+	    "[--rate N]\n"
+	    "Receive patients' records and hand out supporter messages "
+	    "(stepwise-protocol(7)).\n\n"
+	    "  --dir DIR          the clinic folder (default: the current "
+	    "folder)\n"
+	    "  --listen ADDR:PORT where to listen (default %s; port 0: any "
+	    "free port)\n"
+	    "  --tls-cert FILE    serve https with this PEM certificate "
+	    "(chain)\n"
+	    "  --tls-key FILE     and this PEM private key\n"
+	    "  --rate N           requests a minute per client address and per "
+	    "device\n"
+	    "                     (default %d; 0: no limit)\n"),
+	    SERVE_DEFAULT_LISTEN, SERVE_RATE);
+}
+
+static void
+wipe_pem(char *pem)
+{
+	if (pem != NULL)
+		sodium_memzero(pem, strlen(pem));
+	free(pem);
+}
+
+/* The server runs until SIGTERM or SIGINT, taken here with sigwait() in
+ * the main thread; libmicrohttpd's thread has them blocked. */
+static int
+run(struct server *srv, struct listen_addr *la, const char *cert,
+    const char *key, struct sw_error *err)
+{
+	struct MHD_Daemon	*d;
+	sigset_t		 set;
+	unsigned		 port = 0;
+	int			 fd, sig;
+
+	if ((fd = listen_on(la, &port, err)) == -1)
+		return -1;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((d = http_start(srv, fd, cert, key)) == NULL) {
+		close(fd);
+		return sw_fail(err, SW_EIO, "%s", cert != NULL ? _("Could not "
+		    "start the server; check that the certificate and key "
+		    "are PEM and belong together.") : _("Could not start the "
+		    "server."));
+	}
+	printf("listening on %s://%s:%u\n", cert != NULL ? "https" : "http",
+	    la->host, port);
+	fflush(stdout);
+	while (sigwait(&set, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))
+		continue;
+	MHD_stop_daemon(d);
+	fprintf(stderr, "stepwise-clinic serve: stopped\n");
+	return 0;
+}
+
+int
+clinic_cmd_serve(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'k' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sw_error		 err = { 0 };
+	struct server		 srv = { 0 };
+	struct listen_addr	 la;
+	const char		*dir = ".", *listen = SERVE_DEFAULT_LISTEN;
+	const char		*certf = NULL, *keyf = NULL;
+	char			*cert = NULL, *key = NULL, *end;
+	long			 rate = SERVE_RATE;
+	int			 opt, rc = CLINIC_EXIT_FAIL;
+
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'c':
+			certf = optarg;
+			break;
+		case 'k':
+			keyf = optarg;
+			break;
+		case 'r':
+			rate = strtol(optarg, &end, 10);
+			if (*end != '\0' || end == optarg || rate < 0 ||
+			    rate > 1000000)
+				return clinic_usage_error("serve", _("--rate "
+				    "needs a number of requests a minute, not "
+				    "'%s'"), optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return CLINIC_EXIT_OK;
+		case ':':
+			return clinic_usage_error("serve", _("'%s' needs a "
+			    "value"), argv[optind - 1]);
+		default:
+			return clinic_usage_error("serve", _("unknown option "
+			    "'%s'"), argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return clinic_usage_error("serve", _("unexpected argument "
+		    "'%s'"), argv[optind]);
+	if ((certf == NULL) != (keyf == NULL))
+		return clinic_usage_error("serve", "%s", _("--tls-cert and "
+		    "--tls-key go together"));
+	if (!parse_listen(listen, &la))
+		return clinic_usage_error("serve", _("--listen needs "
+		    "ADDR:PORT, such as 127.0.0.1:8470 or [::1]:8470, not "
+		    "'%s'"), listen);
+	if (certf != NULL && !MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+		sw_fail(&err, SW_EINVAL, "%s", _("This libmicrohttpd was "
+		    "built without TLS; serve plain http behind a TLS "
+		    "terminator instead."));
+		return clinic_fail(&err);
+	}
+	if (certf != NULL && ((cert = read_file(certf, NULL)) == NULL ||
+	    (key = read_file(keyf, NULL)) == NULL)) {
+		sw_fail(&err, SW_EIO, _("Could not read %s: %s"),
+		    cert == NULL ? certf : keyf, strerror(errno));
+		goto out;
+	}
+	if (clinic_db_open(dir, &srv.db, &err) != 0)
+		goto out;
+	/* One thread serves every request: never wait long on a writer. */
+	sqlite3_busy_timeout(srv.db, 2000);
+	srv.rate = (unsigned)rate;
+	rate_init(&srv);
+	if (run(&srv, &la, cert, key, &err) == 0)
+		rc = CLINIC_EXIT_OK;
+out:
+	if (rc != CLINIC_EXIT_OK)
+		clinic_fail(&err);
+	sqlite3_close(srv.db);
+	rate_free(&srv);
+	wipe_pem(key);
+	free(cert);
+	return rc;
+}

@@ -1,7 +1,9 @@
 /* draft.c: drafts live in the store's sealed state under
- * "draft:checkin:<measure>" and "draft:exercise:<exercise>". */
+ * "draft:checkin:<measure>", "draft:exercise:<exercise>" and "draft:reply". */
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "draft.h"
 #include "measure.h"
@@ -124,6 +126,46 @@ draft_delete(struct store *st, const char *kind, const char *id,
 
 	free(key);
 	return rc;
+}
+
+int
+draft_reply_save(struct store *st, const char *text, struct sw_error *err)
+{
+	cJSON	*j;
+	char	*json;
+	int	 rc;
+
+	if (text == NULL || *text == '\0')
+		return store_delete_state(st, "draft:reply", err);
+	j = cJSON_CreateObject();
+	/* A reference, not a copy: the caller's one copy is all to wipe. */
+	cJSON_AddItemToObject(j, "text", cJSON_CreateStringReference(text));
+	json = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	rc = store_put_state(st, "draft:reply", json, err);
+	wipe_free(json);
+	return rc;
+}
+
+int
+draft_reply_load(struct store *st, char **text, struct sw_error *err)
+{
+	char	*json;
+	cJSON	*j, *v;
+
+	*text = NULL;
+	if (store_get_state(st, "draft:reply", &json, err) != 0)
+		return -1;
+	if (json == NULL)
+		return 0;
+	j = cJSON_Parse(json);
+	wipe_free(json);
+	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(j, "text"))) {
+		*text = xstrdup(v->valuestring);
+		sodium_memzero(v->valuestring, strlen(v->valuestring));
+	}
+	cJSON_Delete(j);
+	return 0;
 }
 
 struct each {

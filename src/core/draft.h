@@ -33,6 +33,12 @@ int	draft_exercise_load(struct store *, const char *exercise,
 int	draft_delete(struct store *, const char *kind, const char *id,
 	    struct sw_error *);
 
+/* The reply to the supporter not sent yet, "draft:reply" (one at a time,
+ * not listed by draft_each). Saving NULL or "" removes it; load gives NULL
+ * when there is none, else a string to free with wipe_free(). */
+int	draft_reply_save(struct store *, const char *text, struct sw_error *);
+int	draft_reply_load(struct store *, char **text, struct sw_error *);
+
 /* Every saved draft: kind is "checkin" or "exercise", id the measure or
  * exercise id. Stops early if fn returns non-zero. */
 typedef int (*draft_fn)(void *arg, const char *kind, const char *id);

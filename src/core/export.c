@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "export.h"
+#include "outbox.h"
 #include "record.h"
 #include "util.h"
 
@@ -66,6 +67,34 @@ add_exercise(void *arg, const char *id, const char *exercise,
 	return 0;
 }
 
+/* The conversation with the supporter: their messages and the patient's
+ * replies, oldest first. Empty when the profile never joined a clinic. */
+static int
+add_conversation(struct store *st, cJSON *arr, struct sw_error *err)
+{
+	struct message	*m = NULL;
+	size_t		 n = 0;
+	char		 when[32];
+
+	if (messages_load(st, &m, &n, err) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		format_rfc3339(m[i].at, when, sizeof when);
+		cJSON_AddStringToObject(o, "id", m[i].id);
+		cJSON_AddStringToObject(o, "from", m[i].from_patient ?
+		    "patient" : "supporter");
+		cJSON_AddItemToObject(o, "name", m[i].from ?
+		    cJSON_CreateString(m[i].from) : cJSON_CreateNull());
+		cJSON_AddStringToObject(o, "at", when);
+		cJSON_AddStringToObject(o, "text", m[i].text);
+		cJSON_AddItemToArray(arr, o);
+	}
+	messages_free(m, n);
+	return 0;
+}
+
 char *
 export_json(struct store *st, const struct content *ct, const char *profile,
     long long now, struct sw_error *err)
@@ -97,6 +126,9 @@ export_json(struct store *st, const struct content *ct, const char *profile,
 	}
 	arr = cJSON_AddArrayToObject(doc, "exercises");
 	if (exercise_entries_each(st, NULL, add_exercise, arr, err) != 0)
+		goto out;
+	arr = cJSON_AddArrayToObject(doc, "messages");
+	if (add_conversation(st, arr, err) != 0)
 		goto out;
 	out = cJSON_Print(doc);
 out:

@@ -1,2 +1,754 @@
-/* outbox.c: being written (issue 4). */
+/* outbox.c: the clear sync state of a profile (stepwise-protocol(7)): the
+ * queue of sealed envelopes in send order, acknowledgements, signed
+ * requests, message ciphertexts and their cursor, and backoff. Nothing here
+ * needs the passphrase, so "stepwise sync" can run from cron. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "i18n.h"
 #include "outbox.h"
+#include "outbox_int.h"
+#include "store_int.h"
+#include "util.h"
+
+#define BACKOFF_FIRST	30	/* seconds after the first failure */
+#define BACKOFF_MAX	1800	/* 30 minutes */
+
+struct outbox {
+	sqlite3		*db;
+	bool		 own;		/* opened by outbox_open */
+	bool		 nested;	/* tx_begin made a savepoint */
+	bool		 enrolled;
+	char		 device[PROTO_ID_LEN + 1];
+	char		*url;
+	char		*tls_pin;
+	unsigned char	 clinic_sign_pk[PROTO_KEY_LEN];
+};
+
+/* ---- clear sync state ---- */
+
+bool
+sync_tables_exist(sqlite3 *db)
+{
+	sqlite3_stmt	*s;
+	int		 n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name IN ('sync_state', 'outbox', 'inbox')",
+	    -1, &s, NULL) != SQLITE_OK)
+		return false;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return n == 3;
+}
+
+char *
+sync_get(sqlite3 *db, const char *key)
+{
+	sqlite3_stmt	*s;
+	char		*v = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT value FROM sync_state WHERE "
+	    "key = ?", -1, &s, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return v;
+}
+
+long long
+sync_get_int(sqlite3 *db, const char *key, long long dflt)
+{
+	char		*v = sync_get(db, key), *end;
+	long long	 n;
+
+	if (v == NULL)
+		return dflt;
+	n = strtoll(v, &end, 10);
+	if (*v == '\0' || *end != '\0')
+		n = dflt;
+	free(v);
+	return n;
+}
+
+int
+sync_set(sqlite3 *db, const char *key, const char *value)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO sync_state(key, "
+	    "value) VALUES(?, ?)", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+sync_set_int(sqlite3 *db, const char *key, long long v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof buf, "%lld", v);
+	return sync_set(db, key, buf);
+}
+
+int
+sync_del(sqlite3 *db, const char *key)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db, "DELETE FROM sync_state WHERE key = ?", -1,
+	    &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+sync_db_fail(sqlite3 *db, struct sw_error *err)
+{
+	return sw_fail(err, SW_EIO, _("Could not use the profile's clinic "
+	    "connection state: %s"), sqlite3_errmsg(db));
+}
+
+bool
+sync_device(sqlite3 *db, char device[PROTO_ID_LEN + 1])
+{
+	char	*v;
+	bool	 ok;
+
+	if (!sync_tables_exist(db) || (v = sync_get(db, "device")) == NULL)
+		return false;
+	if ((ok = proto_id_ok(v)))
+		memcpy(device, v, PROTO_ID_LEN + 1);
+	free(v);
+	return ok;
+}
+
+static void
+json_wipe(cJSON *j)
+{
+	for (; j != NULL; j = j->next) {
+		if (j->valuestring != NULL)
+			sodium_memzero(j->valuestring, strlen(j->valuestring));
+		json_wipe(j->child);
+	}
+}
+
+void
+json_wipe_delete(cJSON *j)
+{
+	if (j == NULL)
+		return;
+	if (j->valuestring != NULL)
+		sodium_memzero(j->valuestring, strlen(j->valuestring));
+	json_wipe(j->child);
+	cJSON_Delete(j);
+}
+
+/* ---- opening ---- */
+
+static int
+load(struct outbox *ob, struct sw_error *err)
+{
+	char *pk;
+
+	if (!sync_device(ob->db, ob->device))
+		return 0;	/* not enrolled: nothing to read */
+	ob->url = sync_get(ob->db, "url");
+	ob->tls_pin = sync_get(ob->db, "tls_pin");
+	pk = sync_get(ob->db, "clinic_sign_pk");
+	if (ob->url == NULL || proto_unb64(pk, ob->clinic_sign_pk,
+	    PROTO_KEY_LEN) != 0) {
+		free(pk);
+		return sw_fail(err, SW_ECORRUPT, _("The clinic connection "
+		    "settings in the profile are damaged. Ask your clinic for "
+		    "a new enrollment file."));
+	}
+	free(pk);
+	ob->enrolled = true;
+	return 0;
+}
+
+int
+outbox_open(const char *path, struct outbox **out, struct sw_error *err)
+{
+	struct outbox	*ob;
+	sqlite3_stmt	*s = NULL;
+	int		 rc;
+
+	*out = NULL;
+	if (access(path, F_OK) != 0)
+		return sw_fail(err, SW_ENOENT, _("There is no profile at %s. "
+		    "Make one with: stepwise init"), path);
+	ob = xcalloc(1, sizeof *ob);
+	ob->own = true;
+	if (sqlite3_open_v2(path, &ob->db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		sw_fail(err, SW_EIO, _("Could not open the profile %s: %s"),
+		    path, ob->db ? sqlite3_errmsg(ob->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(ob->db, 10000);
+	/* Only reads until enrolled: a profile that is not enrolled is left
+	 * exactly as it was. */
+	rc = sqlite3_prepare_v2(ob->db, "SELECT 1 FROM sqlite_master WHERE "
+	    "type = 'table' AND name = 'meta'", -1, &s, NULL);
+	if (rc != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		sw_fail(err, SW_ECORRUPT, _("%s is not a Stepwise profile, or "
+		    "it is damaged."), path);
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	if (load(ob, err) != 0)
+		goto fail;
+	*out = ob;
+	return 0;
+fail:
+	outbox_close(ob);
+	return -1;
+}
+
+int
+outbox_from_store(struct store *st, struct outbox **out,
+    struct sw_error *err)
+{
+	struct outbox *ob = xcalloc(1, sizeof *ob);
+
+	*out = NULL;
+	ob->db = store_sqlite(st);
+	if (load(ob, err) != 0) {
+		outbox_close(ob);
+		return -1;
+	}
+	*out = ob;
+	return 0;
+}
+
+void
+outbox_close(struct outbox *ob)
+{
+	if (ob == NULL)
+		return;
+	if (ob->own)
+		sqlite3_close(ob->db);
+	free(ob->url);
+	free(ob->tls_pin);
+	free(ob);
+}
+
+bool
+outbox_enrolled(struct outbox *ob)
+{
+	return ob->enrolled;
+}
+
+const char *
+outbox_device(struct outbox *ob)
+{
+	return ob->enrolled ? ob->device : NULL;
+}
+
+const char *
+outbox_url(struct outbox *ob)
+{
+	return ob->url;
+}
+
+const char *
+outbox_tls_pin(struct outbox *ob)
+{
+	return ob->tls_pin;
+}
+
+const unsigned char *
+outbox_clinic_sign_pk(struct outbox *ob)
+{
+	return ob->enrolled ? ob->clinic_sign_pk : NULL;
+}
+
+static int
+not_enrolled(struct sw_error *err)
+{
+	return sw_fail(err, SW_ENOENT, _("This profile is not connected to a "
+	    "clinic. Enroll with the file your clinic gave you: stepwise "
+	    "enroll FILE"));
+}
+
+/* One transaction, or a savepoint inside the caller's. */
+static int
+tx_begin(struct outbox *ob, struct sw_error *err)
+{
+	ob->nested = !sqlite3_get_autocommit(ob->db);
+	if (sqlite3_exec(ob->db, ob->nested ? "SAVEPOINT outbox" :
+	    "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return sync_db_fail(ob->db, err);
+	return 0;
+}
+
+static int
+tx_commit(struct outbox *ob, struct sw_error *err)
+{
+	if (sqlite3_exec(ob->db, ob->nested ? "RELEASE outbox" : "COMMIT",
+	    NULL, NULL, NULL) != SQLITE_OK) {
+		sync_db_fail(ob->db, err);
+		sqlite3_exec(ob->db, ob->nested ? "ROLLBACK TO outbox; "
+		    "RELEASE outbox" : "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+tx_rollback(struct outbox *ob, struct sw_error *err)
+{
+	sync_db_fail(ob->db, err);
+	sqlite3_exec(ob->db, ob->nested ? "ROLLBACK TO outbox; RELEASE outbox" :
+	    "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* ---- the queue ---- */
+
+int
+outbox_registration(struct outbox *ob, char **body, struct sw_error *err)
+{
+	(void)err;
+	*body = ob->enrolled ? sync_get(ob->db, "registration") : NULL;
+	return 0;
+}
+
+int
+outbox_registration_done(struct outbox *ob, long long now,
+    struct sw_error *err)
+{
+	if (!ob->enrolled)
+		return not_enrolled(err);
+	if (tx_begin(ob, err) != 0)
+		return -1;
+	if (sync_del(ob->db, "registration") != 0 ||
+	    sync_set_int(ob->db, "registered_at", now) != 0)
+		return tx_rollback(ob, err);
+	return tx_commit(ob, err);
+}
+
+struct buf {
+	char	*p;
+	size_t	 n;
+	size_t	 cap;
+};
+
+static void
+buf_add(struct buf *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap) {
+		b->cap = (b->n + n + 1) * 2;
+		b->p = xreallocarray(b->p, b->cap, 1);
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+int
+outbox_next_batch(struct outbox *ob, size_t max_records, size_t max_json,
+    struct outbox_batch *batch, struct sw_error *err)
+{
+	static const char tail[] = "]}";
+	struct buf	 b = { NULL, 0, 0 };
+	sqlite3_stmt	*s;
+	char		*head;
+	int		 rc;
+
+	memset(batch, 0, sizeof *batch);
+	if (!ob->enrolled || max_records == 0)
+		return 0;
+	if (sqlite3_prepare_v2(ob->db, "SELECT id, envelope FROM outbox WHERE "
+	    "rejected IS NULL ORDER BY risk DESC, created_at, id LIMIT ?", -1,
+	    &s, NULL) != SQLITE_OK)
+		return sync_db_fail(ob->db, err);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)max_records);
+	head = xasprintf("{\"v\":1,\"device\":\"%s\",\"records\":[",
+	    ob->device);
+	buf_add(&b, head, strlen(head));
+	free(head);
+	batch->ids = xcalloc(max_records, sizeof *batch->ids);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char	*id = (const char *)sqlite3_column_text(s, 0);
+		const char	*env = (const char *)sqlite3_column_text(s, 1);
+		size_t		 len = strlen(env);
+
+		/* At least one record, whatever the limit, so that a small
+		 * limit can never stall the queue. */
+		if (batch->n > 0 && b.n + 1 + len + sizeof tail - 1 > max_json)
+			break;
+		if (batch->n > 0)
+			buf_add(&b, ",", 1);
+		buf_add(&b, env, len);
+		snprintf(batch->ids[batch->n++], PROTO_ID_LEN + 1, "%s", id);
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sync_db_fail(ob->db, err);
+		sqlite3_finalize(s);
+		free(b.p);
+		outbox_batch_free(batch);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	if (batch->n == 0) {
+		free(b.p);
+		outbox_batch_free(batch);
+		return 0;
+	}
+	buf_add(&b, tail, sizeof tail - 1);
+	batch->body = b.p;
+	batch->len = b.n;
+	return 0;
+}
+
+void
+outbox_batch_free(struct outbox_batch *batch)
+{
+	free(batch->body);
+	free(batch->ids);
+	memset(batch, 0, sizeof *batch);
+}
+
+static int
+exec_id(sqlite3 *db, const char *sql, const char *id, long long n,
+    const char *text)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(s) >= 2) {
+		if (text != NULL)
+			sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(s, 2, n);
+	}
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+outbox_ack(struct outbox *ob, const char *const *ids, size_t n,
+    long long now, struct sw_error *err)
+{
+	if (!ob->enrolled)
+		return not_enrolled(err);
+	if (tx_begin(ob, err) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		/* The record stays in the profile; it only leaves the queue,
+		 * and the store's clear synced_at says when it arrived. */
+		if (exec_id(ob->db, "DELETE FROM outbox WHERE id = ?1", ids[i],
+		    0, NULL) != 0 || exec_id(ob->db, "UPDATE records SET "
+		    "synced_at = ?2 WHERE id = ?1", ids[i], now, NULL) != 0)
+			return tx_rollback(ob, err);
+	return tx_commit(ob, err);
+}
+
+int
+outbox_reject(struct outbox *ob, const char *id, const char *error,
+    struct sw_error *err)
+{
+	if (!ob->enrolled)
+		return not_enrolled(err);
+	if (exec_id(ob->db, "UPDATE outbox SET rejected = ?2 WHERE id = ?1",
+	    id, 0, error != NULL && *error != '\0' ? error : "rejected") != 0)
+		return sync_db_fail(ob->db, err);
+	return 0;
+}
+
+static long long
+count(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt	*s;
+	long long	 n = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+int
+outbox_counts(struct outbox *ob, size_t *waiting, size_t *rejected,
+    struct sw_error *err)
+{
+	long long	w, r;
+	char		*reg;
+
+	*waiting = *rejected = 0;
+	if (!ob->enrolled)
+		return 0;
+	w = count(ob->db, "SELECT count(*) FROM outbox WHERE rejected IS "
+	    "NULL");
+	r = count(ob->db, "SELECT count(*) FROM outbox WHERE rejected IS NOT "
+	    "NULL");
+	if (w < 0 || r < 0)
+		return sync_db_fail(ob->db, err);
+	if ((reg = sync_get(ob->db, "registration")) != NULL)
+		w++;
+	free(reg);
+	*waiting = (size_t)w;
+	*rejected = (size_t)r;
+	return 0;
+}
+
+/* ---- signed requests ---- */
+
+int
+outbox_sign_request(struct outbox *ob, const char *method,
+    const char *target, long long time, const void *body, size_t len,
+    char sig[88], struct sw_error *err)
+{
+	unsigned char	*sk = NULL, *m = NULL, raw[PROTO_SIG_LEN];
+	char		*enc, *b, when[24];
+	size_t		 mlen;
+	int		 rc = -1;
+
+	if (!ob->enrolled)
+		return not_enrolled(err);
+	enc = sync_get(ob->db, "request_sk");
+	if ((sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL) {
+		sw_fail(err, SW_EIO, _("out of memory"));
+		goto out;
+	}
+	if (proto_unb64(enc, sk, crypto_sign_SECRETKEYBYTES) != 0) {
+		sw_fail(err, SW_ECORRUPT, _("The profile's request key is "
+		    "damaged. Ask your clinic for a new enrollment file."));
+		goto out;
+	}
+	snprintf(when, sizeof when, "%lld", time);
+	m = proto_request_bytes(method, target, when, ob->device, body, len,
+	    &mlen);
+	crypto_sign_detached(raw, NULL, m, mlen, sk);
+	b = proto_b64(raw, sizeof raw);
+	snprintf(sig, 88, "%s", b);
+	free(b);
+	rc = 0;
+out:
+	free(m);
+	if (enc != NULL)
+		wipe_free(enc);
+	if (sk != NULL)
+		sodium_free(sk);
+	return rc;
+}
+
+/* ---- supporter messages, still sealed ---- */
+
+long long
+outbox_message_cursor(struct outbox *ob)
+{
+	return ob->enrolled ? sync_get_int(ob->db, "cursor", 0) : 0;
+}
+
+static int
+move_cursor(struct outbox *ob, long long seq)
+{
+	if (seq <= sync_get_int(ob->db, "cursor", 0))
+		return 0;	/* never back: a resent page changes nothing */
+	return sync_set_int(ob->db, "cursor", seq);
+}
+
+static bool
+message_signed(struct outbox *ob, const char *id, const unsigned char *ct,
+    size_t ctlen, const unsigned char *sig)
+{
+	unsigned char	*m;
+	size_t		 mlen;
+	bool		 ok;
+
+	if (!proto_id_ok(id) || ct == NULL || ctlen == 0)
+		return false;
+	m = proto_envelope_bytes(PROTO_CTX_MESSAGE, ob->device, id, ct, ctlen,
+	    &mlen);
+	ok = crypto_sign_verify_detached(sig, m, mlen,
+	    ob->clinic_sign_pk) == 0;
+	free(m);
+	return ok;
+}
+
+int
+outbox_keep_message(struct outbox *ob, long long seq, const char *id,
+    const unsigned char *ct, size_t ctlen,
+    const unsigned char sig[PROTO_SIG_LEN], long long now,
+    struct sw_error *err)
+{
+	sqlite3_stmt	*s;
+	int		 rc, kept;
+
+	if (!ob->enrolled)
+		return not_enrolled(err);
+	if (tx_begin(ob, err) != 0)
+		return -1;
+	if (!message_signed(ob, id, ct, ctlen, sig)) {
+		/* Not kept; the cursor moves past it so that one bad message
+		 * cannot block every later one, and the patient is told. */
+		if (sync_set_int(ob->db, "bad_messages", sync_get_int(ob->db,
+		    "bad_messages", 0) + 1) != 0 || move_cursor(ob, seq) != 0)
+			return tx_rollback(ob, err);
+		return tx_commit(ob, err) == 0 ? 2 : -1;
+	}
+	if (sqlite3_prepare_v2(ob->db, "INSERT OR IGNORE INTO inbox(id, seq, "
+	    "ciphertext, signature, received_at) VALUES(?, ?, ?, ?, ?)", -1,
+	    &s, NULL) != SQLITE_OK)
+		return tx_rollback(ob, err);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, seq);
+	sqlite3_bind_blob(s, 3, ct, (int)ctlen, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, sig, PROTO_SIG_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, now);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return tx_rollback(ob, err);
+	kept = sqlite3_changes(ob->db) == 1 ? 0 : 1;
+	if (move_cursor(ob, seq) != 0)
+		return tx_rollback(ob, err);
+	return tx_commit(ob, err) == 0 ? kept : -1;
+}
+
+int
+outbox_unread(struct outbox *ob, struct sw_error *err)
+{
+	long long n;
+
+	if (!ob->enrolled)
+		return 0;
+	if ((n = count(ob->db, "SELECT count(*) FROM inbox WHERE read_at IS "
+	    "NULL")) < 0)
+		return sync_db_fail(ob->db, err);
+	return (int)n;
+}
+
+/* ---- status and backoff ---- */
+
+int
+outbox_status(struct outbox *ob, struct sync_status *ss,
+    struct sw_error *err)
+{
+	char *v;
+
+	(void)err;
+	memset(ss, 0, sizeof *ss);
+	if (!ob->enrolled)
+		return 0;
+	ss->last_success = sync_get_int(ob->db, "last_success", 0);
+	ss->last_attempt = sync_get_int(ob->db, "last_attempt", 0);
+	ss->next_try = sync_get_int(ob->db, "next_try", 0);
+	ss->retry_after = sync_get_int(ob->db, "retry_after", 0);
+	ss->failures = (int)sync_get_int(ob->db, "failures", 0);
+	ss->bad_messages = (int)sync_get_int(ob->db, "bad_messages", 0);
+	if ((v = sync_get(ob->db, "last_error")) != NULL)
+		snprintf(ss->last_error, sizeof ss->last_error, "%s", v);
+	free(v);
+	if ((v = sync_get(ob->db, "stopped")) != NULL)
+		snprintf(ss->stopped, sizeof ss->stopped, "%s", v);
+	free(v);
+	return 0;
+}
+
+int
+outbox_note_success(struct outbox *ob, long long now, struct sw_error *err)
+{
+	if (!ob->enrolled)
+		return not_enrolled(err);
+	if (tx_begin(ob, err) != 0)
+		return -1;
+	if (sync_set_int(ob->db, "failures", 0) != 0 ||
+	    sync_set_int(ob->db, "last_success", now) != 0 ||
+	    sync_set_int(ob->db, "last_attempt", now) != 0 ||
+	    sync_del(ob->db, "next_try") != 0 ||
+	    sync_del(ob->db, "retry_after") != 0 ||
+	    sync_del(ob->db, "last_error") != 0 ||
+	    sync_del(ob->db, "stopped") != 0)
+		return tx_rollback(ob, err);
+	return tx_commit(ob, err);
+}
+
+/* d = min(30 minutes, 30 s x 2^(n-1)); the wait is uniform in [d/2, d]. */
+static long long
+backoff_wait(int failures)
+{
+	long long d = BACKOFF_FIRST;
+
+	for (int i = 1; i < failures && d < BACKOFF_MAX; i++)
+		d *= 2;
+	if (d > BACKOFF_MAX)
+		d = BACKOFF_MAX;
+	return d / 2 + (long long)randombytes_uniform((uint32_t)(d - d / 2 +
+	    1));
+}
+
+int
+outbox_note_failure(struct outbox *ob, long long now, long long retry_after,
+    const char *words, struct sw_error *err)
+{
+	long long	wait;
+	int		n;
+
+	if (!ob->enrolled)
+		return not_enrolled(err);
+	if (tx_begin(ob, err) != 0)
+		return -1;
+	n = (int)sync_get_int(ob->db, "failures", 0);
+	if (n < 0 || n > 1000000)
+		n = 0;
+	n++;
+	wait = backoff_wait(n);
+	if (retry_after > BACKOFF_MAX)
+		retry_after = BACKOFF_MAX;
+	if (retry_after > wait)
+		wait = retry_after;
+	if (sync_set_int(ob->db, "failures", n) != 0 ||
+	    sync_set_int(ob->db, "last_attempt", now) != 0 ||
+	    sync_set_int(ob->db, "next_try", now + wait) != 0 ||
+	    (retry_after > 0 ? sync_set_int(ob->db, "retry_after", now +
+	    retry_after) : sync_del(ob->db, "retry_after")) != 0 ||
+	    (words != NULL && *words != '\0' ? sync_set(ob->db, "last_error",
+	    words) : sync_del(ob->db, "last_error")) != 0)
+		return tx_rollback(ob, err);
+	return tx_commit(ob, err);
+}
+
+int
+outbox_note_stop(struct outbox *ob, const char *code, const char *words,
+    struct sw_error *err)
+{
+	if (!ob->enrolled)
+		return not_enrolled(err);
+	if (tx_begin(ob, err) != 0)
+		return -1;
+	if (sync_set(ob->db, "stopped", code != NULL && *code != '\0' ? code :
+	    "stopped") != 0 ||
+	    (words != NULL && *words != '\0' ? sync_set(ob->db, "last_error",
+	    words) : sync_del(ob->db, "last_error")) != 0)
+		return tx_rollback(ob, err);
+	return tx_commit(ob, err);
+}

@@ -79,6 +79,13 @@ int	outbox_count_unsent(struct store *, struct sw_error *);
 int	outbox_add_record(struct store *, const char *id, const char *kind,
 	    long long created_at, const char *json, bool risk,
 	    struct sw_error *);
+/* Keep a record and queue its envelope in one store transaction, both or
+ * neither (store_begin, store_put_record, outbox_add_record, store_commit).
+ * Fails, keeping nothing, when the record is too long to send. id_out (may
+ * be NULL) gets the record id, STORE_ID_LEN + 1 bytes. */
+int	outbox_save_record(struct store *, const char *kind,
+	    long long created_at, const char *json, bool risk, char *id_out,
+	    struct sw_error *);
 
 /* ---- the queue ---- */
 

@@ -396,6 +396,12 @@ utf8_ok(const unsigned char *s, size_t n)
 	return true;
 }
 
+bool
+proto_utf8_ok(const char *s, size_t n)
+{
+	return utf8_ok((const unsigned char *)s, n);
+}
+
 /* No key twice in any object; every number an integer in 0..2^53-1. */
 static bool
 json_strict(const cJSON *j, const char **what)

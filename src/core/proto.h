@@ -83,6 +83,8 @@ int	 proto_inflate(const void *, size_t, bool gzip, size_t max,
  * object, no key twice in any object, numbers integers in 0..2^53-1.
  * NULL on failure with a sentence for people in why. */
 cJSON	*proto_parse(const char *buf, size_t len, char *why, size_t whylen);
+/* Whether s[0..n) is well-formed UTF-8 (no overlong forms, no surrogates). */
+bool	 proto_utf8_ok(const char *s, size_t n);
 /* Whether obj has only the listed keys (a NULL-terminated list). */
 bool	 proto_only_keys(const cJSON *obj, const char *const *keys);
 /* Typed members for the server and client checks: NULL / false when the

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "outbox.h"
 #include "record.h"
 #include "util.h"
 
@@ -58,7 +59,10 @@ checkin_save(struct store *st, const struct measure *m, const int *answers,
 	c.risk = r.risk;
 	c.completed_at = completed_at;
 	json = checkin_json(&c);
-	rc = store_put_record(st, RECORD_CHECKIN, completed_at, json, id, err);
+	/* The record and its envelope to the clinic, together or not at
+	 * all; a risk answer goes to the head of the queue. */
+	rc = outbox_save_record(st, RECORD_CHECKIN, completed_at, json, r.risk,
+	    id, err);
 	wipe_free(json);
 	if (rc == 0 && out != NULL) {
 		*out = c;
@@ -206,8 +210,9 @@ entry_store(struct store *st, const struct exercise *e, const char *follows,
 		cJSON_AddStringToObject(j, "follows", follows);
 	json = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
-	rc = store_put_record(st, RECORD_EXERCISE, completed_at, json, NULL,
-	    err);
+	/* Fails, keeping nothing, when the entry is too long to send. */
+	rc = outbox_save_record(st, RECORD_EXERCISE, completed_at, json, false,
+	    NULL, err);
 	wipe_free(json);
 	return rc;
 }

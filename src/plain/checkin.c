@@ -301,6 +301,7 @@ plain_checkin(struct plain *p, const struct measure *m)
 	draft_delete(p->st, "checkin", m->id, &err);
 	result(&s, &c);
 	checkin_free(&c);
+	plain_record_saved(p);
 out:
 	free(s.answers);
 	return rc;

@@ -35,30 +35,16 @@ value_ok(struct plain *p, const struct exercise *e, const struct field *f,
 static int
 ask_text(struct plain *p, const struct field *f, cJSON **out)
 {
-	char	*line, *all = NULL, *next;
+	char	*all = NULL;
 
-	if (f->multiline)
+	if (f->multiline) {
 		plain_say(p, _("(You can write several lines. Finish with a "
 		    "line holding only a full stop.)"));
-	for (;;) {
-		if ((line = plain_ask(p, "> ")) == NULL) {
-			if (all == NULL)
-				return ASK_EOF;
-			break;
-		}
-		if (!f->multiline || strcmp(line, ".") == 0 ||
-		    (all == NULL && line[0] == '\0')) {
-			if (!f->multiline && line[0] != '\0') {
-				all = xstrdup(line);
-			}
-			wipe_free(line);
-			break;
-		}
-		next = all ? xasprintf("%s\n%s", all, line) : xstrdup(line);
-		wipe_free(all);
-		wipe_free(line);
-		all = next;
-	}
+		all = plain_ask_lines(p);
+	} else
+		all = plain_ask(p, "> ");
+	if (all == NULL && p->eof)
+		return ASK_EOF;
 	if (all == NULL || all[0] == '\0') {
 		wipe_free(all);
 		return p->eof ? ASK_EOF : ASK_SKIP;
@@ -339,6 +325,7 @@ plain_exercise(struct plain *p, const struct exercise *e)
 			    "\"Finish a plan\"."));
 			break;
 		}
+	plain_record_saved(p);
 out:
 	cJSON_Delete(values);
 	return rc;
@@ -374,6 +361,7 @@ plain_finish_plan(struct plain *p, const struct exercise *e,
 		goto out;
 	}
 	plain_say(p, _("\nSaved. Thank you for coming back to it."));
+	plain_record_saved(p);
 out:
 	cJSON_Delete(values);
 	return rc;

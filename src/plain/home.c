@@ -312,18 +312,24 @@ plain_home(struct plain *p)
 	char			*line;
 	int			 rc = 0;
 
+	plain_sync_open(p);
+	plain_sync_start(p);
 	while (!p->eof) {
 		if (progress_refresh(p->st, p->ct, (long long)time(NULL), &f,
 		    &pr, &err) != 0) {
 			plain_say(p, "%s", err.msg);
+			plain_sync_close(p);
 			return -1;
 		}
 		plain_say(p, "\n== %s ==", p->ct->title);
 		describe_step(p, &pr);
 		mention_plans(p);
+		plain_sync_header(p);
 		plain_say(p, _("\n1. Do the next step\n2. Modules\n3. Lessons\n"
 		    "4. Exercises\n5. Check-ins\n6. Your progress\n"
-		    "7. Help now: people to contact in a crisis\nq. Quit"));
+		    "7. Help now: people to contact in a crisis\n"
+		    "8. Messages from your supporter\n9. Sync now: send what "
+		    "waits, fetch new messages\nq. Quit"));
 		line = plain_ask(p, _("Type a number: "));
 		if (line == NULL || strcmp(line, "q") == 0) {
 			free(line);
@@ -353,8 +359,14 @@ plain_home(struct plain *p)
 		case 7:
 			plain_crisis(p);
 			break;
+		case 8:
+			rc = plain_messages(p);
+			break;
+		case 9:
+			plain_sync_now(p);
+			break;
 		default:
-			plain_say(p, _("Please type a number from 1 to 7, or q "
+			plain_say(p, _("Please type a number from 1 to 9, or q "
 			    "to quit."));
 		}
 		free(line);
@@ -362,5 +374,6 @@ plain_home(struct plain *p)
 		progress_facts_free(&f);
 		(void)rc;
 	}
+	plain_sync_close(p);
 	return 0;
 }

@@ -161,6 +161,25 @@ plain_ask_int(struct plain *p, const char *prompt, int min, int max,
 	}
 }
 
+char *
+plain_ask_lines(struct plain *p)
+{
+	char	*line, *all = NULL, *next;
+
+	while ((line = plain_ask(p, "> ")) != NULL) {
+		if (strcmp(line, ".") == 0 || (all == NULL &&
+		    line[0] == '\0')) {
+			wipe_free(line);
+			break;
+		}
+		next = all ? xasprintf("%s\n%s", all, line) : xstrdup(line);
+		wipe_free(all);
+		wipe_free(line);
+		all = next;
+	}
+	return all;
+}
+
 int
 plain_ask_yes(struct plain *p, const char *prompt, bool dflt)
 {

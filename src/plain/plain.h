@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "content.h"
+#include "outbox.h"
 #include "record.h"
 #include "store.h"
 
@@ -16,6 +17,8 @@ struct plain {
 	struct store		*st;
 	int			 width;		/* wrap column */
 	bool			 eof;		/* input has ended */
+	struct outbox		*ob;		/* enrolled: the clinic */
+	cJSON			*clinic;	/* name, contact, crisis */
 };
 
 /* ---- io.c ---- */
@@ -30,6 +33,9 @@ char	*plain_ask(struct plain *, const char *prompt);
  * an empty line mean "skip" (returns 0 with *skipped set). -1 at EOF. */
 int	 plain_ask_int(struct plain *, const char *prompt, int min, int max,
 	    bool skip_ok, int *out, bool *skipped);
+/* Lines up to one holding only a full stop (or the end of input), joined
+ * with newlines; NULL when nothing was typed. Free with wipe_free. */
+char	*plain_ask_lines(struct plain *);
 /* y/n with a default on an empty line; -1 at EOF. */
 int	 plain_ask_yes(struct plain *, const char *prompt, bool dflt);
 void	 plain_crisis(struct plain *);
@@ -42,6 +48,21 @@ int	plain_exercise(struct plain *, const struct exercise *);
 void	plain_exercise_history(struct plain *, const struct exercise *);
 int	plain_finish_plan(struct plain *, const struct exercise *,
 	    const struct open_entry *);
+
+/* ---- messages.c ---- */
+/* Open the clinic's side when the profile is enrolled (p->ob stays NULL
+ * otherwise); close it before the store. */
+void	plain_sync_open(struct plain *);
+void	plain_sync_close(struct plain *);
+/* A sync when one is due (not during a backoff), with a line before and
+ * after; after a saved record, a sync now. */
+void	plain_sync_start(struct plain *);
+void	plain_record_saved(struct plain *);
+/* "Sync now": a line per step. */
+void	plain_sync_now(struct plain *);
+/* For the menu: new messages, and what waits to be sent. */
+void	plain_sync_header(struct plain *);
+int	plain_messages(struct plain *);
 
 /* ---- home.c ---- */
 void	plain_lesson(struct plain *, const struct lesson *);

@@ -1,2 +1,1205 @@
-/* sync.c: being written (issue 4). */
+/* sync.c: the client side of stepwise-protocol(7) on libcurl's multi
+ * interface with curl's socket callbacks. One run is a small state machine
+ * (registration, record batches, messages), one transfer at a time, driven
+ * by the caller's loop through struct sync_hooks or by sync_run's own. */
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "config.h"
+#include "i18n.h"
 #include "sync.h"
+#include "util.h"
+
+#define ANSWER_MAX	(2 * 1024 * 1024)	/* decoded, TRANSPORT */
+#define MESSAGE_PERIOD	900	/* fetch messages a quarter-hour after a run */
+
+enum step {
+	STEP_NONE,
+	STEP_ENROLL,
+	STEP_RECORDS,
+	STEP_MESSAGES,
+};
+
+/* The one transfer in flight. */
+struct request {
+	CURL			*easy;
+	struct curl_slist	*headers;
+	char			*url;
+	unsigned char		*body;		/* deflated, NULL for GET */
+	size_t			 body_len;
+	char			*answer;
+	size_t			 len;
+	size_t			 cap;
+	bool			 too_big;
+};
+
+struct sync {
+	struct outbox		*ob;
+	struct sync_hooks	 hooks;
+	CURLM			*multi;
+	struct request		 req;
+
+	enum step		 step;
+	bool			 running;
+	enum sync_result	 result;
+	char			 words[512];
+	char			 stop_code[64];
+
+	struct outbox_batch	 batch;		/* the batch in flight */
+	size_t			 batch_max;	/* halves after a cut */
+	bool			 first_batch;
+	long long		 clock_offset;	/* server minus our clock */
+	bool			 stale_retried;
+	long long		 cursor;	/* after= of the fetch in flight */
+
+	/* What this run moved. */
+	size_t			 registered;
+	size_t			 acked;
+	size_t			 rejected;
+	size_t			 kept;
+	size_t			 bad;
+
+	void			(*progress)(void *, const char *);
+	void			*progress_arg;
+};
+
+/* One parsed answer. */
+struct answer {
+	long		 status;
+	cJSON		*json;		/* NULL when the body is not JSON */
+	const char	*error;		/* "error" member of an error body */
+	long long	 retry_after;
+};
+
+static void	next_step(struct sync *);
+static void	send_records(struct sync *);
+static void	send_messages(struct sync *);
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long long
+wall_now(void)
+{
+	return (long long)time(NULL);
+}
+
+static void say(struct sync *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+static void finish(struct sync *, enum sync_result, long long, const char *,
+    ...) __attribute__((format(printf, 4, 5)));
+
+static void
+say(struct sync *s, const char *fmt, ...)
+{
+	char	line[256];
+	va_list	ap;
+
+	if (s->progress == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	s->progress(s->progress_arg, line);
+}
+
+static void
+changed(struct sync *s)
+{
+	if (s->hooks.changed != NULL)
+		s->hooks.changed(s->hooks.arg);
+}
+
+/* ---- curl's callbacks ---- */
+
+static int
+socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
+{
+	struct sync	*s = arg;
+	short		 events = 0;
+
+	(void)easy;
+	(void)sockp;
+	switch (what) {
+	case CURL_POLL_IN:
+		events = POLLIN;
+		break;
+	case CURL_POLL_OUT:
+		events = POLLOUT;
+		break;
+	case CURL_POLL_INOUT:
+		events = POLLIN | POLLOUT;
+		break;
+	case CURL_POLL_REMOVE:
+	default:
+		events = 0;
+		break;
+	}
+	s->hooks.watch(s->hooks.arg, (int)fd, events);
+	return 0;
+}
+
+static int
+timer_cb(CURLM *multi, long ms, void *arg)
+{
+	struct sync *s = arg;
+
+	(void)multi;
+	/* 0 means "now": still a real time, since 0 would cancel. */
+	s->hooks.timer(s->hooks.arg, ms < 0 ? 0 : mono_ms() + ms);
+	return 0;
+}
+
+/* Stop reading an answer at 2 MiB decoded: returning less than given makes
+ * curl end the transfer with CURLE_WRITE_ERROR. */
+static size_t
+write_cb(char *data, size_t size, size_t n, void *arg)
+{
+	struct request	*r = arg;
+	size_t		 len = size * n;
+
+	if (len > ANSWER_MAX - r->len) {
+		r->too_big = true;
+		return 0;
+	}
+	if (r->len + len + 1 > r->cap) {
+		size_t cap = r->cap ? r->cap : 4096;
+
+		while (cap < r->len + len + 1)
+			cap *= 2;
+		r->answer = xreallocarray(r->answer, cap, 1);
+		r->cap = cap;
+	}
+	memcpy(r->answer + r->len, data, len);
+	r->len += len;
+	r->answer[r->len] = '\0';
+	return len;
+}
+
+/* ---- ending a run ---- */
+
+static void
+request_free(struct sync *s)
+{
+	struct request *r = &s->req;
+
+	if (r->easy != NULL) {
+		curl_multi_remove_handle(s->multi, r->easy);
+		curl_easy_cleanup(r->easy);
+	}
+	curl_slist_free_all(r->headers);
+	free(r->url);
+	free(r->body);
+	free(r->answer);
+	memset(r, 0, sizeof *r);
+}
+
+static void
+summary(struct sync *s)
+{
+	if (s->registered)
+		say(s, "%s", _("This device is now registered with the "
+		    "clinic."));
+	if (s->acked)
+		say(s, ngettext("The clinic has received %zu record.",
+		    "The clinic has received %zu records.", s->acked),
+		    s->acked);
+	if (s->rejected)
+		say(s, ngettext("%zu record could not be sent and was set "
+		    "aside.", "%zu records could not be sent and were set "
+		    "aside.", s->rejected), s->rejected);
+	if (s->kept)
+		say(s, ngettext("%zu new message from your clinic.",
+		    "%zu new messages from your clinic.", s->kept), s->kept);
+	else if (s->result == SYNC_DONE || s->result == SYNC_NOTHING)
+		say(s, "%s", _("No new messages."));
+	if (s->bad)
+		say(s, ngettext("%zu message failed its check and was not "
+		    "kept.", "%zu messages failed their check and were not "
+		    "kept.", s->bad), s->bad);
+}
+
+/* End the run with result and, for a failure, words for the patient; the
+ * outcome goes into the clear sync state (backoff, stop, last success). */
+static void
+finish(struct sync *s, enum sync_result result, long long retry_after,
+    const char *fmt, ...)
+{
+	struct sw_error	 err = { 0 };
+	va_list		 ap;
+	int		 rc = 0;
+
+	request_free(s);
+	outbox_batch_free(&s->batch);
+	va_start(ap, fmt);
+	vsnprintf(s->words, sizeof s->words, fmt, ap);
+	va_end(ap);
+	if (result == SYNC_DONE || result == SYNC_NOTHING) {
+		if (s->registered || s->acked || s->kept)
+			result = SYNC_DONE;
+		else
+			result = SYNC_NOTHING;
+		rc = outbox_note_success(s->ob, wall_now(), &err);
+	} else if (result == SYNC_UNREACHABLE || result == SYNC_FAILED)
+		rc = outbox_note_failure(s->ob, wall_now(), retry_after,
+		    s->words, &err);
+	else if (result == SYNC_STOPPED)
+		rc = outbox_note_stop(s->ob, s->stop_code, s->words, &err);
+	if (rc != 0) {
+		result = SYNC_FAILED;
+		snprintf(s->words, sizeof s->words, "%s", err.msg);
+	}
+	s->result = result;
+	s->running = false;
+	s->step = STEP_NONE;
+	summary(s);
+	changed(s);
+}
+
+/* A batch that timed out or was cut off goes again whole; the next is
+ * half as big, down to one (stepwise-protocol(7), Poor links). */
+static void
+halve_batch(struct sync *s)
+{
+	if (s->step == STEP_RECORDS && s->batch.n > 0)
+		s->batch_max = s->batch.n > 1 ? s->batch.n / 2 : 1;
+}
+
+/* ---- words for the patient ---- */
+
+static void
+finish_transport(struct sync *s, CURLcode code)
+{
+	const char *w;
+
+	switch (code) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		w = _("Could not reach the clinic: its address could not be "
+		    "found. Are you online?");
+		break;
+	case CURLE_COULDNT_CONNECT:
+		w = _("Could not reach the clinic: no connection.");
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		w = _("Could not reach the clinic: the connection timed out.");
+		break;
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		w = _("Could not reach the clinic: the connection was cut "
+		    "off.");
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		w = _("The clinic's certificate could not be checked, so "
+		    "nothing was sent.");
+		break;
+	case CURLE_SSL_CONNECT_ERROR:
+		w = _("Could not make a secure connection to the clinic.");
+		break;
+	case CURLE_WRITE_ERROR:
+	case CURLE_BAD_CONTENT_ENCODING:
+		finish(s, SYNC_FAILED, 0, "%s", _("The clinic's server sent "
+		    "an answer Stepwise could not read."));
+		return;
+	default:
+		w = _("Could not reach the clinic.");
+		break;
+	}
+	halve_batch(s);
+	finish(s, SYNC_UNREACHABLE, 0, "%s", w);
+}
+
+/* 408, 429 and 5xx: back off. True when the status was one of those. */
+static bool
+finish_busy(struct sync *s, const struct answer *a)
+{
+	const char *w;
+
+	if (a->status == 408) {
+		halve_batch(s);
+		w = _("Could not reach the clinic: the connection timed out.");
+	} else if (a->status == 429 || a->status == 503)
+		w = _("Could not reach the clinic: the clinic's server is "
+		    "busy.");
+	else if (a->status >= 500 && a->status <= 599)
+		w = _("Could not reach the clinic: the clinic's server has a "
+		    "problem.");
+	else if (a->status >= 300 && a->status <= 399)
+		/* Redirects are never followed; on a public network this is
+		 * usually a sign-in page. */
+		w = _("Could not reach the clinic: this network may want you "
+		    "to sign in first.");
+	else
+		return false;
+	finish(s, SYNC_UNREACHABLE, a->retry_after, "%s", w);
+	return true;
+}
+
+static void
+finish_bad_answer(struct sync *s)
+{
+	finish(s, SYNC_FAILED, 0, "%s", _("The clinic's server sent an "
+	    "answer Stepwise does not understand. Please tell your clinic."));
+}
+
+static void
+finish_refused(struct sync *s, const struct answer *a)
+{
+	char code[64];
+
+	if (a->error != NULL)
+		snprintf(code, sizeof code, "%s", a->error);
+	else
+		snprintf(code, sizeof code, "HTTP %ld", a->status);
+	finish(s, SYNC_FAILED, 0, _("The clinic's server did not accept what "
+	    "Stepwise sent (%s). Please tell your clinic."), code);
+}
+
+/* The clinic refused this device or its token: stop until enrolled again. */
+static bool
+finish_stopped(struct sync *s, const struct answer *a)
+{
+	const char *w, *e = a->error;
+
+	if (e == NULL)
+		return false;
+	if (a->status == 401 && strcmp(e, "unknown_device") == 0)
+		w = _("The clinic does not know this device. Please contact "
+		    "your clinic for a new enrollment file.");
+	else if (a->status == 403 && strcmp(e, "device_revoked") == 0)
+		w = _("The clinic has stopped accepting results from this "
+		    "device. Please contact your clinic.");
+	else if (s->step != STEP_ENROLL)
+		return false;
+	else if (a->status == 409 && strcmp(e, "token_used") == 0)
+		w = _("This enrollment file has already been used. Please "
+		    "contact your clinic for a new one.");
+	else if (a->status == 410 && strcmp(e, "token_expired") == 0)
+		w = _("This enrollment file has expired. Please contact your "
+		    "clinic for a new one.");
+	else if ((a->status == 401 && (strcmp(e, "unknown_token") == 0 ||
+	    strcmp(e, "bad_signature") == 0)) ||
+	    (a->status == 409 && strcmp(e, "device_exists") == 0))
+		w = _("The clinic did not accept this enrollment. Please "
+		    "contact your clinic for a new enrollment file.");
+	else
+		return false;
+	snprintf(s->stop_code, sizeof s->stop_code, "%s", e);
+	finish(s, SYNC_STOPPED, 0, "%s", w);
+	return true;
+}
+
+/* ---- sending ---- */
+
+static bool
+set_ok(CURLcode rc, bool *ok)
+{
+	if (rc != CURLE_OK)
+		*ok = false;
+	return *ok;
+}
+
+/* Every option of TRANSPORT. A libcurl that cannot do one of them (a pin
+ * above all) refuses the transfer rather than weakening it. */
+static bool
+setup_easy(struct sync *s, CURL *e)
+{
+	struct request	*r = &s->req;
+	const char	*pin = outbox_tls_pin(s->ob), *ca;
+	bool		 ok = true;
+
+	set_ok(curl_easy_setopt(e, CURLOPT_URL, r->url), &ok);
+	set_ok(curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https"), &ok);
+	set_ok(curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L), &ok);
+	set_ok(curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L), &ok);
+	set_ok(curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L), &ok);
+	set_ok(curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 100L), &ok);
+	set_ok(curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 60L), &ok);
+	set_ok(curl_easy_setopt(e, CURLOPT_TIMEOUT, 600L), &ok);
+	set_ok(curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""), &ok);
+	set_ok(curl_easy_setopt(e, CURLOPT_USERAGENT,
+	    "stepwise/" STEPWISE_VERSION), &ok);
+	set_ok(curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers), &ok);
+	set_ok(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb), &ok);
+	set_ok(curl_easy_setopt(e, CURLOPT_WRITEDATA, r), &ok);
+	if (proto_url_is_http(r->url))
+		set_ok(curl_easy_setopt(e, CURLOPT_NOPROXY, "*"), &ok);
+	else {
+		set_ok(curl_easy_setopt(e, CURLOPT_SSLVERSION,
+		    (long)CURL_SSLVERSION_TLSv1_2), &ok);
+		if ((ca = getenv("STEPWISE_CA_FILE")) != NULL && *ca != '\0')
+			set_ok(curl_easy_setopt(e, CURLOPT_CAINFO, ca), &ok);
+		if (pin != NULL) {
+			set_ok(curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY,
+			    pin), &ok);
+			set_ok(curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L),
+			    &ok);
+			set_ok(curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L),
+			    &ok);
+		} else {
+			set_ok(curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L),
+			    &ok);
+			set_ok(curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L),
+			    &ok);
+		}
+	}
+	if (r->body != NULL) {
+		set_ok(curl_easy_setopt(e, CURLOPT_POST, 1L), &ok);
+		set_ok(curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body), &ok);
+		set_ok(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)r->body_len), &ok);
+	} else
+		set_ok(curl_easy_setopt(e, CURLOPT_HTTPGET, 1L), &ok);
+	return ok;
+}
+
+/* Start one request: target is the endpoint path (and query) appended to
+ * the enrollment's URL; json the body before compression, or NULL. The
+ * headers list becomes the request's. */
+static void
+send_request(struct sync *s, const char *target, const char *json,
+    size_t len, struct curl_slist *headers)
+{
+	struct request	*r = &s->req;
+	struct curl_slist *h = headers;
+	const char	*url = outbox_url(s->ob), *why;
+
+	request_free(s);
+	if (url == NULL || !proto_url_ok(url, &why)) {
+		curl_slist_free_all(headers);
+		finish(s, SYNC_FAILED, 0, _("The clinic's address is not "
+		    "usable: %s."), url == NULL ? "?" : why);
+		return;
+	}
+	r->url = xasprintf("%s%s", url, target);
+	h = curl_slist_append(h, "Expect:");
+	if (json != NULL) {
+		r->body = proto_deflate(json, len, &r->body_len);
+		h = curl_slist_append(h, "Content-Type: application/json");
+		h = curl_slist_append(h, "Content-Encoding: deflate");
+	}
+	r->headers = h;
+	if (h == NULL || (json != NULL && r->body == NULL) ||
+	    (r->easy = curl_easy_init()) == NULL) {
+		finish(s, SYNC_FAILED, 0, "%s", _("Stepwise could not prepare "
+		    "a request to the clinic."));
+		return;
+	}
+	if (!setup_easy(s, r->easy)) {
+		finish(s, SYNC_FAILED, 0, "%s", _("This computer's libcurl "
+		    "cannot make the secure connection the clinic asks for, "
+		    "so nothing was sent."));
+		return;
+	}
+	if (curl_multi_add_handle(s->multi, r->easy) != CURLM_OK) {
+		curl_easy_cleanup(r->easy);
+		r->easy = NULL;
+		finish(s, SYNC_FAILED, 0, "%s", _("Stepwise could not prepare "
+		    "a request to the clinic."));
+	}
+}
+
+static void
+send_enroll(struct sync *s, char *body)
+{
+	s->step = STEP_ENROLL;
+	say(s, "%s", _("Registering this device with the clinic..."));
+	send_request(s, "/v1/enroll", body, strlen(body), NULL);
+	free(body);
+}
+
+static void
+send_records(struct sync *s)
+{
+	struct sw_error	err = { 0 };
+	size_t		max = s->batch_max;
+
+	outbox_batch_free(&s->batch);
+	s->step = STEP_RECORDS;
+	/* The first batch is small whether or not it holds a risk record,
+	 * so that its size tells an observer nothing. */
+	if (s->first_batch && max > PROTO_FIRST_BATCH)
+		max = PROTO_FIRST_BATCH;
+	if (outbox_next_batch(s->ob, max, PROTO_BATCH_JSON, &s->batch,
+	    &err) != 0) {
+		finish(s, SYNC_FAILED, 0, "%s", err.msg);
+		return;
+	}
+	if (s->batch.n == 0) {
+		send_messages(s);
+		return;
+	}
+	say(s, ngettext("Sending %zu record...", "Sending %zu records...",
+	    s->batch.n), s->batch.n);
+	send_request(s, "/v1/records", s->batch.body, s->batch.len, NULL);
+}
+
+static void
+send_messages(struct sync *s)
+{
+	struct sw_error		 err = { 0 };
+	struct curl_slist	*h = NULL;
+	const char		*device = outbox_device(s->ob);
+	char			 target[64], sig[88], *line;
+	long long		 now = wall_now() + s->clock_offset;
+
+	outbox_batch_free(&s->batch);
+	if (s->step != STEP_MESSAGES)
+		say(s, "%s", _("Fetching messages..."));
+	s->step = STEP_MESSAGES;
+	s->cursor = outbox_message_cursor(s->ob);
+	if (device == NULL || s->cursor < 0) {
+		finish(s, SYNC_FAILED, 0, "%s", _("The clinic settings in "
+		    "this profile are damaged."));
+		return;
+	}
+	snprintf(target, sizeof target, "/v1/messages?after=%lld", s->cursor);
+	if (outbox_sign_request(s->ob, "GET", target, now, NULL, 0, sig,
+	    &err) != 0) {
+		finish(s, SYNC_FAILED, 0, "%s", err.msg);
+		return;
+	}
+	line = xasprintf("X-Stepwise-Device: %s", device);
+	h = curl_slist_append(h, line);
+	free(line);
+	line = xasprintf("X-Stepwise-Time: %lld", now);
+	h = curl_slist_append(h, line);
+	free(line);
+	line = xasprintf("X-Stepwise-Signature: %s", sig);
+	h = curl_slist_append(h, line);
+	free(line);
+	send_request(s, target, NULL, 0, h);
+}
+
+/* After the registration: records, then messages. */
+static void
+next_step(struct sync *s)
+{
+	struct sw_error	 err = { 0 };
+	char		*body = NULL;
+
+	if (outbox_registration(s->ob, &body, &err) != 0) {
+		finish(s, SYNC_FAILED, 0, "%s", err.msg);
+		return;
+	}
+	if (body != NULL)
+		send_enroll(s, body);
+	else
+		send_records(s);
+}
+
+/* ---- answers ---- */
+
+static const char *const error_keys[] = {
+	"error", "message", "rejected", "server_time", NULL
+};
+
+/* The registration was accepted: the answer must name this device. */
+static void
+enroll_done(struct sync *s, const struct answer *a)
+{
+	static const char *const keys[] = { "device", "registered_at", NULL };
+	struct sw_error	 err = { 0 };
+	const char	*dev = proto_str(a->json, "device");
+	long long	 at;
+
+	if (!proto_only_keys(a->json, keys) || dev == NULL ||
+	    outbox_device(s->ob) == NULL ||
+	    strcmp(dev, outbox_device(s->ob)) != 0 ||
+	    !proto_int(a->json, "registered_at", &at)) {
+		finish_bad_answer(s);
+		return;
+	}
+	if (outbox_registration_done(s->ob, wall_now(), &err) != 0) {
+		finish(s, SYNC_FAILED, 0, "%s", err.msg);
+		return;
+	}
+	s->registered++;
+	changed(s);
+	send_records(s);
+}
+
+static bool
+in_batch(const struct outbox_batch *b, const char *id)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (strcmp(b->ids[i], id) == 0)
+			return true;
+	return false;
+}
+
+static bool
+in_list(const char *const *v, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], id) == 0)
+			return true;
+	return false;
+}
+
+/* 200 from /v1/records: acked must be ids we sent, each once; duplicate
+ * a part of acked. */
+static void
+records_acked(struct sync *s, const struct answer *a)
+{
+	static const char *const keys[] = { "acked", "duplicate", NULL };
+	struct sw_error	 err = { 0 };
+	const cJSON	*acked, *dup, *v;
+	const char	**ids = NULL;
+	size_t		 n = 0;
+
+	acked = cJSON_GetObjectItemCaseSensitive(a->json, "acked");
+	dup = cJSON_GetObjectItemCaseSensitive(a->json, "duplicate");
+	if (!proto_only_keys(a->json, keys) || !cJSON_IsArray(acked) ||
+	    !cJSON_IsArray(dup))
+		goto bad;
+	ids = xcalloc(s->batch.n ? s->batch.n : 1, sizeof *ids);
+	cJSON_ArrayForEach(v, acked) {
+		if (!cJSON_IsString(v) || !proto_id_ok(v->valuestring) ||
+		    !in_batch(&s->batch, v->valuestring) ||
+		    in_list(ids, n, v->valuestring))
+			goto bad;
+		ids[n++] = v->valuestring;
+	}
+	cJSON_ArrayForEach(v, dup) {
+		if (!cJSON_IsString(v) || !in_list(ids, n, v->valuestring))
+			goto bad;
+	}
+	/* An answer that acknowledges nothing would have us send the same
+	 * batch for ever. */
+	if (n == 0)
+		goto bad;
+	if (outbox_ack(s->ob, ids, n, wall_now(), &err) != 0) {
+		free(ids);
+		finish(s, SYNC_FAILED, 0, "%s", err.msg);
+		return;
+	}
+	free(ids);
+	s->acked += n;
+	s->first_batch = false;
+	if (s->batch_max < PROTO_MAX_BATCH)
+		s->batch_max = s->batch_max * 2 > PROTO_MAX_BATCH ?
+		    PROTO_MAX_BATCH : s->batch_max * 2;
+	changed(s);
+	send_records(s);
+	return;
+bad:
+	free(ids);
+	finish_bad_answer(s);
+}
+
+/* 400, 401 or 413 with "rejected": set those records aside and send the
+ * rest at once. 1 when there was no usable list, so the caller goes on. */
+static int
+records_rejected(struct sync *s, const struct answer *a)
+{
+	static const char *const keys[] = { "id", "error", NULL };
+	struct sw_error	 err = { 0 };
+	const cJSON	*list, *v;
+	const char	*id, *code;
+	size_t		 n = 0;
+
+	list = cJSON_GetObjectItemCaseSensitive(a->json, "rejected");
+	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0)
+		return 1;
+	/* Check the whole list before setting anything aside. */
+	cJSON_ArrayForEach(v, list) {
+		if (!cJSON_IsObject(v) || !proto_only_keys(v, keys) ||
+		    (id = proto_str(v, "id")) == NULL ||
+		    proto_str(v, "error") == NULL ||
+		    !in_batch(&s->batch, id)) {
+			finish_bad_answer(s);
+			return 0;
+		}
+	}
+	cJSON_ArrayForEach(v, list) {
+		id = proto_str(v, "id");
+		code = proto_str(v, "error");
+		if (outbox_reject(s->ob, id, code, &err) != 0) {
+			finish(s, SYNC_FAILED, 0, "%s", err.msg);
+			return 0;
+		}
+		n++;
+	}
+	s->rejected += n;
+	changed(s);
+	send_records(s);
+	return 0;
+}
+
+static void
+records_done(struct sync *s, const struct answer *a)
+{
+	if (a->status == 200) {
+		records_acked(s, a);
+		return;
+	}
+	if ((a->status == 400 || a->status == 401 || a->status == 413) &&
+	    records_rejected(s, a) == 0)
+		return;
+	if (a->status == 413 && a->error != NULL &&
+	    strcmp(a->error, "too_large") == 0 && s->batch.n > 1) {
+		s->batch_max = s->batch.n / 2;
+		send_records(s);
+		return;
+	}
+	if (!finish_stopped(s, a))
+		finish_refused(s, a);
+}
+
+struct fetched {
+	long long	 seq;
+	const char	*id;
+	unsigned char	*ct;
+	size_t		 ctlen;
+	unsigned char	 sig[PROTO_SIG_LEN];
+};
+
+/* Check every message of the answer before keeping any. */
+static int
+messages_check(struct sync *s, const cJSON *list, struct fetched *f,
+    size_t *n)
+{
+	static const char *const keys[] = {
+		"seq", "id", "ciphertext", "signature", NULL
+	};
+	const cJSON	*v;
+	long long	 last = s->cursor;
+
+	*n = 0;
+	cJSON_ArrayForEach(v, list) {
+		struct fetched *m = &f[*n];
+
+		if (!cJSON_IsObject(v) || !proto_only_keys(v, keys) ||
+		    !proto_int(v, "seq", &m->seq) || m->seq <= last ||
+		    (m->id = proto_str(v, "id")) == NULL ||
+		    !proto_id_ok(m->id) ||
+		    !proto_bin(v, "signature", m->sig, sizeof m->sig) ||
+		    proto_unb64_alloc(proto_str(v, "ciphertext"),
+		    PROTO_MAX_CIPHERTEXT, &m->ct, &m->ctlen) != 0)
+			return -1;
+		(*n)++;
+		if (m->ctlen < PROTO_SEAL_EXTRA + PROTO_PAD_BLOCK ||
+		    (m->ctlen - PROTO_SEAL_EXTRA) % PROTO_PAD_BLOCK != 0)
+			return -1;
+		last = m->seq;
+	}
+	return 0;
+}
+
+static void
+messages_fetched(struct sync *s, const struct answer *a)
+{
+	static const char *const keys[] = { "messages", "more", NULL };
+	struct sw_error	 err = { 0 };
+	const cJSON	*list, *more;
+	struct fetched	 f[PROTO_MAX_MESSAGES];
+	size_t		 n = 0, i;
+	int		 rc;
+
+	list = cJSON_GetObjectItemCaseSensitive(a->json, "messages");
+	more = cJSON_GetObjectItemCaseSensitive(a->json, "more");
+	memset(f, 0, sizeof f);
+	if (!proto_only_keys(a->json, keys) || !cJSON_IsArray(list) ||
+	    !cJSON_IsBool(more) ||
+	    cJSON_GetArraySize(list) > PROTO_MAX_MESSAGES ||
+	    messages_check(s, list, f, &n) != 0 ||
+	    (cJSON_IsTrue(more) && n == 0)) {
+		for (i = 0; i < PROTO_MAX_MESSAGES; i++)
+			free(f[i].ct);
+		finish_bad_answer(s);
+		return;
+	}
+	for (i = 0, rc = 0; i < n && rc >= 0; i++) {
+		rc = outbox_keep_message(s->ob, f[i].seq, f[i].id, f[i].ct,
+		    f[i].ctlen, f[i].sig, wall_now(), &err);
+		if (rc == 0)
+			s->kept++;
+		else if (rc == 2)
+			s->bad++;
+	}
+	for (i = 0; i < n; i++)
+		free(f[i].ct);
+	if (rc < 0) {
+		finish(s, SYNC_FAILED, 0, "%s", err.msg);
+		return;
+	}
+	if (n > 0)
+		changed(s);
+	if (cJSON_IsTrue(more))
+		send_messages(s);
+	else
+		finish(s, SYNC_DONE, 0, "%s", "");
+}
+
+static void
+messages_done(struct sync *s, const struct answer *a)
+{
+	long long server_time;
+
+	if (a->status == 200) {
+		messages_fetched(s, a);
+		return;
+	}
+	/* The server's clock says ours is off: correct for it, once. */
+	if (a->status == 401 && a->error != NULL &&
+	    strcmp(a->error, "stale_request") == 0 &&
+	    proto_int(a->json, "server_time", &server_time)) {
+		if (!s->stale_retried) {
+			s->stale_retried = true;
+			s->clock_offset = server_time - wall_now();
+			send_messages(s);
+		} else
+			finish(s, SYNC_FAILED, 0, "%s", _("The clinic did not "
+			    "accept this computer's clock. Please check the "
+			    "date and time."));
+		return;
+	}
+	if (!finish_stopped(s, a))
+		finish_refused(s, a);
+}
+
+/* An error body is {"error","message"} and maybe rejected and
+ * server_time; anything else is treated as no body. */
+static void
+parse_answer(struct sync *s, struct answer *a)
+{
+	struct request	*r = &s->req;
+	curl_off_t	 ra = 0;
+	char		 why[160];
+
+	memset(a, 0, sizeof *a);
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &a->status);
+	if (curl_easy_getinfo(r->easy, CURLINFO_RETRY_AFTER, &ra) ==
+	    CURLE_OK && ra > 0)
+		a->retry_after = (long long)ra;
+	if (r->len > 0)
+		a->json = proto_parse(r->answer, r->len, why, sizeof why);
+	if (a->json != NULL && a->status >= 400) {
+		a->error = proto_str(a->json, "error");
+		if (!proto_only_keys(a->json, error_keys) || a->error == NULL ||
+		    proto_str(a->json, "message") == NULL) {
+			a->error = NULL;
+			cJSON_Delete(a->json);
+			a->json = NULL;
+		}
+	}
+}
+
+static void
+transfer_done(struct sync *s, CURLcode code)
+{
+	struct answer a;
+
+	if (code != CURLE_OK) {
+		if (s->req.too_big)
+			code = CURLE_WRITE_ERROR;
+		finish_transport(s, code);
+		return;
+	}
+	parse_answer(s, &a);
+	if (finish_busy(s, &a))
+		goto out;
+	/* Success is 200 (and 201 for a registration) with a JSON body;
+	 * any other answer below 400 is not in the protocol. */
+	if (a.status < 400 && (a.json == NULL || !(a.status == 200 ||
+	    (a.status == 201 && s->step == STEP_ENROLL)))) {
+		finish_bad_answer(s);
+		goto out;
+	}
+	switch (s->step) {
+	case STEP_ENROLL:
+		if (a.status == 200 || a.status == 201)
+			enroll_done(s, &a);
+		else if (!finish_stopped(s, &a))
+			finish_refused(s, &a);
+		break;
+	case STEP_RECORDS:
+		records_done(s, &a);
+		break;
+	case STEP_MESSAGES:
+		messages_done(s, &a);
+		break;
+	case STEP_NONE:
+		break;
+	}
+out:
+	cJSON_Delete(a.json);
+}
+
+static void
+check_done(struct sync *s)
+{
+	CURLMsg	*msg;
+	int	 left;
+
+	while ((msg = curl_multi_info_read(s->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE || msg->easy_handle != s->req.easy)
+			continue;
+		transfer_done(s, msg->data.result);
+	}
+}
+
+/* ---- the public interface ---- */
+
+int
+sync_new(struct outbox *ob, const struct sync_hooks *hooks, struct sync **out,
+    struct sw_error *err)
+{
+	struct sync *s;
+
+	*out = NULL;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return sw_fail(err, SW_EIO, "%s", _("libcurl could not start."));
+	s = xcalloc(1, sizeof *s);
+	s->ob = ob;
+	s->hooks = *hooks;
+	s->batch_max = PROTO_MAX_BATCH;
+	if ((s->multi = curl_multi_init()) == NULL) {
+		free(s);
+		curl_global_cleanup();
+		return sw_fail(err, SW_EIO, "%s", _("libcurl could not start."));
+	}
+	curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+	curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
+	curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
+	*out = s;
+	return 0;
+}
+
+void
+sync_free(struct sync *s)
+{
+	if (s == NULL)
+		return;
+	request_free(s);
+	outbox_batch_free(&s->batch);
+	curl_multi_cleanup(s->multi);
+	s->hooks.timer(s->hooks.arg, 0);
+	free(s);
+	curl_global_cleanup();
+}
+
+int
+sync_start(struct sync *s, bool force, long long now_ms)
+{
+	struct sync_status	 st;
+	struct sw_error		 err = { 0 };
+	long long		 now = wall_now();
+
+	(void)now_ms;	/* backoff is kept in Unix seconds */
+	if (s->running)
+		return 1;
+	if (!outbox_enrolled(s->ob)) {
+		s->result = SYNC_NOT_ENROLLED;
+		snprintf(s->words, sizeof s->words, "%s", _("This profile is "
+		    "not connected to a clinic."));
+		return 1;
+	}
+	if (outbox_status(s->ob, &st, &err) != 0) {
+		s->result = SYNC_FAILED;
+		snprintf(s->words, sizeof s->words, "%s", err.msg);
+		return 1;
+	}
+	if (st.stopped[0] != '\0') {
+		s->result = SYNC_STOPPED;
+		snprintf(s->words, sizeof s->words, "%s", st.last_error);
+		return 1;
+	}
+	/* The patient may override our backoff, never the server's. */
+	if (st.retry_after > now) {
+		if (force) {
+			s->result = SYNC_UNREACHABLE;
+			snprintf(s->words, sizeof s->words, "%s", _("Could "
+			    "not reach the clinic: the clinic's server is busy "
+			    "and asked to wait."));
+		}
+		return 1;
+	}
+	if (!force && st.next_try > now)
+		return 1;
+	s->running = true;
+	s->result = SYNC_IDLE;
+	s->words[0] = s->stop_code[0] = '\0';
+	s->first_batch = true;
+	s->stale_retried = false;
+	s->registered = s->acked = s->rejected = s->kept = s->bad = 0;
+	changed(s);
+	next_step(s);
+	return s->running ? 0 : 1;
+}
+
+bool
+sync_running(const struct sync *s)
+{
+	return s->running;
+}
+
+void
+sync_socket(struct sync *s, int fd, short revents)
+{
+	int	flags = 0, still;
+
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		flags |= CURL_CSELECT_IN;
+	if (revents & POLLOUT)
+		flags |= CURL_CSELECT_OUT;
+	if (revents & POLLERR)
+		flags |= CURL_CSELECT_ERR;
+	curl_multi_socket_action(s->multi, (curl_socket_t)fd, flags, &still);
+	check_done(s);
+}
+
+void
+sync_timeout(struct sync *s)
+{
+	int still;
+
+	curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &still);
+	check_done(s);
+}
+
+enum sync_result
+sync_result(const struct sync *s)
+{
+	return s->result;
+}
+
+const char *
+sync_words(const struct sync *s)
+{
+	return s->words;
+}
+
+long long
+sync_next_due(const struct sync *s)
+{
+	struct sync_status	st;
+	struct sw_error		err = { 0 };
+
+	if (!outbox_enrolled(s->ob) || outbox_status(s->ob, &st, &err) != 0 ||
+	    st.stopped[0] != '\0')
+		return LLONG_MAX;
+	if (st.failures > 0)
+		return st.retry_after > st.next_try ? st.retry_after :
+		    st.next_try;
+	if (st.last_success == 0)
+		return 0;
+	return st.last_success + MESSAGE_PERIOD;
+}
+
+/* ---- sync_run: one run on a poll loop of its own ---- */
+
+struct loop {
+	struct pollfd	*fds;
+	size_t		 n;
+	size_t		 cap;
+	long long	 at;		/* timer, CLOCK_MONOTONIC ms; 0 none */
+};
+
+static void
+loop_watch(void *arg, int fd, short events)
+{
+	struct loop	*l = arg;
+	size_t		 i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->fds[i].fd == fd)
+			break;
+	if (events == 0) {
+		if (i < l->n)
+			l->fds[i] = l->fds[--l->n];
+		return;
+	}
+	if (i == l->n) {
+		if (l->n == l->cap) {
+			l->cap = l->cap ? l->cap * 2 : 4;
+			l->fds = xreallocarray(l->fds, l->cap, sizeof *l->fds);
+		}
+		l->n++;
+	}
+	l->fds[i].fd = fd;
+	l->fds[i].events = events;
+	l->fds[i].revents = 0;
+}
+
+static void
+loop_timer(void *arg, long long at_ms)
+{
+	((struct loop *)arg)->at = at_ms;
+}
+
+static void
+loop_turn(struct sync *s, struct loop *l)
+{
+	struct pollfd	*ready;
+	long long	 now = mono_ms();
+	size_t		 n = l->n;
+	int		 timeout = -1, rc;
+
+	if (l->at > 0)
+		timeout = l->at <= now ? 0 : (int)(l->at - now > INT_MAX ?
+		    INT_MAX : l->at - now);
+	else if (l->n == 0)
+		timeout = 1000;	/* nothing to wait on: look again soon */
+	/* Poll a copy: handling one socket may change the table. */
+	ready = xreallocarray(NULL, n ? n : 1, sizeof *ready);
+	if (n > 0)
+		memcpy(ready, l->fds, n * sizeof *ready);
+	rc = poll(ready, n, timeout);
+	for (size_t i = 0; rc > 0 && i < n && s->running; i++)
+		if (ready[i].revents != 0)
+			sync_socket(s, ready[i].fd, ready[i].revents);
+	free(ready);
+	if (s->running && l->at > 0 && mono_ms() >= l->at) {
+		l->at = 0;
+		sync_timeout(s);
+	}
+}
+
+enum sync_result
+sync_run(struct outbox *ob, bool force,
+    void (*progress)(void *arg, const char *line), void *arg,
+    struct sw_error *err)
+{
+	struct loop		 l = { 0 };
+	struct sync_hooks	 hooks = { loop_watch, loop_timer, NULL, &l };
+	struct sync		*s;
+	enum sync_result	 r;
+
+	if (sync_new(ob, &hooks, &s, err) != 0)
+		return SYNC_FAILED;
+	s->progress = progress;
+	s->progress_arg = arg;
+	sync_start(s, force, mono_ms());
+	while (s->running)
+		loop_turn(s, &l);
+	r = s->result;
+	if (r != SYNC_DONE && r != SYNC_NOTHING && r != SYNC_IDLE)
+		sw_fail(err, SW_EIO, "%s", s->words);
+	sync_free(s);
+	free(l.fds);
+	return r;
+}

@@ -184,6 +184,47 @@ edit_move(struct edit *e, enum edit_move m, int width)
 	free(rows);
 }
 
+enum action
+edit_key(struct edit *e, int key, int width)
+{
+	switch (key) {
+	case FN(KEY_LEFT):
+		edit_move(e, EDIT_LEFT, width);
+		break;
+	case FN(KEY_RIGHT):
+		edit_move(e, EDIT_RIGHT, width);
+		break;
+	case FN(KEY_UP):
+		edit_move(e, EDIT_UP, width);
+		break;
+	case FN(KEY_DOWN):
+		edit_move(e, EDIT_DOWN, width);
+		break;
+	case FN(KEY_HOME):
+	case CTRLK('a'):
+		edit_move(e, EDIT_HOME, width);
+		break;
+	case FN(KEY_END):
+	case CTRLK('e'):
+		edit_move(e, EDIT_END, width);
+		break;
+	case FN(KEY_BACKSPACE):
+	case 0x7f:
+	case 0x08:
+		edit_backspace(e);
+		break;
+	case FN(KEY_DC):
+	case CTRLK('d'):
+		edit_delete(e);
+		break;
+	default:
+		if ((key & TUI_FN) || key < 0x20)
+			return ACT_UNHANDLED;
+		edit_insert(e, (wchar_t)key);
+	}
+	return ACT_REDRAW;
+}
+
 int
 edit_draw(const struct edit *e, int y, int x, int width, int height,
     attr_t a, int *cur_y, int *cur_x)

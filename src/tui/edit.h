@@ -20,6 +20,9 @@ void	 edit_insert(struct edit *, wchar_t);
 void	 edit_delete(struct edit *);
 void	 edit_backspace(struct edit *);
 void	 edit_move(struct edit *, enum edit_move, int width);
+/* The keys every text field shares: moving, rubbing out, typing. Enter and
+ * anything else are the caller's (ACT_UNHANDLED). */
+enum action edit_key(struct edit *, int key, int width);
 /* Draw at most height rows; the cursor position goes to cur_y/cur_x. */
 int	 edit_draw(const struct edit *, int y, int x, int width, int height,
 	    attr_t, int *cur_y, int *cur_x);

@@ -300,6 +300,7 @@ save(struct tui *t, struct checkin_screen *c)
 	}
 	c->saved = true;
 	draft_delete(t->st, "checkin", c->m->id, &err);
+	tui_record_saved(t);
 	change_words(t, c);
 	c->phase = PH_RESULT;
 	return ACT_REDRAW;

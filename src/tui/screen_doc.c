@@ -174,12 +174,65 @@ screen_help_new(struct tui *t, const struct screen *of)
 
 /* ---- help now: the content's safety contacts ---- */
 
+/* One contact: the name and number stand out, then what it is for. */
+static void
+contact_add(struct tui *t, struct tdoc *d, const char *name,
+    const char *phone, const char *when, const char *what)
+{
+	struct para	 p;
+	char		*s;
+
+	s = phone ? xasprintf("%s: %s", name, phone) : xstrdup(name);
+	tdoc_text(d, s, tui_attr(t, ATTR_WARN));
+	free(s);
+	if (when || what) {
+		para_begin(&p, d, L"  ", L"  ", A_NORMAL);
+		if (when) {
+			para_add(&p, when, A_NORMAL);
+			para_add(&p, " ", A_NORMAL);
+		}
+		if (what)
+			para_add(&p, what, A_NORMAL);
+		para_end(&p);
+	}
+	tdoc_blank(d);
+}
+
+/* The crisis contacts from the clinic's enrollment file, after the
+ * content's own. */
+static void
+clinic_crisis(struct tui *t, struct tdoc *d)
+{
+	const cJSON	*list = cJSON_GetObjectItemCaseSensitive(t->clinic,
+			    "crisis"), *c;
+	const char	*clinic = cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(t->clinic,
+			    "clinic"));
+	char		*s;
+
+	if (cJSON_GetArraySize(list) == 0)
+		return;
+	s = clinic && *clinic ? xasprintf(_("From your clinic, %s:"), clinic) :
+	    xstrdup(_("From your clinic:"));
+	tdoc_text(d, s, A_BOLD);
+	free(s);
+	cJSON_ArrayForEach(c, list) {
+		const char *name = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(c, "name"));
+
+		if (name == NULL)
+			continue;
+		contact_add(t, d, name, cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(c, "phone")), NULL,
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c,
+		    "note")));
+	}
+}
+
 void
 crisis_build(struct tui *t, struct tdoc *d, bool from_answer)
 {
 	const struct safety	*sf = &t->ct.safety;
-	struct para		 p;
-	char			*s;
 
 	tdoc_text(d, sf->intro, A_NORMAL);
 	tdoc_blank(d);
@@ -193,18 +246,9 @@ crisis_build(struct tui *t, struct tdoc *d, bool from_answer)
 	for (size_t i = 0; i < sf->n_contacts; i++) {
 		const struct contact *c = &sf->contacts[i];
 
-		s = xasprintf("%s: %s", c->name, c->phone);
-		tdoc_text(d, s, tui_attr(t, ATTR_WARN));
-		free(s);
-		para_begin(&p, d, L"  ", L"  ", A_NORMAL);
-		if (c->when) {
-			para_add(&p, c->when, A_NORMAL);
-			para_add(&p, " ", A_NORMAL);
-		}
-		para_add(&p, c->what, A_NORMAL);
-		para_end(&p);
-		tdoc_blank(d);
+		contact_add(t, d, c->name, c->phone, c->when, c->what);
 	}
+	clinic_crisis(t, d);
 	if (sf->closing) {
 		tdoc_text(d, sf->closing, A_NORMAL);
 		tdoc_blank(d);

@@ -534,6 +534,7 @@ ex_save(struct tui *t, struct ex *x)
 		return ACT_REDRAW;
 	}
 	x->saved = true;
+	tui_record_saved(t);
 	if (x->plan_id != NULL)
 		tui_message(t, _("Saved how your %s went. Well done for "
 		    "looking back on it."), x->e->title);
@@ -608,48 +609,12 @@ key_choice(const struct field *f, struct fstate *st, int key, bool *next)
 static enum action
 key_text(struct edit *ed, int key, int width, bool multiline, bool *next)
 {
-	switch (key) {
-	case FN(KEY_LEFT):
-		edit_move(ed, EDIT_LEFT, width);
-		break;
-	case FN(KEY_RIGHT):
-		edit_move(ed, EDIT_RIGHT, width);
-		break;
-	case FN(KEY_UP):
-		edit_move(ed, EDIT_UP, width);
-		break;
-	case FN(KEY_DOWN):
-		edit_move(ed, EDIT_DOWN, width);
-		break;
-	case FN(KEY_HOME):
-	case CTRLK('a'):
-		edit_move(ed, EDIT_HOME, width);
-		break;
-	case FN(KEY_END):
-	case CTRLK('e'):
-		edit_move(ed, EDIT_END, width);
-		break;
-	case FN(KEY_BACKSPACE):
-	case 0x7f:
-	case 0x08:
-		edit_backspace(ed);
-		break;
-	case FN(KEY_DC):
-	case CTRLK('d'):
-		edit_delete(ed);
-		break;
-	default:
-		if (is_enter(key)) {
-			if (multiline)
-				edit_insert(ed, L'\n');
-			else
-				*next = true;
-			break;
-		}
-		if ((key & TUI_FN) || key < 0x20)
-			return ACT_UNHANDLED;
-		edit_insert(ed, (wchar_t)key);
-	}
+	if (!is_enter(key))
+		return edit_key(ed, key, width);
+	if (multiline)
+		edit_insert(ed, L'\n');
+	else
+		*next = true;
 	return ACT_REDRAW;
 }
 

@@ -36,9 +36,11 @@ struct home {
 	size_t			 n_drafts;
 	struct open_entry	*plans;
 	size_t			 n_plans;
+	bool			 reply_draft;	/* a reply waits, unsent */
 };
 
-enum { H_DO, H_UP, H_DOWN, H_EXERCISES, H_PROGRESS, H_QUIT, H_TOP };
+enum { H_DO, H_UP, H_DOWN, H_EXERCISES, H_PROGRESS, H_QUIT, H_TOP,
+    H_MESSAGES, H_SYNC };
 
 static const struct binding home_keys[] = {
 	{ '\r', "Enter", N_("do the selected step (at first: the next step)"),
@@ -55,6 +57,10 @@ static const struct binding home_keys[] = {
 	    H_EXERCISES },
 	{ 'p', "p", N_("your progress: check-in scores over time"),
 	    H_PROGRESS },
+	{ 'm', "m", N_("messages from your supporter, and your replies"),
+	    H_MESSAGES },
+	{ 'S', "S", N_("sync now: send what waits, fetch new messages"),
+	    H_SYNC },
 	{ 'q', "q", N_("quit Stepwise (your work is saved)"), H_QUIT },
 };
 
@@ -340,6 +346,12 @@ home_load(struct tui *t, struct home *h)
 		}
 	}
 	h->due = due;
+	h->reply_draft = false;
+	if (t->ob != NULL && store_get_state(t->st, "draft:reply", &p,
+	    &err) == 0 && p != NULL) {
+		h->reply_draft = true;
+		wipe_free(p);
+	}
 	if (ndue > 0)
 		snprintf(t->pendingline, sizeof t->pendingline,
 		    ndue == 1 ? _("%zu check-in due") :
@@ -350,14 +362,44 @@ home_load(struct tui *t, struct home *h)
 	h->sel = sel < h->n_rows ? sel : 0;
 }
 
+/* New messages, a reply not yet sent, or a message that failed its check;
+ * NULL when there is nothing to say. */
+static char *
+messages_line(struct tui *t, struct home *h, int width)
+{
+	char *s;
+
+	if (t->ob == NULL)
+		return NULL;
+	if (t->unread > 0) {
+		s = xasprintf(t->unread == 1 ? _("%d new message from your "
+		    "supporter: press m to read it") : _("%d new messages from "
+		    "your supporter: press m to read them"), t->unread);
+		if (str_width(s) <= width)
+			return s;
+		free(s);
+		return xasprintf(t->unread == 1 ? _("%d new message: press m") :
+		    _("%d new messages: press m"), t->unread);
+	}
+	if (h->reply_draft)
+		return xstrdup(_("Your reply is not sent yet: press m to "
+		    "finish it"));
+	if (t->sync_st.bad_messages > 0)
+		return xstrdup(_("A message could not be shown: press m"));
+	return NULL;
+}
+
 static void
 home_draw(struct screen *s, struct tui *t)
 {
 	struct home	*h = s->data;
-	int		 w = COLS - 4, y = 0, list_rows;
-	const char	*sync = _("Not connected to a clinic yet");
+	int		 w = COLS - 4, y = 0, list_rows, bottom;
+	char		*sync, *msg;
+	struct tdoc	 d = { NULL, 0, w };
 
 	home_load(t, h);
+	sync = tui_sync_words(t);
+	msg = messages_line(t, h, w);
 	put_line(y++, 2, w, t->ct.title, tui_attr(t, ATTR_TITLE));
 	y++;
 	/* The one next step, large and first: selected unless the patient
@@ -380,22 +422,30 @@ home_draw(struct screen *s, struct tui *t)
 		put_line(y++, 2, w, d, tui_attr(t, ATTR_ACCENT));
 		free(d);
 	}
+	if (msg != NULL)
+		put_line(y++, 2, w, msg, tui_attr(t, ATTR_ACCENT));
+	free(msg);
 	y++;
-	list_rows = LINES - 3 - y;
+	/* The sync line at the foot takes two rows when it needs them. */
+	tdoc_text(&d, sync, tui_attr(t, ATTR_DIM));
+	bottom = LINES - 1 - (d.n > 1 && LINES > TUI_MIN_ROWS ? 2 : 1);
+	list_rows = bottom - 1 - y;
 	if (list_rows < 1)
 		list_rows = 1;
 	if (h->sel > 0 && h->sel - 1 < h->top)
 		h->top = h->sel - 1;
 	if (h->sel > 0 && h->sel - 1 >= h->top + (size_t)list_rows)
 		h->top = h->sel - (size_t)list_rows;
-	for (size_t i = h->top + 1; i < h->n_rows && y < LINES - 3; i++) {
+	for (size_t i = h->top + 1; i < h->n_rows && y < bottom - 1; i++) {
 		attr_t a = h->rows[i].kind == ROW_MODULE ? A_BOLD : A_NORMAL;
 
 		if (i == h->sel)
 			a |= A_REVERSE;
 		put_line(y++, 2, w, h->rows[i].text, a);
 	}
-	put_line(LINES - 2, 2, w, sync, tui_attr(t, ATTR_DIM));
+	tdoc_draw(&d, bottom, 2, 0, LINES - 1 - bottom);
+	tdoc_free(&d);
+	free(sync);
 }
 
 static enum action
@@ -495,6 +545,12 @@ home_key(struct screen *s, struct tui *t, int key)
 	case H_PROGRESS:
 		t->pending = screen_progress_new(t);
 		return ACT_PUSH;
+	case H_MESSAGES:
+		t->pending = screen_messages_new(t);
+		return ACT_PUSH;
+	case H_SYNC:
+		tui_sync_now(t);
+		return ACT_REDRAW;
 	case H_QUIT:
 		return ACT_QUIT;
 	}

@@ -93,6 +93,7 @@ tui_opened(struct tui *t, bool first_run)
 {
 	const struct measure *m;
 
+	tui_sync_open(t);
 	t->pending = screen_home_new(t);
 	t->n_after = 0;
 	if (first_run)
@@ -172,9 +173,9 @@ static void
 render(struct tui *t)
 {
 	struct screen	*s = t->top;
-	char		 line[512];
+	char		 line[512], sync[256];
 	const char	*keys = _("? keys  h help now");
-	int		 kw;
+	int		 kw, room;
 
 	t->cur_y = t->cur_x = -1;
 	erase();
@@ -190,13 +191,21 @@ render(struct tui *t)
 	/* The status line: where the patient is, what is pending. */
 	attrset(A_REVERSE);
 	mvhline(LINES - 1, 0, ' ', COLS);
+	kw = str_width(keys);
 	if (t->message[0] != '\0')
 		snprintf(line, sizeof line, " %s", t->message);
-	else
+	else {
 		snprintf(line, sizeof line, " %s%s%s", s && s->where ?
 		    s->where : "", t->pendingline[0] ? "  |  " : "",
 		    t->pendingline);
-	kw = str_width(keys);
+		/* The sync part takes what room is left, in fewer words
+		 * when it must. */
+		room = COLS - kw - 2 - str_width(line) - 5;
+		tui_sync_status(t, room, sync, sizeof sync);
+		if (sync[0] != '\0')
+			snprintf(line + strlen(line), sizeof line -
+			    strlen(line), "  |  %s", sync);
+	}
 	if (t->message[0] != '\0' && str_width(line) > COLS - kw - 2)
 		status_message(t->message);
 	else {
@@ -316,6 +325,8 @@ tui_cleanup(struct tui *t)
 	while (t->top != NULL)
 		pop(t);
 	terminal_restore();
+	tui_sync_close(t);
+	sources_clear();
 	if (t->st != NULL)
 		store_close(t->st);
 	t->st = NULL;
@@ -342,9 +353,9 @@ loop(struct tui *t)
 	bool		dirty = true;
 
 	for (;;) {
-		if (dirty)
+		if (dirty || t->dirty)
 			render(t);
-		dirty = false;
+		dirty = t->dirty = false;
 		pfd[0].fd = STDIN_FILENO;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = sig_pipe[0];

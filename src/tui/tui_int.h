@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "content.h"
+#include "outbox.h"
 #include "store.h"
 
 #define TUI_MIN_COLS	40
@@ -47,6 +48,7 @@ struct binding {
 
 struct tui;
 struct screen;
+struct sync;
 
 struct screen_ops {
 	const char	*name;
@@ -84,6 +86,17 @@ struct tui {
 	int			 cur_y, cur_x;	/* text cursor, -1 hidden */
 	char			 pendingline[160];	/* status: what is due */
 	char			 message[256];	/* one-off message, status line */
+	bool			 dirty;		/* draw again (set by sources) */
+	/* The clinic, when the profile is enrolled (tui_sync.c). */
+	struct outbox		*ob;
+	struct sync		*sync;
+	cJSON			*clinic;	/* name, contact, crisis */
+	struct sync_status	 sync_st;
+	size_t			 waiting, set_aside;
+	int			 unread;
+	unsigned		 sync_gen;	/* counts changes seen */
+	bool			 sync_again;	/* saved during a run */
+	long long		 due_at;	/* ms: the timer's next look */
 };
 
 /* tui.c */
@@ -145,20 +158,42 @@ int		 put_wrapped(const struct tui *, int y, int x, int width,
 		    int maxy, const char *utf8, attr_t);
 const char	*bullet(const struct tui *);
 
-/* sources.c: descriptors and deadlines other parts add to the loop. */
+/* sources.c: descriptors and deadlines other parts add to the loop. A
+ * source is named by (fd, ready); fd -1 is a deadline only. Times are
+ * now_ms() milliseconds (CLOCK_MONOTONIC). */
 struct source {
 	int		 fd;
 	short		 events;
-	long long	 deadline;	/* ms, 0 none */
-	void		(*ready)(void *arg, short revents, long long now);
+	long long	 deadline;	/* ms, 0 none; fires once */
+	void		(*ready)(void *arg, int fd, short revents,
+			    long long now);
 	void		*arg;
 };
-int		 sources_add(const struct source *);
-void		 sources_remove(int fd);
+typedef void	(*source_fn)(void *, int, short, long long);
+int		 sources_set(const struct source *);
+void		 sources_remove(int fd, source_fn);
 size_t		 sources_pollfds(struct pollfd *, size_t max,
 		    long long *deadline);
 void		 sources_dispatch(const struct pollfd *, size_t n,
 		    long long now);
+void		 sources_clear(void);
+
+/* tui_sync.c: the clinic, when the profile is enrolled. */
+void		 tui_sync_open(struct tui *);
+void		 tui_sync_close(struct tui *);
+/* Read the counts and status again (after a run, a save, a read). */
+void		 tui_sync_refresh(struct tui *);
+/* A record was saved: send it soon. */
+void		 tui_record_saved(struct tui *);
+/* "Sync now": 0 started, 1 not (t->message says why). */
+int		 tui_sync_now(struct tui *);
+/* The status line's sync part in at most width columns ("" for none). */
+void		 tui_sync_status(const struct tui *, int width, char *buf,
+		    size_t size);
+/* Home's sync line: the clinic, the state and what to do, in words. */
+char		*tui_sync_words(const struct tui *);
+/* A time for people: "10:42" today, else "3 Mar 10:42". */
+void		 tui_when(long long at, char *buf, size_t size);
 
 /* The screens. */
 struct screen	*screen_firstrun_new(struct tui *);
@@ -173,6 +208,7 @@ struct screen	*screen_exercise_finish_new(struct tui *,
 struct screen	*screen_exercises_new(struct tui *);
 struct screen	*screen_entries_new(struct tui *, const struct exercise *);
 struct screen	*screen_progress_new(struct tui *);
+struct screen	*screen_messages_new(struct tui *);
 void		 crisis_build(struct tui *, struct tdoc *, bool from_answer);
 struct screen	*screen_crisis_new(struct tui *, bool from_answer);
 struct screen	*screen_welcome_new(struct tui *);

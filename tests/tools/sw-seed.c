@@ -1,8 +1,11 @@
 /* sw-seed.c: test tool. Stores completed check-ins into a profile through
  * the same core path the front ends use, so the CLI's export can be tested
  * before the check-in screens exist.
- *   sw-seed PROFILE.db CONTENT-DIR MEASURE A1,A2,... TIMESTAMP < passphrase
- * (an empty passphrase line opens a profile made without one). */
+ *   sw-seed PROFILE.db CONTENT-DIR MEASURE A1,A2,... TIMESTAMP [COUNT]
+ *   < passphrase
+ * (an empty passphrase line opens a profile made without one). With COUNT,
+ * one process (one key derivation) stores COUNT check-ins with the same
+ * answers, completed at TIMESTAMP, TIMESTAMP + 1, ... */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +24,25 @@ main(int argc, char **argv)
 	struct diags	 d = { 0 };
 	struct measure	 m;
 	struct store	*st;
-	char		 pass[256], *file, *tok, *save;
+	char		 pass[256], *file, *tok, *save, *end;
 	int		 answers[64];
 	size_t		 n = 0;
+	long long	 ts, count = 1, i;
 	cJSON		*j;
 
-	if (argc != 6 || sodium_init() < 0) {
-		fprintf(stderr, "usage: sw-seed DB CONTENT MEASURE A,B,.. TS\n");
+	if ((argc != 6 && argc != 7) || sodium_init() < 0) {
+		fprintf(stderr, "usage: sw-seed DB CONTENT MEASURE A,B,.. TS "
+		    "[COUNT]\n");
 		return 2;
+	}
+	ts = atoll(argv[5]);
+	if (argc == 7) {
+		count = strtoll(argv[6], &end, 10);
+		if (*argv[6] == '\0' || *end != '\0' || count < 1 ||
+		    count > 1000000) {
+			fprintf(stderr, "sw-seed: bad COUNT %s\n", argv[6]);
+			return 2;
+		}
 	}
 	if (fgets(pass, sizeof pass, stdin) == NULL)
 		pass[0] = '\0';
@@ -42,11 +56,18 @@ main(int argc, char **argv)
 	for (tok = strtok_r(argv[4], ",", &save); tok && n < 64;
 	    tok = strtok_r(NULL, ",", &save))
 		answers[n++] = atoi(tok);
-	if (store_open(argv[1], pass[0] ? pass : NULL, &st, &err) != 0 ||
-	    checkin_save(st, &m, answers, n, 1, atoll(argv[5]), NULL,
-	    &err) != 0) {
+	if (store_open(argv[1], pass[0] ? pass : NULL, &st, &err) != 0) {
 		fprintf(stderr, "sw-seed: %s\n", err.msg);
 		return 1;
+	}
+	sodium_memzero(pass, sizeof pass);
+	for (i = 0; i < count; i++) {
+		if (checkin_save(st, &m, answers, n, 1, ts + i, NULL,
+		    &err) != 0) {
+			fprintf(stderr, "sw-seed: %s\n", err.msg);
+			store_close(st);
+			return 1;
+		}
 	}
 	store_close(st);
 	measure_free(&m);

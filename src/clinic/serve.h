@@ -1,0 +1,81 @@
+/* serve.h: the parts of stepwise-clinic serve shared by its files: the
+ * HTTP side (serve_http.c) hands each checked request to an endpoint
+ * (serve_api.c), which decides the answer. */
+#ifndef STEPWISE_SERVE_H
+#define STEPWISE_SERVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+
+#define SERVE_DEFAULT_LISTEN	"127.0.0.1:8470"
+#define SERVE_RATE		60	/* requests a minute, per address and device */
+#define SERVE_MAX_TARGET	1024
+#define SERVE_MAX_HEAD		8192
+#define SERVE_CONNECTIONS	64
+#define SERVE_PER_IP		8
+#define SERVE_TIMEOUT		60
+#define SERVE_CONN_MEMORY	(64 * 1024)
+#define SERVE_COMPRESS_OVER	1024
+#define SERVE_DISCARD_MAX	(4 * 1024 * 1024) /* of a chunked body over 1 MiB */
+#define SERVE_RETRY_BUSY	5	/* Retry-After when the database is busy */
+
+struct rate_slot;
+
+struct server {
+	sqlite3			*db;
+	unsigned		 rate;		/* 0: no limit */
+	struct rate_slot	*slots;
+};
+
+/* One request as the endpoints see it: checked for size, route, media
+ * type and encoding, with its body decoded (and parsed, for a POST). */
+struct request {
+	struct server	*srv;
+	const char	*target;	/* exactly as sent */
+	const char	*query;		/* after '?', or NULL */
+	const cJSON	*json;		/* POST only */
+	const char	*device;	/* X-Stepwise-* headers, or NULL */
+	const char	*time;
+	const char	*signature;
+	long long	 now;
+};
+
+/* What an endpoint decided. body is the answer's JSON object: the success
+ * body, or for an error {"error","message"} plus any extra members. */
+struct answer {
+	unsigned	 status;
+	cJSON		*body;
+	long long	 retry_after;	/* seconds, or 0 */
+	const char	*allow;		/* for 405 */
+	bool		 accept_encoding; /* for 415 unsupported_encoding */
+};
+
+/* Set a to an error; msg may hold printf conversions. */
+void	 answer_error(struct answer *, unsigned status, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* 503 unavailable, for a database that is busy or failing. */
+void	 answer_unavailable(struct answer *, sqlite3 *);
+
+/* Count one request against key (an address or a device); 0 if it may
+ * go on, otherwise the seconds until it may try again. */
+long long rate_take(struct server *, const void *key, size_t keylen,
+	    long long now);
+void	 rate_init(struct server *);
+void	 rate_free(struct server *);
+
+/* The endpoints of stepwise-protocol(7). */
+void	 api_enroll(const struct request *, struct answer *);
+void	 api_records(const struct request *, struct answer *);
+void	 api_messages(const struct request *, struct answer *);
+void	 api_health(const struct request *, struct answer *);
+
+/* The HTTP side: start and stop libmicrohttpd on a bound listening socket.
+ * tls_cert and tls_key are PEM text, or NULL for plain http. */
+struct MHD_Daemon;
+struct MHD_Daemon *http_start(struct server *, int fd, const char *tls_cert,
+	    const char *tls_key);
+
+#endif

@@ -1,0 +1,89 @@
+/* verify.h: the clinic's own check of everything it reads from the
+ * server's database (stepwise-protocol(7), What the clinic checks when it
+ * decrypts). The server is trusted for nothing: a device is believed only
+ * through the clinic's signature on its token, and a record only once it
+ * opens and matches its envelope. Shared by results, patients and
+ * messages. */
+#ifndef STEPWISE_CLINIC_VERIFY_H
+#define STEPWISE_CLINIC_VERIFY_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+
+#include "clinic.h"
+#include "content.h"
+#include "proto.h"
+
+/* One device row, with its chain checked: the token row's signature under
+ * the clinic's signing key, then the registration under the token key. */
+struct vdevice {
+	char		 device[PROTO_ID_LEN + 1];
+	char		*patient;	/* from the token row the clinic signed */
+	char		*claimed;	/* what the server's device row says */
+	unsigned char	 box_pk[PROTO_KEY_LEN];
+	unsigned char	 sign_pk[PROTO_KEY_LEN];
+	long long	 registered_at;
+	long long	 revoked_at;	/* 0: active */
+	long long	 last_seen;	/* 0: never */
+	long long	 delivered;	/* highest message seq the device holds */
+	const char	*fault;		/* NULL, or why the chain does not hold */
+};
+
+/* Every device row, or those claimed for patient (by the token row or the
+ * device row) when it is not NULL, oldest registration first. */
+int	 verify_devices(sqlite3 *, const struct clinic_keys *,
+	    const char *patient, struct vdevice **, size_t *,
+	    struct sw_error *);
+void	 vdevices_free(struct vdevice *, size_t);
+const struct vdevice *vdevice_find(const struct vdevice *, size_t,
+	    const char *device);
+
+/* One received record after the check. A quarantined record has reason
+ * set, patient and plain NULL, and is never to be shown as anyone's. */
+struct vrecord {
+	char			 device[PROTO_ID_LEN + 1];
+	char			 id[PROTO_ID_LEN + 1];
+	long long		 received_at;
+	const char		*reason;	/* quarantined: why; else NULL */
+	char			*patient;
+	long long		 created_at;
+	const char		*kind;		/* "checkin", "exercise", "reply" */
+	cJSON			*plain;		/* the sealed plaintext object */
+	const cJSON		*record;	/* its "record" member */
+	/* "ok"; "total_mismatch" when a check-in's total, band or risk flag
+	 * differs from the clinic's own scoring; "unknown_measure" when the
+	 * content has no such measure to score it with. */
+	const char		*check;
+	bool			 risk;
+	/* Check-ins scored by the clinic: the measure, total and band. */
+	const struct measure	*measure;
+	int			 total;
+	const struct measure_band *band;
+};
+
+/* Every record (of patient, when not NULL), checked and opened with the
+ * box secret key in k; content scores check-ins (NULL: none are scored,
+ * and each gets "unknown_measure"). Kept in database order. */
+int	 verify_records(sqlite3 *, const struct clinic_keys *,
+	    const struct content *, const char *patient, struct vrecord **,
+	    size_t *, struct sw_error *);
+void	 vrecords_free(struct vrecord *, size_t);
+
+/* Load the content that defines the measures: dir, else the environment's
+ * STEPWISE_CONTENT_DIR, else the installed folder. */
+int	 verify_content_load(const char *dir, struct content *,
+	    struct sw_error *);
+
+/* Free a JSON tree that holds clinical data, zeroing it first. */
+void	 json_wipe_delete(cJSON *);
+/* Print text written by a patient or a supporter for a terminal: control
+ * characters other than new lines and tabs shown as '?', and every line
+ * after a new line begun with indent. */
+void	 print_untrusted(FILE *, const char *text, const char *indent);
+/* "2026-11-23 10:26" in local time; buf >= 32 bytes. */
+void	 format_local(long long t, char *buf, size_t size);
+
+#endif

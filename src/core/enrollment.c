@@ -1,0 +1,812 @@
+/* enrollment.c: the enrollment file, enrolling a profile (device id and
+ * keys, the signed registration), and sealing each saved record into the
+ * envelope that waits in the outbox (stepwise-protocol(7), ENROLLMENT and
+ * RECORDS). Everything here needs the profile unlocked. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "i18n.h"
+#include "jsonv.h"
+#include "outbox.h"
+#include "outbox_int.h"
+#include "store_int.h"
+#include "util.h"
+
+#define TEXT_MAX	200	/* characters in a name, phone, note ... */
+#define CRISIS_MAX	10
+
+static const char *const queued_kinds[] = { "checkin", "exercise", "reply",
+    NULL };
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS sync_state(key TEXT PRIMARY KEY,"
+    " value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS outbox(id TEXT PRIMARY KEY,"
+    " risk INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+    " envelope TEXT NOT NULL, rejected TEXT);"
+    "CREATE INDEX IF NOT EXISTS outbox_order ON outbox(risk DESC,"
+    " created_at, id);"
+    "CREATE TABLE IF NOT EXISTS inbox(id TEXT PRIMARY KEY,"
+    " seq INTEGER NOT NULL, ciphertext BLOB NOT NULL,"
+    " signature BLOB NOT NULL, received_at INTEGER NOT NULL,"
+    " read_at INTEGER);";
+
+/* ---- the enrollment file ---- */
+
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* A string member of at most TEXT_MAX characters. */
+static const char *
+text_field(struct jctx *c, const cJSON *obj, const char *path,
+    const char *key, bool required)
+{
+	const char *s = jv_string(c, obj, path, key, required);
+
+	if (s != NULL && utf8_chars(s) > TEXT_MAX) {
+		jv_error(c, path, key, _("must be at most %d characters"),
+		    TEXT_MAX);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+key_field(struct jctx *c, const cJSON *j, const char *key,
+    unsigned char *out)
+{
+	const char *s = jv_string(c, j, "$", key, true);
+
+	if (s != NULL && proto_unb64(s, out, PROTO_KEY_LEN) != 0)
+		jv_error(c, "$", key, "%s", _("must be 32 bytes in base64url "
+		    "without padding"));
+}
+
+/* libcurl's pin format: sha256// and standard base64 with padding of 32
+ * bytes, several joined by ";". */
+static bool
+pin_ok(const char *pin)
+{
+	const char	*p = pin, *end;
+	unsigned char	 h[32];
+	size_t		 n, got;
+
+	for (;;) {
+		n = strcspn(p, ";");
+		if (n != 8 + 44 || strncmp(p, "sha256//", 8) != 0 ||
+		    sodium_base642bin(h, sizeof h, p + 8, 44, NULL, &got, &end,
+		    sodium_base64_VARIANT_ORIGINAL) != 0 || got != sizeof h ||
+		    end != p + n)
+			return false;
+		if (p[n] == '\0')
+			return true;
+		p += n + 1;
+	}
+}
+
+static void
+check_contact(struct jctx *c, const cJSON *j)
+{
+	static const char *const keys[] = { "name", "phone", "email",
+	    "hours", NULL };
+	const cJSON *o = jv_object(c, j, "$", "contact", true);
+
+	if (o == NULL)
+		return;
+	jv_only_keys(c, o, "$.contact", keys);
+	text_field(c, o, "$.contact", "name", true);
+	for (size_t i = 1; keys[i] != NULL; i++)
+		text_field(c, o, "$.contact", keys[i], false);
+}
+
+static void
+check_crisis(struct jctx *c, const cJSON *j)
+{
+	static const char *const keys[] = { "name", "phone", "note", NULL };
+	const cJSON	*a = jv_array(c, j, "$", "crisis", true), *it;
+	size_t		 i = 0;
+	char		*p;
+
+	if (a == NULL)
+		return;
+	if (cJSON_GetArraySize(a) > CRISIS_MAX)
+		jv_error(c, "$", "crisis", _("may list at most %d contacts"),
+		    CRISIS_MAX);
+	cJSON_ArrayForEach(it, a) {
+		p = jv_path_index("$.crisis", i++);
+		if (!cJSON_IsObject(it))
+			jv_error(c, p, NULL, "%s", _("must be an object with "
+			    "name and phone"));
+		else {
+			jv_only_keys(c, it, p, keys);
+			text_field(c, it, p, "name", true);
+			text_field(c, it, p, "phone", true);
+			text_field(c, it, p, "note", false);
+		}
+		free(p);
+	}
+}
+
+static void
+check_fields(struct jctx *c, const cJSON *j, struct enrollment *e)
+{
+	static const char *const keys[] = { "stepwise_enrollment", "clinic",
+	    "url", "clinic_box_pk", "clinic_sign_pk", "token", "expires_at",
+	    "tls_pin", "contact", "crisis", NULL };
+	const cJSON	*v;
+	const char	*s, *why;
+
+	jv_only_keys(c, j, "$", keys);
+	if ((s = text_field(c, j, "$", "clinic", true)) != NULL)
+		e->clinic = xstrdup(s);
+	if ((s = jv_string(c, j, "$", "url", true)) != NULL) {
+		if (!proto_url_ok(s, &why))
+			jv_error(c, "$", "url", "%s", why);
+		else
+			e->url = xstrdup(s);
+	}
+	key_field(c, j, "clinic_box_pk", e->box_pk);
+	key_field(c, j, "clinic_sign_pk", e->sign_pk);
+	if ((s = jv_string(c, j, "$", "token", true)) != NULL &&
+	    proto_unb64(s, e->token, PROTO_KEY_LEN) != 0)
+		jv_error(c, "$", "token", "%s", _("must be 32 bytes in "
+		    "base64url without padding"));
+	v = cJSON_GetObjectItemCaseSensitive(j, "expires_at");
+	if (v == NULL)
+		jv_error(c, "$", "expires_at", "is required but missing");
+	else if (!proto_int(j, "expires_at", &e->expires_at))
+		jv_error(c, "$", "expires_at", "%s", _("must be a whole number "
+		    "(a Unix time)"));
+	if (cJSON_GetObjectItemCaseSensitive(j, "tls_pin") != NULL &&
+	    (s = jv_string(c, j, "$", "tls_pin", false)) != NULL) {
+		if (!pin_ok(s))
+			jv_error(c, "$", "tls_pin", "%s", _("must be sha256// "
+			    "and a base64 SHA-256 hash, several joined by ;"));
+		else
+			e->tls_pin = xstrdup(s);
+	}
+	check_contact(c, j);
+	check_crisis(c, j);
+}
+
+/* Parse strictly (stepwise-protocol(7), Conventions), wording a syntax
+ * error for the patient rather than for a server log. */
+static cJSON *
+parse_file(const char *path, struct sw_error *err)
+{
+	char		*text, why[160];
+	const char	*end = NULL;
+	size_t		 len;
+	cJSON		*j;
+	int		 line = 1, col = 1;
+
+	if ((text = read_file(path, &len)) == NULL) {
+		sw_fail(err, errno == ENOENT ? SW_ENOENT : SW_EIO,
+		    _("Could not read the enrollment file %s: %s"), path,
+		    strerror(errno));
+		return NULL;
+	}
+	if ((j = proto_parse(text, len, why, sizeof why)) == NULL) {
+		cJSON *loose = strlen(text) == len ?
+		    cJSON_ParseWithOpts(text, &end, true) : NULL;
+
+		if (loose == NULL && end != NULL) {
+			for (const char *p = text; p < end; p++)
+				if (*p == '\n') {
+					line++;
+					col = 1;
+				} else
+					col++;
+			sw_fail(err, SW_EINVAL, _("%s: line %d, column %d: this "
+			    "is not valid JSON, so it is not a usable "
+			    "enrollment file"), path, line, col);
+		} else
+			sw_fail(err, SW_EINVAL, _("%s: this is not a usable "
+			    "enrollment file: %s"), path, why);
+		json_wipe_delete(loose);
+	}
+	sodium_memzero(text, len);
+	free(text);
+	return j;
+}
+
+int
+enrollment_read(const char *path, struct enrollment *e,
+    struct sw_error *err)
+{
+	struct diags	 d = { 0 };
+	struct jctx	 c = { path, &d };
+	const cJSON	*v;
+	cJSON		*j;
+	char		*line;
+
+	memset(e, 0, sizeof *e);
+	if ((e->token = sodium_malloc(PROTO_KEY_LEN)) == NULL)
+		return sw_fail(err, SW_EIO, _("out of memory"));
+	if ((j = parse_file(path, err)) == NULL)
+		goto fail;
+	/* The version first: a newer file may have fields this one does not
+	 * know, and "update Stepwise" is the useful answer. */
+	v = cJSON_GetObjectItemCaseSensitive(j, "stepwise_enrollment");
+	if (cJSON_IsNumber(v) && v->valuedouble > 1) {
+		sw_fail(err, SW_EFORMAT, _("%s was made by a newer version of "
+		    "Stepwise (format %g). Please update Stepwise, then "
+		    "enroll again."), path, v->valuedouble);
+		goto fail;
+	}
+	if (v == NULL)
+		jv_error(&c, "$", "stepwise_enrollment", "%s", _("is missing: "
+		    "this is not a Stepwise enrollment file"));
+	else if (!cJSON_IsNumber(v) || v->valuedouble != 1)
+		jv_error(&c, "$", "stepwise_enrollment", "%s", _("must be 1"));
+	check_fields(&c, j, e);
+	if (d.n > 0) {
+		line = diags_format(&d, 0);
+		if (d.n > 1)
+			sw_fail(err, SW_EINVAL, _("%s (and %zu more "
+			    "problems)"), line, d.n - 1);
+		else
+			sw_fail(err, SW_EINVAL, "%s", line);
+		free(line);
+		goto fail;
+	}
+	e->contact = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(j,
+	    "contact"), 1);
+	e->crisis = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(j,
+	    "crisis"), 1);
+	proto_fingerprint(e->box_pk, e->sign_pk, e->fingerprint);
+	json_wipe_delete(j);
+	diags_free(&d);
+	return 0;
+fail:
+	json_wipe_delete(j);
+	diags_free(&d);
+	enrollment_free(e);
+	return -1;
+}
+
+void
+enrollment_free(struct enrollment *e)
+{
+	free(e->clinic);
+	free(e->url);
+	free(e->tls_pin);
+	if (e->token != NULL)
+		sodium_free(e->token);
+	cJSON_Delete(e->contact);
+	cJSON_Delete(e->crisis);
+	memset(e, 0, sizeof *e);
+}
+
+/* ---- the sealed device keys ---- */
+
+static unsigned char *
+secret_from(const cJSON *j, const char *key, size_t len)
+{
+	unsigned char *sk = sodium_malloc(len);
+
+	if (sk != NULL && proto_unb64(proto_str(j, key), sk, len) != 0) {
+		sodium_free(sk);
+		sk = NULL;
+	}
+	return sk;
+}
+
+static bool
+box_from(const cJSON *j, struct device_box *b)
+{
+	const char *dev = proto_str(j, "device");
+
+	if (!proto_id_ok(dev) || !proto_bin(j, "box_pk", b->pk,
+	    PROTO_KEY_LEN) || (b->sk = secret_from(j, "box_sk",
+	    crypto_box_SECRETKEYBYTES)) == NULL)
+		return false;
+	memcpy(b->device, dev, PROTO_ID_LEN + 1);
+	return true;
+}
+
+int
+device_keys_load(struct store *st, struct device_keys *k,
+    struct sw_error *err)
+{
+	char		*text;
+	cJSON		*j;
+	const cJSON	*prev, *it;
+	bool		 ok;
+
+	memset(k, 0, sizeof *k);
+	if (store_get_state(st, SYNC_KEYS_STATE, &text, err) != 0)
+		return -1;
+	if (text == NULL)
+		return sw_fail(err, SW_ENOENT, _("This profile is not "
+		    "connected to a clinic."));
+	j = cJSON_Parse(text);
+	wipe_free(text);
+	prev = cJSON_GetObjectItemCaseSensitive(j, "previous");
+	k->box = xcalloc((size_t)cJSON_GetArraySize(prev) + 1, sizeof *k->box);
+	if (cJSON_IsObject(j) && box_from(j, &k->box[0]))
+		k->n_box = 1;
+	ok = k->n_box == 1 && (k->sign_sk = secret_from(j, "sign_sk",
+	    crypto_sign_SECRETKEYBYTES)) != NULL;
+	cJSON_ArrayForEach(it, prev)
+		if (ok && box_from(it, &k->box[k->n_box]))
+			k->n_box++;
+	if (ok) {
+		k->info = cJSON_CreateObject();
+		cJSON_AddStringToObject(k->info, "clinic", proto_str(j,
+		    "clinic") ? proto_str(j, "clinic") : "");
+		cJSON_AddItemToObject(k->info, "contact", cJSON_Duplicate(
+		    cJSON_GetObjectItemCaseSensitive(j, "contact"), 1));
+		cJSON_AddItemToObject(k->info, "crisis", cJSON_Duplicate(
+		    cJSON_GetObjectItemCaseSensitive(j, "crisis"), 1));
+	}
+	json_wipe_delete(j);
+	if (!ok) {
+		device_keys_free(k);
+		return sw_fail(err, SW_ECORRUPT, _("The clinic keys in the "
+		    "profile are damaged. Ask your clinic for a new enrollment "
+		    "file."));
+	}
+	return 0;
+}
+
+void
+device_keys_free(struct device_keys *k)
+{
+	for (size_t i = 0; i < k->n_box; i++)
+		sodium_free(k->box[i].sk);
+	free(k->box);
+	if (k->sign_sk != NULL)
+		sodium_free(k->sign_sk);
+	cJSON_Delete(k->info);
+	memset(k, 0, sizeof *k);
+}
+
+int
+outbox_clinic_info(struct store *st, cJSON **out, struct sw_error *err)
+{
+	struct device_keys	k;
+	char			device[PROTO_ID_LEN + 1];
+
+	*out = NULL;
+	if (!sync_device(store_sqlite(st), device))
+		return 0;
+	if (device_keys_load(st, &k, err) != 0)
+		return -1;
+	*out = k.info;
+	k.info = NULL;
+	device_keys_free(&k);
+	return 0;
+}
+
+/* ---- envelopes ---- */
+
+/* Seal and sign one record and put its envelope in the queue. */
+static int
+envelope_queue(sqlite3 *db, const char *device,
+    const unsigned char clinic_box_pk[PROTO_KEY_LEN],
+    const unsigned char *sign_sk, const char *id, const char *kind,
+    long long created_at, const char *json, bool risk, struct sw_error *err)
+{
+	unsigned char	*ct = NULL, *m, sig[PROTO_SIG_LEN];
+	cJSON		*rec, *j, *env;
+	char		*plain, *text, *b;
+	size_t		 ctlen, mlen;
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (!proto_id_ok(id))
+		return sw_fail(err, SW_EINVAL, _("Record id %s cannot be sent "
+		    "to the clinic."), id);
+	if ((rec = cJSON_Parse(json)) == NULL || !cJSON_IsObject(rec)) {
+		json_wipe_delete(rec);
+		return sw_fail(err, SW_ECORRUPT, _("Record %s is not in the "
+		    "expected form and cannot be sent to the clinic."), id);
+	}
+	j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "v", PROTO_VERSION);
+	cJSON_AddStringToObject(j, "id", id);
+	cJSON_AddStringToObject(j, "device", device);
+	cJSON_AddStringToObject(j, "kind", kind);
+	cJSON_AddNumberToObject(j, "created_at", (double)created_at);
+	cJSON_AddItemToObject(j, "record", rec);
+	plain = cJSON_PrintUnformatted(j);
+	json_wipe_delete(j);
+	if (plain == NULL)
+		return sw_fail(err, SW_EIO, _("out of memory"));
+	ct = proto_seal(plain, clinic_box_pk, &ctlen);
+	wipe_free(plain);
+	if (ct == NULL)
+		return sw_fail(err, SW_EINVAL, _("This is too long to send to "
+		    "your clinic (the limit is about 64,000 characters in "
+		    "all). Please make it shorter and save it again."));
+	m = proto_envelope_bytes(PROTO_CTX_RECORD, device, id, ct, ctlen,
+	    &mlen);
+	crypto_sign_detached(sig, NULL, m, mlen, sign_sk);
+	free(m);
+	env = cJSON_CreateObject();
+	cJSON_AddStringToObject(env, "id", id);
+	cJSON_AddItemToObject(env, "ciphertext", cJSON_CreateString(
+	    b = proto_b64(ct, ctlen)));
+	free(b);
+	cJSON_AddItemToObject(env, "signature", cJSON_CreateString(
+	    b = proto_b64(sig, sizeof sig)));
+	free(b);
+	free(ct);
+	text = cJSON_PrintUnformatted(env);
+	cJSON_Delete(env);
+	if (sqlite3_prepare_v2(db, "INSERT INTO outbox(id, risk, created_at, "
+	    "envelope) VALUES(?, ?, ?, ?)", -1, &s, NULL) != SQLITE_OK) {
+		free(text);
+		return sync_db_fail(db, err);
+	}
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, risk ? 1 : 0);
+	sqlite3_bind_int64(s, 3, created_at);
+	sqlite3_bind_text(s, 4, text, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	free(text);
+	return rc == SQLITE_DONE ? 0 : sync_db_fail(db, err);
+}
+
+static bool
+queued_kind(const char *kind)
+{
+	for (size_t i = 0; queued_kinds[i] != NULL; i++)
+		if (strcmp(kind, queued_kinds[i]) == 0)
+			return true;
+	return false;
+}
+
+int
+outbox_add_record(struct store *st, const char *id, const char *kind,
+    long long created_at, const char *json, bool risk,
+    struct sw_error *err)
+{
+	sqlite3			*db = store_sqlite(st);
+	struct device_keys	 k;
+	unsigned char		 box_pk[PROTO_KEY_LEN];
+	char			 device[PROTO_ID_LEN + 1], *pk;
+	int			 rc;
+
+	if (!sync_device(db, device))
+		return 0;	/* not enrolled: enrolling will queue it */
+	pk = sync_get(db, "clinic_box_pk");
+	rc = proto_unb64(pk, box_pk, sizeof box_pk);
+	free(pk);
+	if (rc != 0)
+		return sw_fail(err, SW_ECORRUPT, _("The clinic's key in the "
+		    "profile is damaged. Ask your clinic for a new enrollment "
+		    "file."));
+	if (device_keys_load(st, &k, err) != 0)
+		return -1;
+	rc = envelope_queue(db, device, box_pk, k.sign_sk, id, kind,
+	    created_at, json, risk, err);
+	device_keys_free(&k);
+	return rc;
+}
+
+int
+outbox_save_record(struct store *st, const char *kind, long long created_at,
+    const char *json, bool risk, char *id_out, struct sw_error *err)
+{
+	char id[STORE_ID_LEN + 1];
+
+	if (store_begin(st, err) != 0)
+		return -1;
+	if (store_put_record(st, kind, created_at, json, id, err) != 0 ||
+	    outbox_add_record(st, id, kind, created_at, json, risk,
+	    err) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	if (store_commit(st, err) != 0)
+		return -1;
+	if (id_out != NULL)
+		memcpy(id_out, id, sizeof id);
+	return 0;
+}
+
+/* ---- enrolling ---- */
+
+int
+outbox_count_unsent(struct store *st, struct sw_error *err)
+{
+	sqlite3		*db = store_sqlite(st);
+	sqlite3_stmt	*s;
+	int		 n = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM records WHERE kind "
+	    "IN ('checkin', 'exercise', 'reply') AND synced_at IS NULL", -1,
+	    &s, NULL) != SQLITE_OK)
+		return sync_db_fail(db, err);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return n < 0 ? sync_db_fail(db, err) : n;
+}
+
+/* The device's new secrets, all in sodium_malloc'd memory. */
+struct new_keys {
+	char		 device[PROTO_ID_LEN + 1];
+	unsigned char	 box_pk[PROTO_KEY_LEN];
+	unsigned char	 sign_pk[PROTO_KEY_LEN];
+	unsigned char	 request_pk[PROTO_KEY_LEN];
+	unsigned char	*box_sk;
+	unsigned char	*sign_sk;
+	unsigned char	*request_sk;
+};
+
+static void
+new_keys_free(struct new_keys *n)
+{
+	if (n->box_sk != NULL)
+		sodium_free(n->box_sk);
+	if (n->sign_sk != NULL)
+		sodium_free(n->sign_sk);
+	if (n->request_sk != NULL)
+		sodium_free(n->request_sk);
+	memset(n, 0, sizeof *n);
+}
+
+static int
+new_keys_make(struct new_keys *n, struct sw_error *err)
+{
+	memset(n, 0, sizeof *n);
+	n->box_sk = sodium_malloc(crypto_box_SECRETKEYBYTES);
+	n->sign_sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	n->request_sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	if (n->box_sk == NULL || n->sign_sk == NULL || n->request_sk == NULL) {
+		new_keys_free(n);
+		return sw_fail(err, SW_EIO, _("out of memory"));
+	}
+	proto_new_id(n->device);
+	crypto_box_keypair(n->box_pk, n->box_sk);
+	crypto_sign_keypair(n->sign_pk, n->sign_sk);
+	crypto_sign_keypair(n->request_pk, n->request_sk);
+	return 0;
+}
+
+static void
+add_b64(cJSON *j, const char *key, const unsigned char *v, size_t len)
+{
+	char *b = proto_b64(v, len);
+
+	cJSON_AddStringToObject(j, key, b);
+	sodium_memzero(b, strlen(b));
+	free(b);
+}
+
+/* POST /v1/enroll, signed with the token key over proto_enroll_bytes. */
+static char *
+registration_body(const struct enrollment *e, const struct new_keys *n,
+    struct sw_error *err)
+{
+	unsigned char	 token_pk[PROTO_KEY_LEN], sig[PROTO_SIG_LEN];
+	unsigned char	 m[PROTO_ENROLL_SIGBYTES], *token_sk;
+	cJSON		*j;
+	char		*body;
+
+	if ((token_sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL) {
+		sw_fail(err, SW_EIO, _("out of memory"));
+		return NULL;
+	}
+	crypto_sign_seed_keypair(token_pk, token_sk, e->token);
+	proto_enroll_bytes(token_pk, n->device, n->box_pk, n->sign_pk,
+	    n->request_pk, m);
+	crypto_sign_detached(sig, NULL, m, sizeof m, token_sk);
+	sodium_free(token_sk);
+	j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "v", PROTO_VERSION);
+	add_b64(j, "token_pk", token_pk, sizeof token_pk);
+	cJSON_AddStringToObject(j, "device", n->device);
+	add_b64(j, "box_pk", n->box_pk, sizeof n->box_pk);
+	add_b64(j, "sign_pk", n->sign_pk, sizeof n->sign_pk);
+	add_b64(j, "request_pk", n->request_pk, sizeof n->request_pk);
+	add_b64(j, "signature", sig, sizeof sig);
+	body = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	return body;
+}
+
+/* The sealed "sync:keys" state. An earlier enrollment's box keys are kept
+ * (under "previous") so that its messages can still be read. */
+static char *
+sealed_keys_json(const struct enrollment *e, const struct new_keys *n,
+    const struct device_keys *old)
+{
+	cJSON	*j = cJSON_CreateObject(), *prev, *p;
+	char	*text;
+
+	cJSON_AddNumberToObject(j, "v", 1);
+	cJSON_AddStringToObject(j, "device", n->device);
+	add_b64(j, "box_pk", n->box_pk, sizeof n->box_pk);
+	add_b64(j, "box_sk", n->box_sk, crypto_box_SECRETKEYBYTES);
+	add_b64(j, "sign_sk", n->sign_sk, crypto_sign_SECRETKEYBYTES);
+	cJSON_AddStringToObject(j, "clinic", e->clinic);
+	cJSON_AddItemToObject(j, "contact", cJSON_Duplicate(e->contact, 1));
+	cJSON_AddItemToObject(j, "crisis", cJSON_Duplicate(e->crisis, 1));
+	prev = cJSON_AddArrayToObject(j, "previous");
+	for (size_t i = 0; old != NULL && i < old->n_box; i++) {
+		p = cJSON_CreateObject();
+		cJSON_AddStringToObject(p, "device", old->box[i].device);
+		add_b64(p, "box_pk", old->box[i].pk, PROTO_KEY_LEN);
+		add_b64(p, "box_sk", old->box[i].sk, crypto_box_SECRETKEYBYTES);
+		cJSON_AddItemToArray(prev, p);
+	}
+	text = cJSON_PrintUnformatted(j);
+	json_wipe_delete(j);
+	return text;
+}
+
+static int
+clear_state_save(sqlite3 *db, const struct enrollment *e,
+    const struct new_keys *n, const char *registration, long long now)
+{
+	char	*b;
+	int	 rc;
+
+	if (sync_set(db, "url", e->url) != 0 ||
+	    (e->tls_pin != NULL && sync_set(db, "tls_pin", e->tls_pin) != 0) ||
+	    sync_set(db, "device", n->device) != 0 ||
+	    sync_set(db, "registration", registration) != 0 ||
+	    sync_set_int(db, "enrolled_at", now) != 0 ||
+	    sync_set_int(db, "cursor", 0) != 0 ||
+	    sync_set_int(db, "failures", 0) != 0 ||
+	    sync_set_int(db, "bad_messages", 0) != 0)
+		return -1;
+	b = proto_b64(e->box_pk, PROTO_KEY_LEN);
+	rc = sync_set(db, "clinic_box_pk", b);
+	free(b);
+	b = proto_b64(e->sign_pk, PROTO_KEY_LEN);
+	rc |= sync_set(db, "clinic_sign_pk", b);
+	free(b);
+	/* The request key is the one secret in clear (mode 0600 file): it
+	 * lets "stepwise sync" fetch ciphertexts without the passphrase, and
+	 * can neither read a message nor sign a record. */
+	b = proto_b64(n->request_sk, crypto_sign_SECRETKEYBYTES);
+	rc |= sync_set(db, "request_sk", b);
+	wipe_free(b);
+	return rc;
+}
+
+struct env_walk {
+	sqlite3			*db;
+	const struct enrollment	*e;
+	const struct new_keys	*n;
+	sqlite3_stmt		*synced;
+	struct sw_error		*err;
+};
+
+static int
+envelope_each(void *arg, const char *id, const char *kind,
+    long long created_at, const char *json)
+{
+	struct env_walk	*w = arg;
+	cJSON		*j;
+	bool		 risk, sent;
+
+	if (!queued_kind(kind))
+		return 0;
+	/* Acknowledged under an earlier enrollment: the clinic has it. */
+	sqlite3_reset(w->synced);
+	sqlite3_bind_text(w->synced, 1, id, -1, SQLITE_TRANSIENT);
+	sent = sqlite3_step(w->synced) == SQLITE_ROW &&
+	    sqlite3_column_int(w->synced, 0) != 0;
+	if (sent)
+		return 0;
+	j = cJSON_Parse(json);
+	risk = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "risk"));
+	json_wipe_delete(j);
+	return envelope_queue(w->db, w->n->device, w->e->box_pk,
+	    w->n->sign_sk, id, kind, created_at, json, risk, w->err);
+}
+
+static int
+queue_existing(struct store *st, const struct enrollment *e,
+    const struct new_keys *n, struct sw_error *err)
+{
+	struct env_walk	w = { store_sqlite(st), e, n, NULL, err };
+	int		rc;
+
+	if (sqlite3_prepare_v2(w.db, "SELECT synced_at IS NOT NULL FROM "
+	    "records WHERE id = ?", -1, &w.synced, NULL) != SQLITE_OK)
+		return sync_db_fail(w.db, err);
+	rc = store_each_record(st, NULL, envelope_each, &w, err);
+	sqlite3_finalize(w.synced);
+	return rc == 0 ? 0 : -1;
+}
+
+/* SW_EEXIST while enrolled; a device the clinic refused (stopped) may
+ * enroll again with a new file, keeping its old box keys (in *old). */
+static int
+check_not_enrolled(struct store *st, struct device_keys *old,
+    struct sw_error *err)
+{
+	sqlite3	*db = store_sqlite(st);
+	char	 device[PROTO_ID_LEN + 1], *stopped, *url;
+
+	memset(old, 0, sizeof *old);
+	if (!sync_device(db, device))
+		return 0;
+	stopped = sync_get(db, "stopped");
+	if (stopped != NULL) {
+		free(stopped);
+		/* Damaged old keys only cost the old messages. */
+		if (device_keys_load(st, old, NULL) != 0)
+			memset(old, 0, sizeof *old);
+		return 0;
+	}
+	url = sync_get(db, "url");
+	sw_fail(err, SW_EEXIST, _("This profile is already enrolled with a "
+	    "clinic (%s). Nothing was changed."), url ? url : "?");
+	free(url);
+	return -1;
+}
+
+int
+outbox_enroll(struct store *st, const struct enrollment *e, long long now,
+    struct sw_error *err)
+{
+	sqlite3			*db = store_sqlite(st);
+	struct new_keys		 n;
+	struct device_keys	 old;
+	char			*reg = NULL, *sealed = NULL, when[32];
+	int			 rc = -1;
+
+	if (e->expires_at <= now) {
+		format_rfc3339(e->expires_at, when, sizeof when);
+		when[10] = '\0';
+		return sw_fail(err, SW_EINVAL, _("This enrollment file expired "
+		    "on %s. Ask %s for a new one."), when, e->clinic);
+	}
+	if (check_not_enrolled(st, &old, err) != 0)
+		return -1;
+	if (new_keys_make(&n, err) != 0) {
+		device_keys_free(&old);
+		return -1;
+	}
+	if ((reg = registration_body(e, &n, err)) == NULL)
+		goto out;
+	sealed = sealed_keys_json(e, &n, &old);
+	if (store_begin(st, err) != 0)
+		goto out;
+	/* A new enrollment replaces the old one's state and queue; the
+	 * records are queued again below, sealed under the new keys. */
+	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "DELETE FROM sync_state; DELETE FROM outbox;",
+	    NULL, NULL, NULL) != SQLITE_OK ||
+	    clear_state_save(db, e, &n, reg, now) != 0) {
+		sync_db_fail(db, err);
+		goto fail;
+	}
+	if (store_put_state(st, SYNC_KEYS_STATE, sealed, err) != 0 ||
+	    queue_existing(st, e, &n, err) != 0)
+		goto fail;
+	if (store_commit(st, err) != 0)
+		goto out;
+	rc = 0;
+	goto out;
+fail:
+	store_rollback(st);
+out:
+	free(reg);
+	wipe_free(sealed);
+	new_keys_free(&n);
+	device_keys_free(&old);
+	return rc;
+}

@@ -1,0 +1,275 @@
+/* messages.c: supporter messages opened once the profile is unlocked, and
+ * the patient's replies, which are records like any other
+ * (stepwise-protocol(7), MESSAGES). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "i18n.h"
+#include "outbox.h"
+#include "outbox_int.h"
+#include "store_int.h"
+#include "util.h"
+
+#define RECORD_REPLY	"reply"
+
+struct msg_list {
+	struct message	*v;
+	size_t		 n;
+};
+
+static struct message *
+msg_new(struct msg_list *l)
+{
+	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+	memset(&l->v[l->n], 0, sizeof *l->v);
+	return &l->v[l->n++];
+}
+
+/* The inner checks of What the device checks, step 3. */
+static bool
+message_parse(const char *plain, const char *id, const char *device,
+    struct message *m)
+{
+	static const char *const keys[] = { "v", "id", "device", "sent_at",
+	    "from", "text", NULL };
+	char		 why[160];
+	cJSON		*j;
+	const cJSON	*from;
+	const char	*s, *text;
+	long long	 v, at;
+	bool		 ok;
+
+	if ((j = proto_parse(plain, strlen(plain), why, sizeof why)) == NULL)
+		return false;
+	from = cJSON_GetObjectItemCaseSensitive(j, "from");
+	text = proto_str(j, "text");
+	ok = proto_only_keys(j, keys) && proto_int(j, "v", &v) &&
+	    v == PROTO_VERSION && (s = proto_str(j, "id")) != NULL &&
+	    strcmp(s, id) == 0 && (s = proto_str(j, "device")) != NULL &&
+	    strcmp(s, device) == 0 && proto_int(j, "sent_at", &at) &&
+	    text != NULL && *text != '\0' &&
+	    strlen(text) <= PROTO_MAX_MESSAGE_TEXT &&
+	    (from == NULL || cJSON_IsString(from));
+	if (ok) {
+		snprintf(m->id, sizeof m->id, "%s", id);
+		m->at = at;
+		m->text = xstrdup(text);
+		m->from = from != NULL && *from->valuestring != '\0' ?
+		    xstrdup(from->valuestring) : NULL;
+	}
+	json_wipe_delete(j);
+	return ok;
+}
+
+/* Try the current box key, then those of earlier enrollments. */
+static bool
+message_open(const struct device_keys *k, const char *id,
+    const unsigned char *ct, size_t ctlen, struct message *m)
+{
+	char	*plain;
+	bool	 ok;
+
+	for (size_t i = 0; i < k->n_box; i++) {
+		plain = proto_open(ct, ctlen, k->box[i].pk, k->box[i].sk);
+		if (plain == NULL)
+			continue;
+		ok = message_parse(plain, id, k->box[i].device, m);
+		wipe_free(plain);
+		return ok;
+	}
+	return false;
+}
+
+/* A message that does not open or check is dropped and counted, so that
+ * the patient is told once rather than at every unlock. */
+static int
+drop_bad(sqlite3 *db, char (*bad)[PROTO_ID_LEN + 1], size_t n,
+    struct sw_error *err)
+{
+	sqlite3_stmt	*s;
+	int		 rc = 0;
+
+	if (n == 0)
+		return 0;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return sync_db_fail(db, err);
+	if (sqlite3_prepare_v2(db, "DELETE FROM inbox WHERE id = ?", -1, &s,
+	    NULL) != SQLITE_OK)
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, bad[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = -1;
+	}
+	sqlite3_finalize(s);
+	if (rc == 0)
+		rc = sync_set_int(db, "bad_messages", sync_get_int(db,
+		    "bad_messages", 0) + (long long)n);
+	if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) ==
+	    SQLITE_OK)
+		return 0;
+	sync_db_fail(db, err);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+static int
+inbox_load(struct store *st, struct msg_list *l, struct sw_error *err)
+{
+	sqlite3			*db = store_sqlite(st);
+	struct device_keys	 k;
+	char			(*bad)[PROTO_ID_LEN + 1] = NULL;
+	size_t			 n_bad = 0;
+	sqlite3_stmt		*s;
+	int			 rc, ret = 0;
+	char			 device[PROTO_ID_LEN + 1];
+
+	if (!sync_device(db, device))
+		return 0;
+	if (device_keys_load(st, &k, err) != 0)
+		return -1;
+	if (sqlite3_prepare_v2(db, "SELECT id, ciphertext, read_at FROM inbox "
+	    "ORDER BY seq", -1, &s, NULL) != SQLITE_OK) {
+		device_keys_free(&k);
+		return sync_db_fail(db, err);
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char	*id = (const char *)sqlite3_column_text(s, 0);
+		struct message	*m = msg_new(l);
+
+		if (message_open(&k, id, sqlite3_column_blob(s, 1),
+		    (size_t)sqlite3_column_bytes(s, 1), m)) {
+			m->read_at = sqlite3_column_int64(s, 2);
+			continue;
+		}
+		l->n--;
+		bad = xreallocarray(bad, n_bad + 1, sizeof *bad);
+		snprintf(bad[n_bad++], sizeof *bad, "%s", id);
+	}
+	if (rc != SQLITE_DONE)
+		ret = sync_db_fail(db, err);
+	sqlite3_finalize(s);
+	device_keys_free(&k);
+	if (ret == 0)
+		ret = drop_bad(db, bad, n_bad, err);
+	free(bad);
+	return ret;
+}
+
+static int
+reply_seen(void *arg, const char *id, const char *kind, long long at,
+    const char *json)
+{
+	struct msg_list	*l = arg;
+	struct message	*m;
+	cJSON		*j = cJSON_Parse(json);
+	const char	*text = cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(j, "text"));
+
+	(void)kind;
+	if (text != NULL) {
+		m = msg_new(l);
+		snprintf(m->id, sizeof m->id, "%s", id);
+		m->from_patient = true;
+		m->at = at;
+		m->text = xstrdup(text);
+	}
+	json_wipe_delete(j);
+	return 0;
+}
+
+static int
+by_time(const void *a, const void *b)
+{
+	const struct message *x = a, *y = b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	if (x->from_patient != y->from_patient)
+		return x->from_patient ? 1 : -1;	/* the message first */
+	return strcmp(x->id, y->id);
+}
+
+int
+messages_load(struct store *st, struct message **out, size_t *n,
+    struct sw_error *err)
+{
+	struct msg_list l = { NULL, 0 };
+
+	*out = NULL;
+	*n = 0;
+	if (inbox_load(st, &l, err) != 0 ||
+	    store_each_record(st, RECORD_REPLY, reply_seen, &l, err) != 0) {
+		messages_free(l.v, l.n);
+		return -1;
+	}
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof *l.v, by_time);
+	*out = l.v;
+	*n = l.n;
+	return 0;
+}
+
+void
+messages_free(struct message *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		wipe_free(v[i].from);
+		wipe_free(v[i].text);
+	}
+	free(v);
+}
+
+int
+messages_mark_read(struct store *st, const char *id, long long now,
+    struct sw_error *err)
+{
+	sqlite3		*db = store_sqlite(st);
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (!sync_tables_exist(db))
+		return 0;
+	if (sqlite3_prepare_v2(db, "UPDATE inbox SET read_at = ? WHERE id = ? "
+	    "AND read_at IS NULL", -1, &s, NULL) != SQLITE_OK)
+		return sync_db_fail(db, err);
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sync_db_fail(db, err);
+}
+
+int
+reply_save(struct store *st, const char *text, const char *in_reply_to,
+    long long now, struct sw_error *err)
+{
+	cJSON	*j;
+	char	*json, when[32];
+	int	 rc;
+
+	if (text == NULL || text[strspn(text, " \t\r\n")] == '\0')
+		return sw_fail(err, SW_EINVAL, _("A reply needs some text."));
+	if (strlen(text) > PROTO_MAX_MESSAGE_TEXT)
+		return sw_fail(err, SW_EINVAL, _("This reply is too long: "
+		    "please keep it under %d characters."),
+		    PROTO_MAX_MESSAGE_TEXT);
+	if (in_reply_to != NULL && !proto_id_ok(in_reply_to))
+		return sw_fail(err, SW_EINVAL, _("That is not a message that "
+		    "can be answered."));
+	format_rfc3339(now, when, sizeof when);
+	j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "text", text);
+	if (in_reply_to != NULL)
+		cJSON_AddStringToObject(j, "in_reply_to", in_reply_to);
+	cJSON_AddStringToObject(j, "written_at", when);
+	json = cJSON_PrintUnformatted(j);
+	json_wipe_delete(j);
+	rc = outbox_save_record(st, RECORD_REPLY, now, json, false, NULL, err);
+	wipe_free(json);
+	return rc;
+}

@@ -1,0 +1,377 @@
+/* messages.c: plain mode and the clinic: the sync state in the menu's
+ * header, a sync at the start of the menu and after each saved record,
+ * "Sync now" with a line per step, and the conversation with the
+ * supporter, with a reply typed as lines ending with a full stop. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "i18n.h"
+#include "plain.h"
+#include "sync.h"
+#include "util.h"
+
+#define DRAFT_KEY	"draft:reply"
+
+/* A date and time for people, in the local zone. */
+static void
+when_words(long long at, char *buf, size_t size)
+{
+	time_t		t = (time_t)at;
+	struct tm	tm;
+
+	localtime_r(&t, &tm);
+	if (strftime(buf, size, "%a %e %b %Y, %H:%M", &tm) == 0)
+		buf[0] = '\0';
+}
+
+static const char *
+clinic_name(const struct plain *p)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    p->clinic, "clinic"));
+
+	return s && *s ? s : _("your clinic");
+}
+
+static const char *
+clinic_phone(const struct plain *p)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(p->clinic, "contact"), "phone"));
+}
+
+void
+plain_sync_open(struct plain *p)
+{
+	struct sw_error err = { 0 };
+
+	if (p->ob != NULL)
+		return;
+	if (outbox_from_store(p->st, &p->ob, &err) != 0) {
+		plain_say(p, "%s", err.msg);
+		return;
+	}
+	if (!outbox_enrolled(p->ob)) {
+		outbox_close(p->ob);
+		p->ob = NULL;
+		return;
+	}
+	if (outbox_clinic_info(p->st, &p->clinic, &err) != 0)
+		plain_say(p, "%s", err.msg);
+}
+
+void
+plain_sync_close(struct plain *p)
+{
+	outbox_close(p->ob);
+	p->ob = NULL;
+	cJSON_Delete(p->clinic);
+	p->clinic = NULL;
+}
+
+static void
+progress_line(void *arg, const char *line)
+{
+	plain_say(arg, "%s", line);
+}
+
+/* One whole sync, a line per step; when it fails, why, in plain words.
+ * verbose also says when no run was needed or allowed. */
+static enum sync_result
+run(struct plain *p, bool force, bool verbose)
+{
+	struct sw_error		err = { 0 };
+	struct sync_status	st;
+	long long		now = (long long)time(NULL);
+	enum sync_result	r;
+
+	/* Waiting for the next try, or stopped: the header says so, and a
+	 * session does not wait on a link that just failed. */
+	if (!force && (outbox_status(p->ob, &st, &err) != 0 ||
+	    st.stopped[0] != '\0' || st.next_try > now ||
+	    st.retry_after > now))
+		return SYNC_IDLE;
+	plain_say(p, _("Contacting %s..."), clinic_name(p));
+	r = sync_run(p->ob, force, progress_line, p, &err);
+	switch (r) {
+	case SYNC_DONE:
+	case SYNC_NOTHING:
+		break;
+	case SYNC_IDLE:
+		if (verbose)
+			plain_say(p, "%s", _("Not now: Stepwise will try again "
+			    "later."));
+		break;
+	case SYNC_NOT_ENROLLED:
+		break;
+	default:
+		plain_say(p, _("Not sent yet: %s Everything waits here and goes "
+		    "with the next sync."), err.msg);
+		break;
+	}
+	return r;
+}
+
+void
+plain_sync_start(struct plain *p)
+{
+	if (p->ob != NULL)
+		run(p, false, false);
+}
+
+void
+plain_record_saved(struct plain *p)
+{
+	if (p->ob != NULL)
+		run(p, true, false);
+}
+
+void
+plain_sync_now(struct plain *p)
+{
+	if (p->ob == NULL) {
+		plain_say(p, "%s", _("This profile is not connected to a "
+		    "clinic, so there is nothing to sync. To join one, run: "
+		    "stepwise enroll FILE (your clinic gives you the file)."));
+		return;
+	}
+	run(p, true, true);
+}
+
+/* The header lines: the clinic, new messages, and what waits to go. */
+void
+plain_sync_header(struct plain *p)
+{
+	struct sync_status	 st;
+	struct sw_error		 err = { 0 };
+	size_t			 waiting = 0, aside = 0;
+	int			 unread;
+	char			 when[64];
+	const char		*phone = clinic_phone(p);
+
+	if (p->ob == NULL)
+		return;
+	if (outbox_status(p->ob, &st, &err) != 0 || outbox_counts(p->ob,
+	    &waiting, &aside, &err) != 0 || (unread = outbox_unread(p->ob,
+	    &err)) < 0) {
+		plain_say(p, "%s", err.msg);
+		return;
+	}
+	if (unread > 0)
+		plain_say(p, unread == 1 ? _("You have %d new message from "
+		    "your supporter: choose 8 to read it.") : _("You have %d "
+		    "new messages from your supporter: choose 8 to read them."),
+		    unread);
+	if (st.stopped[0] != '\0') {
+		plain_say(p, phone ? _("%s Sending has stopped: please ask %s "
+		    "for a new enrollment file (phone %s).") : _("%s Sending "
+		    "has stopped: please ask %s for a new enrollment file."),
+		    st.last_error, clinic_name(p), phone);
+		return;
+	}
+	if (st.failures > 0) {
+		when_words(st.retry_after > st.next_try ? st.retry_after :
+		    st.next_try, when, sizeof when);
+		if (waiting > 0)
+			plain_say(p, _("%s %zu waiting to send. Stepwise will "
+			    "try again after %s; choose 9 to try now."),
+			    st.last_error, waiting, when);
+		else
+			plain_say(p, _("%s Stepwise will try again after %s; "
+			    "choose 9 to try now."), st.last_error, when);
+	} else if (st.last_success == 0)
+		plain_say(p, _("Connected to %s. %zu waiting to send."),
+		    clinic_name(p), waiting);
+	else {
+		when_words(st.last_success, when, sizeof when);
+		if (waiting > 0)
+			plain_say(p, _("Connected to %s. %zu waiting to send; "
+			    "last sent %s."), clinic_name(p), waiting, when);
+		else
+			plain_say(p, _("Connected to %s. Everything is sent; "
+			    "last sent %s."), clinic_name(p), when);
+	}
+	if (aside > 0)
+		plain_say(p, _("%zu not accepted by the clinic, kept here."),
+		    aside);
+}
+
+/* ---- the conversation ---- */
+
+static void
+not_enrolled(struct plain *p)
+{
+	plain_say(p, "%s", _("This profile is not connected to a clinic, so "
+	    "there are no messages.\n\nIf your clinic offers Stepwise with a "
+	    "supporter, they will give you an enrollment file. Save it on this "
+	    "computer, then run this command, with the file's name in place of "
+	    "FILE:\n\n    stepwise enroll FILE\n\nAfter that, Stepwise sends "
+	    "your check-ins and the exercises you save to the clinic, "
+	    "encrypted, and your supporter's messages appear here."));
+}
+
+/* Text of several lines, each indented. */
+static void
+say_indented(struct plain *p, const char *text)
+{
+	char *copy = xstrdup(text), *line, *next;
+
+	for (line = copy; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		plain_say(p, "   %s", line);
+	}
+	wipe_free(copy);
+}
+
+static void
+show(struct plain *p, const struct message *v, size_t n)
+{
+	struct sw_error	 err = { 0 };
+	struct sync_status st;
+	char		 when[64];
+	long long	 now = (long long)time(NULL);
+
+	if (n == 0)
+		plain_say(p, "%s", _("No messages yet. When your supporter "
+		    "writes to you, their messages appear here."));
+	for (size_t i = 0; i < n; i++) {
+		when_words(v[i].at, when, sizeof when);
+		if (v[i].from_patient)
+			plain_say(p, _("\nYou wrote, %s:"), when);
+		else
+			plain_say(p, _("\n%s wrote, %s:%s"), v[i].from &&
+			    *v[i].from ? v[i].from : _("Your supporter"), when,
+			    v[i].read_at == 0 ? _(" (new)") : "");
+		say_indented(p, v[i].text ? v[i].text : "");
+		if (!v[i].from_patient && v[i].read_at == 0)
+			messages_mark_read(p->st, v[i].id, now, &err);
+	}
+	if (outbox_status(p->ob, &st, &err) == 0 && st.bad_messages > 0)
+		plain_say(p, "\n%s", st.bad_messages == 1 ? _("One message from "
+		    "your clinic failed its safety check, so it is not shown. "
+		    "Please tell your clinic.") : _("Some messages from your "
+		    "clinic failed their safety check, so they are not shown. "
+		    "Please tell your clinic."));
+}
+
+static void
+draft_keep(struct plain *p, const char *text)
+{
+	struct sw_error	 err = { 0 };
+	cJSON		*j = cJSON_CreateObject();
+	char		*json;
+
+	/* A reference, not a copy, so the one copy can be wiped. */
+	cJSON_AddItemToObject(j, "text", cJSON_CreateStringReference(text));
+	json = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	if (store_put_state(p->st, DRAFT_KEY, json, &err) != 0)
+		plain_say(p, "%s", err.msg);
+	else
+		plain_say(p, "%s", _("What you wrote is kept. Choose Messages "
+		    "again to send it."));
+	wipe_free(json);
+}
+
+static char *
+draft_load(struct plain *p)
+{
+	struct sw_error	 err = { 0 };
+	char		*json = NULL, *text = NULL;
+	cJSON		*j, *v;
+
+	if (store_get_state(p->st, DRAFT_KEY, &json, &err) != 0 ||
+	    json == NULL)
+		return NULL;
+	j = cJSON_Parse(json);
+	wipe_free(json);
+	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(j, "text"))) {
+		text = xstrdup(v->valuestring);
+		memset(v->valuestring, 0, strlen(v->valuestring));
+	}
+	cJSON_Delete(j);
+	return text;
+}
+
+/* Ask for the reply (or offer the kept one), confirm, save, send. */
+static int
+reply(struct plain *p, const struct message *v, size_t n)
+{
+	struct sw_error	 err = { 0 };
+	const char	*to = NULL;
+	char		*text = draft_load(p);
+	int		 yes, rc = 0;
+
+	for (size_t i = n; i-- > 0 && to == NULL;)
+		if (!v[i].from_patient)
+			to = v[i].id;
+	if (text != NULL) {
+		plain_say(p, "%s", _("\nYou started a reply earlier:"));
+		say_indented(p, text);
+		if ((yes = plain_ask_yes(p, _("Send it now? (Y/n) "), true)) < 0)
+			goto out;
+		if (!yes) {
+			wipe_free(text);
+			text = NULL;
+		}
+	}
+	if (text == NULL) {
+		if ((yes = plain_ask_yes(p, _("\nWrite a reply to your "
+		    "supporter? (y/N) "), false)) <= 0)
+			goto out;
+		plain_say(p, "%s", _("Type your reply. You can write several "
+		    "lines. Finish with a line holding only a full stop."));
+		text = plain_ask_lines(p);
+		if (text == NULL || text[strspn(text, " \t\n")] == '\0') {
+			plain_say(p, "%s", _("Nothing was sent."));
+			goto out;
+		}
+		if (p->eof) {
+			draft_keep(p, text);
+			goto out;
+		}
+		yes = plain_ask_yes(p, _("Send this reply? (Y/n) "), true);
+		if (yes <= 0) {
+			draft_keep(p, text);
+			goto out;
+		}
+	}
+	if (reply_save(p->st, text, to, (long long)time(NULL), &err) != 0) {
+		plain_say(p, _("Not sent: %s"), err.msg);
+		draft_keep(p, text);
+		rc = -1;
+		goto out;
+	}
+	store_delete_state(p->st, DRAFT_KEY, &err);
+	plain_say(p, "%s", _("Your reply is saved."));
+	plain_record_saved(p);
+out:
+	wipe_free(text);
+	return rc;
+}
+
+int
+plain_messages(struct plain *p)
+{
+	struct sw_error	 err = { 0 };
+	struct message	*v = NULL;
+	size_t		 n = 0;
+	int		 rc;
+
+	if (p->ob == NULL) {
+		not_enrolled(p);
+		return 0;
+	}
+	if (messages_load(p->st, &v, &n, &err) != 0) {
+		plain_say(p, "%s", err.msg);
+		return -1;
+	}
+	plain_say(p, _("\n== Messages with %s =="), clinic_name(p));
+	show(p, v, n);
+	rc = reply(p, v, n);
+	messages_free(v, n);
+	return rc;
+}

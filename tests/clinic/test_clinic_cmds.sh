@@ -1,0 +1,308 @@
+#!/bin/bash
+# test_clinic_cmds.sh: the commands that use the clinic's secret keys:
+# results, message, messages, patients and revoke. The rows they read are
+# made by sw-clinic-fixture with real keys, as stepwise-clinic serve would
+# store them: good records, and one of each kind a clinic must quarantine.
+#   test_clinic_cmds.sh STEPWISE-CLINIC SW-CLINIC-FIXTURE CONTENT-DIR
+set -u
+SC=$1 FX=$2 CONTENT=$3
+T=$(mktemp -d /tmp/stepwise-clinic-cmds-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export TZ=UTC STEPWISE_CONTENT_DIR=$CONTENT LC_ALL=C.UTF-8
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /' | head -30; }
+C=$T/c
+q() { sqlite3 "$C/clinic.db" "$1"; }
+
+"$SC" init "$C" --name "Riverside" >/dev/null || { echo "init failed"; exit 1; }
+for f in r1 r1b r1c r2 r3; do
+	p=$(echo "$f" | tr -d bc | tr r R)
+	"$SC" enroll --dir "$C" --patient "$p" -o "$T/$f.json" >/dev/null || { echo "enroll failed"; exit 1; }
+done
+D1=$("$FX" device "$C" "$T/r1.json" "$T/d1.keys") &&
+D1B=$("$FX" device "$C" "$T/r1b.json" "$T/d1b.keys") &&
+DBAD=$("$FX" device "$C" "$T/r1c.json" "$T/dbad.keys" bad-reg) &&
+DFORGE=$("$FX" forged "$C" R1 "$T/dforge.keys") &&
+D2=$("$FX" device "$C" "$T/r2.json" "$T/d2.keys") || { echo "fixture devices failed"; exit 1; }
+
+# rec NAME KEYS KIND CREATED [TAMPER] <<< JSON: store one record, keep its id.
+rec() {
+	local id
+	id=$("$FX" record "$C" "$T/$2.keys" "$3" "$4" ${5:-}) || { echo "fixture record $1 failed"; exit 1; }
+	echo "$1 $id" >>"$T/ids"
+}
+t0=$(( $(date +%s) - 100000 ))
+phq() { # answers total severity label risk
+	echo "{\"measure\":\"phq9\",\"answers\":[$1],\"functional\":1,\"total\":$2,\"severity\":\"$3\",\"severity_label\":\"$4\",\"risk\":$5,\"completed_at\":\"2026-11-22T10:00:00Z\",\"completed_ts\":$t0}"
+}
+gad() {
+	echo "{\"measure\":\"gad7\",\"answers\":[$1],\"total\":$2,\"severity\":\"$3\",\"severity_label\":\"$4\",\"risk\":false,\"completed_at\":\"2026-11-22T10:00:00Z\",\"completed_ts\":$t0}"
+}
+: >"$T/ids"
+phq 0,0,0,0,0,0,0,0,0 0 minimal Minimal false | rec A d1 checkin $((t0 + 10))
+gad 0,1,0,1,0,1,0 3 minimal Minimal | rec B d1 checkin $((t0 + 20))
+phq 1,2,1,0,1,2,1,0,1 9 mild Mild true | rec C d1 checkin $((t0 + 100))
+phq 1,1,1,1,1,0,0,0,0 7 mild Mild false | rec M d1 checkin $((t0 + 50))
+echo '{"exercise":"catch-a-thought","values":{"situation":"Bus, \"late\", again","mood":70},"completed_at":"2026-11-22T10:00:00Z"}' | rec E d1 exercise $((t0 + 30))
+echo '{"text":"Thanks, it helped.\nSecond line","written_at":"2026-11-22T10:00:00Z","in_reply_to":"0123456789abcdef0123456789abcdef"}' | rec Y d1 reply $((t0 + 200))
+echo '{"measure":"k10","answers":[1,2],"total":3,"severity":"low","severity_label":"Low","risk":false,"completed_at":"x","completed_ts":1}' | rec U d1 checkin $((t0 + 70))
+phq 0,0,0,0,0,0,0,0,0 0 minimal Minimal false | rec Q1 d1 checkin $((t0 + 1)) bad-sig
+phq 0,0,0,0,0,0,0,0,0 0 minimal Minimal false | rec Q2 d1 checkin $((t0 + 2)) inner-id
+phq 0,0,0,0,0,0,0,0,0 0 minimal Minimal false | rec Q3 d1 checkin $((t0 + 3)) inner-device
+phq 0,0,0,0,0,0,0,0,0 0 minimal Minimal false | rec Q4 d1 checkin $((t0 + 4)) wrong-key
+phq 0,0,0,0,0,0,0,0,0 0 minimal Minimal false | rec Q5 d1 checkin $((t0 + 5)) v2
+echo "{\"v\":1,\"id\":\"@ID@\",\"device\":\"@DEVICE@\",\"kind\":\"checkin\",\"kind\":\"checkin\",\"created_at\":$t0,\"record\":$(phq 0,0,0,0,0,0,0,0,0 0 minimal Minimal false)}" | rec Q6 d1 - - raw
+phq 0,0,0,0,0,0,0,0,7 7 mild Mild true | rec Q7 d1 checkin $((t0 + 7))
+echo '{"text":"hi","written_at":"x"}' | rec Q8 d1 diary $((t0 + 8))
+phq 0,0,0,0,0,0,0,0,3 3 minimal Minimal true | rec QR dbad checkin $((t0 + 9))
+phq 0,0,0,0,0,0,0,0,3 3 minimal Minimal true | rec QT dforge checkin $((t0 + 9))
+phq 0,0,0,0,0,0,0,0,1 1 minimal Minimal true | rec R2A d2 checkin $((t0 + 5))
+gad 3,3,3,3,3,3,3 21 severe Severe | rec R2B d2 checkin $((t0 + 40))
+phq 0,0,0,0,0,0,0,0,0 0 minimal Minimal false | rec R2C d2 checkin $((t0 + 60))
+[ "$(q 'SELECT count(*) FROM records')" = 20 ] && ok "fixture stored 20 signed and sealed records" || bad "fixture records"
+
+# ---- results --format json ----
+"$SC" results --dir "$C" --format json >"$T/all.json" 2>"$T/err"; st=$?
+[ $st -eq 0 ] && ok "results --format json runs" || bad "results json" "$(cat "$T/err")"
+python3 - "$T/all.json" "$T/ids" "$D1" "$D2" "$t0" <<'PY' && ok "results: exact answers, totals, risk, kinds; risk first, then by time" || bad "results json content"
+import json, sys
+r = json.load(open(sys.argv[1])); ids = dict(l.split() for l in open(sys.argv[2]))
+d1, d2, t0 = sys.argv[3], sys.argv[4], int(sys.argv[5])
+assert r["format"] == 1 and set(r) == {"format", "results", "quarantined"}
+got = [x["id"] for x in r["results"]]
+want = [ids[n] for n in ["R2A", "C", "A", "B", "E", "R2B", "M", "R2C", "U", "Y"]]
+assert got == want, (got, want)
+by = {x["id"]: x for x in r["results"]}
+c = by[ids["C"]]
+assert c["patient"] == "R1" and c["device"] == d1 and c["kind"] == "checkin" and c["risk"] is True
+assert c["created_at"] == t0 + 100 and c["check"] == "ok" and isinstance(c["received_at"], int)
+assert c["record"]["answers"] == [1, 2, 1, 0, 1, 2, 1, 0, 1] and c["record"]["total"] == 9
+assert c["record"]["severity"] == "mild" and c["record"]["functional"] == 1
+assert set(c) == {"patient", "device", "id", "kind", "received_at", "created_at", "risk", "record", "check"}
+a = by[ids["A"]]; assert a["risk"] is False and a["record"]["total"] == 0 and a["check"] == "ok"
+b = by[ids["B"]]; assert b["record"]["measure"] == "gad7" and b["record"]["total"] == 3
+m = by[ids["M"]]
+assert m["check"] == "total_mismatch" and m["record"]["total"] == 7, m
+assert m["computed"] == {"total": 5, "severity": "mild", "risk": False}, m
+assert by[ids["U"]]["check"] == "unknown_measure"
+e = by[ids["E"]]; assert e["kind"] == "exercise" and e["record"]["values"]["situation"] == 'Bus, "late", again'
+y = by[ids["Y"]]; assert y["kind"] == "reply" and y["record"]["text"] == "Thanks, it helped.\nSecond line"
+r2 = by[ids["R2A"]]; assert r2["patient"] == "R2" and r2["device"] == d2 and r2["risk"] is True
+assert sum(1 for x in r["results"] if x["patient"] == "R1") == 7
+PY
+python3 - "$T/all.json" "$T/ids" "$DBAD" "$DFORGE" <<'PY' && ok "results: every bad record quarantined with its reason, never shown as anyone's" || bad "quarantine"
+import json, sys
+r = json.load(open(sys.argv[1])); ids = dict(l.split() for l in open(sys.argv[2]))
+want = {"Q1": "bad_signature", "Q2": "id_mismatch", "Q3": "device_mismatch",
+        "Q4": "does_not_open", "Q5": "unsupported_version", "Q6": "malformed",
+        "Q7": "malformed", "Q8": "malformed", "QR": "bad_registration",
+        "QT": "bad_token_signature"}
+got = {x["id"]: x["reason"] for x in r["quarantined"]}
+assert got == {ids[k]: v for k, v in want.items()}, got
+for x in r["quarantined"]:
+    assert set(x) == {"device", "id", "reason"}
+assert {x["device"] for x in r["quarantined"] if x["reason"] == "bad_registration"} == {sys.argv[3]}
+assert {x["device"] for x in r["quarantined"] if x["reason"] == "bad_token_signature"} == {sys.argv[4]}
+shown = {x["id"] for x in r["results"]}
+assert not shown & set(got)
+PY
+grep -qx "10 results, 10 quarantined (.*3 malformed.*); 2 flagged.*" "$T/err" &&
+    grep -q "1 bad_registration" "$T/err" && grep -q "1 bad_token_signature" "$T/err" &&
+    ok "one-line summary on standard error" || bad "summary" "$(cat "$T/err")"
+
+"$SC" results --dir "$C" --format json --patient R2 >"$T/r2.json" 2>"$T/err"
+python3 - "$T/r2.json" "$T/ids" <<'PY' && ok "--patient R2: only R2's records, none of R1's quarantine" || bad "--patient" "$(cat "$T/r2.json")"
+import json, sys
+r = json.load(open(sys.argv[1])); ids = dict(l.split() for l in open(sys.argv[2]))
+assert [x["id"] for x in r["results"]] == [ids[n] for n in ["R2A", "R2B", "R2C"]]
+assert r["quarantined"] == []
+PY
+"$SC" results --dir "$C" --format json --patient R1 >"$T/r1.json" 2>/dev/null
+python3 -c '
+import json, sys; r = json.load(open(sys.argv[1]))
+assert {x["patient"] for x in r["results"]} == {"R1"} and len(r["results"]) == 7
+assert len(r["quarantined"]) == 10
+assert any(x["kind"] == "reply" for x in r["results"])' "$T/r1.json" && ok "--patient R1: R1's records with the reply, and the records claimed for R1 that failed" || bad "--patient R1"
+"$SC" results --dir "$C" --format json --risk >"$T/risk.json" 2>/dev/null
+python3 -c '
+import json, sys; r = json.load(open(sys.argv[1])); ids = dict(l.split() for l in open(sys.argv[2]))
+assert [x["id"] for x in r["results"]] == [ids["R2A"], ids["C"]]' "$T/risk.json" "$T/ids" && ok "--risk: only the risk records" || bad "--risk" "$(cat "$T/risk.json")"
+
+# ---- results as CSV ----
+"$SC" results --dir "$C" >"$T/all.csv" 2>/dev/null; st=$?
+python3 - "$T/all.csv" "$T/ids" "$t0" <<'PY' && [ $st -eq 0 ] && ok "CSV (RFC 4180): header, rows, quoting, answers, JSON text column" || bad "csv" "$(head -c 2000 "$T/all.csv")"
+import csv, io, json, sys
+raw = open(sys.argv[1], "rb").read().decode()
+ids = dict(l.split() for l in open(sys.argv[2])); t0 = int(sys.argv[3])
+assert raw.startswith("patient,device,id,kind,created_at,received_at,measure,total,severity,risk,answers,functional,check,text\r\n")
+assert raw.endswith("\r\n")
+rows = list(csv.DictReader(io.StringIO(raw, newline="")))
+assert [r["id"] for r in rows] == [ids[n] for n in ["R2A", "C", "A", "B", "E", "R2B", "M", "R2C", "U", "Y"]]
+by = {r["id"]: r for r in rows}
+import datetime
+iso = lambda t: datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+c = by[ids["C"]]
+assert c["answers"] == "1 2 1 0 1 2 1 0 1" and c["total"] == "9" and c["severity"] == "mild"
+assert c["risk"] == "true" and c["functional"] == "1" and c["check"] == "ok" and c["text"] == ""
+assert c["created_at"] == iso(t0 + 100) and c["measure"] == "phq9" and c["patient"] == "R1"
+m = by[ids["M"]]; assert m["total"] == "5" and m["check"] == "total_mismatch"
+b = by[ids["B"]]; assert b["functional"] == "" and b["risk"] == "false"
+e = by[ids["E"]]
+assert e["kind"] == "exercise" and e["measure"] == "catch-a-thought" and e["total"] == ""
+assert json.loads(e["text"]) == {"situation": 'Bus, "late", again', "mood": 70}
+y = by[ids["Y"]]; assert json.loads(y["text"]) == "Thanks, it helped.\nSecond line"
+assert '"{""situation"":""Bus, \\""late\\"", again""' in raw
+PY
+"$SC" results --dir "$C" --format xml >/dev/null 2>&1; [ $? -eq 2 ] && ok "--format xml is a usage error" || bad "format xml"
+
+# ---- content: --content, then STEPWISE_CONTENT_DIR, then the installed one ----
+STEPWISE_CONTENT_DIR=$T/none "$SC" results --dir "$C" >/dev/null 2>"$T/err"; st=$?
+[ $st -eq 1 ] && grep -q "content" "$T/err" && ok "unusable content: refuses rather than show unchecked scores" || bad "bad content" "$(cat "$T/err")"
+STEPWISE_CONTENT_DIR=$T/none "$SC" results --dir "$C" --content "$CONTENT" --format json >"$T/c.json" 2>/dev/null &&
+    cmp -s <(python3 -c 'import json,sys; print([x["id"] for x in json.load(open(sys.argv[1]))["results"]])' "$T/c.json") \
+	   <(python3 -c 'import json,sys; print([x["id"] for x in json.load(open(sys.argv[1]))["results"]])' "$T/all.json") &&
+    ok "--content overrides STEPWISE_CONTENT_DIR" || bad "--content"
+
+# ---- message ----
+printf 'Hello R1, "quoted"\nsecond line\n' | "$SC" message --dir "$C" --patient R1 --from "Sam (your supporter)" >"$T/out" 2>"$T/err"; st=$?
+[ $st -eq 0 ] && grep -q "on 2 devices" "$T/out" && ok "message to R1 queued on its 2 good devices" || bad "message" "$(cat "$T/out" "$T/err")"
+grep -q "$DBAD" "$T/err" && grep -q "$DFORGE" "$T/err" && [ "$(q "SELECT count(*) FROM messages WHERE device IN ('$DBAD','$DFORGE')")" = 0 ] &&
+    ok "devices that fail their check get nothing, and the clinic is told" || bad "faulty devices" "$(cat "$T/err")"
+for d in d1 d1b; do "$FX" messages "$C" "$T/$d.keys" >"$T/$d.msgs"; done
+python3 - "$T/d1.msgs" "$T/d1b.msgs" "$D1" "$D1B" <<'PY' && ok "each device opens its copy, the clinic's signature verifies, plaintext exactly as the page gives" || bad "message rows" "$(cat "$T/d1.msgs")"
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1])]; b = [json.loads(l) for l in open(sys.argv[2])]
+assert len(a) == 1 and len(b) == 1
+for m, dev in ((a[0], sys.argv[3]), (b[0], sys.argv[4])):
+    p = m["plain"]
+    assert m["signature_ok"] is True and m["seq"] == 1 and m["padded"] % 256 == 0
+    want = {"v": 1, "id": m["id"], "device": dev, "sent_at": p["sent_at"],
+            "from": "Sam (your supporter)", "text": 'Hello R1, "quoted"\nsecond line'}
+    assert m["raw"] == json.dumps(want, separators=(",", ":"), ensure_ascii=False), m["raw"]
+assert a[0]["id"] == b[0]["id"]
+PY
+python3 - "$C/clinic.db" <<'PY' && ok "the database holds no message text in clear" || bad "plaintext in db"
+import sys
+data = open(sys.argv[1], "rb").read()
+assert b"Hello R1" not in data and b"second line" not in data and b"Sam (your" not in data
+PY
+# The device's check can fail: one changed ciphertext byte.
+cp -r "$C" "$T/c2"
+sqlite3 "$T/c2/clinic.db" "UPDATE messages SET ciphertext = X'00' || substr(ciphertext, 2) WHERE device = '$D1'"
+"$FX" messages "$T/c2" "$T/d1.keys" | python3 -c 'import json,sys; m=json.loads(sys.stdin.readline()); assert m["signature_ok"] is False and m["plain"] is None' &&
+    ok "a changed message byte fails the device's check" || bad "tamper check"
+echo 'Second note' | "$SC" message --dir "$C" --patient R1 >/dev/null 2>&1
+[ "$(q "SELECT group_concat(seq) FROM (SELECT seq FROM messages WHERE device = '$D1' ORDER BY seq)")" = "1,2" ] &&
+    [ "$(q "SELECT count(DISTINCT id) FROM messages")" = 2 ] && ok "a second message takes the next seq on each device" || bad "seq"
+"$FX" messages "$C" "$T/d1.keys" | tail -1 | python3 -c 'import json,sys; p=json.loads(sys.stdin.read())["plain"]; assert "from" not in p and p["text"] == "Second note"' &&
+    ok "--from is optional" || bad "no from"
+
+before=$(q 'SELECT count(*) FROM messages')
+nomsg() { # NAME EXPECTED-STATUS GREP -- args; stdin is the text
+	local name=$1 want=$2 pat=$3; shift 3
+	"$SC" message --dir "$C" "$@" >/dev/null 2>"$T/err"; local st=$?
+	if [ $st -eq "$want" ] && grep -qi -- "$pat" "$T/err" && [ "$(q 'SELECT count(*) FROM messages')" = "$before" ]; then
+		ok "$name"
+	else
+		bad "$name (status $st)" "$(cat "$T/err")"
+	fi
+}
+echo hi | nomsg "unknown patient: refused, nothing stored" 1 "no enrolled device" --patient R9
+echo hi | nomsg "patient who has not enrolled: refused" 1 "no enrolled device" --patient R3
+printf '' | nomsg "empty message refused" 1 "empty" --patient R1
+printf '\n' | nomsg "a lone new line is empty" 1 "empty" --patient R1
+head -c 16385 /dev/zero | tr '\0' a | nomsg "16385 bytes refused" 1 "too long" --patient R1
+printf 'caf\xe9\n' | nomsg "invalid UTF-8 refused" 1 "UTF-8" --patient R1
+echo hi | nomsg "--patient is needed" 2 "patient"
+{ head -c 16384 /dev/zero | tr '\0' a; echo; } | "$SC" message --dir "$C" --patient R2 >/dev/null 2>"$T/err" &&
+    [ "$("$FX" messages "$C" "$T/d2.keys" | python3 -c 'import json,sys; print(len(json.loads(sys.stdin.readline())["plain"]["text"]))')" = 16384 ] &&
+    ok "16384 bytes (and its new line) accepted" || bad "16384" "$(cat "$T/err")"
+
+# ---- messages: the conversation ----
+"$FX" seen "$C" "$T/d1.keys" $((t0 + 500)) 1
+"$SC" messages --dir "$C" --patient R1 --format json >"$T/talk.json" 2>"$T/err"; st=$?
+python3 - "$T/talk.json" "$T/ids" "$D1" <<'PY' && [ $st -eq 0 ] && ok "messages: sent messages (from the clinic's copy) and replies, by time, with delivery" || bad "messages json" "$(cat "$T/talk.json" "$T/err")"
+import json, sys
+t = json.load(open(sys.argv[1])); ids = dict(l.split() for l in open(sys.argv[2]))
+assert t["patient"] == "R1"
+m = t["messages"]
+assert [x["direction"] for x in m] == ["from_patient", "to_patient", "to_patient"], m
+assert m[0]["id"] == ids["Y"] and m[0]["text"] == "Thanks, it helped.\nSecond line" and m[0]["device"] == sys.argv[3]
+assert m[0]["in_reply_to"] == "0123456789abcdef0123456789abcdef"
+assert m[1]["text"] == 'Hello R1, "quoted"\nsecond line' and m[1]["from"] == "Sam (your supporter)"
+assert m[1]["devices"] == 2 and m[1]["delivered"] == 1
+assert m[2]["text"] == "Second note" and m[2]["delivered"] == 0
+assert m[0]["at"] <= m[1]["at"] <= m[2]["at"]
+PY
+"$SC" messages --dir "$C" --patient R1 >"$T/talk.txt" 2>&1
+grep -q "from Sam (your supporter)" "$T/talk.txt" && grep -q "^    second line$" "$T/talk.txt" && grep -q "in reply to 0123456789abcdef" "$T/talk.txt" &&
+    ok "messages as text" || bad "messages text" "$(cat "$T/talk.txt")"
+# A clinic copy that does not open is not shown, and the clinic is told.
+sqlite3 "$T/c2/clinic.db" "UPDATE messages SET clinic_copy = X'00' || substr(clinic_copy, 2) WHERE device = '$D1B'"
+"$SC" messages --dir "$T/c2" --patient R1 --format json >"$T/talk2.json" 2>"$T/err"
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["messages"]; assert [x["direction"] for x in m] == ["from_patient"], m' "$T/talk2.json" &&
+    grep -q "failed" "$T/err" && ok "messages: a message whose signature or copy fails is not shown" || bad "tampered copy" "$(cat "$T/talk2.json" "$T/err")"
+
+# ---- patients ----
+"$SC" patients --dir "$C" --format json >"$T/p.json" 2>"$T/err"; st=$?
+python3 - "$T/p.json" "$T/ids" "$t0" "$DBAD" "$DFORGE" <<'PY' && [ $st -eq 0 ] && ok "patients json: devices, contact, records, messages, latest PHQ-9 and GAD-7, risk, unused token" || bad "patients json" "$(cat "$T/p.json" "$T/err")"
+import json, sys, time
+p = json.load(open(sys.argv[1])); ids = dict(l.split() for l in open(sys.argv[2])); t0 = int(sys.argv[3])
+by = {x["patient"]: x for x in p["patients"]}
+assert sorted(by) == ["R1", "R2", "R3"]
+r1 = by["R1"]
+assert r1["devices"] == 2 and r1["active_devices"] == 2 and r1["revoked_devices"] == 0
+assert r1["records"] == 7 and r1["last_contact"] == t0 + 500
+assert r1["messages"] == {"sent": 2, "delivered": 1, "waiting": 1}
+assert r1["latest"]["phq9"]["total"] == 9 and r1["latest"]["phq9"]["severity"] == "mild"
+assert r1["latest"]["phq9"]["id"] == ids["C"] and r1["latest"]["phq9"]["created_at"] == t0 + 100
+assert r1["latest"]["gad7"]["total"] == 3 and r1["latest"]["gad7"]["id"] == ids["B"]
+assert r1["risk"] is True and r1["enrollment_pending"] is None
+r2 = by["R2"]
+assert r2["latest"]["phq9"]["id"] == ids["R2C"] and r2["risk"] is False
+assert r2["latest"]["gad7"]["total"] == 21 and r2["latest"]["gad7"]["severity"] == "severe"
+assert r2["messages"] == {"sent": 1, "delivered": 0, "waiting": 1}
+r3 = by["R3"]
+assert r3["devices"] == 0 and r3["records"] == 0 and r3["registered_at"] is None
+assert r3["enrollment_pending"]["expired"] is False
+assert abs(r3["enrollment_pending"]["expires_at"] - (time.time() + 14 * 86400)) < 600
+assert {(d["device"], d["reason"]) for d in p["failed_devices"]} == {(sys.argv[4], "bad_registration"), (sys.argv[5], "bad_token_signature")}
+PY
+grep -q "10 records quarantined" "$T/err" && ok "patients says how many records were quarantined" || bad "patients stderr" "$(cat "$T/err")"
+"$SC" patients --dir "$C" >"$T/p.txt" 2>/dev/null
+exp=$(date -d @$(( $(date +%s) + 14 * 86400 )) +%Y-%m-%d)
+grep -q "enrollment file not used yet, expires $exp" "$T/p.txt" && grep -q "PHQ-9: 9 Mild" "$T/p.txt" &&
+    [ "$(grep -c RISK "$T/p.txt")" = 1 ] && ok "patients as text (one open risk flag, the unused enrollment file)" || bad "patients text" "$(cat "$T/p.txt")"
+
+# ---- revoke ----
+"$SC" revoke --dir "$C" --device "$D2" >"$T/out" 2>&1; st=$?
+[ $st -eq 0 ] && [ "$(q "SELECT revoked_at IS NOT NULL AND abs(revoked_at - strftime('%s','now')) < 60 FROM devices WHERE device = '$D2'")" = 1 ] &&
+    [ "$(q "SELECT count(*) FROM devices WHERE revoked_at IS NOT NULL")" = 1 ] && ok "revoke sets revoked_at on that device only" || bad "revoke" "$(cat "$T/out")"
+before=$(q 'SELECT count(*) FROM messages')
+echo hi | nomsg "no message to a patient whose devices are all revoked" 1 "revoked" --patient R2
+"$SC" revoke --dir "$C" --device "$D2" >"$T/out" 2>&1 && grep -q "already revoked" "$T/out" && ok "revoking twice says so" || bad "revoke twice"
+"$SC" revoke --dir "$C" --device 0123456789abcdef0123456789abcdef >/dev/null 2>&1; [ $? -eq 1 ] && ok "revoke of an unknown device fails" || bad "revoke unknown"
+"$SC" revoke --dir "$C" --device XYZ >/dev/null 2>&1; [ $? -eq 2 ] && ok "revoke of a malformed id is a usage error" || bad "revoke malformed"
+"$SC" revoke --dir "$C" --device "$D1B" >/dev/null 2>&1
+echo 'Third' | "$SC" message --dir "$C" --patient R1 >"$T/out" 2>/dev/null
+grep -q "on 1 device" "$T/out" && [ "$(q "SELECT count(*) FROM messages WHERE device = '$D1B'")" = 2 ] &&
+    ok "a revoked device gets no new message" || bad "revoked device messaged" "$(cat "$T/out")"
+"$SC" patients --dir "$C" --format json 2>/dev/null | python3 -c '
+import json, sys; p = {x["patient"]: x for x in json.load(sys.stdin)["patients"]}
+assert p["R1"]["active_devices"] == 1 and p["R1"]["revoked_devices"] == 1
+assert p["R2"]["active_devices"] == 0' && ok "patients shows revoked devices" || bad "patients revoked"
+"$SC" results --dir "$C" --format json 2>/dev/null | python3 -c '
+import json, sys; assert len(json.load(sys.stdin)["results"]) == 10' && ok "records received before a revocation are still shown" || bad "results after revoke"
+
+# ---- the secret keys are needed, and usage ----
+chmod 000 "$C/box.sk"
+if [ "$(id -u)" != 0 ]; then
+	"$SC" results --dir "$C" >/dev/null 2>"$T/err"; [ $? -eq 1 ] && grep -q "box.sk" "$T/err" && ok "results without the secret key fails clearly" || bad "no key" "$(cat "$T/err")"
+fi
+chmod 600 "$C/box.sk"
+"$SC" --help | grep -q "messages --patient REF" && ok "--help lists messages" || bad "--help"
+"$SC" results --dir "$T/nowhere" >/dev/null 2>"$T/err"; [ $? -eq 1 ] && grep -q "stepwise-clinic init" "$T/err" && ok "not a clinic folder" || bad "nowhere"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,71 @@
+#!/bin/bash
+# checkin.sh: a PHQ-9 done in plain mode reaches the clinic once, with the
+# same answers, total, band and risk flag (stepwise-protocol(7), RECORDS).
+#   checkin.sh STEPWISE STEPWISE-CLINIC SW-SEED CONTENT-DIR SW-PROXY
+. "$(dirname "$0")/lib.sh"
+
+make_clinic "$T/c" || finish
+start_server srv "$T/c" || finish
+set_url "$T/c" "http://127.0.0.1:${PORT[srv]}"
+make_patient p "$T/c" R1 || finish
+fp=$(grep -Eo '^ *([0-9a-f]{4} ){7}[0-9a-f]{4}$' "$T/enroll-R1.out" | tr -d ' ')
+shown=$(tr -d ' ' <"$T/p.enroll")
+[ -n "$fp" ] && [[ $shown == *"$fp"* ]] && grep -q "Test Clinic" "$T/p.enroll" &&
+    grep -q "127.0.0.1:${PORT[srv]}" "$T/p.enroll" &&
+    ok "enroll shows the clinic's name, URL and fingerprint" ||
+    bad "enroll output" "fingerprint $fp
+$(cat "$T/p.enroll")"
+
+# PHQ-9 in plain mode; item 9 is 1, so the crisis screen comes first.
+checkin_plain p phq9 '1\n2\n0\n1\n0\n3\n0\n1\n1\n1\n\n'; st=$?
+[ $st -eq 0 ] && grep -q "116 123" "$T/p.checkin" && grep -q "total is 9 out of 27" "$T/p.checkin" &&
+    ok "plain PHQ-9 with item 9 = 1 shows the crisis screen and saves" ||
+    bad "plain PHQ-9" "status $st
+$(tail -20 "$T/p.checkin")"
+id=$(export_ids p)
+[ $(echo "$id" | grep -c .) -eq 1 ] && ok "the profile holds one record" || bad "profile records" "$id"
+[ "$(clinic_count "$T/c")" = 0 ] && ok "nothing at the clinic before sync" || bad "records before sync"
+
+sw_sync p; st=$?
+expect "stepwise sync sends it: exit 0" 0 $st "$(cat "$T/p.sync")"
+expect "the server holds one record" 1 "$(clinic_count "$T/c")"
+expect "the server's record has the profile's id" "$id" "$(clinic_ids "$T/c")"
+dev=$(sqlite3 "$T/c/clinic.db" 'SELECT device FROM devices')
+results "$T/c" >"$T/res1.json" 2>"$T/res1.err"; st=$?
+expect "stepwise-clinic results --format json exits 0" 0 $st "$(cat "$T/res1.err")"
+python3 - "$T/res1.json" "$id" "$dev" <<'PY' && ok "results: same answers, total, severity, risk; kind checkin; patient R1" || bad "results JSON" "$(cat "$T/res1.json")"
+import json, sys
+d = json.load(open(sys.argv[1])); rid, dev = sys.argv[2], sys.argv[3]
+assert d["format"] == 1 and d["quarantined"] == [], d
+r = d["results"]
+assert len(r) == 1, len(r)
+r = r[0]
+assert r["patient"] == "R1" and r["kind"] == "checkin" and r["check"] == "ok", r
+assert r["id"] == rid and r["device"] == dev and r["risk"] is True, r
+x = r["record"]
+assert x["measure"] == "phq9", x
+assert x["answers"] == [1, 2, 0, 1, 0, 3, 0, 1, 1], x
+assert x["functional"] == 1 and x["total"] == 9, x
+assert x["severity"] == "mild" and x["risk"] is True, x
+assert isinstance(r["received_at"], int) and isinstance(r["created_at"], int)
+assert r["created_at"] == x["completed_ts"], r
+PY
+
+sw_sync p; st=$?
+expect "a second sync has nothing to do: exit 3" 3 $st "$(cat "$T/p.sync")"
+expect "still one record at the server" 1 "$(clinic_count "$T/c")"
+n=$(results "$T/c" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["results"]))')
+expect "results still lists exactly one record" 1 "$n"
+results "$T/c" --risk | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["results"]
+assert len(r) == 1 and r[0]["risk"] is True, r' && ok "results --risk lists it" || bad "results --risk"
+
+# Nothing waits, and the patient can see when it last went.
+sw p status >"$T/status" 2>&1
+grep -q "Test Clinic" "$T/status" && grep -qi "last.*sync\|synced\|sent" "$T/status" &&
+    ok "stepwise status names the clinic and the last sync" || bad "status" "$(cat "$T/status")"
+
+stop_server srv; st=$?
+expect "SIGTERM stops the server cleanly" 0 $st "$(tail -5 "$T/srv.log")"
+finish

@@ -1,0 +1,65 @@
+#!/bin/bash
+# messages.sh: a supporter message goes from the clinic to the patient,
+# is read in plain mode, and the patient's reply comes back to the clinic.
+#   messages.sh STEPWISE STEPWISE-CLINIC SW-SEED CONTENT-DIR SW-PROXY
+. "$(dirname "$0")/lib.sh"
+MSG="Hello from Sam. Well done on the walk; try it twice this week."
+REPLY="Thanks Sam, I managed two walks and felt calmer afterwards."
+
+make_clinic "$T/c" && start_server srv "$T/c" || finish
+set_url "$T/c" "http://127.0.0.1:${PORT[srv]}"
+make_patient p "$T/c" R1 || finish
+sw_sync p; st=$?
+expect "first sync registers the device: exit 0" 0 $st "$(cat "$T/p.sync")"
+
+printf '%s' "$MSG" | "$SC" message --dir "$T/c" --patient R1 --from Sam >"$T/msg.out" 2>&1; st=$?
+expect "stepwise-clinic message --patient R1 --from Sam: exit 0" 0 $st "$(cat "$T/msg.out")"
+expect "one message queued at the server" 1 "$(sqlite3 "$T/c/clinic.db" 'SELECT count(*) FROM messages')"
+sw_sync p; st=$?
+expect "sync fetches it: exit 0" 0 $st "$(cat "$T/p.sync")"
+grep -qi "1 unread message" "$T/p.sync" && ok "sync says there is 1 unread message" || bad "sync output" "$(cat "$T/p.sync")"
+sw_sync p; st=$?
+expect "then nothing to do: exit 3" 3 $st "$(cat "$T/p.sync")"
+expect "the server's delivered mark moved to 1" 1 "$(sqlite3 "$T/c/clinic.db" 'SELECT delivered FROM devices')"
+! grep -aqF "$MSG" "$T/p/default.db" && ok "the profile holds the message sealed" || bad "message text in clear in the profile"
+
+# Plain mode: Home shows the unread count; Messages (8) shows the text.
+# (Plain mode itself syncs when it starts and after a record is saved.)
+printf 'q\n' | sw p --plain >"$T/home" 2>&1
+item=$(grep -Eo '^ *[0-9]+\. Messages' "$T/home" | grep -Eo '[0-9]+' | head -1)
+[ -n "$item" ] && grep -Eqi "\b1 new message" "$T/home" && ok "Home offers Messages ($item) and says 1 new message" ||
+    bad "Home menu" "$(cat "$T/home")"
+printf '%s\nn\nq\n' "${item:-8}" | sw p --plain >"$T/read" 2>&1
+grep -qF "$MSG" "$T/read" && grep -q "Sam wrote" "$T/read" && ok "the Messages screen shows the text and who sent it" ||
+    bad "Messages screen" "$(cat "$T/read")"
+printf 'q\n' | sw p --plain >"$T/home2" 2>&1
+! grep -Eqi "you have [0-9]+ new message" "$T/home2" && ok "once read, it is no longer counted new" || bad "still new" "$(cat "$T/home2")"
+
+# A reply written in plain mode: y, the text, a full stop, Enter to send.
+printf '%s\ny\n%s\n.\n\nq\n' "${item:-8}" "$REPLY" | sw p --plain >"$T/reply" 2>&1
+grep -q "Your reply is saved" "$T/reply" && ok "a reply is written in plain mode" || bad "writing a reply" "$(cat "$T/reply")"
+sw_sync p; st=$?
+# Plain mode may have sent it already when the reply was saved.
+[ $st -eq 0 ] || [ $st -eq 3 ] && ok "sync after the reply: exit $st (0, or 3 when plain mode sent it)" || bad "sync after the reply: $st" "$(cat "$T/p.sync")"
+sw_sync p; st=$?
+expect "then nothing to do: exit 3" 3 $st "$(cat "$T/p.sync")"
+expect "the clinic holds one record, the reply" 1 "$(clinic_count "$T/c")"
+results "$T/c" --patient R1 >"$T/res.json" 2>&1
+python3 - "$T/res.json" "$REPLY" <<'PY' && ok "results --patient R1 has a record of kind reply with the text" || bad "reply in results" "$(cat "$T/res.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = [x for x in d["results"] if x["kind"] == "reply"]
+assert len(r) == 1, d
+assert r[0]["patient"] == "R1" and r[0]["check"] == "ok", r
+assert r[0]["record"]["text"] == sys.argv[2], r[0]["record"]
+assert r[0]["risk"] is False
+PY
+"$SC" messages --dir "$T/c" --patient R1 >"$T/msgs" 2>&1; st=$?
+[ $st -eq 0 ] && grep -qF "$MSG" "$T/msgs" && grep -qF "$REPLY" "$T/msgs" &&
+    ok "stepwise-clinic messages --patient R1 shows both" || bad "messages: status $st" "$(cat "$T/msgs")"
+"$SC" messages --dir "$T/c" --patient R1 --format json | python3 -c '
+import json, sys
+s = json.dumps(json.load(sys.stdin))
+assert sys.argv[1] in s and sys.argv[2] in s' "$MSG" "$REPLY" && ok "and as JSON" || bad "messages --format json"
+! grep -aqF "$REPLY" "$T/p/default.db" && ok "the profile holds the reply sealed" || bad "reply text in clear in the profile"
+finish

@@ -1,0 +1,39 @@
+#!/bin/bash
+# priority.sh: a record with the risk flag saved after 100 others is sent
+# first, in the first (small) batch, and stored first at the clinic.
+#   priority.sh STEPWISE STEPWISE-CLINIC SW-SEED CONTENT-DIR SW-PROXY
+. "$(dirname "$0")/lib.sh"
+
+make_clinic "$T/c" && start_server srv "$T/c" && start_proxy px "${PORT[srv]}" || finish
+set_url "$T/c" "http://127.0.0.1:${PORT[px]}"
+make_profile p && seed p phq9 1,1,1,1,1,1,0,0,0 1700000000 100 &&
+    seed p phq9 0,0,0,0,0,0,0,0,1 1700100000 || finish
+enroll_file "$T/c" R1 "$T/p.stepwise" && enroll p "$T/p.stepwise" || finish
+sw_sync p; st=$?
+expect "sync: exit 0" 0 $st "$(cat "$T/p.sync")"
+expect "101 rows at the clinic" 101 "$(clinic_count "$T/c")"
+
+results "$T/c" >"$T/res.json" || bad "results"
+rid=$(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+risk = [x for x in r if x["risk"]]
+assert len(risk) == 1 and risk[0]["record"]["answers"][8] == 1, risk
+assert r[0] is risk[0] or r[0] == risk[0], "results does not list risk first"
+assert len(r) == 101
+print(risk[0]["id"])' "$T/res.json") && ok "results: one risk record, listed first" || bad "results risk" "$(head -c 600 "$T/res.json")"
+first=$(sqlite3 "$T/c/clinic.db" 'SELECT id FROM records ORDER BY rowid LIMIT 1')
+expect "the risk record arrived first (smallest rowid)" "$rid" "$first"
+exp_last=$(sw p export | python3 -c '
+import json, sys
+c = json.load(sys.stdin)["checkins"]
+print(c[-1]["id"] if c[-1]["risk"] else "")')
+expect "it is the newest record in the profile" "$rid" "$exp_last"
+requests px | python3 -c '
+import json, sys
+b = [json.loads(r["body"]) for r in map(json.loads, sys.stdin)
+     if r["target"] == "/v1/records" and r["body"]]
+assert len(b[0]["records"]) <= 8, len(b[0]["records"])
+assert b[0]["records"][0]["id"] == sys.argv[1], b[0]["records"][0]["id"]' "$rid" &&
+    ok "on the wire it is the first record of the first batch (of at most 8)" || bad "first batch on the wire"
+finish

@@ -1,0 +1,79 @@
+#!/bin/bash
+# privacy.sh: the server's database and every byte on the wire (captured by
+# a proxy between client and server) hold no answer, score, measure, risk
+# flag, message or reply in clear, not even compressed or in base64; and
+# the profile holds no message or reply text in clear.
+#   privacy.sh STEPWISE STEPWISE-CLINIC SW-SEED CONTENT-DIR SW-PROXY
+. "$(dirname "$0")/lib.sh"
+MSG="Quokkaberry says: your thought record looked thorough."
+REPLY="Zephyrwombat here, the thought record helped a lot."
+
+make_clinic "$T/c" && start_server srv "$T/c" && start_proxy px "${PORT[srv]}" || finish
+set_url "$T/c" "http://127.0.0.1:${PORT[px]}"
+make_patient p "$T/c" R1 || finish
+checkin_plain p phq9 '1\n2\n0\n1\n0\n3\n0\n1\n1\n1\n\n' || bad "check-in" "$(tail "$T/p.checkin")"
+sw_sync p; st=$?
+expect "the check-in is sent: exit 0" 0 $st "$(cat "$T/p.sync")"
+printf '%s' "$MSG" | "$SC" message --dir "$T/c" --patient R1 --from Sam >"$T/msg.out" 2>&1 || bad "message" "$(cat "$T/msg.out")"
+sw_sync p; st=$?
+expect "the message is fetched: exit 0" 0 $st "$(cat "$T/p.sync")"
+printf '8\nn\nq\n' | sw p --plain >"$T/read" 2>&1
+printf '8\ny\n%s\n.\n\nq\n' "$REPLY" | sw p --plain >"$T/reply" 2>&1
+grep -q "Your reply is saved" "$T/reply" || bad "reply" "$(cat "$T/reply")"
+sw_sync p; st=$?
+[ $st -eq 0 ] || [ $st -eq 3 ] && ok "the reply is sent (exit $st)" || bad "sync after the reply: $st" "$(cat "$T/p.sync")"
+# The flow really happened, so that the checks below mean something.
+results "$T/c" --patient R1 | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["results"]
+k = sorted(x["kind"] for x in r)
+assert k == ["checkin", "reply"], k
+assert [x for x in r if x["kind"] == "reply"][0]["record"]["text"] == sys.argv[1]' "$REPLY" &&
+    ok "the clinic decrypts the check-in and the reply" || bad "results"
+grep -qF "$MSG" "$T/read" && ok "the patient reads the message" || bad "message not read" "$(cat "$T/read")"
+
+stop_server srv || bad "server stop"
+python3 "$PROXY" decode "$T/px.cap" --b64 >"$T/decoded" 2>"$T/decode.err" || bad "decode" "$(cat "$T/decode.err")"
+grep -aq 'POST /v1/records' "$T/decoded" && grep -aq 'GET /v1/messages' "$T/decoded" &&
+    ok "the capture holds the uploads and the message fetch" || bad "capture" "$(head -c 2000 "$T/decoded")"
+dev=$(sqlite3 "$T/c/clinic.db" 'SELECT device FROM devices')
+# Controls: the decoder inflates the request bodies, and grep finds what is
+# really there, so that finding nothing below means something.
+grep -aqF "{\"v\":1,\"device\":\"$dev\",\"records\":[{\"id\":" "$T/decoded" &&
+    ! grep -aqF "\"records\":[{" "$T/px.cap" &&
+    ok "the decoded capture shows the inflated JSON bodies" || bad "bodies not decoded" "$(head -c 1500 "$T/decoded")"
+expect "two uploads (the check-in, the reply) and one message in the capture" "2 1" \
+    "$(grep -ac '^== [0-9]* up POST /v1/records' "$T/decoded") $(grep -ac '"seq":1' "$T/decoded")"
+
+words=("1,2,0,1,0,3,0,1,1" "1, 2, 0, 1, 0, 3, 0, 1, 1" '"total":9' '"total": 9' "$MSG" "$REPLY"
+    Quokkaberry Zephyrwombat phq9 PHQ-9 risk '"severity"' '"answers"' mild)
+for f in "$T/c/clinic.db"* "$T/px.cap" "$T/decoded" "$T/srv.log"; do
+	found=""
+	for w in "${words[@]}"; do
+		grep -aqiF -- "$w" "$f" && found="$found [$w]"
+	done
+	[ -z "$found" ] && ok "$(basename "$f") holds none of the clinical words" || bad "$(basename "$f") holds:$found"
+done
+# The distinctive words in base64 (each of the three alignments), so that
+# a value encoded but not encrypted is caught too.
+b64s=$(python3 - Quokkaberry Zephyrwombat <<'PY'
+import base64, sys
+for w in sys.argv[1:]:
+    for pre in (b"", b"x", b"xx"):
+        e = base64.b64encode(pre + w.encode()).decode().rstrip("=")
+        core = e[(len(pre) * 4 + 2) // 3 + 1:-2]
+        print(core)
+        print(core.replace("+", "-").replace("/", "_"))
+PY
+)
+found=""
+for b in $b64s; do
+	grep -aqF -- "$b" "$T/px.cap" "$T/decoded" "$T/c/clinic.db"* && found="$found $b"
+done
+[ -z "$found" ] && ok "no base64 of the message or reply words" || bad "base64 found:$found"
+found=""
+for w in "$MSG" "$REPLY" Quokkaberry Zephyrwombat; do
+	cat "$T/p/"* | grep -aqF -- "$w" && found="$found [$w]"
+done
+[ -z "$found" ] && ok "the profile folder holds no message or reply text in clear" || bad "the profile holds in clear:$found"
+finish

@@ -1,0 +1,170 @@
+#!/bin/sh
+# A supporter's message travels from the real clinic server to the TUI: the
+# unread count on home, the conversation on the Messages screen, a reply
+# written there and sent, and that reply at the clinic as a record of kind
+# reply. Also: a reply not sent survives Ctrl-C as a draft, the clinic's
+# crisis contacts join the crisis screen, a clinic that cannot be reached
+# is said in plain words, and stepwise status reports the sync.
+#   messages.sh STEPWISE CONTENT-DIR STEPWISE-CLINIC
+. "$(dirname "$0")/lib.sh"
+
+CLINIC=${3:?usage: $0 STEPWISE CONTENT-DIR STEPWISE-CLINIC}
+case $CLINIC in /*) ;; *) CLINIC=$PWD/$CLINIC ;; esac
+W=$(mktemp -d)
+SERVER=
+
+stop_server() {
+	[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER"
+	SERVER=
+}
+trap 'stop_server; cleanup; rm -rf "$W"' EXIT INT TERM
+
+# Whether the screen has a line matching the regular expression $1.
+shows() { screen | grep -q -- "$1"; }
+hides() { ! screen | grep -q -- "$1"; }
+
+sw_pass() {
+	"$STEPWISE" --content "$CONTENT" --data-dir "$DATA" --passphrase-fd 3 \
+	    "$@" 3<<EOP
+$PASS
+EOP
+}
+
+# The clinic: a folder, the server on a free port, the URL it listens on
+# and a crisis contact of its own in clinic.json, then one enrollment file.
+"$CLINIC" init "$W/clinic" --name "Test Clinic" >"$W/init.out" 2>&1 ||
+    fail "stepwise-clinic init"
+"$CLINIC" serve --dir "$W/clinic" --listen 127.0.0.1:0 >"$W/serve.out" \
+    2>"$W/serve.log" &
+SERVER=$!
+i=0
+while ! grep -q '^listening on http://127.0.0.1:[0-9]*$' "$W/serve.out" &&
+    [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+PORT=$(sed -n 's/^listening on http:\/\/127.0.0.1:\([0-9]*\)$/\1/p' \
+    "$W/serve.out")
+check "the clinic's server listens" [ -n "$PORT" ]
+python3 - "$W/clinic/clinic.json" "$PORT" <<'PY' || fail "clinic.json"
+import json, sys
+p, port = sys.argv[1], sys.argv[2]
+c = json.load(open(p))
+c["url"] = "http://127.0.0.1:" + port
+c["contact"] = {"name": "Test Clinic", "phone": "01632 960 000"}
+c["crisis"] = [{"name": "Clinic duty line", "phone": "01632 960 999",
+    "note": "Weekdays 9 to 5"}]
+json.dump(c, open(p, "w"))
+PY
+"$CLINIC" enroll --dir "$W/clinic" --patient R1 -o "$W/r1.stepwise" \
+    >"$W/enroll.out" 2>&1 || fail "stepwise-clinic enroll"
+
+# The patient: a profile, enrolled without a sync, so that the TUI's own
+# sync at start registers the device.
+echo "$PASS" | "$STEPWISE" --data-dir "$DATA" --passphrase-fd 0 init \
+    >"$W/profile.out" 2>&1 || fail "stepwise init"
+sw_pass enroll --no-sync "$W/r1.stepwise" >"$W/penroll.out" 2>&1 ||
+    fail "stepwise enroll --no-sync: $(cat "$W/penroll.out")"
+
+unlock
+check "home names the clinic after the sync at start" \
+    wait_for "Connected to Test Clinic"
+check "the status line says everything is sent" wait_for "All sent"
+check "the device is registered at the clinic" \
+    [ "$(sqlite3 "$W/clinic/clinic.db" 'SELECT count(*) FROM devices')" = 1 ]
+
+printf 'Hello from Sam. How was your week?\nTake your time.\n' |
+    "$CLINIC" message --dir "$W/clinic" --patient R1 --from Sam \
+    >"$W/message.out" 2>&1 || fail "stepwise-clinic message: $(cat "$W/message.out")"
+keys S
+check "Sync now fetches it: one new message on home" \
+    wait_for "1 new message from your supporter: press m"
+
+keys m
+check "the Messages screen names the clinic" wait_for "Messages with Test Clinic"
+check "the message's text is shown" wait_for "Hello from Sam. How was your week?"
+check "its second line too" wait_for "Take your time."
+check "with the sender's name" shows "^  Sam, "
+keys q
+wait_for "Connected to Test Clinic" >/dev/null
+sleep 0.3
+check "opening it marked it read" hides "new message"
+
+keys m
+wait_for "Hello from Sam" >/dev/null
+keys r
+check "r opens the reply editor" wait_for "Your reply:"
+type_text "Better, thank you. I walked twice."
+keys Enter
+type_text "See you Tuesday."
+keys Tab
+check "Tab shows the reply to check" wait_for "Send this reply to your supporter?"
+keys Enter
+check "Enter sends: saved" wait_for "Reply saved"
+check "the reply is in the conversation, marked You" shows "^  You, "
+i=0
+got=1
+while [ $i -lt 100 ]; do
+	"$CLINIC" results --dir "$W/clinic" --format json --patient R1 \
+	    >"$W/results.json" 2>"$W/results.err"
+	if python3 - "$W/results.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = [x for x in d["results"] if x["kind"] == "reply"]
+assert len(r) == 1, r
+assert r[0]["record"]["text"] == \
+    "Better, thank you. I walked twice.\nSee you Tuesday.", r
+assert r[0]["check"] == "ok" and r[0]["patient"] == "R1", r
+assert len(r[0]["record"].get("in_reply_to", "")) == 32, r
+PY
+	then
+		got=0
+		break
+	fi
+	sleep 0.2
+	i=$((i + 1))
+done 2>/dev/null
+check "stepwise-clinic results shows the reply, once, with its text" \
+    [ $got -eq 0 ]
+
+# A reply not sent is kept, sealed, through Ctrl-C.
+keys r
+wait_for "Your reply:" >/dev/null
+type_text "Half a thought"
+keys C-c
+check "Ctrl-C ends the TUI" wait_for "EXITED-130"
+check "the draft is not in clear in the profile" \
+    sh -c '! grep -q "Half a thought" "$1"/*.db' _ "$DATA"
+unlock
+check "home offers the reply not sent" \
+    wait_for "Your reply is not sent yet: press m"
+keys m
+wait_for "Hello from Sam" >/dev/null
+keys r
+check "the draft is back in the editor" wait_for "Half a thought"
+keys Escape
+check "Esc keeps it" wait_for "Your reply is kept"
+keys q
+
+# The clinic's own crisis contacts, after the content's.
+keys h
+keys End
+check "the crisis screen lists the clinic's contacts" \
+    wait_for "Clinic duty line: 01632 960 999"
+keys q
+
+# No server: Sync now says so in plain words, and when it tries again.
+stop_server
+keys S
+check "an unreachable clinic is said on home" wait_for "Could not reach the clinic"
+check "with the next try" wait_for "will try again at"
+keys q
+check "the TUI exits cleanly" wait_for "EXITED-0"
+
+sw_pass status >"$W/status.out" 2>&1
+check "status names the clinic" grep -q "^Clinic: Test Clinic$" "$W/status.out"
+check "status gives the last sync" grep -q "^Last sent: [0-9-]* [0-9:]*$" "$W/status.out"
+check "status gives the last error" grep -q "^Last error: Could not reach" "$W/status.out"
+check "status gives the next try" grep -q "^Next try: " "$W/status.out"
+check "status counts new messages" grep -q "^New messages: 0$" "$W/status.out"
+finish

@@ -1,0 +1,1075 @@
+/* test_outbox.c: the device side of stepwise-protocol(7) without a network:
+ * the enrollment file is read strictly, enrolling signs a registration the
+ * server can check, each record is sealed to the clinic and signed by the
+ * device together with the record itself, the queue keeps its order and
+ * forgets only what is acknowledged, backoff stays in its bounds, and
+ * supporter messages are kept only when the clinic signed them. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "jsonv.h"
+#include "outbox.h"
+#include "proto.h"
+#include "record.h"
+#include "util.h"
+
+#define NOW	1800000000LL
+#define MARKER	"ZebraCrossingPlaintextMarker"
+
+static char dir[256], path[300], efile[300];
+static struct store *st;
+static unsigned char clinic_box_pk[32], clinic_box_sk[32];
+static unsigned char clinic_sign_pk[32], clinic_sign_sk[64];
+static unsigned char token[32];
+
+/* ---- an enrollment file written by hand ---- */
+
+/* Each member is raw JSON text; NULL leaves the member out. */
+struct efields {
+	const char	*version, *clinic, *url, *box, *sign, *token;
+	const char	*expires, *pin, *contact, *crisis, *extra;
+};
+
+static char *
+quoted_b64(const unsigned char *v, size_t n)
+{
+	char *b = proto_b64(v, n), *q = xasprintf("\"%s\"", b);
+
+	free(b);
+	return q;
+}
+
+static void
+fields_default(struct efields *f)
+{
+	static char box[64], sign[64], tok[64];
+	char *q;
+
+	snprintf(box, sizeof box, "%s", q = quoted_b64(clinic_box_pk, 32));
+	free(q);
+	snprintf(sign, sizeof sign, "%s", q = quoted_b64(clinic_sign_pk, 32));
+	free(q);
+	snprintf(tok, sizeof tok, "%s", q = quoted_b64(token, 32));
+	free(q);
+	f->version = "1";
+	f->clinic = "\"Riverside Talking Therapies\"";
+	f->url = "\"http://127.0.0.1:8470\"";
+	f->box = box;
+	f->sign = sign;
+	f->token = tok;
+	f->expires = "1900000000";
+	f->pin = NULL;
+	f->contact = "{\"name\":\"Riverside\",\"phone\":\"01632 960 000\","
+	    "\"email\":\"sw@riverside.example\",\"hours\":\"9 to 5\"}";
+	f->crisis = "[{\"name\":\"Samaritans\",\"phone\":\"116 123\","
+	    "\"note\":\"Any time\"},{\"name\":\"NHS 111\",\"phone\":\"111\"}]";
+	f->extra = NULL;
+}
+
+static void
+write_efile(const struct efields *f)
+{
+	const char *names[] = { "stepwise_enrollment", "clinic", "url",
+	    "clinic_box_pk", "clinic_sign_pk", "token", "expires_at",
+	    "tls_pin", "contact", "crisis" };
+	const char *vals[] = { f->version, f->clinic, f->url, f->box,
+	    f->sign, f->token, f->expires, f->pin, f->contact, f->crisis };
+	FILE	*fp = fopen(efile, "w");
+	bool	 first = true;
+
+	ck_assert_ptr_nonnull(fp);
+	fputs("{\n", fp);
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (vals[i] == NULL)
+			continue;
+		fprintf(fp, "%s  \"%s\": %s", first ? "" : ",\n", names[i],
+		    vals[i]);
+		first = false;
+	}
+	if (f->extra != NULL)
+		fprintf(fp, ",\n  %s", f->extra);
+	fputs("\n}\n", fp);
+	fclose(fp);
+}
+
+static void
+setup(void)
+{
+	struct sw_error err = { 0 };
+
+	strcpy(dir, "/tmp/stepwise-test-outbox-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/p.db", dir);
+	snprintf(efile, sizeof efile, "%s/clinic.stepwise", dir);
+	ck_assert_int_eq(store_create(path, NULL, &err), 0);
+	ck_assert_int_eq(store_open(path, NULL, &st, &err), 0);
+	crypto_box_keypair(clinic_box_pk, clinic_box_sk);
+	crypto_sign_keypair(clinic_sign_pk, clinic_sign_sk);
+	randombytes_buf(token, sizeof token);
+}
+
+static void
+teardown(void)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+
+	store_close(st);
+	(void)!system(cmd);
+	free(cmd);
+}
+
+static void
+enroll(void)
+{
+	struct efields		f;
+	struct enrollment	e;
+	struct sw_error		err = { 0 };
+
+	fields_default(&f);
+	write_efile(&f);
+	ck_assert_msg(enrollment_read(efile, &e, &err) == 0, "%s", err.msg);
+	ck_assert_msg(outbox_enroll(st, &e, NOW, &err) == 0, "%s", err.msg);
+	enrollment_free(&e);
+}
+
+/* ---- enrollment_read ---- */
+
+struct bad_case {
+	const char	*what;
+	int		 field;		/* index into struct efields */
+	const char	*value;		/* NULL: leave the member out */
+	const char	*path;		/* expected in the message */
+};
+
+START_TEST(test_enrollment_file_read_with_every_field)
+{
+	struct efields		f;
+	struct enrollment	e;
+	struct sw_error		err = { 0 };
+	char			fp[40];
+
+	fields_default(&f);
+	f.pin = "\"sha256//58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J8=;"
+	    "sha256//58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J8=\"";
+	write_efile(&f);
+	ck_assert_msg(enrollment_read(efile, &e, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(e.clinic, "Riverside Talking Therapies");
+	ck_assert_str_eq(e.url, "http://127.0.0.1:8470");
+	ck_assert_ptr_nonnull(e.tls_pin);
+	ck_assert_int_eq(memcmp(e.box_pk, clinic_box_pk, 32), 0);
+	ck_assert_int_eq(memcmp(e.sign_pk, clinic_sign_pk, 32), 0);
+	ck_assert_int_eq(memcmp(e.token, token, 32), 0);
+	ck_assert_int_eq(e.expires_at, 1900000000LL);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(e.contact,
+	    "phone")), "01632 960 000");
+	ck_assert_int_eq(cJSON_GetArraySize(e.crisis), 2);
+	proto_fingerprint(clinic_box_pk, clinic_sign_pk, fp);
+	ck_assert_str_eq(e.fingerprint, fp);
+	ck_assert_uint_eq(strlen(fp), 39);
+	enrollment_free(&e);
+}
+END_TEST
+
+START_TEST(test_enrollment_file_each_bad_field_names_its_path)
+{
+	static char long_text[300];
+	static const struct bad_case cases[] = {
+		{ "no version", 0, NULL, "$.stepwise_enrollment" },
+		{ "version 0", 0, "0", "$.stepwise_enrollment" },
+		{ "version a string", 0, "\"1\"", "$.stepwise_enrollment" },
+		{ "no clinic", 1, NULL, "$.clinic" },
+		{ "empty clinic", 1, "\"\"", "$.clinic" },
+		{ "clinic too long", 1, long_text, "$.clinic" },
+		{ "clinic a number", 1, "7", "$.clinic" },
+		{ "no url", 2, NULL, "$.url" },
+		{ "http to a network host", 2, "\"http://example.org\"",
+		    "$.url" },
+		{ "url with a trailing slash", 2, "\"https://example.org/\"",
+		    "$.url" },
+		{ "url with a query", 2, "\"https://example.org?a=1\"",
+		    "$.url" },
+		{ "ftp url", 2, "\"ftp://example.org\"", "$.url" },
+		{ "no box key", 3, NULL, "$.clinic_box_pk" },
+		{ "short box key", 3, "\"AAAA\"", "$.clinic_box_pk" },
+		{ "box key padded", 3,
+		    "\"0fy1JvwfRt_TloeInzF1j_NxiAV6Ba9IMc6nMNtN6xs=\"",
+		    "$.clinic_box_pk" },
+		{ "sign key standard base64", 4,
+		    "\"Mn4XovtzVtv407vTWttwDgE1Cs4LRUtNsn2W+e1HxBc\"",
+		    "$.clinic_sign_pk" },
+		{ "no token", 5, NULL, "$.token" },
+		{ "token 33 bytes", 5,
+		    "\"TEDZvxUzZYCoKk_fddFyPBq8QH1qbj0D4etTUuNA5RQAA\"",
+		    "$.token" },
+		{ "no expiry", 6, NULL, "$.expires_at" },
+		{ "expiry a string", 6, "\"soon\"", "$.expires_at" },
+		{ "pin without sha256//", 7,
+		    "\"58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J8=\"",
+		    "$.tls_pin" },
+		{ "pin too short", 7, "\"sha256//AAAA\"", "$.tls_pin" },
+		{ "pin with an empty second part", 7,
+		    "\"sha256//58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J8=;\"",
+		    "$.tls_pin" },
+		{ "no contact", 8, NULL, "$.contact" },
+		{ "contact a string", 8, "\"call us\"", "$.contact" },
+		{ "contact without a name", 8, "{\"phone\":\"1\"}",
+		    "$.contact.name" },
+		{ "contact with a fax", 8, "{\"name\":\"R\",\"fax\":\"1\"}",
+		    "$.contact.fax" },
+		{ "contact phone a number", 8, "{\"name\":\"R\",\"phone\":1}",
+		    "$.contact.phone" },
+		{ "no crisis list", 9, NULL, "$.crisis" },
+		{ "crisis an object", 9, "{}", "$.crisis" },
+		{ "crisis item a string", 9, "[\"Samaritans\"]",
+		    "$.crisis[0]" },
+		{ "crisis item without a phone", 9,
+		    "[{\"name\":\"A\",\"phone\":\"1\"},{\"name\":\"B\"}]",
+		    "$.crisis[1].phone" },
+		{ "crisis item with a url", 9,
+		    "[{\"name\":\"A\",\"phone\":\"1\",\"url\":\"x\"}]",
+		    "$.crisis[0].url" },
+		{ "crisis of eleven", 9, "[{\"name\":\"A\",\"phone\":\"1\"},"
+		    "{\"name\":\"A\",\"phone\":\"1\"},{\"name\":\"A\","
+		    "\"phone\":\"1\"},{\"name\":\"A\",\"phone\":\"1\"},"
+		    "{\"name\":\"A\",\"phone\":\"1\"},{\"name\":\"A\","
+		    "\"phone\":\"1\"},{\"name\":\"A\",\"phone\":\"1\"},"
+		    "{\"name\":\"A\",\"phone\":\"1\"},{\"name\":\"A\","
+		    "\"phone\":\"1\"},{\"name\":\"A\",\"phone\":\"1\"},"
+		    "{\"name\":\"A\",\"phone\":\"1\"}]", "$.crisis" },
+		{ "an unknown member", 10, "\"colour\": \"blue\"",
+		    "$.colour" },
+	};
+	char buf[256];
+
+	memset(buf, 'x', 201);
+	buf[201] = '\0';
+	snprintf(long_text, sizeof long_text, "\"%s\"", buf);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct bad_case	*c = &cases[i];
+		struct efields		 f;
+		const char		**slot;
+		struct enrollment	 e;
+		struct sw_error		 err = { 0 };
+
+		fields_default(&f);
+		slot = (const char **)&f + c->field;
+		*slot = c->value;
+		write_efile(&f);
+		ck_assert_msg(enrollment_read(efile, &e, &err) == -1,
+		    "%s: accepted", c->what);
+		ck_assert_msg(strstr(err.msg, c->path) != NULL,
+		    "%s: \"%s\" does not name %s", c->what, err.msg, c->path);
+		ck_assert_msg(strstr(err.msg, efile) != NULL,
+		    "%s: \"%s\" does not name the file", c->what, err.msg);
+		ck_assert_ptr_null(e.token);
+	}
+}
+END_TEST
+
+START_TEST(test_enrollment_file_newer_version_or_not_json)
+{
+	struct efields		 f;
+	struct enrollment	 e;
+	struct sw_error		 err = { 0 };
+	FILE			*fp;
+
+	fields_default(&f);
+	f.version = "2";
+	f.extra = "\"future\": true";
+	write_efile(&f);
+	ck_assert_int_eq(enrollment_read(efile, &e, &err), -1);
+	ck_assert_int_eq(err.code, SW_EFORMAT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "newer version"));
+
+	fp = fopen(efile, "w");
+	fputs("{\n  \"stepwise_enrollment\": 1,\n  \"clinic\" \"x\"\n}\n", fp);
+	fclose(fp);
+	ck_assert_int_eq(enrollment_read(efile, &e, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "line 3"));
+
+	fp = fopen(efile, "w");
+	fputs("{\"stepwise_enrollment\":1,\"stepwise_enrollment\":1}", fp);
+	fclose(fp);
+	ck_assert_int_eq(enrollment_read(efile, &e, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "twice"));
+
+	ck_assert_int_eq(enrollment_read("/nonexistent/x.stepwise", &e, &err),
+	    -1);
+	ck_assert_int_eq(err.code, SW_ENOENT);
+}
+END_TEST
+
+/* ---- enrolling ---- */
+
+struct reg {
+	unsigned char	token_pk[32], box_pk[32], sign_pk[32], request_pk[32];
+	unsigned char	sig[64];
+	char		device[33];
+};
+
+static void
+registration_read(struct outbox *ob, struct reg *r)
+{
+	struct sw_error	 err = { 0 };
+	char		*body, why[160];
+	cJSON		*j;
+	static const char *const keys[] = { "v", "token_pk", "device",
+	    "box_pk", "sign_pk", "request_pk", "signature", NULL };
+
+	ck_assert_int_eq(outbox_registration(ob, &body, &err), 0);
+	ck_assert_ptr_nonnull(body);
+	j = proto_parse(body, strlen(body), why, sizeof why);
+	ck_assert_msg(j != NULL, "%s", why);
+	ck_assert(proto_only_keys(j, keys));
+	ck_assert(proto_bin(j, "token_pk", r->token_pk, 32));
+	ck_assert(proto_bin(j, "box_pk", r->box_pk, 32));
+	ck_assert(proto_bin(j, "sign_pk", r->sign_pk, 32));
+	ck_assert(proto_bin(j, "request_pk", r->request_pk, 32));
+	ck_assert(proto_bin(j, "signature", r->sig, 64));
+	ck_assert(proto_id_ok(proto_str(j, "device")));
+	strcpy(r->device, proto_str(j, "device"));
+	cJSON_Delete(j);
+	free(body);
+}
+
+START_TEST(test_enroll_signs_a_registration_the_server_can_check)
+{
+	struct sw_error	 err = { 0 };
+	struct outbox	*ob;
+	struct reg	 r;
+	unsigned char	 tpk[32], tsk[64], m[PROTO_ENROLL_SIGBYTES];
+	unsigned char	 raw[64], *rb;
+	char		 sig[88], tstr[24];
+	size_t		 rlen, w, rej;
+
+	enroll();
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	ck_assert(outbox_enrolled(ob));
+	registration_read(ob, &r);
+	crypto_sign_seed_keypair(tpk, tsk, token);
+	ck_assert_int_eq(memcmp(tpk, r.token_pk, 32), 0);
+	ck_assert_str_eq(outbox_device(ob), r.device);
+	ck_assert_str_eq(outbox_url(ob), "http://127.0.0.1:8470");
+	ck_assert_ptr_null(outbox_tls_pin(ob));
+	ck_assert_int_eq(memcmp(outbox_clinic_sign_pk(ob), clinic_sign_pk,
+	    32), 0);
+	proto_enroll_bytes(r.token_pk, r.device, r.box_pk, r.sign_pk,
+	    r.request_pk, m);
+	ck_assert_int_eq(crypto_sign_verify_detached(r.sig, m, sizeof m,
+	    r.token_pk), 0);
+	m[100] ^= 1;
+	ck_assert_int_ne(crypto_sign_verify_detached(r.sig, m, sizeof m,
+	    r.token_pk), 0);
+	/* The registration waits and counts until acknowledged. */
+	ck_assert_int_eq(outbox_counts(ob, &w, &rej, &err), 0);
+	ck_assert_uint_eq(w, 1);
+	ck_assert_int_eq(outbox_registration_done(ob, NOW, &err), 0);
+	ck_assert_int_eq(outbox_counts(ob, &w, &rej, &err), 0);
+	ck_assert_uint_eq(w, 0);
+
+	/* Signed requests verify under the registered request key. */
+	ck_assert_int_eq(outbox_sign_request(ob, "GET", "/v1/messages?after=0",
+	    NOW, NULL, 0, sig, &err), 0);
+	ck_assert_uint_eq(strlen(sig), 86);
+	ck_assert_int_eq(proto_unb64(sig, raw, 64), 0);
+	snprintf(tstr, sizeof tstr, "%lld", NOW);
+	rb = proto_request_bytes("GET", "/v1/messages?after=0", tstr, r.device,
+	    NULL, 0, &rlen);
+	ck_assert_int_eq(crypto_sign_verify_detached(raw, rb, rlen,
+	    r.request_pk), 0);
+	free(rb);
+	outbox_close(ob);
+}
+END_TEST
+
+START_TEST(test_enroll_twice_refused_expired_refused)
+{
+	struct efields		 f;
+	struct enrollment	 e;
+	struct sw_error		 err = { 0 };
+
+	fields_default(&f);
+	f.expires = "1700000000";
+	write_efile(&f);
+	ck_assert_int_eq(enrollment_read(efile, &e, &err), 0);
+	ck_assert_int_eq(outbox_enroll(st, &e, NOW, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "expired"));
+	enrollment_free(&e);
+	enroll();
+	fields_default(&f);
+	write_efile(&f);
+	ck_assert_int_eq(enrollment_read(efile, &e, &err), 0);
+	ck_assert_int_eq(outbox_enroll(st, &e, NOW, &err), -1);
+	ck_assert_int_eq(err.code, SW_EEXIST);
+	enrollment_free(&e);
+}
+END_TEST
+
+static char *
+file_bytes(size_t *len)
+{
+	char *b = read_file(path, len);
+
+	ck_assert_ptr_nonnull(b);
+	return b;
+}
+
+START_TEST(test_not_enrolled_profile_is_left_untouched)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox		*ob;
+	struct sync_status	 ss;
+	struct outbox_batch	 b;
+	size_t			 n1, n2, w, r;
+	char			*before, *after, *reg;
+
+	/* A record saved before enrolling is kept, not queued. */
+	ck_assert_int_eq(outbox_save_record(st, "checkin", 10, "{\"risk\":"
+	    "false}", false, NULL, &err), 0);
+	store_close(st);
+	st = NULL;
+	before = file_bytes(&n1);
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	ck_assert(!outbox_enrolled(ob));
+	ck_assert_ptr_null(outbox_device(ob));
+	ck_assert_int_eq(outbox_counts(ob, &w, &r, &err), 0);
+	ck_assert_uint_eq(w + r, 0);
+	ck_assert_int_eq(outbox_status(ob, &ss, &err), 0);
+	ck_assert_int_eq(outbox_registration(ob, &reg, &err), 0);
+	ck_assert_ptr_null(reg);
+	ck_assert_int_eq(outbox_next_batch(ob, 8, 1 << 20, &b, &err), 0);
+	ck_assert_uint_eq(b.n, 0);
+	ck_assert_int_eq(outbox_message_cursor(ob), 0);
+	ck_assert_int_eq(outbox_unread(ob, &err), 0);
+	ck_assert_int_eq(outbox_note_failure(ob, NOW, 0, "x", &err), -1);
+	outbox_close(ob);
+	after = file_bytes(&n2);
+	ck_assert_uint_eq(n1, n2);
+	ck_assert_int_eq(memcmp(before, after, n1), 0);
+	free(before);
+	free(after);
+	ck_assert_int_eq(outbox_open("/nonexistent/p.db", &ob, &err), -1);
+	ck_assert_int_eq(err.code, SW_ENOENT);
+}
+END_TEST
+
+/* ---- envelopes ---- */
+
+struct stored {
+	char	*json;
+	char	 id[33];
+};
+
+static int
+find_record(void *arg, const char *id, const char *kind, long long at,
+    const char *json)
+{
+	struct stored *s = arg;
+
+	(void)kind;
+	(void)at;
+	if (strcmp(id, s->id) == 0)
+		s->json = xstrdup(json);
+	return 0;
+}
+
+/* Check one envelope as the server and then the clinic would, and return
+ * the sealed plaintext. */
+static char *
+envelope_open(const cJSON *env, const struct reg *r)
+{
+	unsigned char	*ct, sig[64], *m;
+	size_t		 ctlen, mlen;
+	const char	*id = proto_str(env, "id");
+	char		*plain;
+	static const char *const keys[] = { "id", "ciphertext", "signature",
+	    NULL };
+
+	ck_assert(proto_only_keys(env, keys));
+	ck_assert(proto_id_ok(id));
+	ck_assert_int_eq(proto_unb64_alloc(proto_str(env, "ciphertext"),
+	    PROTO_MAX_CIPHERTEXT, &ct, &ctlen), 0);
+	ck_assert_uint_eq((ctlen - 48) % 256, 0);
+	ck_assert(proto_bin(env, "signature", sig, 64));
+	m = proto_envelope_bytes(PROTO_CTX_RECORD, r->device, id, ct, ctlen,
+	    &mlen);
+	ck_assert_int_eq(crypto_sign_verify_detached(sig, m, mlen,
+	    r->sign_pk), 0);
+	free(m);
+	plain = proto_open(ct, ctlen, clinic_box_pk, clinic_box_sk);
+	ck_assert_ptr_nonnull(plain);
+	free(ct);
+	return plain;
+}
+
+static cJSON *
+batch_parse(const struct outbox_batch *b, const char *device)
+{
+	char	 why[160];
+	cJSON	*j = proto_parse(b->body, b->len, why, sizeof why);
+	long long v;
+
+	ck_assert_msg(j != NULL, "%s", why);
+	ck_assert_uint_eq(strlen(b->body), b->len);
+	ck_assert(proto_int(j, "v", &v) && v == 1);
+	ck_assert_str_eq(proto_str(j, "device"), device);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "records")),
+	    (int)b->n);
+	return j;
+}
+
+START_TEST(test_envelope_verifies_and_opens_to_the_exact_plaintext)
+{
+	struct sw_error		 err = { 0 };
+	struct diags		 d = { 0 };
+	struct content		 ct;
+	struct checkin		 out;
+	struct outbox		*ob;
+	struct outbox_batch	 b;
+	struct reg		 r;
+	struct stored		 s = { NULL, "" };
+	int			 a[9] = { 1, 2, 3, 0, 1, 2, 1, 1, 1 };
+	cJSON			*j;
+	char			*plain, *want;
+
+	ck_assert_int_eq(content_load(getenv("STEPWISE_CONTENT_DIR"), "en-GB",
+	    &ct, &d), 0);
+	enroll();
+	ck_assert_int_eq(checkin_save(st, content_measure(&ct, "phq9"), a, 9,
+	    2, 1700000000, &out, &err), 0);
+	ck_assert(out.risk);
+	strcpy(s.id, out.id);
+	checkin_free(&out);
+	content_free(&ct);
+	ck_assert_int_eq(store_each_record(st, NULL, find_record, &s, &err),
+	    0);
+	ck_assert_ptr_nonnull(s.json);
+
+	ck_assert_int_eq(outbox_from_store(st, &ob, &err), 0);
+	registration_read(ob, &r);
+	ck_assert_int_eq(outbox_next_batch(ob, 8, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, 1);
+	ck_assert_str_eq(b.ids[0], s.id);
+	j = batch_parse(&b, r.device);
+	plain = envelope_open(cJSON_GetArrayItem(cJSON_GetObjectItem(j,
+	    "records"), 0), &r);
+	want = xasprintf("{\"v\":1,\"id\":\"%s\",\"device\":\"%s\","
+	    "\"kind\":\"checkin\",\"created_at\":1700000000,\"record\":%s}",
+	    s.id, r.device, s.json);
+	ck_assert_str_eq(plain, want);
+	ck_assert_ptr_nonnull(strstr(plain, "\"risk\":true"));
+	free(want);
+	free(plain);
+	free(s.json);
+	cJSON_Delete(j);
+	outbox_batch_free(&b);
+	outbox_close(ob);
+}
+END_TEST
+
+START_TEST(test_records_before_enrolling_are_queued_by_enroll)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox		*ob;
+	struct outbox_batch	 b;
+	struct reg		 r;
+	cJSON			*j, *it;
+	size_t			 w, rej;
+	int			 i = 0;
+
+	ck_assert_int_eq(outbox_save_record(st, "checkin", 300,
+	    "{\"total\":3,\"risk\":false}", false, NULL, &err), 0);
+	ck_assert_int_eq(outbox_save_record(st, "exercise", 100,
+	    "{\"exercise\":\"mood-check\",\"values\":{}}", false, NULL, &err),
+	    0);
+	ck_assert_int_eq(outbox_save_record(st, "checkin", 200,
+	    "{\"total\":20,\"risk\":true}", true, NULL, &err), 0);
+	ck_assert_int_eq(outbox_save_record(st, "draft-like", 50, "{}", false,
+	    NULL, &err), 0);
+	ck_assert_int_eq(outbox_count_unsent(st, &err), 3);
+	enroll();
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	registration_read(ob, &r);
+	ck_assert_int_eq(outbox_counts(ob, &w, &rej, &err), 0);
+	ck_assert_uint_eq(w, 4);	/* the registration and three */
+	ck_assert_int_eq(outbox_next_batch(ob, 8, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, 3);
+	j = batch_parse(&b, r.device);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "records")) {
+		static const long long order[] = { 200, 100, 300 };
+		char		*plain = envelope_open(it, &r);
+		cJSON		*p = cJSON_Parse(plain);
+		long long	 at;
+
+		ck_assert(proto_int(p, "created_at", &at));
+		ck_assert_int_eq(at, order[i++]);
+		ck_assert_str_eq(proto_str(p, "id"), proto_str(it, "id"));
+		ck_assert_str_eq(proto_str(p, "device"), r.device);
+		cJSON_Delete(p);
+		free(plain);
+	}
+	cJSON_Delete(j);
+	outbox_batch_free(&b);
+	outbox_close(ob);
+}
+END_TEST
+
+static long long
+outbox_rows(void)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*s;
+	long long	 n = -1;
+
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox", -1, &s,
+	    NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+START_TEST(test_record_too_long_to_send_is_not_kept)
+{
+	struct sw_error	 err = { 0 };
+	char		*big, *json;
+
+	enroll();
+	ck_assert_int_eq(outbox_save_record(st, "exercise", 1,
+	    "{\"values\":{\"a\":\"short\"}}", false, NULL, &err), 0);
+	big = xmalloc(70000);
+	memset(big, 'a', 69999);
+	big[69999] = '\0';
+	json = xasprintf("{\"values\":{\"a\":\"%s\"}}", big);
+	ck_assert_int_eq(outbox_save_record(st, "exercise", 2, json, false,
+	    NULL, &err), -1);
+	ck_assert_int_eq(err.code, SW_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "too long"));
+	/* Neither the record nor an envelope was kept. */
+	ck_assert_int_eq(store_count_records(st, "exercise", &err), 1);
+	ck_assert_int_eq(outbox_rows(), 1);
+	/* And the store is usable afterwards. */
+	ck_assert_int_eq(outbox_save_record(st, "exercise", 3,
+	    "{\"values\":{}}", false, NULL, &err), 0);
+	ck_assert_int_eq(outbox_rows(), 2);
+	free(big);
+	free(json);
+}
+END_TEST
+
+/* ---- the queue ---- */
+
+START_TEST(test_queue_order_ack_reject_and_limits)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox		*ob;
+	struct outbox_batch	 b;
+	char			 ids[6][33];
+	const char		*acked[2];
+	size_t			 w, rej;
+	static const struct { long long at; bool risk; } recs[] = {
+		{ 100, false }, { 50, false }, { 400, true }, { 300, true },
+		{ 50, false }, { 10, false },
+	};
+
+	enroll();
+	for (size_t i = 0; i < 6; i++) {
+		char *json = xasprintf("{\"risk\":%s}", recs[i].risk ? "true" :
+		    "false");
+
+		ck_assert_int_eq(outbox_save_record(st, "checkin", recs[i].at,
+		    json, recs[i].risk, ids[i], &err), 0);
+		free(json);
+	}
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	ck_assert_int_eq(outbox_next_batch(ob, 64, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, 6);
+	/* Risk oldest first, then the rest by time and id. */
+	ck_assert_str_eq(b.ids[0], ids[3]);
+	ck_assert_str_eq(b.ids[1], ids[2]);
+	ck_assert_str_eq(b.ids[2], ids[5]);
+	ck_assert_str_eq(b.ids[3], strcmp(ids[1], ids[4]) < 0 ? ids[1] :
+	    ids[4]);
+	ck_assert_str_eq(b.ids[5], ids[0]);
+	outbox_batch_free(&b);
+
+	/* Limits: records, and bytes of JSON (at least one record). */
+	ck_assert_int_eq(outbox_next_batch(ob, 2, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, 2);
+	ck_assert_ptr_nonnull(strstr(b.body, ids[3]));
+	ck_assert_ptr_null(strstr(b.body, ids[5]));
+	outbox_batch_free(&b);
+	ck_assert_int_eq(outbox_next_batch(ob, 64, 10, &b, &err), 0);
+	ck_assert_uint_eq(b.n, 1);
+	outbox_batch_free(&b);
+	ck_assert_int_eq(outbox_next_batch(ob, 64, 1200, &b, &err), 0);
+	ck_assert_uint_eq(b.n, 2);	/* each envelope is about 600 bytes */
+	ck_assert_uint_le(b.len, 1200);
+	outbox_batch_free(&b);
+
+	/* Acknowledged ones leave; the record stays in the profile. */
+	acked[0] = ids[3];
+	acked[1] = ids[2];
+	ck_assert_int_eq(outbox_ack(ob, acked, 2, NOW, &err), 0);
+	ck_assert_int_eq(outbox_reject(ob, ids[5], "bad_signature", &err), 0);
+	ck_assert_int_eq(outbox_next_batch(ob, 64, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, 3);
+	ck_assert_str_eq(b.ids[2], ids[0]);
+	ck_assert_ptr_null(strstr(b.body, ids[3]));
+	ck_assert_ptr_null(strstr(b.body, ids[5]));
+	outbox_batch_free(&b);
+	ck_assert_int_eq(outbox_counts(ob, &w, &rej, &err), 0);
+	ck_assert_uint_eq(w, 4);	/* registration + 3 */
+	ck_assert_uint_eq(rej, 1);
+	ck_assert_int_eq(store_count_records(st, "checkin", &err), 6);
+	ck_assert_int_eq(outbox_count_unsent(st, &err), 4);
+	outbox_close(ob);
+}
+END_TEST
+
+/* ---- backoff ---- */
+
+START_TEST(test_backoff_bounds_and_retry_after)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox		*ob;
+	struct sync_status	 ss;
+
+	enroll();
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	for (int round = 0; round < 20; round++) {
+		long long d = 30;
+
+		for (int n = 1; n <= 12; n++) {
+			ck_assert_int_eq(outbox_note_failure(ob, NOW, 0,
+			    "Could not reach the clinic.", &err), 0);
+			ck_assert_int_eq(outbox_status(ob, &ss, &err), 0);
+			ck_assert_int_eq(ss.failures, n);
+			ck_assert_int_ge(ss.next_try - NOW, d / 2);
+			ck_assert_int_le(ss.next_try - NOW, d);
+			ck_assert_int_eq(ss.last_attempt, NOW);
+			ck_assert_int_eq(ss.retry_after, 0);
+			ck_assert_str_eq(ss.last_error, "Could not reach the "
+			    "clinic.");
+			d = d * 2 > 1800 ? 1800 : d * 2;
+		}
+		ck_assert_int_eq(outbox_note_success(ob, NOW + 5, &err), 0);
+		ck_assert_int_eq(outbox_status(ob, &ss, &err), 0);
+		ck_assert_int_eq(ss.failures, 0);
+		ck_assert_int_eq(ss.next_try, 0);
+		ck_assert_int_eq(ss.last_success, NOW + 5);
+		ck_assert_str_eq(ss.last_error, "");
+	}
+	/* A longer Retry-After replaces the wait, up to 30 minutes. */
+	ck_assert_int_eq(outbox_note_failure(ob, NOW, 120, "busy", &err), 0);
+	ck_assert_int_eq(outbox_status(ob, &ss, &err), 0);
+	ck_assert_int_eq(ss.next_try, NOW + 120);
+	ck_assert_int_eq(ss.retry_after, NOW + 120);
+	ck_assert_int_eq(outbox_note_failure(ob, NOW, 99999, "busy", &err), 0);
+	ck_assert_int_eq(outbox_status(ob, &ss, &err), 0);
+	ck_assert_int_eq(ss.next_try, NOW + 1800);
+	ck_assert_int_eq(ss.retry_after, NOW + 1800);
+	/* A shorter one does not shorten the backoff. */
+	for (int i = 0; i < 5; i++)
+		outbox_note_failure(ob, NOW, 0, "x", &err);
+	ck_assert_int_eq(outbox_note_failure(ob, NOW, 5, "x", &err), 0);
+	ck_assert_int_eq(outbox_status(ob, &ss, &err), 0);
+	ck_assert_int_ge(ss.next_try, NOW + 900);
+	ck_assert_int_eq(ss.retry_after, NOW + 5);
+	/* Stopped until enrolled again. */
+	ck_assert_int_eq(outbox_note_stop(ob, "token_used", "Used.", &err), 0);
+	ck_assert_int_eq(outbox_status(ob, &ss, &err), 0);
+	ck_assert_str_eq(ss.stopped, "token_used");
+	ck_assert_str_eq(ss.last_error, "Used.");
+	outbox_close(ob);
+}
+END_TEST
+
+/* ---- messages ---- */
+
+/* A message as stepwise-clinic message makes it: the inner id and device
+ * sealed, the outer ones signed (the same unless a test says otherwise). */
+static unsigned char *
+clinic_message_x(const char *inner_id, const char *inner_device,
+    const char *id, const char *device, const unsigned char box_pk[32],
+    const char *text, long long sent_at, size_t *ctlen, unsigned char sig[64])
+{
+	char		*json = xasprintf("{\"v\":1,\"id\":\"%s\",\"device\":"
+			    "\"%s\",\"sent_at\":%lld,\"from\":\"Sam\","
+			    "\"text\":\"%s\"}", inner_id, inner_device, sent_at,
+			    text);
+	unsigned char	*ct = proto_seal(json, box_pk, ctlen), *m;
+	size_t		 mlen;
+
+	free(json);
+	m = proto_envelope_bytes(PROTO_CTX_MESSAGE, device, id, ct, *ctlen,
+	    &mlen);
+	crypto_sign_detached(sig, NULL, m, mlen, clinic_sign_sk);
+	free(m);
+	return ct;
+}
+
+static unsigned char *
+clinic_message(const char *id, const char *device,
+    const unsigned char box_pk[32], const char *text, long long sent_at,
+    size_t *ctlen, unsigned char sig[64])
+{
+	return clinic_message_x(id, device, id, device, box_pk, text, sent_at,
+	    ctlen, sig);
+}
+
+START_TEST(test_keep_message_checks_the_clinic_signature)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox		*ob;
+	struct sync_status	 ss;
+	struct reg		 r;
+	unsigned char		*ct, sig[64];
+	size_t			 ctlen;
+	char			 id[33], id2[33];
+
+	enroll();
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	registration_read(ob, &r);
+	proto_new_id(id);
+	ct = clinic_message(id, r.device, r.box_pk, "Hello", NOW, &ctlen, sig);
+	ck_assert_int_eq(outbox_message_cursor(ob), 0);
+	ck_assert_int_eq(outbox_keep_message(ob, 7, id, ct, ctlen, sig, NOW,
+	    &err), 0);
+	ck_assert_int_eq(outbox_message_cursor(ob), 7);
+	ck_assert_int_eq(outbox_unread(ob, &err), 1);
+	/* Again (a crash between keeping and the cursor): held once. */
+	ck_assert_int_eq(outbox_keep_message(ob, 7, id, ct, ctlen, sig, NOW,
+	    &err), 1);
+	ck_assert_int_eq(outbox_unread(ob, &err), 1);
+	/* A changed byte: not kept, counted, cursor moves past it. */
+	proto_new_id(id2);
+	ct[60] ^= 1;
+	ck_assert_int_eq(outbox_keep_message(ob, 9, id2, ct, ctlen, sig, NOW,
+	    &err), 2);
+	free(ct);
+	/* Signed for another device: not kept either. */
+	ct = clinic_message(id2, "00000000000000000000000000000000", r.box_pk,
+	    "Hi", NOW, &ctlen, sig);
+	ck_assert_int_eq(outbox_keep_message(ob, 11, id2, ct, ctlen, sig, NOW,
+	    &err), 2);
+	free(ct);
+	ck_assert_int_eq(outbox_message_cursor(ob), 11);
+	ck_assert_int_eq(outbox_unread(ob, &err), 1);
+	ck_assert_int_eq(outbox_status(ob, &ss, &err), 0);
+	ck_assert_int_eq(ss.bad_messages, 2);
+	/* The cursor never goes back. */
+	ck_assert_int_eq(outbox_keep_message(ob, 3, id, ct = clinic_message(id,
+	    r.device, r.box_pk, "Hello", NOW, &ctlen, sig), ctlen, sig, NOW,
+	    &err), 1);
+	free(ct);
+	ck_assert_int_eq(outbox_message_cursor(ob), 11);
+	outbox_close(ob);
+}
+END_TEST
+
+START_TEST(test_messages_load_opens_and_checks_messages_and_replies)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox		*ob;
+	struct sync_status	 ss;
+	struct reg		 r;
+	struct message		*v;
+	unsigned char		*ct, sig[64], other_pk[32], other_sk[32];
+	size_t			 ctlen, n;
+	char			 id[33], id2[33], id3[33], id4[33];
+
+	enroll();
+	ck_assert_int_eq(outbox_from_store(st, &ob, &err), 0);
+	registration_read(ob, &r);
+	proto_new_id(id);
+	ct = clinic_message(id, r.device, r.box_pk, "How are you?", NOW - 100,
+	    &ctlen, sig);
+	ck_assert_int_eq(outbox_keep_message(ob, 1, id, ct, ctlen, sig, NOW,
+	    &err), 0);
+	free(ct);
+	/* Signed by the clinic but sealed to another key: dropped on
+	 * unlock. */
+	crypto_box_keypair(other_pk, other_sk);
+	proto_new_id(id2);
+	ct = clinic_message(id2, r.device, other_pk, "Lost", NOW, &ctlen, sig);
+	ck_assert_int_eq(outbox_keep_message(ob, 2, id2, ct, ctlen, sig, NOW,
+	    &err), 0);
+	free(ct);
+	/* Inner id or device differs from the outer one: dropped too. */
+	proto_new_id(id3);
+	ct = clinic_message_x(id, r.device, id3, r.device, r.box_pk, "Moved",
+	    NOW, &ctlen, sig);
+	ck_assert_int_eq(outbox_keep_message(ob, 3, id3, ct, ctlen, sig, NOW,
+	    &err), 0);
+	free(ct);
+	proto_new_id(id4);
+	ct = clinic_message_x(id4, "0123456789abcdef0123456789abcdef", id4,
+	    r.device, r.box_pk, "Elsewhere", NOW, &ctlen, sig);
+	ck_assert_int_eq(outbox_keep_message(ob, 4, id4, ct, ctlen, sig, NOW,
+	    &err), 0);
+	free(ct);
+	ck_assert_int_eq(outbox_unread(ob, &err), 4);
+	ck_assert_int_eq(reply_save(st, "Better, thanks", id, NOW - 50, &err),
+	    0);
+	ck_assert_int_eq(reply_save(st, "  ", NULL, NOW, &err), -1);
+
+	ck_assert_int_eq(messages_load(st, &v, &n, &err), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(v[0].id, id);
+	ck_assert(!v[0].from_patient);
+	ck_assert_str_eq(v[0].text, "How are you?");
+	ck_assert_str_eq(v[0].from, "Sam");
+	ck_assert_int_eq(v[0].at, NOW - 100);
+	ck_assert_int_eq(v[0].read_at, 0);
+	ck_assert(v[1].from_patient);
+	ck_assert_str_eq(v[1].text, "Better, thanks");
+	ck_assert_int_eq(v[1].at, NOW - 50);
+	messages_free(v, n);
+	ck_assert_int_eq(outbox_unread(ob, &err), 1);
+	ck_assert_int_eq(outbox_status(ob, &ss, &err), 0);
+	ck_assert_int_eq(ss.bad_messages, 3);
+	ck_assert_int_eq(messages_mark_read(st, id, NOW, &err), 0);
+	ck_assert_int_eq(outbox_unread(ob, &err), 0);
+	ck_assert_int_eq(messages_load(st, &v, &n, &err), 0);
+	ck_assert_int_eq(v[0].read_at, NOW);
+	messages_free(v, n);
+	/* The reply waits in the outbox like any record. */
+	{
+		size_t w, rej;
+
+		ck_assert_int_eq(outbox_counts(ob, &w, &rej, &err), 0);
+		ck_assert_uint_eq(w, 2);
+	}
+	outbox_close(ob);
+}
+END_TEST
+
+START_TEST(test_stopped_device_enrolls_again_and_keeps_messages)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox		*ob;
+	struct reg		 r1, r2;
+	struct message		*v;
+	unsigned char		*ct, sig[64];
+	size_t			 ctlen, n, w, rej;
+	char			 id[33];
+	cJSON			*info;
+
+	enroll();
+	ck_assert_int_eq(outbox_save_record(st, "checkin", 5, "{\"risk\":"
+	    "false}", false, NULL, &err), 0);
+	ck_assert_int_eq(outbox_from_store(st, &ob, &err), 0);
+	registration_read(ob, &r1);
+	proto_new_id(id);
+	ct = clinic_message(id, r1.device, r1.box_pk, "Old", NOW, &ctlen, sig);
+	ck_assert_int_eq(outbox_keep_message(ob, 4, id, ct, ctlen, sig, NOW,
+	    &err), 0);
+	free(ct);
+	ck_assert_int_eq(outbox_note_stop(ob, "token_used", "x", &err), 0);
+	outbox_close(ob);
+	randombytes_buf(token, sizeof token);
+	enroll();
+	ck_assert_int_eq(outbox_from_store(st, &ob, &err), 0);
+	registration_read(ob, &r2);
+	ck_assert_str_ne(r1.device, r2.device);
+	ck_assert_int_eq(outbox_message_cursor(ob), 0);
+	ck_assert_int_eq(outbox_counts(ob, &w, &rej, &err), 0);
+	ck_assert_uint_eq(w, 2);
+	ck_assert_int_eq(messages_load(st, &v, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(v[0].text, "Old");
+	messages_free(v, n);
+	ck_assert_int_eq(outbox_clinic_info(st, &info, &err), 0);
+	ck_assert_str_eq(proto_str(info, "clinic"),
+	    "Riverside Talking Therapies");
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(info,
+	    "crisis")), 2);
+	cJSON_Delete(info);
+	outbox_close(ob);
+}
+END_TEST
+
+/* ---- privacy ---- */
+
+START_TEST(test_no_answer_text_in_the_profile_file)
+{
+	struct sw_error	 err = { 0 };
+	char		*bytes, *json;
+	size_t		 len;
+
+	json = xasprintf("{\"exercise\":\"catch-a-thought\",\"values\":"
+	    "{\"thought\":\"%s before\"}}", MARKER);
+	ck_assert_int_eq(outbox_save_record(st, "exercise", 1, json, false,
+	    NULL, &err), 0);
+	free(json);
+	enroll();
+	json = xasprintf("{\"exercise\":\"catch-a-thought\",\"values\":"
+	    "{\"thought\":\"%s after\"}}", MARKER);
+	ck_assert_int_eq(outbox_save_record(st, "exercise", 2, json, false,
+	    NULL, &err), 0);
+	free(json);
+	ck_assert_int_eq(reply_save(st, MARKER " reply", NULL, 3, &err), 0);
+	store_close(st);
+	st = NULL;
+	bytes = file_bytes(&len);
+	ck_assert_ptr_null(memmem(bytes, len, MARKER, strlen(MARKER)));
+	ck_assert_ptr_null(memmem(bytes, len, "catch-a-thought", 15));
+	ck_assert_ptr_null(memmem(bytes, len, "Samaritans", 10));
+	ck_assert_ptr_null(memmem(bytes, len, "sign_sk", 7));
+	ck_assert_ptr_nonnull(memmem(bytes, len, "registration", 12));
+	free(bytes);
+	json = xasprintf("%s-journal", path);
+	ck_assert_int_ne(access(json, F_OK), 0);
+	free(json);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("outbox");
+	TCase	*tc = tcase_create("outbox");
+	SRunner	*sr;
+	int	 failed;
+
+	if (sodium_init() < 0)
+		return 1;
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_enrollment_file_read_with_every_field);
+	tcase_add_test(tc, test_enrollment_file_each_bad_field_names_its_path);
+	tcase_add_test(tc, test_enrollment_file_newer_version_or_not_json);
+	tcase_add_test(tc, test_enroll_signs_a_registration_the_server_can_check);
+	tcase_add_test(tc, test_enroll_twice_refused_expired_refused);
+	tcase_add_test(tc, test_not_enrolled_profile_is_left_untouched);
+	tcase_add_test(tc, test_envelope_verifies_and_opens_to_the_exact_plaintext);
+	tcase_add_test(tc, test_records_before_enrolling_are_queued_by_enroll);
+	tcase_add_test(tc, test_record_too_long_to_send_is_not_kept);
+	tcase_add_test(tc, test_queue_order_ack_reject_and_limits);
+	tcase_add_test(tc, test_backoff_bounds_and_retry_after);
+	tcase_add_test(tc, test_keep_message_checks_the_clinic_signature);
+	tcase_add_test(tc, test_messages_load_opens_and_checks_messages_and_replies);
+	tcase_add_test(tc, test_stopped_device_enrolls_again_and_keeps_messages);
+	tcase_add_test(tc, test_no_answer_text_in_the_profile_file);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
