@@ -7,12 +7,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "draft.h"
 #include "i18n.h"
 #include "plain.h"
 #include "sync.h"
 #include "util.h"
-
-#define DRAFT_KEY	"draft:reply"
 
 /* A date and time for people, in the local zone. */
 static void
@@ -260,40 +259,13 @@ show(struct plain *p, const struct message *v, size_t n)
 static void
 draft_keep(struct plain *p, const char *text)
 {
-	struct sw_error	 err = { 0 };
-	cJSON		*j = cJSON_CreateObject();
-	char		*json;
+	struct sw_error err = { 0 };
 
-	/* A reference, not a copy, so the one copy can be wiped. */
-	cJSON_AddItemToObject(j, "text", cJSON_CreateStringReference(text));
-	json = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	if (store_put_state(p->st, DRAFT_KEY, json, &err) != 0)
+	if (draft_reply_save(p->st, text, &err) != 0)
 		plain_say(p, "%s", err.msg);
 	else
 		plain_say(p, "%s", _("What you wrote is kept. Choose Messages "
 		    "again to send it."));
-	wipe_free(json);
-}
-
-static char *
-draft_load(struct plain *p)
-{
-	struct sw_error	 err = { 0 };
-	char		*json = NULL, *text = NULL;
-	cJSON		*j, *v;
-
-	if (store_get_state(p->st, DRAFT_KEY, &json, &err) != 0 ||
-	    json == NULL)
-		return NULL;
-	j = cJSON_Parse(json);
-	wipe_free(json);
-	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(j, "text"))) {
-		text = xstrdup(v->valuestring);
-		memset(v->valuestring, 0, strlen(v->valuestring));
-	}
-	cJSON_Delete(j);
-	return text;
 }
 
 /* Ask for the reply (or offer the kept one), confirm, save, send. */
@@ -302,12 +274,14 @@ reply(struct plain *p, const struct message *v, size_t n)
 {
 	struct sw_error	 err = { 0 };
 	const char	*to = NULL;
-	char		*text = draft_load(p);
+	char		*text = NULL;
 	int		 yes, rc = 0;
 
 	for (size_t i = n; i-- > 0 && to == NULL;)
 		if (!v[i].from_patient)
 			to = v[i].id;
+	if (draft_reply_load(p->st, &text, &err) != 0)
+		plain_say(p, "%s", err.msg);
 	if (text != NULL) {
 		plain_say(p, "%s", _("\nYou started a reply earlier:"));
 		say_indented(p, text);
@@ -319,8 +293,8 @@ reply(struct plain *p, const struct message *v, size_t n)
 		}
 	}
 	if (text == NULL) {
-		if ((yes = plain_ask_yes(p, _("\nWrite a reply to your "
-		    "supporter? (y/N) "), false)) <= 0)
+		if (plain_ask_yes(p, _("\nWrite a reply to your supporter? "
+		    "(y/N) "), false) <= 0)
 			goto out;
 		plain_say(p, "%s", _("Type your reply. You can write several "
 		    "lines. Finish with a line holding only a full stop."));
@@ -345,7 +319,7 @@ reply(struct plain *p, const struct message *v, size_t n)
 		rc = -1;
 		goto out;
 	}
-	store_delete_state(p->st, DRAFT_KEY, &err);
+	draft_reply_save(p->st, NULL, &err);
 	plain_say(p, "%s", _("Your reply is saved."));
 	plain_record_saved(p);
 out:

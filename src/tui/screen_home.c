@@ -347,8 +347,8 @@ home_load(struct tui *t, struct home *h)
 	}
 	h->due = due;
 	h->reply_draft = false;
-	if (t->ob != NULL && store_get_state(t->st, "draft:reply", &p,
-	    &err) == 0 && p != NULL) {
+	if (t->ob != NULL && draft_reply_load(t->st, &p, &err) == 0 &&
+	    p != NULL) {
 		h->reply_draft = true;
 		wipe_free(p);
 	}
@@ -393,7 +393,7 @@ static void
 home_draw(struct screen *s, struct tui *t)
 {
 	struct home	*h = s->data;
-	int		 w = COLS - 4, y = 0, list_rows, bottom;
+	int		 w = COLS - 4, y = 0, list_rows, bottom, rows;
 	char		*sync, *msg;
 	struct tdoc	 d = { NULL, 0, w };
 
@@ -426,9 +426,11 @@ home_draw(struct screen *s, struct tui *t)
 		put_line(y++, 2, w, msg, tui_attr(t, ATTR_ACCENT));
 	free(msg);
 	y++;
-	/* The sync line at the foot takes two rows when it needs them. */
+	/* The sync line at the foot takes up to three rows when it needs
+	 * them and the window has them. */
 	tdoc_text(&d, sync, tui_attr(t, ATTR_DIM));
-	bottom = LINES - 1 - (d.n > 1 && LINES > TUI_MIN_ROWS ? 2 : 1);
+	rows = LINES >= 20 ? 3 : LINES > TUI_MIN_ROWS ? 2 : 1;
+	bottom = LINES - 1 - ((int)d.n < rows ? (int)d.n : rows);
 	list_rows = bottom - 1 - y;
 	if (list_rows < 1)
 		list_rows = 1;

@@ -6,12 +6,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "draft.h"
 #include "edit.h"
 #include "i18n.h"
 #include "tui_int.h"
 #include "util.h"
-
-#define DRAFT_KEY	"draft:reply"
 
 enum mode { M_READ, M_WRITE, M_REVIEW };
 
@@ -77,20 +76,13 @@ static void
 draft_load(struct tui *t, struct msgs *m)
 {
 	struct sw_error	 err = { 0 };
-	char		*json = NULL;
-	cJSON		*j, *v;
+	char		*text;
 
-	if (store_get_state(t->st, DRAFT_KEY, &json, &err) != 0 ||
-	    json == NULL)
+	if (draft_reply_load(t->st, &text, &err) != 0 || text == NULL)
 		return;
-	j = cJSON_Parse(json);
-	wipe_free(json);
-	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(j, "text"))) {
-		edit_set(&m->ed, v->valuestring);
-		memset(v->valuestring, 0, strlen(v->valuestring));
-		m->had_draft = true;
-	}
-	cJSON_Delete(j);
+	edit_set(&m->ed, text);
+	wipe_free(text);
+	m->had_draft = true;
 }
 
 /* Keep what is written (sealed, like every draft); nothing written, no
@@ -99,26 +91,15 @@ static void
 draft_keep(struct tui *t, struct msgs *m)
 {
 	struct sw_error	 err = { 0 };
-	cJSON		*j;
-	char		*text, *json;
+	char		*text;
 
-	if (m->ed.len == 0) {
-		if (m->had_draft)
-			store_delete_state(t->st, DRAFT_KEY, &err);
-		m->had_draft = false;
+	if (m->ed.len == 0 && !m->had_draft)
 		return;
-	}
 	text = edit_get(&m->ed);
-	j = cJSON_CreateObject();
-	/* A reference, not a copy: the one copy is wiped below. */
-	cJSON_AddItemToObject(j, "text", cJSON_CreateStringReference(text));
-	json = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	if (store_put_state(t->st, DRAFT_KEY, json, &err) != 0)
+	if (draft_reply_save(t->st, text, &err) != 0)
 		tui_message(t, "%s", err.msg);
 	else
-		m->had_draft = true;
-	wipe_free(json);
+		m->had_draft = m->ed.len > 0;
 	wipe_free(text);
 }
 

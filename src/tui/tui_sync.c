@@ -282,7 +282,7 @@ status_candidates(const struct tui *t, char **c)
 	const char			*sep = t->utf8 ? " \xc2\xb7 " : " - ";
 	const char			*name = clinic_str(t, "clinic");
 	const char			*phone = clinic_str(t, "phone");
-	char				 when[64], err[256];
+	char				 when[64];
 	size_t				 n = 0;
 
 	if (sync_running(t->sync)) {
@@ -303,6 +303,8 @@ status_candidates(const struct tui *t, char **c)
 		return n;
 	}
 	if (st->failures > 0) {
+		char err[256];
+
 		error_words(t, err, sizeof err);
 		tui_when(next_try(t), when, sizeof when);
 		if (t->waiting > 0)
@@ -365,10 +367,10 @@ tui_sync_words(const struct tui *t)
 		name = _("your clinic");
 	if (st->stopped[0] != '\0') {
 		error_words(t, err, sizeof err);
-		return phone ? xasprintf(_("%s. Sending has stopped: please "
-		    "ask %s for a new enrollment file (%s)."), err, name,
-		    phone) : xasprintf(_("%s. Sending has stopped: please ask "
-		    "%s for a new enrollment file."), err, name);
+		return phone ? xasprintf(_("Sending has stopped: please ask %s "
+		    "for a new enrollment file (phone %s). %s."), name, phone,
+		    err) : xasprintf(_("Sending has stopped: please ask %s for "
+		    "a new enrollment file. %s."), name, err);
 	}
 	if (t->sync != NULL && sync_running(t->sync))
 		s = xasprintf(_("Sending to %s..."), name);

@@ -7,7 +7,8 @@
 set -u
 SC=$1 FX=$2 CONTENT=$3
 T=$(mktemp -d /tmp/stepwise-clinic-cmds-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+spid=
+trap '[ -n "$spid" ] && kill "$spid" 2>/dev/null; rm -rf "$T"' EXIT
 export TZ=UTC STEPWISE_CONTENT_DIR=$CONTENT LC_ALL=C.UTF-8
 pass=0 fail=0
 ok()  { pass=$((pass + 1)); echo "ok - $1"; }
@@ -24,7 +25,8 @@ D1=$("$FX" device "$C" "$T/r1.json" "$T/d1.keys") &&
 D1B=$("$FX" device "$C" "$T/r1b.json" "$T/d1b.keys") &&
 DBAD=$("$FX" device "$C" "$T/r1c.json" "$T/dbad.keys" bad-reg) &&
 DFORGE=$("$FX" forged "$C" R1 "$T/dforge.keys") &&
-D2=$("$FX" device "$C" "$T/r2.json" "$T/d2.keys") || { echo "fixture devices failed"; exit 1; }
+D2=$("$FX" device "$C" "$T/r2.json" "$T/d2.keys") &&
+"$FX" forged "$C" R4 - unused || { echo "fixture devices failed"; exit 1; }
 
 # rec NAME KEYS KIND CREATED [TAMPER] <<< JSON: store one record, keep its id.
 rec() {
@@ -43,7 +45,8 @@ gad() {
 phq 0,0,0,0,0,0,0,0,0 0 minimal Minimal false | rec A d1 checkin $((t0 + 10))
 gad 0,1,0,1,0,1,0 3 minimal Minimal | rec B d1 checkin $((t0 + 20))
 phq 1,2,1,0,1,2,1,0,1 9 mild Mild true | rec C d1 checkin $((t0 + 100))
-phq 1,1,1,1,1,0,0,0,0 7 mild Mild false | rec M d1 checkin $((t0 + 50))
+# M says total 7 and no risk; its answers give 5 and a risk answer.
+phq 1,1,1,1,0,0,0,0,1 7 mild Mild false | rec M d1 checkin $((t0 + 50))
 echo '{"exercise":"catch-a-thought","values":{"situation":"Bus, \"late\", again","mood":70},"completed_at":"2026-11-22T10:00:00Z"}' | rec E d1 exercise $((t0 + 30))
 echo '{"text":"Thanks, it helped.\nSecond line","written_at":"2026-11-22T10:00:00Z","in_reply_to":"0123456789abcdef0123456789abcdef"}' | rec Y d1 reply $((t0 + 200))
 echo '{"measure":"k10","answers":[1,2],"total":3,"severity":"low","severity_label":"Low","risk":false,"completed_at":"x","completed_ts":1}' | rec U d1 checkin $((t0 + 70))
@@ -71,7 +74,7 @@ r = json.load(open(sys.argv[1])); ids = dict(l.split() for l in open(sys.argv[2]
 d1, d2, t0 = sys.argv[3], sys.argv[4], int(sys.argv[5])
 assert r["format"] == 1 and set(r) == {"format", "results", "quarantined"}
 got = [x["id"] for x in r["results"]]
-want = [ids[n] for n in ["R2A", "C", "A", "B", "E", "R2B", "M", "R2C", "U", "Y"]]
+want = [ids[n] for n in ["R2A", "M", "C", "A", "B", "E", "R2B", "R2C", "U", "Y"]]
 assert got == want, (got, want)
 by = {x["id"]: x for x in r["results"]}
 c = by[ids["C"]]
@@ -84,7 +87,8 @@ a = by[ids["A"]]; assert a["risk"] is False and a["record"]["total"] == 0 and a[
 b = by[ids["B"]]; assert b["record"]["measure"] == "gad7" and b["record"]["total"] == 3
 m = by[ids["M"]]
 assert m["check"] == "total_mismatch" and m["record"]["total"] == 7, m
-assert m["computed"] == {"total": 5, "severity": "mild", "risk": False}, m
+assert m["computed"] == {"total": 5, "severity": "mild", "risk": True}, m
+assert m["risk"] is True   # a risk answer is never hidden by the flag sent
 assert by[ids["U"]]["check"] == "unknown_measure"
 e = by[ids["E"]]; assert e["kind"] == "exercise" and e["record"]["values"]["situation"] == 'Bus, "late", again'
 y = by[ids["Y"]]; assert y["kind"] == "reply" and y["record"]["text"] == "Thanks, it helped.\nSecond line"
@@ -127,7 +131,7 @@ assert any(x["kind"] == "reply" for x in r["results"])' "$T/r1.json" && ok "--pa
 "$SC" results --dir "$C" --format json --risk >"$T/risk.json" 2>/dev/null
 python3 -c '
 import json, sys; r = json.load(open(sys.argv[1])); ids = dict(l.split() for l in open(sys.argv[2]))
-assert [x["id"] for x in r["results"]] == [ids["R2A"], ids["C"]]' "$T/risk.json" "$T/ids" && ok "--risk: only the risk records" || bad "--risk" "$(cat "$T/risk.json")"
+assert [x["id"] for x in r["results"]] == [ids["R2A"], ids["M"], ids["C"]]' "$T/risk.json" "$T/ids" && ok "--risk: only the risk records" || bad "--risk" "$(cat "$T/risk.json")"
 
 # ---- results as CSV ----
 "$SC" results --dir "$C" >"$T/all.csv" 2>/dev/null; st=$?
@@ -138,7 +142,7 @@ ids = dict(l.split() for l in open(sys.argv[2])); t0 = int(sys.argv[3])
 assert raw.startswith("patient,device,id,kind,created_at,received_at,measure,total,severity,risk,answers,functional,check,text\r\n")
 assert raw.endswith("\r\n")
 rows = list(csv.DictReader(io.StringIO(raw, newline="")))
-assert [r["id"] for r in rows] == [ids[n] for n in ["R2A", "C", "A", "B", "E", "R2B", "M", "R2C", "U", "Y"]]
+assert [r["id"] for r in rows] == [ids[n] for n in ["R2A", "M", "C", "A", "B", "E", "R2B", "R2C", "U", "Y"]]
 by = {r["id"]: r for r in rows}
 import datetime
 iso = lambda t: datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -146,7 +150,7 @@ c = by[ids["C"]]
 assert c["answers"] == "1 2 1 0 1 2 1 0 1" and c["total"] == "9" and c["severity"] == "mild"
 assert c["risk"] == "true" and c["functional"] == "1" and c["check"] == "ok" and c["text"] == ""
 assert c["created_at"] == iso(t0 + 100) and c["measure"] == "phq9" and c["patient"] == "R1"
-m = by[ids["M"]]; assert m["total"] == "5" and m["check"] == "total_mismatch"
+m = by[ids["M"]]; assert m["total"] == "5" and m["check"] == "total_mismatch" and m["risk"] == "true"
 b = by[ids["B"]]; assert b["functional"] == "" and b["risk"] == "false"
 e = by[ids["E"]]
 assert e["kind"] == "exercise" and e["measure"] == "catch-a-thought" and e["total"] == ""
@@ -243,6 +247,16 @@ sqlite3 "$T/c2/clinic.db" "UPDATE messages SET clinic_copy = X'00' || substr(cli
 "$SC" messages --dir "$T/c2" --patient R1 --format json >"$T/talk2.json" 2>"$T/err"
 python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["messages"]; assert [x["direction"] for x in m] == ["from_patient"], m' "$T/talk2.json" &&
     grep -q "failed" "$T/err" && ok "messages: a message whose signature or copy fails is not shown" || bad "tampered copy" "$(cat "$T/talk2.json" "$T/err")"
+# The server's device row moved to another patient: the token row the clinic
+# signed still says R1, so the device's records are nobody's.
+sqlite3 "$T/c2/clinic.db" "UPDATE devices SET patient = 'R2' WHERE device = '$D1'"
+"$SC" results --dir "$T/c2" --format json >"$T/moved.json" 2>/dev/null
+python3 - "$T/moved.json" "$D1" <<'PY' && ok "a device row whose patient differs from the signed token row: its records are quarantined" || bad "patient_mismatch" "$(cat "$T/moved.json")"
+import json, sys
+r = json.load(open(sys.argv[1])); d1 = sys.argv[2]
+assert not [x for x in r["results"] if x["device"] == d1]
+assert [x["reason"] for x in r["quarantined"] if x["device"] == d1] == ["patient_mismatch"] * 15
+PY
 
 # ---- patients ----
 "$SC" patients --dir "$C" --format json >"$T/p.json" 2>"$T/err"; st=$?
@@ -270,6 +284,7 @@ assert abs(r3["enrollment_pending"]["expires_at"] - (time.time() + 14 * 86400)) 
 assert {(d["device"], d["reason"]) for d in p["failed_devices"]} == {(sys.argv[4], "bad_registration"), (sys.argv[5], "bad_token_signature")}
 PY
 grep -q "10 records quarantined" "$T/err" && ok "patients says how many records were quarantined" || bad "patients stderr" "$(cat "$T/err")"
+grep -q "1 enrollment token failed" "$T/err" && ok "a token row the clinic did not sign is not shown as a pending enrollment" || bad "forged token" "$(cat "$T/err")"
 "$SC" patients --dir "$C" >"$T/p.txt" 2>/dev/null
 exp=$(date -d @$(( $(date +%s) + 14 * 86400 )) +%Y-%m-%d)
 grep -q "enrollment file not used yet, expires $exp" "$T/p.txt" && grep -q "PHQ-9: 9 Mild" "$T/p.txt" &&
@@ -294,6 +309,29 @@ assert p["R1"]["active_devices"] == 1 and p["R1"]["revoked_devices"] == 1
 assert p["R2"]["active_devices"] == 0' && ok "patients shows revoked devices" || bad "patients revoked"
 "$SC" results --dir "$C" --format json 2>/dev/null | python3 -c '
 import json, sys; assert len(json.load(sys.stdin)["results"]) == 10' && ok "records received before a revocation are still shown" || bad "results after revoke"
+
+# ---- the real server refuses a revoked device ----
+"$SC" serve --dir "$C" --listen 127.0.0.1:0 >"$T/serve.out" 2>"$T/serve.err" &
+spid=$!
+for i in $(seq 50); do grep -q listening "$T/serve.out" && break; sleep 0.1; done
+port=$(sed -n 's|^listening on http://127.0.0.1:||p' "$T/serve.out")
+post() { # KEYS: one fresh record from that device; prints the status
+	phq 0,0,0,0,0,0,0,0,0 0 minimal Minimal false | "$FX" record "$C" "$T/$1.keys" checkin $((t0 + 900)) post >"$T/body"
+	curl -s -o "$T/resp" -w '%{http_code}' -H 'Content-Type: application/json' -H 'Expect:' \
+	    --data-binary @"$T/body" "http://127.0.0.1:$port/v1/records"
+}
+if [ -n "$port" ]; then
+	st=$(post d2)
+	[ "$st" = 403 ] && grep -q '"device_revoked"' "$T/resp" && ok "serve answers 403 device_revoked to the revoked device" || bad "revoked upload ($st)" "$(cat "$T/resp" "$T/serve.err")"
+	st=$(post d1)
+	[ "$st" = 200 ] && ok "and 200 to the active one" || bad "active upload ($st)" "$(cat "$T/resp")"
+else
+	bad "serve did not start" "$(cat "$T/serve.err")"
+fi
+kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
+"$SC" results --dir "$C" --format json 2>/dev/null | python3 -c '
+import json, sys; r = json.load(sys.stdin)["results"]
+assert len(r) == 11 and sum(1 for x in r if x["patient"] == "R2") == 3' && ok "the record the server took is listed; nothing from the revoked device" || bad "results after serve"
 
 # ---- the secret keys are needed, and usage ----
 chmod 000 "$C/box.sk"

@@ -372,14 +372,14 @@ req GET '/v1/messages?after=0' --interface 127.0.0.5 -H @"$T/sig5"
 kill -TERM "$PID"; wait "$PID"
 
 # ---- TLS: a CA made here, a certificate for 127.0.0.1 ----
+(
 cd "$T" || exit 1
-{
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=test-ca
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other.key -out other.pem -days 2 -subj /CN=other-ca
 openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1
 printf 'subjectAltName=IP:127.0.0.1\n' >san.ext
 openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile san.ext
-} >/dev/null 2>&1
+) >/dev/null 2>&1
 start tls --rate 0 --tls-cert "$T/srv.pem" --tls-key "$T/srv.key"
 grep -Eqx 'listening on https://127\.0\.0\.1:[0-9]+' "$T/tls.out" && ok "TLS: prints an https URL" || bad "https line" "$(cat "$T/tls.out" "$T/tls.log")"
 req GET /v1/health --cacert "$T/ca.pem"
@@ -413,5 +413,6 @@ fi
 kill -TERM "$PID"; wait "$PID"; st=$?
 [ $st -eq 0 ] && ok "TLS server: SIGTERM exit 0" || bad "TLS SIGTERM $st"
 
+[ $fail -eq 0 ] || tail -n 20 "$T"/*.log
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

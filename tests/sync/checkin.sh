@@ -68,4 +68,7 @@ grep -q "Test Clinic" "$T/status" && grep -qi "last.*sync\|synced\|sent" "$T/sta
 
 stop_server srv; st=$?
 expect "SIGTERM stops the server cleanly" 0 $st "$(tail -5 "$T/srv.log")"
+sw_sync p; st=$?
+expect "with the server gone, sync exits 4" 4 $st "$(cat "$T/p.sync")"
+grep -qi "could not reach" "$T/p.sync" && ok "and says it could not reach the clinic" || bad "unreachable wording" "$(cat "$T/p.sync")"
 finish

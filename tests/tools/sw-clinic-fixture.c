@@ -9,14 +9,16 @@
  *	register a new device with the enrollment file's token: the device
  *	row with its registration signature, and the token marked used;
  *	bad-reg signs the registration with some other key
- *   sw-clinic-fixture forged CLINIC PATIENT KEYFILE
+ *   sw-clinic-fixture forged CLINIC PATIENT KEYFILE [unused]
  *	a token row for PATIENT signed by a key that is not the clinic's,
- *	and a device correctly registered with that token
- *   sw-clinic-fixture record CLINIC KEYFILE KIND CREATED_AT [TAMPER] < JSON
+ *	and a device correctly registered with that token (none with
+ *	unused)
+ *   sw-clinic-fixture record CLINIC KEYFILE KIND CREATED_AT [MODE] < JSON
  *	seal {"v":1,"id","device","kind","created_at","record":JSON} to the
- *	clinic, sign it with the device key, store it; print the id. TAMPER
+ *	clinic, sign it with the device key, store it; print the id. MODE
  *	is bad-sig, inner-id, inner-device, wrong-key, v2, or raw (stdin is
- *	the whole plaintext; @ID@ and @DEVICE@ are replaced)
+ *	the whole plaintext; @ID@ and @DEVICE@ are replaced); or post, to
+ *	print a POST /v1/records body with the record instead of storing it
  *   sw-clinic-fixture seen CLINIC KEYFILE LAST_SEEN DELIVERED
  *	set the device's last contact and delivered mark, as a fetch would
  *   sw-clinic-fixture messages CLINIC KEYFILE
@@ -242,8 +244,8 @@ cmd_forged(int argc, char **argv)
 	size_t		 n;
 	long long	 exp = (long long)time(NULL) + 86400;
 
-	if (argc != 5)
-		die("usage: forged CLINIC PATIENT KEYFILE", NULL);
+	if (argc != 5 && !(argc == 6 && strcmp(argv[5], "unused") == 0))
+		die("usage: forged CLINIC PATIENT KEYFILE [unused]", NULL);
 	db = db_open(argv[2]);
 	crypto_sign_keypair(token_pk, token_sk);
 	crypto_sign_keypair(fake_pk, fake_sk);
@@ -262,8 +264,10 @@ cmd_forged(int argc, char **argv)
 	if (sqlite3_step(s) != SQLITE_DONE)
 		die("insert token", sqlite3_errmsg(db));
 	sqlite3_finalize(s);
-	device_new(&d);
-	register_with(db, &d, token_pk, token_sk, argv[4]);
+	if (argc == 5) {
+		device_new(&d);
+		register_with(db, &d, token_pk, token_sk, argv[4]);
+	}
 	sqlite3_close(db);
 	return 0;
 }
@@ -309,6 +313,7 @@ cmd_record(int argc, char **argv)
 	unsigned char	 box_pk[32], other_pk[32], other_sk[32], sig[64];
 	unsigned char	*ct, *m;
 	const char	*tamper = argc > 6 ? argv[6] : "";
+	char		*b64ct, *b64sig;
 	char		 id[PROTO_ID_LEN + 1], other[PROTO_ID_LEN + 1];
 	char		*in, *plain, *t;
 	size_t		 ctlen, n;
@@ -345,6 +350,19 @@ cmd_record(int argc, char **argv)
 	free(m);
 	if (strcmp(tamper, "bad-sig") == 0)
 		ct[ctlen / 2] ^= 1;	/* changed after signing */
+	if (strcmp(tamper, "post") == 0) {
+		b64ct = proto_b64(ct, ctlen);
+		b64sig = proto_b64(sig, 64);
+		printf("{\"v\":1,\"device\":\"%s\",\"records\":[{\"id\":\"%s\","
+		    "\"ciphertext\":\"%s\",\"signature\":\"%s\"}]}\n", d.id, id,
+		    b64ct, b64sig);
+		free(b64ct);
+		free(b64sig);
+		free(ct);
+		free(plain);
+		free(in);
+		return 0;
+	}
 	db = db_open(argv[2]);
 	if (sqlite3_prepare_v2(db, "INSERT INTO records(device, id,"
 	    " ciphertext, signature, received_at) VALUES(?, ?, ?, ?, ?)", -1,
