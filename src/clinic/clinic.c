@@ -27,8 +27,8 @@ static const char *const migrations[] = {
 	"CREATE INDEX tokens_patient ON tokens(patient);",
 	/* 2: devices, records and supporter messages. The server keeps only
 	 * public keys, signatures and ciphertexts; clinic_copy is the text of
-	 * a message sealed to the clinic's own box key, so that the clinic can
-	 * read back what it sent. */
+	 * a message boxed from and to the clinic's own box key (only box.sk can
+	 * make one), so that the clinic can read back what it sent. */
 	"CREATE TABLE devices(device TEXT PRIMARY KEY,"
 	" token_pk BLOB NOT NULL UNIQUE REFERENCES tokens(token_pk),"
 	" patient TEXT NOT NULL, box_pk BLOB NOT NULL, sign_pk BLOB NOT NULL,"

@@ -30,8 +30,8 @@ read_text(struct sw_error *err)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			sw_fail(err, SW_EIO, _("Could not read the message from "
-			    "standard input: %s"), strerror(errno));
+			sw_fail(err, SW_EIO, _("Could not read the message "
+			    "from standard input: %s"), strerror(errno));
 			goto fail;
 		}
 		n += (size_t)r;
@@ -61,6 +61,20 @@ fail:
 	return NULL;
 }
 
+/* A sender's name: one line of UTF-8, without control characters. */
+static bool
+name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > MAX_FROM || !proto_utf8_ok(s, n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
 /* The sealed plaintext, keys in the order the page gives. */
 static char *
 message_json(const char *id, const char *device, long long sent_at,
@@ -81,19 +95,77 @@ message_json(const char *id, const char *device, long long sent_at,
 	return s;
 }
 
+/* The clinic's own copy of a message: the padded plaintext in a box from
+ * the clinic's box key to itself (nonce || crypto_box_easy). Unlike an
+ * anonymous sealed box, only the holder of box.sk can make one, so a
+ * server that swaps the copy for other text is caught when it is read. */
+static unsigned char *
+copy_seal(const char *plain, const struct clinic_keys *k, size_t *len)
+{
+	size_t		 n = strlen(plain), cap, padded;
+	unsigned char	*buf, *out;
+
+	cap = (n / PROTO_PAD_BLOCK + 1) * PROTO_PAD_BLOCK;
+	if (cap > PROTO_MAX_PADDED)
+		return NULL;
+	buf = xmalloc(cap);
+	memcpy(buf, plain, n);
+	if (sodium_pad(&padded, buf, n, PROTO_PAD_BLOCK, cap) != 0) {
+		sodium_memzero(buf, cap);
+		free(buf);
+		return NULL;
+	}
+	out = xmalloc(crypto_box_NONCEBYTES + crypto_box_MACBYTES + padded);
+	randombytes_buf(out, crypto_box_NONCEBYTES);
+	if (crypto_box_easy(out + crypto_box_NONCEBYTES, buf, padded, out,
+	    k->box_pk, k->box_sk) != 0) {
+		free(out);
+		out = NULL;
+	}
+	sodium_memzero(buf, cap);
+	free(buf);
+	*len = crypto_box_NONCEBYTES + crypto_box_MACBYTES + padded;
+	return out;
+}
+
+static char *
+copy_open(const unsigned char *c, size_t len, const struct clinic_keys *k)
+{
+	size_t		 n, unpadded;
+	unsigned char	*buf;
+
+	if (len < crypto_box_NONCEBYTES + crypto_box_MACBYTES +
+	    PROTO_PAD_BLOCK || len > crypto_box_NONCEBYTES +
+	    crypto_box_MACBYTES + PROTO_MAX_PADDED)
+		return NULL;
+	n = len - crypto_box_NONCEBYTES - crypto_box_MACBYTES;
+	buf = xmalloc(n + 1);
+	if (crypto_box_open_easy(buf, c + crypto_box_NONCEBYTES,
+	    len - crypto_box_NONCEBYTES, c, k->box_pk, k->box_sk) != 0 ||
+	    sodium_unpad(&unpadded, buf, n, PROTO_PAD_BLOCK) != 0 ||
+	    memchr(buf, '\0', unpadded) != NULL) {
+		sodium_memzero(buf, n + 1);
+		free(buf);
+		return NULL;
+	}
+	buf[unpadded] = '\0';
+	return (char *)buf;
+}
+
 static int
 queue_one(sqlite3 *db, const struct clinic_keys *k, const struct vdevice *d,
     const char *id, long long now, const char *from, const char *text,
     struct sw_error *err)
 {
-	char		*plain = message_json(id, d->device, now, from, text);
+	char		*plain;
 	unsigned char	*ct = NULL, *copy = NULL, *m, sig[64];
 	size_t		 ctlen, copylen, n;
 	sqlite3_stmt	*s = NULL;
 	int		 rc = -1;
 
+	plain = message_json(id, d->device, now, from, text);
 	ct = proto_seal(plain, d->box_pk, &ctlen);
-	copy = proto_seal(plain, k->box_pk, &copylen);
+	copy = copy_seal(plain, k, &copylen);
 	wipe_free(plain);
 	if (ct == NULL || copy == NULL) {
 		sw_fail(err, SW_EINVAL, _("The message is too long once "
@@ -216,10 +288,9 @@ clinic_cmd_message(int argc, char **argv)
 	if (patient == NULL)
 		return clinic_usage_error("message", "%s", _("--patient REF "
 		    "is needed"));
-	if (from != NULL && (*from == '\0' || strlen(from) > MAX_FROM ||
-	    !proto_utf8_ok(from, strlen(from))))
+	if (from != NULL && !name_ok(from))
 		return clinic_usage_error("message", _("--from needs a name "
-		    "of 1 to 200 bytes of UTF-8, not '%s'"), from);
+		    "of 1 to 200 bytes of UTF-8 on one line, not '%s'"), from);
 	if (clinic_db_open(dir, &db, &err) != 0 ||
 	    clinic_keys_load(dir, &k, true, &err) != 0)
 		goto out;
@@ -274,16 +345,16 @@ struct line {
 	bool		 sent;
 	char		 id[PROTO_ID_LEN + 1];
 	long long	 at;
-	cJSON		*plain;		/* message: the sealed plaintext */
+	cJSON		*plain;		/* message: its plaintext */
 	const struct vrecord *reply;
 	size_t		 devices;	/* message: copies queued */
-	size_t		 delivered;	/* message: copies a device holds */
+	size_t		 delivered;	/* message: copies fetched */
 };
 
 struct talk {
 	struct line	*v;
 	size_t		 n, cap;
-	size_t		 failed;	/* messages whose copy failed a check */
+	size_t		 failed;	/* messages that failed a check */
 };
 
 static struct line *
@@ -298,8 +369,8 @@ talk_add(struct talk *t)
 }
 
 /* Open the clinic's own copy of a message, after checking that the
- * clinic signed the copy the device gets and that the copy names the
- * same message and device. */
+ * clinic signed the copy the device gets, that the copy was boxed with the
+ * clinic's own key, and that it names the same message and device. */
 static cJSON *
 open_copy(sqlite3_stmt *s, const struct clinic_keys *k, const char *device,
     const char *id)
@@ -323,8 +394,8 @@ open_copy(sqlite3_stmt *s, const struct clinic_keys *k, const char *device,
 	bad = crypto_sign_verify_detached(sqlite3_column_blob(s, 4), m, n,
 	    k->sign_pk);
 	free(m);
-	if (bad || (text = proto_open(copy, (size_t)sqlite3_column_bytes(s, 5),
-	    k->box_pk, k->box_sk)) == NULL)
+	if (bad || (text = copy_open(copy, (size_t)sqlite3_column_bytes(s, 5),
+	    k)) == NULL)
 		return NULL;
 	j = proto_parse(text, strlen(text), why, sizeof why);
 	wipe_free(text);

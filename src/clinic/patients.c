@@ -17,11 +17,11 @@ struct patient {
 	long long		  registered_at;	/* first device */
 	long long		  last_contact;		/* 0: never */
 	size_t			  records;
-	size_t			  sent, delivered;	/* messages, by id */
+	size_t			  sent, delivered;	/* by message id */
 	const struct vrecord	**latest;	/* per content measure */
 	bool			  risk;
-	size_t			  tokens;	/* enrollment files not used */
-	long long		  token_expires;	/* the latest of them */
+	size_t			  tokens;	/* unused enrollment files */
+	long long		  token_expires;	/* the latest */
 };
 
 struct roster {
@@ -365,7 +365,8 @@ clinic_cmd_patients(int argc, char **argv)
 	const char		*dir = ".", *content = NULL;
 	long long		 now = (long long)time(NULL);
 	sqlite3			*db = NULL;
-	size_t			 nd = 0, nr = 0, forged = 0, quarantined = 0;
+	size_t			 nd = 0, nr = 0, forged = 0;
+	size_t			 quarantined = 0;
 	bool			 json = false, have_keys = false;
 	bool			 have_content = false;
 	int			 opt, rc = CLINIC_EXIT_FAIL;

@@ -49,6 +49,22 @@ csv_field(const char *s, bool last)
 	fputs(last ? "\r\n" : ",", stdout);
 }
 
+/* A string the device chose (a measure or exercise it names, a band of a
+ * measure the clinic does not know): one that a spreadsheet would take
+ * for a formula is written after a single quote, as OWASP advises. */
+static void
+csv_text(const char *s)
+{
+	char *t;
+
+	if (s != NULL && *s != '\0' && strchr("=+-@\t\r", *s) != NULL) {
+		t = xasprintf("'%s", s);
+		csv_field(t, false);
+		free(t);
+	} else
+		csv_field(s, false);
+}
+
 static void
 csv_int(long long v, bool present)
 {
@@ -101,11 +117,11 @@ csv_row(const struct vrecord *r)
 	csv_field(created, false);
 	csv_field(received, false);
 	/* The measure column names the exercise of an exercise entry. */
-	csv_field(checkin ? proto_str(o, "measure") : exercise ?
-	    proto_str(o, "exercise") : "", false);
+	csv_text(checkin ? proto_str(o, "measure") : exercise ?
+	    proto_str(o, "exercise") : "");
 	csv_int(r->total, checkin);
-	csv_field(r->band ? r->band->id : checkin ? proto_str(o, "severity") :
-	    "", false);
+	csv_text(r->band ? r->band->id : checkin ? proto_str(o, "severity") :
+	    "");
 	csv_field(r->risk ? "true" : "false", false);
 	if (checkin)
 		csv_answers(cJSON_GetObjectItemCaseSensitive(o, "answers"));
@@ -188,8 +204,8 @@ static void
 print_summary(size_t shown, const struct vrecord *all, size_t n)
 {
 	const char	*seen[32];
-	size_t		 count[32], nseen = 0, quarantined = 0, flagged = 0;
-	size_t		 i, j;
+	size_t		 count[32], nseen = 0, quarantined = 0;
+	size_t		 flagged = 0, i, j;
 
 	for (i = 0; i < n; i++) {
 		if (all[i].reason == NULL) {

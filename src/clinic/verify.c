@@ -41,7 +41,8 @@ static const char *
 device_chain(sqlite3_stmt *s, const struct clinic_keys *k,
     struct vdevice *d)
 {
-	unsigned char	 token_pk[32], request_pk[32], reg_sig[64], tok_sig[64];
+	unsigned char	 token_pk[32], request_pk[32];
+	unsigned char	 reg_sig[64], tok_sig[64];
 	unsigned char	 reg[PROTO_ENROLL_SIGBYTES], *m;
 	size_t		 n;
 	int		 bad;
@@ -297,12 +298,13 @@ check_record(sqlite3_stmt *s, const struct clinic_keys *k,
     const struct content *ct, const struct vdevice *d, struct vrecord *r)
 {
 	const unsigned char	*ct_bytes = sqlite3_column_blob(s, 2);
-	size_t			 ctlen = (size_t)sqlite3_column_bytes(s, 2);
+	size_t			 ctlen;
 	unsigned char		 sig[64], *m;
 	char			*text, why[128];
 	size_t			 n;
 	int			 bad;
 
+	ctlen = (size_t)sqlite3_column_bytes(s, 2);
 	if (d == NULL)
 		return "unknown_device";
 	if (d->fault != NULL)

@@ -21,15 +21,15 @@
  * the clinic's signing key, then the registration under the token key. */
 struct vdevice {
 	char		 device[PROTO_ID_LEN + 1];
-	char		*patient;	/* from the token row the clinic signed */
-	char		*claimed;	/* what the server's device row says */
+	char		*patient;	/* the token row's, as signed */
+	char		*claimed;	/* the device row's */
 	unsigned char	 box_pk[PROTO_KEY_LEN];
 	unsigned char	 sign_pk[PROTO_KEY_LEN];
 	long long	 registered_at;
 	long long	 revoked_at;	/* 0: active */
 	long long	 last_seen;	/* 0: never */
-	long long	 delivered;	/* highest message seq the device holds */
-	const char	*fault;		/* NULL, or why the chain does not hold */
+	long long	 delivered;	/* highest seq it holds */
+	const char	*fault;		/* NULL, or why it fails */
 };
 
 /* Every device row, or those claimed for patient (by the token row or the
@@ -47,11 +47,11 @@ struct vrecord {
 	char			 device[PROTO_ID_LEN + 1];
 	char			 id[PROTO_ID_LEN + 1];
 	long long		 received_at;
-	const char		*reason;	/* quarantined: why; else NULL */
+	const char		*reason;	/* why quarantined */
 	char			*patient;
 	long long		 created_at;
-	const char		*kind;		/* "checkin", "exercise", "reply" */
-	cJSON			*plain;		/* the sealed plaintext object */
+	const char		*kind;		/* "checkin", ... */
+	cJSON			*plain;		/* the plaintext */
 	const cJSON		*record;	/* its "record" member */
 	/* "ok"; "total_mismatch" when a check-in's total, band or risk flag
 	 * differs from the clinic's own scoring; "unknown_measure" when the

@@ -49,7 +49,7 @@ phq 1,2,1,0,1,2,1,0,1 9 mild Mild true | rec C d1 checkin $((t0 + 100))
 phq 1,1,1,1,0,0,0,0,1 7 mild Mild false | rec M d1 checkin $((t0 + 50))
 echo '{"exercise":"catch-a-thought","values":{"situation":"Bus, \"late\", again","mood":70},"completed_at":"2026-11-22T10:00:00Z"}' | rec E d1 exercise $((t0 + 30))
 echo '{"text":"Thanks, it helped.\nSecond line","written_at":"2026-11-22T10:00:00Z","in_reply_to":"0123456789abcdef0123456789abcdef"}' | rec Y d1 reply $((t0 + 200))
-echo '{"measure":"k10","answers":[1,2],"total":3,"severity":"low","severity_label":"Low","risk":false,"completed_at":"x","completed_ts":1}' | rec U d1 checkin $((t0 + 70))
+echo '{"measure":"=k10","answers":[1,2],"total":3,"severity":"+low","severity_label":"Low","risk":false,"completed_at":"x","completed_ts":1}' | rec U d1 checkin $((t0 + 70))
 phq 0,0,0,0,0,0,0,0,0 0 minimal Minimal false | rec Q1 d1 checkin $((t0 + 1)) bad-sig
 phq 0,0,0,0,0,0,0,0,0 0 minimal Minimal false | rec Q2 d1 checkin $((t0 + 2)) inner-id
 phq 0,0,0,0,0,0,0,0,0 0 minimal Minimal false | rec Q3 d1 checkin $((t0 + 3)) inner-device
@@ -157,6 +157,7 @@ assert e["kind"] == "exercise" and e["measure"] == "catch-a-thought" and e["tota
 assert json.loads(e["text"]) == {"situation": 'Bus, "late", again', "mood": 70}
 y = by[ids["Y"]]; assert json.loads(y["text"]) == "Thanks, it helped.\nSecond line"
 assert '"{""situation"":""Bus, \\""late\\"", again""' in raw
+u = by[ids["U"]]; assert u["measure"] == "'=k10" and u["severity"] == "'+low" and u["check"] == "unknown_measure"
 PY
 "$SC" results --dir "$C" --format xml >/dev/null 2>&1; [ $? -eq 2 ] && ok "--format xml is a usage error" || bad "format xml"
 
@@ -212,13 +213,18 @@ nomsg() { # NAME EXPECTED-STATUS GREP -- args; stdin is the text
 		bad "$name (status $st)" "$(cat "$T/err")"
 	fi
 }
-echo hi | nomsg "unknown patient: refused, nothing stored" 1 "no enrolled device" --patient R9
-echo hi | nomsg "patient who has not enrolled: refused" 1 "no enrolled device" --patient R3
-printf '' | nomsg "empty message refused" 1 "empty" --patient R1
-printf '\n' | nomsg "a lone new line is empty" 1 "empty" --patient R1
-head -c 16385 /dev/zero | tr '\0' a | nomsg "16385 bytes refused" 1 "too long" --patient R1
-printf 'caf\xe9\n' | nomsg "invalid UTF-8 refused" 1 "UTF-8" --patient R1
-echo hi | nomsg "--patient is needed" 2 "patient"
+# (nomsg reads a redirection, not a pipe: a pipe would run it in a subshell
+# and lose its count.)
+head -c 16385 /dev/zero | tr '\0' a >"$T/long"
+printf 'caf\xe9\n' >"$T/latin1"
+nomsg "unknown patient: refused, nothing stored" 1 "no enrolled device" --patient R9 <<<hi
+nomsg "patient who has not enrolled: refused" 1 "no enrolled device" --patient R3 <<<hi
+nomsg "empty message refused" 1 "empty" --patient R1 </dev/null
+nomsg "a lone new line is empty" 1 "empty" --patient R1 <<<""
+nomsg "16385 bytes refused" 1 "too long" --patient R1 <"$T/long"
+nomsg "invalid UTF-8 refused" 1 "UTF-8" --patient R1 <"$T/latin1"
+nomsg "--patient is needed" 2 "patient" <<<hi
+nomsg "a sender name on two lines is refused" 2 "one line" --patient R1 --from "$(printf 'Sam\nX')" <<<hi
 { head -c 16384 /dev/zero | tr '\0' a; echo; } | "$SC" message --dir "$C" --patient R2 >/dev/null 2>"$T/err" &&
     [ "$("$FX" messages "$C" "$T/d2.keys" | python3 -c 'import json,sys; print(len(json.loads(sys.stdin.readline())["plain"]["text"]))')" = 16384 ] &&
     ok "16384 bytes (and its new line) accepted" || bad "16384" "$(cat "$T/err")"
@@ -295,7 +301,7 @@ grep -q "enrollment file not used yet, expires $exp" "$T/p.txt" && grep -q "PHQ-
 [ $st -eq 0 ] && [ "$(q "SELECT revoked_at IS NOT NULL AND abs(revoked_at - strftime('%s','now')) < 60 FROM devices WHERE device = '$D2'")" = 1 ] &&
     [ "$(q "SELECT count(*) FROM devices WHERE revoked_at IS NOT NULL")" = 1 ] && ok "revoke sets revoked_at on that device only" || bad "revoke" "$(cat "$T/out")"
 before=$(q 'SELECT count(*) FROM messages')
-echo hi | nomsg "no message to a patient whose devices are all revoked" 1 "revoked" --patient R2
+nomsg "no message to a patient whose devices are all revoked" 1 "revoked" --patient R2 <<<hi
 "$SC" revoke --dir "$C" --device "$D2" >"$T/out" 2>&1 && grep -q "already revoked" "$T/out" && ok "revoking twice says so" || bad "revoke twice"
 "$SC" revoke --dir "$C" --device 0123456789abcdef0123456789abcdef >/dev/null 2>&1; [ $? -eq 1 ] && ok "revoke of an unknown device fails" || bad "revoke unknown"
 "$SC" revoke --dir "$C" --device XYZ >/dev/null 2>&1; [ $? -eq 2 ] && ok "revoke of a malformed id is a usage error" || bad "revoke malformed"
@@ -334,11 +340,11 @@ import json, sys; r = json.load(sys.stdin)["results"]
 assert len(r) == 11 and sum(1 for x in r if x["patient"] == "R2") == 3' && ok "the record the server took is listed; nothing from the revoked device" || bad "results after serve"
 
 # ---- the secret keys are needed, and usage ----
-chmod 000 "$C/box.sk"
-if [ "$(id -u)" != 0 ]; then
-	"$SC" results --dir "$C" >/dev/null 2>"$T/err"; [ $? -eq 1 ] && grep -q "box.sk" "$T/err" && ok "results without the secret key fails clearly" || bad "no key" "$(cat "$T/err")"
-fi
-chmod 600 "$C/box.sk"
+mv "$C/box.sk" "$C/box.sk.away"
+"$SC" results --dir "$C" >/dev/null 2>"$T/err"; [ $? -eq 1 ] && grep -q "box.sk" "$T/err" && ok "results without the secret key fails clearly" || bad "no key" "$(cat "$T/err")"
+echo hi >"$T/hi"
+"$SC" message --dir "$C" --patient R1 <"$T/hi" >/dev/null 2>&1; [ $? -eq 1 ] && ok "message without the secret keys fails" || bad "message no key"
+mv "$C/box.sk.away" "$C/box.sk"
 "$SC" --help | grep -q "messages --patient REF" && ok "--help lists messages" || bad "--help"
 "$SC" results --dir "$T/nowhere" >/dev/null 2>"$T/err"; [ $? -eq 1 ] && grep -q "stepwise-clinic init" "$T/err" && ok "not a clinic folder" || bad "nowhere"
 
