@@ -54,5 +54,8 @@ int	 clinic_cmd_revoke(int argc, char **argv);	/* patients.c */
 #define CLINIC_EXIT_USAGE	2
 int	 clinic_usage_error(const char *cmd, const char *msg, const char *arg);
 int	 clinic_fail(const struct sw_error *);
+/* The usage error for what getopt_long() returned: a missing value (':')
+ * or an unknown option. */
+int	 clinic_bad_option(const char *cmd, int opt, char **argv);
 
 #endif

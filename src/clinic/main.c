@@ -31,6 +31,16 @@ clinic_usage_error(const char *cmd, const char *msg, const char *arg)
 }
 
 int
+clinic_bad_option(const char *cmd, int opt, char **argv)
+{
+	if (opt == ':')
+		return clinic_usage_error(cmd, _("'%s' needs a value"),
+		    argv[optind - 1]);
+	return clinic_usage_error(cmd, _("unknown option '%s'"),
+	    argv[optind - 1]);
+}
+
+int
 clinic_fail(const struct sw_error *err)
 {
 	fprintf(stderr, "stepwise-clinic: %s\n", err->msg);
@@ -101,12 +111,8 @@ cmd_init(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
-		case ':':
-			return clinic_usage_error("init", _("'%s' needs a value"),
-			    argv[optind - 1]);
 		default:
-			return clinic_usage_error("init", _("unknown option '%s'"),
-			    argv[optind - 1]);
+			return clinic_bad_option("init", opt, argv);
 		}
 	}
 	if (optind < argc && dir == NULL)
@@ -174,14 +180,9 @@ cmd_enroll(int argc, char **argv)
 			free(out);
 			usage(stdout);
 			return EXIT_OK;
-		case ':':
-			free(out);
-			return clinic_usage_error("enroll", _("'%s' needs a value"),
-			    argv[optind - 1]);
 		default:
 			free(out);
-			return clinic_usage_error("enroll", _("unknown option '%s'"),
-			    argv[optind - 1]);
+			return clinic_bad_option("enroll", opt, argv);
 		}
 	}
 	if (optind < argc || patient == NULL) {

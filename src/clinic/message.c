@@ -102,19 +102,11 @@ message_json(const char *id, const char *device, long long sent_at,
 static unsigned char *
 copy_seal(const char *plain, const struct clinic_keys *k, size_t *len)
 {
-	size_t		 n = strlen(plain), cap, padded;
+	size_t		 padded;
 	unsigned char	*buf, *out;
 
-	cap = (n / PROTO_PAD_BLOCK + 1) * PROTO_PAD_BLOCK;
-	if (cap > PROTO_MAX_PADDED)
+	if ((buf = proto_pad(plain, &padded)) == NULL)
 		return NULL;
-	buf = xmalloc(cap);
-	memcpy(buf, plain, n);
-	if (sodium_pad(&padded, buf, n, PROTO_PAD_BLOCK, cap) != 0) {
-		sodium_memzero(buf, cap);
-		free(buf);
-		return NULL;
-	}
 	out = xmalloc(crypto_box_NONCEBYTES + crypto_box_MACBYTES + padded);
 	randombytes_buf(out, crypto_box_NONCEBYTES);
 	if (crypto_box_easy(out + crypto_box_NONCEBYTES, buf, padded, out,
@@ -122,7 +114,7 @@ copy_seal(const char *plain, const struct clinic_keys *k, size_t *len)
 		free(out);
 		out = NULL;
 	}
-	sodium_memzero(buf, cap);
+	sodium_memzero(buf, padded);
 	free(buf);
 	*len = crypto_box_NONCEBYTES + crypto_box_MACBYTES + padded;
 	return out;
@@ -131,25 +123,20 @@ copy_seal(const char *plain, const struct clinic_keys *k, size_t *len)
 static char *
 copy_open(const unsigned char *c, size_t len, const struct clinic_keys *k)
 {
-	size_t		 n, unpadded;
+	const size_t	 over = crypto_box_NONCEBYTES + crypto_box_MACBYTES;
 	unsigned char	*buf;
+	size_t		 n;
 
-	if (len < crypto_box_NONCEBYTES + crypto_box_MACBYTES +
-	    PROTO_PAD_BLOCK || len > crypto_box_NONCEBYTES +
-	    crypto_box_MACBYTES + PROTO_MAX_PADDED)
+	if (len < over + PROTO_PAD_BLOCK || len > over + PROTO_MAX_PADDED)
 		return NULL;
-	n = len - crypto_box_NONCEBYTES - crypto_box_MACBYTES;
-	buf = xmalloc(n + 1);
+	n = len - over;
+	buf = xmalloc(n);
 	if (crypto_box_open_easy(buf, c + crypto_box_NONCEBYTES,
-	    len - crypto_box_NONCEBYTES, c, k->box_pk, k->box_sk) != 0 ||
-	    sodium_unpad(&unpadded, buf, n, PROTO_PAD_BLOCK) != 0 ||
-	    memchr(buf, '\0', unpadded) != NULL) {
-		sodium_memzero(buf, n + 1);
+	    len - crypto_box_NONCEBYTES, c, k->box_pk, k->box_sk) != 0) {
 		free(buf);
 		return NULL;
 	}
-	buf[unpadded] = '\0';
-	return (char *)buf;
+	return proto_unpad(buf, n);
 }
 
 static int
@@ -274,12 +261,8 @@ clinic_cmd_message(int argc, char **argv)
 			printf(_("Usage: stepwise-clinic message [--dir DIR] "
 			    "--patient REF [--from NAME] < TEXT\n"));
 			return CLINIC_EXIT_OK;
-		case ':':
-			return clinic_usage_error("message", _("'%s' needs a "
-			    "value"), argv[optind - 1]);
 		default:
-			return clinic_usage_error("message", _("unknown option "
-			    "'%s'"), argv[optind - 1]);
+			return clinic_bad_option("message", opt, argv);
 		}
 	}
 	if (optind < argc)
@@ -599,12 +582,8 @@ clinic_cmd_messages(int argc, char **argv)
 			printf(_("Usage: stepwise-clinic messages [--dir DIR] "
 			    "--patient REF [--format text|json]\n"));
 			return CLINIC_EXIT_OK;
-		case ':':
-			return clinic_usage_error("messages", _("'%s' needs a "
-			    "value"), argv[optind - 1]);
 		default:
-			return clinic_usage_error("messages", _("unknown option "
-			    "'%s'"), argv[optind - 1]);
+			return clinic_bad_option("messages", opt, argv);
 		}
 	}
 	if (optind < argc)

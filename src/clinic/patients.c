@@ -390,12 +390,8 @@ clinic_cmd_patients(int argc, char **argv)
 			printf(_("Usage: stepwise-clinic patients [--dir DIR] "
 			    "[--format text|json] [--content DIR]\n"));
 			return CLINIC_EXIT_OK;
-		case ':':
-			return clinic_usage_error("patients", _("'%s' needs a "
-			    "value"), argv[optind - 1]);
 		default:
-			return clinic_usage_error("patients", _("unknown option "
-			    "'%s'"), argv[optind - 1]);
+			return clinic_bad_option("patients", opt, argv);
 		}
 	}
 	if (optind < argc)
@@ -489,12 +485,8 @@ clinic_cmd_revoke(int argc, char **argv)
 			printf(_("Usage: stepwise-clinic revoke [--dir DIR] "
 			    "--device ID\n"));
 			return CLINIC_EXIT_OK;
-		case ':':
-			return clinic_usage_error("revoke", _("'%s' needs a "
-			    "value"), argv[optind - 1]);
 		default:
-			return clinic_usage_error("revoke", _("unknown option "
-			    "'%s'"), argv[optind - 1]);
+			return clinic_bad_option("revoke", opt, argv);
 		}
 	}
 	if (optind < argc)

@@ -286,12 +286,8 @@ clinic_cmd_results(int argc, char **argv)
 			    "[--patient REF] [--risk]\n"
 			    "       [--format csv|json] [--content DIR]\n"));
 			return CLINIC_EXIT_OK;
-		case ':':
-			return clinic_usage_error("results", _("'%s' needs a "
-			    "value"), argv[optind - 1]);
 		default:
-			return clinic_usage_error("results", _("unknown option "
-			    "'%s'"), argv[optind - 1]);
+			return clinic_bad_option("results", opt, argv);
 		}
 	}
 	if (optind < argc)

@@ -209,12 +209,8 @@ clinic_cmd_serve(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return CLINIC_EXIT_OK;
-		case ':':
-			return clinic_usage_error("serve", _("'%s' needs a "
-			    "value"), argv[optind - 1]);
 		default:
-			return clinic_usage_error("serve", _("unknown option "
-			    "'%s'"), argv[optind - 1]);
+			return clinic_bad_option("serve", opt, argv);
 		}
 	}
 	if (optind < argc)

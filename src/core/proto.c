@@ -219,24 +219,50 @@ proto_request_bytes(const char *method, const char *target, const char *time,
 /* ---- padded sealed boxes ---- */
 
 unsigned char *
-proto_seal(const char *json, const unsigned char pk[32], size_t *ctlen)
+proto_pad(const char *text, size_t *len)
 {
-	size_t		 n = strlen(json), padded, cap;
-	unsigned char	*buf, *ct;
+	size_t		 n = strlen(text), cap;
+	unsigned char	*buf;
 
 	cap = (n / PROTO_PAD_BLOCK + 1) * PROTO_PAD_BLOCK;
 	if (cap > PROTO_MAX_PADDED)
 		return NULL;
 	buf = xmalloc(cap);
-	memcpy(buf, json, n);
-	if (sodium_pad(&padded, buf, n, PROTO_PAD_BLOCK, cap) != 0) {
+	memcpy(buf, text, n);
+	if (sodium_pad(len, buf, n, PROTO_PAD_BLOCK, cap) != 0) {
 		sodium_memzero(buf, cap);
 		free(buf);
 		return NULL;
 	}
+	return buf;
+}
+
+char *
+proto_unpad(unsigned char *buf, size_t n)
+{
+	size_t unpadded;
+
+	if (sodium_unpad(&unpadded, buf, n, PROTO_PAD_BLOCK) != 0 ||
+	    memchr(buf, '\0', unpadded) != NULL) {
+		sodium_memzero(buf, n);
+		free(buf);
+		return NULL;
+	}
+	buf[unpadded] = '\0';	/* unpadded < n: padding is never empty */
+	return (char *)buf;
+}
+
+unsigned char *
+proto_seal(const char *json, const unsigned char pk[32], size_t *ctlen)
+{
+	size_t		 padded;
+	unsigned char	*buf, *ct;
+
+	if ((buf = proto_pad(json, &padded)) == NULL)
+		return NULL;
 	ct = xmalloc(padded + crypto_box_SEALBYTES);
 	crypto_box_seal(ct, buf, padded, pk);
-	sodium_memzero(buf, cap);
+	sodium_memzero(buf, padded);
 	free(buf);
 	*ctlen = padded + crypto_box_SEALBYTES;
 	return ct;
@@ -247,23 +273,19 @@ proto_open(const unsigned char *ct, size_t ctlen, const unsigned char pk[32],
     const unsigned char *sk)
 {
 	unsigned char	*buf;
-	size_t		 n, unpadded;
+	size_t		 n;
 
 	if (ctlen < crypto_box_SEALBYTES + PROTO_PAD_BLOCK ||
 	    ctlen > PROTO_MAX_CIPHERTEXT ||
 	    (ctlen - crypto_box_SEALBYTES) % PROTO_PAD_BLOCK != 0)
 		return NULL;
 	n = ctlen - crypto_box_SEALBYTES;
-	buf = xmalloc(n + 1);
-	if (crypto_box_seal_open(buf, ct, ctlen, pk, sk) != 0 ||
-	    sodium_unpad(&unpadded, buf, n, PROTO_PAD_BLOCK) != 0 ||
-	    memchr(buf, '\0', unpadded) != NULL) {
-		sodium_memzero(buf, n + 1);
+	buf = xmalloc(n);
+	if (crypto_box_seal_open(buf, ct, ctlen, pk, sk) != 0) {
 		free(buf);
 		return NULL;
 	}
-	buf[unpadded] = '\0';
-	return (char *)buf;
+	return proto_unpad(buf, n);
 }
 
 /* ---- zlib ---- */

@@ -61,6 +61,12 @@ unsigned char *proto_request_bytes(const char *method, const char *target,
 	    const char *time, const char *device, const void *body,
 	    size_t bodylen, size_t *len);
 
+/* text padded with sodium_pad() to a multiple of 256 (always at least one
+ * byte added); NULL over PROTO_MAX_PADDED. The caller wipes and frees it. */
+unsigned char *proto_pad(const char *text, size_t *len);
+/* Unpad n bytes in place into a NUL-terminated string, taking buf; NULL
+ * (buf wiped and freed) when the padding or the text is not valid. */
+char	*proto_unpad(unsigned char *buf, size_t n);
 /* Pad json with sodium_pad() to a multiple of 256 and seal it to pk.
  * NULL when the padded text would be over PROTO_MAX_PADDED. */
 unsigned char *proto_seal(const char *json, const unsigned char pk[32],
