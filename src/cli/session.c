@@ -79,9 +79,13 @@ cli_session(struct cli *cli, const char *measure_id)
 	free(path);
 	if (cli_open_store(cli, &p.st, NULL) != 0)
 		goto out;
-	if (m != NULL)
+	if (m != NULL) {
+		/* Sent as soon as it is saved, as from the menu: a check-in
+		 * with the risk flag must not wait for the next sync. */
+		plain_sync_open(&p);
 		rc = plain_checkin(&p, m) == 0 ? EXIT_OK : EXIT_FAIL;
-	else
+		plain_sync_close(&p);
+	} else
 		rc = plain_home(&p) == 0 ? EXIT_OK : EXIT_FAIL;
 	store_close(p.st);
 out:
