@@ -847,7 +847,9 @@ messages_fetched(struct sync *s, const struct answer *a)
 	}
 	if (n > 0)
 		changed(s);
-	if (cJSON_IsTrue(more))
+	/* Asking again after new messages is what tells the server they
+	 * arrived (the cursor is the acknowledgement); an empty page ends it. */
+	if (cJSON_IsTrue(more) || n > 0)
 		send_messages(s);
 	else
 		finish(s, SYNC_DONE, 0, "%s", "");
