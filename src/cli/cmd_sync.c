@@ -1,7 +1,6 @@
 /* cmd_sync.c: stepwise sync: one whole sync with the clinic, without the
  * passphrase and without the interface, for a person, cron or a systemd
  * user timer. The exit status says what happened (stepwise(1)). */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,9 +150,6 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 		    "clinic; use 'stepwise enroll FILE' with the file your "
 		    "clinic gave you"));
 	}
-	/* libcurl is told not to touch signals (CURLOPT_NOSIGNAL); a peer
-	 * that closes a TLS connection must not kill the process. */
-	signal(SIGPIPE, SIG_IGN);
 	r = sync_run(ob, true, quiet ? NULL : print_line, NULL, &err);
 	rc = exit_status(r);
 	if (rc != EXIT_OK && rc != EXIT_SYNC_NOTHING)

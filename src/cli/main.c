@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,10 @@ harden_process(void)
 
 	setrlimit(RLIMIT_CORE, &none);
 	umask(077);
+	/* Sync runs libcurl with CURLOPT_NOSIGNAL in every front end: a clinic
+	 * server that closes a TLS connection mid-write must give an error,
+	 * not kill the process (and lose a draft) with SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 int
