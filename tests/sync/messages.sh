@@ -62,4 +62,12 @@ import json, sys
 s = json.dumps(json.load(sys.stdin))
 assert sys.argv[1] in s and sys.argv[2] in s' "$MSG" "$REPLY" && ok "and as JSON" || bad "messages --format json"
 ! grep -aqF "$REPLY" "$T/p/default.db" && ok "the profile holds the reply sealed" || bad "reply text in clear in the profile"
+# The patient's export holds the conversation, oldest first.
+sw p export 2>"$T/export.err" | python3 -c '
+import json, sys
+m = json.load(sys.stdin)["messages"]
+assert [x["from"] for x in m] == ["supporter", "patient"], m
+assert m[0]["text"] == sys.argv[1] and m[0]["name"] == "Sam", m[0]
+assert m[1]["text"] == sys.argv[2] and m[1]["name"] is None, m[1]' "$MSG" "$REPLY" &&
+    ok "stepwise export holds the message and the reply" || bad "export messages" "$(cat "$T/export.err")"
 finish
