@@ -107,7 +107,7 @@ first_sync(struct store *st, const struct enrollment *e)
 		return cli_error("%s", err.msg);
 	printf(_("Contacting %s...\n"), e->clinic);
 	fflush(stdout);
-	r = sync_run(ob, true, progress, NULL, &err);
+	r = sync_run(ob, true, progress, NULL, NULL, &err);
 	outbox_counts(ob, &waiting, &rejected, &err);
 	outbox_close(ob);
 	switch (r) {

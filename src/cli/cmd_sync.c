@@ -150,7 +150,8 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 		    "clinic; use 'stepwise enroll FILE' with the file your "
 		    "clinic gave you"));
 	}
-	r = sync_run(ob, true, quiet ? NULL : print_line, NULL, &err);
+	r = sync_run(ob, true, quiet ? NULL : print_line, NULL, NULL,
+	    &err);
 	rc = exit_status(r);
 	if (rc != EXIT_OK && rc != EXIT_SYNC_NOTHING)
 		cli_error("%s%s", err.msg, r == SYNC_UNREACHABLE ?

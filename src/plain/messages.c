@@ -2,6 +2,7 @@
  * header, a sync at the start of the menu and after each saved record,
  * "Sync now" with a line per step, and the conversation with the
  * supporter, with a reply typed as lines ending with a full stop. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,33 @@ progress_line(void *arg, const char *line)
 	plain_say(arg, "%s", line);
 }
 
+static volatile sig_atomic_t stop_sync;
+
+static void
+on_interrupt(int sig)
+{
+	(void)sig;
+	stop_sync = 1;
+}
+
+/* A sync on a slow or dead link can take a minute: while it runs, Ctrl-C
+ * ends the sync (poll() returns at the signal) and the session goes on. */
+static enum sync_result
+sync_cancellable(struct plain *p, bool force, struct sw_error *err)
+{
+	struct sigaction	sa, old;
+	enum sync_result	r;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_interrupt;
+	sigemptyset(&sa.sa_mask);
+	stop_sync = 0;
+	sigaction(SIGINT, &sa, &old);
+	r = sync_run(p->ob, force, progress_line, p, &stop_sync, err);
+	sigaction(SIGINT, &old, NULL);
+	return r;
+}
+
 /* One whole sync, a line per step; when it fails, why, in plain words.
  * verbose also says when no run was needed or allowed. */
 static enum sync_result
@@ -92,8 +120,9 @@ run(struct plain *p, bool force, bool verbose)
 	    st.stopped[0] != '\0' || st.next_try > now ||
 	    st.retry_after > now))
 		return SYNC_IDLE;
-	plain_say(p, _("Contacting %s..."), clinic_name(p));
-	r = sync_run(p->ob, force, progress_line, p, &err);
+	plain_say(p, _("Contacting %s... (Ctrl-C stops the sync, not "
+	    "Stepwise)"), clinic_name(p));
+	r = sync_cancellable(p, force, &err);
 	switch (r) {
 	case SYNC_DONE:
 	case SYNC_NOTHING:

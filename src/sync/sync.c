@@ -1184,7 +1184,7 @@ loop_turn(struct sync *s, struct loop *l)
 enum sync_result
 sync_run(struct outbox *ob, bool force,
     void (*progress)(void *arg, const char *line), void *arg,
-    struct sw_error *err)
+    const volatile sig_atomic_t *stop, struct sw_error *err)
 {
 	struct loop		 l = { 0 };
 	struct sync_hooks	 hooks = { loop_watch, loop_timer, NULL, &l };
@@ -1196,8 +1196,15 @@ sync_run(struct outbox *ob, bool force,
 	s->progress = progress;
 	s->progress_arg = arg;
 	sync_start(s, force, mono_ms());
-	while (s->running)
+	while (s->running) {
+		if (stop != NULL && *stop) {
+			finish(s, SYNC_UNREACHABLE, 0, "%s", _("The sync was "
+			    "stopped before it finished. Nothing was lost: "
+			    "what was not sent waits for the next try."));
+			break;
+		}
 		loop_turn(s, &l);
+	}
 	r = s->result;
 	if (r != SYNC_DONE && r != SYNC_NOTHING && r != SYNC_IDLE)
 		sw_fail(err, SW_EIO, "%s", s->words);

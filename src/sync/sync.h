@@ -6,6 +6,7 @@
 #ifndef STEPWISE_SYNC_H
 #define STEPWISE_SYNC_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "diag.h"
@@ -59,9 +60,12 @@ const char *sync_words(const struct sync *);
 long long sync_next_due(const struct sync *);
 
 /* One whole run with its own poll loop, for "stepwise sync" and plain
- * mode. progress (may be NULL) gets one line per step for people. */
+ * mode. progress (may be NULL) gets one line per step for people. When
+ * *stop (may be NULL) becomes non-zero, as a signal handler sets it, the
+ * run ends at once as SYNC_UNREACHABLE: nothing is lost, and the next try
+ * waits like any failure's. */
 enum sync_result sync_run(struct outbox *, bool force,
 	    void (*progress)(void *arg, const char *line), void *arg,
-	    struct sw_error *);
+	    const volatile sig_atomic_t *stop, struct sw_error *);
 
 #endif

@@ -116,6 +116,36 @@ sw p status >"$T/status2" 2>&1
 grep -q "^Last error: Could not reach the clinic" "$T/status2" && grep -q "^Next try: " "$T/status2" &&
     ok "status gives the last error and the next try" || bad "status after failure" "$(cat "$T/status2")"
 
+# A clinic that accepts the connection and never answers: Ctrl-C stops the
+# sync, not the session, and the menu goes on.
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)' "$port" &
+SILENT=$!
+for _ in $(seq 100); do (exec 5<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
+mkfifo "$T/in"
+( exec "$SW" --content "$CONTENT" --data-dir "$T/p" --passphrase-fd 3 --plain <"$T/in" >"$T/stall" 2>&1 3<"$T/pw" ) &
+pid=$!
+exec 4>"$T/in"
+echo 9 >&4
+for _ in $(seq 100); do grep -q "Fetching messages" "$T/stall" && break; sleep 0.1; done
+sleep 1
+t0=$(date +%s)
+kill -INT $pid
+echo q >&4
+exec 4>&-
+wait $pid; st=$?
+t1=$(date +%s)
+kill $SILENT; wait $SILENT 2>/dev/null
+[ $st -eq 0 ] && grep -q "The sync was stopped before it finished" "$T/stall" && [ $((t1 - t0)) -lt 10 ] &&
+    [ "$(grep -c "^9. Sync now" "$T/stall")" -ge 2 ] &&
+    ok "Ctrl-C during a stalled sync stops the sync, and the menu goes on" ||
+    bad "Ctrl-C during sync: status $st, $((t1 - t0)) s" "$(cat "$T/stall")"
+
 # A profile with no clinic.
 sw q init >/dev/null 2>&1
 printf '8\n9\nq\n' | sw q --plain >"$T/none" 2>&1
