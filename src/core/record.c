@@ -355,3 +355,16 @@ open_entries_free(struct open_entry *v, size_t n)
 	}
 	free(v);
 }
+
+const char *
+open_entry_gist(const struct exercise *e, const struct open_entry *plan)
+{
+	const cJSON *v;
+
+	for (size_t k = 0; e != NULL && k < e->n_fields; k++)
+		if (!e->fields[k].later && (v = cJSON_GetObjectItem(
+		    plan->values, e->fields[k].id)) != NULL &&
+		    cJSON_IsString(v) && v->valuestring[0] != '\0')
+			return v->valuestring;
+	return NULL;
+}

@@ -67,6 +67,10 @@ struct open_entry {
 int	exercise_open_entries(struct store *, const struct content *,
 	    struct open_entry **, size_t *, struct sw_error *);
 void	open_entries_free(struct open_entry *, size_t);
+/* A plan in a few words: its first written answer (not a later part), or
+ * NULL when it has none. Points into plan->values. */
+const char *open_entry_gist(const struct exercise *,
+	    const struct open_entry *);
 /* Store the finished entry (every value, earlier ones included). */
 int	exercise_entry_finish(struct store *, const struct exercise *,
 	    const char *plan_id, const cJSON *values, long long completed_at,

@@ -202,6 +202,47 @@ list_modules(struct plain *p, const struct progress *pr)
 	}
 }
 
+/* Which of this exercise's open plans to finish: the only one, or the one
+ * the patient picks from a numbered list (oldest first). *pick is n when
+ * they chose none. */
+static int
+pick_plan(struct plain *p, const struct exercise *e,
+    const struct open_entry *v, size_t n, size_t mine, size_t *pick)
+{
+	size_t	*idx = xcalloc(mine, sizeof *idx), k = 0;
+	char	 date[64];
+	bool	 skipped;
+	int	 c, rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].exercise, e->id) == 0)
+			idx[k++] = i;
+	*pick = idx[0];
+	if (mine == 1)
+		goto out;
+	plain_say(p, _("Which plan do you want to look back on?"));
+	for (k = 0; k < mine; k++) {
+		const char	*gist = open_entry_gist(e, &v[idx[k]]);
+		time_t		 t = (time_t)v[idx[k]].created_at;
+
+		strftime(date, sizeof date, "%e %B", localtime(&t));
+		if (gist != NULL)
+			plain_say(p, _("%zu. \"%s\" (planned on %s)"), k + 1,
+			    gist, date[0] == ' ' ? date + 1 : date);
+		else
+			plain_say(p, _("%zu. Planned on %s"), k + 1,
+			    date[0] == ' ' ? date + 1 : date);
+	}
+	if (plain_ask_int(p, _("Type a number: "), 1, (int)mine, true, &c,
+	    &skipped) != 0)
+		rc = -1;
+	else
+		*pick = skipped ? n : idx[c - 1];
+out:
+	free(idx);
+	return rc;
+}
+
 /* An exercise: a new entry, past entries, or finishing an open plan. */
 static int
 exercise_menu(struct plain *p, const struct exercise *e)
@@ -230,12 +271,9 @@ exercise_menu(struct plain *p, const struct exercise *e)
 		rc = plain_exercise(p, e);
 	else if (c == 2)
 		plain_exercise_history(p, e);
-	else {
-		/* The oldest plan first: it has waited longest. */
-		for (pick = 0; strcmp(v[pick].exercise, e->id) != 0; pick++)
-			continue;
+	else if ((rc = pick_plan(p, e, v, n, mine, &pick)) == 0 &&
+	    pick < n)
 		rc = plain_finish_plan(p, e, &v[pick]);
-	}
 	open_entries_free(v, n);
 	return rc;
 }

@@ -176,14 +176,8 @@ plan_rows(struct tui *t, struct home *h)
 		const struct open_entry	*p = &h->plans[i];
 		const struct exercise	*e = content_exercise(&t->ct,
 					    p->exercise);
-		const char		*what = NULL;
-		const cJSON		*v;
+		const char		*what = open_entry_gist(e, p);
 
-		for (size_t k = 0; e != NULL && k < e->n_fields && !what; k++)
-			if (!e->fields[k].later && (v = cJSON_GetObjectItem(
-			    p->values, e->fields[k].id)) != NULL &&
-			    cJSON_IsString(v))
-				what = v->valuestring;
 		format_day(p->created_at, day, sizeof day);
 		row_add(h, ROW_PLAN, p->id, 0, what ? xasprintf(_("Look back "
 		    "on: %s, \"%s\" (planned on %s)"), e ? e->title :

@@ -88,27 +88,33 @@ menu=$(printf '4\n\nq\n' | faketime -f "$later" "$SW" --plain --content "$CONTEN
 idx=$(echo "$menu" | grep -m1 "Activity planning" | cut -d. -f1)
 # New entry: the activity, its kind, when; the four "afterwards" fields
 # are skipped with empty lines.
-printf '4\n%s\n1\n\nWalk to the park\n2\n2026-12-02 11:00\n\n\n\n\nq\n' "$idx" |
-    faketime -f "$later" "$SW" --plain --content "$CONTENT" --data-dir "$T/data" \
-    --passphrase-fd 3 3<"$T/pw" >"$T/plan" 2>&1
+for act in "Walk to the park" "Phone my sister"; do
+	printf '4\n%s\n1\n\n%s\n2\n2026-12-02 11:00\n\n\n\n\nq\n' "$idx" "$act" |
+	    faketime -f "$later" "$SW" --plain --content "$CONTENT" --data-dir "$T/data" \
+	    --passphrase-fd 3 3<"$T/pw" >"$T/plan" 2>&1
+done
 grep -q "Come back after you have done it" "$T/plan" && ok "a plan with the afterwards part empty is saved as a plan" || bad "plan saved" "$(tail -20 "$T/plan")"
 printf 'q\n' | faketime -f "$later" "$SW" --plain --content "$CONTENT" --data-dir "$T/data" --passphrase-fd 3 3<"$T/pw" >"$T/home" 2>&1
-grep -q "1 plan to look back on" "$T/home" && ok "home mentions the plan waiting" || bad "home plan" "$(head -8 "$T/home")"
-# Finish it: did it (1), achievement 7, enjoyment 8, what I noticed.
-printf '4\n%s\n3\n1\n7\n8\nFelt lighter afterwards.\n.\nq\n' "$idx" |
+grep -q "2 plans to look back on" "$T/home" && ok "home mentions both plans waiting" || bad "home plan" "$(head -8 "$T/home")"
+# Finish the second: the list names each plan; then did it (1),
+# achievement 7, enjoyment 8, what I noticed.
+printf '4\n%s\n3\n2\n1\n7\n8\nFelt lighter afterwards.\n.\nq\n' "$idx" |
     faketime -f "$later" "$SW" --plain --content "$CONTENT" --data-dir "$T/data" \
     --passphrase-fd 3 3<"$T/pw" >"$T/finish" 2>&1
-grep -q "Walk to the park" "$T/finish" && grep -q "Thank you for coming back" "$T/finish" && ok "finishing shows the plan and saves how it went" || bad "finish plan" "$(tail -25 "$T/finish")"
+grep -q '^1\. "Walk to the park" (planned on' "$T/finish" && grep -q '^2\. "Phone my sister" (planned on' "$T/finish" &&
+    ok "with two plans open, the list names each" || bad "plan list" "$(tail -30 "$T/finish")"
+grep -q "Thank you for coming back" "$T/finish" && ok "finishing the chosen plan saves how it went" || bad "finish plan" "$(tail -25 "$T/finish")"
 sw export 2>/dev/null | python3 -c '
 import json, sys
 e = [x for x in json.load(sys.stdin)["exercises"] if x["exercise"] == "activity-planning"]
-plan, done = e[-2], e[-1]
-assert plan["values"]["activity"] == "Walk to the park" and "achievement" not in plan["values"], plan
-assert done["follows"] == plan["id"], done
+walk, phone, done = e[-3], e[-2], e[-1]
+assert walk["values"]["activity"] == "Walk to the park" and "achievement" not in walk["values"], walk
+assert phone["values"]["activity"] == "Phone my sister", phone
+assert done["follows"] == phone["id"], done
 assert done["values"]["achievement"] == 7 and done["values"]["enjoyment"] == 8, done
-assert done["values"]["activity"] == "Walk to the park"' && ok "export: the finished entry follows the plan, with the ratings" || bad "plan export"
+assert done["values"]["activity"] == "Phone my sister"' && ok "export: the finished entry follows the chosen plan, with the ratings" || bad "plan export"
 printf 'q\n' | faketime -f "$later" "$SW" --plain --content "$CONTENT" --data-dir "$T/data" --passphrase-fd 3 3<"$T/pw" >"$T/home2" 2>&1
-! grep -q "to look back on" "$T/home2" && ok "a finished plan is no longer waiting" || bad "plan still waiting"
+grep -q "1 plan to look back on" "$T/home2" && ok "the other plan still waits" || bad "plans after finishing one" "$(head -8 "$T/home2")"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
