@@ -365,7 +365,7 @@ plain_home(struct plain *p)
 		plain_sync_header(p);
 		plain_say(p, _("\n1. Do the next step\n2. Modules\n3. Lessons\n"
 		    "4. Exercises\n5. Check-ins\n6. Your progress\n"
-		    "7. Help now: people to contact in a crisis\n"
+		    "7. Help now (or h): people to contact in a crisis\n"
 		    "8. Messages from your supporter\n9. Sync now: send what "
 		    "waits, fetch new messages\nq. Quit"));
 		line = plain_ask(p, _("Type a number: "));
@@ -375,7 +375,8 @@ plain_home(struct plain *p)
 			progress_facts_free(&f);
 			break;
 		}
-		switch (atoi(line)) {
+		/* h as in the full-screen interface, which the lessons name. */
+		switch (strcmp(line, "h") == 0 ? 7 : atoi(line)) {
 		case 1:
 			rc = do_step(p, &pr);
 			break;

@@ -93,5 +93,12 @@ no_escape "$T/ex" && ok "exercise output holds no escape byte" || bad "escape in
 "$SW" --data-dir "$T/none" remind >"$T/remind2" 2>&1; st=$?
 [ $st -eq 0 ] && [ ! -s "$T/remind2" ] && ok "remind with no profile prints nothing" || bad "remind no profile" "$(cat "$T/remind2")"
 
+# Help now from the menu, by its number or by h as the lessons say.
+for key in 7 h; do
+	printf '%s\nq\n' "$key" | sw --plain >"$T/help-$key" 2>&1
+	grep -q "116 123" "$T/help-$key" && grep -q "999" "$T/help-$key" &&
+	    ok "menu '$key' shows the crisis contacts" || bad "menu $key" "$(tail -20 "$T/help-$key")"
+done
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
