@@ -501,7 +501,6 @@ print_talk_json(const struct talk *t, const char *patient)
 	const struct line	*l;
 	cJSON			*j = cJSON_CreateObject(), *a, *o;
 	const char		*s;
-	char			*out;
 
 	cJSON_AddNumberToObject(j, "format", 1);
 	cJSON_AddStringToObject(j, "patient", patient);
@@ -535,10 +534,7 @@ print_talk_json(const struct talk *t, const char *patient)
 		}
 		cJSON_AddItemToArray(a, o);
 	}
-	out = cJSON_PrintUnformatted(j);
-	puts(out);
-	wipe_free(out);
-	json_wipe_delete(j);
+	json_print_wiped(j);
 }
 
 int
@@ -552,15 +548,14 @@ clinic_cmd_messages(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sw_error		 err = { 0 };
-	struct clinic_keys	 k;
+	struct clinic_read	 cr;
 	struct vdevice		*devs = NULL;
 	struct vrecord		*recs = NULL;
 	struct talk		 t = { NULL, 0, 0, 0 };
 	struct line		*l;
 	const char		*dir = ".", *patient = NULL;
-	sqlite3			*db = NULL;
 	size_t			 nd = 0, nr = 0;
-	bool			 json = false, have_keys = false;
+	bool			 json = false;
 	int			 opt, rc = CLINIC_EXIT_FAIL;
 
 	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
@@ -592,14 +587,12 @@ clinic_cmd_messages(int argc, char **argv)
 	if (patient == NULL)
 		return clinic_usage_error("messages", "%s", _("--patient REF "
 		    "is needed"));
-	if (clinic_db_open(dir, &db, &err) != 0 ||
-	    clinic_keys_load(dir, &k, true, &err) != 0)
-		goto out;
-	have_keys = true;
 	/* Replies need no scoring, so no content is loaded. */
-	if (verify_devices(db, &k, patient, &devs, &nd, &err) != 0 ||
-	    verify_records(db, &k, NULL, patient, &recs, &nr, &err) != 0 ||
-	    load_sent(db, &k, devs, nd, patient, &t, &err) != 0)
+	if (clinic_read_open(dir, NULL, false, &cr, &err) != 0 ||
+	    verify_devices(cr.db, &cr.k, patient, &devs, &nd, &err) != 0 ||
+	    verify_records(cr.db, &cr.k, NULL, patient, &recs, &nr,
+	    &err) != 0 ||
+	    load_sent(cr.db, &cr.k, devs, nd, patient, &t, &err) != 0)
 		goto out;
 	for (size_t i = 0; i < nr; i++) {
 		if (recs[i].reason != NULL ||
@@ -631,8 +624,6 @@ out:
 	free(t.v);
 	vrecords_free(recs, nr);
 	vdevices_free(devs, nd);
-	if (have_keys)
-		clinic_keys_free(&k);
-	sqlite3_close(db);
+	clinic_read_close(&cr);
 	return rc;
 }

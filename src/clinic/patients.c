@@ -322,7 +322,6 @@ print_json(const struct roster *r, const struct vdevice *v, size_t n,
     long long now)
 {
 	cJSON	*j = cJSON_CreateObject(), *a, *o;
-	char	*s;
 
 	cJSON_AddNumberToObject(j, "format", 1);
 	a = cJSON_AddArrayToObject(j, "patients");
@@ -340,10 +339,7 @@ print_json(const struct roster *r, const struct vdevice *v, size_t n,
 		cJSON_AddStringToObject(o, "reason", v[i].fault);
 		cJSON_AddItemToArray(a, o);
 	}
-	s = cJSON_PrintUnformatted(j);
-	puts(s);
-	wipe_free(s);
-	json_wipe_delete(j);
+	json_print_wiped(j);
 }
 
 int
@@ -357,18 +353,15 @@ clinic_cmd_patients(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sw_error		 err = { 0 };
-	struct clinic_keys	 k;
-	struct content		 ct;
-	struct roster		 r = { NULL, 0, 0, &ct };
+	struct clinic_read	 cr;
+	struct roster		 r = { NULL, 0, 0, &cr.ct };
 	struct vdevice		*devs = NULL;
 	struct vrecord		*recs = NULL;
 	const char		*dir = ".", *content = NULL;
 	long long		 now = (long long)time(NULL);
-	sqlite3			*db = NULL;
 	size_t			 nd = 0, nr = 0, forged = 0;
 	size_t			 quarantined = 0;
-	bool			 json = false, have_keys = false;
-	bool			 have_content = false;
+	bool			 json = false;
 	int			 opt, rc = CLINIC_EXIT_FAIL;
 
 	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
@@ -397,20 +390,15 @@ clinic_cmd_patients(int argc, char **argv)
 	if (optind < argc)
 		return clinic_usage_error("patients", _("unexpected argument "
 		    "'%s'"), argv[optind]);
-	if (clinic_db_open(dir, &db, &err) != 0 ||
-	    verify_content_load(content, &ct, &err) != 0)
-		goto out;
-	have_content = true;
-	if (clinic_keys_load(dir, &k, true, &err) != 0)
-		goto out;
-	have_keys = true;
-	if (verify_devices(db, &k, NULL, &devs, &nd, &err) != 0 ||
-	    verify_records(db, &k, &ct, NULL, &recs, &nr, &err) != 0)
+	if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
+	    verify_devices(cr.db, &cr.k, NULL, &devs, &nd, &err) != 0 ||
+	    verify_records(cr.db, &cr.k, &cr.ct, NULL, &recs, &nr,
+	    &err) != 0)
 		goto out;
 	add_devices(&r, devs, nd);
 	add_records(&r, recs, nr);
-	if (add_messages(db, &r, devs, nd, &err) != 0 ||
-	    add_tokens(db, &r, &k, &forged, &err) != 0)
+	if (add_messages(cr.db, &r, devs, nd, &err) != 0 ||
+	    add_tokens(cr.db, &r, &cr.k, &forged, &err) != 0)
 		goto out;
 	qsort(r.v, r.n, sizeof *r.v, by_ref);
 	if (json)
@@ -446,11 +434,7 @@ out:
 	roster_free(&r);
 	vrecords_free(recs, nr);
 	vdevices_free(devs, nd);
-	if (have_keys)
-		clinic_keys_free(&k);
-	if (have_content)
-		content_free(&ct);
-	sqlite3_close(db);
+	clinic_read_close(&cr);
 	return rc;
 }
 

@@ -177,7 +177,6 @@ print_json(struct vrecord **shown, size_t n, const struct vrecord *all,
     size_t nall)
 {
 	cJSON	*j = cJSON_CreateObject(), *a, *q;
-	char	*s;
 
 	cJSON_AddNumberToObject(j, "format", 1);
 	a = cJSON_AddArrayToObject(j, "results");
@@ -193,10 +192,7 @@ print_json(struct vrecord **shown, size_t n, const struct vrecord *all,
 		cJSON_AddStringToObject(q, "reason", all[i].reason);
 		cJSON_AddItemToArray(a, q);
 	}
-	s = cJSON_PrintUnformatted(j);
-	puts(s);
-	wipe_free(s);
-	json_wipe_delete(j);
+	json_print_wiped(j);
 }
 
 /* "5 results, 2 quarantined (1 bad_signature, 1 id_mismatch)" */
@@ -247,15 +243,12 @@ clinic_cmd_results(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sw_error		 err = { 0 };
-	struct clinic_keys	 k;
-	struct content		 ct;
+	struct clinic_read	 cr;
 	struct vrecord		*all = NULL, **shown = NULL;
 	const char		*dir = ".", *patient = NULL, *content = NULL;
 	enum format		 format = FORMAT_CSV;
-	sqlite3			*db = NULL;
 	size_t			 n = 0, nshown = 0;
-	bool			 risk_only = false, have_keys = false;
-	bool			 have_content = false;
+	bool			 risk_only = false;
 	int			 opt, rc = CLINIC_EXIT_FAIL;
 
 	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
@@ -293,14 +286,9 @@ clinic_cmd_results(int argc, char **argv)
 	if (optind < argc)
 		return clinic_usage_error("results", _("unexpected argument "
 		    "'%s'"), argv[optind]);
-	if (clinic_db_open(dir, &db, &err) != 0 ||
-	    verify_content_load(content, &ct, &err) != 0)
-		goto out;
-	have_content = true;
-	if (clinic_keys_load(dir, &k, true, &err) != 0)
-		goto out;
-	have_keys = true;
-	if (verify_records(db, &k, &ct, patient, &all, &n, &err) != 0)
+	if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
+	    verify_records(cr.db, &cr.k, &cr.ct, patient, &all, &n,
+	    &err) != 0)
 		goto out;
 	shown = xcalloc(n ? n : 1, sizeof *shown);
 	for (size_t i = 0; i < n; i++)
@@ -322,10 +310,6 @@ out:
 		clinic_fail(&err);
 	free(shown);
 	vrecords_free(all, n);
-	if (have_keys)
-		clinic_keys_free(&k);
-	if (have_content)
-		content_free(&ct);
-	sqlite3_close(db);
+	clinic_read_close(&cr);
 	return rc;
 }

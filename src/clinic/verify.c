@@ -467,6 +467,45 @@ json_wipe_delete(cJSON *j)
 }
 
 void
+json_print_wiped(cJSON *j)
+{
+	char *s = cJSON_PrintUnformatted(j);
+
+	puts(s);
+	wipe_free(s);
+	json_wipe_delete(j);
+}
+
+int
+clinic_read_open(const char *dir, const char *content_dir, bool want_content,
+    struct clinic_read *r, struct sw_error *err)
+{
+	memset(r, 0, sizeof *r);
+	if (clinic_db_open(dir, &r->db, err) != 0)
+		return -1;
+	if (want_content) {
+		if (verify_content_load(content_dir, &r->ct, err) != 0)
+			return -1;
+		r->have_content = true;
+	}
+	if (clinic_keys_load(dir, &r->k, true, err) != 0)
+		return -1;
+	r->have_keys = true;
+	return 0;
+}
+
+void
+clinic_read_close(struct clinic_read *r)
+{
+	if (r->have_keys)
+		clinic_keys_free(&r->k);
+	if (r->have_content)
+		content_free(&r->ct);
+	sqlite3_close(r->db);
+	memset(r, 0, sizeof *r);
+}
+
+void
 print_untrusted(FILE *f, const char *s, const char *indent)
 {
 	const unsigned char *p = (const unsigned char *)s;

@@ -77,8 +77,26 @@ void	 vrecords_free(struct vrecord *, size_t);
 int	 verify_content_load(const char *dir, struct content *,
 	    struct sw_error *);
 
+/* What the commands that decrypt hold open together: the database, the
+ * clinic's keys with the secret ones, and, when asked for, the measures to
+ * rescore check-ins with. */
+struct clinic_read {
+	sqlite3			*db;
+	struct clinic_keys	 k;
+	struct content		 ct;
+	bool			 have_keys;
+	bool			 have_content;
+};
+int	 clinic_read_open(const char *dir, const char *content_dir,
+	    bool want_content, struct clinic_read *, struct sw_error *);
+/* Wipes and frees the secret keys. */
+void	 clinic_read_close(struct clinic_read *);
+
 /* Free a JSON tree that holds clinical data, zeroing it first. */
 void	 json_wipe_delete(cJSON *);
+/* Print a tree that holds clinical data as one compact line, then wipe
+ * and free both. */
+void	 json_print_wiped(cJSON *);
 /* Print text written by a patient or a supporter for a terminal: control
  * characters other than new lines and tabs shown as '?', and every line
  * after a new line begun with indent. */

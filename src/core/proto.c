@@ -155,7 +155,8 @@ proto_token_bytes(const unsigned char token_pk[32], long long expires_at,
 void
 proto_enroll_bytes(const unsigned char token_pk[32], const char *device,
     const unsigned char box_pk[32], const unsigned char sign_pk[32],
-    const unsigned char request_pk[32], unsigned char out[PROTO_ENROLL_SIGBYTES])
+    const unsigned char request_pk[32],
+    unsigned char out[PROTO_ENROLL_SIGBYTES])
 {
 	size_t o = sizeof PROTO_CTX_ENROLL;	/* with its NUL */
 
