@@ -170,8 +170,12 @@ exlist_key(struct screen *s, struct tui *t, int key)
 			    "for %s."), e->title);
 			return ACT_REDRAW;
 		}
-		/* The oldest first; the others stay for next time. */
+		/* The oldest first; the others stay for next time, and Home
+		 * lists each one to pick from. */
 		t->pending = screen_exercise_finish_new(t, e, plan);
+		if (n > 1)
+			tui_message(t, _("This is the oldest of your %zu plans "
+			    "for %s; Home lists each one."), n, e->title);
 		return ACT_PUSH;
 	}
 	return ACT_UNHANDLED;

@@ -92,8 +92,22 @@ type_text "2026-11-25 18:00"
 keys F3
 check "saved as a plan" wait_for "Come back after you have done it"
 check "the list says a plan is open" wait_for "Activity planning, 5 min (plans to look back on: 1, press f)"
+# A second plan for the same exercise: f opens the oldest and says so.
+keys Enter
+wait_for "Press Tab to begin" >/dev/null
+keys Tab
+wait_for "Step 1 of 7" >/dev/null
+type_text "Water the plants"
+keys Tab
+wait_for "Step 2 of 7" >/dev/null
+keys Enter
+wait_for "Step 3 of 7" >/dev/null
+type_text "2026-11-26 09:00"
+keys F3
+check "the list counts both plans" wait_for "Activity planning, 5 min (plans to look back on: 2, press f)"
 keys f
 check "f opens the plan" wait_for "Your plan, made on"
-check "f shows the right plan" wait_for "Phone my sister"
+check "f shows the oldest plan" wait_for "Phone my sister"
+check "f says it is the oldest of two" wait_for "oldest of your 2 plans"
 check "f asks how it went" wait_for "Did you do it?"
 finish
