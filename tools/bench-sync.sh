@@ -17,7 +17,7 @@ export STEPWISE_CONTENT_DIR=$ROOT/content
 for f in "$SW" "$SC" "$SEED"; do
 	[ -x "$f" ] || { echo "bench-sync: build first ($f missing)" >&2; exit 2; }
 done
-T=$(mktemp -d /tmp/stepwise-bench.XXXXXX)
+T=$(mktemp -d --suffix=.stepwise-bench)
 SRV=
 trap '[ -n "$SRV" ] && kill $SRV 2>/dev/null; rm -rf "$T"' EXIT
 

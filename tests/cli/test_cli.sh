@@ -4,7 +4,7 @@
 #   test_cli.sh STEPWISE SW-SEED CONTENT-DIR
 set -u
 SW=$1 SEED=$2 CONTENT=$3
-T=$(mktemp -d /tmp/stepwise-cli-XXXXXX)
+T=$(mktemp -d --suffix=.stepwise-cli)
 trap 'rm -rf "$T"' EXIT
 pass=0 fail=0
 ok()  { pass=$((pass + 1)); echo "ok - $1"; }

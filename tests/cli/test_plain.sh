@@ -5,7 +5,7 @@
 #   test_plain.sh STEPWISE CONTENT-DIR
 set -u
 SW=$1 CONTENT=$2
-T=$(mktemp -d /tmp/stepwise-plain-XXXXXX)
+T=$(mktemp -d --suffix=.stepwise-plain)
 trap 'rm -rf "$T"' EXIT
 pass=0 fail=0
 ok()  { pass=$((pass + 1)); echo "ok - $1"; }

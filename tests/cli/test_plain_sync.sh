@@ -8,7 +8,7 @@
 #   test_plain_sync.sh STEPWISE STEPWISE-CLINIC CONTENT-DIR
 set -u
 SW=$1 SC=$2 CONTENT=$3
-T=$(mktemp -d /tmp/stepwise-plain-sync-XXXXXX)
+T=$(mktemp -d --suffix=.stepwise-plain-sync)
 SERVER=
 cleanup() {
 	[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER"

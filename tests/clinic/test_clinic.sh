@@ -5,7 +5,7 @@
 #   test_clinic.sh STEPWISE-CLINIC
 set -u
 SC=$1
-T=$(mktemp -d /tmp/stepwise-clinic-XXXXXX)
+T=$(mktemp -d --suffix=.stepwise-clinic)
 trap 'rm -rf "$T"' EXIT
 pass=0 fail=0
 ok()  { pass=$((pass + 1)); echo "ok - $1"; }

@@ -6,7 +6,7 @@
 #   test_clinic_cmds.sh STEPWISE-CLINIC SW-CLINIC-FIXTURE CONTENT-DIR
 set -u
 SC=$1 FX=$2 CONTENT=$3
-T=$(mktemp -d /tmp/stepwise-clinic-cmds-XXXXXX)
+T=$(mktemp -d --suffix=.stepwise-clinic-cmds)
 spid=
 trap '[ -n "$spid" ] && kill "$spid" 2>/dev/null; rm -rf "$T"' EXIT
 export TZ=UTC STEPWISE_CONTENT_DIR=$CONTENT LC_ALL=C.UTF-8

@@ -7,7 +7,7 @@
 #   test_serve.sh STEPWISE-CLINIC SW-PROTO
 set -u
 SC=$1 P=$2
-T=$(mktemp -d /tmp/stepwise-serve-XXXXXX)
+T=$(mktemp -d --suffix=.stepwise-serve)
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done

@@ -7,7 +7,7 @@
 #   programme_walk.sh STEPWISE CONTENT-DIR
 set -u
 SW=$1 CONTENT=$2
-T=$(mktemp -d /tmp/stepwise-walk-XXXXXX)
+T=$(mktemp -d --suffix=.stepwise-walk)
 trap 'rm -rf "$T"' EXIT
 pass=0 fail=0
 ok()  { pass=$((pass + 1)); echo "ok - $1"; }

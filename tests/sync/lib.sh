@@ -7,7 +7,7 @@
 # on a port the kernel chooses.
 set -u
 SW=$1 SC=$2 SEED=$3 CONTENT=$4 PROXY=$5
-T=$(mktemp -d /tmp/stepwise-sync-XXXXXX)
+T=$(mktemp -d --suffix=.stepwise-sync)
 PW="a long enough passphrase"
 pass=0 fail=0
 declare -A PID PORT SERVER

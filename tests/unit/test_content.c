@@ -10,6 +10,7 @@
 
 #include "content.h"
 #include "util.h"
+#include "unit.h"
 
 static char dir[256];
 
@@ -65,8 +66,7 @@ setup(void)
 	char	*src, *text, *sub;
 	size_t	 len;
 
-	strcpy(dir, "/tmp/stepwise-test-content-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof dir, "content");
 	for (const char *const *s = (const char *const[]){ "lessons",
 	    "exercises", "measures", "safety", NULL }; *s; s++) {
 		sub = xasprintf("%s/%s", dir, *s);
@@ -419,8 +419,6 @@ main(void)
 {
 	Suite	*s = suite_create("content");
 	TCase	*tc = tcase_create("content");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_shipped_content_is_valid);
@@ -438,9 +436,5 @@ main(void)
 	tcase_add_test(tc, test_unsupported_format_version_refused);
 	tcase_add_test(tc, test_locale_fallback_and_parsing);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(s);
 }

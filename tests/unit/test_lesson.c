@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lesson.h"
+#include "unit.h"
 
 static struct lesson l;
 static struct diags d;
@@ -94,17 +95,11 @@ main(void)
 {
 	Suite	*s = suite_create("lesson");
 	TCase	*tc = tcase_create("lesson");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, test_title_spans_and_styles);
 	tcase_add_test(tc, test_lists_numbered_nested_and_quoted);
 	tcase_add_test(tc, test_words_counted);
 	tcase_add_test(tc, test_image_and_code_block_rejected_with_line);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(s);
 }

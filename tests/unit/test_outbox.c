@@ -19,6 +19,7 @@
 #include "proto.h"
 #include "record.h"
 #include "util.h"
+#include "unit.h"
 
 #define NOW	1800000000LL
 #define MARKER	"ZebraCrossingPlaintextMarker"
@@ -104,8 +105,7 @@ setup(void)
 {
 	struct sw_error err = { 0 };
 
-	strcpy(dir, "/tmp/stepwise-test-outbox-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof dir, "outbox");
 	snprintf(path, sizeof path, "%s/p.db", dir);
 	snprintf(efile, sizeof efile, "%s/clinic.stepwise", dir);
 	ck_assert_int_eq(store_create(path, NULL, &err), 0);
@@ -1044,8 +1044,6 @@ main(void)
 {
 	Suite	*s = suite_create("outbox");
 	TCase	*tc = tcase_create("outbox");
-	SRunner	*sr;
-	int	 failed;
 
 	if (sodium_init() < 0)
 		return 1;
@@ -1067,9 +1065,5 @@ main(void)
 	tcase_add_test(tc, test_stopped_device_enrolls_again_and_keeps_messages);
 	tcase_add_test(tc, test_no_answer_text_in_the_profile_file);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(s);
 }

@@ -6,6 +6,7 @@
 
 #include "progress.h"
 #include "util.h"
+#include "unit.h"
 
 #define DAY	86400LL
 #define T0	1700000000LL
@@ -176,8 +177,6 @@ main(void)
 {
 	Suite	*s = suite_create("progress");
 	TCase	*tc = tcase_create("progress");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_new_patient_starts_with_the_checkins);
@@ -189,9 +188,5 @@ main(void)
 	    test_unfinished_module_keeps_the_next_locked_forever);
 	tcase_add_test(tc, test_whole_programme_finished);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(s);
 }

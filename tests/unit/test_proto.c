@@ -10,6 +10,7 @@
 
 #include "proto.h"
 #include "util.h"
+#include "unit.h"
 
 START_TEST(test_b64_round_trip_and_exact_length)
 {
@@ -334,8 +335,6 @@ main(void)
 {
 	Suite	*s = suite_create("proto");
 	TCase	*t = tcase_create("proto");
-	SRunner	*r;
-	int	 failed;
 
 	if (sodium_init() < 0)
 		return 1;
@@ -354,9 +353,5 @@ main(void)
 	tcase_add_test(t, test_url_rule);
 	tcase_add_test(t, test_fingerprint_groups);
 	suite_add_tcase(s, t);
-	r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed == 0 ? 0 : 1;
+	return unit_run(s);
 }

@@ -13,6 +13,7 @@
 #include "jsonv.h"
 #include "record.h"
 #include "util.h"
+#include "unit.h"
 
 static char dir[256], path[300];
 static struct content ct;
@@ -24,8 +25,7 @@ setup(void)
 	struct sw_error	err = { 0 };
 	struct diags	d = { 0 };
 
-	strcpy(dir, "/tmp/stepwise-test-record-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof dir, "record");
 	snprintf(path, sizeof path, "%s/p.db", dir);
 	ck_assert_int_eq(store_create(path, NULL, &err), 0);
 	ck_assert_int_eq(store_open(path, NULL, &st, &err), 0);
@@ -226,8 +226,6 @@ main(void)
 {
 	Suite	*s = suite_create("record");
 	TCase	*tc = tcase_create("record");
-	SRunner	*sr;
-	int	 failed;
 
 	if (sodium_init() < 0)
 		return 1;
@@ -241,9 +239,5 @@ main(void)
 	tcase_add_test(tc, test_activity_plan_stays_open_until_finished);
 	tcase_add_test(tc, test_entry_without_later_fields_is_never_open);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(s);
 }

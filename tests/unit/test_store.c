@@ -17,6 +17,7 @@
 
 #include "store.h"
 #include "util.h"
+#include "unit.h"
 
 #define PASS	"correct horse battery"
 #define MARKER	"PLAINTEXT-MARKER-7f3a"
@@ -27,8 +28,7 @@ static char path[300];
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/stepwise-test-store-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof dir, "store");
 	snprintf(path, sizeof path, "%s/p.db", dir);
 }
 
@@ -442,16 +442,9 @@ store_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
 	if (getenv("STEPWISE_SOAK") != NULL)
 		crash_rounds = atoi(getenv("STEPWISE_SOAK"));
 	if (sodium_init() < 0)
 		return 1;
-	sr = srunner_create(store_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(store_suite());
 }
