@@ -57,5 +57,12 @@ int	 clinic_fail(const struct sw_error *);
 /* The usage error for what getopt_long() returned: a missing value (':')
  * or an unknown option. */
 int	 clinic_bad_option(const char *cmd, int opt, char **argv);
+/* The usage error for an argument left after the options. */
+int	 clinic_extra_argument(const char *cmd, char **argv);
+/* The options every command takes, and the end of its option table. */
+#define CLINIC_COMMON_OPTIONS \
+	{ "dir", required_argument, NULL, 'd' }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ NULL, 0, NULL, 0 }
 
 #endif

@@ -41,6 +41,13 @@ clinic_bad_option(const char *cmd, int opt, char **argv)
 }
 
 int
+clinic_extra_argument(const char *cmd, char **argv)
+{
+	return clinic_usage_error(cmd, _("unexpected argument '%s'"),
+	    argv[optind]);
+}
+
+int
 clinic_fail(const struct sw_error *err)
 {
 	fprintf(stderr, "stepwise-clinic: %s\n", err->msg);
@@ -86,11 +93,9 @@ static int
 cmd_init(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
 		{ "url", required_argument, NULL, 'u' },
 		{ "name", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		CLINIC_COMMON_OPTIONS
 	};
 	struct sw_error	 err = { 0 };
 	const char	*dir = NULL, *url = CLINIC_DEFAULT_URL;
@@ -118,8 +123,7 @@ cmd_init(int argc, char **argv)
 	if (optind < argc && dir == NULL)
 		dir = argv[optind++];
 	if (optind < argc)
-		return clinic_usage_error("init", _("unexpected argument '%s'"),
-		    argv[optind]);
+		return clinic_extra_argument("init", argv);
 	if (dir == NULL)
 		dir = ".";
 	if (clinic_init(dir, name, url, &err) != 0)
@@ -136,13 +140,11 @@ static int
 cmd_enroll(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
 		{ "patient", required_argument, NULL, 'p' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "days", required_argument, NULL, 'D' },
 		{ "tls-pin", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		CLINIC_COMMON_OPTIONS
 	};
 	struct sw_error		 err = { 0 };
 	struct clinic_keys	 k;

@@ -228,11 +228,9 @@ int
 clinic_cmd_message(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
 		{ "patient", required_argument, NULL, 'p' },
 		{ "from", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		CLINIC_COMMON_OPTIONS
 	};
 	struct sw_error		  err = { 0 };
 	struct clinic_keys	  k;
@@ -266,8 +264,7 @@ clinic_cmd_message(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return clinic_usage_error("message", _("unexpected argument "
-		    "'%s'"), argv[optind]);
+		return clinic_extra_argument("message", argv);
 	if (patient == NULL)
 		return clinic_usage_error("message", "%s", _("--patient REF "
 		    "is needed"));
@@ -541,11 +538,9 @@ int
 clinic_cmd_messages(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
 		{ "patient", required_argument, NULL, 'p' },
 		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		CLINIC_COMMON_OPTIONS
 	};
 	struct sw_error		 err = { 0 };
 	struct clinic_read	 cr;
@@ -582,8 +577,7 @@ clinic_cmd_messages(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return clinic_usage_error("messages", _("unexpected argument "
-		    "'%s'"), argv[optind]);
+		return clinic_extra_argument("messages", argv);
 	if (patient == NULL)
 		return clinic_usage_error("messages", "%s", _("--patient REF "
 		    "is needed"));

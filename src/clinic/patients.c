@@ -346,11 +346,9 @@ int
 clinic_cmd_patients(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "content", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		CLINIC_COMMON_OPTIONS
 	};
 	struct sw_error		 err = { 0 };
 	struct clinic_read	 cr;
@@ -388,8 +386,7 @@ clinic_cmd_patients(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return clinic_usage_error("patients", _("unexpected argument "
-		    "'%s'"), argv[optind]);
+		return clinic_extra_argument("patients", argv);
 	if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
 	    verify_devices(cr.db, &cr.k, NULL, &devs, &nd, &err) != 0 ||
 	    verify_records(cr.db, &cr.k, &cr.ct, NULL, &recs, &nr,
@@ -444,10 +441,8 @@ int
 clinic_cmd_revoke(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
 		{ "device", required_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		CLINIC_COMMON_OPTIONS
 	};
 	struct sw_error	 err = { 0 };
 	const char	*dir = ".", *device = NULL;
@@ -474,8 +469,7 @@ clinic_cmd_revoke(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return clinic_usage_error("revoke", _("unexpected argument "
-		    "'%s'"), argv[optind]);
+		return clinic_extra_argument("revoke", argv);
 	if (device == NULL || !proto_id_ok(device))
 		return clinic_usage_error("revoke", _("--device needs a device "
 		    "id (32 lower-case hex characters), not '%s'"),

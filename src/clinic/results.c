@@ -234,13 +234,11 @@ int
 clinic_cmd_results(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
 		{ "patient", required_argument, NULL, 'p' },
 		{ "risk", no_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "content", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		CLINIC_COMMON_OPTIONS
 	};
 	struct sw_error		 err = { 0 };
 	struct clinic_read	 cr;
@@ -284,8 +282,7 @@ clinic_cmd_results(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return clinic_usage_error("results", _("unexpected argument "
-		    "'%s'"), argv[optind]);
+		return clinic_extra_argument("results", argv);
 	if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
 	    verify_records(cr.db, &cr.k, &cr.ct, patient, &all, &n,
 	    &err) != 0)

@@ -167,13 +167,11 @@ int
 clinic_cmd_serve(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "tls-cert", required_argument, NULL, 'c' },
 		{ "tls-key", required_argument, NULL, 'k' },
 		{ "rate", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		CLINIC_COMMON_OPTIONS
 	};
 	struct sw_error		 err = { 0 };
 	struct server		 srv = { 0 };
@@ -214,8 +212,7 @@ clinic_cmd_serve(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return clinic_usage_error("serve", _("unexpected argument "
-		    "'%s'"), argv[optind]);
+		return clinic_extra_argument("serve", argv);
 	if ((certf == NULL) != (keyf == NULL))
 		return clinic_usage_error("serve", "%s", _("--tls-cert and "
 		    "--tls-key go together"));
