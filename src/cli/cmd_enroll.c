@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "cli.h"
 #include "i18n.h"
 #include "outbox.h"
@@ -205,7 +207,10 @@ cmd_enroll(struct cli *cli, int argc, char **argv)
 	}
 	printf(_("Enrolled with %s.\n"), e.clinic);
 	/* The token is the file's one secret, and it is spent now: the
-	 * signed registration in the profile is all a resend needs. */
+	 * signed registration in the profile is all a resend needs. Wipe it
+	 * before the first sync, which may take minutes on a poor link. */
+	sodium_free(e.token);
+	e.token = NULL;
 	if (delete) {
 		if (unlink(file) != 0)
 			cli_error(_("could not delete %s: %s"), file,

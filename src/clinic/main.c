@@ -187,24 +187,33 @@ cmd_enroll(int argc, char **argv)
 			return clinic_bad_option("enroll", opt, argv);
 		}
 	}
-	if (optind < argc || patient == NULL) {
+	if (optind < argc) {
 		free(out);
-		return clinic_usage_error("enroll", "%s", optind < argc ?
-		    _("unexpected argument") : _("--patient REF is needed"));
+		return clinic_extra_argument("enroll", argv);
+	}
+	if (patient == NULL) {
+		free(out);
+		return clinic_usage_error("enroll", "%s",
+		    _("--patient REF is needed"));
 	}
 	if (out == NULL)
 		out = xasprintf("enroll-%s.json", patient);
 	rc = clinic_enroll(dir, patient, (int)days, pin, out, now, &err);
-	if (rc == 0 && clinic_keys_load(dir, &k, false, &err) == 0) {
+	if (rc == 0) {
 		time_t t = (time_t)(now + days * 86400);
 
-		clinic_fingerprint(&k, fp);
 		strftime(when, sizeof when, "%Y-%m-%d", localtime(&t));
-		printf(_("Wrote %s for patient %s.\n"
-		    "It works once, until %s. Give it to the patient in person "
-		    "or by a channel\nonly they read, and ask them to check "
-		    "this clinic fingerprint:\n  %s\n"), out, patient, when,
-		    fp);
+		printf(_("Wrote %s for patient %s.\nIt works once, until %s. "
+		    "Give it to the patient in person or by a channel\nonly "
+		    "they read"), out, patient, when);
+		/* The file is written whatever happens next: say so, and
+		 * say why the fingerprint is missing if it cannot be read. */
+		if ((rc = clinic_keys_load(dir, &k, false, &err)) == 0) {
+			clinic_fingerprint(&k, fp);
+			printf(_(", and ask them to check this clinic "
+			    "fingerprint:\n  %s\n"), fp);
+		} else
+			printf(".\n");
 	}
 	free(out);
 	return rc == 0 ? EXIT_OK : clinic_fail(&err);

@@ -810,3 +810,24 @@ out:
 	device_keys_free(&old);
 	return rc;
 }
+
+size_t
+outbox_clinic_crisis(const cJSON *info, struct clinic_contact *out,
+    size_t max)
+{
+	const cJSON	*c;
+	size_t		 n = 0;
+
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(info, "crisis")) {
+		const char *name = proto_str(c, "name");
+		const char *phone = proto_str(c, "phone");
+
+		if (n == max || name == NULL || phone == NULL)
+			continue;
+		out[n].name = name;
+		out[n].phone = phone;
+		out[n].note = proto_str(c, "note");
+		n++;
+	}
+	return n;
+}

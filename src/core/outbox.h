@@ -190,5 +190,16 @@ int	reply_save(struct store *, const char *text, const char *in_reply_to,
 /* The clinic's name, contact and crisis list from the sealed enrollment
  * state (caller frees with cJSON_Delete); NULL in *out when not enrolled. */
 int	outbox_clinic_info(struct store *, cJSON **out, struct sw_error *);
+/* One of the clinic's crisis contacts from that info; note may be NULL. */
+#define CLINIC_CRISIS_MAX	10
+struct clinic_contact {
+	const char	*name;
+	const char	*phone;
+	const char	*note;
+};
+/* Up to max of the clinic's crisis contacts, in the file's order (the
+ * enrollment file allows 10); returns how many. info may be NULL. */
+size_t	outbox_clinic_crisis(const cJSON *info, struct clinic_contact *,
+	    size_t max);
 
 #endif

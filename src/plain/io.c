@@ -204,6 +204,28 @@ plain_ask_yes(struct plain *p, const char *prompt, bool dflt)
 	}
 }
 
+/* The crisis contacts from the enrollment file, after the content's own. */
+static void
+clinic_crisis(struct plain *p)
+{
+	struct clinic_contact	 v[CLINIC_CRISIS_MAX];
+	size_t			 n = outbox_clinic_crisis(p->clinic, v,
+				    CLINIC_CRISIS_MAX);
+	const char		*clinic = proto_str(p->clinic, "clinic");
+
+	if (n == 0)
+		return;
+	if (clinic != NULL && *clinic != '\0')
+		plain_say(p, _("\nFrom your clinic, %s:"), clinic);
+	else
+		plain_say(p, "%s", _("\nFrom your clinic:"));
+	for (size_t i = 0; i < n; i++) {
+		plain_say(p, "%s: %s", v[i].name, v[i].phone);
+		if (v[i].note != NULL)
+			plain_say(p, "   %s", v[i].note);
+	}
+}
+
 void
 plain_crisis(struct plain *p)
 {
@@ -219,6 +241,7 @@ plain_crisis(struct plain *p)
 			plain_say(p, "   %s", c->when);
 		plain_say(p, "   %s", c->what);
 	}
+	clinic_crisis(p);
 	if (s->closing)
 		plain_say(p, "\n%s", s->closing);
 	putchar('\n');

@@ -134,6 +134,11 @@ run(struct plain *p, bool force, bool verbose)
 		break;
 	case SYNC_NOT_ENROLLED:
 		break;
+	case SYNC_STOPPED:
+		/* Nothing goes until the patient enrolls again: the words say
+		 * whom to ask, with no promise of a next sync. */
+		plain_say(p, "%s", err.msg);
+		break;
 	default:
 		plain_say(p, _("Not sent yet: %s Everything waits here and goes "
 		    "with the next sync."), err.msg);

@@ -203,30 +203,20 @@ contact_add(struct tui *t, struct tdoc *d, const char *name,
 static void
 clinic_crisis(struct tui *t, struct tdoc *d)
 {
-	const cJSON	*list = cJSON_GetObjectItemCaseSensitive(t->clinic,
-			    "crisis"), *c;
-	const char	*clinic = cJSON_GetStringValue(
-			    cJSON_GetObjectItemCaseSensitive(t->clinic,
-			    "clinic"));
-	char		*s;
+	struct clinic_contact	 v[CLINIC_CRISIS_MAX];
+	size_t			 n = outbox_clinic_crisis(t->clinic, v,
+				    CLINIC_CRISIS_MAX);
+	const char		*clinic = proto_str(t->clinic, "clinic");
+	char			*s;
 
-	if (cJSON_GetArraySize(list) == 0)
+	if (n == 0)
 		return;
 	s = clinic && *clinic ? xasprintf(_("From your clinic, %s:"), clinic) :
 	    xstrdup(_("From your clinic:"));
 	tdoc_text(d, s, A_BOLD);
 	free(s);
-	cJSON_ArrayForEach(c, list) {
-		const char *name = cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(c, "name"));
-
-		if (name == NULL)
-			continue;
-		contact_add(t, d, name, cJSON_GetStringValue(
-		    cJSON_GetObjectItemCaseSensitive(c, "phone")), NULL,
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c,
-		    "note")));
-	}
+	for (size_t i = 0; i < n; i++)
+		contact_add(t, d, v[i].name, v[i].phone, NULL, v[i].note);
 }
 
 void

@@ -146,8 +146,11 @@ tui_sync_open(struct tui *t)
 		t->sync = NULL;
 	}
 	tui_sync_refresh(t);
+	/* At start only when one is due: the backoff after a failure holds
+	 * across restarts, so opening Stepwise during an outage does not add
+	 * failures. Saved records and S still send at once. */
 	if (t->sync != NULL)
-		sync_start(t->sync, true, now_ms());
+		sync_start(t->sync, false, now_ms());
 	arm_due(t);
 }
 
