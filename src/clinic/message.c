@@ -329,6 +329,7 @@ struct line {
 	const struct vrecord *reply;
 	size_t		 devices;	/* message: copies queued */
 	size_t		 delivered;	/* message: copies fetched */
+	size_t		 order;		/* as read: queued, then received */
 };
 
 struct talk {
@@ -345,6 +346,7 @@ talk_add(struct talk *t)
 		t->v = xreallocarray(t->v, t->cap, sizeof *t->v);
 	}
 	memset(&t->v[t->n], 0, sizeof t->v[0]);
+	t->v[t->n].order = t->n;
 	return &t->v[t->n++];
 }
 
@@ -453,7 +455,7 @@ by_time(const void *a, const void *b)
 		return x->at < y->at ? -1 : 1;
 	if (x->sent != y->sent)
 		return x->sent ? -1 : 1;
-	return strcmp(x->id, y->id);
+	return x->order < y->order ? -1 : x->order > y->order;
 }
 
 static void

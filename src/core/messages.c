@@ -25,6 +25,7 @@ msg_new(struct msg_list *l)
 {
 	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
 	memset(&l->v[l->n], 0, sizeof *l->v);
+	l->v[l->n].order = l->n;
 	return &l->v[l->n++];
 }
 
@@ -196,7 +197,9 @@ by_time(const void *a, const void *b)
 		return x->at < y->at ? -1 : 1;
 	if (x->from_patient != y->from_patient)
 		return x->from_patient ? 1 : -1;	/* the message first */
-	return strcmp(x->id, y->id);
+	/* The same second: the clinic's order (its sequence), or the order
+	 * the replies were saved in. */
+	return x->order < y->order ? -1 : x->order > y->order;
 }
 
 int

@@ -173,6 +173,8 @@ struct message {
 	long long	 read_at;	/* 0 unread (clinic messages only) */
 	char		*from;		/* may be NULL */
 	char		*text;
+	size_t		 order;		/* as read, for messages sent the same
+					 * second */
 };
 /* Every message, opened and checked, and every reply, oldest first.
  * A message that fails to open or check is dropped from the inbox and

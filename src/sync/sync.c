@@ -50,6 +50,7 @@ struct sync {
 	bool			 running;
 	enum sync_result	 result;
 	char			 words[512];
+	char			 told[512];	/* the last run's summary */
 	char			 stop_code[64];
 
 	struct outbox_batch	 batch;		/* the batch in flight */
@@ -65,6 +66,7 @@ struct sync {
 	size_t			 rejected;
 	size_t			 kept;
 	size_t			 bad;
+	unsigned		 inbox_gen;	/* grows when the inbox does */
 
 	void			(*progress)(void *, const char *);
 	void			*progress_arg;
@@ -98,6 +100,8 @@ wall_now(void)
 }
 
 static void say(struct sync *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+static void tell(struct sync *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 static void finish(struct sync *, enum sync_result, long long, const char *,
     ...) __attribute__((format(printf, 4, 5)));
@@ -207,27 +211,46 @@ request_free(struct sync *s)
 	memset(r, 0, sizeof *r);
 }
 
+/* A sentence of the summary: to the progress lines, and to what the run
+ * told (sync_told). */
+static void
+tell(struct sync *s, const char *fmt, ...)
+{
+	char	line[256];
+	size_t	len = strlen(s->told);
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (s->progress != NULL)
+		s->progress(s->progress_arg, line);
+	snprintf(s->told + len, sizeof s->told - len, "%s%s", len ? " " : "",
+	    line);
+}
+
 static void
 summary(struct sync *s)
 {
+	s->told[0] = '\0';
 	if (s->registered)
-		say(s, "%s", _("This device is now registered with the "
+		tell(s, "%s", _("This device is now registered with the "
 		    "clinic."));
 	if (s->acked)
-		say(s, ngettext("The clinic has received %zu record.",
+		tell(s, ngettext("The clinic has received %zu record.",
 		    "The clinic has received %zu records.", s->acked),
 		    s->acked);
 	if (s->rejected)
-		say(s, ngettext("%zu record could not be sent and was set "
+		tell(s, ngettext("%zu record could not be sent and was set "
 		    "aside.", "%zu records could not be sent and were set "
 		    "aside.", s->rejected), s->rejected);
 	if (s->kept)
-		say(s, ngettext("%zu new message from your clinic.",
+		tell(s, ngettext("%zu new message from your clinic.",
 		    "%zu new messages from your clinic.", s->kept), s->kept);
 	else if (s->result == SYNC_DONE || s->result == SYNC_NOTHING)
-		say(s, "%s", _("No new messages."));
+		tell(s, "%s", _("No new messages."));
 	if (s->bad)
-		say(s, ngettext("%zu message failed its check and was not "
+		tell(s, ngettext("%zu message failed its check and was not "
 		    "kept.", "%zu messages failed their check and were not "
 		    "kept.", s->bad), s->bad);
 }
@@ -845,8 +868,10 @@ messages_fetched(struct sync *s, const struct answer *a)
 		finish(s, SYNC_FAILED, 0, "%s", err.msg);
 		return;
 	}
-	if (n > 0)
+	if (n > 0) {
+		s->inbox_gen++;
 		changed(s);
+	}
 	/* Asking again after new messages is what tells the server they
 	 * arrived (the cursor is the acknowledgement); an empty page ends it. */
 	if (cJSON_IsTrue(more) || n > 0)
@@ -1044,7 +1069,7 @@ sync_start(struct sync *s, bool force, long long now_ms)
 		return 1;
 	s->running = true;
 	s->result = SYNC_IDLE;
-	s->words[0] = s->stop_code[0] = '\0';
+	s->words[0] = s->stop_code[0] = s->told[0] = '\0';
 	s->first_batch = true;
 	s->stale_retried = false;
 	s->registered = s->acked = s->rejected = s->kept = s->bad = 0;
@@ -1093,6 +1118,18 @@ const char *
 sync_words(const struct sync *s)
 {
 	return s->words;
+}
+
+const char *
+sync_told(const struct sync *s)
+{
+	return s->told;
+}
+
+unsigned
+sync_inbox_gen(const struct sync *s)
+{
+	return s->inbox_gen;
 }
 
 long long

@@ -55,9 +55,15 @@ void	sync_timeout(struct sync *);
  * patient ("Could not reach the clinic: the connection timed out."). */
 enum sync_result sync_result(const struct sync *);
 const char *sync_words(const struct sync *);
+/* What the last run did, in sentences for the patient ("1 new message
+ * from your clinic."); "" when it ended before it could say. */
+const char *sync_told(const struct sync *);
 /* Unix seconds when an automatic run should start next: the backoff after
  * a failure, or a quarter of an hour after a success (to fetch messages). */
 long long sync_next_due(const struct sync *);
+/* Grows each time a run stores new messages (or counts bad ones), so a
+ * screen showing them knows when to read them again. */
+unsigned sync_inbox_gen(const struct sync *);
 
 /* One whole run with its own poll loop, for "stepwise sync" and plain
  * mode. progress (may be NULL) gets one line per step for people. When

@@ -37,6 +37,11 @@ struct home {
 	struct open_entry	*plans;
 	size_t			 n_plans;
 	bool			 reply_draft;	/* a reply waits, unsent */
+	/* What was read is kept until another screen has been on top or the
+	 * minute turns: a key on Home decrypts nothing. */
+	bool			 loaded;
+	unsigned		 gen;		/* t->screen_gen then */
+	long long		 minute;	/* time(NULL) / 60 then */
 };
 
 enum { H_DO, H_UP, H_DOWN, H_EXERCISES, H_PROGRESS, H_QUIT, H_TOP,
@@ -292,6 +297,11 @@ home_load(struct tui *t, struct home *h)
 	size_t			 ndue = 0, sel = h->sel;
 	char			*due = NULL, *p;
 
+	if (h->loaded && h->gen == t->screen_gen && h->minute == now / 60)
+		return;
+	h->loaded = true;
+	h->gen = t->screen_gen;
+	h->minute = now / 60;
 	rows_clear(h);
 	if (progress_facts_load(t->st, &t->ct, now, &f, &err) != 0) {
 		tui_message(t, "%s", err.msg);

@@ -17,7 +17,7 @@ enum mode { M_READ, M_WRITE, M_REVIEW };
 struct msgs {
 	struct message	*v;
 	size_t		 n;
-	unsigned	 gen;		/* t->sync_gen when loaded */
+	unsigned	 gen;		/* t->inbox_gen when loaded */
 	struct tdoc	 d;		/* the conversation, for d.width */
 	size_t		 top;
 	int		 rows;
@@ -28,7 +28,7 @@ struct msgs {
 };
 
 enum { MS_UP, MS_DOWN, MS_PGUP, MS_PGDN, MS_TOP, MS_END, MS_REPLY,
-    MS_REVIEW, MS_SEND, MS_BACK, MS_STOP };
+    MS_SYNC, MS_REVIEW, MS_SEND, MS_BACK, MS_STOP };
 
 static const struct binding msgs_keys[] = {
 	{ FN(KEY_UP), "Up / k", N_("scroll up a line"), MS_UP },
@@ -43,6 +43,8 @@ static const struct binding msgs_keys[] = {
 	{ FN(KEY_END), "End", N_("go to the newest message"), MS_END },
 	{ 'r', "r", N_("write a reply (or carry on with the one kept)"),
 	    MS_REPLY },
+	{ 'S', "S", N_("sync now: fetch new messages, send what waits"),
+	    MS_SYNC },
 	{ '\t', "Tab", N_("when writing: check the reply before sending"),
 	    MS_REVIEW },
 	{ FN(KEY_F(3)), "F3", N_("when writing: send the reply now"),
@@ -114,7 +116,7 @@ load(struct tui *t, struct msgs *m)
 	messages_free(m->v, m->n);
 	m->v = NULL;
 	m->n = 0;
-	m->gen = t->sync_gen;
+	m->gen = t->inbox_gen;
 	tdoc_free(&m->d);
 	m->d.width = 0;
 	if (t->ob == NULL)
@@ -226,8 +228,9 @@ draw_read(struct tui *t, struct msgs *m, int y, int w)
 		    0;
 	tdoc_draw(&m->d, y, 2, m->top, m->rows);
 	put_line(LINES - 2, 2, w, t->ob == NULL ? _("q: back") : m->top > 0 ?
-	    _("r: write a reply   Up/PgUp: earlier messages   q: back") :
-	    _("r: write a reply   q: back"), tui_attr(t, ATTR_DIM));
+	    _("r: write a reply   Up/PgUp: earlier messages   S: sync   "
+	    "q: back") : _("r: write a reply   S: sync now   q: back"),
+	    tui_attr(t, ATTR_DIM));
 }
 
 /* The message being answered, in at most a third of the screen. */
@@ -294,10 +297,10 @@ msgs_draw(struct screen *s, struct tui *t)
 
 	if (w > 76)
 		w = 76;
-	if (m->gen != t->sync_gen) {
+	/* New messages came: read them again, keeping the place unless the
+	 * newest was in view. */
+	if (m->gen != t->inbox_gen)
 		load(t, m);
-		m->at_end = true;
-	}
 	if (m->d.width != w)
 		build(t, m, w);
 	title = clinic && *clinic ? xasprintf(_("Messages with %s"), clinic) :
@@ -351,7 +354,9 @@ key_read(struct tui *t, struct msgs *m, int cmd)
 {
 	size_t page = m->rows > 1 ? (size_t)m->rows - 1 : 1;
 
-	if (cmd != MS_END)
+	/* Scrolling lets go of the newest; End takes hold of it again. */
+	if (cmd == MS_UP || cmd == MS_DOWN || cmd == MS_PGUP ||
+	    cmd == MS_PGDN || cmd == MS_TOP)
 		m->at_end = false;
 	switch (cmd) {
 	case MS_UP:
@@ -372,6 +377,9 @@ key_read(struct tui *t, struct msgs *m, int cmd)
 		return ACT_REDRAW;
 	case MS_END:
 		m->at_end = true;
+		return ACT_REDRAW;
+	case MS_SYNC:
+		tui_sync_now(t);
 		return ACT_REDRAW;
 	case MS_REPLY:
 		if (t->ob == NULL)

@@ -239,6 +239,7 @@ pop(struct tui *t)
 	if (s == NULL)
 		return;
 	t->top = s->below;
+	t->screen_gen++;
 	if (s->ops->leave)
 		s->ops->leave(s, t);
 	free(s);
@@ -251,6 +252,7 @@ push(struct tui *t, struct screen *s)
 		return;
 	s->below = t->top;
 	t->top = s;
+	t->screen_gen++;
 }
 
 /* Returns false when the programme should end. */

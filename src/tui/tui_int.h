@@ -94,8 +94,11 @@ struct tui {
 	struct sync_status	 sync_st;
 	size_t			 waiting, set_aside;
 	int			 unread;
-	unsigned		 sync_gen;	/* counts changes seen */
+	unsigned		 inbox_gen;	/* sync_inbox_gen seen */
+	unsigned		 screen_gen;	/* grows at every push and pop */
 	bool			 sync_again;	/* saved during a run */
+	bool			 sync_asked;	/* the patient pressed S: say
+						 * how the run ended */
 	long long		 due_at;	/* ms: the timer's next look */
 };
 

@@ -89,7 +89,16 @@ hook_changed(void *arg)
 {
 	struct tui *t = arg;
 
-	t->sync_gen++;
+	if (t->sync != NULL)
+		t->inbox_gen = sync_inbox_gen(t->sync);
+	if (t->sync_asked && t->sync != NULL && !sync_running(t->sync)) {
+		t->sync_asked = false;
+		if (sync_result(t->sync) == SYNC_DONE ||
+		    sync_result(t->sync) == SYNC_NOTHING)
+			tui_message(t, "%s", sync_told(t->sync));
+		else if (sync_words(t->sync)[0] != '\0')
+			tui_message(t, "%s", sync_words(t->sync));
+	}
 	t->dirty = true;
 	tui_sync_refresh(t);
 	arm_due(t);
@@ -214,6 +223,7 @@ tui_sync_now(struct tui *t)
 		arm_due(t);
 		return 1;
 	}
+	t->sync_asked = true;
 	return 0;
 }
 

@@ -70,4 +70,26 @@ assert [x["from"] for x in m] == ["supporter", "patient"], m
 assert m[0]["text"] == sys.argv[1] and m[0]["name"] == "Sam", m[0]
 assert m[1]["text"] == sys.argv[2] and m[1]["name"] is None, m[1]' "$MSG" "$REPLY" &&
     ok "stepwise export holds the message and the reply" || bad "export messages" "$(cat "$T/export.err")"
+
+# Messages queued in the same second keep the order the supporter wrote
+# them in, at both ends (faketime holds the clinic's clock still).
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+still=$(date '+%Y-%m-%d %H:%M:%S')
+for n in 1 2 3 4 5; do
+	printf 'Same second, note %s.' "$n" | faketime -f "$still" "$SC" message \
+	    --dir "$T/c" --patient R1 --from Sam >>"$T/msg.out" 2>&1 ||
+	    bad "message $n" "$(cat "$T/msg.out")"
+done
+sw_sync p; st=$?
+expect "sync fetches the five: exit 0" 0 $st "$(cat "$T/p.sync")"
+order='import json, sys
+m = [x["text"] for x in json.load(sys.stdin)[sys.argv[1]]
+     if x["text"].startswith("Same second")]
+assert m == ["Same second, note %d." % i for i in range(1, 6)], m'
+sw p export 2>"$T/export.err" | python3 -c "$order" messages &&
+    ok "the patient sees messages of one second in the order written" ||
+    bad "patient's order" "$(sw p export 2>&1 | grep 'Same second')"
+"$SC" messages --dir "$T/c" --patient R1 --format json | python3 -c "$order" messages &&
+    ok "stepwise-clinic messages lists them in the same order" ||
+    bad "clinic's order" "$("$SC" messages --dir "$T/c" --patient R1 --format json)"
 finish

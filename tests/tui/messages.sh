@@ -127,6 +127,34 @@ done 2>/dev/null
 check "stepwise-clinic results shows the reply, once, with its text" \
     [ $got -eq 0 ]
 
+# A long conversation: messages that arrive while the patient reads older
+# ones do not move the screen; End shows them.
+for n in 1 2 3; do
+	printf 'Note %s, line one.\nline two\nline three\nline four\n' "$n" |
+	    "$CLINIC" message --dir "$W/clinic" --patient R1 --from Sam \
+	    >>"$W/message.out" 2>&1 || fail "stepwise-clinic message $n"
+done
+keys S
+check "S on the Messages screen fetches: the newest shows" \
+    wait_for "Note 3, line one."
+keys Home
+check "Home goes to the oldest message" wait_for "Hello from Sam. How was"
+check "the hint offers the earlier messages again only when scrolled" \
+    hides "Up/PgUp: earlier messages"
+printf 'The very newest note.\n' |
+    "$CLINIC" message --dir "$W/clinic" --patient R1 --from Sam \
+    >>"$W/message.out" 2>&1 || fail "stepwise-clinic message 4"
+keys S
+check "the sync while reading says a message came" \
+    wait_for "1 new message from your clinic"
+check "the place is kept: the oldest message is still in view" \
+    shows "Hello from Sam. How was"
+check "and the new one is not pulled into view" hides "The very newest note"
+keys End
+check "End shows the new message" wait_for "The very newest note."
+check "with the earlier messages above, offered by the hint" \
+    shows "Up/PgUp: earlier messages"
+
 # A reply not sent is kept, sealed, through Ctrl-C.
 keys r
 wait_for "Your reply:" >/dev/null
@@ -139,7 +167,7 @@ unlock
 check "home offers the reply not sent" \
     wait_for "Your reply is not sent yet: press m"
 keys m
-wait_for "Hello from Sam" >/dev/null
+wait_for "Messages with Test Clinic" >/dev/null
 keys r
 check "the draft is back in the editor" wait_for "Half a thought"
 keys Escape
