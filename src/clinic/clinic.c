@@ -119,7 +119,7 @@ write_new_file(const char *path, const void *data, size_t n, mode_t mode,
 }
 
 static int
-write_key(const char *dir, const char *name, const unsigned char *k,
+write_in(const char *dir, const char *name, const void *k,
     size_t n, mode_t mode, struct sw_error *err)
 {
 	char	*p = path_in(dir, name);
@@ -179,6 +179,25 @@ config_json(const char *name, const char *url)
 	return s;
 }
 
+/* The files init makes, in order; a failure removes those it made. */
+static const char *const init_files[] = {
+	"box.sk", "sign.sk", "box.pk", "sign.pk", "clinic.json", "clinic.db",
+	"clinic.db-journal",
+};
+
+static void
+init_undo(const char *dir, size_t made, bool made_dir)
+{
+	for (size_t i = 0; i < made; i++) {
+		char *p = path_in(dir, init_files[i]);
+
+		unlink(p);
+		free(p);
+	}
+	if (made_dir)
+		rmdir(dir);
+}
+
 int
 clinic_init(const char *dir, const char *name, const char *url,
     struct sw_error *err)
@@ -188,7 +207,9 @@ clinic_init(const char *dir, const char *name, const char *url,
 	const char	*why;
 	char		*p = NULL, *conf = NULL;
 	sqlite3		*db = NULL;
-	int		 rc = -1, fd;
+	size_t		 made = 0;
+	bool		 made_dir = false;
+	int		 rc = -1;
 
 	if (box_sk == NULL || sign_sk == NULL) {
 		sw_fail(err, SW_EIO, _("out of memory"));
@@ -199,45 +220,64 @@ clinic_init(const char *dir, const char *name, const char *url,
 		    url, why);
 		goto out;
 	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+	if (mkdir(dir, 0700) == 0)
+		made_dir = true;
+	else if (errno != EEXIST) {
 		sw_fail(err, SW_EIO, _("Could not create %s: %s"), dir,
 		    strerror(errno));
 		goto out;
 	}
+	/* A folder with any of the files is left alone: its keys may be a
+	 * clinic's, even when the database is gone. */
 	p = path_in(dir, "clinic.db");
 	if (access(p, F_OK) == 0) {
 		sw_fail(err, SW_EEXIST, _("%s is already a clinic folder; its "
 		    "keys were left as they are."), dir);
 		goto out;
 	}
+	for (size_t i = 0; i < sizeof init_files / sizeof init_files[0]; i++) {
+		free(p);
+		p = path_in(dir, init_files[i]);
+		if (access(p, F_OK) == 0) {
+			sw_fail(err, SW_EEXIST, _("%s already holds %s; nothing "
+			    "was changed. Choose an empty folder or a new one."),
+			    dir, init_files[i]);
+			goto out;
+		}
+	}
+	free(p);
+	p = NULL;
 	crypto_box_keypair(box_pk, box_sk);
 	crypto_sign_keypair(sign_pk, sign_sk);
 	conf = config_json(name, url);
-	/* Secret keys 0600; public keys and configuration may be read by the
-	 * account that runs the server, which must not read the secrets. */
-	if (write_key(dir, "box.sk", box_sk, 32, 0600, err) != 0 ||
-	    write_key(dir, "sign.sk", sign_sk, 64, 0600, err) != 0 ||
-	    write_key(dir, "box.pk", box_pk, 32, 0644, err) != 0 ||
-	    write_key(dir, "sign.pk", sign_pk, 32, 0644, err) != 0)
-		goto out;
-	free(p);
-	p = path_in(dir, "clinic.json");
-	if (write_new_file(p, conf, strlen(conf), 0644, err) != 0)
-		goto out;
-	free(p);
-	p = path_in(dir, "clinic.db");
-	if ((fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600)) == -1) {
-		sw_fail(err, SW_EIO, _("Could not create %s: %s"), p,
-		    strerror(errno));
-		goto out;
+	{
+		/* Secret keys 0600; public keys and configuration may be read
+		 * by the account that runs the server, which must not read the
+		 * secrets. The database starts empty; opening it makes the
+		 * tables. The order is init_files'. */
+		const struct {
+			const void	*data;
+			size_t		 n;
+			mode_t		 mode;
+		} f[] = {
+			{ box_sk, 32, 0600 }, { sign_sk, 64, 0600 },
+			{ box_pk, 32, 0644 }, { sign_pk, 32, 0644 },
+			{ conf, strlen(conf), 0644 }, { "", 0, 0600 },
+		};
+
+		for (; made < sizeof f / sizeof f[0]; made++)
+			if (write_in(dir, init_files[made], f[made].data,
+			    f[made].n, f[made].mode, err) != 0)
+				goto out;
+		made++;		/* and the journal opening may leave */
 	}
-	close(fd);
 	if (clinic_db_open(dir, &db, err) != 0)
 		goto out;
 	rc = 0;
 out:
 	sqlite3_close(db);
+	if (rc != 0)
+		init_undo(dir, made, made_dir);
 	free(conf);
 	free(p);
 	sodium_free(box_sk);

@@ -28,6 +28,20 @@ assert c["url"] == "http://127.0.0.1:8470" and c["name"] == "Riverside Talking T
 before=$(sha256sum "$T/c/box.sk" "$T/c/sign.sk")
 "$SC" init "$T/c" >/dev/null 2>"$T/err"; st=$?
 [ $st -eq 1 ] && [ "$(sha256sum "$T/c/box.sk" "$T/c/sign.sk")" = "$before" ] && ok "init refuses an existing clinic and keeps its keys" || bad "re-init" "$(cat "$T/err")"
+# A failed init leaves nothing behind: the database cannot be written
+# (files are held under 1 KiB; SIGXFSZ ignored, so write fails instead).
+( trap '' XFSZ; ulimit -f 1; exec "$SC" init "$T/half" ) >/dev/null 2>"$T/err"; st=$?
+[ $st -eq 1 ] && [ ! -e "$T/half" ] && ok "init that fails part-way removes what it made, folder and all" ||
+    bad "half-made init: status $st, left: $(ls -A "$T/half" 2>&1)" "$(cat "$T/err")"
+mkdir "$T/keep" && echo "someone's notes" >"$T/keep/notes.txt"
+( trap '' XFSZ; ulimit -f 1; exec "$SC" init "$T/keep" ) >/dev/null 2>"$T/err"; st=$?
+[ $st -eq 1 ] && [ "$(ls -A "$T/keep")" = notes.txt ] && ok "in a folder that was there, only what init made is removed" ||
+    bad "half-made init in an existing folder: $st, left: $(ls -A "$T/keep")" "$(cat "$T/err")"
+"$SC" init "$T/keep" >/dev/null 2>"$T/err" && [ -s "$T/keep/box.sk" ] && ok "and init then succeeds there" || bad "init after a failed one" "$(cat "$T/err")"
+mkdir "$T/stray" && : >"$T/stray/sign.sk"
+"$SC" init "$T/stray" >/dev/null 2>"$T/err"; st=$?
+[ $st -eq 1 ] && grep -q "already holds sign.sk" "$T/err" && [ "$(ls -A "$T/stray")" = sign.sk ] && ok "a folder holding a key file is refused, untouched" ||
+    bad "stray key: $st, $(ls -A "$T/stray")" "$(cat "$T/err")"
 "$SC" init "$T/bad" --url http://example.org >/dev/null 2>"$T/err"; st=$?
 [ $st -eq 1 ] && grep -q "plain http" "$T/err" && [ ! -e "$T/bad/clinic.db" ] && ok "plain http to another host refused" || bad "http url" "$(cat "$T/err")"
 "$SC" init "$T/bad2" --url http://localhost:8470 >/dev/null 2>&1; [ $? -eq 1 ] && ok "http://localhost refused (resolver could send it away)" || bad "localhost"
