@@ -49,8 +49,8 @@ load_config(const char *dir, struct sw_error *err)
 		}
 		if ((crisis = jv_array(&c, j, "$", "crisis", false))) {
 			if (cJSON_GetArraySize(crisis) > 10)
-				jv_error(&c, "$", "crisis", "may list at most "
-				    "10 contacts");
+				jv_error(&c, "$", "crisis", "%s",
+				    _("may list at most 10 contacts"));
 			cJSON_ArrayForEach(it, crisis) {
 				p = jv_path_index("$.crisis", i++);
 				jv_only_keys(&c, it, p, xkeys);

@@ -441,31 +441,6 @@ verify_content_load(const char *dir, struct content *ct,
 	return rc;
 }
 
-static void
-json_wipe(cJSON *j)
-{
-	for (; j != NULL; j = j->next) {
-		json_wipe(j->child);
-		if (j->valuestring != NULL)
-			sodium_memzero(j->valuestring, strlen(j->valuestring));
-		if (j->string != NULL)
-			sodium_memzero(j->string, strlen(j->string));
-		j->valueint = 0;
-		j->valuedouble = 0;
-	}
-}
-
-void
-json_wipe_delete(cJSON *j)
-{
-	if (j == NULL)
-		return;
-	json_wipe(j->child);
-	if (j->valuestring != NULL)
-		sodium_memzero(j->valuestring, strlen(j->valuestring));
-	cJSON_Delete(j);
-}
-
 void
 json_print_wiped(cJSON *j)
 {

@@ -15,6 +15,7 @@
 
 #include "clinic.h"
 #include "content.h"
+#include "jsonv.h"
 #include "proto.h"
 
 /* One device row, with its chain checked: the token row's signature under
@@ -93,7 +94,6 @@ int	 clinic_read_open(const char *dir, const char *content_dir,
 void	 clinic_read_close(struct clinic_read *);
 
 /* Free a JSON tree that holds clinical data, zeroing it first. */
-void	 json_wipe_delete(cJSON *);
 /* Print a tree that holds clinical data as one compact line, then wipe
  * and free both. */
 void	 json_print_wiped(cJSON *);

@@ -1,11 +1,13 @@
 /* draft.c: drafts live in the store's sealed state under
- * "draft:checkin:<measure>", "draft:exercise:<exercise>" and "draft:reply". */
+ * "draft:checkin:<measure>", "draft:exercise:<exercise>", "draft:plan:<the
+ * plan's entry id>" and "draft:reply". */
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "draft.h"
+#include "jsonv.h"
 #include "measure.h"
 #include "util.h"
 
@@ -81,22 +83,23 @@ out:
 	return 0;
 }
 
-int
-draft_exercise_save(struct store *st, const char *exercise,
+/* A form's values and the page the patient was on, under kind:id. */
+static int
+values_save(struct store *st, const char *kind, const char *id,
     const cJSON *values, size_t position, struct sw_error *err)
 {
 	cJSON *j = cJSON_CreateObject();
 
 	cJSON_AddItemToObject(j, "values", cJSON_Duplicate(values, 1));
 	cJSON_AddNumberToObject(j, "position", (double)position);
-	return draft_put(st, "exercise", exercise, j, err);
+	return draft_put(st, kind, id, j, err);
 }
 
-int
-draft_exercise_load(struct store *st, const char *exercise, cJSON **values,
-    size_t *position, struct sw_error *err)
+static int
+values_load(struct store *st, const char *kind, const char *id,
+    cJSON **values, size_t *position, struct sw_error *err)
 {
-	char	*key = draft_key("exercise", exercise), *json;
+	char	*key = draft_key(kind, id), *json;
 	cJSON	*j, *v;
 	int	 rc;
 
@@ -113,8 +116,36 @@ draft_exercise_load(struct store *st, const char *exercise, cJSON **values,
 	if (cJSON_IsNumber(v = cJSON_GetObjectItem(j, "position")) &&
 	    v->valuedouble >= 0)
 		*position = (size_t)v->valuedouble;
-	cJSON_Delete(j);
+	json_wipe_delete(j);
 	return 0;
+}
+
+int
+draft_exercise_save(struct store *st, const char *exercise,
+    const cJSON *values, size_t position, struct sw_error *err)
+{
+	return values_save(st, "exercise", exercise, values, position, err);
+}
+
+int
+draft_exercise_load(struct store *st, const char *exercise, cJSON **values,
+    size_t *position, struct sw_error *err)
+{
+	return values_load(st, "exercise", exercise, values, position, err);
+}
+
+int
+draft_plan_save(struct store *st, const char *plan, const cJSON *values,
+    size_t position, struct sw_error *err)
+{
+	return values_save(st, "plan", plan, values, position, err);
+}
+
+int
+draft_plan_load(struct store *st, const char *plan, cJSON **values,
+    size_t *position, struct sw_error *err)
+{
+	return values_load(st, "plan", plan, values, position, err);
 }
 
 int

@@ -30,6 +30,14 @@ int	draft_exercise_save(struct store *, const char *exercise,
 int	draft_exercise_load(struct store *, const char *exercise,
 	    cJSON **values, size_t *position, struct sw_error *);
 
+/* Looking back on an open plan: the plan's values with the later fields
+ * as far as answered, one draft per plan (kind "plan", id the plan's
+ * entry id), so a new entry's draft of the same exercise is untouched. */
+int	draft_plan_save(struct store *, const char *plan, const cJSON *values,
+	    size_t position, struct sw_error *);
+int	draft_plan_load(struct store *, const char *plan, cJSON **values,
+	    size_t *position, struct sw_error *);
+
 int	draft_delete(struct store *, const char *kind, const char *id,
 	    struct sw_error *);
 
@@ -39,8 +47,8 @@ int	draft_delete(struct store *, const char *kind, const char *id,
 int	draft_reply_save(struct store *, const char *text, struct sw_error *);
 int	draft_reply_load(struct store *, char **text, struct sw_error *);
 
-/* Every saved draft: kind is "checkin" or "exercise", id the measure or
- * exercise id. Stops early if fn returns non-zero. */
+/* Every saved draft: kind is "checkin", "exercise" or "plan", id the
+ * measure, the exercise or the plan's entry id. Stops early if fn returns non-zero. */
 typedef int (*draft_fn)(void *arg, const char *kind, const char *id);
 int	draft_each(struct store *, draft_fn, void *arg, struct sw_error *);
 

@@ -166,7 +166,8 @@ check_fields(struct jctx *c, const cJSON *j, struct enrollment *e)
 		    "base64url without padding"));
 	v = cJSON_GetObjectItemCaseSensitive(j, "expires_at");
 	if (v == NULL)
-		jv_error(c, "$", "expires_at", "is required but missing");
+		jv_error(c, "$", "expires_at", "%s", _("is required but "
+		    "missing"));
 	else if (!proto_int(j, "expires_at", &e->expires_at))
 		jv_error(c, "$", "expires_at", "%s", _("must be a whole number "
 		    "(a Unix time)"));

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <errno.h>
 
+#include <sodium.h>
+
 #include "jsonv.h"
 #include "util.h"
 
@@ -196,4 +198,31 @@ jv_only_keys(struct jctx *c, const cJSON *obj, const char *path,
 			jv_error(c, path, v->string,
 			    "is not a known field (a typo?)");
 	}
+}
+
+static void
+json_wipe(cJSON *j)
+{
+	for (; j != NULL; j = j->next) {
+		json_wipe(j->child);
+		if (j->valuestring != NULL)
+			sodium_memzero(j->valuestring, strlen(j->valuestring));
+		if (j->string != NULL)
+			sodium_memzero(j->string, strlen(j->string));
+		j->valueint = 0;
+		j->valuedouble = 0;
+	}
+}
+
+void
+json_wipe_delete(cJSON *j)
+{
+	if (j == NULL)
+		return;
+	json_wipe(j->child);
+	if (j->valuestring != NULL)
+		sodium_memzero(j->valuestring, strlen(j->valuestring));
+	j->valueint = 0;
+	j->valuedouble = 0;
+	cJSON_Delete(j);
 }

@@ -44,4 +44,8 @@ const cJSON	*jv_object(struct jctx *, const cJSON *obj, const char *path,
 void		 jv_only_keys(struct jctx *, const cJSON *obj, const char *path,
 		    const char *const *allowed);
 
+/* Delete j after overwriting every string, key and number in it, for JSON
+ * that held clinical data or secrets. NULL is allowed. */
+void		 json_wipe_delete(cJSON *);
+
 #endif

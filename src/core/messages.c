@@ -263,9 +263,9 @@ reply_save(struct store *st, const char *text, const char *in_reply_to,
 	if (text == NULL || text[strspn(text, " \t\r\n")] == '\0')
 		return sw_fail(err, SW_EINVAL, _("A reply needs some text."));
 	if (strlen(text) > PROTO_MAX_MESSAGE_TEXT)
-		return sw_fail(err, SW_EINVAL, _("This reply is too long: "
-		    "please keep it under %d characters."),
-		    PROTO_MAX_MESSAGE_TEXT);
+		return sw_fail(err, SW_EINVAL, _("This reply is too long to "
+		    "send (more than %d bytes): please make it shorter, or "
+		    "send it as two replies."), PROTO_MAX_MESSAGE_TEXT);
 	if (in_reply_to != NULL && !proto_id_ok(in_reply_to))
 		return sw_fail(err, SW_EINVAL, _("That is not a message that "
 		    "can be answered."));

@@ -140,27 +140,6 @@ sync_device(sqlite3 *db, char device[PROTO_ID_LEN + 1])
 	return ok;
 }
 
-static void
-json_wipe(cJSON *j)
-{
-	for (; j != NULL; j = j->next) {
-		if (j->valuestring != NULL)
-			sodium_memzero(j->valuestring, strlen(j->valuestring));
-		json_wipe(j->child);
-	}
-}
-
-void
-json_wipe_delete(cJSON *j)
-{
-	if (j == NULL)
-		return;
-	if (j->valuestring != NULL)
-		sodium_memzero(j->valuestring, strlen(j->valuestring));
-	json_wipe(j->child);
-	cJSON_Delete(j);
-}
-
 /* ---- opening ---- */
 
 static int

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 
+#include "jsonv.h"
 #include "outbox.h"
 
 #define SYNC_KEYS_STATE	"sync:keys"	/* sealed store state */
@@ -46,6 +47,5 @@ void	 device_keys_free(struct device_keys *);
 
 /* Wipe every string of a tree (clinical text, encoded secrets), then free
  * it. */
-void	 json_wipe_delete(cJSON *);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "draft.h"
 #include "i18n.h"
+#include "jsonv.h"
 #include "plain.h"
 #include "record.h"
 #include "util.h"
@@ -331,39 +332,95 @@ out:
 	return rc;
 }
 
+/* The plan's values with the later answers of a draft, if there is one
+ * and the patient wants to carry on; *start is the field to ask next. */
+static cJSON *
+plan_values(struct plain *p, const struct exercise *e,
+    const struct open_entry *plan, size_t *start)
+{
+	struct sw_error	 err = { 0 };
+	cJSON		*values = cJSON_Duplicate(plan->values, 1), *draft;
+	size_t		 pos;
+	int		 yes;
+
+	*start = 0;
+	if (draft_plan_load(p->st, plan->id, &draft, &pos, &err) != 0)
+		plain_say(p, "%s", err.msg);
+	if (draft == NULL)
+		return values;
+	yes = plain_ask_yes(p, _("You started looking back on this plan "
+	    "before. Carry on where you stopped? (Y/n) "), true);
+	if (yes > 0) {
+		for (size_t i = 0; i < e->n_fields; i++) {
+			cJSON *a = cJSON_GetObjectItemCaseSensitive(draft,
+			    e->fields[i].id);
+
+			if (!e->fields[i].later || a == NULL)
+				continue;
+			cJSON_DeleteItemFromObjectCaseSensitive(values,
+			    e->fields[i].id);
+			cJSON_AddItemToObject(values, e->fields[i].id,
+			    cJSON_Duplicate(a, 1));
+		}
+		*start = pos;
+	}
+	json_wipe_delete(draft);
+	if (yes < 0) {		/* the end of input: nothing asked yet */
+		json_wipe_delete(values);
+		return NULL;
+	}
+	return values;
+}
+
 int
 plain_finish_plan(struct plain *p, const struct exercise *e,
     const struct open_entry *plan)
 {
 	struct sw_error	 err = { 0 };
-	cJSON		*values = cJSON_Duplicate(plan->values, 1);
+	cJSON		*values;
 	char		 when[32];
+	size_t		 start;
+	bool		 kept;
 	int		 rc = 0;
 
 	format_rfc3339(plan->created_at, when, sizeof when);
 	when[10] = '\0';
 	plain_say(p, _("\n== %s: how did it go? ==\nYour plan from %s:"),
 	    e->title, when);
-	show_values(p, e, values);
-	for (size_t i = 0; i < e->n_fields; i++) {
+	show_values(p, e, plan->values);
+	if ((values = plan_values(p, e, plan, &start)) == NULL)
+		return 0;
+	kept = start > 0;
+	/* Each answer is kept as a draft of this plan, so a closed terminal
+	 * or the end of input loses nothing. */
+	for (size_t i = start; i < e->n_fields; i++) {
 		if (!e->fields[i].later)
 			continue;
 		if (ask_field(p, e, &e->fields[i], i, values) == ASK_EOF) {
-			plain_say(p, _("Nothing was saved; the plan is still "
-			    "there to finish."));
+			plain_say(p, "%s", kept ? _("What you have written "
+			    "so far is saved. You can carry on next time.") :
+			    _("Nothing was saved; the plan is still there to "
+			    "finish."));
 			goto out;
 		}
+		if (draft_plan_save(p->st, plan->id, values, i + 1, &err) != 0)
+			plain_say(p, "%s", err.msg);
+		else
+			kept = true;
 	}
 	if (exercise_entry_finish(p->st, e, plan->id, values,
 	    (long long)time(NULL), &err) != 0) {
 		plain_say(p, _("Could not save: %s"), err.msg);
+		plain_say(p, "%s", _("Your answers are kept; choose this plan "
+		    "again to try once more."));
 		rc = -1;
 		goto out;
 	}
+	draft_delete(p->st, "plan", plan->id, &err);
 	plain_say(p, _("\nSaved. Thank you for coming back to it."));
 	plain_record_saved(p);
 out:
-	cJSON_Delete(values);
+	json_wipe_delete(values);
 	return rc;
 }
 

@@ -33,11 +33,26 @@ edit_free(struct edit *e)
 	memset(e, 0, sizeof *e);
 }
 
+/* How many bytes c takes in UTF-8. */
+static size_t
+utf8_size(wchar_t c)
+{
+	return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+}
+
 void
 edit_insert(struct edit *e, wchar_t c)
 {
 	if (e->max > 0 && e->len >= e->max)
 		return;
+	if (e->max_bytes > 0) {
+		size_t bytes = utf8_size(c);
+
+		for (size_t i = 0; i < e->len && bytes <= e->max_bytes; i++)
+			bytes += utf8_size(e->b[i]);
+		if (bytes > e->max_bytes)
+			return;
+	}
 	if (e->len + 2 > e->cap) {
 		e->cap = e->cap ? e->cap * 2 : 64;
 		e->b = xreallocarray(e->b, e->cap, sizeof *e->b);

@@ -8,6 +8,7 @@ struct edit {
 	wchar_t	*b;
 	size_t	 len, cap, cur;
 	size_t	 max;		/* characters; 0 = no limit */
+	size_t	 max_bytes;	/* in UTF-8; 0 = no limit */
 };
 
 enum edit_move { EDIT_LEFT, EDIT_RIGHT, EDIT_UP, EDIT_DOWN, EDIT_HOME,

@@ -12,6 +12,7 @@
 #include "draft.h"
 #include "edit.h"
 #include "i18n.h"
+#include "jsonv.h"
 #include "record.h"
 #include "tui_int.h"
 #include "util.h"
@@ -474,21 +475,34 @@ page_ok(struct tui *t, struct ex *x)
 	return ok;
 }
 
+static bool
+later_answered(const struct exercise *e, const cJSON *v)
+{
+	for (size_t i = 0; i < e->n_fields; i++)
+		if (e->fields[i].later &&
+		    cJSON_HasObjectItem(v, e->fields[i].id))
+			return true;
+	return false;
+}
+
 static void
 draft_keep(struct tui *t, struct ex *x)
 {
 	struct sw_error	 err = { 0 };
 	cJSON		*v;
 
-	/* A draft is per exercise; finishing a plan must not overwrite a
-	 * new entry's draft (the plan itself stays on home). */
-	if (x->plan_id != NULL)
-		return;
 	v = values_get(x);
-	if (cJSON_GetArraySize(v) > 0 && draft_exercise_save(t->st, x->e->id,
-	    v, x->page, &err) != 0)
+	/* Looking back on a plan has a draft of its own, so a new entry's
+	 * draft of the same exercise is left alone; it is kept once one of
+	 * the later fields has an answer. */
+	if (x->plan_id != NULL) {
+		if (later_answered(x->e, v) && draft_plan_save(t->st,
+		    x->plan_id, v, x->page, &err) != 0)
+			tui_message(t, "%s", err.msg);
+	} else if (cJSON_GetArraySize(v) > 0 && draft_exercise_save(t->st,
+	    x->e->id, v, x->page, &err) != 0)
 		tui_message(t, "%s", err.msg);
-	cJSON_Delete(v);
+	json_wipe_delete(v);
 }
 
 static bool
@@ -535,10 +549,11 @@ ex_save(struct tui *t, struct ex *x)
 	}
 	x->saved = true;
 	tui_record_saved(t);
-	if (x->plan_id != NULL)
+	if (x->plan_id != NULL) {
+		draft_delete(t->st, "plan", x->plan_id, &err);
 		tui_message(t, _("Saved how your %s went. Well done for "
 		    "looking back on it."), x->e->title);
-	else {
+	} else {
 		draft_delete(t->st, "exercise", x->e->id, &err);
 		if (later_missing(x->e, v))
 			tui_message(t, "%s", _("Saved. Come back after you "
@@ -819,14 +834,43 @@ struct screen *
 screen_exercise_finish_new(struct tui *t, const struct exercise *e,
     const struct open_entry *plan)
 {
-	struct ex *x = ex_alloc(e);
+	struct ex	*x = ex_alloc(e);
+	struct sw_error	 err = { 0 };
+	cJSON		*draft = NULL, *v;
+	size_t		 pos = 0;
 
-	(void)t;
 	x->plan_id = xstrdup(plan->id);
 	x->plan = cJSON_Duplicate(plan->values, 1);
 	x->plan_at = plan->created_at;
-	values_set(x, x->plan);
-	page_step(x, 1);
+	if (draft_plan_load(t->st, plan->id, &draft, &pos, &err) != 0)
+		tui_message(t, "%s", err.msg);
+	if (draft == NULL) {
+		values_set(x, x->plan);
+		page_step(x, 1);
+		return screen_new(&ex_ops, x, _("Looking back"));
+	}
+	/* The plan as made, with the later answers from the draft. */
+	v = cJSON_Duplicate(x->plan, 1);
+	for (size_t i = 0; i < e->n_fields; i++) {
+		cJSON *a = cJSON_GetObjectItemCaseSensitive(draft,
+		    e->fields[i].id);
+
+		if (e->fields[i].later && a != NULL) {
+			cJSON_DeleteItemFromObjectCaseSensitive(v,
+			    e->fields[i].id);
+			cJSON_AddItemToObject(v, e->fields[i].id,
+			    cJSON_Duplicate(a, 1));
+		}
+	}
+	values_set(x, v);
+	json_wipe_delete(v);
+	json_wipe_delete(draft);
+	if (pos >= 1 && pos <= e->n_fields + 1 && (pos > e->n_fields ||
+	    page_asked(x, pos)))
+		x->page = pos;
+	else
+		page_step(x, 1);
+	tui_message(t, "%s", _("Carrying on from where you stopped."));
 	return screen_new(&ex_ops, x, _("Looking back"));
 }
 

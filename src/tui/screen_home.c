@@ -34,6 +34,8 @@ struct home {
 	char			*draft_kind, *draft_id;	/* the first */
 	char			**drafts;	/* kind, id pairs, after it */
 	size_t			 n_drafts;
+	char			**plan_drafts;	/* plans being looked back on */
+	size_t			 n_plan_drafts;
 	struct open_entry	*plans;
 	size_t			 n_plans;
 	bool			 reply_draft;	/* a reply waits, unsent */
@@ -89,6 +91,11 @@ rows_clear(struct home *h)
 	free(h->drafts);
 	h->drafts = NULL;
 	h->n_drafts = 0;
+	for (size_t i = 0; i < h->n_plan_drafts; i++)
+		free(h->plan_drafts[i]);
+	free(h->plan_drafts);
+	h->plan_drafts = NULL;
+	h->n_plan_drafts = 0;
 	open_entries_free(h->plans, h->n_plans);
 	h->plans = NULL;
 	h->n_plans = 0;
@@ -127,6 +134,13 @@ draft_seen(void *arg, const char *kind, const char *id)
 {
 	struct home *h = arg;
 
+	/* A plan being looked back on is marked on its own row. */
+	if (strcmp(kind, "plan") == 0) {
+		h->plan_drafts = xreallocarray(h->plan_drafts,
+		    h->n_plan_drafts + 1, sizeof *h->plan_drafts);
+		h->plan_drafts[h->n_plan_drafts++] = xstrdup(id);
+		return 0;
+	}
 	if (h->draft_kind == NULL) {
 		h->draft_kind = xstrdup(kind);
 		h->draft_id = xstrdup(id);
@@ -183,11 +197,21 @@ plan_rows(struct tui *t, struct home *h)
 					    p->exercise);
 		const char		*what = open_entry_gist(e, p);
 
+		bool			 started = false;
+
+		for (size_t k = 0; k < h->n_plan_drafts; k++)
+			started |= strcmp(h->plan_drafts[k], p->id) == 0;
 		format_day(p->created_at, day, sizeof day);
-		row_add(h, ROW_PLAN, p->id, 0, what ? xasprintf(_("Look back "
-		    "on: %s, \"%s\" (planned on %s)"), e ? e->title :
-		    p->exercise, what, day) : xasprintf(_("Look back on: %s "
-		    "(planned on %s)"), e ? e->title : p->exercise, day));
+		if (started)
+			row_add(h, ROW_PLAN, p->id, 0, xasprintf(_("Finish "
+			    "looking back on: %s (planned on %s)"), e ?
+			    e->title : p->exercise, day));
+		else
+			row_add(h, ROW_PLAN, p->id, 0, what ? xasprintf(
+			    _("Look back on: %s, \"%s\" (planned on %s)"),
+			    e ? e->title : p->exercise, what, day) :
+			    xasprintf(_("Look back on: %s (planned on %s)"),
+			    e ? e->title : p->exercise, day));
 	}
 }
 

@@ -474,7 +474,7 @@ screen_messages_new(struct tui *t)
 	struct msgs *m = xcalloc(1, sizeof *m);
 
 	edit_set(&m->ed, "");
-	m->ed.max = PROTO_MAX_MESSAGE_TEXT;
+	m->ed.max_bytes = PROTO_MAX_MESSAGE_TEXT;
 	if (t->ob != NULL)
 		draft_load(t, m);
 	load(t, m);

@@ -115,6 +115,28 @@ assert done["values"]["achievement"] == 7 and done["values"]["enjoyment"] == 8, 
 assert done["values"]["activity"] == "Phone my sister"' && ok "export: the finished entry follows the chosen plan, with the ratings" || bad "plan export"
 printf 'q\n' | faketime -f "$later" "$SW" --plain --content "$CONTENT" --data-dir "$T/data" --passphrase-fd 3 3<"$T/pw" >"$T/home2" 2>&1
 grep -q "1 plan to look back on" "$T/home2" && ok "the other plan still waits" || bad "plans after finishing one" "$(head -8 "$T/home2")"
+# Looking back on the other, the input ends after the achievement rating:
+# what was answered is kept, and the next time carries on from it.
+printf '4\n%s\n3\n1\n5\n' "$idx" |
+    faketime -f "$later" "$SW" --plain --content "$CONTENT" --data-dir "$T/data" \
+    --passphrase-fd 3 3<"$T/pw" >"$T/half" 2>&1
+grep -q "What you have written so far is saved" "$T/half" && ok "a look-back cut short keeps its answers" || bad "look-back cut short" "$(tail -15 "$T/half")"
+! grep -qa "Walk to the park" "$T/data"/*.db && ok "the kept answers are sealed" || bad "plan draft in clear"
+printf '4\n%s\n3\ny\n6\nGood to be out.\n.\nq\n' "$idx" |
+    faketime -f "$later" "$SW" --plain --content "$CONTENT" --data-dir "$T/data" \
+    --passphrase-fd 3 3<"$T/pw" >"$T/resume" 2>&1
+grep -q "You started looking back on this plan before" "$T/resume" && grep -q "Thank you for coming back" "$T/resume" &&
+    ok "the next time offers to carry on, asks only what is left, and saves" || bad "look-back resumed" "$(tail -25 "$T/resume")"
+sw export 2>/dev/null | python3 -c '
+import json, sys
+e = [x for x in json.load(sys.stdin)["exercises"] if x["exercise"] == "activity-planning"]
+walk = [x for x in e if x["values"]["activity"] == "Walk to the park" and x["follows"] is None]
+assert len(walk) == 1, walk
+walk, done = walk[0], e[-1]
+assert done["follows"] == walk["id"], done
+v = done["values"]
+assert v["achievement"] == 5 and v["enjoyment"] == 6, v
+assert v["noticed"] == "Good to be out.", v' 2>"$T/pyerr" && ok "export: the resumed look-back holds the answers from both times" || bad "resumed look-back export" "$(cat "$T/pyerr")"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -110,4 +110,47 @@ check "f opens the plan" wait_for "Your plan, made on"
 check "f shows the oldest plan" wait_for "Phone my sister"
 check "f says it is the oldest of two" wait_for "oldest of your 2 plans"
 check "f asks how it went" wait_for "Did you do it?"
+
+# Looking back, stopped half-way: the answers so far are kept (sealed) and
+# the next start carries on from them.
+keys Enter
+wait_for "Step 2 of 4" >/dev/null
+keys 6 Enter
+check "half-way through looking back" wait_for "Step 3 of 4"
+keys C-c
+check "Ctrl-C ends the TUI" wait_for "EXITED-130"
+check "the draft of the look-back is sealed" \
+    sh -c '! grep -qa "Phone my sister" "$1"/*.db' _ "$DATA"
+unlock
+check "home marks the plan begun" \
+    wait_for "Finish looking back on: Activity planning (planned on"
+check "the other plan is offered as before" \
+    wait_for 'Look back on: Activity planning, "Water the plants"'
+keys Down Enter
+check "it carries on" wait_for "Carrying on from where you stopped."
+check "at the step where it stopped" wait_for "Step 3 of 4"
+check "with the plan shown" wait_for "Phone my sister"
+keys 9 Enter
+wait_for "Step 4 of 4" >/dev/null
+keys Tab
+check "the review" wait_for "Check and save"
+earlier_answer() {
+	screen | grep -A1 "^  Achievement:" | grep -q "^    6 (0-10)" &&
+	    screen | grep -A1 "^  Enjoyment:" | grep -q "^    9 (0-10)"
+}
+check "the review has the answer from before the stop" earlier_answer
+keys Enter
+check "saved" wait_for "Saved how your Activity planning went"
+begun_gone() {
+	screen | grep -q 'Look back on: Activity planning, "Water the plants"' &&
+	    ! screen | grep -q "Finish looking back"
+}
+check "no draft left: the begun mark is gone" begun_gone
+keys q
+wait_for "EXITED-0" >/dev/null
+flat=$(export_json | tr -d '[:space:]')
+resumed() {
+	echo "$flat" | grep -q '"values":{"activity":"Phonemysister"[^}]*"achievement":6,"enjoyment":9[^}]*},"completed_at":"[^"]*","follows":"[0-9a-f]*"'
+}
+check "the export holds the look-back with both answers" resumed
 finish
