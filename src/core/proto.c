@@ -1,6 +1,7 @@
 /* proto.c: the byte-level rules of stepwise-protocol(7), shared by the
  * client and stepwise-clinic, so that both sides sign, seal and parse the
  * same bytes. */
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -425,6 +426,36 @@ proto_utf8_ok(const char *s, size_t n)
 	return utf8_ok((const unsigned char *)s, n);
 }
 
+static int
+by_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* No key twice in object o: sorted, so a hostile body of many keys costs
+ * n log n, not n squared, before anything is authenticated. */
+static bool
+keys_once(const cJSON *o)
+{
+	const char	**k;
+	size_t		  n = 0, i;
+	bool		  ok = true;
+
+	for (const cJSON *c = o->child; c != NULL; c = c->next)
+		n++;
+	if (n < 2)
+		return true;
+	k = xreallocarray(NULL, n, sizeof *k);
+	i = 0;
+	for (const cJSON *c = o->child; c != NULL; c = c->next)
+		k[i++] = c->string;
+	qsort(k, n, sizeof *k, by_key);
+	for (i = 1; i < n && ok; i++)
+		ok = strcmp(k[i - 1], k[i]) != 0;
+	free(k);
+	return ok;
+}
+
 /* No key twice in any object; every number an integer in 0..2^53-1. */
 static bool
 json_strict(const cJSON *j, const char **what)
@@ -439,14 +470,9 @@ json_strict(const cJSON *j, const char **what)
 		}
 		return true;
 	}
-	if (cJSON_IsObject(j)) {
-		for (const cJSON *a = j->child; a; a = a->next)
-			for (const cJSON *b = a->next; b; b = b->next)
-				if (strcmp(a->string, b->string) == 0) {
-					*what = _("a key appears twice in one "
-					    "object");
-					return false;
-				}
+	if (cJSON_IsObject(j) && !keys_once(j)) {
+		*what = _("a key appears twice in one object");
+		return false;
 	}
 	for (const cJSON *c = j->child; c; c = c->next)
 		if (!json_strict(c, what))
@@ -599,6 +625,54 @@ proto_url_is_http(const char *url)
 	return strncmp(url, "http://", 7) == 0;
 }
 
+/* The part after the scheme, n bytes: a host and an optional :port, no
+ * user information (http://[::1]@elsewhere goes elsewhere). For plain http
+ * the host must be a loopback address written as one: 127.x.x.x or [::1];
+ * the name "localhost" is refused, as a resolver could point it away. */
+static bool
+authority_ok(const char *a, size_t n, bool loopback_only)
+{
+	char		host[256];
+	const char	*colon;
+	size_t		hn;
+	unsigned char	addr[16];
+
+	if (n == 0 || n >= sizeof host || memchr(a, '@', n) != NULL)
+		return false;
+	if (a[0] == '[') {
+		const char *end = memchr(a, ']', n);
+
+		if (end == NULL)
+			return false;
+		hn = (size_t)(end - a) + 1;
+	} else
+		hn = (colon = memchr(a, ':', n)) ? (size_t)(colon - a) : n;
+	if (hn == 0)
+		return false;
+	if (hn < n) {		/* :port, 1 to 65535 */
+		size_t	pl = n - hn - 1;
+		long	port = 0;
+
+		if (a[hn] != ':' || pl == 0 || pl > 5)
+			return false;
+		for (size_t i = hn + 1; i < n; i++) {
+			if (a[i] < '0' || a[i] > '9')
+				return false;
+			port = port * 10 + (a[i] - '0');
+		}
+		if (port < 1 || port > 65535)
+			return false;
+	}
+	memcpy(host, a, hn);
+	host[hn] = '\0';
+	if (!loopback_only)
+		return strspn(host, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-[]:") == hn;
+	if (strcmp(host, "[::1]") == 0)
+		return true;
+	return inet_pton(AF_INET, host, addr) == 1 && addr[0] == 127;
+}
+
 bool
 proto_url_ok(const char *url, const char **why)
 {
@@ -622,16 +696,12 @@ proto_url_ok(const char *url, const char **why)
 		    "slash, query or fragment");
 		return false;
 	}
-	if (host == url + 7) {
-		/* Plain http only where no network is crossed. The name
-		 * "localhost" is refused: a resolver could point it away. */
-		if (!((strncmp(host, "127.", 4) == 0 &&
-		    strspn(host + 4, "0123456789.:") >= n - 4) ||
-		    strncmp(host, "[::1]", 5) == 0)) {
-			*why = _("plain http is allowed only to 127.0.0.1 or "
-			    "[::1]; use https");
-			return false;
-		}
+	if (!authority_ok(host, n, host == url + 7)) {
+		*why = host == url + 7 ? _("plain http is allowed only to "
+		    "127.0.0.1 (or another 127 address) or [::1]; use https") :
+		    _("the part after https:// must be a host name with an "
+		    "optional :port, and nothing else");
+		return false;
 	}
 	return true;
 }

@@ -273,6 +273,26 @@ START_TEST(test_parse_strict)
 }
 END_TEST
 
+/* An object of many keys is checked for a repeat in n log n: a repeat
+ * far apart is found, and many distinct keys pass. */
+START_TEST(test_parse_many_keys)
+{
+	size_t	 n = 50000, cap = n * 16 + 16, o = 0;
+	char	*s = malloc(cap);
+
+	ck_assert_ptr_nonnull(s);
+	s[o++] = '{';
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(s + o, cap - o, "%s\"k%zu\":0",
+		    i ? "," : "", i);
+	snprintf(s + o, cap - o, "}");
+	ck_assert(parses(s));
+	snprintf(s + o, cap - o, ",\"k7\":1}");
+	ck_assert(!parses(s));
+	free(s);
+}
+END_TEST
+
 START_TEST(test_only_keys_and_members)
 {
 	static const char *const keys[] = { "v", "id", NULL };
@@ -312,6 +332,27 @@ START_TEST(test_url_rule)
 	ck_assert(!proto_url_ok("https://x.example?a=1", &why));
 	ck_assert(!proto_url_ok("ftp://x.example", &why));
 	ck_assert(!proto_url_ok("https://", &why));
+	/* User information sends curl elsewhere: never allowed. */
+	ck_assert(!proto_url_ok("http://[::1]@evil.example", &why));
+	ck_assert(!proto_url_ok("http://[::1]:8470@evil.example", &why));
+	ck_assert(!proto_url_ok("http://127.0.0.1@evil.example", &why));
+	ck_assert(!proto_url_ok("https://good.example@evil.example", &why));
+	ck_assert(!proto_url_ok("https://user:pw@good.example", &why));
+	/* Loopback written as an address, nothing after it but a port. */
+	ck_assert(!proto_url_ok("http://127.0.0.1:", &why));
+	ck_assert(!proto_url_ok("http://127.0.0.1:0", &why));
+	ck_assert(!proto_url_ok("http://127.0.0.1:65536", &why));
+	ck_assert(!proto_url_ok("http://127.0.0.1:80x", &why));
+	ck_assert(!proto_url_ok("http://127.1", &why));
+	ck_assert(!proto_url_ok("http://127.0.0.256", &why));
+	ck_assert(!proto_url_ok("http://[::1]x", &why));
+	ck_assert(!proto_url_ok("http://[::2]", &why));
+	ck_assert(proto_url_ok("http://127.0.0.1:65535/stepwise", &why));
+	ck_assert(proto_url_ok("http://[::1]/stepwise", &why));
+	ck_assert(proto_url_ok("https://[2001:db8::1]:8443", &why));
+	ck_assert(proto_url_ok("https://clinic.example:8443/sw", &why));
+	ck_assert(!proto_url_ok("https://clinic.example:", &why));
+	ck_assert(!proto_url_ok("https://clin%69c.example", &why));
 }
 END_TEST
 
@@ -349,6 +390,7 @@ main(void)
 	tcase_add_test(t, test_inflate_zlib_raw_gzip_and_bomb);
 	tcase_add_test(t, test_inflate_stops_at_limit);
 	tcase_add_test(t, test_parse_strict);
+	tcase_add_test(t, test_parse_many_keys);
 	tcase_add_test(t, test_only_keys_and_members);
 	tcase_add_test(t, test_url_rule);
 	tcase_add_test(t, test_fingerprint_groups);
