@@ -131,12 +131,17 @@ first_sync(struct store *st, const struct enrollment *e)
 		    "enrollment file:"));
 		print_contact(e->contact);
 		return EXIT_FAIL;
-	case SYNC_FAILED:
 	case SYNC_NOT_ENROLLED:
-		cli_error(_("the first sync went wrong: %s"), err.msg);
-		printf("%s\n", _("Your enrollment and results are kept. If this "
-		    "happens again, please tell your clinic."));
+		cli_error("%s", err.msg);
 		return EXIT_FAIL;
+	case SYNC_FAILED:
+		/* Enrolled all the same: what went wrong is for the next
+		 * sync to mend, and the patient to mention if it stays. */
+		cli_error(_("the first sync went wrong: %s"), err.msg);
+		printf("%s\n", _("You are enrolled, and your results are kept; "
+		    "Stepwise tries again at the next sync. If this happens "
+		    "again, please tell your clinic."));
+		return EXIT_OK;
 	case SYNC_UNREACHABLE:
 	case SYNC_IDLE:
 		break;

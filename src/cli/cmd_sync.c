@@ -47,16 +47,13 @@ print_state(struct outbox *ob)
 	char			*reg = NULL;
 	int			unread;
 
-	/* The registration counts as waiting; say it in its own words. */
+	/* The registration is not a record; say it in its own words. */
 	if (outbox_registration(ob, &reg, &err) == 0 && reg != NULL) {
 		printf("%s\n", _("This device's registration with the clinic "
 		    "is waiting to be sent."));
 		free(reg);
-		reg = "";
 	}
 	if (outbox_counts(ob, &waiting, &rejected, &err) == 0) {
-		if (reg != NULL && waiting > 0)
-			waiting--;
 		if (waiting > 0)
 			printf(ngettext("%zu record is waiting to be sent.\n",
 			    "%zu records are waiting to be sent.\n", waiting),

@@ -220,6 +220,18 @@ outbox_from_store(struct store *st, struct outbox **out,
 	return 0;
 }
 
+int
+outbox_reload(struct outbox *ob, struct sw_error *err)
+{
+	free(ob->url);
+	free(ob->tls_pin);
+	ob->url = ob->tls_pin = NULL;
+	ob->enrolled = false;
+	memset(ob->device, 0, sizeof ob->device);
+	memset(ob->clinic_sign_pk, 0, sizeof ob->clinic_sign_pk);
+	return load(ob, err);
+}
+
 void
 outbox_close(struct outbox *ob)
 {
@@ -479,7 +491,6 @@ outbox_counts(struct outbox *ob, size_t *waiting, size_t *rejected,
     struct sw_error *err)
 {
 	long long	w, r;
-	char		*reg;
 
 	*waiting = *rejected = 0;
 	if (!ob->enrolled)
@@ -490,9 +501,6 @@ outbox_counts(struct outbox *ob, size_t *waiting, size_t *rejected,
 	    "NULL");
 	if (w < 0 || r < 0)
 		return sync_db_fail(ob->db, err);
-	if ((reg = sync_get(ob->db, "registration")) != NULL)
-		w++;
-	free(reg);
 	*waiting = (size_t)w;
 	*rejected = (size_t)r;
 	return 0;
@@ -720,10 +728,16 @@ int
 outbox_note_stop(struct outbox *ob, const char *code, const char *words,
     struct sw_error *err)
 {
+	char device[PROTO_ID_LEN + 1];
+
 	if (!ob->enrolled)
 		return not_enrolled(err);
 	if (tx_begin(ob, err) != 0)
 		return -1;
+	/* Enrolled again since this run began (stepwise enroll in another
+	 * terminal): the refusal was for the old device, not the new one. */
+	if (!sync_device(ob->db, device) || strcmp(device, ob->device) != 0)
+		return tx_commit(ob, err);
 	if (sync_set(ob->db, "stopped", code != NULL && *code != '\0' ? code :
 	    "stopped") != 0 ||
 	    (words != NULL && *words != '\0' ? sync_set(ob->db, "last_error",

@@ -59,6 +59,9 @@ int	outbox_from_store(struct store *, struct outbox **, struct sw_error *);
 void	outbox_close(struct outbox *);
 
 bool	outbox_enrolled(struct outbox *);
+/* Read the enrollment again: another process (stepwise enroll) may have
+ * enrolled the profile anew since it was opened. */
+int	outbox_reload(struct outbox *, struct sw_error *);
 const char *outbox_device(struct outbox *);	/* hex id, or NULL */
 const char *outbox_url(struct outbox *);
 const char *outbox_tls_pin(struct outbox *);	/* NULL: none */
@@ -114,8 +117,8 @@ int	outbox_ack(struct outbox *, const char *const *ids, size_t n,
 /* Set a record aside, with the server's error code. */
 int	outbox_reject(struct outbox *, const char *id, const char *error,
 	    struct sw_error *);
-/* Waiting (not set aside) and set-aside counts; the registration counts as
- * waiting. */
+/* Records waiting (not set aside) and set aside; a registration waiting
+ * is not a record and is not counted (outbox_registration tells). */
 int	outbox_counts(struct outbox *, size_t *waiting, size_t *rejected,
 	    struct sw_error *);
 

@@ -19,6 +19,7 @@
 
 #define ANSWER_MAX	(2 * 1024 * 1024)	/* decoded, TRANSPORT */
 #define MESSAGE_PERIOD	900	/* fetch messages a quarter-hour after a run */
+#define NOTE_HOLD	300	/* after the profile could not be written */
 
 enum step {
 	STEP_NONE,
@@ -67,6 +68,9 @@ struct sync {
 	size_t			 kept;
 	size_t			 bad;
 	unsigned		 inbox_gen;	/* grows when the inbox does */
+	long long		 hold_until;	/* Unix s: no automatic run
+						 * before (the profile could
+						 * not be written) */
 
 	void			(*progress)(void *, const char *);
 	void			*progress_arg;
@@ -263,6 +267,7 @@ finish(struct sync *s, enum sync_result result, long long retry_after,
 {
 	struct sw_error	 err = { 0 };
 	va_list		 ap;
+	bool		 moved;
 	int		 rc = 0;
 
 	request_free(s);
@@ -270,20 +275,27 @@ finish(struct sync *s, enum sync_result result, long long retry_after,
 	va_start(ap, fmt);
 	vsnprintf(s->words, sizeof s->words, fmt, ap);
 	va_end(ap);
+	moved = s->registered || s->acked || s->rejected || s->kept || s->bad;
 	if (result == SYNC_DONE || result == SYNC_NOTHING) {
-		if (s->registered || s->acked || s->kept)
-			result = SYNC_DONE;
-		else
-			result = SYNC_NOTHING;
+		result = moved ? SYNC_DONE : SYNC_NOTHING;
 		rc = outbox_note_success(s->ob, wall_now(), &err);
-	} else if (result == SYNC_UNREACHABLE || result == SYNC_FAILED)
-		rc = outbox_note_failure(s->ob, wall_now(), retry_after,
-		    s->words, &err);
-	else if (result == SYNC_STOPPED)
+	} else if (result == SYNC_UNREACHABLE || result == SYNC_FAILED) {
+		/* An answer that moved something earlier in this run counts
+		 * as a success: the backoff starts again from its shortest. */
+		if (moved)
+			rc = outbox_note_success(s->ob, wall_now(), &err);
+		if (rc == 0)
+			rc = outbox_note_failure(s->ob, wall_now(),
+			    retry_after, s->words, &err);
+	} else if (result == SYNC_STOPPED)
 		rc = outbox_note_stop(s->ob, s->stop_code, s->words, &err);
 	if (rc != 0) {
+		/* The profile could not be written (a full disk): the backoff
+		 * there did not move, so hold it here, or the next run would
+		 * start at once, and again, every second. */
 		result = SYNC_FAILED;
 		snprintf(s->words, sizeof s->words, "%s", err.msg);
+		s->hold_until = wall_now() + NOTE_HOLD;
 	}
 	s->result = result;
 	s->running = false;
@@ -395,8 +407,11 @@ finish_refused(struct sync *s, const struct answer *a)
 		snprintf(code, sizeof code, "%s", a->error);
 	else
 		snprintf(code, sizeof code, "HTTP %ld", a->status);
+	/* The code means nothing to the patient but tells the clinic's
+	 * staff what happened: given as a reference to pass on. */
 	finish(s, SYNC_FAILED, 0, _("The clinic's server did not accept what "
-	    "Stepwise sent (%s). Please tell your clinic."), code);
+	    "Stepwise sent. Please tell your clinic, and give them this "
+	    "reference: %s."), code);
 }
 
 /* The clinic refused this device or its token: stop until enrolled again. */
@@ -1039,6 +1054,11 @@ sync_start(struct sync *s, bool force, long long now_ms)
 	(void)now_ms;	/* backoff is kept in Unix seconds */
 	if (s->running)
 		return 1;
+	if (outbox_reload(s->ob, &err) != 0) {
+		s->result = SYNC_FAILED;
+		snprintf(s->words, sizeof s->words, "%s", err.msg);
+		return 1;
+	}
 	if (!outbox_enrolled(s->ob)) {
 		s->result = SYNC_NOT_ENROLLED;
 		snprintf(s->words, sizeof s->words, "%s", _("This profile is "
@@ -1065,7 +1085,7 @@ sync_start(struct sync *s, bool force, long long now_ms)
 		}
 		return 1;
 	}
-	if (!force && st.next_try > now)
+	if (!force && (st.next_try > now || s->hold_until > now))
 		return 1;
 	s->running = true;
 	s->result = SYNC_IDLE;
@@ -1120,6 +1140,12 @@ sync_words(const struct sync *s)
 	return s->words;
 }
 
+bool
+sync_held(const struct sync *s)
+{
+	return s->hold_until > wall_now();
+}
+
 const char *
 sync_told(const struct sync *s)
 {
@@ -1137,16 +1163,19 @@ sync_next_due(const struct sync *s)
 {
 	struct sync_status	st;
 	struct sw_error		err = { 0 };
+	long long		due;
 
 	if (!outbox_enrolled(s->ob) || outbox_status(s->ob, &st, &err) != 0 ||
 	    st.stopped[0] != '\0')
 		return LLONG_MAX;
 	if (st.failures > 0)
-		return st.retry_after > st.next_try ? st.retry_after :
+		due = st.retry_after > st.next_try ? st.retry_after :
 		    st.next_try;
-	if (st.last_success == 0)
-		return 0;
-	return st.last_success + MESSAGE_PERIOD;
+	else if (st.last_success == 0)
+		due = 0;
+	else
+		due = st.last_success + MESSAGE_PERIOD;
+	return due > s->hold_until ? due : s->hold_until;
 }
 
 /* ---- sync_run: one run on a poll loop of its own ---- */

@@ -64,6 +64,9 @@ long long sync_next_due(const struct sync *);
 /* Grows each time a run stores new messages (or counts bad ones), so a
  * screen showing them knows when to read them again. */
 unsigned sync_inbox_gen(const struct sync *);
+/* The last run could not write its outcome into the profile (a full
+ * disk): no automatic run for a while; sync_words says why. */
+bool	sync_held(const struct sync *);
 
 /* One whole run with its own poll loop, for "stepwise sync" and plain
  * mode. progress (may be NULL) gets one line per step for people. When

@@ -315,6 +315,13 @@ status_candidates(const struct tui *t, char **c)
 		c[n++] = xstrdup(_("Sending stopped"));
 		return n;
 	}
+	if (sync_held(t->sync)) {
+		c[n++] = xasprintf(_("Could not save the sync state: %s"),
+		    sync_words(t->sync));
+		c[n++] = xstrdup(_("Could not save the sync state"));
+		c[n++] = xstrdup(_("Sync state not saved"));
+		return n;
+	}
 	if (st->failures > 0) {
 		char err[256];
 
@@ -387,6 +394,9 @@ tui_sync_words(const struct tui *t)
 	}
 	if (t->sync != NULL && sync_running(t->sync))
 		s = xasprintf(_("Sending to %s..."), name);
+	else if (t->sync != NULL && sync_held(t->sync))
+		s = xasprintf(_("%s %zu waiting to send; press S to try "
+		    "again."), sync_words(t->sync), t->waiting);
 	else if (st->failures > 0) {
 		error_words(t, err, sizeof err);
 		tui_when(next_try(t), when, sizeof when);

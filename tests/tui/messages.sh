@@ -181,6 +181,29 @@ check "the crisis screen lists the clinic's contacts" \
     wait_for "Clinic duty line: 01632 960 999"
 keys q
 
+# The clinic revokes this device; the patient enrolls again from another
+# terminal while the TUI stays open. The TUI's next sync uses the new
+# enrollment, and does not undo it.
+dev=$(sqlite3 "$W/clinic/clinic.db" 'SELECT device FROM devices')
+"$CLINIC" revoke --dir "$W/clinic" --device "$dev" >"$W/revoke.out" 2>&1 ||
+    fail "stepwise-clinic revoke: $(cat "$W/revoke.out")"
+keys S
+check "a revoked device: sending stops, said on home" \
+    wait_for "Sending has stopped"
+"$CLINIC" enroll --dir "$W/clinic" --patient R1 -o "$W/r1b.stepwise" \
+    >"$W/enroll2.out" 2>&1 || fail "stepwise-clinic enroll (again)"
+sw_pass enroll "$W/r1b.stepwise" >"$W/penroll2.out" 2>&1
+check "enrolling again from another terminal registers a new device" \
+    [ "$(sqlite3 "$W/clinic/clinic.db" \
+    "SELECT count(*) FROM devices WHERE revoked_at IS NULL")" = 1 ]
+keys S
+check "the open TUI's Sync now uses the new enrollment" \
+    wait_for "No new messages."
+check "home no longer says sending has stopped" hides "Sending has stopped"
+sw_pass sync >"$W/sync2.out" 2>&1
+check "stepwise sync afterwards: nothing to do (3), not stopped (5)" \
+    [ $? -eq 3 ]
+
 # No server: Sync now says so in plain words, and when it tries again.
 stop_server
 keys S
