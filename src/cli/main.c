@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "config.h"
 #include "i18n.h"
+#include "jsonv.h"
 #include "profile.h"
 #include "util.h"
 
@@ -288,6 +289,7 @@ main(int argc, char **argv)
 	if (sodium_init() < 0)
 		return cli_error(_("the cryptography library could not "
 		    "start"));
+	json_wipe_on_free();
 
 	/* Commands word their own errors: one line each. */
 	opterr = 0;

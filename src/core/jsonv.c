@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <malloc.h>
 
 #include <sodium.h>
 
@@ -225,4 +226,23 @@ json_wipe_delete(cJSON *j)
 	j->valueint = 0;
 	j->valuedouble = 0;
 	cJSON_Delete(j);
+}
+
+/* cJSON grows its print buffers by allocating anew and freeing the old
+ * one, and frees every parsed string: with this free, none of those copies
+ * (answers, keys, tokens) is left behind in freed memory. */
+static void
+wiping_free(void *p)
+{
+	if (p != NULL)
+		sodium_memzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+void
+json_wipe_on_free(void)
+{
+	cJSON_Hooks hooks = { malloc, wiping_free };
+
+	cJSON_InitHooks(&hooks);
 }

@@ -47,5 +47,8 @@ void		 jv_only_keys(struct jctx *, const cJSON *obj, const char *path,
 /* Delete j after overwriting every string, key and number in it, for JSON
  * that held clinical data or secrets. NULL is allowed. */
 void		 json_wipe_delete(cJSON *);
+/* From now on every block cJSON frees is overwritten first; call once at
+ * start, after sodium_init. */
+void		 json_wipe_on_free(void);
 
 #endif
