@@ -154,11 +154,26 @@ plain_sync_start(struct plain *p)
 		run(p, false, false);
 }
 
+/* A record was saved: send it now, unless the last try failed and the
+ * next is not due yet. Plain mode waits for a run, so it does not wait on
+ * a link that just failed at every save; 9 (Sync now) still forces one. */
 void
 plain_record_saved(struct plain *p)
 {
-	if (p->ob != NULL)
-		run(p, true, false);
+	struct sync_status	st;
+	struct sw_error		err = { 0 };
+	char			when[64];
+	long long		next;
+
+	if (p->ob == NULL)
+		return;
+	if (run(p, false, false) != SYNC_IDLE ||
+	    outbox_status(p->ob, &st, &err) != 0 || st.stopped[0] != '\0')
+		return;
+	next = st.retry_after > st.next_try ? st.retry_after : st.next_try;
+	when_words(next, when, sizeof when);
+	plain_say(p, _("It is saved here and goes to your clinic at the next "
+	    "try (%s), or choose 9 (Sync now) to send it at once."), when);
 }
 
 void
