@@ -97,6 +97,9 @@ path_in(const char *dir, const char *name)
 	return xasprintf("%s/%s", dir, name);
 }
 
+/* A new file of exactly this mode: main() sets the umask to 077 so that
+ * nothing is made readable by accident, and fchmod() widens the files
+ * meant to be read by the server's account (stepwise-clinic(8), FILES). */
 static int
 write_new_file(const char *path, const void *data, size_t n, mode_t mode,
     struct sw_error *err)
@@ -107,6 +110,12 @@ write_new_file(const char *path, const void *data, size_t n, mode_t mode,
 	if (fd == -1)
 		return sw_fail(err, errno == EEXIST ? SW_EEXIST : SW_EIO,
 		    _("Could not create %s: %s"), path, strerror(errno));
+	if (fchmod(fd, mode) != 0) {
+		close(fd);
+		unlink(path);
+		return sw_fail(err, SW_EIO, _("Could not set the mode of %s: "
+		    "%s"), path, strerror(errno));
+	}
 	w = write(fd, data, n);
 	if (w != (ssize_t)n || fsync(fd) != 0) {
 		close(fd);
@@ -313,10 +322,16 @@ clinic_keys_load(const char *dir, struct clinic_keys *k, bool with_secret,
 		return -1;
 	if (!with_secret)
 		return 0;
+	/* Read straight into guarded memory that sodium_free() wipes: no
+	 * copy of a secret key is left in the heap. */
 	k->box_sk = sodium_malloc(32);
 	k->sign_sk = sodium_malloc(64);
-	if (k->box_sk == NULL || k->sign_sk == NULL ||
-	    read_key(dir, "box.sk", k->box_sk, 32, err) != 0 ||
+	if (k->box_sk == NULL || k->sign_sk == NULL) {
+		sw_fail(err, SW_EIO, _("out of memory"));
+		clinic_keys_free(k);
+		return -1;
+	}
+	if (read_key(dir, "box.sk", k->box_sk, 32, err) != 0 ||
 	    read_key(dir, "sign.sk", k->sign_sk, 64, err) != 0) {
 		clinic_keys_free(k);
 		return -1;

@@ -15,7 +15,47 @@
 #include "jsonv.h"
 #include "util.h"
 
-/* Read clinic.json, checking every field; NULL (with err) on a problem. */
+/* A string member the patient's Stepwise will take from the enrollment
+ * file: non-empty, UTF-8, at most PROTO_TEXT_MAX characters. */
+static const char *
+text_field(struct jctx *c, const cJSON *obj, const char *path,
+    const char *key, bool required)
+{
+	const char *s = jv_string(c, obj, path, key, required);
+
+	if (s == NULL)
+		return NULL;
+	if (!proto_utf8_ok(s, strlen(s))) {
+		jv_error(c, path, key, "%s", _("is not valid UTF-8"));
+		return NULL;
+	}
+	if (!proto_text_ok(s, PROTO_TEXT_MAX)) {
+		jv_error(c, path, key, _("must be at most %d characters (the "
+		    "patient's Stepwise refuses longer)"), PROTO_TEXT_MAX);
+		return NULL;
+	}
+	return s;
+}
+
+/* The client reads the enrollment file strictly, and a key twice in an
+ * object makes it refuse the whole file; contact and crisis are copied
+ * into the file as they are, so they are checked for it here. */
+static void
+keys_once(struct jctx *c, const cJSON *obj, const char *path)
+{
+	const cJSON *a, *b;
+
+	for (a = obj->child; a != NULL; a = a->next)
+		for (b = a->next; b != NULL; b = b->next)
+			if (strcmp(a->string, b->string) == 0) {
+				jv_error(c, path, a->string, "%s",
+				    _("appears twice"));
+				break;
+			}
+}
+
+/* Read clinic.json, checking every field as the patient's Stepwise will
+ * check what enroll copies from it; NULL (with err) on a problem. */
 static cJSON *
 load_config(const char *dir, struct sw_error *err)
 {
@@ -36,15 +76,16 @@ load_config(const char *dir, struct sw_error *err)
 	if ((j = jv_parse_file(file, &d)) != NULL) {
 		jv_only_keys(&c, j, "$", keys);
 		jv_int(&c, j, "$", "format", true, 1, 1, &format);
-		jv_string(&c, j, "$", "name", true);
+		text_field(&c, j, "$", "name", true);
 		if ((url = jv_string(&c, j, "$", "url", true)) != NULL &&
 		    !proto_url_ok(url, &why))
 			jv_error(&c, "$", "url", "%s", why);
 		if ((contact = jv_object(&c, j, "$", "contact", true))) {
 			jv_only_keys(&c, contact, "$.contact", ckeys);
-			jv_string(&c, contact, "$.contact", "name", true);
+			keys_once(&c, contact, "$.contact");
+			text_field(&c, contact, "$.contact", "name", true);
 			for (size_t k = 1; ckeys[k]; k++)
-				jv_string(&c, contact, "$.contact", ckeys[k],
+				text_field(&c, contact, "$.contact", ckeys[k],
 				    false);
 		}
 		if ((crisis = jv_array(&c, j, "$", "crisis", false))) {
@@ -53,10 +94,16 @@ load_config(const char *dir, struct sw_error *err)
 				    _("may list at most 10 contacts"));
 			cJSON_ArrayForEach(it, crisis) {
 				p = jv_path_index("$.crisis", i++);
-				jv_only_keys(&c, it, p, xkeys);
-				jv_string(&c, it, p, "name", true);
-				jv_string(&c, it, p, "phone", true);
-				jv_string(&c, it, p, "note", false);
+				if (!cJSON_IsObject(it))
+					jv_error(&c, p, NULL, "%s", _("must be "
+					    "an object with name and phone"));
+				else {
+					jv_only_keys(&c, it, p, xkeys);
+					keys_once(&c, it, p);
+					text_field(&c, it, p, "name", true);
+					text_field(&c, it, p, "phone", true);
+					text_field(&c, it, p, "note", false);
+				}
 				free(p);
 			}
 		}
@@ -96,12 +143,21 @@ sign_token(const struct clinic_keys *k, const unsigned char *token_pk,
 	free(m);
 }
 
+/* The enrollment file's text, in sodium_malloc'd memory the caller frees
+ * with sodium_free(); NULL when out of memory. cJSON_Print() leaves what it
+ * prints in the buffers it grows and frees, so the size is measured with a
+ * filler of the token's length, and only then is the token written into
+ * the string the tree holds and the tree printed into a buffer of our own.
+ * Nothing that held the token is freed without being wiped. */
 static char *
 enrollment_json(const cJSON *conf, const struct clinic_keys *k,
     const unsigned char *token, long long expires_at, const char *tls_pin)
 {
-	cJSON	*j = cJSON_CreateObject();
-	char	*b, *s;
+	char	 filler[sodium_base64_ENCODED_LEN(32,
+		    sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	cJSON	*j = cJSON_CreateObject(), *t;
+	char	*b, *s = NULL;
+	size_t	 n;
 
 	cJSON_AddNumberToObject(j, "stepwise_enrollment", 1);
 	cJSON_AddStringToObject(j, "clinic", cJSON_GetStringValue(
@@ -114,10 +170,9 @@ enrollment_json(const cJSON *conf, const struct clinic_keys *k,
 	cJSON_AddItemToObject(j, "clinic_sign_pk", cJSON_CreateString(
 	    b = proto_b64(k->sign_pk, 32)));
 	free(b);
-	b = proto_b64(token, 32);
-	cJSON_AddStringToObject(j, "token", b);
-	sodium_memzero(b, strlen(b));
-	free(b);
+	memset(filler, 'A', sizeof filler - 1);
+	filler[sizeof filler - 1] = '\0';
+	t = cJSON_AddStringToObject(j, "token", filler);
 	cJSON_AddNumberToObject(j, "expires_at", (double)expires_at);
 	if (tls_pin != NULL)
 		cJSON_AddStringToObject(j, "tls_pin", tls_pin);
@@ -126,8 +181,23 @@ enrollment_json(const cJSON *conf, const struct clinic_keys *k,
 	cJSON_AddItemToObject(j, "crisis", cJSON_HasObjectItem(conf,
 	    "crisis") ? cJSON_Duplicate(cJSON_GetObjectItem(conf, "crisis"),
 	    1) : cJSON_CreateArray());
-	s = cJSON_Print(j);
-	cJSON_Delete(j);
+	if (t == NULL || t->valuestring == NULL ||
+	    (b = cJSON_Print(j)) == NULL)
+		goto out;
+	/* base64url needs no escaping, so the token prints to the same
+	 * length; the rest is room cJSON asks for (5 bytes) and more. */
+	n = strlen(b) + 64;
+	free(b);
+	if ((s = sodium_malloc(n)) == NULL)
+		goto out;
+	sodium_bin2base64(t->valuestring, sizeof filler, token, 32,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	if (!cJSON_PrintPreallocated(j, s, (int)n, true)) {
+		sodium_free(s);
+		s = NULL;
+	}
+out:
+	json_wipe_delete(j);
 	return s;
 }
 
@@ -182,9 +252,11 @@ clinic_enroll(const char *dir, const char *patient, int days,
 		    "reference (1 to 64 letters, digits, - _ and .)"), patient);
 		goto out;
 	}
-	if (tls_pin != NULL && strncmp(tls_pin, "sha256//", 8) != 0) {
-		sw_fail(err, SW_EINVAL, _("a TLS pin looks like "
-		    "sha256//BASE64 (see stepwise-clinic(8))"));
+	if (tls_pin != NULL && !proto_pin_ok(tls_pin)) {
+		sw_fail(err, SW_EINVAL, _("--tls-pin '%s' is not one the "
+		    "patient's Stepwise can use: it must be sha256// and the "
+		    "44-character standard base64 of a SHA-256 hash, several "
+		    "joined by ; (see stepwise-clinic(8))"), tls_pin);
 		goto out;
 	}
 	if (clinic_db_open(dir, &db, err) != 0 ||
@@ -198,7 +270,11 @@ clinic_enroll(const char *dir, const char *patient, int days,
 	randombytes_buf(token, 32);
 	crypto_sign_seed_keypair(token_pk, token_sk, token);
 	sign_token(&k, token_pk, expires_at, patient, sig);
-	text = enrollment_json(conf, &k, token, expires_at, tls_pin);
+	if ((text = enrollment_json(conf, &k, token, expires_at,
+	    tls_pin)) == NULL) {
+		sw_fail(err, SW_EIO, _("out of memory"));
+		goto out;
+	}
 	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd == -1) {
 		sw_fail(err, SW_EIO, _("Could not create %s: %s"), out,
@@ -223,10 +299,8 @@ clinic_enroll(const char *dir, const char *patient, int days,
 	}
 	rc = 0;
 out:
-	if (text) {
-		sodium_memzero(text, strlen(text));
-		free(text);
-	}
+	if (text != NULL)
+		sodium_free(text);	/* which wipes it */
 	if (have_keys)
 		clinic_keys_free(&k);
 	cJSON_Delete(conf);

@@ -13,6 +13,7 @@
 #include "clinic.h"
 #include "config.h"
 #include "i18n.h"
+#include "jsonv.h"
 #include "util.h"
 
 #define EXIT_OK		0
@@ -225,6 +226,9 @@ main(int argc, char **argv)
 	struct rlimit none = { 0, 0 };
 
 	setrlimit(RLIMIT_CORE, &none);
+	/* Anything made without a mode of its own is the owner's only; the
+	 * files meant for the server's account get theirs with fchmod()
+	 * (clinic.c). */
 	umask(077);
 	setlocale(LC_ALL, "");
 	bindtextdomain(GETTEXT_PACKAGE, STEPWISE_LOCALEDIR);
@@ -234,6 +238,9 @@ main(int argc, char **argv)
 		fputs("stepwise-clinic: libsodium could not start\n", stderr);
 		return EXIT_FAIL;
 	}
+	/* results, message and messages print decrypted clinical text
+	 * through cJSON: none of its dropped buffers keeps a copy. */
+	json_wipe_on_free();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -380,15 +380,18 @@ record_signed(const char *device, const struct rec *r,
 	return rc == 0;
 }
 
-/* Check every record; true when all pass, else a's answer lists them. */
+/* Check every record; true when all pass, else a's answer lists them.
+ * *authentic says whether any record's signature verified: whether the
+ * batch is known to come from the device it names. */
 static bool
 records_check(const cJSON *arr, struct rec *v, size_t n, const char *device,
-    const unsigned char *sign_pk, struct answer *a)
+    const unsigned char *sign_pk, bool *authentic, struct answer *a)
 {
-	const char	*worst = NULL, *id;
+	const char	*worst = NULL;
 	size_t		 i, k, failed = 0;
 	cJSON		*rej, *e;
 
+	*authentic = false;
 	for (i = 0; i < n; i++)
 		record_check_form(cJSON_GetArrayItem(arr, (int)i), &v[i]);
 	for (i = 0; i < n; i++) {
@@ -396,9 +399,12 @@ records_check(const cJSON *arr, struct rec *v, size_t n, const char *device,
 			if (v[k].id != NULL && v[i].id != NULL &&
 			    strcmp(v[k].id, v[i].id) == 0)
 				v[i].error = "duplicate_id";
-		if (v[i].error == NULL && !record_signed(device, &v[i],
-		    sign_pk))
-			v[i].error = "bad_signature";
+		if (v[i].error == NULL) {
+			if (record_signed(device, &v[i], sign_pk))
+				*authentic = true;
+			else
+				v[i].error = "bad_signature";
+		}
 		if (v[i].error != NULL) {
 			failed++;
 			if (rank(v[i].error) > rank(worst))
@@ -421,10 +427,10 @@ records_check(const cJSON *arr, struct rec *v, size_t n, const char *device,
 		if (v[i].error == NULL)
 			continue;
 		e = cJSON_CreateObject();
-		/* An id that is not one is not echoed back. */
-		id = v[i].id;
-		if (id != NULL && strlen(id) <= 2 * PROTO_ID_LEN)
-			cJSON_AddStringToObject(e, "id", id);
+		/* An id that is not one is not echoed back: an error never
+		 * carries text of the body's choosing. */
+		if (proto_id_ok(v[i].id))
+			cJSON_AddStringToObject(e, "id", v[i].id);
 		else
 			cJSON_AddNullToObject(e, "id");
 		cJSON_AddStringToObject(e, "error", v[i].error);
@@ -528,6 +534,7 @@ api_records(const struct request *q, struct answer *a)
 	unsigned char	 sign_pk[32];
 	struct rec	*v = NULL;
 	size_t		 n, i;
+	bool		 all_pass, authentic;
 
 	if (!body_ok(q, a, keys))
 		return;
@@ -544,12 +551,18 @@ api_records(const struct request *q, struct answer *a)
 		    "records."), PROTO_MAX_BATCH);
 		return;
 	}
-	if (!device_sign_pk(q, device, sign_pk, a) ||
-	    !device_rate_ok(q, a, device))
+	if (!device_sign_pk(q, device, sign_pk, a))
 		return;
 	v = xcalloc(n, sizeof *v);
-	if (records_check(arr, v, n, device, sign_pk, a))
+	all_pass = records_check(arr, v, n, device, sign_pk, &authentic, a);
+	/* Only a batch the device signed counts against the device: anyone
+	 * can name a device id, and junk in its name must not use up its
+	 * limit (the limit per address still counts the junk). */
+	if (authentic && !device_rate_ok(q, a, device))
+		goto out;	/* the 429 replaces any rejection */
+	if (all_pass)
 		records_store(q->srv->db, device, v, n, q->now, a);
+out:
 	for (i = 0; i < n; i++)
 		free(v[i].ct);
 	free(v);
@@ -670,13 +683,18 @@ messages_fetch(sqlite3 *db, const char *device, long long after,
 	return true;
 }
 
-/* after=N says the device holds every message up to N. */
+/* after=N says the device holds every message up to N; it cannot hold
+ * one not queued yet, so the mark goes no further than the last message
+ * queued for it (after=99999999 must not mark a message queued tomorrow
+ * as delivered), and never moves back. */
 static bool
 mark_delivered(sqlite3 *db, const char *device, long long after,
     long long now)
 {
 	sqlite3_stmt	*s = prep(db, "UPDATE devices SET delivered = "
-			    "max(delivered, ?), last_seen = ? WHERE device = ?");
+			    "max(delivered, min(?1, (SELECT coalesce(max(seq), 0) "
+			    "FROM messages WHERE device = ?3))), last_seen = ?2 "
+			    "WHERE device = ?3");
 	bool		 ok;
 
 	if (s == NULL)

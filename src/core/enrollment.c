@@ -17,7 +17,6 @@
 #include "store_int.h"
 #include "util.h"
 
-#define TEXT_MAX	200	/* characters in a name, phone, note ... */
 #define CRISIS_MAX	10
 
 static const char *const queued_kinds[] = { "checkin", "exercise", "reply",
@@ -38,27 +37,17 @@ static const char schema[] =
 
 /* ---- the enrollment file ---- */
 
-static size_t
-utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
-/* A string member of at most TEXT_MAX characters. */
+/* A string member of at most PROTO_TEXT_MAX characters (the rule
+ * stepwise-clinic enroll writes by: proto_text_ok). */
 static const char *
 text_field(struct jctx *c, const cJSON *obj, const char *path,
     const char *key, bool required)
 {
 	const char *s = jv_string(c, obj, path, key, required);
 
-	if (s != NULL && utf8_chars(s) > TEXT_MAX) {
+	if (s != NULL && !proto_text_ok(s, PROTO_TEXT_MAX)) {
 		jv_error(c, path, key, _("must be at most %d characters"),
-		    TEXT_MAX);
+		    PROTO_TEXT_MAX);
 		return NULL;
 	}
 	return s;
@@ -77,26 +66,6 @@ key_field(struct jctx *c, const cJSON *j, const char *key,
 
 /* libcurl's pin format: sha256// and standard base64 with padding of 32
  * bytes, several joined by ";". */
-static bool
-pin_ok(const char *pin)
-{
-	const char	*p = pin, *end;
-	unsigned char	 h[32];
-	size_t		 n, got;
-
-	for (;;) {
-		n = strcspn(p, ";");
-		if (n != 8 + 44 || strncmp(p, "sha256//", 8) != 0 ||
-		    sodium_base642bin(h, sizeof h, p + 8, 44, NULL, &got, &end,
-		    sodium_base64_VARIANT_ORIGINAL) != 0 || got != sizeof h ||
-		    end != p + n)
-			return false;
-		if (p[n] == '\0')
-			return true;
-		p += n + 1;
-	}
-}
-
 static void
 check_contact(struct jctx *c, const cJSON *j)
 {
@@ -173,7 +142,7 @@ check_fields(struct jctx *c, const cJSON *j, struct enrollment *e)
 		    "(a Unix time)"));
 	if (cJSON_GetObjectItemCaseSensitive(j, "tls_pin") != NULL &&
 	    (s = jv_string(c, j, "$", "tls_pin", false)) != NULL) {
-		if (!pin_ok(s))
+		if (!proto_pin_ok(s))
 			jv_error(c, "$", "tls_pin", "%s", _("must be sha256// "
 			    "and a base64 SHA-256 hash, several joined by ;"));
 		else

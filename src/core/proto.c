@@ -723,3 +723,40 @@ proto_fingerprint(const unsigned char box_pk[32],
 	}
 	out[o] = '\0';
 }
+
+/* ---- enrollment file fields ---- */
+
+bool
+proto_pin_ok(const char *pin)
+{
+	const char	*p = pin, *end;
+	unsigned char	 h[32];
+	size_t		 n, got;
+
+	if (pin == NULL)
+		return false;
+	for (;;) {
+		n = strcspn(p, ";");
+		if (n != 8 + 44 || strncmp(p, "sha256//", 8) != 0 ||
+		    sodium_base642bin(h, sizeof h, p + 8, 44, NULL, &got, &end,
+		    sodium_base64_VARIANT_ORIGINAL) != 0 || got != sizeof h ||
+		    end != p + n)
+			return false;
+		if (p[n] == '\0')
+			return true;
+		p += n + 1;
+	}
+}
+
+bool
+proto_text_ok(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	if (s == NULL)
+		return false;
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80 && ++n > max)
+			return false;
+	return true;
+}

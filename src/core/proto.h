@@ -114,4 +114,16 @@ void	 proto_fingerprint(const unsigned char box_pk[32],
 /* 64 lower-case hex of BLAKE2b-256 of a body; out has 65 bytes. */
 void	 proto_body_hash(const void *, size_t, char out[65]);
 
+/* The rules an enrollment file's fields must meet for the client to take
+ * it (stepwise-protocol(7), The enrollment file), here so that the clinic
+ * that writes the file and the client that reads it check the same thing.
+ * A TLS pin in libcurl's form: sha256// and 44 characters of standard
+ * base64 with padding that decode to 32 bytes; several joined by ";"
+ * with nothing empty between them. */
+bool	 proto_pin_ok(const char *);
+#define PROTO_TEXT_MAX		200	/* characters in a name, phone, note */
+/* A text field of at most max characters, counted as the client counts
+ * them: every byte that does not continue a UTF-8 sequence. */
+bool	 proto_text_ok(const char *, size_t max);
+
 #endif

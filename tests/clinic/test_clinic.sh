@@ -1,7 +1,9 @@
 #!/bin/bash
 # test_clinic.sh: stepwise-clinic init and enroll: key files and modes, the
 # configuration, the enrollment file, and the signed token row, checked
-# independently with OpenSSL's Ed25519.
+# independently with OpenSSL's Ed25519; the pins and clinic.json fields
+# enroll refuses because a patient's Stepwise would; and that nothing
+# enroll frees still holds the token.
 #   test_clinic.sh STEPWISE-CLINIC
 set -u
 SC=$1
@@ -21,6 +23,10 @@ mode() { stat -c %a "$1"; }
 [ "$(mode "$T/c")" = 700 ] && ok "clinic folder 0700" || bad "folder mode $(mode "$T/c")"
 [ "$(mode "$T/c/box.sk")" = 600 ] && [ "$(mode "$T/c/sign.sk")" = 600 ] && ok "secret keys 0600" || bad "secret key modes"
 [ "$(mode "$T/c/clinic.db")" = 600 ] && ok "database 0600" || bad "db mode"
+# The server's account reads these (stepwise-clinic(8), FILES), whatever
+# the umask stepwise-clinic runs under.
+[ "$(mode "$T/c/box.pk")" = 644 ] && [ "$(mode "$T/c/sign.pk")" = 644 ] && [ "$(mode "$T/c/clinic.json")" = 644 ] &&
+    ok "public keys and clinic.json 0644" || bad "public modes: box.pk $(mode "$T/c/box.pk"), sign.pk $(mode "$T/c/sign.pk"), clinic.json $(mode "$T/c/clinic.json")"
 [ $(stat -c %s "$T/c/box.pk") -eq 32 ] && [ $(stat -c %s "$T/c/sign.sk") -eq 64 ] && ok "key sizes" || bad "key sizes"
 python3 -c '
 import json,sys; c = json.load(open(sys.argv[1]))
@@ -99,6 +105,132 @@ sed -i 's/"url"/"ur1"/' "$T/c/clinic.json"
 sed -i 's/"ur1"/"url"/' "$T/c/clinic.json"
 "$SC" enroll --dir "$T/c" --patient P3 -o "$T/p3.json" --days 3 --tls-pin "sha256//58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J8=" >/dev/null 2>&1 &&
     python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); assert e["tls_pin"].startswith("sha256//")' "$T/p3.json" && ok "--days and --tls-pin" || bad "days/pin"
+
+# enroll refuses what the patient's Stepwise would refuse (the client's
+# rules, stepwise-protocol(7), The enrollment file), naming what is wrong,
+# and then writes nothing and adds no token.
+tokens() { sqlite3 "$T/c/clinic.db" 'SELECT count(*) FROM tokens'; }
+# refuse WHAT PATTERN ENROLL-ARGS...: enroll fails, the error matches.
+refuse() {
+	local what=$1 pat=$2 n
+	shift 2
+	n=$(tokens)
+	rm -f "$T/r.json"
+	"$SC" enroll --dir "$T/c" --patient R1 -o "$T/r.json" "$@" >/dev/null 2>"$T/err"; st=$?
+	[ $st -eq 1 ] && grep -q -e "$pat" "$T/err" && [ ! -e "$T/r.json" ] && [ "$(tokens)" = "$n" ] &&
+	    ok "enroll refuses $what" || bad "enroll took $what: status $st" "$(cat "$T/err")"
+}
+accept() {
+	local what=$1
+	shift
+	rm -f "$T/r.json"
+	"$SC" enroll --dir "$T/c" --patient R1 -o "$T/r.json" "$@" >/dev/null 2>"$T/err" &&
+	    ok "enroll accepts $what" || bad "enroll refused $what" "$(cat "$T/err")"
+}
+pin=sha256//58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J8=
+pin2=sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=
+refuse "a pin without its padding" "--tls-pin" --tls-pin "${pin%=}"
+refuse "a pin that is not 32 bytes" "--tls-pin" --tls-pin "sha256//YWJj"
+refuse "a pin in base64url" "--tls-pin" --tls-pin "sha256//58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J-="
+refuse "a pin list ending in ;" "--tls-pin" --tls-pin "$pin;"
+refuse "an empty pin between two ;" "--tls-pin" --tls-pin "$pin;;$pin2"
+refuse "a pin of sha256// alone" "--tls-pin" --tls-pin "sha256//"
+accept "two pins joined by ;" --tls-pin "$pin;$pin2"
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["tls_pin"] == sys.argv[2]' "$T/r.json" "$pin;$pin2" &&
+    ok "and writes them as given" || bad "tls_pin written"
+cp "$T/c/clinic.json" "$T/clinic.json.orig"
+# conf PYTHON: clinic.json from the original, changed by a statement over c.
+conf() {
+	python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); exec(sys.argv[2]); json.dump(c, open(sys.argv[3], "w"), ensure_ascii=False)' \
+	    "$T/clinic.json.orig" "$1" "$T/c/clinic.json"
+}
+conf 'c["contact"]["phone"] = "1" * 201'
+refuse "a contact phone of 201 characters" 'clinic.json: \$.contact.phone: must be at most 200 characters'
+conf 'c["contact"]["hours"] = "\u00e9" * 200; c["crisis"] = [{"name": "\U0001f44d" * 200, "phone": "999"}]'
+accept "200 characters of two and four bytes each"
+python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); assert e["contact"]["hours"] == "\u00e9" * 200 and len(e["crisis"][0]["name"]) == 200' "$T/r.json" &&
+    ok "and copies them into the file" || bad "200 characters copied"
+conf 'c["name"] = "N" * 201'
+refuse "a clinic name of 201 characters" 'clinic.json: \$.name: must be at most 200'
+conf 'c["crisis"] = [{"name": "Samaritans", "phone": "116 123", "note": "x" * 201}]'
+refuse "a crisis note of 201 characters" 'clinic.json: \$.crisis\[0\].note: must be at most 200'
+conf 'c["crisis"] = ["Samaritans 116 123"]'
+refuse "a crisis contact that is not an object" 'clinic.json: \$.crisis\[0\]: must be an object'
+python3 - "$T/clinic.json.orig" "$T/c/clinic.json" <<'PY'
+import sys
+t = open(sys.argv[1]).read().replace('"contact":\t{', '"contact":\t{\n\t\t"phone":\t"1",\n\t\t"phone":\t"2",', 1)
+assert t.count('"phone"') == 2
+open(sys.argv[2], "w").write(t)
+PY
+refuse "a contact with a key twice" 'clinic.json: \$.contact.phone: appears twice'
+conf 'c["contact"]["hours"] = "9-5"'
+printf '%s' "$(sed 's/9-5/9-5 \xff/' "$T/c/clinic.json")" >"$T/c/clinic.json"
+refuse "a contact field that is not UTF-8" 'clinic.json: \$.contact.hours: is not valid UTF-8'
+cp "$T/clinic.json.orig" "$T/c/clinic.json"
+
+# Nothing freed by enroll still holds the token or a secret key: every
+# block freed (or given up by realloc) is copied out by a preloaded shim
+# and searched. Not under AddressSanitizer, which must come first.
+cat >"$T/freed.c" <<'C'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+static int fd = -2;
+static void (*next_free)(void *);
+void
+free(void *p)
+{
+	const char *path;
+
+	if (next_free == NULL && (next_free = dlsym(RTLD_NEXT, "free")) == NULL)
+		return;
+	if (fd == -2)
+		fd = (path = getenv("SW_FREED")) ? open(path,
+		    O_WRONLY | O_CREAT | O_APPEND, 0600) : -1;
+	if (p != NULL && fd >= 0 && write(fd, p, malloc_usable_size(p)) < 0)
+		abort();
+	next_free(p);
+}
+void *
+realloc(void *p, size_t n)
+{
+	size_t	 old;
+	void	*q;
+
+	if (p == NULL)
+		return malloc(n);
+	old = malloc_usable_size(p);
+	if ((q = malloc(n ? n : 1)) == NULL)
+		return NULL;
+	memcpy(q, p, old < n ? old : n);
+	free(p);
+	return q;
+}
+C
+if ldd "$SC" 2>/dev/null | grep -q libasan; then
+	echo "ok - # SKIP freed-memory check: built with AddressSanitizer"
+elif ! cc -shared -fPIC -o "$T/freed.so" "$T/freed.c" -ldl 2>"$T/err"; then
+	echo "ok - # SKIP freed-memory check: no C compiler ($(head -1 "$T/err"))"
+else
+	rm -f "$T/freed" "$T/mem.json"
+	SW_FREED=$T/freed LD_PRELOAD=$T/freed.so "$SC" enroll --dir "$T/c" --patient MEM -o "$T/mem.json" >/dev/null 2>"$T/err" ||
+	    bad "enroll with the shim" "$(cat "$T/err")"
+	python3 - "$T/mem.json" "$T/freed" "$T/c" <<'PY' && ok "no freed memory holds the token or a secret key" || bad "a secret is left in freed memory"
+import base64, json, sys
+e = json.load(open(sys.argv[1])); freed = open(sys.argv[2], "rb").read(); d = sys.argv[3]
+b = lambda s: base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+# The shim sees what enroll frees: the public key's text is there.
+assert e["clinic_box_pk"].encode() in freed, "the shim saw nothing"
+for what, v in (("token", e["token"].encode()), ("raw token", b(e["token"])),
+        ("box.sk", open(d + "/box.sk", "rb").read()), ("sign.sk", open(d + "/sign.sk", "rb").read()[:32])):
+    if v in freed:
+        sys.exit("found the " + what)
+PY
+fi
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

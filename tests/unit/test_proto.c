@@ -371,6 +371,59 @@ START_TEST(test_fingerprint_groups)
 }
 END_TEST
 
+/* The form the client takes (src/core/enrollment.c), so that the clinic
+ * can refuse at enroll time what a patient's Stepwise would refuse. */
+START_TEST(test_pin_rule)
+{
+	static const struct {
+		const char	*pin;
+		bool		 ok;
+	} t[] = {
+		{ "sha256//58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J8=", true },
+		{ "sha256//58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J8=;"
+		  "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", true },
+		{ "sha256//58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J8", false },
+		{ "sha256//58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J8==",
+		  false },
+		{ "sha256//58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J==", false },
+		{ "sha256//58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J-=", false },
+		{ "sha256//58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J8= ",
+		  false },
+		{ "SHA256//58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J8=", false },
+		{ "sha256//58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J8=;", false },
+		{ ";sha256//58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J8=", false },
+		{ "sha256//58pM2KBGHYal9MQ7lkIvxvAgouvhDYXZdl307BRE8J8=;;"
+		  "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", false },
+		{ "sha256//", false },
+		{ "sha256//x", false },
+		{ "", false },
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		ck_assert_msg(proto_pin_ok(t[i].pin) == t[i].ok, "%s", t[i].pin);
+	ck_assert(!proto_pin_ok(NULL));
+}
+END_TEST
+
+/* Characters, not bytes: 200 two- or four-byte characters are allowed. */
+START_TEST(test_text_max_counts_characters)
+{
+	static const char *const ch[] = { "a", "\xc3\xa9", "\xf0\x9f\x91\x8d" };
+	char	buf[4 * 201 + 1];
+
+	for (size_t c = 0; c < sizeof ch / sizeof ch[0]; c++) {
+		buf[0] = '\0';
+		for (int i = 0; i < PROTO_TEXT_MAX; i++)
+			strcat(buf, ch[c]);
+		ck_assert(proto_text_ok(buf, PROTO_TEXT_MAX));
+		strcat(buf, ch[c]);
+		ck_assert(!proto_text_ok(buf, PROTO_TEXT_MAX));
+	}
+	ck_assert(proto_text_ok("", PROTO_TEXT_MAX));
+	ck_assert(!proto_text_ok(NULL, PROTO_TEXT_MAX));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -394,6 +447,8 @@ main(void)
 	tcase_add_test(t, test_only_keys_and_members);
 	tcase_add_test(t, test_url_rule);
 	tcase_add_test(t, test_fingerprint_groups);
+	tcase_add_test(t, test_pin_rule);
+	tcase_add_test(t, test_text_max_counts_characters);
 	suite_add_tcase(s, t);
 	return unit_run(s);
 }
