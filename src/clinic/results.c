@@ -220,7 +220,8 @@ print_summary(size_t shown, const struct vrecord *all, size_t n)
 		if (j < nseen)
 			count[j]++;
 	}
-	fprintf(stderr, _("%zu results, %zu quarantined"), shown, quarantined);
+	fprintf(stderr, ngettext("%zu result, %zu quarantined",
+	    "%zu results, %zu quarantined", shown), shown, quarantined);
 	for (j = 0; j < nseen; j++)
 		fprintf(stderr, "%s%zu %s", j ? ", " : " (", count[j], seen[j]);
 	fputs(nseen ? ")" : "", stderr);
