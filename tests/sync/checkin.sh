@@ -63,10 +63,12 @@ import json, sys
 r = json.load(sys.stdin)["results"]
 assert len(r) == 1 and r[0]["risk"] is True, r' && ok "results --risk lists it" || bad "results --risk"
 
-# Nothing waits, and the patient can see when it last went.
+# Nothing waits, and the patient can see when it last went (a date and
+# time, not "never").
 sw p status >"$T/status" 2>&1
-grep -q "Test Clinic" "$T/status" && grep -qi "last.*sync\|synced\|sent" "$T/status" &&
-    ok "stepwise status names the clinic and the last sync" || bad "status" "$(cat "$T/status")"
+grep -qx "Clinic: Test Clinic" "$T/status" && grep -qx "Waiting to send: 0" "$T/status" &&
+    grep -Eqx "Last sent: [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}" "$T/status" &&
+    ok "stepwise status names the clinic, nothing waiting, and when it last sent" || bad "status" "$(cat "$T/status")"
 
 stop_server srv; st=$?
 expect "SIGTERM stops the server cleanly" 0 $st "$(tail -5 "$T/srv.log")"

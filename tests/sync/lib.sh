@@ -80,7 +80,9 @@ PY
 # start_server NAME DIR [PORT [ARGS...]]: stepwise-clinic serve on
 # 127.0.0.1:PORT (default 0), its stdout in $T/NAME.out and its log in
 # $T/NAME.log (appended, so a restart keeps one log). Sets PID[NAME] and
-# PORT[NAME]; fails when it does not say where it listens in 10 seconds.
+# PORT[NAME], and writes the port to $T/NAME.port (for a proxy started
+# with that file as its target, while the server runs); fails when it
+# does not say where it listens in 10 seconds.
 start_server() {
 	local name=$1 dir=$2 port=${3:-0}
 	shift; shift; [ $# -gt 0 ] && shift
@@ -94,22 +96,27 @@ start_server() {
 		return 1
 	fi
 	PORT[$name]=$(head -1 "$T/$name.out" | sed 's/.*://')
+	echo "${PORT[$name]}" >"$T/$name.port.new" && mv "$T/$name.port.new" "$T/$name.port"
 }
 # stop_server NAME [SIGNAL]: TERM by default; waits for it to end.
 stop_server() {
 	local name=$1 sig=${2:-TERM}
 	[ -n "${PID[$name]:-}" ] || return 0
+	rm -f "$T/$name.port"
 	kill -s "$sig" "${PID[$name]}" 2>/dev/null
 	wait "${PID[$name]}" 2>/dev/null
 	local st=$?
 	unset "PID[$name]"
 	return $st
 }
-# start_proxy NAME TARGET-PORT [ARGS...]: sw-proxy.py capturing to
-# $T/NAME.cap, its events in $T/NAME.out. Sets PID[NAME], PORT[NAME].
+# start_proxy NAME TARGET [ARGS...]: sw-proxy.py capturing to $T/NAME.cap,
+# its events in $T/NAME.out. TARGET is a port, or a file holding one (read
+# again for each new connection, such as $T/SERVER.port). Sets PID[NAME],
+# PORT[NAME].
 start_proxy() {
 	local name=$1 target=$2
 	shift 2
+	[[ $target == [0-9]* ]] || set -- "$@" --target-file
 	: >"$T/$name.out"
 	python3 "$PROXY" --capture "$T/$name.cap" "$@" "$target" \
 	    >"$T/$name.out" 2>"$T/$name.err" &
@@ -128,6 +135,8 @@ enroll_file() {
 	    >"$T/enroll-$ref.out" 2>&1 ||
 	    { bad "stepwise-clinic enroll $ref" "$(cat "$T/enroll-$ref.out")"; return 1; }
 }
+# clinic_dump_hash DIR: a hash of the clinic database's whole content.
+clinic_dump_hash() { sqlite3 -cmd '.timeout 10000' "$1/clinic.db" .dump | sha256sum; }
 clinic_count() { sqlite3 "$1/clinic.db" 'SELECT count(*) FROM records'; }
 clinic_distinct() { sqlite3 "$1/clinic.db" 'SELECT count(DISTINCT device || id) FROM records'; }
 # clinic_ids DIR: the record ids the server holds, sorted.
@@ -177,8 +186,9 @@ sw_sync() {
 	{ echo "-- sync $* -> $st"; cat "$T/$name.sync"; } >>"$T/$name.syncs"
 	return $st
 }
-# sync_until NAME TRIES: sync until it exits 0 or 3 (3 after a 0 ends
-# it), sleeping a little after a failure; prints the statuses.
+# sync_until NAME TRIES: sync until a run exits 3 (nothing left to send or
+# fetch), at most TRIES runs, sleeping a little after a failure (a status
+# other than 0 or 3); prints the statuses. Succeeds when the last was 3.
 sync_until() {
 	local name=$1 n=$2 st=1 all=""
 	while [ "$n" -gt 0 ]; do

@@ -1,14 +1,31 @@
 #!/bin/bash
-# priority.sh: a record with the risk flag saved after 100 others is sent
-# first, in the first (small) batch, and stored first at the clinic.
+# priority.sh: a record with the risk flag saved after 100 others are
+# already queued for the clinic is sent first, in the first (small) batch,
+# and stored first at the clinic.
 #   priority.sh STEPWISE STEPWISE-CLINIC SW-SEED CONTENT-DIR SW-PROXY
 . "$(dirname "$0")/lib.sh"
 
-make_clinic "$T/c" && start_server srv "$T/c" && start_proxy px "${PORT[srv]}" || finish
+# The device is enrolled before anything is saved, and no server runs yet:
+# each check-in joins the queue as it is saved (a record saved before
+# enrollment is queued by enroll itself, all at once, which is not the
+# case tested here). The proxy is there from the start, so the enrollment
+# file can hold its address; until the server starts it has nowhere to
+# forward a connection to.
+make_clinic "$T/c" && start_proxy px "$T/srv.port" || finish
 set_url "$T/c" "http://127.0.0.1:${PORT[px]}"
-make_profile p && seed p phq9 1,1,1,1,1,1,0,0,0 1700000000 100 &&
-    seed p phq9 0,0,0,0,0,0,0,0,1 1700100000 || finish
-enroll_file "$T/c" R1 "$T/p.stepwise" && enroll p "$T/p.stepwise" || finish
+make_profile p && enroll_file "$T/c" R1 "$T/p.stepwise" && enroll p "$T/p.stepwise" || finish
+seed p phq9 1,1,1,1,1,1,0,0,0 1700000000 100 || finish
+expect "100 ordinary check-ins queued while enrolled" 100 \
+    "$(sqlite3 "$T/p/default.db" 'SELECT count(*) FROM outbox WHERE risk = 0')"
+# The risk record: PHQ-9 item 9 above 0, saved last (and completed last).
+seed p phq9 0,0,0,0,0,0,0,0,1 1700100000 || finish
+expect "then the risk record joined the queue behind them (the last row, the only one with risk)" "101|1|1" \
+    "$(sqlite3 "$T/p/default.db" 'SELECT count(*), max(rowid) = (SELECT rowid FROM outbox WHERE risk = 1),
+        sum(risk) FROM outbox')"
+[ ! -s "$T/px.cap" ] && ! grep -q '^no-target' "$T/px.out" &&
+    ok "nothing tried to reach the clinic before the sync" || bad "a connection before the sync" "$(cat "$T/px.out")"
+
+start_server srv "$T/c" || finish
 sw_sync p; st=$?
 expect "sync: exit 0" 0 $st "$(cat "$T/p.sync")"
 expect "101 rows at the clinic" 101 "$(clinic_count "$T/c")"
@@ -35,5 +52,5 @@ b = [json.loads(r["body"]) for r in map(json.loads, sys.stdin)
      if r["target"] == "/v1/records" and r["body"]]
 assert len(b[0]["records"]) <= 8, len(b[0]["records"])
 assert b[0]["records"][0]["id"] == sys.argv[1], b[0]["records"][0]["id"]' "$rid" &&
-    ok "on the wire it is the first record of the first batch (of at most 8)" || bad "first batch on the wire"
+    ok "on the wire it is the first record of the first batch (of at most 8)" || bad "first batch on the wire" "$(batches px | sed -n 1,3p)"
 finish

@@ -7,13 +7,20 @@
 #   reject.sh STEPWISE STEPWISE-CLINIC SW-SEED CONTENT-DIR SW-PROXY
 . "$(dirname "$0")/lib.sh"
 
-make_clinic "$T/c" && start_server srv "$T/c" || finish
-set_url "$T/c" "http://127.0.0.1:${PORT[srv]}"
+# Patient p talks to the clinic through a proxy that holds back the
+# answer to the first POST /v1/records until told to pass it on.
+make_clinic "$T/c" && start_server srv "$T/c" &&
+    start_proxy px "${PORT[srv]}" --at 'POST /v1/records' --action hold-reply || finish
+set_url "$T/c" "http://127.0.0.1:${PORT[px]}"
 
 # 1. One byte of one envelope's ciphertext changed in the profile's outbox.
 echo "# a damaged envelope"
-make_profile p && seed p phq9 2,1,2,1,0,0,0,0,0 1700000000 5 || finish
-enroll_file "$T/c" R1 "$T/p.stepwise" && enroll p "$T/p.stepwise" || finish
+# Registered first (a sync with nothing to send), so that the batch's
+# request is the only thing that could change the clinic's database.
+make_profile p && enroll_file "$T/c" R1 "$T/p.stepwise" && enroll p "$T/p.stepwise" || finish
+sw_sync p; st=$?
+expect "the device registers: exit 0" 0 $st "$(cat "$T/p.sync")"
+seed p phq9 2,1,2,1,0,0,0,0,0 1700000000 5 || finish
 bid=$(python3 - "$T/p/default.db" <<'PY'
 import base64, json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
@@ -31,13 +38,40 @@ with db:
 print(rid)
 PY
 ) && [ -n "$bid" ] && ok "one ciphertext byte flipped in the outbox" || bad "could not tamper with the outbox" "$(sqlite3 "$T/p/default.db" .schema)"
-sw_sync p; st=$?
+before=$(clinic_dump_hash "$T/c")
+sw_sync p & spid=$!
+if wait_line "$T/px.out" '^reply-held ' 60; then
+	# The server has answered the batch holding the damaged envelope;
+	# the client has not seen the answer yet.
+	expect "the batch with the damaged envelope was refused: 401" 401 \
+	    "$(requests px | python3 -c '
+import json, sys
+r = [r for r in map(json.loads, sys.stdin) if r["target"] == "/v1/records"]
+print(r[0]["status"] if len(r) == 1 else "%d record requests" % len(r))')"
+	expect "the refused batch left the clinic's database as it was (dump hash)" "$before" "$(clinic_dump_hash "$T/c")"
+else
+	bad "the proxy never held an answer" "$(cat "$T/px.out")"
+fi
+kill -USR2 "${PID[px]}"
+wait $spid; st=$?
 expect "sync with a damaged envelope: exit 0 (the others went)" 0 $st "$(cat "$T/p.sync")"
 grep -qi "could not be sent" "$T/p.sync" && ok "sync says one record could not be sent" || bad "sync output" "$(cat "$T/p.sync")"
 expect "the 4 good records arrived" 4 "$(clinic_count "$T/c")"
 good=$(export_ids p | grep -v "^$bid\$")
 expect "exactly the 4 good ones" "$good" "$(clinic_ids "$T/c")"
 grep -q 'POST /v1/records 401 ' "$T/srv.log" && ok "the server refused the batch with 401" || bad "no 401 in the server log" "$(cat "$T/srv.log")"
+# Had the refused batch been partly stored, the resend would be answered
+# with those ids as duplicates.
+requests px | python3 -c '
+import json, sys
+r = [(x["status"], x["answer"]) for x in map(json.loads, sys.stdin)
+     if x["target"] == "/v1/records"]
+assert [s for s, _ in r] == [401, 200], r
+a = json.loads(r[1][1])
+assert a["duplicate"] == [], a
+assert sorted(a["acked"]) == sys.argv[1].split(), a' "$good" &&
+    ok "on the wire: the 401 was followed by a 200 acknowledging the 4, none of them a duplicate" ||
+    bad "requests after the refusal" "$(requests px)"
 sw p status >"$T/status" 2>&1
 grep -Eqi "(could not be sent|set aside|not accepted).*: *1$|\b1\b.*could not be sent" "$T/status" && ok "stepwise status says one could not be sent" || bad "status after a rejection" "$(cat "$T/status")"
 expect "the damaged envelope is kept, marked rejected" "$bid|bad_signature" "$(sqlite3 "$T/p/default.db" 'SELECT id, rejected FROM outbox')"

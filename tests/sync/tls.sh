@@ -44,9 +44,10 @@ make_profile a && seed a phq9 1,1,1,1,1,1,1,1,0 1700000000 || finish
 enroll_file "$T/c" RA "$T/a.stepwise" && enroll a "$T/a.stepwise" || finish
 sw_sync a; st=$?
 expect "no pin, a CA the system does not know: exit 4" 4 $st "$(cat "$T/a.sync")"
+grep -qi "certificate could not be checked" "$T/a.sync" && ok "and says the certificate could not be checked" || bad "unknown CA: reason" "$(cat "$T/a.sync")"
 STEPWISE_CA_FILE="$T/otherca.pem" sw_sync a; st=$?
 expect "the wrong CA: exit 4" 4 $st "$(cat "$T/a.sync")"
-grep -qi "certificate" "$T/a.sync" && ok "and says the certificate could not be checked" || bad "wrong CA: reason" "$(cat "$T/a.sync")"
+grep -qi "certificate could not be checked" "$T/a.sync" && ok "and says the certificate could not be checked" || bad "wrong CA: reason" "$(cat "$T/a.sync")"
 expect "nothing stored: no device" 0 "$(devices)"
 expect "nothing stored: no record" 0 "$(clinic_count "$T/c")"
 STEPWISE_CA_FILE="$T/ca.pem" sw_sync a; st=$?
@@ -65,7 +66,7 @@ make_profile c2 && seed c2 phq9 0,1,0,1,0,1,0,1,0 1700000000 || finish
 enroll_file "$T/c" RC "$T/c2.stepwise" --tls-pin "$WRONGPIN" && enroll c2 "$T/c2.stepwise" || finish
 STEPWISE_CA_FILE="$T/ca.pem" sw_sync c2; st=$?
 expect "a wrong pin: exit 4" 4 $st "$(cat "$T/c2.sync")"
-grep -qi "certificate" "$T/c2.sync" && ok "and says the certificate could not be checked" || bad "wrong pin: reason" "$(cat "$T/c2.sync")"
+grep -qi "certificate could not be checked" "$T/c2.sync" && ok "and says the certificate could not be checked" || bad "wrong pin: reason" "$(cat "$T/c2.sync")"
 expect "nothing stored from it: devices" 2 "$(devices)"
 expect "nothing stored from it: records" 2 "$(clinic_count "$T/c")"
 
@@ -83,7 +84,7 @@ make_profile e && seed e phq9 1,0,1,0,1,0,1,0,0 1700000000 || finish
 enroll_file "$T/c" RE "$T/e.stepwise" && enroll e "$T/e.stepwise" || finish
 STEPWISE_CA_FILE="$T/ca.pem" sw_sync e; st=$?
 expect "a certificate for 127.0.0.2: exit 4" 4 $st "$(cat "$T/e.sync")"
-grep -qi "certificate" "$T/e.sync" && ok "and says the certificate could not be checked" || bad "wrong host: reason" "$(cat "$T/e.sync")"
+grep -qi "certificate could not be checked" "$T/e.sync" && ok "and says the certificate could not be checked" || bad "wrong host: reason" "$(cat "$T/e.sync")"
 expect "nothing stored from it" "3 3" "$(devices) $(clinic_count "$T/c")"
 
 # F: plain http to an address that is not loopback is refused at enroll.

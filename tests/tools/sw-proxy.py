@@ -2,9 +2,13 @@
 """sw-proxy.py: a test TCP proxy between stepwise and stepwise-clinic serve.
 
   sw-proxy.py [options] TARGET-PORT
+  sw-proxy.py [options] --target-file FILE
       Listens on 127.0.0.1, port 0 (any free port), and prints one line,
       flushed: "listening on 127.0.0.1:PORT". Every connection is forwarded
-      to 127.0.0.1:TARGET-PORT. Every byte received from either side is
+      to 127.0.0.1:TARGET-PORT, or to the port written in FILE, read again
+      for each new connection (so that a server restarted on another port
+      is found); while FILE is missing a new connection is closed at once
+      ("no-target N"). Every byte received from either side is
       appended to the capture files: PREFIX (both ways, as they come),
       PREFIX.N.up (client to server) and PREFIX.N.down (server to client)
       for connection N (from 1).
@@ -30,10 +34,14 @@
                            forward the whole request; hold the server's
                            answer; the client's side ends when the
                            server goes away
+        --action hold-reply
+                           forward the whole request; hold the server's
+                           answer until SIGUSR2, then pass it on (the
+                           answer is in the capture files already)
       Each event is printed as a line on stdout, flushed: "triggered N",
-      "cut N", "stalled N", "reply-cut N", "reply-stalled N" (N the
-      connection). Otherwise bytes pass through unharmed. SIGUSR1 disarms
-      a trigger not yet reached.
+      "cut N", "stalled N", "reply-cut N", "reply-stalled N", "reply-held
+      N", "reply-released N" (N the connection). Otherwise bytes pass
+      through unharmed. SIGUSR1 disarms a trigger not yet reached.
 
   sw-proxy.py decode PREFIX [--b64]
       Parses the per-connection captures as HTTP/1.1 and prints, for each
@@ -72,12 +80,23 @@ class Proxy:
         self.action = action
         self.times = times
         self.lock = threading.Lock()
+        self.release = threading.Event()    # SIGUSR2: hold-reply ends
         self.out_lock = threading.Lock()
         self.up_total = 0
         self.seen = 0           # occurrences of --at so far, in all
         self.fired = False      # the trigger has been placed
         self.nconn = 0
         self.all = open(prefix, "ab", buffering=0) if prefix else None
+
+    def target_port(self):
+        """The port to forward a new connection to, or None."""
+        if isinstance(self.target, int):
+            return self.target
+        try:
+            with open(self.target) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
 
     def say(self, line):
         with self.out_lock:
@@ -102,7 +121,8 @@ class Conn:
         self.buf = b""          # everything received from the client
         self.sent = 0           # bytes of buf forwarded to the server
         self.trigger = None     # offset in buf where harm starts
-        self.state = "pass"     # pass, stalled, cut, reply-pending
+        self.state = "pass"     # pass, stalled, cut, reply-pending,
+                                # reply-stalled, reply-held, released
         self.done = threading.Event()
 
     def close_all(self):
@@ -171,7 +191,7 @@ class Conn:
                     end = min(end, max(self.trigger, self.sent))
                 if (self.trigger is not None and end >= self.trigger and
                         self.state == "pass" and self.p.action in (
-                            "cut-reply", "stall-reply")):
+                            "cut-reply", "stall-reply", "hold-reply")):
                     # Before sending: the answer may come back at once.
                     self.state = "reply-pending"
                 if end > self.sent:
@@ -213,6 +233,14 @@ class Conn:
                             pass
                         # Let the server finish; throw its answer away.
                         continue
+                    if self.p.action == "hold-reply":
+                        self.state = "reply-held"
+                        self.p.say("reply-held %d" % self.n)
+                        self.p.release.wait()
+                        self.state = "released"
+                        self.p.say("reply-released %d" % self.n)
+                        self.c.sendall(data)
+                        continue
                     self.state = "reply-stalled"
                     self.p.say("reply-stalled %d" % self.n)
                 if self.state in ("cut", "reply-stalled"):
@@ -223,8 +251,13 @@ class Conn:
         self.close_all()
 
     def run(self):
+        port = self.p.target_port()
+        if port is None:
+            self.p.say("no-target %d" % self.n)
+            self.close_all()
+            return
         try:
-            self.s = socket.create_connection(("127.0.0.1", self.p.target))
+            self.s = socket.create_connection(("127.0.0.1", port))
         except OSError:
             self.close_all()
             return
@@ -236,13 +269,13 @@ class Conn:
 
 def serve(args):
     opts = {"after": None, "at": None, "nth": 1, "offset": 0, "times": 1,
-            "action": None, "capture": None}
+            "action": None, "capture": None, "target-file": None}
     target = None
     i = 0
     while i < len(args):
         a = args[i]
         if a in ("--after", "--at", "--nth", "--offset", "--action",
-                 "--capture", "--times"):
+                 "--capture", "--times", "--target-file"):
             if i + 1 >= len(args):
                 sys.exit("sw-proxy: %s needs a value" % a)
             v = args[i + 1]
@@ -255,10 +288,13 @@ def serve(args):
             sys.exit("sw-proxy: unexpected %s" % a)
         target = int(a)
         i += 1
+    if (target is None) == (opts["target-file"] is None):
+        sys.exit("usage: sw-proxy.py [options] TARGET-PORT | "
+                 "--target-file FILE")
     if target is None:
-        sys.exit("usage: sw-proxy.py [options] TARGET-PORT")
+        target = opts["target-file"]
     if opts["action"] not in (None, "cut", "stall", "cut-reply",
-                              "stall-reply"):
+                              "stall-reply", "hold-reply"):
         sys.exit("sw-proxy: unknown action %s" % opts["action"])
     if opts["action"] and opts["after"] is None and opts["at"] is None:
         sys.exit("sw-proxy: --action needs --after or --at")
@@ -267,6 +303,7 @@ def serve(args):
     def disarm(*_):
         p.fired = True
     signal.signal(signal.SIGUSR1, disarm)
+    signal.signal(signal.SIGUSR2, lambda *_: p.release.set())
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("127.0.0.1", 0))
