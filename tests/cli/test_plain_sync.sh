@@ -169,6 +169,15 @@ tr '\n' ' ' <"$T/down" | grep -q "Could not reach the clinic: [^.]*\. Stepwise w
 sw p status >"$T/status2" 2>&1
 grep -q "^Last error: Could not reach the clinic" "$T/status2" && grep -q "^Next try: " "$T/status2" &&
     ok "status gives the last error and the next try" || bad "status after failure" "$(cat "$T/status2")"
+# A check-in saved while Stepwise waits after that failure: it does not
+# wait on the dead link again, it says when the next try is.
+printf '0\n1\n0\n0\n0\n0\n0\n\n\n' | sw p --plain checkin gad7 >"$T/backoff" 2>&1
+grep -q "Saved" "$T/backoff" && ! grep -q "Contacting" "$T/backoff" &&
+    tr '\n' ' ' <"$T/backoff" | grep -q "It is saved here and goes to your clinic at the next try (.*), or choose 9 (Sync now)" &&
+    ok "a save during the backoff does not try the dead link; it says when the next try is" ||
+    bad "save during backoff" "$(cat "$T/backoff")"
+sw p status >"$T/status2b" 2>&1
+grep -q "^Waiting to send: 1$" "$T/status2b" && ok "and the check-in waits to be sent" || bad "waiting after a save in backoff" "$(cat "$T/status2b")"
 
 # A clinic that accepts the connection and never answers: Ctrl-C stops the
 # sync, not the session, and the menu goes on. (How soon is measured by
@@ -180,11 +189,11 @@ mkfifo "$T/in"
 pid=$!
 exec 4>"$T/in"
 echo 9 >&4
-# Ctrl-C once the sync waits on an answer: its request has reached the
-# silent clinic.
-wait_for "$T/stall" "Fetching messages" 30 && wait_for "$T/silent.out" '^request GET /v1/messages' 30 &&
-    ok "Sync now waits on the clinic's answer to its message fetch" ||
-    bad "the sync never asked for messages" "$(cat "$T/stall" "$T/silent.out")"
+# Ctrl-C once the sync waits on an answer: its upload of the check-in
+# saved above has reached the silent clinic.
+wait_for "$T/stall" "Sending 1 record" 30 && wait_for "$T/silent.out" '^request POST /v1/records' 30 &&
+    ok "Sync now waits on the clinic's answer to its upload" ||
+    bad "the sync never sent the waiting check-in" "$(cat "$T/stall" "$T/silent.out")"
 kill -INT $pid
 echo q >&4
 exec 4>&-
