@@ -7,34 +7,9 @@
 #   test_serve_limits.sh STEPWISE-CLINIC SW-PROTO
 set -u
 SC=$1 P=$2
-T=$(mktemp -d --suffix=.stepwise-serve-limits)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /' | head -20; }
-DB=$T/c/clinic.db
+SUFFIX=serve-limits . "$(dirname "$0")/serve_lib.sh"
 export LC_ALL=C.UTF-8
 
-# start NAME [OPTIONS]: a server on a free port; sets U and PID.
-start() {
-	local name=$1
-	shift
-	"$SC" serve --dir "$T/c" --listen 127.0.0.1:0 "$@" >"$T/$name.out" 2>"$T/$name.log" &
-	PID=$!
-	pids+=("$PID")
-	for _ in $(seq 200); do
-		grep -q '^listening on' "$T/$name.out" 2>/dev/null && break
-		sleep 0.05
-	done
-	U=$(sed -n 's/^listening on //p' "$T/$name.out")
-	[ -n "$U" ] || { echo "the server did not start: $(cat "$T/$name.log")"; exit 1; }
-}
 # post FROM PATH FILE: a JSON body from the loopback address FROM; sets
 # code, the body in $T/body.
 post() {
