@@ -91,6 +91,7 @@ struct tui {
 	struct outbox		*ob;
 	struct sync		*sync;
 	cJSON			*clinic;	/* name, contact, crisis */
+	char			 clinic_for[PROTO_ID_LEN + 1];	/* its device */
 	struct sync_status	 sync_st;
 	size_t			 waiting, set_aside;
 	int			 unread;

@@ -15,6 +15,9 @@
 /* How often the timer looks at the wall clock at most: a suspended laptop
  * stops CLOCK_MONOTONIC, so a due time far ahead is checked again soon. */
 #define DUE_LOOK_MS	60000
+/* Not enrolled: how often to look whether stepwise enroll, run in another
+ * terminal, has enrolled the profile since. */
+#define ENROLL_LOOK_MS	10000
 
 static void	arm_due(struct tui *);
 
@@ -130,6 +133,44 @@ arm_due(struct tui *t)
 	sources_set(&s);
 }
 
+static void
+enroll_look_ready(void *arg, int fd, short revents, long long now)
+{
+	struct tui	*t = arg;
+	const char	*name;
+
+	(void)fd;
+	(void)revents;
+	(void)now;
+	tui_sync_open(t);
+	if (t->ob == NULL)
+		return;
+	name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    t->clinic, "clinic"));
+	tui_message(t, _("This profile is now connected to %s."), name &&
+	    *name ? name : _("your clinic"));
+	t->dirty = true;
+}
+
+/* The clinic's name, contacts and crisis lines, read again when the
+ * profile has been enrolled anew (another device id) since they were. */
+static void
+clinic_info_load(struct tui *t)
+{
+	struct sw_error	 err = { 0 };
+	const char	*device = outbox_device(t->ob);
+
+	if (device == NULL)
+		device = "";
+	if (t->clinic != NULL && strcmp(device, t->clinic_for) == 0)
+		return;
+	cJSON_Delete(t->clinic);
+	t->clinic = NULL;
+	if (outbox_clinic_info(t->st, &t->clinic, &err) != 0)
+		tui_message(t, "%s", err.msg);
+	snprintf(t->clinic_for, sizeof t->clinic_for, "%s", device);
+}
+
 void
 tui_sync_open(struct tui *t)
 {
@@ -144,12 +185,15 @@ tui_sync_open(struct tui *t)
 		return;
 	}
 	if (!outbox_enrolled(t->ob)) {
+		struct source look = { -1, 0, now_ms() + ENROLL_LOOK_MS,
+		    enroll_look_ready, t };
+
 		outbox_close(t->ob);
 		t->ob = NULL;
+		sources_set(&look);
 		return;
 	}
-	if (outbox_clinic_info(t->st, &t->clinic, &err) != 0)
-		tui_message(t, "%s", err.msg);
+	clinic_info_load(t);
 	if (sync_new(t->ob, &hooks, &t->sync, &err) != 0) {
 		tui_message(t, "%s", err.msg);
 		t->sync = NULL;
@@ -169,6 +213,7 @@ tui_sync_close(struct tui *t)
 	sync_free(t->sync);
 	t->sync = NULL;
 	sources_remove(-1, due_ready);
+	sources_remove(-1, enroll_look_ready);
 	outbox_close(t->ob);
 	t->ob = NULL;
 	cJSON_Delete(t->clinic);
@@ -183,6 +228,7 @@ tui_sync_refresh(struct tui *t)
 
 	if (t->ob == NULL)
 		return;
+	clinic_info_load(t);
 	outbox_counts(t->ob, &t->waiting, &t->set_aside, &err);
 	outbox_status(t->ob, &t->sync_st, &err);
 	if ((n = outbox_unread(t->ob, &err)) >= 0)

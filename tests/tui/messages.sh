@@ -204,6 +204,38 @@ sw_pass sync >"$W/sync2.out" 2>&1
 check "stepwise sync afterwards: nothing to do (3), not stopped (5)" \
     [ $? -eq 3 ]
 
+# A TUI opened before its profile was enrolled takes up an enrollment made
+# in another terminal without a restart, and registers the device itself.
+keys q
+wait_for "EXITED-0" >/dev/null
+echo "$PASS" | "$STEPWISE" --data-dir "$DATA" --profile p2 --passphrase-fd 0 \
+    init >"$W/p2.out" 2>&1 || fail "stepwise init p2"
+unlock --profile p2
+check "a profile not enrolled says so" wait_for "Not connected to a clinic yet"
+"$CLINIC" enroll --dir "$W/clinic" --patient R2 -o "$W/r2.stepwise" \
+    >"$W/enroll3.out" 2>&1 || fail "stepwise-clinic enroll R2"
+sw_pass --profile p2 enroll --no-sync "$W/r2.stepwise" >"$W/penroll3.out" 2>&1 ||
+    fail "stepwise enroll p2: $(cat "$W/penroll3.out")"
+taken_up() { wait_for "now connected to Test Clinic" || wait_for "now connected to Test Clinic"; }
+check "the open TUI takes up the new enrollment" taken_up
+registered() {
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$(sqlite3 "$W/clinic/clinic.db" \
+		    "SELECT count(*) FROM devices WHERE patient = 'R2'")" = 1 ] &&
+		    return 0
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+check "and registers the device with the clinic itself" registered
+check "home then says everything is sent" wait_for "Everything is sent"
+keys q
+wait_for "EXITED-0" >/dev/null
+unlock
+wait_for "Connected to Test Clinic" >/dev/null
+
 # No server: Sync now says so in plain words, and when it tries again.
 stop_server
 keys S
