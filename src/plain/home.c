@@ -202,6 +202,24 @@ list_modules(struct plain *p, const struct progress *pr)
 	}
 }
 
+/* The plans with a look-back begun (a "plan" draft). */
+struct begun {
+	char	**ids;
+	size_t	  n;
+};
+
+static int
+plan_begun(void *arg, const char *kind, const char *id)
+{
+	struct begun *b = arg;
+
+	if (strcmp(kind, "plan") != 0)
+		return 0;
+	b->ids = xreallocarray(b->ids, b->n + 1, sizeof *b->ids);
+	b->ids[b->n++] = xstrdup(id);
+	return 0;
+}
+
 /* Which of this exercise's open plans to finish: the only one, or the one
  * the patient picks from a numbered list (oldest first). *pick is n when
  * they chose none. */
@@ -209,6 +227,8 @@ static int
 pick_plan(struct plain *p, const struct exercise *e,
     const struct open_entry *v, size_t n, size_t mine, size_t *pick)
 {
+	struct sw_error	 err = { 0 };
+	struct begun	 begun = { NULL, 0 };
 	size_t	*idx = xcalloc(mine, sizeof *idx), k = 0;
 	char	 date[64];
 	bool	 skipped;
@@ -220,13 +240,22 @@ pick_plan(struct plain *p, const struct exercise *e,
 	*pick = idx[0];
 	if (mine == 1)
 		goto out;
+	if (draft_each(p->st, plan_begun, &begun, &err) != 0)
+		plain_say(p, "%s", err.msg);
 	plain_say(p, _("Which plan do you want to look back on?"));
 	for (k = 0; k < mine; k++) {
 		const char	*gist = open_entry_gist(e, &v[idx[k]]);
 		time_t		 t = (time_t)v[idx[k]].created_at;
+		bool		 started = false;
 
+		for (size_t b = 0; b < begun.n; b++)
+			started |= strcmp(begun.ids[b], v[idx[k]].id) == 0;
 		strftime(date, sizeof date, "%e %B", localtime(&t));
-		if (gist != NULL)
+		if (started)
+			plain_say(p, _("%zu. \"%s\" (planned on %s; you began "
+			    "looking back on it)"), k + 1, gist ? gist : "",
+			    date[0] == ' ' ? date + 1 : date);
+		else if (gist != NULL)
 			plain_say(p, _("%zu. \"%s\" (planned on %s)"), k + 1,
 			    gist, date[0] == ' ' ? date + 1 : date);
 		else
@@ -239,6 +268,9 @@ pick_plan(struct plain *p, const struct exercise *e,
 	else
 		*pick = skipped ? n : idx[c - 1];
 out:
+	for (size_t b = 0; b < begun.n; b++)
+		free(begun.ids[b]);
+	free(begun.ids);
 	free(idx);
 	return rc;
 }

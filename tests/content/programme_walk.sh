@@ -116,17 +116,25 @@ assert done["values"]["activity"] == "Phone my sister"' && ok "export: the finis
 printf 'q\n' | faketime -f "$later" "$SW" --plain --content "$CONTENT" --data-dir "$T/data" --passphrase-fd 3 3<"$T/pw" >"$T/home2" 2>&1
 grep -q "1 plan to look back on" "$T/home2" && ok "the other plan still waits" || bad "plans after finishing one" "$(head -8 "$T/home2")"
 # Looking back on the other, the input ends after the achievement rating:
-# what was answered is kept, and the next time carries on from it.
-printf '4\n%s\n3\n1\n5\n' "$idx" |
+# what was answered is kept, and the next time carries on from it. A third
+# plan is open meanwhile, so the list shows which one was begun.
+printf '4\n%s\n1\n\n%s\n3\n2026-12-03 10:00\n\n\n\n\nq\n' "$idx" "Call a friend" |
+    faketime -f "$later" "$SW" --plain --content "$CONTENT" --data-dir "$T/data" \
+    --passphrase-fd 3 3<"$T/pw" >"$T/plan3" 2>&1
+grep -q "Come back after you have done it" "$T/plan3" || bad "third plan" "$(tail -20 "$T/plan3")"
+printf '4\n%s\n3\n1\n1\n5\n' "$idx" |
     faketime -f "$later" "$SW" --plain --content "$CONTENT" --data-dir "$T/data" \
     --passphrase-fd 3 3<"$T/pw" >"$T/half" 2>&1
 grep -q "What you have written so far is saved" "$T/half" && ok "a look-back cut short keeps its answers" || bad "look-back cut short" "$(tail -15 "$T/half")"
 ! grep -qa "Walk to the park" "$T/data"/*.db && ok "the kept answers are sealed" || bad "plan draft in clear"
-printf '4\n%s\n3\ny\n6\nGood to be out.\n.\nq\n' "$idx" |
+printf '4\n%s\n3\n1\ny\n6\nGood to be out.\n.\nq\n' "$idx" |
     faketime -f "$later" "$SW" --plain --content "$CONTENT" --data-dir "$T/data" \
     --passphrase-fd 3 3<"$T/pw" >"$T/resume" 2>&1
 grep -q "You started looking back on this plan before" "$T/resume" && grep -q "Thank you for coming back" "$T/resume" &&
     ok "the next time offers to carry on, asks only what is left, and saves" || bad "look-back resumed" "$(tail -25 "$T/resume")"
+grep -q '^1\. "Walk to the park" (planned on [^;]*; you began looking back on it)' "$T/resume" &&
+    grep -q '^2\. "Call a friend" (planned on [^;)]*)$' "$T/resume" &&
+    ok "the plan list marks the plan whose look-back was begun, and only it" || bad "begun mark" "$(grep '^[12]\. ' "$T/resume")"
 sw export 2>/dev/null | python3 -c '
 import json, sys
 e = [x for x in json.load(sys.stdin)["exercises"] if x["exercise"] == "activity-planning"]
