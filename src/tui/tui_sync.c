@@ -440,9 +440,14 @@ tui_sync_words(const struct tui *t)
 	}
 	if (t->sync != NULL && sync_running(t->sync))
 		s = xasprintf(_("Sending to %s..."), name);
-	else if (t->sync != NULL && sync_held(t->sync))
-		s = xasprintf(_("%s %zu waiting to send; press S to try "
-		    "again."), sync_words(t->sync), t->waiting);
+	else if (t->sync != NULL && sync_held(t->sync)) {
+		const char	*w = sync_words(t->sync);
+		const char	*stop = *w && w[strlen(w) - 1] != '.' ? "." : "";
+
+		s = t->waiting > 0 ? xasprintf(_("%s%s %zu waiting to send; "
+		    "press S to try again."), w, stop, t->waiting) :
+		    xasprintf(_("%s%s Press S to try again."), w, stop);
+	}
 	else if (st->failures > 0) {
 		error_words(t, err, sizeof err);
 		tui_when(next_try(t), when, sizeof when);
