@@ -22,17 +22,7 @@ fi
 
 "$CLINIC" init "$W/clinic" --name "Test Clinic" >"$W/init.out" 2>&1 ||
     fail "stepwise-clinic init"
-"$CLINIC" serve --dir "$W/clinic" --listen 127.0.0.1:0 >"$W/serve.out" \
-    2>"$W/serve.log" &
-SERVER=$!
-i=0
-until grep -q '^listening on http://127.0.0.1:[0-9]*$' "$W/serve.out" ||
-    [ $i -ge 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-PORT=$(sed -n 's/^listening on http:\/\/127.0.0.1:\([0-9]*\)$/\1/p' \
-    "$W/serve.out")
+serve_clinic "$CLINIC" "$W/clinic"
 check "the clinic's server listens" [ -n "$PORT" ]
 python3 - "$W/clinic/clinic.json" "$PORT" <<'PY' || fail "clinic.json"
 import json, sys
@@ -51,7 +41,7 @@ PY
     >"$W/penroll.out" 2>&1 || fail "stepwise enroll --no-sync"
 
 # The TUI on a copy of it, on the full tmpfs.
-posts() { grep -c 'POST /v1/enroll' "$W/serve.log"; }
+posts() { grep -c 'POST /v1/enroll' "$W/clinic.serve.log"; }
 CUR=full
 T -f /dev/null new-session -d -x 80 -y 24 -s full \
     "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color unshare -m sh -c \

@@ -130,6 +130,23 @@ unlock() {
 	keys Enter
 }
 
+# serve_clinic CLINIC DIR: the real stepwise-clinic serving DIR on a free
+# port; sets SERVER (its pid) and PORT (empty when it did not start), with
+# its output in DIR.serve.out and DIR.serve.log.
+serve_clinic() {
+	"$1" serve --dir "$2" --listen 127.0.0.1:0 >"$2.serve.out" \
+	    2>"$2.serve.log" &
+	SERVER=$!
+	i=0
+	while ! grep -q '^listening on http://127.0.0.1:[0-9]*$' \
+	    "$2.serve.out" && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	PORT=$(sed -n 's/^listening on http:\/\/127.0.0.1:\([0-9]*\)$/\1/p' \
+	    "$2.serve.out")
+}
+
 finish() {
 	echo "$PASSED passed, $FAILED failed"
 	[ "$FAILED" -eq 0 ]

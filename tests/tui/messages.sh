@@ -34,17 +34,7 @@ EOP
 # and a crisis contact of its own in clinic.json, then one enrollment file.
 "$CLINIC" init "$W/clinic" --name "Test Clinic" >"$W/init.out" 2>&1 ||
     fail "stepwise-clinic init"
-"$CLINIC" serve --dir "$W/clinic" --listen 127.0.0.1:0 >"$W/serve.out" \
-    2>"$W/serve.log" &
-SERVER=$!
-i=0
-while ! grep -q '^listening on http://127.0.0.1:[0-9]*$' "$W/serve.out" &&
-    [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-PORT=$(sed -n 's/^listening on http:\/\/127.0.0.1:\([0-9]*\)$/\1/p' \
-    "$W/serve.out")
+serve_clinic "$CLINIC" "$W/clinic"
 check "the clinic's server listens" [ -n "$PORT" ]
 python3 - "$W/clinic/clinic.json" "$PORT" <<'PY' || fail "clinic.json"
 import json, sys
