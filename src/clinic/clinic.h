@@ -4,6 +4,7 @@
 #ifndef STEPWISE_CLINIC_H
 #define STEPWISE_CLINIC_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -59,6 +60,16 @@ int	 clinic_fail(const struct sw_error *);
 int	 clinic_bad_option(const char *cmd, int opt, char **argv);
 /* The usage error for an argument left after the options. */
 int	 clinic_extra_argument(const char *cmd, char **argv);
+/* getopt_long() for a command, with what every command shares: --dir
+ * sets *dir; --help prints help (NULL: the whole usage); a bad option, or
+ * more than max_args arguments after the options, is a usage error.
+ * Returns the command's next own option, 0 after the last, or -1 when the
+ * command ends at once with exit status *code. */
+int	 clinic_getopt(const char *cmd, const char *help, int argc, char **argv,
+	    const char *shortopts, const struct option *longopts,
+	    const char **dir, int max_args, int *code);
+/* --format text|json: sets *json, or says it is a usage error (false). */
+bool	 clinic_text_or_json(const char *cmd, const char *arg, bool *json);
 /* The options every command takes, and the end of its option table. */
 #define CLINIC_COMMON_OPTIONS \
 	{ "dir", required_argument, NULL, 'd' }, \

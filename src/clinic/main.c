@@ -48,6 +48,56 @@ clinic_extra_argument(const char *cmd, char **argv)
 	    argv[optind]);
 }
 
+static void	usage(FILE *);
+
+int
+clinic_getopt(const char *cmd, const char *help, int argc, char **argv,
+    const char *shortopts, const struct option *longopts, const char **dir,
+    int max_args, int *code)
+{
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
+	    -1) {
+		switch (opt) {
+		case 'd':
+			*dir = optarg;
+			break;
+		case 'h':
+			if (help != NULL)
+				fputs(help, stdout);
+			else
+				usage(stdout);
+			*code = EXIT_OK;
+			return -1;
+		case ':':
+		case '?':
+			*code = clinic_bad_option(cmd, opt, argv);
+			return -1;
+		default:
+			return opt;
+		}
+	}
+	if (argc - optind > max_args) {
+		optind += max_args;
+		*code = clinic_extra_argument(cmd, argv);
+		return -1;
+	}
+	return 0;
+}
+
+bool
+clinic_text_or_json(const char *cmd, const char *arg, bool *json)
+{
+	if (strcmp(arg, "json") != 0 && strcmp(arg, "text") != 0) {
+		clinic_usage_error(cmd, _("--format is text or json, not '%s'"),
+		    arg);
+		return false;
+	}
+	*json = strcmp(arg, "json") == 0;
+	return true;
+}
+
 int
 clinic_fail(const struct sw_error *err)
 {
@@ -101,31 +151,23 @@ cmd_init(int argc, char **argv)
 	struct sw_error	 err = { 0 };
 	const char	*dir = NULL, *url = CLINIC_DEFAULT_URL;
 	const char	*name = _("Stepwise clinic");
-	int		 opt;
+	int		 opt, code;
 
-	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			dir = optarg;
-			break;
-		case 'u':
+	/* DIR may also come as the one argument, when --dir does not. */
+	while ((opt = clinic_getopt("init", NULL, argc, argv, ":", longopts,
+	    &dir, 1, &code)) > 0) {
+		if (opt == 'u')
 			url = optarg;
-			break;
-		case 'n':
+		else
 			name = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			return clinic_bad_option("init", opt, argv);
-		}
 	}
-	if (optind < argc && dir == NULL)
-		dir = argv[optind++];
-	if (optind < argc)
+	if (opt < 0)
+		return code;
+	if (optind < argc && dir != NULL)
 		return clinic_extra_argument("init", argv);
-	if (dir == NULL)
+	if (optind < argc)
+		dir = argv[optind];
+	else if (dir == NULL)
 		dir = ".";
 	if (clinic_init(dir, name, url, &err) != 0)
 		return clinic_fail(&err);
@@ -150,55 +192,40 @@ cmd_enroll(int argc, char **argv)
 	struct sw_error		 err = { 0 };
 	struct clinic_keys	 k;
 	const char		*dir = ".", *patient = NULL, *pin = NULL;
-	char			*out = NULL, fp[40], when[32], *end;
+	const char		*out = NULL;
+	char			*named = NULL, fp[40], when[32], *end;
 	long			 days = CLINIC_TOKEN_DAYS;
 	long long		 now = (long long)time(NULL);
-	int			 opt, rc;
+	int			 opt, rc, code;
 
-	while ((opt = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
+	while ((opt = clinic_getopt("enroll", NULL, argc, argv, ":o:", longopts,
+	    &dir, 0, &code)) > 0) {
 		switch (opt) {
-		case 'd':
-			dir = optarg;
-			break;
 		case 'p':
 			patient = optarg;
 			break;
 		case 'o':
-			free(out);
-			out = xstrdup(optarg);
+			out = optarg;
 			break;
 		case 'D':
 			days = strtol(optarg, &end, 10);
-			if (*end != '\0' || days < 1 || days > 365) {
-				free(out);
+			if (*end != '\0' || days < 1 || days > 365)
 				return clinic_usage_error("enroll", _("--days needs "
 				    "a number of days from 1 to 365, not "
 				    "'%s'"), optarg);
-			}
 			break;
 		case 't':
 			pin = optarg;
 			break;
-		case 'h':
-			free(out);
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			free(out);
-			return clinic_bad_option("enroll", opt, argv);
 		}
 	}
-	if (optind < argc) {
-		free(out);
-		return clinic_extra_argument("enroll", argv);
-	}
-	if (patient == NULL) {
-		free(out);
+	if (opt < 0)
+		return code;
+	if (patient == NULL)
 		return clinic_usage_error("enroll", "%s",
 		    _("--patient REF is needed"));
-	}
 	if (out == NULL)
-		out = xasprintf("enroll-%s.json", patient);
+		out = named = xasprintf("enroll-%s.json", patient);
 	rc = clinic_enroll(dir, patient, (int)days, pin, out, now, &err);
 	if (rc == 0) {
 		time_t t = (time_t)(now + days * 86400);
@@ -216,7 +243,7 @@ cmd_enroll(int argc, char **argv)
 		} else
 			printf(".\n");
 	}
-	free(out);
+	free(named);
 	return rc == 0 ? EXIT_OK : clinic_fail(&err);
 }
 

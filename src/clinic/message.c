@@ -244,27 +244,16 @@ clinic_cmd_message(int argc, char **argv)
 	bool			  have_keys = false, in_tx = false;
 	int			  opt, rc = CLINIC_EXIT_FAIL;
 
-	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			dir = optarg;
-			break;
-		case 'p':
+	while ((opt = clinic_getopt("message", _("Usage: stepwise-clinic "
+	    "message [--dir DIR] --patient REF [--from NAME] < TEXT\n"), argc,
+	    argv, ":", longopts, &dir, 0, &rc)) > 0) {
+		if (opt == 'p')
 			patient = optarg;
-			break;
-		case 'F':
+		else
 			from = optarg;
-			break;
-		case 'h':
-			printf(_("Usage: stepwise-clinic message [--dir DIR] "
-			    "--patient REF [--from NAME] < TEXT\n"));
-			return CLINIC_EXIT_OK;
-		default:
-			return clinic_bad_option("message", opt, argv);
-		}
 	}
-	if (optind < argc)
-		return clinic_extra_argument("message", argv);
+	if (opt < 0)
+		return rc;
 	if (patient == NULL)
 		return clinic_usage_error("message", "%s", _("--patient REF "
 		    "is needed"));
@@ -555,31 +544,16 @@ clinic_cmd_messages(int argc, char **argv)
 	bool			 json = false;
 	int			 opt, rc = CLINIC_EXIT_FAIL;
 
-	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			dir = optarg;
-			break;
-		case 'p':
+	while ((opt = clinic_getopt("messages", _("Usage: stepwise-clinic "
+	    "messages [--dir DIR] --patient REF [--format text|json]\n"),
+	    argc, argv, ":", longopts, &dir, 0, &rc)) > 0) {
+		if (opt == 'p')
 			patient = optarg;
-			break;
-		case 'f':
-			if (strcmp(optarg, "json") != 0 &&
-			    strcmp(optarg, "text") != 0)
-				return clinic_usage_error("messages", _("--format "
-				    "is text or json, not '%s'"), optarg);
-			json = strcmp(optarg, "json") == 0;
-			break;
-		case 'h':
-			printf(_("Usage: stepwise-clinic messages [--dir DIR] "
-			    "--patient REF [--format text|json]\n"));
-			return CLINIC_EXIT_OK;
-		default:
-			return clinic_bad_option("messages", opt, argv);
-		}
+		else if (!clinic_text_or_json("messages", optarg, &json))
+			return CLINIC_EXIT_USAGE;
 	}
-	if (optind < argc)
-		return clinic_extra_argument("messages", argv);
+	if (opt < 0)
+		return rc;
 	if (patient == NULL)
 		return clinic_usage_error("messages", "%s", _("--patient REF "
 		    "is needed"));

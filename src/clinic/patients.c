@@ -362,31 +362,16 @@ clinic_cmd_patients(int argc, char **argv)
 	bool			 json = false;
 	int			 opt, rc = CLINIC_EXIT_FAIL;
 
-	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			dir = optarg;
-			break;
-		case 'f':
-			if (strcmp(optarg, "json") != 0 &&
-			    strcmp(optarg, "text") != 0)
-				return clinic_usage_error("patients", _("--format "
-				    "is text or json, not '%s'"), optarg);
-			json = strcmp(optarg, "json") == 0;
-			break;
-		case 'c':
+	while ((opt = clinic_getopt("patients", _("Usage: stepwise-clinic "
+	    "patients [--dir DIR] [--format text|json] [--content DIR]\n"),
+	    argc, argv, ":", longopts, &dir, 0, &rc)) > 0) {
+		if (opt == 'c')
 			content = optarg;
-			break;
-		case 'h':
-			printf(_("Usage: stepwise-clinic patients [--dir DIR] "
-			    "[--format text|json] [--content DIR]\n"));
-			return CLINIC_EXIT_OK;
-		default:
-			return clinic_bad_option("patients", opt, argv);
-		}
+		else if (!clinic_text_or_json("patients", optarg, &json))
+			return CLINIC_EXIT_USAGE;
 	}
-	if (optind < argc)
-		return clinic_extra_argument("patients", argv);
+	if (opt < 0)
+		return rc;
 	if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
 	    verify_devices(cr.db, &cr.k, NULL, &devs, &nd, &err) != 0 ||
 	    verify_records(cr.db, &cr.k, &cr.ct, NULL, &recs, &nr,
@@ -452,24 +437,12 @@ clinic_cmd_revoke(int argc, char **argv)
 	sqlite3_stmt	*s = NULL;
 	int		 opt, rc = CLINIC_EXIT_FAIL, step;
 
-	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			dir = optarg;
-			break;
-		case 'D':
-			device = optarg;
-			break;
-		case 'h':
-			printf(_("Usage: stepwise-clinic revoke [--dir DIR] "
-			    "--device ID\n"));
-			return CLINIC_EXIT_OK;
-		default:
-			return clinic_bad_option("revoke", opt, argv);
-		}
-	}
-	if (optind < argc)
-		return clinic_extra_argument("revoke", argv);
+	while ((opt = clinic_getopt("revoke", _("Usage: stepwise-clinic "
+	    "revoke [--dir DIR] --device ID\n"), argc, argv, ":", longopts,
+	    &dir, 0, &rc)) > 0)
+		device = optarg;
+	if (opt < 0)
+		return rc;
 	if (device == NULL || !proto_id_ok(device))
 		return clinic_usage_error("revoke", _("--device needs a device "
 		    "id (32 lower-case hex characters), not '%s'"),

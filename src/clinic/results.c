@@ -250,11 +250,11 @@ clinic_cmd_results(int argc, char **argv)
 	bool			 risk_only = false;
 	int			 opt, rc = CLINIC_EXIT_FAIL;
 
-	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	while ((opt = clinic_getopt("results", _("Usage: stepwise-clinic "
+	    "results [--dir DIR] [--patient REF] [--risk]\n"
+	    "       [--format csv|json] [--content DIR]\n"), argc, argv, ":",
+	    longopts, &dir, 0, &rc)) > 0) {
 		switch (opt) {
-		case 'd':
-			dir = optarg;
-			break;
 		case 'p':
 			patient = optarg;
 			break;
@@ -273,17 +273,10 @@ clinic_cmd_results(int argc, char **argv)
 		case 'c':
 			content = optarg;
 			break;
-		case 'h':
-			printf(_("Usage: stepwise-clinic results [--dir DIR] "
-			    "[--patient REF] [--risk]\n"
-			    "       [--format csv|json] [--content DIR]\n"));
-			return CLINIC_EXIT_OK;
-		default:
-			return clinic_bad_option("results", opt, argv);
 		}
 	}
-	if (optind < argc)
-		return clinic_extra_argument("results", argv);
+	if (opt < 0)
+		return rc;
 	if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
 	    verify_records(cr.db, &cr.k, &cr.ct, patient, &all, &n,
 	    &err) != 0)

@@ -98,10 +98,13 @@ listen_on(struct listen_addr *la, unsigned *port, struct sw_error *err)
 	return fd;
 }
 
-static void
-usage(FILE *f)
+/* The help for --help, with the defaults in it. */
+static const char *
+help_text(void)
 {
-	fprintf(f, _("Usage: stepwise-clinic serve [--dir DIR] "
+	static char help[1024];
+
+	snprintf(help, sizeof help, _("Usage: stepwise-clinic serve [--dir DIR] "
 	    "[--listen ADDR:PORT]\n"
 	    "                             [--tls-cert FILE --tls-key FILE] "
 	    "[--rate N]\n"
@@ -118,6 +121,7 @@ usage(FILE *f)
 	    "device\n"
 	    "                     (default %d; 0: no limit)\n"),
 	    SERVE_DEFAULT_LISTEN, SERVE_RATE);
+	return help;
 }
 
 static void
@@ -182,11 +186,9 @@ clinic_cmd_serve(int argc, char **argv)
 	long			 rate = SERVE_RATE;
 	int			 opt, rc = CLINIC_EXIT_FAIL;
 
-	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+	while ((opt = clinic_getopt("serve", help_text(), argc, argv, ":",
+	    longopts, &dir, 0, &rc)) > 0) {
 		switch (opt) {
-		case 'd':
-			dir = optarg;
-			break;
 		case 'l':
 			listen = optarg;
 			break;
@@ -204,15 +206,10 @@ clinic_cmd_serve(int argc, char **argv)
 				    "needs a number of requests a minute, not "
 				    "'%s'"), optarg);
 			break;
-		case 'h':
-			usage(stdout);
-			return CLINIC_EXIT_OK;
-		default:
-			return clinic_bad_option("serve", opt, argv);
 		}
 	}
-	if (optind < argc)
-		return clinic_extra_argument("serve", argv);
+	if (opt < 0)
+		return rc;
 	if ((certf == NULL) != (keyf == NULL))
 		return clinic_usage_error("serve", "%s", _("--tls-cert and "
 		    "--tls-key go together"));
