@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "content.h"
 #include "store.h"
@@ -50,6 +51,14 @@ int	 cli_bad_option(const char *cmd, int opt, char **argv);
 int	 cli_usage_error(const char *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/* getopt_long() for a command, with what every command shares: global
+ * options, --help (help, or handed back as OPT_HELP when help is NULL),
+ * --version misplaced, bad options, and more than max_args arguments.
+ * Returns the command's next own option, 0 after the last (optind at the
+ * first argument), or -1 when the command ends at once with *code. */
+int	 cli_getopt(struct cli *, const char *cmd, void (*help)(FILE *),
+	    int argc, char **argv, const char *shortopts,
+	    const struct option *longopts, int max_args, int *code);
 /* Parse a command that takes only the global options and at most max_args
  * arguments: -1 to go on (optind at the first argument), else an exit
  * status (after --help, printing help, or a usage error). */

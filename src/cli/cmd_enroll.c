@@ -167,33 +167,20 @@ cmd_enroll(struct cli *cli, int argc, char **argv)
 	struct store		*st = NULL;
 	const char		*file;
 	bool			 delete = false, no_sync = false;
-	int			 opt, records, rc = EXIT_FAIL;
+	int			 opt, records, rc = EXIT_FAIL, code;
 
-	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
+	while ((opt = cli_getopt(cli, "enroll", usage, argc, argv, ":",
+	    longopts, 1, &code)) > 0) {
+		if (opt == 'd')
 			delete = true;
-			break;
-		case 'n':
+		else
 			no_sync = true;
-			break;
-		case OPT_HELP:
-			usage(stdout);
-			return EXIT_OK;
-		case '?':
-		case ':':
-			return cli_bad_option("enroll", opt, argv);
-		default:
-			if (cli_global_option(cli, opt, optarg) != 0)
-				return EXIT_USAGE;
-		}
 	}
+	if (opt < 0)
+		return code;
 	if (optind == argc)
 		return cli_usage_error("enroll", "%s", _("give the enrollment "
 		    "file your clinic gave you"));
-	if (optind + 1 < argc)
-		return cli_usage_error("enroll", _("unexpected argument '%s'"),
-		    argv[optind + 1]);
 	file = argv[optind];
 	if (enrollment_read(file, &e, &err) != 0)
 		return cli_error("%s", err.msg);

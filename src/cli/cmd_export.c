@@ -82,32 +82,18 @@ cmd_export(struct cli *cli, int argc, char **argv)
 	struct store	*st = NULL;
 	const char	*output = NULL;
 	char		*text = NULL;
-	int		 opt, rc = EXIT_FAIL, have_content;
+	int		 opt, rc = EXIT_FAIL, have_content, code;
 
-	while ((opt = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'f':
-			if (strcmp(optarg, "json") != 0)
-				return cli_usage_error("export", _("the only "
-				    "format is json, not '%s'"), optarg);
-			break;
-		case 'o':
+	while ((opt = cli_getopt(cli, "export", usage, argc, argv, ":o:",
+	    longopts, 0, &code)) > 0) {
+		if (opt == 'o')
 			output = optarg;
-			break;
-		case OPT_HELP:
-			usage(stdout);
-			return EXIT_OK;
-		case '?':
-		case ':':
-			return cli_bad_option("export", opt, argv);
-		default:
-			if (cli_global_option(cli, opt, optarg) != 0)
-				return EXIT_USAGE;
-		}
+		else if (strcmp(optarg, "json") != 0)
+			return cli_usage_error("export", _("the only format is "
+			    "json, not '%s'"), optarg);
 	}
-	if (optind < argc)
-		return cli_usage_error("export", _("unexpected argument '%s'"),
-		    argv[optind]);
+	if (opt < 0)
+		return code;
 	/* Content only adds the change between check-ins; an export must
 	 * still work when the content cannot be read. */
 	have_content = cli_load_content(cli, &ct) == 0;

@@ -117,29 +117,12 @@ cmd_init(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	bool	none = false;
-	int	opt;
+	int	opt, code;
 
-	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			none = true;
-			break;
-		case OPT_HELP:
-			usage(stdout);
-			return EXIT_OK;
-		case OPT_VERSION:
-			return cli_usage_error("init", _("--version goes "
-			    "before the command"));
-		case '?':
-		case ':':
-			return cli_bad_option("init", opt, argv);
-		default:
-			if (cli_global_option(cli, opt, optarg) != 0)
-				return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("init", _("unexpected argument '%s'"),
-		    argv[optind]);
+	while ((opt = cli_getopt(cli, "init", usage, argc, argv, ":", longopts,
+	    0, &code)) > 0)
+		none = true;
+	if (opt < 0)
+		return code;
 	return cli_make_profile(cli, none);
 }

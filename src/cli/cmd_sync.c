@@ -110,27 +110,13 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 	enum sync_result	 r;
 	bool			 quiet = false;
 	char			*path;
-	int			 opt, rc;
+	int			 opt, rc, code;
 
-	while ((opt = getopt_long(argc, argv, ":q", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'q':
-			quiet = true;
-			break;
-		case OPT_HELP:
-			usage(stdout);
-			return EXIT_OK;
-		case '?':
-		case ':':
-			return cli_bad_option("sync", opt, argv);
-		default:
-			if (cli_global_option(cli, opt, optarg) != 0)
-				return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("sync", _("unexpected argument '%s'"),
-		    argv[optind]);
+	while ((opt = cli_getopt(cli, "sync", usage, argc, argv, ":q", longopts,
+	    0, &code)) > 0)
+		quiet = true;
+	if (opt < 0)
+		return code;
 	if ((path = cli_profile_path(cli, false)) == NULL)
 		return EXIT_FAIL;
 	rc = outbox_open(path, &ob, &err);

@@ -141,6 +141,50 @@ cli_global_option(struct cli *cli, int opt, const char *arg)
 }
 
 int
+cli_getopt(struct cli *cli, const char *cmd, void (*help)(FILE *), int argc,
+    char **argv, const char *shortopts, const struct option *longopts,
+    int max_args, int *code)
+{
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
+	    -1) {
+		switch (opt) {
+		case OPT_HELP:
+			if (help == NULL)
+				return opt;
+			help(stdout);
+			*code = EXIT_OK;
+			return -1;
+		case OPT_VERSION:
+			*code = cli_usage_error(cmd, _("--version goes before "
+			    "the command"));
+			return -1;
+		case '?':
+		case ':':
+			*code = cli_bad_option(cmd, opt, argv);
+			return -1;
+		default:
+			switch (cli_global_option(cli, opt, optarg)) {
+			case 0:
+				break;
+			case 1:
+				return opt;
+			default:
+				*code = EXIT_USAGE;
+				return -1;
+			}
+		}
+	}
+	if (argc - optind > max_args) {
+		*code = cli_usage_error(cmd, _("unexpected argument '%s'"),
+		    argv[optind + max_args]);
+		return -1;
+	}
+	return 0;
+}
+
+int
 cli_only_global_options(struct cli *cli, int argc, char **argv,
     const char *cmd, const char *help, int max_args)
 {
@@ -148,24 +192,16 @@ cli_only_global_options(struct cli *cli, int argc, char **argv,
 		CLI_GLOBAL_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
-	int opt;
+	int opt, code;
 
-	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_HELP:
-			fputs(help, stdout);
-			return EXIT_OK;
-		case '?':
-		case ':':
-			return cli_bad_option(cmd, opt, argv);
-		default:
-			if (cli_global_option(cli, opt, optarg) != 0)
-				return EXIT_USAGE;
-		}
+	/* No option of its own: what cli_getopt hands back is --help. */
+	if ((opt = cli_getopt(cli, cmd, NULL, argc, argv, ":", longopts,
+	    max_args, &code)) < 0)
+		return code;
+	if (opt == OPT_HELP) {
+		fputs(help, stdout);
+		return EXIT_OK;
 	}
-	if (argc - optind > max_args)
-		return cli_usage_error(cmd, _("unexpected argument '%s'"),
-		    argv[optind + max_args]);
 	return -1;
 }
 
