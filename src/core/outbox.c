@@ -122,8 +122,8 @@ sync_del(sqlite3 *db, const char *key)
 int
 sync_db_fail(sqlite3 *db, struct sw_error *err)
 {
-	return sw_fail(err, SW_EIO, _("Could not use the profile's clinic "
-	    "connection state: %s"), sqlite3_errmsg(db));
+	return sw_fail(err, SW_EIO, _("Stepwise could not keep track of "
+	    "what goes to your clinic: %s"), store_db_words(db));
 }
 
 bool

@@ -44,11 +44,32 @@ static const char schema[] =
     " body BLOB NOT NULL);"
     "PRAGMA user_version = 1;";
 
+const char *
+store_db_words(sqlite3 *db)
+{
+	if (db == NULL)
+		return "";
+	switch (sqlite3_errcode(db) & 0xff) {
+	case SQLITE_FULL:
+		return _("the disk is full; free some space on this computer, "
+		    "then try again");
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		return _("its folder cannot be written; check the folder's "
+		    "permissions, or ask whoever looks after this computer");
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return _("another Stepwise is using it; try again in a moment");
+	}
+	return sqlite3_errmsg(db);
+}
+
 static int
 db_fail(struct store *st, struct sw_error *err, const char *what)
 {
 	return sw_fail(err, SW_EIO, _("Could not %s the profile: %s"), what,
-	    st && st->db ? sqlite3_errmsg(st->db) : "");
+	    st ? store_db_words(st->db) : "");
 }
 
 /* ---- sealing ---- */

@@ -8,5 +8,9 @@
 #include "store.h"
 
 sqlite3	*store_sqlite(struct store *);
+/* Why db's last call failed, in words a patient can act on where there
+ * are such words (a full disk, a folder that cannot be written, another
+ * Stepwise at work), else SQLite's own. */
+const char *store_db_words(sqlite3 *db);
 
 #endif

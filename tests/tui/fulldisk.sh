@@ -49,8 +49,10 @@ T -f /dev/null new-session -d -x 80 -y 24 -s full \
     { dd if=/dev/zero of=$W/disk/fill bs=4k 2>/dev/null; true; } &&
     exec $STEPWISE --content $CONTENT --data-dir $W/disk'; \
     echo EXITED-\$?; sleep 30"
-check "home says the sync state could not be saved, and why" \
-    wait_for "Could not use the profile's clinic connection state"
+check "home says the sync state could not be saved" \
+    wait_for "Stepwise could not keep track of what goes to your clinic"
+check "and what to do, in words a patient can act on" \
+    wait_for "free some space on this computer"
 check "the status line says it in short" \
     wait_for "Could not save the sync state"
 check "the clinic got the registration once" [ "$(posts)" = 1 ]
