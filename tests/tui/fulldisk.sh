@@ -20,17 +20,8 @@ if ! unshare -m sh -c "mount -t tmpfs -o size=1M none '$W/disk'" 2>/dev/null; th
 	exit 77
 fi
 
-"$CLINIC" init "$W/clinic" --name "Test Clinic" >"$W/init.out" 2>&1 ||
-    fail "stepwise-clinic init"
-serve_clinic "$CLINIC" "$W/clinic"
+clinic_up "$CLINIC" "$W/clinic"
 check "the clinic's server listens" [ -n "$PORT" ]
-python3 - "$W/clinic/clinic.json" "$PORT" <<'PY' || fail "clinic.json"
-import json, sys
-p, port = sys.argv[1], sys.argv[2]
-c = json.load(open(p))
-c["url"] = "http://127.0.0.1:" + port
-json.dump(c, open(p, "w"))
-PY
 "$CLINIC" enroll --dir "$W/clinic" --patient R1 -o "$W/r1.stepwise" \
     >"$W/enroll.out" 2>&1 || fail "stepwise-clinic enroll"
 

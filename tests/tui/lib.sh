@@ -130,10 +130,12 @@ unlock() {
 	keys Enter
 }
 
-# serve_clinic CLINIC DIR: the real stepwise-clinic serving DIR on a free
-# port; sets SERVER (its pid) and PORT (empty when it did not start), with
-# its output in DIR.serve.out and DIR.serve.log.
-serve_clinic() {
+# clinic_up CLINIC DIR: a clinic folder DIR ("Test Clinic") and the real
+# stepwise-clinic serving it on a free port, with that address in its
+# clinic.json for the enrollment files; sets SERVER (its pid) and PORT
+# (empty when it did not start), its output in DIR.serve.out and .log.
+clinic_up() {
+	"$1" init "$2" --name "Test Clinic" >"$2.init.out" 2>&1 || return 1
 	"$1" serve --dir "$2" --listen 127.0.0.1:0 >"$2.serve.out" \
 	    2>"$2.serve.log" &
 	SERVER=$!
@@ -145,6 +147,14 @@ serve_clinic() {
 	done
 	PORT=$(sed -n 's/^listening on http:\/\/127.0.0.1:\([0-9]*\)$/\1/p' \
 	    "$2.serve.out")
+	[ -n "$PORT" ] || return 1
+	python3 - "$2/clinic.json" "$PORT" <<'PY'
+import json, sys
+p, port = sys.argv[1], sys.argv[2]
+c = json.load(open(p))
+c["url"] = "http://127.0.0.1:" + port
+json.dump(c, open(p, "w"))
+PY
 }
 
 finish() {

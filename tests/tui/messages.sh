@@ -32,19 +32,15 @@ EOP
 
 # The clinic: a folder, the server on a free port, the URL it listens on
 # and a crisis contact of its own in clinic.json, then one enrollment file.
-"$CLINIC" init "$W/clinic" --name "Test Clinic" >"$W/init.out" 2>&1 ||
-    fail "stepwise-clinic init"
-serve_clinic "$CLINIC" "$W/clinic"
+clinic_up "$CLINIC" "$W/clinic"
 check "the clinic's server listens" [ -n "$PORT" ]
-python3 - "$W/clinic/clinic.json" "$PORT" <<'PY' || fail "clinic.json"
+python3 - "$W/clinic/clinic.json" <<'PY' || fail "clinic.json"
 import json, sys
-p, port = sys.argv[1], sys.argv[2]
-c = json.load(open(p))
-c["url"] = "http://127.0.0.1:" + port
+c = json.load(open(sys.argv[1]))
 c["contact"] = {"name": "Test Clinic", "phone": "01632 960 000"}
 c["crisis"] = [{"name": "Clinic duty line", "phone": "01632 960 999",
     "note": "Weekdays 9 to 5"}]
-json.dump(c, open(p, "w"))
+json.dump(c, open(sys.argv[1], "w"))
 PY
 "$CLINIC" enroll --dir "$W/clinic" --patient R1 -o "$W/r1.stepwise" \
     >"$W/enroll.out" 2>&1 || fail "stepwise-clinic enroll"
