@@ -112,8 +112,7 @@ print_clinic(struct store *st)
 		    "enrollment file (phone %s)\n") : _("Next try: none; ask "
 		    "the clinic for a new enrollment file\n"), phone);
 	else if (ss.failures > 0) {
-		next = ss.retry_after > ss.next_try ? ss.retry_after :
-		    ss.next_try;
+		next = ss.next_try;
 		printf(_("Next try: %s\n"), next <= (long long)time(NULL) ?
 		    _("now") : when_words(next, buf, sizeof buf));
 	} else if (waiting > 0)

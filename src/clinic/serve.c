@@ -124,14 +124,6 @@ help_text(void)
 	return help;
 }
 
-static void
-wipe_pem(char *pem)
-{
-	if (pem != NULL)
-		sodium_memzero(pem, strlen(pem));
-	free(pem);
-}
-
 /* The server runs until SIGTERM or SIGINT, taken here with sigwait() in
  * the main thread; libmicrohttpd's thread has them blocked. */
 static int
@@ -242,7 +234,7 @@ out:
 		clinic_fail(&err);
 	sqlite3_close(srv.db);
 	rate_free(&srv);
-	wipe_pem(key);
+	wipe_free(key);
 	free(cert);
 	return rc;
 }

@@ -93,7 +93,6 @@ int	 clinic_read_open(const char *dir, const char *content_dir,
 /* Wipes and frees the secret keys. */
 void	 clinic_read_close(struct clinic_read *);
 
-/* Free a JSON tree that holds clinical data, zeroing it first. */
 /* Print a tree that holds clinical data as one compact line, then wipe
  * and free both. */
 void	 json_print_wiped(cJSON *);

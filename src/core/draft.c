@@ -142,10 +142,31 @@ draft_plan_save(struct store *st, const char *plan, const cJSON *values,
 }
 
 int
-draft_plan_load(struct store *st, const char *plan, cJSON **values,
-    size_t *position, struct sw_error *err)
+draft_plan_load(struct store *st, const struct exercise *e,
+    const struct open_entry *plan, cJSON **values, size_t *position,
+    struct sw_error *err)
 {
-	return values_load(st, "plan", plan, values, position, err);
+	cJSON	*draft, *a;
+	int	 rc;
+
+	*values = NULL;
+	if ((rc = values_load(st, "plan", plan->id, &draft, position,
+	    err)) != 0 || draft == NULL)
+		return rc;
+	/* Only the later fields come from the draft: the plan stays as it
+	 * was made whatever the draft holds. */
+	*values = cJSON_Duplicate(plan->values, 1);
+	for (size_t i = 0; i < e->n_fields; i++) {
+		if (!e->fields[i].later || (a = cJSON_GetObjectItemCaseSensitive(
+		    draft, e->fields[i].id)) == NULL)
+			continue;
+		cJSON_DeleteItemFromObjectCaseSensitive(*values,
+		    e->fields[i].id);
+		cJSON_AddItemToObject(*values, e->fields[i].id,
+		    cJSON_Duplicate(a, 1));
+	}
+	json_wipe_delete(draft);
+	return 0;
 }
 
 int
@@ -191,11 +212,9 @@ draft_reply_load(struct store *st, char **text, struct sw_error *err)
 		return 0;
 	j = cJSON_Parse(json);
 	wipe_free(json);
-	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(j, "text"))) {
+	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(j, "text")))
 		*text = xstrdup(v->valuestring);
-		sodium_memzero(v->valuestring, strlen(v->valuestring));
-	}
-	cJSON_Delete(j);
+	json_wipe_delete(j);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+#include "record.h"
 #include "store.h"
 
 struct checkin_draft {
@@ -35,8 +36,11 @@ int	draft_exercise_load(struct store *, const char *exercise,
  * entry id), so a new entry's draft of the same exercise is untouched. */
 int	draft_plan_save(struct store *, const char *plan, const cJSON *values,
 	    size_t position, struct sw_error *);
-int	draft_plan_load(struct store *, const char *plan, cJSON **values,
-	    size_t *position, struct sw_error *);
+/* *values: the plan's values as it was made, with the later fields'
+ * answers from its draft; NULL (and *position 0) when there is no draft. */
+int	draft_plan_load(struct store *, const struct exercise *,
+	    const struct open_entry *plan, cJSON **values, size_t *position,
+	    struct sw_error *);
 
 int	draft_delete(struct store *, const char *kind, const char *id,
 	    struct sw_error *);

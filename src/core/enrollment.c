@@ -64,8 +64,6 @@ key_field(struct jctx *c, const cJSON *j, const char *key,
 		    "without padding"));
 }
 
-/* libcurl's pin format: sha256// and standard base64 with padding of 32
- * bytes, several joined by ";". */
 static void
 check_contact(struct jctx *c, const cJSON *j)
 {

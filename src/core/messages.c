@@ -233,23 +233,47 @@ messages_free(struct message *v, size_t n)
 }
 
 int
-messages_mark_read(struct store *st, const char *id, long long now,
-    struct sw_error *err)
+messages_mark_read(struct store *st, struct message *v, size_t n,
+    long long now, struct sw_error *err)
 {
 	sqlite3		*db = store_sqlite(st);
 	sqlite3_stmt	*s;
-	int		 rc;
+	size_t		 i;
+	int		 rc = SQLITE_DONE;
 
-	if (!sync_tables_exist(db))
+	for (i = 0; i < n && (v[i].from_patient || v[i].read_at != 0); i++)
+		;
+	if (i == n || !sync_tables_exist(db))
 		return 0;
+	/* One transaction for them all: one write to the disk, not one a
+	 * message. */
+	if (store_begin(st, err) != 0)
+		return -1;
 	if (sqlite3_prepare_v2(db, "UPDATE inbox SET read_at = ? WHERE id = ? "
-	    "AND read_at IS NULL", -1, &s, NULL) != SQLITE_OK)
+	    "AND read_at IS NULL", -1, &s, NULL) != SQLITE_OK) {
+		store_rollback(st);
 		return sync_db_fail(db, err);
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
+	}
+	for (; i < n && rc == SQLITE_DONE; i++) {
+		if (v[i].from_patient || v[i].read_at != 0)
+			continue;
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, now);
+		sqlite3_bind_text(s, 2, v[i].id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : sync_db_fail(db, err);
+	if (rc != SQLITE_DONE) {
+		sync_db_fail(db, err);
+		store_rollback(st);
+		return -1;
+	}
+	if (store_commit(st, err) != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!v[i].from_patient && v[i].read_at == 0)
+			v[i].read_at = now;
+	return 0;
 }
 
 int

@@ -180,7 +180,7 @@ outbox_open(const char *path, struct outbox **out, struct sw_error *err)
 	if (sqlite3_open_v2(path, &ob->db, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK) {
 		sw_fail(err, SW_EIO, _("Could not open the profile %s: %s"),
-		    path, ob->db ? sqlite3_errmsg(ob->db) : "out of memory");
+		    path, ob->db ? store_db_words(ob->db) : _("out of memory"));
 		goto fail;
 	}
 	sqlite3_busy_timeout(ob->db, 10000);

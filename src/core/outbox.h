@@ -149,7 +149,7 @@ int	outbox_unread(struct outbox *, struct sw_error *);
 struct sync_status {
 	long long	last_success;	/* Unix seconds, 0 never */
 	long long	last_attempt;
-	long long	next_try;	/* 0: now */
+	long long	next_try;	/* 0: now; never before retry_after */
 	long long	retry_after;	/* a server's Retry-After ends, 0 none */
 	int		failures;	/* in a row */
 	int		bad_messages;	/* messages that failed their check */
@@ -185,8 +185,10 @@ struct message {
 int	messages_load(struct store *, struct message **, size_t *n,
 	    struct sw_error *);
 void	messages_free(struct message *, size_t n);
-int	messages_mark_read(struct store *, const char *id, long long now,
-	    struct sw_error *);
+/* Mark every message of v from the clinic not read yet as read at now
+ * (in the profile and in v), in one transaction. */
+int	messages_mark_read(struct store *, struct message *v, size_t n,
+	    long long now, struct sw_error *);
 /* Save a reply as a record of kind "reply" ({"text","in_reply_to",
  * "written_at"}) and queue it like any other. in_reply_to may be NULL. */
 int	reply_save(struct store *, const char *text, const char *in_reply_to,

@@ -45,7 +45,4 @@ int	 device_keys_load(struct store *, struct device_keys *,
 	    struct sw_error *);
 void	 device_keys_free(struct device_keys *);
 
-/* Wipe every string of a tree (clinical text, encoded secrets), then free
- * it. */
-
 #endif

@@ -339,37 +339,24 @@ plan_values(struct plain *p, const struct exercise *e,
     const struct open_entry *plan, size_t *start)
 {
 	struct sw_error	 err = { 0 };
-	cJSON		*values = cJSON_Duplicate(plan->values, 1), *draft;
+	cJSON		*values;
 	size_t		 pos;
 	int		 yes;
 
 	*start = 0;
-	if (draft_plan_load(p->st, plan->id, &draft, &pos, &err) != 0)
+	if (draft_plan_load(p->st, e, plan, &values, &pos, &err) != 0)
 		plain_say(p, "%s", err.msg);
-	if (draft == NULL)
-		return values;
+	if (values == NULL)
+		return cJSON_Duplicate(plan->values, 1);
 	yes = plain_ask_yes(p, _("You started looking back on this plan "
 	    "before. Carry on where you stopped? (Y/n) "), true);
 	if (yes > 0) {
-		for (size_t i = 0; i < e->n_fields; i++) {
-			cJSON *a = cJSON_GetObjectItemCaseSensitive(draft,
-			    e->fields[i].id);
-
-			if (!e->fields[i].later || a == NULL)
-				continue;
-			cJSON_DeleteItemFromObjectCaseSensitive(values,
-			    e->fields[i].id);
-			cJSON_AddItemToObject(values, e->fields[i].id,
-			    cJSON_Duplicate(a, 1));
-		}
 		*start = pos;
+		return values;
 	}
-	json_wipe_delete(draft);
-	if (yes < 0) {		/* the end of input: nothing asked yet */
-		json_wipe_delete(values);
-		return NULL;
-	}
-	return values;
+	json_wipe_delete(values);
+	/* The end of input: nothing asked yet. */
+	return yes < 0 ? NULL : cJSON_Duplicate(plan->values, 1);
 }
 
 int

@@ -170,7 +170,7 @@ plain_record_saved(struct plain *p)
 	if (run(p, false, false) != SYNC_IDLE ||
 	    outbox_status(p->ob, &st, &err) != 0 || st.stopped[0] != '\0')
 		return;
-	next = st.retry_after > st.next_try ? st.retry_after : st.next_try;
+	next = st.next_try;
 	when_words(next, when, sizeof when);
 	plain_say(p, _("It is saved here and goes to your clinic at the next "
 	    "try (%s), or choose 9 (Sync now) to send it at once."), when);
@@ -220,8 +220,7 @@ plain_sync_header(struct plain *p)
 		return;
 	}
 	if (st.failures > 0) {
-		when_words(st.retry_after > st.next_try ? st.retry_after :
-		    st.next_try, when, sizeof when);
+		when_words(st.next_try, when, sizeof when);
 		if (waiting > 0)
 			plain_say(p, _("%s %zu waiting to send. Stepwise will "
 			    "try again after %s; choose 9 to try now."),
@@ -275,7 +274,7 @@ say_indented(struct plain *p, const char *text)
 }
 
 static void
-show(struct plain *p, const struct message *v, size_t n)
+show(struct plain *p, struct message *v, size_t n)
 {
 	struct sw_error	 err = { 0 };
 	struct sync_status st;
@@ -294,9 +293,10 @@ show(struct plain *p, const struct message *v, size_t n)
 			    *v[i].from ? v[i].from : _("Your supporter"), when,
 			    v[i].read_at == 0 ? _(" (new)") : "");
 		say_indented(p, v[i].text ? v[i].text : "");
-		if (!v[i].from_patient && v[i].read_at == 0)
-			messages_mark_read(p->st, v[i].id, now, &err);
 	}
+	/* Shown now: read. */
+	if (messages_mark_read(p->st, v, n, now, &err) != 0)
+		plain_say(p, "%s", err.msg);
 	if (outbox_status(p->ob, &st, &err) == 0 && st.bad_messages > 0)
 		plain_say(p, "\n%s", st.bad_messages == 1 ? _("One message from "
 		    "your clinic failed its safety check, so it is not shown. "

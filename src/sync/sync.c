@@ -1169,8 +1169,7 @@ sync_next_due(const struct sync *s)
 	    st.stopped[0] != '\0')
 		return LLONG_MAX;
 	if (st.failures > 0)
-		due = st.retry_after > st.next_try ? st.retry_after :
-		    st.next_try;
+		due = st.next_try;
 	else if (st.last_success == 0)
 		due = 0;
 	else

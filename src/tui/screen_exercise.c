@@ -836,35 +836,21 @@ screen_exercise_finish_new(struct tui *t, const struct exercise *e,
 {
 	struct ex	*x = ex_alloc(e);
 	struct sw_error	 err = { 0 };
-	cJSON		*draft = NULL, *v;
+	cJSON		*v;
 	size_t		 pos = 0;
 
 	x->plan_id = xstrdup(plan->id);
 	x->plan = cJSON_Duplicate(plan->values, 1);
 	x->plan_at = plan->created_at;
-	if (draft_plan_load(t->st, plan->id, &draft, &pos, &err) != 0)
+	if (draft_plan_load(t->st, e, plan, &v, &pos, &err) != 0)
 		tui_message(t, "%s", err.msg);
-	if (draft == NULL) {
+	if (v == NULL) {
 		values_set(x, x->plan);
 		page_step(x, 1);
 		return screen_new(&ex_ops, x, _("Looking back"));
 	}
-	/* The plan as made, with the later answers from the draft. */
-	v = cJSON_Duplicate(x->plan, 1);
-	for (size_t i = 0; i < e->n_fields; i++) {
-		cJSON *a = cJSON_GetObjectItemCaseSensitive(draft,
-		    e->fields[i].id);
-
-		if (e->fields[i].later && a != NULL) {
-			cJSON_DeleteItemFromObjectCaseSensitive(v,
-			    e->fields[i].id);
-			cJSON_AddItemToObject(v, e->fields[i].id,
-			    cJSON_Duplicate(a, 1));
-		}
-	}
 	values_set(x, v);
 	json_wipe_delete(v);
-	json_wipe_delete(draft);
 	if (pos >= 1 && pos <= e->n_fields + 1 && (pos > e->n_fields ||
 	    page_asked(x, pos)))
 		x->page = pos;

@@ -126,10 +126,8 @@ load(struct tui *t, struct msgs *m)
 		return;
 	}
 	/* Shown now: read. */
-	for (size_t i = 0; i < m->n; i++)
-		if (!m->v[i].from_patient && m->v[i].read_at == 0 &&
-		    messages_mark_read(t->st, m->v[i].id, now, &err) == 0)
-			m->v[i].read_at = now;
+	if (messages_mark_read(t->st, m->v, m->n, now, &err) != 0)
+		tui_message(t, "%s", err.msg);
 	tui_sync_refresh(t);
 }
 

@@ -100,7 +100,6 @@ struct tui {
 	bool			 sync_again;	/* saved during a run */
 	bool			 sync_asked;	/* the patient pressed S: say
 						 * how the run ended */
-	long long		 due_at;	/* ms: the timer's next look */
 };
 
 /* tui.c */

@@ -296,16 +296,6 @@ tui_when(long long at, char *buf, size_t size)
 		memmove(buf, buf + 1, strlen(buf));
 }
 
-/* When the next automatic try is, Unix seconds. */
-static long long
-next_try(const struct tui *t)
-{
-	const struct sync_status *st = &t->sync_st;
-
-	return st->retry_after > st->next_try ? st->retry_after :
-	    st->next_try;
-}
-
 static const char *
 clinic_str(const struct tui *t, const char *key)
 {
@@ -372,7 +362,7 @@ status_candidates(const struct tui *t, char **c)
 		char err[256];
 
 		error_words(t, err, sizeof err);
-		tui_when(next_try(t), when, sizeof when);
+		tui_when(t->sync_st.next_try, when, sizeof when);
 		if (t->waiting > 0)
 			c[n++] = xasprintf(_("%zu waiting to send%s%s; will try "
 			    "again at %s"), t->waiting, sep, err, when);
@@ -450,7 +440,7 @@ tui_sync_words(const struct tui *t)
 	}
 	else if (st->failures > 0) {
 		error_words(t, err, sizeof err);
-		tui_when(next_try(t), when, sizeof when);
+		tui_when(t->sync_st.next_try, when, sizeof when);
 		s = t->waiting > 0 ? xasprintf(_("%s. %zu waiting to send. "
 		    "Stepwise will try again at %s; press S to try now."), err,
 		    t->waiting, when) : xasprintf(_("%s. Stepwise will try "

@@ -951,7 +951,10 @@ START_TEST(test_messages_load_opens_and_checks_messages_and_replies)
 	ck_assert_int_eq(outbox_unread(ob, &err), 1);
 	ck_assert_int_eq(outbox_status(ob, &ss, &err), 0);
 	ck_assert_int_eq(ss.bad_messages, 3);
-	ck_assert_int_eq(messages_mark_read(st, id, NOW, &err), 0);
+	ck_assert_int_eq(messages_load(st, &v, &n, &err), 0);
+	ck_assert_int_eq(messages_mark_read(st, v, n, NOW, &err), 0);
+	ck_assert_int_eq(v[0].read_at, NOW);
+	messages_free(v, n);
 	ck_assert_int_eq(outbox_unread(ob, &err), 0);
 	ck_assert_int_eq(messages_load(st, &v, &n, &err), 0);
 	ck_assert_int_eq(v[0].read_at, NOW);
