@@ -18,15 +18,14 @@ by_risk_then_time(const void *a, const void *b)
 {
 	const struct vrecord	*x = *(const struct vrecord *const *)a;
 	const struct vrecord	*y = *(const struct vrecord *const *)b;
-	int			 c;
 
 	if (x->risk != y->risk)
 		return x->risk ? -1 : 1;
 	if (x->created_at != y->created_at)
 		return x->created_at < y->created_at ? -1 : 1;
-	if ((c = strcmp(x->device, y->device)) != 0)
-		return c;
-	return strcmp(x->id, y->id);
+	/* Made in the same second: in the order they arrived (a device sends
+	 * its queue oldest first), never by the random id. */
+	return x->arrival < y->arrival ? -1 : x->arrival > y->arrival;
 }
 
 /* ---- CSV (RFC 4180: CRLF, fields with , " CR or LF quoted) ---- */

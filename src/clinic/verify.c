@@ -365,6 +365,7 @@ verify_records(sqlite3 *db, const struct clinic_keys *k,
 		t = (const char *)sqlite3_column_text(s, 1);
 		snprintf(r->id, sizeof r->id, "%s", t ? t : "");
 		r->received_at = sqlite3_column_int64(s, 4);
+		r->arrival = *n - 1;
 		r->reason = check_record(s, k, ct, vdevice_find(devs, nd,
 		    r->device), r);
 		if (r->reason != NULL) {
@@ -415,19 +416,12 @@ verify_content_load(const char *dir, struct content *ct,
     struct sw_error *err)
 {
 	struct diags	 d = { 0 };
-	const char	*lang = getenv("LC_ALL");
 	char		*locale, *line;
 	int		 rc;
 
 	if (dir == NULL || *dir == '\0')
-		dir = getenv("STEPWISE_CONTENT_DIR");
-	if (dir == NULL || *dir == '\0')
-		dir = STEPWISE_CONTENT_DIR;
-	if (lang == NULL || *lang == '\0')
-		lang = getenv("LC_MESSAGES");
-	if (lang == NULL || *lang == '\0')
-		lang = getenv("LANG");
-	locale = content_locale_from_env(lang);
+		dir = content_dir_default();
+	locale = content_locale_current();
 	rc = content_load(dir, locale, ct, &d);
 	free(locale);
 	if (rc != 0) {

@@ -48,6 +48,7 @@ struct vrecord {
 	char			 device[PROTO_ID_LEN + 1];
 	char			 id[PROTO_ID_LEN + 1];
 	long long		 received_at;
+	size_t			 arrival;	/* place in the order received */
 	const char		*reason;	/* why quarantined */
 	char			*patient;
 	long long		 created_at;
@@ -73,8 +74,8 @@ int	 verify_records(sqlite3 *, const struct clinic_keys *,
 	    size_t *, struct sw_error *);
 void	 vrecords_free(struct vrecord *, size_t);
 
-/* Load the content that defines the measures: dir, else the environment's
- * STEPWISE_CONTENT_DIR, else the installed folder. */
+/* Load the content that defines the measures: dir, else the folder
+ * content_dir_default() names. */
 int	 verify_content_load(const char *dir, struct content *,
 	    struct sw_error *);
 

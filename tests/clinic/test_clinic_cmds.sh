@@ -348,5 +348,15 @@ mv "$C/box.sk.away" "$C/box.sk"
 "$SC" --help | grep -q "messages --patient REF" && ok "--help lists messages" || bad "--help"
 "$SC" results --dir "$T/nowhere" >/dev/null 2>"$T/err"; [ $? -eq 1 ] && grep -q "stepwise-clinic init" "$T/err" && ok "not a clinic folder" || bad "nowhere"
 
+# ---- records made in the same second are listed in the order they came ----
+for z in Z1 Z2 Z3 Z4 Z5 Z6; do
+	echo "{\"text\":\"same second $z\",\"written_at\":\"2026-11-22T10:00:00Z\"}" | rec "$z" d1 reply $((t0 + 5000))
+done
+"$SC" results --dir "$C" --patient R1 --format json 2>/dev/null | python3 -c '
+import json, sys
+t = [x["record"]["text"] for x in json.load(sys.stdin)["results"] if x["kind"] == "reply" and x["created_at"] > 0 and "same second" in x["record"]["text"]]
+assert t == ["same second Z%d" % i for i in range(1, 7)], t' &&
+    ok "six replies made in the same second are listed in the order they arrived" || bad "same-second order"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
