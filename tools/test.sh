@@ -5,21 +5,34 @@
 # and exactly what .ci/run calls.
 #   tools/test.sh                                  both builds
 #   tools/test.sh BUILD-DIR [MESON-SETUP-OPTIONS]  one build (development)
+# The suite never sees an installed Stepwise: each build's prefix is a
+# folder inside it (so the content path compiled into the binaries is
+# there, never /usr/local), and before the tests run a real install is made
+# into it with a broken programme.json, which no test may notice. The
+# hermetic test (tests/cli/test_hermetic.sh) checks the rest: nothing
+# installed, a broken install, and installed copies that use only their own
+# content. Every test has a private HOME (tests/tools/hermetic.sh).
 set -eu
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
+unset STEPWISE_CONTENT_DIR STEPWISE_CA_FILE
 
 # suite DIR [MESON-SETUP-OPTIONS]: configure, build and test one build dir;
 # prints "N passed, M failed" and returns non-zero when a test failed.
 suite() {
 	dir=$1
 	shift
+	prefix=$PWD/$dir/broken-install
 	if [ -d "$dir" ]; then
-		meson setup --reconfigure "$dir" "$@" >/dev/null
+		meson setup --reconfigure "$dir" --prefix="$prefix" "$@" >/dev/null
 	else
-		meson setup "$dir" "$@"
+		meson setup "$dir" --prefix="$prefix" "$@"
 	fi
 	ninja -C "$dir"
+	rm -rf "$prefix"
+	meson install -C "$dir" --no-rebuild --quiet >/dev/null
+	printf '{ "modules": [ {"id": "broken", ' \
+	    >"$prefix/share/stepwise/content/programme.json"
 	status=0
 	meson test -C "$dir" --print-errorlogs --num-processes 2 || status=$?
 	python3 tools/test-summary.py "$dir/meson-logs/testlog.json"

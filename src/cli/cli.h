@@ -65,7 +65,6 @@ int	 cli_getopt(struct cli *, const char *cmd, void (*help)(FILE *),
 int	 cli_only_global_options(struct cli *, int argc, char **argv,
 	    const char *cmd, const char *help, int max_args);
 /* The content locale ("cy-GB") from LC_ALL, LC_MESSAGES or LANG. */
-char	*cli_locale(void);
 int	 cli_load_content(const struct cli *, struct content *);
 /* Resolve the profile's path; NULL after printing an error. */
 char	*cli_profile_path(const struct cli *, bool create_dir);

@@ -18,14 +18,14 @@ cmd_check_content(struct cli *cli, int argc, char **argv)
 
 	rc = cli_only_global_options(cli, argc, argv, "check-content",
 	    _("Usage: stepwise check-content [DIR]\n"
-	    "Check every file of a content folder (default: the installed "
-	    "content)\nand print each problem as FILE: WHERE: PROBLEM. Exit "
-	    "status 0 when there are none.\n"), 1);
+	    "Check every file of a content folder (default: the content this "
+	    "program\nuses) and print each problem as FILE: WHERE: PROBLEM. "
+	    "Exit status 0 when\nthere are none.\n"), 1);
 	if (rc >= 0)
 		return rc;
 	dir = optind < argc ? argv[optind] : cli->content_dir ?
-	    cli->content_dir : STEPWISE_CONTENT_DIR;
-	locale = cli_locale();
+	    cli->content_dir : content_dir_default();
+	locale = content_locale_current();
 	if (content_load(dir, locale, &ct, &d) == 0) {
 		printf(_("%s: the content is valid: %zu modules, %zu lessons, "
 		    "%zu exercises, %zu measures.\n"), dir, ct.n_modules,

@@ -205,26 +205,13 @@ cli_only_global_options(struct cli *cli, int argc, char **argv,
 	return -1;
 }
 
-char *
-cli_locale(void)
-{
-	const char *lang = getenv("LC_ALL");
-
-	/* The order POSIX gives for the language of messages. */
-	if (lang == NULL || *lang == '\0')
-		lang = getenv("LC_MESSAGES");
-	if (lang == NULL || *lang == '\0')
-		lang = getenv("LANG");
-	return content_locale_from_env(lang);
-}
-
 int
 cli_load_content(const struct cli *cli, struct content *ct)
 {
 	const char	*dir = cli->content_dir ? cli->content_dir :
-			    STEPWISE_CONTENT_DIR;
+			    content_dir_default();
 	struct diags	 d = { 0 };
-	char		*locale = cli_locale(), *line;
+	char		*locale = content_locale_current(), *line;
 	int		 rc;
 
 	rc = content_load(dir, locale, ct, &d);

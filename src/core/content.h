@@ -123,5 +123,12 @@ bool			 exercise_check_values(const struct exercise *,
 
 /* "cy_GB.UTF-8" -> "cy-GB"; NULL or "C"/"POSIX" -> "en-GB". Caller frees. */
 char			*content_locale_from_env(const char *lang);
+/* The same, from LC_ALL, LC_MESSAGES or LANG, in the order POSIX gives. */
+char			*content_locale_current(void);
+
+/* The content folder to use when none is named (--content): the
+ * environment's STEPWISE_CONTENT_DIR; else, for a program run from its build
+ * tree, the checkout's content/; else the installed folder. */
+const char		*content_dir_default(void);
 
 #endif

@@ -17,10 +17,7 @@ static char dir[256];
 static const char *
 shipped(void)
 {
-	const char *d = getenv("STEPWISE_CONTENT_DIR");
-
-	ck_assert_msg(d != NULL, "STEPWISE_CONTENT_DIR is not set");
-	return d;
+	return unit_content_dir();
 }
 
 static void

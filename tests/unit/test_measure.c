@@ -9,6 +9,7 @@
 
 #include "jsonv.h"
 #include "measure.h"
+#include "unit.h"
 #include "util.h"
 
 #define nitems(a)	(sizeof (a) / sizeof (a)[0])
@@ -21,14 +22,12 @@ static void
 load(const char *name, struct measure *m)
 {
 	static char	 msg[1024];
-	const char	*dir = getenv("STEPWISE_CONTENT_DIR");
+	const char	*dir = unit_content_dir();
 	struct diags	 d = { 0 };
 	char		*file, *line;
 	cJSON		*j;
 	int		 rc = -1;
 
-	ck_assert_msg(dir != NULL && *dir != '\0', "STEPWISE_CONTENT_DIR is "
-	    "not set: point it at the content folder (e.g. content)");
 	file = xasprintf("%s/measures/%s", dir, name);
 	if ((j = jv_parse_file(file, &d)) != NULL)
 		rc = measure_parse(j, file, m, &d);
@@ -803,11 +802,5 @@ measure_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(measure_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(measure_suite());
 }

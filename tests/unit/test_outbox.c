@@ -547,7 +547,7 @@ START_TEST(test_envelope_verifies_and_opens_to_the_exact_plaintext)
 	cJSON			*j;
 	char			*plain, *want;
 
-	ck_assert_int_eq(content_load(getenv("STEPWISE_CONTENT_DIR"), "en-GB",
+	ck_assert_int_eq(content_load(unit_content_dir(), "en-GB",
 	    &ct, &d), 0);
 	enroll();
 	ck_assert_int_eq(checkin_save(st, content_measure(&ct, "phq9"), a, 9,

@@ -20,7 +20,7 @@ setup(void)
 {
 	struct diags d = { 0 };
 
-	ck_assert_int_eq(content_load(getenv("STEPWISE_CONTENT_DIR"), "en-GB",
+	ck_assert_int_eq(content_load(unit_content_dir(), "en-GB",
 	    &ct, &d), 0);
 	memset(&f, 0, sizeof f);
 	f.started_at = T0;

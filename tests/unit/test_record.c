@@ -29,7 +29,7 @@ setup(void)
 	snprintf(path, sizeof path, "%s/p.db", dir);
 	ck_assert_int_eq(store_create(path, NULL, &err), 0);
 	ck_assert_int_eq(store_open(path, NULL, &st, &err), 0);
-	ck_assert_int_eq(content_load(getenv("STEPWISE_CONTENT_DIR"), "en-GB",
+	ck_assert_int_eq(content_load(unit_content_dir(), "en-GB",
 	    &ct, &d), 0);
 }
 

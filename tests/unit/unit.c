@@ -25,6 +25,12 @@ unit_tmpdir(char *out, size_t size, const char *suite)
 	}
 }
 
+const char *
+unit_content_dir(void)
+{
+	return TEST_CONTENT_DIR;
+}
+
 int
 unit_run(Suite *s)
 {
