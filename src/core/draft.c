@@ -11,7 +11,7 @@
 #include "measure.h"
 #include "util.h"
 
-static char *
+char *
 draft_key(const char *kind, const char *id)
 {
 	return xasprintf("draft:%s:%s", kind, id);
@@ -188,13 +188,13 @@ draft_reply_save(struct store *st, const char *text, struct sw_error *err)
 	int	 rc;
 
 	if (text == NULL || *text == '\0')
-		return store_delete_state(st, "draft:reply", err);
+		return store_delete_state(st, DRAFT_REPLY_KEY, err);
 	j = cJSON_CreateObject();
 	/* A reference, not a copy: the caller's one copy is all to wipe. */
 	cJSON_AddItemToObject(j, "text", cJSON_CreateStringReference(text));
 	json = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
-	rc = store_put_state(st, "draft:reply", json, err);
+	rc = store_put_state(st, DRAFT_REPLY_KEY, json, err);
 	wipe_free(json);
 	return rc;
 }
@@ -206,7 +206,7 @@ draft_reply_load(struct store *st, char **text, struct sw_error *err)
 	cJSON	*j, *v;
 
 	*text = NULL;
-	if (store_get_state(st, "draft:reply", &json, err) != 0)
+	if (store_get_state(st, DRAFT_REPLY_KEY, &json, err) != 0)
 		return -1;
 	if (json == NULL)
 		return 0;

@@ -44,6 +44,12 @@ int	draft_plan_load(struct store *, const struct exercise *,
 
 int	draft_delete(struct store *, const char *kind, const char *id,
 	    struct sw_error *);
+/* The state key of a draft ("checkin" and the measure, "exercise" and the
+ * exercise, "plan" and the plan's entry id): what a record saver hands
+ * outbox_save_record so the draft goes with the save. Caller frees. */
+char	*draft_key(const char *kind, const char *id);
+/* The reply's draft, in the same way. */
+#define DRAFT_REPLY_KEY	"draft:reply"
 
 /* The reply to the supporter not sent yet, "draft:reply" (one at a time,
  * not listed by draft_each). Saving NULL or "" removes it; load gives NULL

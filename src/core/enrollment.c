@@ -470,7 +470,8 @@ outbox_add_record(struct store *st, const char *id, const char *kind,
 
 int
 outbox_save_record(struct store *st, const char *kind, long long created_at,
-    const char *json, bool risk, char *id_out, struct sw_error *err)
+    const char *json, bool risk, const char *draft, char *id_out,
+    struct sw_error *err)
 {
 	char id[STORE_ID_LEN + 1];
 
@@ -478,7 +479,8 @@ outbox_save_record(struct store *st, const char *kind, long long created_at,
 		return -1;
 	if (store_put_record(st, kind, created_at, json, id, err) != 0 ||
 	    outbox_add_record(st, id, kind, created_at, json, risk,
-	    err) != 0) {
+	    err) != 0 ||
+	    (draft != NULL && store_delete_state(st, draft, err) != 0)) {
 		store_rollback(st);
 		return -1;
 	}

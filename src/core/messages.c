@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "draft.h"
 #include "i18n.h"
 #include "outbox.h"
 #include "outbox_int.h"
@@ -301,7 +302,8 @@ reply_save(struct store *st, const char *text, const char *in_reply_to,
 	cJSON_AddStringToObject(j, "written_at", when);
 	json = cJSON_PrintUnformatted(j);
 	json_wipe_delete(j);
-	rc = outbox_save_record(st, RECORD_REPLY, now, json, false, NULL, err);
+	rc = outbox_save_record(st, RECORD_REPLY, now, json, false,
+	    DRAFT_REPLY_KEY, NULL, err);
 	wipe_free(json);
 	return rc;
 }

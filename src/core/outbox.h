@@ -82,13 +82,16 @@ int	outbox_count_unsent(struct store *, struct sw_error *);
 int	outbox_add_record(struct store *, const char *id, const char *kind,
 	    long long created_at, const char *json, bool risk,
 	    struct sw_error *);
-/* Keep a record and queue its envelope in one store transaction, both or
- * neither (store_begin, store_put_record, outbox_add_record, store_commit).
+/* Keep a record, queue its envelope and remove the draft it finishes (the
+ * state key draft, or NULL), in one store transaction: all or nothing, so
+ * a kill at any moment leaves either the draft or the record, never both
+ * (a draft left beside its record would be offered again and saved twice).
  * Fails, keeping nothing, when the record is too long to send. id_out (may
- * be NULL) gets the record id, STORE_ID_LEN + 1 bytes. */
+ * be NULL) gets the record id, STORE_ID_LEN + 1 bytes. Every saver of a
+ * record comes through here. */
 int	outbox_save_record(struct store *, const char *kind,
-	    long long created_at, const char *json, bool risk, char *id_out,
-	    struct sw_error *);
+	    long long created_at, const char *json, bool risk,
+	    const char *draft, char *id_out, struct sw_error *);
 
 /* ---- the queue ---- */
 

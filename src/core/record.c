@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "draft.h"
 #include "i18n.h"
 #include "outbox.h"
 #include "record.h"
@@ -39,7 +40,7 @@ checkin_save(struct store *st, const struct measure *m, const int *answers,
 	struct measure_result	 r;
 	struct checkin		 c;
 	char			 id[STORE_ID_LEN + 1];
-	char			*json;
+	char			*json, *key;
 	int			 rc;
 
 	if (measure_score(m, answers, n, &r) != 0)
@@ -61,8 +62,10 @@ checkin_save(struct store *st, const struct measure *m, const int *answers,
 	json = checkin_json(&c);
 	/* The record and its envelope to the clinic, together or not at
 	 * all; a risk answer goes to the head of the queue. */
+	key = draft_key("checkin", m->id);
 	rc = outbox_save_record(st, RECORD_CHECKIN, completed_at, json, r.risk,
-	    id, err);
+	    key, id, err);
+	free(key);
 	wipe_free(json);
 	if (rc == 0 && out != NULL) {
 		*out = c;
@@ -189,7 +192,7 @@ entry_store(struct store *st, const struct exercise *e, const char *follows,
 {
 	struct diags	 d = { 0 };
 	cJSON		*j;
-	char		*json, when[32];
+	char		*json, *key, when[32];
 	int		 rc;
 
 	if (!exercise_check_values(e, values, true, NULL, "$", &d)) {
@@ -210,9 +213,14 @@ entry_store(struct store *st, const struct exercise *e, const char *follows,
 		cJSON_AddStringToObject(j, "follows", follows);
 	json = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
-	/* Fails, keeping nothing, when the entry is too long to send. */
+	/* Fails, keeping nothing, when the entry is too long to send. The
+	 * draft it finishes goes in the same transaction: the new entry's, or
+	 * the look-back's of the plan it follows. */
+	key = follows != NULL ? draft_key("plan", follows) :
+	    draft_key("exercise", e->id);
 	rc = outbox_save_record(st, RECORD_EXERCISE, completed_at, json, false,
-	    NULL, err);
+	    key, NULL, err);
+	free(key);
 	wipe_free(json);
 	return rc;
 }

@@ -2,7 +2,12 @@
  *
  * Crash safety comes from SQLite: rollback journal, synchronous=FULL, each
  * write one transaction, so a process killed at any instant leaves the last
- * committed state. Confidentiality comes from libsodium: each sealed value is
+ * committed state. A kill during a write leaves a hot journal, which only a
+ * connection that can write may roll back: so every open of a profile is
+ * read-write, even where nothing is written (a read-only connection would
+ * find the journal, refuse, and the profile would look damaged until some
+ * other command happened to open it read-write). Reading the header and
+ * checking the key still write nothing when there is no hot journal. Confidentiality comes from libsodium: each sealed value is
  * version(1) || nonce(24) || ciphertext+tag, with the table and row key as
  * associated data so a sealed value cannot be moved to another row unseen. */
 #include <errno.h>
@@ -285,6 +290,37 @@ out:
 	return rc;
 }
 
+/* Why the first read of a profile failed: "damaged" only when SQLite says
+ * the file is not a database or is corrupt; an interrupted save that cannot
+ * be repaired here, a lock, a full disk or a folder that cannot be written
+ * are said as such, since a patient told "damaged" may delete it. */
+static int
+header_fail(sqlite3 *db, const char *path, struct sw_error *err)
+{
+	int code = sqlite3_extended_errcode(db);
+
+	if (code == SQLITE_READONLY_ROLLBACK)
+		return sw_fail(err, SW_EIO, _("The profile %s was interrupted "
+		    "while saving, and it can only be put right by opening it "
+		    "where its folder can be written. Nothing saved in it is "
+		    "lost: check the folder's permissions, or ask whoever "
+		    "looks after this computer."), path);
+	switch (code & 0xff) {
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return sw_fail(err, SW_ECORRUPT, _("%s is damaged: it is not "
+		    "a readable Stepwise profile any more."), path);
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+	case SQLITE_ERROR:	/* no meta table: some other database */
+		return sw_fail(err, SW_ECORRUPT, _("%s is not a Stepwise "
+		    "profile."), path);
+	}
+	return sw_fail(err, SW_EIO, _("Could not read the profile %s: %s"),
+	    path, store_db_words(db));
+}
+
 /* Read the header of an existing profile, checking it is one we can read. */
 static int
 read_header(sqlite3 *db, const char *path, unsigned char *salt,
@@ -295,8 +331,7 @@ read_header(sqlite3 *db, const char *path, unsigned char *salt,
 	int		n;
 
 	if (meta_get_int(db, "format", &format) != 0)
-		return sw_fail(err, SW_ECORRUPT, _("%s is not a Stepwise "
-		    "profile, or it is damaged."), path);
+		return header_fail(db, path, err);
 	if (format > SCHEMA_VERSION)
 		return sw_fail(err, SW_EFORMAT, _("This profile was made by a "
 		    "newer version of Stepwise. Please update Stepwise."));
@@ -323,7 +358,7 @@ store_has_passphrase(const char *path, struct sw_error *err)
 	if (access(path, F_OK) != 0)
 		return sw_fail(err, SW_ENOENT, _("There is no profile at %s. "
 		    "Make one with: stepwise init"), path);
-	if (open_db(path, SQLITE_OPEN_READONLY, &db, err) == 0 &&
+	if (open_db(path, SQLITE_OPEN_READWRITE, &db, err) == 0 &&
 	    read_header(db, path, salt, &ops, &mem, &has_pw, err) == 0)
 		rc = has_pw != 0;
 	sqlite3_close(db);
@@ -349,7 +384,8 @@ store_open(const char *path, const char *passphrase, struct store **out,
 		    "Make one with: stepwise init"), path);
 	st = xcalloc(1, sizeof *st);
 	/* Reading the header and checking the key writes nothing: in rollback
-	 * journal mode a read creates no file and changes no byte. */
+	 * journal mode a read creates no file and changes no byte (but for
+	 * rolling back a hot journal, see the top of this file). */
 	if (open_db(path, SQLITE_OPEN_READWRITE, &st->db, err) != 0)
 		goto fail;
 	if (read_header(st->db, path, salt, &ops, &mem, &has_pw, err) != 0)
@@ -418,10 +454,15 @@ store_read_remind_at(const char *path, long long *at, struct sw_error *err)
 	if (access(path, F_OK) != 0)
 		return sw_fail(err, SW_ENOENT, _("There is no profile at %s. "
 		    "Make one with: stepwise init"), path);
-	if (open_db(path, SQLITE_OPEN_READONLY, &db, err) == 0) {
-		if (meta_get_int(db, "remind_at", at) != 0)
-			*at = 0;
-		rc = 0;
+	if (open_db(path, SQLITE_OPEN_READWRITE, &db, err) == 0) {
+		if (meta_get_int(db, "remind_at", at) == 0)
+			rc = 0;
+		else if ((sqlite3_errcode(db) & 0xff) == SQLITE_DONE ||
+		    sqlite3_errcode(db) == SQLITE_OK) {
+			*at = 0;	/* never set */
+			rc = 0;
+		} else
+			header_fail(db, path, err);
 	}
 	sqlite3_close(db);
 	return rc;

@@ -252,8 +252,13 @@ resume_draft(struct session *s)
 	if (draft_checkin_load(s->p->st, s->m->id, s->m->n_items, &d, &found,
 	    &err) != 0 || !found)
 		return true;
-	plain_say(s->p, _("You started this check-in before and stopped at "
-	    "question %zu."), d.position + 1);
+	if (d.position < s->m->n_items)
+		plain_say(s->p, _("You started this check-in before and "
+		    "stopped at question %zu of %zu."), d.position + 1,
+		    s->m->n_items);
+	else
+		plain_say(s->p, _("You answered every question of this "
+		    "check-in before, but it was not saved."));
 	yes = plain_ask_yes(s->p, _("Carry on from there? (Y/n) "), true);
 	if (yes < 0)
 		return false;
@@ -298,7 +303,6 @@ plain_checkin(struct plain *p, const struct measure *m)
 		rc = -1;
 		goto out;
 	}
-	draft_delete(p->st, "checkin", m->id, &err);
 	result(&s, &c);
 	checkin_free(&c);
 	plain_record_saved(p);

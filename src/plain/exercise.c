@@ -316,7 +316,6 @@ plain_exercise(struct plain *p, const struct exercise *e)
 		rc = -1;
 		goto out;
 	}
-	draft_delete(p->st, "exercise", e->id, &err);
 	plain_say(p, _("\nSaved. Well done for taking the time to do this."));
 	for (size_t i = 0; i < e->n_fields; i++)
 		if (e->fields[i].later &&
@@ -403,7 +402,6 @@ plain_finish_plan(struct plain *p, const struct exercise *e,
 		rc = -1;
 		goto out;
 	}
-	draft_delete(p->st, "plan", plan->id, &err);
 	plain_say(p, _("\nSaved. Thank you for coming back to it."));
 	plain_record_saved(p);
 out:

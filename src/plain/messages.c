@@ -368,7 +368,6 @@ reply(struct plain *p, const struct message *v, size_t n)
 		rc = -1;
 		goto out;
 	}
-	draft_reply_save(p->st, NULL, &err);
 	plain_say(p, "%s", _("Your reply is saved."));
 	plain_record_saved(p);
 out:

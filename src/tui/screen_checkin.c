@@ -299,7 +299,6 @@ save(struct tui *t, struct checkin_screen *c)
 		return ACT_REDRAW;
 	}
 	c->saved = true;
-	draft_delete(t->st, "checkin", c->m->id, &err);
 	tui_record_saved(t);
 	change_words(t, c);
 	c->phase = PH_RESULT;

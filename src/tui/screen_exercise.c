@@ -550,11 +550,9 @@ ex_save(struct tui *t, struct ex *x)
 	x->saved = true;
 	tui_record_saved(t);
 	if (x->plan_id != NULL) {
-		draft_delete(t->st, "plan", x->plan_id, &err);
 		tui_message(t, _("Saved how your %s went. Well done for "
 		    "looking back on it."), x->e->title);
 	} else {
-		draft_delete(t->st, "exercise", x->e->id, &err);
 		if (later_missing(x->e, v))
 			tui_message(t, "%s", _("Saved. Come back after you "
 			    "have done it to rate how it went: it will be on "

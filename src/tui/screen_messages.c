@@ -336,8 +336,9 @@ send(struct tui *t, struct msgs *m)
 		m->mode = M_WRITE;
 		return ACT_REDRAW;
 	}
+	/* reply_save removed the draft with the save. */
 	edit_wipe(m);
-	draft_keep(t, m);	/* nothing written: the draft goes */
+	m->had_draft = false;
 	m->mode = M_READ;
 	tui_message(t, "%s", _("Reply saved; it goes to your clinic as soon "
 	    "as this device is online."));

@@ -440,7 +440,7 @@ START_TEST(test_not_enrolled_profile_is_left_untouched)
 
 	/* A record saved before enrolling is kept, not queued. */
 	ck_assert_int_eq(outbox_save_record(st, "checkin", 10, "{\"risk\":"
-	    "false}", false, NULL, &err), 0);
+	    "false}", false, NULL, NULL, &err), 0);
 	store_close(st);
 	st = NULL;
 	before = file_bytes(&n1);
@@ -594,13 +594,13 @@ START_TEST(test_records_before_enrolling_are_queued_by_enroll)
 	int			 i = 0;
 
 	ck_assert_int_eq(outbox_save_record(st, "checkin", 300,
-	    "{\"total\":3,\"risk\":false}", false, NULL, &err), 0);
+	    "{\"total\":3,\"risk\":false}", false, NULL, NULL, &err), 0);
 	ck_assert_int_eq(outbox_save_record(st, "exercise", 100,
-	    "{\"exercise\":\"mood-check\",\"values\":{}}", false, NULL, &err),
+	    "{\"exercise\":\"mood-check\",\"values\":{}}", false, NULL, NULL, &err),
 	    0);
 	ck_assert_int_eq(outbox_save_record(st, "checkin", 200,
-	    "{\"total\":20,\"risk\":true}", true, NULL, &err), 0);
-	ck_assert_int_eq(outbox_save_record(st, "draft-like", 50, "{}", false,
+	    "{\"total\":20,\"risk\":true}", true, NULL, NULL, &err), 0);
+	ck_assert_int_eq(outbox_save_record(st, "draft-like", 50, "{}", false, NULL,
 	    NULL, &err), 0);
 	ck_assert_int_eq(outbox_count_unsent(st, &err), 3);
 	enroll();
@@ -655,12 +655,12 @@ START_TEST(test_record_too_long_to_send_is_not_kept)
 
 	enroll();
 	ck_assert_int_eq(outbox_save_record(st, "exercise", 1,
-	    "{\"values\":{\"a\":\"short\"}}", false, NULL, &err), 0);
+	    "{\"values\":{\"a\":\"short\"}}", false, NULL, NULL, &err), 0);
 	big = xmalloc(70000);
 	memset(big, 'a', 69999);
 	big[69999] = '\0';
 	json = xasprintf("{\"values\":{\"a\":\"%s\"}}", big);
-	ck_assert_int_eq(outbox_save_record(st, "exercise", 2, json, false,
+	ck_assert_int_eq(outbox_save_record(st, "exercise", 2, json, false, NULL,
 	    NULL, &err), -1);
 	ck_assert_int_eq(err.code, SW_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "too long"));
@@ -669,7 +669,7 @@ START_TEST(test_record_too_long_to_send_is_not_kept)
 	ck_assert_int_eq(outbox_rows(), 1);
 	/* And the store is usable afterwards. */
 	ck_assert_int_eq(outbox_save_record(st, "exercise", 3,
-	    "{\"values\":{}}", false, NULL, &err), 0);
+	    "{\"values\":{}}", false, NULL, NULL, &err), 0);
 	ck_assert_int_eq(outbox_rows(), 2);
 	free(big);
 	free(json);
@@ -697,7 +697,7 @@ START_TEST(test_queue_order_ack_reject_and_limits)
 		    "false");
 
 		ck_assert_int_eq(outbox_save_record(st, "checkin", recs[i].at,
-		    json, recs[i].risk, ids[i], &err), 0);
+		    json, recs[i].risk, NULL, ids[i], &err), 0);
 		free(json);
 	}
 	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
@@ -983,7 +983,7 @@ START_TEST(test_stopped_device_enrolls_again_and_keeps_messages)
 
 	enroll();
 	ck_assert_int_eq(outbox_save_record(st, "checkin", 5, "{\"risk\":"
-	    "false}", false, NULL, &err), 0);
+	    "false}", false, NULL, NULL, &err), 0);
 	ck_assert_int_eq(outbox_from_store(st, &ob, &err), 0);
 	registration_read(ob, &r1);
 	proto_new_id(id);
@@ -1025,13 +1025,13 @@ START_TEST(test_no_answer_text_in_the_profile_file)
 
 	json = xasprintf("{\"exercise\":\"catch-a-thought\",\"values\":"
 	    "{\"thought\":\"%s before\"}}", MARKER);
-	ck_assert_int_eq(outbox_save_record(st, "exercise", 1, json, false,
+	ck_assert_int_eq(outbox_save_record(st, "exercise", 1, json, false, NULL,
 	    NULL, &err), 0);
 	free(json);
 	enroll();
 	json = xasprintf("{\"exercise\":\"catch-a-thought\",\"values\":"
 	    "{\"thought\":\"%s after\"}}", MARKER);
-	ck_assert_int_eq(outbox_save_record(st, "exercise", 2, json, false,
+	ck_assert_int_eq(outbox_save_record(st, "exercise", 2, json, false, NULL,
 	    NULL, &err), 0);
 	free(json);
 	ck_assert_int_eq(reply_save(st, MARKER " reply", NULL, 3, &err), 0);

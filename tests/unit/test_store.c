@@ -15,7 +15,9 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "outbox.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 #include "unit.h"
 
@@ -300,6 +302,129 @@ START_TEST(test_sealed_body_cannot_move_to_another_row)
 }
 END_TEST
 
+/* ---- a kill in the middle of a write ---- */
+
+/* Leave the profile as a kill during a write does: a transaction whose
+ * pages already reached the database file (more than the cache holds), its
+ * journal still there, and no process holding a lock: a hot journal. */
+static void
+leave_hot_journal(void)
+{
+	char	 journal[320], big[1500];
+	int	 status;
+	pid_t	 pid;
+	sqlite3	*db;
+	sqlite3_stmt *s;
+
+	if ((pid = fork()) == 0) {
+		struct sw_error	 e = { 0 };
+		struct store	*st;
+
+		if (store_open(path, PASS, &st, &e) != 0 ||
+		    sqlite3_exec(store_sqlite(st), "PRAGMA cache_size = 2",
+		    NULL, NULL, NULL) != SQLITE_OK || store_begin(st, &e) != 0)
+			_exit(3);
+		memset(big, 'u', sizeof big - 1);
+		big[sizeof big - 1] = '\0';
+		for (int i = 0; i < 300; i++)
+			if (store_put_record(st, "checkin", 1000 + i, big, NULL,
+			    &e) != 0)
+				_exit(4);
+		raise(SIGKILL);
+		_exit(5);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status), "the writer did not get as far as "
+	    "the kill (status %d)", status);
+	snprintf(journal, sizeof journal, "%s-journal", path);
+	ck_assert_int_eq(access(journal, F_OK), 0);
+	/* It is hot: a read-only connection cannot read past it. */
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	ck_assert_int_ne(sqlite3_prepare_v2(db, "SELECT count(*) FROM meta",
+	    -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_extended_errcode(db), SQLITE_READONLY_ROLLBACK);
+	sqlite3_close(db);
+}
+
+/* The profile as committed: the one record saved before the kill. */
+static void
+assert_only_committed(void)
+{
+	struct sw_error	 err = { 0 };
+	struct store	*st;
+
+	ck_assert_int_eq(store_open(path, PASS, &st, &err), 0);
+	ck_assert_int_eq(store_count_records(st, NULL, &err), 1);
+	store_close(st);
+}
+
+START_TEST(test_hot_journal_is_rolled_back_by_every_entry_point)
+{
+	struct sw_error	 err = { 0 };
+	struct store	*st;
+	struct outbox	*ob;
+	long long	 at = -1;
+
+	ck_assert_int_eq(store_create(path, PASS, &err), 0);
+	ck_assert_int_eq(store_open(path, PASS, &st, &err), 0);
+	ck_assert_int_eq(store_put_record(st, "checkin", 1, "{}", NULL, &err), 0);
+	ck_assert_int_eq(store_set_remind_at(st, 4242, &err), 0);
+	store_close(st);
+
+	leave_hot_journal();
+	ck_assert_msg(store_has_passphrase(path, &err) == 1,
+	    "store_has_passphrase: %s", err.msg);
+	assert_only_committed();
+
+	leave_hot_journal();
+	ck_assert_msg(store_read_remind_at(path, &at, &err) == 0,
+	    "store_read_remind_at: %s", err.msg);
+	ck_assert_int_eq(at, 4242);
+	assert_only_committed();
+
+	leave_hot_journal();
+	ck_assert_msg(outbox_open(path, &ob, &err) == 0, "outbox_open: %s",
+	    err.msg);
+	outbox_close(ob);
+	assert_only_committed();
+
+	leave_hot_journal();
+	ck_assert_msg(store_open(path, PASS, &st, &err) == 0, "store_open: %s",
+	    err.msg);
+	ck_assert_int_eq(store_count_records(st, NULL, &err), 1);
+	store_close(st);
+}
+END_TEST
+
+/* "Damaged" is said only of a file that is: another database is not a
+ * profile, and neither is said of an interrupted one (above). */
+START_TEST(test_damaged_told_apart_from_not_a_profile)
+{
+	struct sw_error	 err = { 0 };
+	sqlite3		*db;
+	FILE		*f;
+
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("this is not a database, it is a shopping list\n", f);
+	for (int i = 0; i < 200; i++)
+		fputs("eggs, milk, bread\n", f);
+	fclose(f);
+	ck_assert_int_eq(store_has_passphrase(path, &err), -1);
+	ck_assert_int_eq(err.code, SW_ECORRUPT);
+	ck_assert_msg(strstr(err.msg, "damaged") != NULL, "%s", err.msg);
+
+	unlink(path);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(store_has_passphrase(path, &err), -1);
+	ck_assert_msg(strstr(err.msg, "not a Stepwise profile") != NULL &&
+	    strstr(err.msg, "damaged") == NULL, "%s", err.msg);
+}
+END_TEST
+
 /* Crash safety: a child writes records and reports each id on a pipe only
  * after store_put_record returned (the record is acknowledged). The parent
  * kills it with SIGKILL at a random moment, then reopens the store: it must
@@ -430,6 +555,8 @@ store_suite(void)
 	tcase_add_test(tc, test_state_put_get_delete);
 	tcase_add_test(tc, test_tampered_body_is_detected);
 	tcase_add_test(tc, test_sealed_body_cannot_move_to_another_row);
+	tcase_add_test(tc, test_hot_journal_is_rolled_back_by_every_entry_point);
+	tcase_add_test(tc, test_damaged_told_apart_from_not_a_profile);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(crash, setup, teardown);
 	tcase_set_timeout(crash, 600);
