@@ -1,6 +1,7 @@
 /* draft.c: drafts live in the store's sealed state under
  * "draft:checkin:<measure>", "draft:exercise:<exercise>", "draft:plan:<the
  * plan's entry id>" and "draft:reply". */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "draft.h"
 #include "jsonv.h"
 #include "measure.h"
+#include "outbox.h"
 #include "util.h"
 
 char *
@@ -33,9 +35,8 @@ draft_put(struct store *st, const char *kind, const char *id, cJSON *j,
 	return rc;
 }
 
-int
-draft_checkin_save(struct store *st, const char *measure,
-    const struct checkin_draft *d, struct sw_error *err)
+static cJSON *
+checkin_draft_json(const struct checkin_draft *d)
 {
 	cJSON *j = cJSON_CreateObject();
 
@@ -43,7 +44,44 @@ draft_checkin_save(struct store *st, const char *measure,
 	    (int)d->n));
 	cJSON_AddNumberToObject(j, "functional", d->functional);
 	cJSON_AddNumberToObject(j, "position", (double)d->position);
-	return draft_put(st, "checkin", measure, j, err);
+	if (d->risk_signal[0] != '\0')
+		cJSON_AddStringToObject(j, "risk_signal", d->risk_signal);
+	return j;
+}
+
+int
+draft_checkin_save(struct store *st, const struct measure *m,
+    struct checkin_draft *d, long long now, bool *signalled,
+    struct sw_error *err)
+{
+	struct measure_result	 r;
+	char			*sig;
+
+	*signalled = false;
+	if (measure_score(m, d->answers, d->n, &r) != 0)
+		r.risk = false;
+	if (!r.risk || d->risk_signal[0] != '\0')
+		return draft_put(st, "checkin", m->id, checkin_draft_json(d),
+		    err);
+	sig = risk_signal_json(m, r.risk_item, r.risk_answer, now);
+	if (store_begin(st, err) != 0)
+		goto fail;
+	if (store_put_record(st, RECORD_RISK, now, sig, d->risk_signal,
+	    err) != 0 || outbox_add_record(st, d->risk_signal, RECORD_RISK,
+	    now, sig, true, err) != 0 || draft_put(st, "checkin", m->id,
+	    checkin_draft_json(d), err) != 0) {
+		store_rollback(st);
+		goto fail;
+	}
+	if (store_commit(st, err) != 0)
+		goto fail;
+	wipe_free(sig);
+	*signalled = true;
+	return 0;
+fail:
+	wipe_free(sig);
+	d->risk_signal[0] = '\0';
+	return -1;
 }
 
 int
@@ -77,6 +115,10 @@ draft_checkin_load(struct store *st, const char *measure, size_t n,
 	v = cJSON_GetObjectItem(j, "position");
 	d->position = cJSON_IsNumber(v) && v->valuedouble >= 0 &&
 	    v->valuedouble <= (double)n ? (size_t)v->valuedouble : 0;
+	v = cJSON_GetObjectItem(j, "risk_signal");
+	snprintf(d->risk_signal, sizeof d->risk_signal, "%s",
+	    cJSON_IsString(v) && strlen(v->valuestring) == STORE_ID_LEN ?
+	    v->valuestring : "");
 	*found = true;
 out:
 	cJSON_Delete(j);

@@ -16,10 +16,18 @@ struct checkin_draft {
 	size_t	 n;
 	int	 functional;	/* MEASURE_UNANSWERED when not given */
 	size_t	 position;	/* the question the patient was on */
+	/* The risk record sent for this check-in, "" none yet. */
+	char	 risk_signal[STORE_ID_LEN + 1];
 };
 
-int	draft_checkin_save(struct store *, const char *measure,
-	    const struct checkin_draft *, struct sw_error *);
+/* Keep the draft. When its answers hold a risk answer and no risk record
+ * has been sent for this check-in yet, a risk record (RECORD_RISK) is saved
+ * and queued first for the clinic in the same transaction, its id kept in
+ * d->risk_signal and *signalled set: from the moment of the answer, it is
+ * never lost, whether the check-in is finished, left or discarded. */
+int	draft_checkin_save(struct store *, const struct measure *,
+	    struct checkin_draft *, long long now, bool *signalled,
+	    struct sw_error *);
 /* found is false (and d untouched) when there is no draft. A draft whose
  * item count does not match n (the content changed) is ignored. */
 int	draft_checkin_load(struct store *, const char *measure, size_t n,

@@ -14,13 +14,14 @@
 #include "jsonv.h"
 #include "outbox.h"
 #include "outbox_int.h"
+#include "record.h"
 #include "store_int.h"
 #include "util.h"
 
 #define CRISIS_MAX	10
 
 static const char *const queued_kinds[] = { "checkin", "exercise", "reply",
-    NULL };
+    "risk", NULL };
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS sync_state(key TEXT PRIMARY KEY,"
@@ -501,7 +502,7 @@ outbox_count_unsent(struct store *st, struct sw_error *err)
 	int		 n = -1;
 
 	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM records WHERE kind "
-	    "IN ('checkin', 'exercise', 'reply') AND synced_at IS NULL", -1,
+	    "IN ('checkin', 'exercise', 'reply', 'risk') AND synced_at IS NULL", -1,
 	    &s, NULL) != SQLITE_OK)
 		return sync_db_fail(db, err);
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -680,7 +681,8 @@ envelope_each(void *arg, const char *id, const char *kind,
 	if (sent)
 		return 0;
 	j = cJSON_Parse(json);
-	risk = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "risk"));
+	risk = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "risk")) ||
+	    strcmp(kind, RECORD_RISK) == 0;
 	json_wipe_delete(j);
 	return envelope_queue(w->db, w->n->device, w->e->box_pk,
 	    w->n->sign_sk, id, kind, created_at, json, risk, w->err);

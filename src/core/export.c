@@ -32,6 +32,8 @@ checkin_object(const struct checkin *c, const struct checkin *prev,
 	cJSON_AddStringToObject(o, "severity", c->severity);
 	cJSON_AddStringToObject(o, "severity_label", c->severity_label);
 	cJSON_AddBoolToObject(o, "risk", c->risk);
+	cJSON_AddItemToObject(o, "risk_signal", c->risk_signal ?
+	    cJSON_CreateString(c->risk_signal) : cJSON_CreateNull());
 	cJSON_AddStringToObject(o, "completed_at", when);
 	if (prev != NULL && m != NULL) {
 		measure_change(m, prev->total, c->total, &mc);
@@ -63,6 +65,24 @@ add_exercise(void *arg, const char *id, const char *exercise,
 	/* A finished plan names the entry it completes; others have null. */
 	cJSON_AddItemToObject(o, "follows", follows ?
 	    cJSON_CreateString(follows) : cJSON_CreateNull());
+	cJSON_AddItemToArray(arg, o);
+	return 0;
+}
+
+/* A risk answer's own record, as it was sent: kept as given. */
+static int
+add_risk(void *arg, const char *id, const char *kind, long long at,
+    const char *json)
+{
+	cJSON	*o = cJSON_Parse(json);
+
+	(void)kind;
+	(void)at;
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return 0;
+	}
+	cJSON_AddStringToObject(o, "id", id);
 	cJSON_AddItemToArray(arg, o);
 	return 0;
 }
@@ -126,6 +146,9 @@ export_json(struct store *st, const struct content *ct, const char *profile,
 	}
 	arr = cJSON_AddArrayToObject(doc, "exercises");
 	if (exercise_entries_each(st, NULL, add_exercise, arr, err) != 0)
+		goto out;
+	arr = cJSON_AddArrayToObject(doc, "risk_answers");
+	if (store_each_record(st, RECORD_RISK, add_risk, arr, err) != 0)
 		goto out;
 	arr = cJSON_AddArrayToObject(doc, "messages");
 	if (add_conversation(st, arr, err) != 0)

@@ -32,7 +32,7 @@ static const char *const option_keys[] = { "value", "label", NULL };
 static const char *const item_keys[] = { "number", "text", "loinc", NULL };
 static const char *const scoring_keys[] = { "method", NULL };
 static const char *const band_keys[] = {
-	"min", "max", "id", "label", "description", NULL
+	"min", "max", "id", "label", "description", "clinic_note", NULL
 };
 static const char *const risk_keys[] = { "item", "threshold", "note", NULL };
 static const char *const functional_keys[] = { "text", "options", NULL };
@@ -272,6 +272,8 @@ parse_band(struct jctx *c, const cJSON *el, const char *ipath,
 	b->label = dup_or_null(jv_string(c, el, ipath, "label", true));
 	b->description = dup_or_null(jv_string(c, el, ipath, "description",
 	    true));
+	b->clinic_note = dup_or_null(jv_string(c, el, ipath, "clinic_note",
+	    false));
 }
 
 /* Bands must tile min_total..max_total exactly, so every possible total has
@@ -522,6 +524,7 @@ measure_free(struct measure *m)
 		free(m->bands[i].id);
 		free(m->bands[i].label);
 		free(m->bands[i].description);
+		free(m->bands[i].clinic_note);
 	}
 	free(m->bands);
 	for (size_t i = 0; i < m->n_risks; i++)
@@ -563,8 +566,12 @@ measure_score(const struct measure *m, const int *answers, size_t n,
 	for (size_t i = 0; i < m->n_risks; i++) {
 		r = &m->risks[i];
 		a = answers[r->item - 1];
-		if (a != MEASURE_UNANSWERED && a >= r->threshold)
-			out->risk = true;
+		if (a == MEASURE_UNANSWERED || a < r->threshold ||
+		    (out->risk && out->risk_item < r->item))
+			continue;
+		out->risk = true;
+		out->risk_item = r->item;
+		out->risk_answer = a;
 	}
 	return 0;
 }

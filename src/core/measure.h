@@ -27,6 +27,8 @@ struct measure_band {
 	char	*id;		/* stable, for export: "moderately_severe" */
 	char	*label;		/* shown to people: "Moderately severe" */
 	char	*description;	/* plain, non-diagnostic words for the patient */
+	char	*clinic_note;	/* shown only with a clinic joined ("your
+				 * supporter will..."), or NULL */
 };
 
 struct measure_risk {
@@ -75,6 +77,8 @@ struct measure_result {
 	int				 total;		/* meaningful only if complete */
 	const struct measure_band	*band;		/* NULL unless complete */
 	bool				 risk;		/* any risk item at threshold */
+	int				 risk_item;	/* the first such, 1-based; 0 none */
+	int				 risk_answer;	/* and its answer */
 };
 
 /* Score answers[0..n) (n must equal m->n_items). Risk is computed from the

@@ -506,6 +506,23 @@ outbox_counts(struct outbox *ob, size_t *waiting, size_t *rejected,
 	return 0;
 }
 
+int
+outbox_waiting(struct outbox *ob, const char *id)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (!ob->enrolled)
+		return 0;
+	if (sqlite3_prepare_v2(ob->db, "SELECT 1 FROM outbox WHERE id = ?",
+	    -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* ---- signed requests ---- */
 
 int

@@ -120,6 +120,9 @@ int	outbox_ack(struct outbox *, const char *const *ids, size_t n,
 /* Set a record aside, with the server's error code. */
 int	outbox_reject(struct outbox *, const char *id, const char *error,
 	    struct sw_error *);
+/* 1 when the record id still waits in the queue (sent records leave it
+ * when the clinic acknowledges them), 0 when not, -1 on error. */
+int	outbox_waiting(struct outbox *, const char *id);
 /* Records waiting (not set aside) and set aside; a registration waiting
  * is not a record and is not counted (outbox_registration tells). */
 int	outbox_counts(struct outbox *, size_t *waiting, size_t *rejected,

@@ -4,6 +4,7 @@
 
 #include "draft.h"
 #include "i18n.h"
+#include "jsonv.h"
 #include "outbox.h"
 #include "record.h"
 #include "util.h"
@@ -25,6 +26,8 @@ checkin_json(const struct checkin *c)
 	cJSON_AddStringToObject(j, "severity", c->severity);
 	cJSON_AddStringToObject(j, "severity_label", c->severity_label);
 	cJSON_AddBoolToObject(j, "risk", c->risk);
+	if (c->risk_signal != NULL && *c->risk_signal != '\0')
+		cJSON_AddStringToObject(j, "risk_signal", c->risk_signal);
 	cJSON_AddStringToObject(j, "completed_at", when);
 	cJSON_AddNumberToObject(j, "completed_ts", (double)c->completed_at);
 	s = cJSON_PrintUnformatted(j);
@@ -32,10 +35,28 @@ checkin_json(const struct checkin *c)
 	return s;
 }
 
+char *
+risk_signal_json(const struct measure *m, int item, int answer, long long at)
+{
+	cJSON	*j = cJSON_CreateObject();
+	char	 when[32];
+	char	*s;
+
+	format_rfc3339(at, when, sizeof when);
+	cJSON_AddStringToObject(j, "measure", m->id);
+	cJSON_AddNumberToObject(j, "item", item);
+	cJSON_AddNumberToObject(j, "answer", answer);
+	cJSON_AddStringToObject(j, "answered_at", when);
+	cJSON_AddNumberToObject(j, "answered_ts", (double)at);
+	s = cJSON_PrintUnformatted(j);
+	json_wipe_delete(j);
+	return s;
+}
+
 int
 checkin_save(struct store *st, const struct measure *m, const int *answers,
-    size_t n, int functional, long long completed_at, struct checkin *out,
-    struct sw_error *err)
+    size_t n, int functional, const char *risk_signal, long long completed_at,
+    struct checkin *out, struct sw_error *err)
 {
 	struct measure_result	 r;
 	struct checkin		 c;
@@ -58,6 +79,7 @@ checkin_save(struct store *st, const struct measure *m, const int *answers,
 	c.severity = r.band->id;
 	c.severity_label = r.band->label;
 	c.risk = r.risk;
+	c.risk_signal = (char *)risk_signal;
 	c.completed_at = completed_at;
 	json = checkin_json(&c);
 	/* The record and its envelope to the clinic, together or not at
@@ -75,6 +97,8 @@ checkin_save(struct store *st, const struct measure *m, const int *answers,
 		memcpy(out->answers, answers, n * sizeof *answers);
 		out->severity = xstrdup(r.band->id);
 		out->severity_label = xstrdup(r.band->label);
+		out->risk_signal = risk_signal != NULL && *risk_signal != '\0' ?
+		    xstrdup(risk_signal) : NULL;
 	}
 	return rc;
 }
@@ -117,6 +141,8 @@ checkin_parse(const char *json, struct checkin *c, struct sw_error *err)
 	if (!cJSON_IsBool(v = cJSON_GetObjectItem(j, "risk")))
 		goto bad;
 	c->risk = cJSON_IsTrue(v);
+	if (cJSON_IsString(v = cJSON_GetObjectItem(j, "risk_signal")))
+		c->risk_signal = xstrdup(v->valuestring);
 	if (!cJSON_IsNumber(v = cJSON_GetObjectItem(j, "completed_ts")))
 		goto bad;
 	c->completed_at = (long long)v->valuedouble;
@@ -137,6 +163,7 @@ checkin_free(struct checkin *c)
 	free(c->answers);
 	free(c->severity);
 	free(c->severity_label);
+	free(c->risk_signal);
 	memset(c, 0, sizeof *c);
 }
 

@@ -13,6 +13,9 @@
 
 #define RECORD_CHECKIN	"checkin"
 #define RECORD_EXERCISE	"exercise"
+/* A risk answer (PHQ-9 item 9 above 0), its own record from the moment it
+ * is given, whether or not the check-in is ever finished. */
+#define RECORD_RISK	"risk"
 
 struct checkin {
 	char		*id;		/* store id, when read back */
@@ -24,14 +27,25 @@ struct checkin {
 	char		*severity;	/* band id */
 	char		*severity_label;
 	bool		 risk;
+	char		*risk_signal;	/* the risk record it follows, or NULL */
 	long long	 completed_at;
 };
 
-/* Score and store a complete check-in. Refuses an incomplete one: a total is
- * never guessed. out (may be NULL) receives the result as stored. */
+/* Score and store a complete check-in, removing its draft in the same
+ * transaction. Refuses an incomplete one: a total is never guessed.
+ * risk_signal (NULL or "": none) is the id of the risk record sent when a
+ * risk answer was given in this check-in; the record names it, so the
+ * clinic knows the two belong together. out (may be NULL) receives the
+ * result as stored. */
 int	checkin_save(struct store *, const struct measure *, const int *answers,
-	    size_t n, int functional, long long completed_at,
-	    struct checkin *out, struct sw_error *);
+	    size_t n, int functional, const char *risk_signal,
+	    long long completed_at, struct checkin *out, struct sw_error *);
+
+/* The JSON of a risk record: the measure, the 1-based item, the answer and
+ * when it was given (stepwise-protocol(7), RECORDS). Caller wipes and
+ * frees. */
+char	*risk_signal_json(const struct measure *, int item, int answer,
+	    long long at);
 int	checkin_parse(const char *json, struct checkin *, struct sw_error *);
 void	checkin_free(struct checkin *);
 

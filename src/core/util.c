@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "i18n.h"
 #include "util.h"
 
 static void
@@ -130,6 +131,24 @@ format_rfc3339(long long t, char *buf, size_t size)
 
 	gmtime_r(&tt, &tm);
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void
+format_day_time(long long t, char *buf, size_t size)
+{
+	time_t		tt = (time_t)t;
+	struct tm	tm;
+	char		*p;
+
+	localtime_r(&tt, &tm);
+	/* TRANSLATORS: strftime(3): a day, a date and a time of day. */
+	if (strftime(buf, size, _("%A %e %B at %H:%M"), &tm) == 0) {
+		buf[0] = '\0';
+		return;
+	}
+	/* %e pads the day with a space. */
+	while ((p = strstr(buf, "  ")) != NULL)
+		memmove(p, p + 1, strlen(p));
 }
 
 void

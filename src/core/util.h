@@ -20,6 +20,8 @@ char	*xvasprintf(const char *, va_list);
 char	*read_file(const char *path, size_t *len);
 /* RFC 3339 UTC ("2026-11-23T09:35:00Z") for a Unix time; buf >= 21 bytes. */
 void	 format_rfc3339(long long t, char *buf, size_t size);
+/* A local day and time in words, "Monday 1 December at 14:05". */
+void	 format_day_time(long long t, char *buf, size_t size);
 
 /* Wipe a heap string holding clinical plaintext, then free it. */
 void	 wipe_free(char *);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "crisis.h"
 #include "draft.h"
 #include "i18n.h"
 #include "plain.h"
@@ -18,6 +19,8 @@ struct session {
 	int			*answers;
 	int			 functional;
 	size_t			 pos;
+	/* The risk record sent for this check-in, "" none yet. */
+	char			 risk_signal[STORE_ID_LEN + 1];
 };
 
 static const char *
@@ -29,15 +32,24 @@ option_label(const struct measure_option *o, size_t n, int value)
 	return "";
 }
 
-static void
+/* Keep the answers; a risk answer's own record goes with them (see
+ * draft_checkin_save). Returns true when that record was just saved. */
+static bool
 save_draft(struct session *s)
 {
 	struct checkin_draft	d = { s->answers, s->m->n_items,
-				    s->functional, s->pos };
+				    s->functional, s->pos, "" };
 	struct sw_error		err = { 0 };
+	bool			signalled = false;
 
-	if (draft_checkin_save(s->p->st, s->m->id, &d, &err) != 0)
+	memcpy(d.risk_signal, s->risk_signal, sizeof d.risk_signal);
+	if (draft_checkin_save(s->p->st, s->m, &d, (long long)time(NULL),
+	    &signalled, &err) != 0) {
 		plain_say(s->p, _("Could not keep your answers: %s"), err.msg);
+		return false;
+	}
+	memcpy(s->risk_signal, d.risk_signal, sizeof s->risk_signal);
+	return signalled;
 }
 
 static void
@@ -55,25 +67,46 @@ print_options(struct session *s, const struct measure_option *o, size_t n)
 		plain_say(s->p, "  %d %s", o[i].value, o[i].label);
 }
 
-/* Whether the answer to item i is a risk answer. */
+/* Whether the answer just given to item i is a risk answer. */
 static bool
-is_risk_answer(const struct measure *m, size_t i, int value)
+is_risk_answer(const struct session *s, size_t i)
 {
-	for (size_t k = 0; k < m->n_risks; k++)
-		if ((size_t)m->risks[k].item == i + 1 &&
-		    value >= m->risks[k].threshold)
-			return true;
-	return false;
+	struct measure_result r;
+
+	return measure_score(s->m, s->answers, s->m->n_items, &r) == 0 &&
+	    r.risk && (size_t)r.risk_item == i + 1;
 }
 
-static void
-crisis(struct session *s)
+/* The contacts at once, who will see the answer and when, then a prompt
+ * of its own: the answer's Enter, or a line typed ahead, cannot pass it.
+ * 0 carry on, 2 stop, -1 end of input. */
+static int
+crisis(struct session *s, bool signalled)
 {
+	char	*words, *line;
+	int	 r = -1;
+
 	plain_crisis(s->p);
-	plain_say(s->p, _("Thank you for telling us. Your clinic will not "
-	    "see this answer until this device next connects to the internet "
-	    "and sends it, so please do not wait for them: if you might act "
-	    "on these thoughts, call one of the numbers above now.\n"));
+	if (signalled)
+		plain_risk_saved(s->p);
+	words = crisis_audience(s->p->ob, plain_clinic_name(s->p),
+	    s->risk_signal);
+	plain_say(s->p, _("Thank you for telling us. %s\n"), words);
+	free(words);
+	plain_say(s->p, "%s", _("When you are ready, type c and press Enter "
+	    "to carry on with the check-in. q stops for now; h shows the "
+	    "numbers again."));
+	while ((line = plain_ask(s->p, _("c, q or h: "))) != NULL) {
+		if (strcmp(line, "c") == 0 || strcmp(line, "q") == 0) {
+			r = line[0] == 'c' ? 0 : 2;
+			free(line);
+			break;
+		}
+		if (strcmp(line, "h") == 0)
+			plain_crisis(s->p);
+		free(line);
+	}
+	return r;
 }
 
 /* Ask item i. 0 answered, 1 go back, 2 stop, -1 end of input. */
@@ -127,7 +160,8 @@ ask_item(struct session *s, size_t i)
 static int
 ask_items(struct session *s, size_t until)
 {
-	int r;
+	bool	signalled;
+	int	r;
 
 	while (s->pos < until) {
 		r = ask_item(s, s->pos);
@@ -138,10 +172,14 @@ ask_items(struct session *s, size_t until)
 				s->pos--;
 			continue;
 		}
-		save_draft(s);
+		signalled = save_draft(s);
 		/* Safety first: the contacts come before the next question. */
-		if (is_risk_answer(s->m, s->pos, s->answers[s->pos]))
-			crisis(s);
+		if (is_risk_answer(s, s->pos)) {
+			s->pos++;
+			if ((r = crisis(s, signalled)) != 0)
+				return r;
+			continue;
+		}
 		s->pos++;
 	}
 	return 0;
@@ -219,10 +257,25 @@ result(struct session *s, const struct checkin *c)
 	struct checkin			*v;
 	size_t				 n;
 
+	if (c->risk) {
+		/* Never reassurance alone: the risk answer comes first. */
+		char *line = crisis_contacts_line(&s->p->ct->safety);
+
+		plain_say(s->p, _("\nYou said you have had thoughts of being "
+		    "better off dead or of hurting yourself. If you might act "
+		    "on them, get help now: %s."), line);
+		free(line);
+		if (s->p->ob != NULL)
+			plain_say(s->p, _("This check-in goes to %s with that "
+			    "answer."), plain_clinic_name(s->p));
+	}
 	plain_say(s->p, _("\nSaved. Your %s total is %d out of %d: %s."),
 	    m->title, c->total, m->max_total, c->severity_label);
 	if (band && band->description)
 		plain_say(s->p, "%s", band->description);
+	/* "Your supporter will..." only where there is one. */
+	if (band && band->clinic_note && s->p->ob != NULL)
+		plain_say(s->p, "%s", band->clinic_note);
 	if (checkins_load(s->p->st, &v, &n, &err) != 0)
 		return;
 	/* The newest is this one; look for the one before it. */
@@ -236,15 +289,14 @@ result(struct session *s, const struct checkin *c)
 	}
 	checkins_free(v, n);
 	if (c->risk)
-		plain_say(s->p, _("\nYou told us you have had thoughts of being "
-		    "better off dead or of hurting yourself. The numbers to "
-		    "call are always under \"Help now\" in the menu."));
+		plain_say(s->p, "%s", _("\nThe numbers to call are always under "
+		    "Help now (h) in the menu."));
 }
 
 static bool
 resume_draft(struct session *s)
 {
-	struct checkin_draft	d = { s->answers, 0, MEASURE_UNANSWERED, 0 };
+	struct checkin_draft	d = { s->answers, 0, MEASURE_UNANSWERED, 0, "" };
 	struct sw_error		err = { 0 };
 	bool			found = false;
 	int			yes;
@@ -265,7 +317,8 @@ resume_draft(struct session *s)
 	if (yes) {
 		s->functional = d.functional;
 		s->pos = d.position;
-	} else
+		memcpy(s->risk_signal, d.risk_signal, sizeof s->risk_signal);
+	} else	/* A risk record already sent stays sent. */
 		for (size_t i = 0; i < s->m->n_items; i++)
 			s->answers[i] = MEASURE_UNANSWERED;
 	return true;
@@ -274,7 +327,7 @@ resume_draft(struct session *s)
 int
 plain_checkin(struct plain *p, const struct measure *m)
 {
-	struct session	 s = { p, m, NULL, MEASURE_UNANSWERED, 0 };
+	struct session	 s = { p, m, NULL, MEASURE_UNANSWERED, 0, "" };
 	struct checkin	 c;
 	struct sw_error	 err = { 0 };
 	int		 rc = 0, r;
@@ -297,7 +350,7 @@ plain_checkin(struct plain *p, const struct measure *m)
 		goto out;
 	}
 	if (checkin_save(p->st, m, s.answers, m->n_items, s.functional,
-	    (long long)time(NULL), &c, &err) != 0) {
+	    s.risk_signal, (long long)time(NULL), &c, &err) != 0) {
 		plain_say(p, _("Could not save the check-in: %s"), err.msg);
 		stopped(&s);
 		rc = -1;

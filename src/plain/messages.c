@@ -26,8 +26,8 @@ when_words(long long at, char *buf, size_t size)
 		buf[0] = '\0';
 }
 
-static const char *
-clinic_name(const struct plain *p)
+const char *
+plain_clinic_name(const struct plain *p)
 {
 	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
 	    p->clinic, "clinic"));
@@ -121,7 +121,7 @@ run(struct plain *p, bool force, bool verbose)
 	    st.retry_after > now))
 		return SYNC_IDLE;
 	plain_say(p, _("Contacting %s... (Ctrl-C stops the sync, not "
-	    "Stepwise)"), clinic_name(p));
+	    "Stepwise)"), plain_clinic_name(p));
 	r = sync_cancellable(p, force, &err);
 	switch (r) {
 	case SYNC_DONE:
@@ -177,6 +177,13 @@ plain_record_saved(struct plain *p)
 }
 
 void
+plain_risk_saved(struct plain *p)
+{
+	if (p->ob != NULL)
+		run(p, false, false);
+}
+
+void
 plain_sync_now(struct plain *p)
 {
 	if (p->ob == NULL) {
@@ -216,7 +223,7 @@ plain_sync_header(struct plain *p)
 		plain_say(p, phone ? _("%s Sending has stopped: please ask %s "
 		    "for a new enrollment file (phone %s).") : _("%s Sending "
 		    "has stopped: please ask %s for a new enrollment file."),
-		    st.last_error, clinic_name(p), phone);
+		    st.last_error, plain_clinic_name(p), phone);
 		return;
 	}
 	if (st.failures > 0) {
@@ -230,15 +237,15 @@ plain_sync_header(struct plain *p)
 			    "choose 9 to try now."), st.last_error, when);
 	} else if (st.last_success == 0)
 		plain_say(p, _("Connected to %s. %zu waiting to send."),
-		    clinic_name(p), waiting);
+		    plain_clinic_name(p), waiting);
 	else {
 		when_words(st.last_success, when, sizeof when);
 		if (waiting > 0)
 			plain_say(p, _("Connected to %s. %zu waiting to send; "
-			    "last sent %s."), clinic_name(p), waiting, when);
+			    "last sent %s."), plain_clinic_name(p), waiting, when);
 		else
 			plain_say(p, _("Connected to %s. Everything is sent; "
-			    "last sent %s."), clinic_name(p), when);
+			    "last sent %s."), plain_clinic_name(p), when);
 	}
 	if (aside > 0)
 		plain_say(p, _("%zu not accepted by the clinic, kept here."),
@@ -391,7 +398,7 @@ plain_messages(struct plain *p)
 		plain_say(p, "%s", err.msg);
 		return -1;
 	}
-	plain_say(p, _("\n== Messages with %s =="), clinic_name(p));
+	plain_say(p, _("\n== Messages with %s =="), plain_clinic_name(p));
 	show(p, v, n);
 	rc = reply(p, v, n);
 	messages_free(v, n);

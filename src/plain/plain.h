@@ -58,6 +58,11 @@ void	plain_sync_close(struct plain *);
  * after; after a saved record, a sync now. */
 void	plain_sync_start(struct plain *);
 void	plain_record_saved(struct plain *);
+/* A risk record was saved: send it now unless the link just failed (the
+ * words that follow say whether it went). */
+void	plain_risk_saved(struct plain *);
+/* The clinic's name, or "your clinic". */
+const char *plain_clinic_name(const struct plain *);
 /* "Sync now": a line per step. */
 void	plain_sync_now(struct plain *);
 /* For the menu: new messages, and what waits to be sent. */

@@ -285,6 +285,18 @@ put_line(int y, int x, int width, const char *utf8, attr_t a)
 /* Wrapped text from row y to at most maxy (exclusive); returns the next
  * free row. */
 int
+text_rows(const char *utf8, int width)
+{
+	struct tdoc	d = { NULL, 0, width };
+	int		rows;
+
+	tdoc_text(&d, utf8, A_NORMAL);
+	rows = (int)d.n;
+	tdoc_free(&d);
+	return rows;
+}
+
+int
 put_wrapped(const struct tui *t, int y, int x, int width, int maxy,
     const char *utf8, attr_t a)
 {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "crisis.h"
 #include "draft.h"
 #include "i18n.h"
 #include "record.h"
@@ -25,6 +26,7 @@ struct checkin_screen {
 	bool			 from_review;	/* changing one answer */
 	bool			 crisis_shown;
 	bool			 saved;
+	char			 risk_signal[STORE_ID_LEN + 1];
 	struct checkin		 result;
 	char			*change;	/* words, or NULL */
 };
@@ -65,11 +67,14 @@ option_label(const struct measure_option *o, size_t n, int v)
 	return "";
 }
 
+/* Keep the answers; a risk answer's own record goes with them, and is
+ * sent at once when the clinic can be reached. */
 static void
 draft_save(struct tui *t, struct checkin_screen *c)
 {
 	struct checkin_draft	d;
 	struct sw_error		err = { 0 };
+	bool			signalled;
 
 	if (c->saved)
 		return;
@@ -77,8 +82,15 @@ draft_save(struct tui *t, struct checkin_screen *c)
 	d.n = c->m->n_items;
 	d.functional = c->functional;
 	d.position = c->phase == PH_ITEM ? c->pos : c->m->n_items;
-	if (draft_checkin_save(t->st, c->m->id, &d, &err) != 0)
+	memcpy(d.risk_signal, c->risk_signal, sizeof d.risk_signal);
+	if (draft_checkin_save(t->st, c->m, &d, (long long)time(NULL),
+	    &signalled, &err) != 0) {
 		tui_message(t, "%s", err.msg);
+		return;
+	}
+	memcpy(c->risk_signal, d.risk_signal, sizeof c->risk_signal);
+	if (signalled)
+		tui_record_saved(t);
 }
 
 static int
@@ -141,8 +153,26 @@ draw_result(struct tui *t, struct checkin_screen *c, int y, int w)
 {
 	const struct measure_band	*b = measure_band_for(c->m,
 					    c->result.total);
-	char				*s;
+	char				*s, *line;
 
+	if (c->result.risk) {
+		/* Never reassurance alone: the risk answer comes first, with
+		 * the numbers, and whether the clinic is told. */
+		line = crisis_contacts_line(&t->ct.safety);
+		s = xasprintf(_("You said you have had thoughts of being better "
+		    "off dead or of hurting yourself. If you might act on "
+		    "them, get help now: %s."), line);
+		y = put_wrapped(t, y, 2, w, LINES - 3, s,
+		    tui_attr(t, ATTR_WARN)) + 1;
+		free(s);
+		free(line);
+		if (t->ob != NULL) {
+			s = xasprintf(_("This check-in goes to %s with that "
+			    "answer."), tui_clinic_name(t));
+			y = put_wrapped(t, y, 2, w, LINES - 3, s, A_BOLD) + 1;
+			free(s);
+		}
+	}
 	s = xasprintf(_("Your %s score is %d (out of %d)"), c->m->title,
 	    c->result.total, c->m->max_total);
 	put_line(y, 2, w, s, A_BOLD);
@@ -152,6 +182,9 @@ draw_result(struct tui *t, struct checkin_screen *c, int y, int w)
 		put_line(y++, 2, w, b->label, tui_attr(t, ATTR_ACCENT));
 		y = put_wrapped(t, y, 2, w, LINES - 3, b->description,
 		    A_NORMAL) + 1;
+		if (b->clinic_note != NULL && t->ob != NULL)
+			y = put_wrapped(t, y, 2, w, LINES - 3, b->clinic_note,
+			    A_NORMAL) + 1;
 	}
 	if (c->change != NULL)
 		y = put_wrapped(t, y, 2, w, LINES - 3, c->change, A_NORMAL) +
@@ -241,7 +274,7 @@ answer_item(struct tui *t, struct checkin_screen *c, int v)
 	draft_save(t, c);
 	if (risk) {
 		/* Before the next question: the contacts, at once. */
-		t->pending = screen_crisis_new(t, true);
+		t->pending = screen_crisis_answer_new(t, c->risk_signal);
 		return ACT_PUSH;
 	}
 	return ACT_REDRAW;
@@ -294,7 +327,8 @@ save(struct tui *t, struct checkin_screen *c)
 			return ACT_REDRAW;
 		}
 	if (checkin_save(t->st, c->m, c->answers, c->m->n_items,
-	    c->functional, (long long)time(NULL), &c->result, &err) != 0) {
+	    c->functional, c->risk_signal, (long long)time(NULL), &c->result,
+	    &err) != 0) {
 		tui_message(t, _("Not saved: %s"), err.msg);
 		return ACT_REDRAW;
 	}
@@ -484,6 +518,7 @@ screen_checkin_new(struct tui *t, const struct measure *m)
 	if (draft_checkin_load(t->st, m->id, m->n_items, &d, &found,
 	    &err) == 0 && found) {
 		c->functional = d.functional;
+		memcpy(c->risk_signal, d.risk_signal, sizeof c->risk_signal);
 		if (d.position < m->n_items)
 			c->pos = d.position;
 		else {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crisis.h"
 #include "i18n.h"
 #include "tui_int.h"
 #include "util.h"
@@ -33,7 +34,14 @@ struct doc {
 	struct tdoc	 d;
 	size_t		 top;
 	int		 rows;
+	/* A page that must not vanish by the key that brought it (the
+	 * contacts after a risk answer): only this key closes it, and no key
+	 * counts until DELIBERATE_MS after it opened (type-ahead). */
+	int		 close_key;
+	long long	 opened_ms;
 };
+
+#define DELIBERATE_MS	1000
 
 static void
 doc_draw(struct screen *s, struct tui *t)
@@ -58,7 +66,11 @@ doc_draw(struct screen *s, struct tui *t)
 		p->top = p->d.n > (size_t)p->rows ? p->d.n - (size_t)p->rows :
 		    0;
 	tdoc_draw(&p->d, y, 2, p->top, p->rows);
-	if (p->top + (size_t)p->rows < p->d.n)
+	if (p->close_key != 0)
+		put_line(LINES - 2, 2, width, p->top + (size_t)p->rows <
+		    p->d.n ? _("-- more: Space. c: carry on --") :
+		    _("-- press c to carry on --"), tui_attr(t, ATTR_ACCENT));
+	else if (p->top + (size_t)p->rows < p->d.n)
 		put_line(LINES - 2, 2, width, _("-- more: Space or Down --"),
 		    tui_attr(t, ATTR_DIM));
 	else
@@ -71,10 +83,21 @@ doc_key(struct screen *s, struct tui *t, int key)
 {
 	struct doc	*p = s->data;
 	size_t		 page = p->rows > 1 ? (size_t)p->rows - 1 : 1;
+	int		 cmd;
 
 	(void)t;
-	switch (binding_find(doc_keys, sizeof doc_keys / sizeof doc_keys[0],
-	    key)) {
+	cmd = binding_find(doc_keys, sizeof doc_keys / sizeof doc_keys[0],
+	    key);
+	if (p->close_key != 0) {
+		if (now_ms() - p->opened_ms < DELIBERATE_MS)
+			return ACT_NONE;
+		if (key == p->close_key)
+			return ACT_POP;
+		/* Enter, q and Esc do not close it; h and ? still work. */
+		if (cmd == DOC_DONE || key == 'q' || key == KEY_ESCAPE)
+			return ACT_NONE;
+	}
+	switch (cmd) {
 	case DOC_UP:
 		if (p->top > 0)
 			p->top--;
@@ -219,20 +242,29 @@ clinic_crisis(struct tui *t, struct tdoc *d)
 		contact_add(t, d, v[i].name, v[i].phone, NULL, v[i].note);
 }
 
-void
-crisis_build(struct tui *t, struct tdoc *d, bool from_answer)
+/* risk_id: the risk record of the answer that brought the page, or NULL
+ * for the Help now page. */
+static void
+crisis_build(struct tui *t, struct tdoc *d, const char *risk_id)
 {
 	const struct safety	*sf = &t->ct.safety;
+	char			*s;
 
-	tdoc_text(d, sf->intro, A_NORMAL);
-	tdoc_blank(d);
-	if (from_answer) {
-		/* Honest about timing, where it cannot be missed. */
-		tdoc_text(d, _("Your clinic will not see this answer until "
-		    "this device next connects to the internet and sends it."),
-		    A_BOLD);
+	if (risk_id != NULL) {
+		/* A number first, where even 40 x 12 shows it; then, where it
+		 * cannot be missed, who will see the answer and when. */
+		s = crisis_contacts_line(sf);
+		tdoc_text(d, s, tui_attr(t, ATTR_WARN));
+		free(s);
+		tdoc_blank(d);
+		s = crisis_audience(t->ob, proto_str(t->clinic, "clinic"),
+		    risk_id);
+		tdoc_text(d, s, A_BOLD);
+		free(s);
 		tdoc_blank(d);
 	}
+	tdoc_text(d, sf->intro, A_NORMAL);
+	tdoc_blank(d);
 	for (size_t i = 0; i < sf->n_contacts; i++) {
 		const struct contact *c = &sf->contacts[i];
 
@@ -243,31 +275,42 @@ crisis_build(struct tui *t, struct tdoc *d, bool from_answer)
 		tdoc_text(d, sf->closing, A_NORMAL);
 		tdoc_blank(d);
 	}
-	if (from_answer)
-		tdoc_text(d, _("When you are ready, press Enter to carry on "
-		    "with the check-in."), tui_attr(t, ATTR_DIM));
+	if (risk_id != NULL)
+		tdoc_text(d, _("When you are ready, press c to carry on with "
+		    "the check-in."), tui_attr(t, ATTR_ACCENT));
 }
 
 static void
 crisis_build_help(struct tui *t, void *arg, struct tdoc *d)
 {
 	(void)arg;
-	crisis_build(t, d, false);
+	crisis_build(t, d, NULL);
 }
 
 static void
 crisis_build_answer(struct tui *t, void *arg, struct tdoc *d)
 {
-	(void)arg;
-	crisis_build(t, d, true);
+	crisis_build(t, d, arg);
 }
 
 struct screen *
-screen_crisis_new(struct tui *t, bool from_answer)
+screen_crisis_new(struct tui *t)
 {
 	return screen_doc_new(t, _("Help now"), t->ct.safety.title,
-	    from_answer ? crisis_build_answer : crisis_build_help, NULL,
-	    NULL);
+	    crisis_build_help, NULL, NULL);
+}
+
+struct screen *
+screen_crisis_answer_new(struct tui *t, const char *risk_id)
+{
+	struct screen	*s = screen_doc_new(t, _("Help now"),
+			    t->ct.safety.title, crisis_build_answer,
+			    xstrdup(risk_id ? risk_id : ""), free);
+	struct doc	*p = s->data;
+
+	p->close_key = 'c';
+	p->opened_ms = now_ms();
+	return s;
 }
 
 /* ---- welcome, once, after the profile is made ---- */

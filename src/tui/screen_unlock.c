@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "crisis.h"
 #include "i18n.h"
 #include "tui_int.h"
 #include "util.h"
@@ -77,17 +78,26 @@ static void
 lock_draw(struct screen *s, struct tui *t)
 {
 	struct lock	*l = s->data;
-	int		 y = 1, w = COLS - 4;
+	int		 y = 1, w = COLS - 4, bottom;
 	attr_t		 title = tui_attr(t, ATTR_TITLE);
+	char		*help, *line;
 
 	if (w > 76)
 		w = 76;
+	/* The contacts on the screen itself, no key needed: h would be
+	 * typed into the passphrase here. */
+	line = crisis_contacts_line(&t->ct.safety);
+	help = xasprintf(_("Help now: %s"), line);
+	bottom = LINES - 2 - text_rows(help, w);
+	put_wrapped(t, bottom + 1, 2, w, LINES - 1, help, A_NORMAL);
+	free(help);
+	free(line);
 	put_line(y, 2, w, l->first_run ? _("Welcome to Stepwise") :
 	    _("Stepwise"), title);
 	y += 2;
 	switch (l->state) {
 	case LOCK_CHOOSE:
-		y = put_wrapped(t, y, 2, w, LINES - 2, _("Your answers will "
+		y = put_wrapped(t, y, 2, w, bottom, _("Your answers will "
 		    "be kept on this computer, encrypted. A passphrase stops "
 		    "anyone else who uses this computer from reading them."),
 		    A_NORMAL) + 1;
@@ -101,21 +111,21 @@ lock_draw(struct screen *s, struct tui *t)
 	case LOCK_FIRST:
 	case LOCK_AGAIN:
 		if (l->first_run)
-			y = put_wrapped(t, y, 2, w, LINES - 2, l->state ==
+			y = put_wrapped(t, y, 2, w, bottom, l->state ==
 			    LOCK_FIRST ? _("Choose a passphrase of at least 8 "
 			    "characters. Nothing is shown as you type. If you "
 			    "forget it, your answers cannot be recovered.") :
 			    _("Type the same passphrase again, then press "
 			    "Enter."), A_NORMAL) + 1;
 		else
-			y = put_wrapped(t, y, 2, w, LINES - 2, _("Type your "
+			y = put_wrapped(t, y, 2, w, bottom, _("Type your "
 			    "passphrase and press Enter. Nothing is shown as "
 			    "you type."), A_NORMAL) + 1;
 		draw_prompt(t, y);
 		y += 2;
 		break;
 	case LOCK_NONE_WARN:
-		y = put_wrapped(t, y, 2, w, LINES - 2, _("Without a passphrase, "
+		y = put_wrapped(t, y, 2, w, bottom, _("Without a passphrase, "
 		    "anyone who uses this computer, or this account, could "
 		    "read your answers. Only do this on a computer that is "
 		    "yours alone. Never on a shared or public computer."),
@@ -131,7 +141,7 @@ lock_draw(struct screen *s, struct tui *t)
 		break;
 	}
 	if (l->error != NULL)
-		put_wrapped(t, y, 2, w, LINES - 2, l->error,
+		put_wrapped(t, y, 2, w, bottom, l->error,
 		    tui_attr(t, ATTR_WARN));
 }
 

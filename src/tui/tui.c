@@ -15,6 +15,7 @@
 
 #include <term.h>
 
+#include "crisis.h"
 #include "i18n.h"
 #include "tui.h"
 #include "tui_int.h"
@@ -173,15 +174,23 @@ static void
 render(struct tui *t)
 {
 	struct screen	*s = t->top;
-	char		 line[512], sync[256];
-	const char	*keys = _("? keys  h help now");
-	int		 kw, room;
+	char		 line[512], sync[256], *help;
+	/* Only keys that work here: a passphrase screen takes h as a
+	 * letter, and shows the contacts itself. */
+	const char	*keys = s != NULL && s->ops->no_global ? _("Esc leaves") :
+			    _("? keys  h help now");
+	int		 kw, room, y;
 
 	t->cur_y = t->cur_x = -1;
 	erase();
 	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS) {
-		put_wrapped(t, 0, 0, COLS, LINES, _("Please make the window "
-		    "larger (at least 40 x 12)"), A_BOLD);
+		/* Too small to use, never too small to get help or leave. */
+		help = crisis_contacts_line(&t->ct.safety);
+		y = put_wrapped(t, 0, 0, COLS, LINES, _("Please make the "
+		    "window larger (at least 40 x 12), or press q to leave."),
+		    A_BOLD);
+		put_wrapped(t, y, 0, COLS, LINES, help, A_NORMAL);
+		free(help);
 		curs_set(0);
 		refresh();
 		return;
@@ -294,7 +303,7 @@ global_key(struct tui *t, int key)
 	case 'h':
 		if (t->st == NULL)
 			return ACT_NONE;
-		t->pending = screen_crisis_new(t, false);
+		t->pending = screen_crisis_new(t);
 		return ACT_PUSH;
 	case 'q':
 	case KEY_ESCAPE:
@@ -311,8 +320,10 @@ handle_key(struct tui *t, int key)
 
 	if (key == FN(KEY_RESIZE))
 		return true;
+	/* Nothing else is visible to act on; q and Esc still leave (every
+	 * screen saves its draft on the way out). */
 	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS)
-		return true;	/* nothing is visible to act on */
+		return key != 'q' && key != KEY_ESCAPE;
 	t->message[0] = '\0';
 	a = s->ops->key(s, t, key);
 	if (a == ACT_UNHANDLED && !s->ops->no_global)

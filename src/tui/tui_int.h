@@ -159,6 +159,8 @@ void		 tdoc_draw(const struct tdoc *, int y, int x, size_t top,
 void		 put_line(int y, int x, int width, const char *utf8, attr_t);
 int		 put_wrapped(const struct tui *, int y, int x, int width,
 		    int maxy, const char *utf8, attr_t);
+/* How many rows utf8 takes wrapped at width. */
+int		 text_rows(const char *utf8, int width);
 const char	*bullet(const struct tui *);
 
 /* sources.c: descriptors and deadlines other parts add to the loop. A
@@ -188,6 +190,8 @@ void		 tui_sync_close(struct tui *);
 void		 tui_sync_refresh(struct tui *);
 /* A record was saved: send it soon. */
 void		 tui_record_saved(struct tui *);
+/* The clinic's name, or "your clinic". */
+const char	*tui_clinic_name(const struct tui *);
 /* "Sync now": 0 started, 1 not (t->message says why). */
 int		 tui_sync_now(struct tui *);
 /* The status line's sync part in at most width columns ("" for none). */
@@ -212,8 +216,11 @@ struct screen	*screen_exercises_new(struct tui *);
 struct screen	*screen_entries_new(struct tui *, const struct exercise *);
 struct screen	*screen_progress_new(struct tui *);
 struct screen	*screen_messages_new(struct tui *);
-void		 crisis_build(struct tui *, struct tdoc *, bool from_answer);
-struct screen	*screen_crisis_new(struct tui *, bool from_answer);
+/* Help now: the crisis contacts; Enter or q closes it. */
+struct screen	*screen_crisis_new(struct tui *);
+/* The same after a risk answer (risk_id: its risk record), first with a
+ * number and who will see the answer; only c closes it, after a second. */
+struct screen	*screen_crisis_answer_new(struct tui *, const char *risk_id);
 struct screen	*screen_welcome_new(struct tui *);
 struct screen	*screen_example_new(struct tui *, const struct exercise *);
 void		 values_render(struct tui *, const struct exercise *,

@@ -137,18 +137,14 @@ static void
 enroll_look_ready(void *arg, int fd, short revents, long long now)
 {
 	struct tui	*t = arg;
-	const char	*name;
-
 	(void)fd;
 	(void)revents;
 	(void)now;
 	tui_sync_open(t);
 	if (t->ob == NULL)
 		return;
-	name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-	    t->clinic, "clinic"));
-	tui_message(t, _("This profile is now connected to %s."), name &&
-	    *name ? name : _("your clinic"));
+	tui_message(t, _("This profile is now connected to %s."),
+	    tui_clinic_name(t));
 	t->dirty = true;
 }
 
@@ -304,6 +300,14 @@ clinic_str(const struct tui *t, const char *key)
 	if (strcmp(key, "clinic") != 0)
 		c = cJSON_GetObjectItemCaseSensitive(c, "contact");
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, key));
+}
+
+const char *
+tui_clinic_name(const struct tui *t)
+{
+	const char *name = clinic_str(t, "clinic");
+
+	return name && *name ? name : _("your clinic");
 }
 
 /* The last error without its final full stop, to go on in a sentence. */

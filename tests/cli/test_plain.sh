@@ -34,9 +34,11 @@ assert c[0]["severity"] == "mild" and c[0]["risk"] is False
 assert c[0]["functional"] == 1' && ok "export shows the scripted PHQ-9" || bad "export after scripted PHQ-9"
 
 # Item 9 above 0: crisis contacts at once, before the next question.
-printf '0\n0\n0\n0\n0\n0\n0\n0\n2\n\n\n' | sw checkin phq9 >"$T/risk" 2>&1
+# (tests/cli/test_plain_crisis.sh has the rest of what follows a risk
+# answer.)
+printf '0\n0\n0\n0\n0\n0\n0\n0\n2\nc\n\n\n' | sw checkin phq9 >"$T/risk" 2>&1
 c=$(grep -n "116 123" "$T/risk" | head -1 | cut -d: -f1)
-w=$(grep -n "will not" "$T/risk" | head -1 | cut -d: -f1)
+w=$(grep -n "so nobody else" "$T/risk" | head -1 | cut -d: -f1)
 f=$(grep -n "One more question" "$T/risk" | head -1 | cut -d: -f1)
 [ -n "$c" ] && [ -n "$w" ] && [ -n "$f" ] && [ "$c" -lt "$f" ] && [ "$w" -lt "$f" ] && ok "item 9 = 2 shows crisis contacts and the honest line first" || bad "crisis screen order" "$(cat "$T/risk")"
 grep -q "999" "$T/risk" && grep -q "111" "$T/risk" && ok "crisis screen names 111 and 999" || bad "crisis contacts incomplete"

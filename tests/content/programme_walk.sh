@@ -32,7 +32,9 @@ mod = prog["modules"][m]
 out = []
 for c in mod["checkins"]:
     meas = json.load(open(f"{content}/measures/{c}.json"))
-    out += ["1"] + ["1"] * len(meas["items"]) + ["", ""]
+    # An answer of 1 to a risk item brings the contacts, passed with c.
+    risky = any(r["threshold"] <= 1 for r in meas.get("risk_items", []))
+    out += ["1"] + ["1"] * len(meas["items"]) + (["c"] if risky else []) + ["", ""]
 for _ in mod["lessons"]:
     out += ["1"]
 for e in mod["exercises"]:

@@ -12,7 +12,7 @@ REPLY="Zephyrwombat here, the thought record helped a lot."
 make_clinic "$T/c" && start_server srv "$T/c" && start_proxy px "${PORT[srv]}" || finish
 set_url "$T/c" "http://127.0.0.1:${PORT[px]}"
 make_patient p "$T/c" R1 || finish
-checkin_plain p phq9 '1\n2\n0\n1\n0\n3\n0\n1\n1\n1\n\n' || bad "PHQ-9 check-in" "$(tail "$T/p.checkin")"
+checkin_plain p phq9 '1\n2\n0\n1\n0\n3\n0\n1\n1\nc\n1\n\n' || bad "PHQ-9 check-in" "$(tail "$T/p.checkin")"
 mv "$T/p.checkin" "$T/p.phq9"
 expect "the PHQ-9 check-in is sent when saved" 1 "$(clinic_count "$T/c")"
 checkin_plain p gad7 '2\n1\n0\n3\n2\n0\n2\n1\n\n' || bad "GAD-7 check-in" "$(tail "$T/p.checkin")"

@@ -62,7 +62,7 @@ main(int argc, char **argv)
 	}
 	sodium_memzero(pass, sizeof pass);
 	for (i = 0; i < count; i++) {
-		if (checkin_save(st, &m, answers, n, 1, ts + i, NULL,
+		if (checkin_save(st, &m, answers, n, 1, NULL, ts + i, NULL,
 		    &err) != 0) {
 			fprintf(stderr, "sw-seed: %s\n", err.msg);
 			store_close(st);

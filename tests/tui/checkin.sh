@@ -36,10 +36,12 @@ done
 wait_for "9 of 9" >/dev/null
 keys 1
 check "crisis contacts at once" wait_for "116 123"
-check "the honest line" wait_for "will not see this answer until"
+check "the honest line" wait_for "nobody else will see this answer"
 no_functional() { ! screen | grep -q "This one is optional"; }
 check "not yet the functional question" no_functional
-keys Enter
+# (tests/tui/crisis.sh: which keys close it, and when.)
+sleep 1.1
+keys c
 check "then the patient continues" wait_for "This one is optional"
 keys s
 wait_for "Check your answers" >/dev/null

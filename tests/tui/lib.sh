@@ -22,14 +22,15 @@ trap cleanup EXIT INT TERM
 
 T() { tmux -L "$SOCK" "$@"; }
 
-# Start stepwise in a new 80x24 session with the given extra arguments.
+# Start stepwise in a new session (80x24, or TUI_COLS x TUI_ROWS) with the
+# given extra arguments.
 NSESS=0
 CUR=sw0
 start() {
 	old=$CUR
 	NSESS=$((NSESS + 1))
 	CUR=sw$NSESS
-	T -f /dev/null new-session -d -x 80 -y 24 -s "$CUR" \
+	T -f /dev/null new-session -d -x "${TUI_COLS:-80}" -y "${TUI_ROWS:-24}" -s "$CUR" \
 	    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color $SW_ENV \
 	    $STEPWISE --content $CONTENT --data-dir $DATA $*; \
 	    echo EXITED-\$?; sleep 30"

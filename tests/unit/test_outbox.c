@@ -551,7 +551,7 @@ START_TEST(test_envelope_verifies_and_opens_to_the_exact_plaintext)
 	    &ct, &d), 0);
 	enroll();
 	ck_assert_int_eq(checkin_save(st, content_measure(&ct, "phq9"), a, 9,
-	    2, 1700000000, &out, &err), 0);
+	    2, NULL, 1700000000, &out, &err), 0);
 	ck_assert(out.risk);
 	strcpy(s.id, out.id);
 	checkin_free(&out);

@@ -52,7 +52,7 @@ START_TEST(test_checkin_saved_scored_and_read_back)
 	struct checkin	*v, out;
 	size_t		 n;
 
-	ck_assert_int_eq(checkin_save(st, m, a, 9, 2, 1700000000, &out, &err),
+	ck_assert_int_eq(checkin_save(st, m, a, 9, 2, NULL, 1700000000, &out, &err),
 	    0);
 	ck_assert_int_eq(out.total, 12);
 	ck_assert_str_eq(out.severity, "moderate");
@@ -77,7 +77,7 @@ START_TEST(test_incomplete_checkin_is_refused)
 	const struct measure *m = content_measure(&ct, "gad7");
 	int		 a[7] = { 1, 1, MEASURE_UNANSWERED, 1, 1, 1, 1 };
 
-	ck_assert_int_eq(checkin_save(st, m, a, 7, MEASURE_UNANSWERED, 1,
+	ck_assert_int_eq(checkin_save(st, m, a, 7, MEASURE_UNANSWERED, NULL, 1,
 	    NULL, &err), -1);
 	ck_assert_int_eq(err.code, SW_EINVAL);
 	ck_assert_int_eq(store_count_records(st, NULL, &err), 0);
@@ -95,9 +95,9 @@ START_TEST(test_export_lists_checkins_with_change)
 	cJSON		*doc, *arr, *c;
 	char		*text;
 
-	ck_assert_int_eq(checkin_save(st, phq, p1, 9, 1, 1000, NULL, &err), 0);
-	ck_assert_int_eq(checkin_save(st, gad, g1, 7, 0, 2000, NULL, &err), 0);
-	ck_assert_int_eq(checkin_save(st, phq, p2, 9, 0, 3000, NULL, &err), 0);
+	ck_assert_int_eq(checkin_save(st, phq, p1, 9, 1, NULL, 1000, NULL, &err), 0);
+	ck_assert_int_eq(checkin_save(st, gad, g1, 7, 0, NULL, 2000, NULL, &err), 0);
+	ck_assert_int_eq(checkin_save(st, phq, p2, 9, 0, NULL, 3000, NULL, &err), 0);
 	text = export_json(st, &ct, "default", 4000, &err);
 	ck_assert_ptr_nonnull(text);
 	doc = cJSON_Parse(text);
