@@ -21,6 +21,9 @@ char	*read_file(const char *path, size_t *len);
 /* RFC 3339 UTC ("2026-11-23T09:35:00Z") for a Unix time; buf >= 21 bytes. */
 void	 format_rfc3339(long long t, char *buf, size_t size);
 
+/* Days in month (1 to 12) of year, in the Gregorian calendar. */
+int	 days_in_month(int year, int month);
+
 /* Wipe a heap string holding clinical plaintext, then free it. */
 void	 wipe_free(char *);
 

@@ -14,6 +14,22 @@ echo "a long enough passphrase" >"$T/pw"
 # stdin is a pipe in every call: plain mode is chosen without --plain too.
 sw() { "$SW" --content "$CONTENT" --data-dir "$T/data" --passphrase-fd 3 "$@" 3<"$T/pw"; }
 no_escape() { ! grep -q $'\x1b' "$1"; }
+# The crisis contacts come from the safety file, the one place their numbers
+# are kept; the tests read it rather than pin a number or its wording.
+SAFETY=$CONTENT/safety/en-GB.json
+FIRST=$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["contacts"][0]["phone"])' "$SAFETY")
+# Every contact of the safety file is in FILE, as "name: phone".
+all_contacts() {
+	python3 - "$SAFETY" "$1" <<'PY'
+import json, sys
+out = open(sys.argv[2]).read()
+missing = [c["name"] for c in json.load(open(sys.argv[1]))["contacts"]
+           if f'{c["name"]}: {c["phone"]}' not in out]
+print("missing:", missing) if missing else None
+sys.exit(1 if missing else 0)
+PY
+}
 export_json() { sw export 2>/dev/null; }
 
 # First run in plain mode makes the profile when asked.
@@ -24,7 +40,7 @@ printf 'y\nq\n' | sw >"$T/first" 2>&1
 printf '1\n2\n0\n1\n0\n3\n0\n1\n0\n1\n\n' | sw --plain checkin phq9 >"$T/phq" 2>&1; st=$?
 [ $st -eq 0 ] && grep -q "total is 8 out of 27: Mild" "$T/phq" && ok "scripted PHQ-9 completes with total and band" || bad "scripted PHQ-9" "$(tail -20 "$T/phq")"
 no_escape "$T/phq" && ok "check-in output holds no escape byte" || bad "escape byte in check-in output"
-! grep -q "116 123" "$T/phq" && ok "no crisis screen when item 9 is 0" || bad "crisis shown for item 9 = 0"
+! grep -qF "$FIRST" "$T/phq" && ok "no crisis screen when item 9 is 0" || bad "crisis shown for item 9 = 0"
 export_json | python3 -c '
 import json,sys
 c = json.load(sys.stdin)["checkins"]
@@ -35,11 +51,11 @@ assert c[0]["functional"] == 1' && ok "export shows the scripted PHQ-9" || bad "
 
 # Item 9 above 0: crisis contacts at once, before the next question.
 printf '0\n0\n0\n0\n0\n0\n0\n0\n2\n\n\n' | sw checkin phq9 >"$T/risk" 2>&1
-c=$(grep -n "116 123" "$T/risk" | head -1 | cut -d: -f1)
+c=$(grep -nF "$FIRST" "$T/risk" | head -1 | cut -d: -f1)
 w=$(grep -n "will not" "$T/risk" | head -1 | cut -d: -f1)
 f=$(grep -n "One more question" "$T/risk" | head -1 | cut -d: -f1)
 [ -n "$c" ] && [ -n "$w" ] && [ -n "$f" ] && [ "$c" -lt "$f" ] && [ "$w" -lt "$f" ] && ok "item 9 = 2 shows crisis contacts and the honest line first" || bad "crisis screen order" "$(cat "$T/risk")"
-grep -q "999" "$T/risk" && grep -q "111" "$T/risk" && ok "crisis screen names 111 and 999" || bad "crisis contacts incomplete"
+all_contacts "$T/risk" && ok "the crisis screen gives every contact of the safety file" || bad "crisis contacts incomplete" "$(all_contacts "$T/risk")"
 export_json | python3 -c '
 import json,sys
 c = json.load(sys.stdin)["checkins"]
@@ -96,7 +112,7 @@ no_escape "$T/ex" && ok "exercise output holds no escape byte" || bad "escape in
 # Help now from the menu, by its number or by h as the lessons say.
 for key in 7 h; do
 	printf '%s\nq\n' "$key" | sw --plain >"$T/help-$key" 2>&1
-	grep -q "116 123" "$T/help-$key" && grep -q "999" "$T/help-$key" &&
+	all_contacts "$T/help-$key" &&
 	    ok "menu '$key' shows the crisis contacts" || bad "menu $key" "$(tail -20 "$T/help-$key")"
 done
 
