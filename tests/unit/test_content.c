@@ -143,8 +143,9 @@ START_TEST(test_shipped_content_is_valid)
 	for (size_t i = 0; i < ct.n_modules; i++) {
 		const struct module *m = &ct.modules[i];
 
+		/* A module is about a week's work. */
 		ck_assert_uint_ge(m->n_lessons, 1);
-		ck_assert_uint_le(m->n_lessons, 3);
+		ck_assert_uint_le(m->n_lessons, 4);
 		ck_assert_uint_ge(m->n_exercises, 1);
 		/* PHQ-9 and GAD-7 are due with every module. */
 		ck_assert_uint_eq(m->n_checkins, 2);
@@ -178,6 +179,38 @@ START_TEST(test_shipped_content_is_valid)
 	ck_assert_ptr_nonnull(content_exercise(&ct, "activity-planning"));
 	ck_assert_ptr_nonnull(content_exercise(&ct, "mood-check"));
 	ck_assert_ptr_nonnull(content_exercise(&ct, "safety-plan"));
+	content_free(&ct);
+}
+END_TEST
+
+/* The parts a step-2 service looks for: who the course is for, medicines
+ * and what to do between check-ins in the first module; the panic cycle
+ * and graded exposure, with an exposure ladder to fill in, in module 7. */
+static bool
+module_has(const struct module *m, const char *lesson, const char *exercise)
+{
+	bool l = lesson == NULL, e = exercise == NULL;
+
+	for (size_t i = 0; i < m->n_lessons; i++)
+		l |= strcmp(m->lesson_ids[i], lesson ? lesson : "") == 0;
+	for (size_t i = 0; i < m->n_exercises; i++)
+		e |= strcmp(m->exercises[i], exercise ? exercise : "") == 0;
+	return l && e;
+}
+
+START_TEST(test_shipped_step2_content)
+{
+	struct content		 ct;
+	struct diags		 d = { 0 };
+	const struct exercise	*e;
+
+	ck_assert_int_eq(content_load(shipped(), "en-GB", &ct, &d), 0);
+	ck_assert(module_has(&ct.modules[0], "getting-the-right-help", NULL));
+	ck_assert(module_has(&ct.modules[6], "facing-fears",
+	    "exposure-ladder"));
+	ck_assert_ptr_nonnull(e = content_exercise(&ct, "exposure-ladder"));
+	ck_assert_ptr_nonnull(e->example);
+	ck_assert_ptr_nonnull(e->example_intro);
 	content_free(&ct);
 }
 END_TEST
@@ -559,6 +592,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_shipped_content_is_valid);
 	tcase_add_test(tc, test_shipped_safety_names_uk_contacts);
+	tcase_add_test(tc, test_shipped_step2_content);
 	tcase_add_test(tc, test_fixture_is_valid);
 	tcase_add_loop_test(tc, test_review_older_than_six_months_warns, 0,
 	    (int)(sizeof reviews / sizeof reviews[0]));
