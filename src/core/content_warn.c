@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "content.h"
-#include "jsonv.h"
 #include "util.h"
 
 /* ---- reviews ---- */
@@ -50,18 +49,18 @@ content_review_warnings(const struct content *ct, time_t now,
 
 		if (c->reviewed == NULL)
 			continue;
-		p = jv_path_index("$.contacts", i);
+		p = xasprintf("$.contacts[%zu].reviewed", i);
 		if (today > review_due(c))
-			diags_add(d, s->file, p, "reviewed: %s (%s) was last "
-			    "checked on %s, more than %d months ago: check it "
-			    "against %s, then set reviewed to the date you "
-			    "checked it", c->name, c->phone, c->reviewed,
+			diags_add(d, s->file, p, "%s (%s) was last checked on "
+			    "%s, more than %d months ago: check it against %s, "
+			    "then set reviewed to the date you checked it",
+			    c->name, c->phone, c->reviewed,
 			    SAFETY_REVIEW_MONTHS, c->source);
 		else if (ymd(c->reviewed_year, c->reviewed_month,
 		    c->reviewed_day) > today)
-			diags_add(d, s->file, p, "reviewed: %s is a date still "
-			    "to come: give the date the contact was checked",
-			    c->reviewed);
+			diags_add(d, s->file, p, "%s is a date still to come: "
+			    "give the date %s was last checked", c->reviewed,
+			    c->name);
 		free(p);
 	}
 }
@@ -84,7 +83,7 @@ numbers_in(const char *s, char *out, size_t size)
 		}
 		len = 0;
 		while (isdigit((unsigned char)*s) || (*s == ' ' &&
-		    isdigit((unsigned char)s[1]) && len > 0)) {
+		    isdigit((unsigned char)s[1]))) {
 			if (*s != ' ' && used + len + 2 < size)
 				out[used + len++] = *s;
 			s++;

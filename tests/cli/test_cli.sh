@@ -116,7 +116,7 @@ s["contacts"][0]["reviewed"] = sys.argv[2]
 json.dump(s, open(sys.argv[1], "w"))
 PY
 "$SW" check-content "$T/due" >"$T/out" 2>"$T/err"; st=$?
-[ $st -eq 0 ] && grep -q "^warning: $T/due/safety/en-GB.json: \$.contacts\[0\]: reviewed: .* more than 6 months ago" "$T/out" &&
+[ $st -eq 0 ] && grep -q "^warning: $T/due/safety/en-GB.json: \$.contacts\[0\].reviewed: .* more than 6 months ago" "$T/out" &&
     [ $(grep -c "^warning: " "$T/out") -eq 1 ] && grep -q "the content is valid" "$T/out" &&
     grep -q "1 warning for" "$T/err" && ok "check-content warns of a review more than 6 months old, and passes" ||
     bad "review warning" "status $st $(cat "$T/out" "$T/err")"
