@@ -210,7 +210,8 @@ valid_datetime(const char *s, bool date_only)
 	    &n) != 5)
 		return false;
 	return s[n] == '\0' && y >= 1900 && mo >= 1 && mo <= 12 && d >= 1 &&
-	    d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59;
+	    d <= days_in_month(y, mo) && h >= 0 && h <= 23 && mi >= 0 &&
+	    mi <= 59;
 }
 
 static bool
@@ -439,22 +440,72 @@ free_safety(struct safety *s)
 		free(s->contacts[i].phone);
 		free(s->contacts[i].when);
 		free(s->contacts[i].what);
+		free(s->contacts[i].source);
+		free(s->contacts[i].reviewed);
 	}
 	free(s->contacts);
+	free(s->file);
 	free(s->locale);
+	free(s->owner);
 	free(s->title);
 	free(s->intro);
+	free(s->summary);
 	free(s->closing);
 	memset(s, 0, sizeof *s);
+}
+
+/* Where a number was checked, and when: a web address, and a real date. */
+static void
+parse_contact_review(struct jctx *c, const cJSON *it, const char *p,
+    struct contact *ct)
+{
+	const char *s;
+
+	if ((s = jv_string(c, it, p, "source", true)) != NULL) {
+		if (strncmp(s, "https://", 8) == 0 ||
+		    strncmp(s, "http://", 7) == 0)
+			ct->source = xstrdup(s);
+		else
+			jv_error(c, p, "source", "must be the address "
+			    "(https://...) of the page the contact was checked "
+			    "against");
+	}
+	if ((s = jv_string(c, it, p, "reviewed", true)) == NULL)
+		return;
+	if (!valid_datetime(s, true)) {
+		jv_error(c, p, "reviewed", "must be the date the contact was "
+		    "last checked, such as 2026-12-01");
+		return;
+	}
+	ct->reviewed = xstrdup(s);
+	sscanf(s, "%4d-%2d-%2d", &ct->reviewed_year, &ct->reviewed_month,
+	    &ct->reviewed_day);
+}
+
+static void
+parse_contact(struct jctx *c, const cJSON *it, const char *p,
+    struct contact *ct)
+{
+	static const char *const keys[] = { "name", "phone", "when", "what",
+	    "source", "reviewed", NULL };
+
+	if (!cJSON_IsObject(it)) {
+		jv_error(c, p, NULL, "must be an object");
+		return;
+	}
+	jv_only_keys(c, it, p, keys);
+	ct->name = dup_or_null(jv_string(c, it, p, "name", true));
+	ct->phone = dup_or_null(jv_string(c, it, p, "phone", true));
+	ct->when = dup_or_null(jv_string(c, it, p, "when", false));
+	ct->what = dup_or_null(jv_string(c, it, p, "what", true));
+	parse_contact_review(c, it, p, ct);
 }
 
 static int
 load_safety_file(const char *file, struct safety *s, struct diags *d)
 {
-	static const char *const keys[] = { "format", "locale", "title",
-	    "intro", "contacts", "closing", NULL };
-	static const char *const ckeys[] = { "name", "phone", "when", "what",
-	    NULL };
+	static const char *const keys[] = { "format", "locale", "owner",
+	    "title", "intro", "summary", "contacts", "closing", NULL };
 	struct jctx	 c = { file, d };
 	size_t		 before = d->n, i = 0;
 	cJSON		*j;
@@ -464,31 +515,25 @@ load_safety_file(const char *file, struct safety *s, struct diags *d)
 	memset(s, 0, sizeof *s);
 	if ((j = jv_parse_file(file, d)) == NULL)
 		return -1;
+	s->file = xstrdup(file);
 	jv_only_keys(&c, j, "$", keys);
 	jv_int(&c, j, "$", "format", true, 1, 1, &format);
 	s->locale = dup_or_null(jv_string(&c, j, "$", "locale", true));
+	s->owner = dup_or_null(jv_string(&c, j, "$", "owner", true));
 	s->title = dup_or_null(jv_string(&c, j, "$", "title", true));
 	s->intro = dup_or_null(jv_string(&c, j, "$", "intro", true));
+	s->summary = dup_or_null(jv_string(&c, j, "$", "summary", true));
 	s->closing = dup_or_null(jv_string(&c, j, "$", "closing", false));
 	if ((arr = jv_array(&c, j, "$", "contacts", true)) != NULL) {
 		if (cJSON_GetArraySize(arr) == 0)
 			jv_error(&c, "$", "contacts", "must name at least one "
 			    "contact");
-		s->contacts = xcalloc((size_t)cJSON_GetArraySize(arr),
+		s->contacts = xcalloc((size_t)cJSON_GetArraySize(arr) + 1,
 		    sizeof *s->contacts);
 		cJSON_ArrayForEach(it, arr) {
-			struct contact	*ct = &s->contacts[i];
-			char		*p = jv_path_index("$.contacts", i);
+			char *p = jv_path_index("$.contacts", i);
 
-			jv_only_keys(&c, it, p, ckeys);
-			ct->name = dup_or_null(jv_string(&c, it, p, "name",
-			    true));
-			ct->phone = dup_or_null(jv_string(&c, it, p, "phone",
-			    true));
-			ct->when = dup_or_null(jv_string(&c, it, p, "when",
-			    false));
-			ct->what = dup_or_null(jv_string(&c, it, p, "what",
-			    true));
+			parse_contact(&c, it, p, &s->contacts[i]);
 			free(p);
 			s->n_contacts = ++i;
 		}

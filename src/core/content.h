@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 #include <cjson/cJSON.h>
 
 #include "diag.h"
@@ -71,15 +72,22 @@ struct exercise {
 
 struct contact {
 	char	*name;
-	char	*phone;
+	char	*phone;		/* the number, or how to reach the service
+				   ("Text SHOUT to 85258"), shown after name */
 	char	*when;
 	char	*what;
+	char	*source;	/* address of the page it was checked against */
+	char	*reviewed;	/* "2026-12-01": when it was last checked */
+	int	 reviewed_year, reviewed_month, reviewed_day;
 };
 
 struct safety {
+	char		*file;		/* the file it was read from */
 	char		*locale;
+	char		*owner;		/* who keeps the contacts up to date */
 	char		*title;
 	char		*intro;
+	char		*summary;	/* the most needed numbers, one line */
 	char		*closing;
 	struct contact	*contacts;
 	size_t		 n_contacts;
@@ -120,6 +128,20 @@ const struct lesson	*content_lesson(const struct content *, const char *id);
 bool			 exercise_check_values(const struct exercise *,
 			    const cJSON *values, bool complete,
 			    const char *file, const char *path, struct diags *);
+
+/* A contact whose review is more than this many months old is reported. */
+#define SAFETY_REVIEW_MONTHS	6
+
+/* Problems that do not stop the content being used, for check-content to
+ * report as warnings. content_review_warnings: a contact reviewed more than
+ * SAFETY_REVIEW_MONTHS months before now (a calendar date in local time), or
+ * after it. content_number_warnings: a lesson or exercise that repeats a
+ * number of the safety file, which would then need changing in two places;
+ * lessons point to the Help now screen instead. */
+void			 content_review_warnings(const struct content *,
+			    time_t now, struct diags *);
+void			 content_number_warnings(const struct content *,
+			    struct diags *);
 
 /* "cy_GB.UTF-8" -> "cy-GB"; NULL or "C"/"POSIX" -> "en-GB". Caller frees. */
 char			*content_locale_from_env(const char *lang);

@@ -9,27 +9,6 @@
 #include "i18n.h"
 #include "util.h"
 
-/* The content's first contacts in one line: "Samaritans: 116 123; ...". */
-#define LINE_CONTACTS	3
-
-char *
-crisis_contacts_line(const struct safety *sf)
-{
-	char	*s = xstrdup(""), *t;
-	size_t	 n = sf->n_contacts < LINE_CONTACTS ? sf->n_contacts :
-		    LINE_CONTACTS;
-
-	for (size_t i = 0; i < n; i++) {
-		const struct contact *c = &sf->contacts[i];
-
-		t = xasprintf("%s%s%s: %s", s, i ? "; " : "", c->name,
-		    c->phone);
-		free(s);
-		s = t;
-	}
-	return s;
-}
-
 char *
 crisis_audience(struct outbox *ob, const char *clinic, const char *risk_id)
 {

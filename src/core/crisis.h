@@ -1,13 +1,11 @@
-/* crisis.h: the words around a risk answer that both front ends show. */
+/* crisis.h: the words around a risk answer that both front ends show (the
+ * numbers themselves are the safety file's: its summary line for a small
+ * screen, its contacts in full). */
 #ifndef STEPWISE_CRISIS_H
 #define STEPWISE_CRISIS_H
 
 #include "content.h"
 #include "outbox.h"
-
-/* The first crisis contacts of the content, names and numbers, in one
- * line for a screen that has room for little else. Caller frees. */
-char	*crisis_contacts_line(const struct safety *);
 
 /* Who will see a risk answer, and when, told truthfully: nobody when no
  * clinic is joined (ob NULL or not enrolled); else whether the risk record

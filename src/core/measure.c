@@ -25,17 +25,36 @@
 
 static const char *const root_keys[] = {
 	"format", "id", "title", "name", "loinc", "total_loinc", "stem",
-	"copyright", "options", "items", "scoring", "bands", "risk_items",
+	"copyright", "source", "options", "items", "scoring", "bands", "risk_items",
 	"caseness", "reliable_change", "functional", NULL
 };
-static const char *const option_keys[] = { "value", "label", NULL };
+static const char *const option_keys[] = { "value", "label", "loinc",
+	NULL };
 static const char *const item_keys[] = { "number", "text", "loinc", NULL };
 static const char *const scoring_keys[] = { "method", NULL };
 static const char *const band_keys[] = {
 	"min", "max", "id", "label", "description", "clinic_note", NULL
 };
 static const char *const risk_keys[] = { "item", "threshold", "note", NULL };
-static const char *const functional_keys[] = { "text", "options", NULL };
+static const char *const functional_keys[] = { "text", "loinc", "options",
+	NULL };
+
+/* LOINC's answer codes for the answers of the PHQ-9 and the GAD-7, with the
+ * display name LOINC gives each. A measure's answer may only carry one of
+ * these; add a code here (checked against LOINC) when a measure needs it. */
+static const struct {
+	const char	*code;
+	const char	*display;
+} answer_codes[] = {
+	{ "LA6568-5", "Not at all" },
+	{ "LA6569-3", "Several days" },
+	{ "LA6570-1", "More than half the days" },
+	{ "LA6571-9", "Nearly every day" },
+	{ "LA6572-7", "Not difficult at all" },
+	{ "LA6573-5", "Somewhat difficult" },
+	{ "LA6575-0", "Very difficult" },
+	{ "LA6574-3", "Extremely difficult" },
+};
 
 static char *
 dup_or_null(const char *s)
@@ -56,10 +75,12 @@ valid_id(const char *s)
 	return true;
 }
 
-/* A LOINC code is digits, '-', and a check digit computed with the mod 10
- * (Luhn) rule, so a mistyped digit is caught here, not at the clinic. */
-static bool
-valid_loinc(const char *s)
+/* The LOINC Users' Guide's mod 10 rule: from the right, every other digit
+ * (the first, third, ...) is doubled and the digits of all the results are
+ * added; the check digit takes the sum up to the next multiple of 10. So a
+ * mistyped digit is caught here, not at the clinic. */
+bool
+measure_loinc_valid(const char *s)
 {
 	const char	*dash = strchr(s, '-');
 	int		 sum = 0, d;
@@ -80,6 +101,15 @@ valid_loinc(const char *s)
 	return (10 - sum % 10) % 10 == dash[1] - '0';
 }
 
+bool
+measure_answer_code_known(const char *s)
+{
+	for (size_t i = 0; i < nitems(answer_codes); i++)
+		if (strcmp(s, answer_codes[i].code) == 0)
+			return true;
+	return false;
+}
+
 static char *
 loinc_field(struct jctx *c, const cJSON *obj, const char *path,
     const char *key)
@@ -88,7 +118,7 @@ loinc_field(struct jctx *c, const cJSON *obj, const char *path,
 
 	if (s == NULL)
 		return NULL;
-	if (!valid_loinc(s)) {
+	if (!measure_loinc_valid(s)) {
 		jv_error(c, path, key, "is not a LOINC code such as 44249-1 "
 		    "(or its check digit is wrong)");
 		return NULL;
@@ -134,6 +164,32 @@ parse_header(struct jctx *c, const cJSON *j, struct measure *m)
 	m->total_loinc = loinc_field(c, j, "$", "total_loinc");
 	m->stem = dup_or_null(jv_string(c, j, "$", "stem", true));
 	m->copyright = dup_or_null(jv_string(c, j, "$", "copyright", false));
+	m->source = dup_or_null(jv_string(c, j, "$", "source", false));
+}
+
+/* An option's answer code: one LOINC knows for this kind of answer, and not
+ * the code of an earlier option of the same list. */
+static char *
+answer_code(struct jctx *c, const cJSON *el, const char *ipath,
+    const struct measure_option *opts, size_t n)
+{
+	const char *s = jv_string(c, el, ipath, "loinc", false);
+
+	if (s == NULL)
+		return NULL;
+	if (!measure_answer_code_known(s)) {
+		jv_error(c, ipath, "loinc", "\"%s\" is not a LOINC answer code "
+		    "Stepwise knows (such as LA6568-5, \"Not at all\")", s);
+		return NULL;
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (opts[k].loinc != NULL && strcmp(opts[k].loinc, s) == 0) {
+			jv_error(c, ipath, "loinc", "repeats the code %s of an "
+			    "earlier option", s);
+			return NULL;
+		}
+	}
+	return xstrdup(s);
 }
 
 static void
@@ -141,23 +197,29 @@ parse_option(struct jctx *c, const cJSON *el, const char *ipath,
     struct measure_option *opts, size_t *n)
 {
 	const char	*label;
+	char		*code;
 	int		 value;
 	bool		 have_value;
 
 	have_value = jv_int(c, el, ipath, "value", true, 0, MAX_VALUE, &value);
 	label = jv_string(c, el, ipath, "label", true);
+	code = answer_code(c, el, ipath, opts, *n);
 	if (!have_value)
-		return;
+		goto bad;
 	for (size_t k = 0; k < *n; k++) {
 		if (opts[k].value == value) {
 			jv_error(c, ipath, "value", "repeats the value %d of "
 			    "an earlier option", value);
-			return;
+			goto bad;
 		}
 	}
 	opts[*n].value = value;
 	opts[*n].label = dup_or_null(label);
+	opts[*n].loinc = code;
 	(*n)++;
+	return;
+bad:
+	free(code);
 }
 
 /* Options (answers or functional answers) at path.key. Only options with a
@@ -448,6 +510,7 @@ parse_functional(struct jctx *c, const cJSON *j, struct measure *m)
 	jv_only_keys(c, f, "$.functional", functional_keys);
 	m->functional_text = dup_or_null(jv_string(c, f, "$.functional",
 	    "text", true));
+	m->functional_loinc = loinc_field(c, f, "$.functional", "loinc");
 	parse_options(c, f, "$.functional", "options", &m->functional_options,
 	    &m->n_functional_options);
 }
@@ -499,8 +562,10 @@ measure_parse(const cJSON *json, const char *file, struct measure *m,
 static void
 free_options(struct measure_option *o, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(o[i].label);
+		free(o[i].loinc);
+	}
 	free(o);
 }
 
@@ -514,6 +579,7 @@ measure_free(struct measure *m)
 	free(m->total_loinc);
 	free(m->stem);
 	free(m->copyright);
+	free(m->source);
 	free_options(m->options, m->n_options);
 	for (size_t i = 0; i < m->n_items; i++) {
 		free(m->items[i].text);
@@ -531,6 +597,7 @@ measure_free(struct measure *m)
 		free(m->risks[i].note);
 	free(m->risks);
 	free(m->functional_text);
+	free(m->functional_loinc);
 	free_options(m->functional_options, m->n_functional_options);
 	memset(m, 0, sizeof *m);
 }

@@ -14,6 +14,7 @@
 struct measure_option {
 	int	 value;
 	char	*label;
+	char	*loinc;		/* LOINC answer code (LA6568-5), optional */
 };
 
 struct measure_item {
@@ -45,6 +46,8 @@ struct measure {
 	char			*total_loinc;	/* total score code, optional */
 	char			*stem;
 	char			*copyright;	/* optional attribution */
+	char			*source;	/* optional: where the wording
+						   was checked */
 	struct measure_option	*options;
 	size_t			 n_options;
 	struct measure_item	*items;
@@ -57,6 +60,7 @@ struct measure {
 	int			 caseness;	/* at caseness when total >= this */
 	int			 reliable_change; /* reliable when |change| >= this */
 	char			*functional_text;	/* NULL when the measure has none */
+	char			*functional_loinc;	/* its question code, optional */
 	struct measure_option	*functional_options;
 	size_t			 n_functional_options;
 };
@@ -68,6 +72,14 @@ struct measure {
 int	measure_parse(const cJSON *json, const char *file, struct measure *m,
 	    struct diags *d);
 void	measure_free(struct measure *);
+
+/* A LOINC question or panel code ("44249-1"): digits, '-', and the mod 10
+ * check digit the LOINC Users' Guide gives. */
+bool	measure_loinc_valid(const char *code);
+/* A LOINC answer code ("LA6568-5") Stepwise knows. Answer codes carry a
+ * check digit made by another rule (they hold letters), so they are checked
+ * against a list of the codes of the shipped measures' answers instead. */
+bool	measure_answer_code_known(const char *code);
 
 /* An answer not given is MEASURE_UNANSWERED. */
 #define MEASURE_UNANSWERED (-1)

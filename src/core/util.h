@@ -23,6 +23,9 @@ void	 format_rfc3339(long long t, char *buf, size_t size);
 /* A local day and time in words, "Monday 1 December at 14:05". */
 void	 format_day_time(long long t, char *buf, size_t size);
 
+/* Days in month (1 to 12) of year, in the Gregorian calendar. */
+int	 days_in_month(int year, int month);
+
 /* Wipe a heap string holding clinical plaintext, then free it. */
 void	 wipe_free(char *);
 

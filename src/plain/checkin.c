@@ -259,12 +259,9 @@ result(struct session *s, const struct checkin *c)
 
 	if (c->risk) {
 		/* Never reassurance alone: the risk answer comes first. */
-		char *line = crisis_contacts_line(&s->p->ct->safety);
-
 		plain_say(s->p, _("\nYou said you have had thoughts of being "
 		    "better off dead or of hurting yourself. If you might act "
-		    "on them, get help now: %s."), line);
-		free(line);
+		    "on them, get help now: %s."), s->p->ct->safety.summary);
 		if (s->p->ob != NULL)
 			plain_say(s->p, _("This check-in goes to %s with that "
 			    "answer."), plain_clinic_name(s->p));

@@ -153,19 +153,17 @@ draw_result(struct tui *t, struct checkin_screen *c, int y, int w)
 {
 	const struct measure_band	*b = measure_band_for(c->m,
 					    c->result.total);
-	char				*s, *line;
+	char				*s;
 
 	if (c->result.risk) {
 		/* Never reassurance alone: the risk answer comes first, with
 		 * the numbers, and whether the clinic is told. */
-		line = crisis_contacts_line(&t->ct.safety);
 		s = xasprintf(_("You said you have had thoughts of being better "
 		    "off dead or of hurting yourself. If you might act on "
-		    "them, get help now: %s."), line);
+		    "them, get help now: %s."), t->ct.safety.summary);
 		y = put_wrapped(t, y, 2, w, LINES - 3, s,
 		    tui_attr(t, ATTR_WARN)) + 1;
 		free(s);
-		free(line);
 		if (t->ob != NULL) {
 			s = xasprintf(_("This check-in goes to %s with that "
 			    "answer."), tui_clinic_name(t));

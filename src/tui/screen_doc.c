@@ -253,9 +253,7 @@ crisis_build(struct tui *t, struct tdoc *d, const char *risk_id)
 	if (risk_id != NULL) {
 		/* A number first, where even 40 x 12 shows it; then, where it
 		 * cannot be missed, who will see the answer and when. */
-		s = crisis_contacts_line(sf);
-		tdoc_text(d, s, tui_attr(t, ATTR_WARN));
-		free(s);
+		tdoc_text(d, sf->summary, tui_attr(t, ATTR_WARN));
 		tdoc_blank(d);
 		s = crisis_audience(t->ob, proto_str(t->clinic, "clinic"),
 		    risk_id);

@@ -7,7 +7,6 @@
 
 #include <sodium.h>
 
-#include "crisis.h"
 #include "i18n.h"
 #include "tui_int.h"
 #include "util.h"
@@ -80,18 +79,16 @@ lock_draw(struct screen *s, struct tui *t)
 	struct lock	*l = s->data;
 	int		 y = 1, w = COLS - 4, bottom;
 	attr_t		 title = tui_attr(t, ATTR_TITLE);
-	char		*help, *line;
+	char		*help;
 
 	if (w > 76)
 		w = 76;
 	/* The contacts on the screen itself, no key needed: h would be
 	 * typed into the passphrase here. */
-	line = crisis_contacts_line(&t->ct.safety);
-	help = xasprintf(_("Help now: %s"), line);
+	help = xasprintf(_("Help now: %s"), t->ct.safety.summary);
 	bottom = LINES - 2 - text_rows(help, w);
 	put_wrapped(t, bottom + 1, 2, w, LINES - 1, help, A_NORMAL);
 	free(help);
-	free(line);
 	put_line(y, 2, w, l->first_run ? _("Welcome to Stepwise") :
 	    _("Stepwise"), title);
 	y += 2;

@@ -15,7 +15,6 @@
 
 #include <term.h>
 
-#include "crisis.h"
 #include "i18n.h"
 #include "tui.h"
 #include "tui_int.h"
@@ -174,7 +173,7 @@ static void
 render(struct tui *t)
 {
 	struct screen	*s = t->top;
-	char		 line[512], sync[256], *help;
+	char		 line[512], sync[256];
 	/* Only keys that work here: a passphrase screen takes h as a
 	 * letter, and shows the contacts itself. */
 	const char	*keys = s != NULL && s->ops->no_global ? _("Esc leaves") :
@@ -185,12 +184,11 @@ render(struct tui *t)
 	erase();
 	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS) {
 		/* Too small to use, never too small to get help or leave. */
-		help = crisis_contacts_line(&t->ct.safety);
 		y = put_wrapped(t, 0, 0, COLS, LINES, _("Please make the "
 		    "window larger (at least 40 x 12), or press q to leave."),
 		    A_BOLD);
-		put_wrapped(t, y, 0, COLS, LINES, help, A_NORMAL);
-		free(help);
+		put_wrapped(t, y, 0, COLS, LINES, t->ct.safety.summary,
+		    A_NORMAL);
 		curs_set(0);
 		refresh();
 		return;

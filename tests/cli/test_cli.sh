@@ -104,5 +104,36 @@ grep -q "lessons/orphan.md: is not named anywhere" "$T/out" && ok "names a file 
 sw --content "$T/broken" --profile open export >/dev/null 2>"$T/err"
 [ $(wc -l <"$T/err") -eq 1 ] && grep -q "check-content" "$T/err" && ok "other commands give one line about broken content" || bad "broken content one line" "$(cat "$T/err")"
 
+# check-content warns, without failing, about a contact not reviewed for
+# more than 6 months and a number repeated outside the safety file.
+cp -r "$CONTENT" "$T/due"
+python3 - "$T/due/safety/en-GB.json" "$(date -d '-7 months' +%F)" "$(date +%F)" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+for c in s["contacts"]:
+    c["reviewed"] = sys.argv[3]
+s["contacts"][0]["reviewed"] = sys.argv[2]
+json.dump(s, open(sys.argv[1], "w"))
+PY
+"$SW" check-content "$T/due" >"$T/out" 2>"$T/err"; st=$?
+[ $st -eq 0 ] && grep -q "^warning: $T/due/safety/en-GB.json: \$.contacts\[0\].reviewed: .* more than 6 months ago" "$T/out" &&
+    [ $(grep -c "^warning: " "$T/out") -eq 1 ] && grep -q "the content is valid" "$T/out" &&
+    grep -q "1 warning for" "$T/err" && ok "check-content warns of a review more than 6 months old, and passes" ||
+    bad "review warning" "status $st $(cat "$T/out" "$T/err")"
+python3 - "$T/due/safety/en-GB.json" "$(date +%F)" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["contacts"][0]["reviewed"] = sys.argv[2]
+json.dump(s, open(sys.argv[1], "w"))
+PY
+"$SW" check-content "$T/due" >"$T/out" 2>"$T/err"; st=$?
+[ $st -eq 0 ] && ! grep -q "warning" "$T/out" "$T/err" && ok "check-content is quiet once every contact is reviewed" || bad "no warning" "$(cat "$T/out" "$T/err")"
+phone=$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["contacts"][0]["phone"])' "$T/due/safety/en-GB.json")
+printf '\nOr call %s.\n' "$phone" >>"$T/due/lessons/your-goals.md"
+"$SW" check-content "$T/due" >"$T/out" 2>"$T/err"; st=$?
+[ $st -eq 0 ] && grep -q "^warning: $T/due/lessons/your-goals.md: repeats the number of .*Help now screen" "$T/out" &&
+    ok "check-content warns of a number repeated in a lesson" || bad "number warning" "status $st $(cat "$T/out")"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

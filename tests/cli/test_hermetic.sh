@@ -25,7 +25,7 @@ flow() {
 	local l=$1 sw=$2 SC=$3 want=$4 d=$T/$1 st
 	mkdir -p "$d"
 	"$sw" check-content >"$d/cc.out" 2>&1; st=$?
-	[ $st -eq 0 ] && grep -qxF "$want: the content is valid: 8 modules, 19 lessons, 11 exercises, 2 measures." "$d/cc.out" &&
+	[ $st -eq 0 ] && grep -qxF "$want: the content is valid: 8 modules, 21 lessons, 12 exercises, 2 measures." "$d/cc.out" &&
 	    ok "$l: check-content with no folder checks $want" ||
 	    bad "$l: check-content with no folder" "status $st
 $(cat "$d/cc.out")"
@@ -93,7 +93,7 @@ if [ "${HERMETIC_IN_NS:-}" != 1 ]; then
 
 	# The build tree's binaries use the checkout's content by themselves.
 	"$SW" check-content >"$T/cc.out" 2>&1 &&
-	    grep -qxF "$CONTENT: the content is valid: 8 modules, 19 lessons, 11 exercises, 2 measures." "$T/cc.out" &&
+	    grep -qxF "$CONTENT: the content is valid: 8 modules, 21 lessons, 12 exercises, 2 measures." "$T/cc.out" &&
 	    ok "stepwise from the build tree checks the checkout's content" ||
 	    bad "stepwise's default content" "$(cat "$T/cc.out")"
 

@@ -49,7 +49,9 @@ for e in mod["exercises"]:
         elif t == "choice":
             out += ["1"]
         elif t == "list":
-            out += ["One thing"] + ([str(f["rating"]["min"])] if "rating" in f else []) + [""]
+            for _ in range(max(1, f.get("min_items", 1))):
+                out += ["One thing"] + ([str(f["rating"]["min"])] if "rating" in f else [])
+            out += [""]
         else:
             out += ["2026-12-01" if f.get("date_only") else "2026-12-01 10:00"]
 out += ["q"]

@@ -35,7 +35,7 @@ for a in 0 0 0 0 0 0 0 0; do
 done
 wait_for "9 of 9" >/dev/null
 keys 1
-check "crisis contacts at once" wait_for "116 123"
+check "crisis contacts at once" wait_for "$SAFETY_FIRST"
 check "the honest line" wait_for "nobody else will see this answer"
 no_functional() { ! screen | grep -q "This one is optional"; }
 check "not yet the functional question" no_functional

@@ -43,8 +43,10 @@ for page in 1 2; do
 done
 no_title_on_top() { ! title_on_top; }
 check "scrolled away from the title" no_title_on_top
-# A line from the lower part of the page, to find again after reopening.
-line=$(screen | sed -n 15p | sed 's/^ *//; s/ *$//')
+# A line of text from the lower part of the page (not a blank one), to
+# find again after reopening.
+line=$(screen | sed -n '12,20p' | sed 's/^ *//; s/ *$//' | grep -v '^$' |
+    head -1)
 has_line() { [ -n "$line" ]; }
 check "a line to look for ($line)" has_line
 keys q

@@ -21,7 +21,7 @@ type_text "$PASS"
 keys Enter
 check "and lets them retry" wait_for "Next: your check-in"
 keys h
-check "h shows crisis contacts" wait_for "116 123"
+check "h shows crisis contacts" wait_for "$SAFETY_FIRST"
 keys q
 check "back to home" wait_for "Not connected to a clinic yet"
 keys '?'

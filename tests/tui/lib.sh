@@ -6,6 +6,12 @@ STEPWISE=${1:?usage: $0 STEPWISE-BINARY CONTENT-DIR}
 CONTENT=${2:?usage: $0 STEPWISE-BINARY CONTENT-DIR}
 case $STEPWISE in /*) ;; *) STEPWISE=$PWD/$STEPWISE ;; esac
 case $CONTENT in /*) ;; *) CONTENT=$PWD/$CONTENT ;; esac
+# The first crisis contact as the Help now screen shows it ("name: phone"),
+# read from the safety file, the one place the numbers are kept, so that no
+# test pins a number or its wording.
+SAFETY_FIRST=$(python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))["contacts"][0]
+print(c["name"] + ": " + c["phone"])' "$CONTENT/safety/en-GB.json")
 
 SW_ENV=${SW_ENV:-}	# extra environment for stepwise, e.g. NO_COLOR=1
 SOCK=sw-tui-$$-$(date +%s%N)

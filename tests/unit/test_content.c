@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "content.h"
@@ -53,9 +54,14 @@ static const char exercise[] =
     "\"feel\":[{\"text\":\"sad\",\"rating\":70}],\"when\":"
     "\"2026-03-04T10:00\",\"kind\":[\"a\"]}}}";
 static const char safety[] =
-    "{\"format\":1,\"locale\":\"en-GB\",\"title\":\"Help\",\"intro\":\"I\","
-    "\"contacts\":[{\"name\":\"Samaritans\",\"phone\":\"116 123\","
-    "\"what\":\"Talk\"}]}";
+    "{\"format\":1,\"locale\":\"en-GB\",\"owner\":\"O\",\"title\":\"Help\","
+    "\"intro\":\"I\",\"contacts\":[{\"name\":\"Samaritans\",\"phone\":"
+    "\"116 123\",\"what\":\"Talk\",\"source\":\"https://example.org/s\","
+    "\"reviewed\":\"2026-01-31\"},{\"name\":\"Shout\",\"phone\":"
+    "\"Text SHOUT to 85258\",\"what\":\"Text\",\"source\":"
+    "\"http://example.org/t\",\"reviewed\":\"2024-02-29\"},{\"name\":"
+    "\"Lifeline\",\"phone\":\"0808 808 8000\",\"what\":\"Talk\","
+    "\"source\":\"https://example.org/l\",\"reviewed\":\"2025-08-31\"}]}";
 
 static void
 setup(void)
@@ -137,8 +143,9 @@ START_TEST(test_shipped_content_is_valid)
 	for (size_t i = 0; i < ct.n_modules; i++) {
 		const struct module *m = &ct.modules[i];
 
+		/* A module is about a week's work. */
 		ck_assert_uint_ge(m->n_lessons, 1);
-		ck_assert_uint_le(m->n_lessons, 3);
+		ck_assert_uint_le(m->n_lessons, 4);
 		ck_assert_uint_ge(m->n_exercises, 1);
 		/* PHQ-9 and GAD-7 are due with every module. */
 		ck_assert_uint_eq(m->n_checkins, 2);
@@ -148,18 +155,25 @@ START_TEST(test_shipped_content_is_valid)
 			ck_assert_int_le(m->lessons[k]->minutes, 15);
 		}
 	}
-	/* Every lesson says where to get urgent help. */
+	/* Every lesson says where to get urgent help: the Help now screen,
+	 * which shows the safety file, the one place the numbers are kept. */
 	for (size_t i = 0; i < ct.n_lessons; i++) {
 		bool found = false;
 
 		for (size_t b = 0; b < ct.lessons[i].n_blocks && !found; b++) {
 			char *t = block_text(&ct.lessons[i].blocks[b]);
 
-			found = strstr(t, "116 123") != NULL;
+			found = strstr(t, "Help now screen (press h)") != NULL;
 			free(t);
 		}
-		ck_assert_msg(found, "lesson %s does not give the Samaritans "
-		    "number", ct.lessons[i].id);
+		ck_assert_msg(found, "lesson %s does not point to the Help now "
+		    "screen (press h)", ct.lessons[i].id);
+	}
+	content_number_warnings(&ct, &d);
+	if (d.n > 0) {
+		line = diags_format(&d, 0);
+		ck_abort_msg("%zu numbers outside the safety file, first: %s",
+		    d.n, line);
 	}
 	ck_assert_ptr_nonnull(content_exercise(&ct, "thought-record"));
 	ck_assert_ptr_nonnull(content_exercise(&ct, "activity-planning"));
@@ -169,26 +183,182 @@ START_TEST(test_shipped_content_is_valid)
 }
 END_TEST
 
+/* The parts a step-2 service looks for: who the course is for, medicines
+ * and what to do between check-ins in the first module; the panic cycle
+ * and graded exposure, with an exposure ladder to fill in, in module 7. */
+static bool
+module_has(const struct module *m, const char *lesson, const char *exercise)
+{
+	bool l = lesson == NULL, e = exercise == NULL;
+
+	for (size_t i = 0; i < m->n_lessons; i++)
+		l |= strcmp(m->lesson_ids[i], lesson ? lesson : "") == 0;
+	for (size_t i = 0; i < m->n_exercises; i++)
+		e |= strcmp(m->exercises[i], exercise ? exercise : "") == 0;
+	return l && e;
+}
+
+START_TEST(test_shipped_step2_content)
+{
+	struct content		 ct;
+	struct diags		 d = { 0 };
+	const struct exercise	*e;
+
+	ck_assert_int_eq(content_load(shipped(), "en-GB", &ct, &d), 0);
+	ck_assert(module_has(&ct.modules[0], "getting-the-right-help", NULL));
+	ck_assert(module_has(&ct.modules[6], "facing-fears",
+	    "exposure-ladder"));
+	ck_assert_ptr_nonnull(e = content_exercise(&ct, "exposure-ladder"));
+	ck_assert_ptr_nonnull(e->example);
+	ck_assert_ptr_nonnull(e->example_intro);
+	content_free(&ct);
+}
+END_TEST
+
+/* Not the wording, which changes as services do, but what must not go
+ * missing: Samaritans' and the emergency number, and for every contact
+ * where it was checked and when. */
 START_TEST(test_shipped_safety_names_uk_contacts)
 {
 	struct content	 ct;
 	struct diags	 d = { 0 };
-	bool		 sam = false, nhs = false, emerg = false;
+	bool		 sam = false, emerg = false;
 
 	ck_assert_int_eq(content_load(shipped(), "en-GB", &ct, &d), 0);
+	ck_assert_ptr_nonnull(ct.safety.owner);
 	for (size_t i = 0; i < ct.safety.n_contacts; i++) {
 		const struct contact *c = &ct.safety.contacts[i];
 
 		sam |= strcmp(c->phone, "116 123") == 0;
-		char *all = xasprintf("%s %s %s", c->name,
-		    c->when ? c->when : "", c->what);
-
-		nhs |= strcmp(c->phone, "111") == 0 &&
-		    strstr(all, "option 2") != NULL;
-		free(all);
 		emerg |= strcmp(c->phone, "999") == 0;
+		ck_assert_msg(c->source != NULL && strncmp(c->source,
+		    "https://", 8) == 0, "%s: no https source", c->name);
+		ck_assert_msg(c->reviewed_year >= 2026, "%s: reviewed %s",
+		    c->name, c->reviewed);
 	}
-	ck_assert(sam && nhs && emerg);
+	ck_assert(sam && emerg);
+	content_free(&ct);
+}
+END_TEST
+
+/* ---- reviews of the crisis contacts ---- */
+
+/* Noon, local time, on the day "YYYY-MM-DD". */
+static time_t
+local_noon(const char *day)
+{
+	struct tm tm = { 0 };
+
+	ck_assert_int_eq(sscanf(day, "%d-%d-%d", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday), 3);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_hour = 12;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+/* The fixture's contacts were reviewed on 2026-01-31 (Samaritans),
+ * 2024-02-29 (Shout) and 2025-08-31 (Lifeline). A review is due 6 calendar
+ * months on, the 31st becoming the last day of a shorter month: on
+ * 2026-07-31, 2024-08-29 and 2026-02-28. A review date after today is
+ * warned about too. */
+struct review_warning {
+	const char	*name;
+	const char	*says;
+};
+
+#define OVERDUE	"more than 6 months ago"
+#define FUTURE	"a date still to come"
+
+static const struct {
+	const char		*today;
+	struct review_warning	 warned[3];	/* in order */
+} reviews[] = {
+	{ "2026-01-31", { { "Shout", OVERDUE } } },
+	{ "2026-02-28", { { "Shout", OVERDUE } } },
+	{ "2026-03-01", { { "Shout", OVERDUE }, { "Lifeline", OVERDUE } } },
+	{ "2026-07-31", { { "Shout", OVERDUE }, { "Lifeline", OVERDUE } } },
+	{ "2026-08-01", { { "Samaritans", OVERDUE }, { "Shout", OVERDUE },
+	    { "Lifeline", OVERDUE } } },
+	{ "2024-02-29", { { "2026-01-31", FUTURE }, { "2025-08-31", FUTURE } } },
+	{ "2024-08-29", { { "2026-01-31", FUTURE }, { "2025-08-31", FUTURE } } },
+	{ "2024-08-30", { { "2026-01-31", FUTURE }, { "Shout", OVERDUE },
+	    { "2025-08-31", FUTURE } } },
+	{ "2025-12-31", { { "2026-01-31", FUTURE }, { "Shout", OVERDUE } } },
+};
+
+START_TEST(test_review_older_than_six_months_warns)
+{
+	struct content			 ct;
+	struct diags			 d = { 0 }, w = { 0 };
+	const struct review_warning	*want = reviews[_i].warned;
+	size_t				 n = 0;
+
+	ck_assert_int_eq(content_load(dir, "en-GB", &ct, &d), 0);
+	content_review_warnings(&ct, local_noon(reviews[_i].today), &w);
+	for (; n < 3 && want[n].name != NULL; n++) {
+		ck_assert_msg(w.n > n, "%s: %zu warnings", reviews[_i].today,
+		    w.n);
+		ck_assert_msg(strstr(w.v[n].msg, want[n].name) != NULL &&
+		    strstr(w.v[n].msg, want[n].says) != NULL, "%s: %s",
+		    reviews[_i].today, w.v[n].msg);
+		ck_assert_str_eq(w.v[n].file, ct.safety.file);
+	}
+	ck_assert_msg(w.n == n, "%s: %zu warnings, want %zu", reviews[_i].today,
+	    w.n, n);
+	diags_free(&w);
+	content_free(&ct);
+}
+END_TEST
+
+START_TEST(test_contact_without_source_or_review_refused)
+{
+	int	 n;
+	char	*all;
+
+	put("safety/en-GB.json", "{\"format\":1,\"locale\":\"en-GB\","
+	    "\"title\":\"Help\",\"intro\":\"I\",\"contacts\":["
+	    "{\"name\":\"A\",\"phone\":\"1\",\"what\":\"W\",\"source\":"
+	    "\"example.org\",\"reviewed\":\"2026-02-30\"},"
+	    "{\"name\":\"B\",\"phone\":\"2\",\"what\":\"W\"}, \"C\"]}");
+	all = problems(&n);
+	assert_has(all, "safety/en-GB.json: $.owner: is required");
+	assert_has(all, "$.contacts[0].source: must be the address");
+	assert_has(all, "$.contacts[0].reviewed: must be the date");
+	assert_has(all, "$.contacts[1].source: is required");
+	assert_has(all, "$.contacts[1].reviewed: is required");
+	assert_has(all, "$.contacts[2]: must be an object");
+	ck_assert_msg(n == 6, "%s", all);
+	free(all);
+}
+END_TEST
+
+/* ---- numbers kept in the safety file only ---- */
+
+START_TEST(test_number_outside_safety_file_warns)
+{
+	struct content	 ct;
+	struct diags	 d = { 0 }, w = { 0 };
+
+	put("lessons/l1.md", "# Lesson one\n\nRate it from 0 to 100, at "
+	    "10:30pm, in 5-4-3-2-1 steps.\n\n## Try this\n\nCall 116123 "
+	    "or text 85258.\n");
+	put("exercises/ex.json", "{\"format\":1,\"id\":\"ex\",\"title\":\"E\","
+	    "\"summary\":\"S\",\"intro\":\"Or call 116 123.\",\"minutes\":5,"
+	    "\"fields\":[{\"id\":\"t\",\"type\":\"text\",\"prompt\":\"T?\"}],"
+	    "\"example\":{\"intro\":\"Sam\",\"values\":{\"t\":"
+	    "\"Samaritans: 116 123\"}}}");
+	ck_assert_int_eq(content_load(dir, "en-GB", &ct, &d), 0);
+	content_number_warnings(&ct, &w);
+	ck_assert_uint_eq(w.n, 3);
+	ck_assert_ptr_nonnull(strstr(w.v[0].file, "lessons/l1.md"));
+	ck_assert_ptr_null(w.v[0].where);
+	ck_assert_ptr_nonnull(strstr(w.v[0].msg, "Samaritans (116 123)"));
+	ck_assert_ptr_nonnull(strstr(w.v[0].msg, "Help now screen"));
+	ck_assert_str_eq(w.v[1].where, "$.intro");
+	ck_assert_str_eq(w.v[2].where, "$.example.values");
+	diags_free(&w);
 	content_free(&ct);
 }
 END_TEST
@@ -230,8 +400,10 @@ START_TEST(test_every_problem_reported_in_one_pass)
 	    "\"gad7\"]}]}");
 	put("lessons/l1.md", "# Lesson\n\n<b>bold</b>\n\n## Try this\n\nGo.\n");
 	put("safety/en-GB.json", "{\"format\":1,\"locale\":\"en-GB\","
-	    "\"title\":\"Help\",\"intro\":\"I\",\"contacts\":[{\"name\":"
-	    "\"Samaritans\",\"what\":\"Talk\"}]}");
+	    "\"owner\":\"O\",\"title\":\"Help\",\"intro\":\"I\","
+	    "\"contacts\":[{\"name\":\"Samaritans\",\"what\":\"Talk\","
+	    "\"source\":\"https://example.org\",\"reviewed\":\"2026-01-01\"}"
+	    "]}");
 	all = problems(&n);
 	ck_assert_msg(n == 3, "%s", all);
 	assert_has(all, "measures/gad7.json: cannot read the file");
@@ -420,7 +592,12 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_shipped_content_is_valid);
 	tcase_add_test(tc, test_shipped_safety_names_uk_contacts);
+	tcase_add_test(tc, test_shipped_step2_content);
 	tcase_add_test(tc, test_fixture_is_valid);
+	tcase_add_loop_test(tc, test_review_older_than_six_months_warns, 0,
+	    (int)(sizeof reviews / sizeof reviews[0]));
+	tcase_add_test(tc, test_contact_without_source_or_review_refused);
+	tcase_add_test(tc, test_number_outside_safety_file_warns);
 	tcase_add_test(tc, test_json_syntax_error_names_line_and_column);
 	tcase_add_test(tc, test_every_problem_reported_in_one_pass);
 	tcase_add_test(tc, test_missing_lesson_named_by_programme);

@@ -81,15 +81,6 @@ static const struct band_row gad7_bands[] = {
 	{ 15, 21, "severe" },
 };
 
-static const char *const phq9_loinc[] = {
-	"44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2",
-	"44252-5", "44253-3", "44260-8",
-};
-static const char *const gad7_loinc[] = {
-	"69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8",
-	"69736-7",
-};
-
 static const char *
 published_band(const struct band_row *rows, size_t n, int total)
 {
@@ -193,53 +184,208 @@ END_TEST
 
 /* ---- content: published wording and codes ---- */
 
+/* Every word a patient reads in a check-in, and every code an export will
+ * carry, written out here from the published forms (not from the content
+ * files), so that any change to the content, down to one comma or one
+ * apostrophe, fails this test. \u2014 is an em dash, \u2019 a right single
+ * quotation mark, as on the forms. Sources: the PHQ-9 form Pfizer publishes
+ * (Kroenke, Spitzer & Williams 2001); the GAD-7 form of Spitzer, Kroenke,
+ * Williams & Löwe 2006, with the PHQ-9's answers; codes from LOINC's panels
+ * 44249-1 and 69737-5 and answer lists. */
+struct published_answer {
+	const char	*label;
+	const char	*loinc;
+};
+
+struct published {
+	const char		*id;
+	const char		*loinc, *total_loinc;
+	const char		*stem;
+	const char		*items[9];
+	const char		*item_loinc[9];
+	size_t			 n_items;
+	struct published_answer	 answers[4];
+	const char		*functional;
+	const char		*functional_loinc;	/* NULL: LOINC has none */
+	struct published_answer	 functional_answers[4];
+};
+
+#define FREQUENCY { \
+	{ "Not at all", "LA6568-5" }, \
+	{ "Several days", "LA6569-3" }, \
+	{ "More than half the days", "LA6570-1" }, \
+	{ "Nearly every day", "LA6571-9" } }
+#define DIFFICULTY { \
+	{ "Not difficult at all", "LA6572-7" }, \
+	{ "Somewhat difficult", "LA6573-5" }, \
+	{ "Very difficult", "LA6575-0" }, \
+	{ "Extremely difficult", "LA6574-3" } }
+
+static const struct published published[] = {
+	{ "phq9", "44249-1", "44261-6",
+	  "Over the last 2 weeks, how often have you been bothered by any of "
+	  "the following problems?",
+	  { "Little interest or pleasure in doing things",
+	    "Feeling down, depressed, or hopeless",
+	    "Trouble falling or staying asleep, or sleeping too much",
+	    "Feeling tired or having little energy",
+	    "Poor appetite or overeating",
+	    "Feeling bad about yourself \u2014 or that you are a failure or "
+	    "have let yourself or your family down",
+	    "Trouble concentrating on things, such as reading the newspaper "
+	    "or watching television",
+	    "Moving or speaking so slowly that other people could have "
+	    "noticed? Or the opposite \u2014 being so fidgety or restless that "
+	    "you have been moving around a lot more than usual",
+	    "Thoughts that you would be better off dead or of hurting "
+	    "yourself in some way" },
+	  { "44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2",
+	    "44252-5", "44253-3", "44260-8" }, 9,
+	  FREQUENCY,
+	  "If you checked off any problems, how difficult have these problems "
+	  "made it for you to do your work, take care of things at home, or "
+	  "get along with other people?",
+	  "69722-7", DIFFICULTY },
+	{ "gad7", "69737-5", "70274-6",
+	  "Over the last 2 weeks, how often have you been bothered by the "
+	  "following problems?",
+	  { "Feeling nervous, anxious, or on edge",
+	    "Not being able to stop or control worrying",
+	    "Worrying too much about different things",
+	    "Trouble relaxing",
+	    "Being so restless that it\u2019s hard to sit still",
+	    "Becoming easily annoyed or irritable",
+	    "Feeling afraid as if something awful might happen" },
+	  { "69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8",
+	    "69736-7" }, 7,
+	  FREQUENCY,
+	  "If you checked off any problems, how difficult have these made it "
+	  "for you to do your work, take care of things at home, or get along "
+	  "with other people?",
+	  NULL, DIFFICULTY },
+};
+
+/* got must equal want byte for byte (both NULL is equal); the message
+ * names the first byte that differs. */
 static void
-check_items_loinc(const struct measure *m, const char *const *codes,
-    size_t n)
+assert_same_text(const char *what, const char *got, const char *want)
 {
-	ck_assert_uint_eq(m->n_items, n);
+	size_t i = 0;
+
+	if (want == NULL) {
+		ck_assert_msg(got == NULL, "%s: \"%s\", want none", what, got);
+		return;
+	}
+	ck_assert_msg(got != NULL, "%s: none, want \"%s\"", what, want);
+	while (got[i] != '\0' && got[i] == want[i])
+		i++;
+	ck_assert_msg(got[i] == want[i], "%s differs at byte %zu:\n"
+	    "  content:   \"%s\"\n  published: \"%s\"", what, i, got, want);
+}
+
+static void
+assert_same_answers(const char *what, const struct measure_option *o,
+    size_t n, const struct published_answer *want)
+{
+	char buf[128];
+
+	ck_assert_msg(n == 4, "%s: %zu answers, want 4", what, n);
 	for (size_t i = 0; i < n; i++) {
-		ck_assert_int_eq(m->items[i].number, (int)i + 1);
-		ck_assert_str_eq(m->items[i].loinc, codes[i]);
+		ck_assert_int_eq(o[i].value, (int)i);
+		snprintf(buf, sizeof buf, "%s %zu label", what, i);
+		assert_same_text(buf, o[i].label, want[i].label);
+		snprintf(buf, sizeof buf, "%s %zu code", what, i);
+		assert_same_text(buf, o[i].loinc, want[i].loinc);
 	}
 }
 
-START_TEST(test_content_has_published_codes_and_thresholds)
+/* _i: the measure. */
+START_TEST(test_content_is_published_wording_and_codes)
 {
-	check_items_loinc(&phq9, phq9_loinc, nitems(phq9_loinc));
-	check_items_loinc(&gad7, gad7_loinc, nitems(gad7_loinc));
-	ck_assert_str_eq(phq9.loinc, "44249-1");
-	ck_assert_str_eq(phq9.total_loinc, "44261-6");
-	ck_assert_str_eq(gad7.loinc, "69737-5");
-	ck_assert_str_eq(gad7.total_loinc, "70274-6");
+	const struct published	*p = &published[_i];
+	const struct measure	*m = strcmp(p->id, "phq9") == 0 ? &phq9 : &gad7;
+	char			 buf[64];
+
+	assert_same_text("panel code", m->loinc, p->loinc);
+	assert_same_text("total code", m->total_loinc, p->total_loinc);
+	assert_same_text("stem", m->stem, p->stem);
+	ck_assert_uint_eq(m->n_items, p->n_items);
+	for (size_t i = 0; i < p->n_items; i++) {
+		ck_assert_int_eq(m->items[i].number, (int)i + 1);
+		snprintf(buf, sizeof buf, "%s item %zu", p->id, i + 1);
+		assert_same_text(buf, m->items[i].text, p->items[i]);
+		snprintf(buf, sizeof buf, "%s item %zu code", p->id, i + 1);
+		assert_same_text(buf, m->items[i].loinc, p->item_loinc[i]);
+	}
+	assert_same_answers("answer", m->options, m->n_options, p->answers);
+	assert_same_text("difficulty question", m->functional_text,
+	    p->functional);
+	assert_same_text("difficulty code", m->functional_loinc,
+	    p->functional_loinc);
+	assert_same_answers("difficulty answer", m->functional_options,
+	    m->n_functional_options, p->functional_answers);
+	ck_assert_ptr_nonnull(m->copyright);
+	ck_assert_ptr_nonnull(m->source);
+}
+END_TEST
+
+START_TEST(test_content_has_published_thresholds)
+{
 	ck_assert_int_eq(phq9.caseness, 10);
 	ck_assert_int_eq(phq9.reliable_change, 6);
 	ck_assert_int_eq(gad7.caseness, 8);
 	ck_assert_int_eq(gad7.reliable_change, 4);
-	ck_assert_str_eq(phq9.stem, "Over the last 2 weeks, how often have "
-	    "you been bothered by any of the following problems?");
-	ck_assert_str_eq(gad7.stem, "Over the last 2 weeks, how often have "
-	    "you been bothered by the following problems?");
-	ck_assert_uint_eq(phq9.n_functional_options, 4);
-	ck_assert_uint_eq(gad7.n_functional_options, 4);
 }
 END_TEST
 
-START_TEST(test_content_options_are_published_scale)
-{
-	static const char *const labels[] = {
-		"Not at all", "Several days", "More than half the days",
-		"Nearly every day",
-	};
-	const struct measure *ms[] = { &phq9, &gad7 };
+/* ---- LOINC codes ---- */
 
-	for (size_t k = 0; k < nitems(ms); k++) {
-		ck_assert_uint_eq(ms[k]->n_options, nitems(labels));
-		for (size_t i = 0; i < nitems(labels); i++) {
-			ck_assert_int_eq(ms[k]->options[i].value, (int)i);
-			ck_assert_str_eq(ms[k]->options[i].label, labels[i]);
-		}
+/* Question and panel codes pass the mod 10 check; answer codes are known
+ * by name. Each bad question code is a good one with one mistake. */
+START_TEST(test_loinc_codes_good_and_bad)
+{
+	static const char *const questions[] = {
+		"44249-1", "44261-6", "69722-7", "69737-5", "70274-6",
+		"44250-9", "44255-8", "44259-0", "44254-1", "44251-7",
+		"44258-2", "44252-5", "44253-3", "44260-8", "69725-0",
+		"68509-9", "69733-4", "69734-2", "69735-9", "69689-8",
+		"69736-7",
+	};
+	static const char *const answers[] = {
+		"LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9", "LA6572-7",
+		"LA6573-5", "LA6575-0", "LA6574-3",
+	};
+	static const char *const bad_questions[] = {
+		"44249-2",	/* wrong check digit */
+		"44294-1",	/* two digits swapped */
+		"44349-1",	/* one digit mistyped */
+		"69726-7",	/* the same, in the GAD-7 range */
+		"4424-91",	/* dash in the wrong place */
+		"44249", "44249-", "-1", "44249-12", "44249-1 ", " 44249-1",
+		"a4249-1", "12345678-9", "", "LA6568-5",
+	};
+	static const char *const bad_answers[] = {
+		"LA6568-4",	/* wrong check digit */
+		"LA9999-9",	/* not an answer of these measures */
+		"la6568-5", "LA6568-5 ", "LA6568", "44249-1", "",
+	};
+
+	for (size_t i = 0; i < nitems(questions); i++) {
+		ck_assert_msg(measure_loinc_valid(questions[i]), "%s",
+		    questions[i]);
+		ck_assert(!measure_answer_code_known(questions[i]));
 	}
+	for (size_t i = 0; i < nitems(answers); i++) {
+		ck_assert_msg(measure_answer_code_known(answers[i]), "%s",
+		    answers[i]);
+		ck_assert(!measure_loinc_valid(answers[i]));
+	}
+	for (size_t i = 0; i < nitems(bad_questions); i++)
+		ck_assert_msg(!measure_loinc_valid(bad_questions[i]),
+		    "\"%s\" accepted", bad_questions[i]);
+	for (size_t i = 0; i < nitems(bad_answers); i++)
+		ck_assert_msg(!measure_answer_code_known(bad_answers[i]),
+		    "\"%s\" accepted", bad_answers[i]);
 }
 END_TEST
 
@@ -609,6 +755,30 @@ static const struct broken_row broken[] = {
 	    { "\"loinc\": \"44249-2\"" }, { "$.loinc" } },
 	{ "item LOINC not a code", { "\"loinc\": \"44260-8\"" },
 	    { "\"loinc\": \"forty\"" }, { "$.items[8].loinc" } },
+	{ "total LOINC check digit wrong", { "\"loinc\": \"44249-1\"," },
+	    { "\"loinc\": \"44249-1\", \"total_loinc\": \"44261-7\"," },
+	    { "$.total_loinc" } },
+	{ "difficulty LOINC check digit wrong", { "\"How difficult?\"," },
+	    { "\"How difficult?\", \"loinc\": \"69722-8\"," },
+	    { "$.functional.loinc" } },
+	{ "answer code not known", { "\"Not at all\"}" },
+	    { "\"Not at all\", \"loinc\": \"LA9999-9\"}" },
+	    { "$.options[0].loinc" } },
+	{ "question code as an answer code", { "\"Several days\"}" },
+	    { "\"Several days\", \"loinc\": \"44249-1\"}" },
+	    { "$.options[1].loinc" } },
+	{ "answer code on two answers",
+	    { "\"Not at all\"}", "\"Several days\"}" },
+	    { "\"Not at all\", \"loinc\": \"LA6568-5\"}",
+	      "\"Several days\", \"loinc\": \"LA6568-5\"}" },
+	    { "$.options[1].loinc" } },
+	{ "difficulty answer code not known",
+	    { "\"Very difficult\"}" },
+	    { "\"Very difficult\", \"loinc\": \"LA6575-1\"}" },
+	    { "$.functional.options[1].loinc" } },
+	{ "source empty", { "\"stem\": \"How often?\"," },
+	    { "\"stem\": \"How often?\", \"source\": \"\"," },
+	    { "$.source" } },
 	{ "items out of order", { "\"number\": 4," }, { "\"number\": 5," },
 	    { "$.items[3].number" } },
 	{ "item not an object", { "{\"number\": 4, \"text\": \"Four\"}" },
@@ -689,6 +859,35 @@ START_TEST(test_parse_accepts_base_measure)
 }
 END_TEST
 
+START_TEST(test_parse_keeps_codes_and_source)
+{
+	struct measure	 m;
+	struct diags	 d = { 0 };
+	char		*text, *next;
+
+	text = replace_once(base_measure, "\"Not at all\"}",
+	    "\"Not at all\", \"loinc\": \"LA6568-5\"}");
+	next = replace_once(text, "\"How difficult?\",",
+	    "\"How difficult?\", \"loinc\": \"69722-7\",");
+	free(text);
+	text = replace_once(next, "\"Very difficult\"}",
+	    "\"Very difficult\", \"loinc\": \"LA6575-0\"}");
+	free(next);
+	next = replace_once(text, "\"stem\": \"How often?\",",
+	    "\"stem\": \"How often?\", \"source\": \"The form\",");
+	free(text);
+	ck_assert_int_eq(parse_text(next, &m, &d), 0);
+	free(next);
+	ck_assert_str_eq(m.options[0].loinc, "LA6568-5");
+	ck_assert_ptr_null(m.options[1].loinc);
+	ck_assert_str_eq(m.functional_loinc, "69722-7");
+	ck_assert_str_eq(m.functional_options[1].loinc, "LA6575-0");
+	ck_assert_str_eq(m.source, "The form");
+	measure_free(&m);
+	diags_free(&d);
+}
+END_TEST
+
 START_TEST(test_parse_without_functional_leaves_it_null)
 {
 	struct measure	 m;
@@ -755,8 +954,10 @@ measure_suite(void)
 	tcase_add_checked_fixture(tc, setup_measures, teardown_measures);
 	tcase_add_test(tc, test_bands_in_content_match_published_cut_offs);
 	tcase_add_test(tc, test_every_band_description_says_not_a_diagnosis);
-	tcase_add_test(tc, test_content_has_published_codes_and_thresholds);
-	tcase_add_test(tc, test_content_options_are_published_scale);
+	tcase_add_loop_test(tc, test_content_is_published_wording_and_codes,
+	    0, (int)nitems(published));
+	tcase_add_test(tc, test_content_has_published_thresholds);
+	tcase_add_test(tc, test_loinc_codes_good_and_bad);
 	tcase_add_test(tc, test_phq9_risk_is_item9_and_threshold_1);
 	suite_add_tcase(s, tc);
 
@@ -789,6 +990,7 @@ measure_suite(void)
 
 	tc = tcase_create("parse");
 	tcase_add_test(tc, test_parse_accepts_base_measure);
+	tcase_add_test(tc, test_parse_keeps_codes_and_source);
 	tcase_add_test(tc, test_parse_without_functional_leaves_it_null);
 	tcase_add_loop_test(tc, test_parse_names_every_problem_by_path,
 	    0, (int)nitems(broken));

@@ -104,12 +104,16 @@ START_TEST(test_lessons_then_exercises_in_order)
 	ck_assert_int_eq(p.next.kind, STEP_LESSON);
 	ck_assert_str_eq(p.next.id, "how-stepwise-works");
 	read_lesson("how-stepwise-works", T0 + 2);
+	compute(T0 + 2);
+	ck_assert_int_eq(p.next.kind, STEP_LESSON);
+	ck_assert_str_eq(p.next.id, "getting-the-right-help");
+	read_lesson("getting-the-right-help", T0 + 3);
 	read_lesson("your-goals", T0 + 3);
 	read_lesson("help-in-a-crisis", T0 + 4);
 	compute(T0 + 5);
 	ck_assert_int_eq(p.next.kind, STEP_EXERCISE);
 	ck_assert_str_eq(p.next.id, "goals");
-	ck_assert_uint_eq(p.modules[0].lessons_done, 3);
+	ck_assert_uint_eq(p.modules[0].lessons_done, 4);
 }
 END_TEST
 
