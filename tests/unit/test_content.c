@@ -55,7 +55,7 @@ static const char exercise[] =
     "\"2026-03-04T10:00\",\"kind\":[\"a\"]}}}";
 static const char safety[] =
     "{\"format\":1,\"locale\":\"en-GB\",\"owner\":\"O\",\"title\":\"Help\","
-    "\"intro\":\"I\",\"contacts\":[{\"name\":\"Samaritans\",\"phone\":"
+    "\"intro\":\"I\",\"summary\":\"S\",\"contacts\":[{\"name\":\"Samaritans\",\"phone\":"
     "\"116 123\",\"what\":\"Talk\",\"source\":\"https://example.org/s\","
     "\"reviewed\":\"2026-01-31\"},{\"name\":\"Shout\",\"phone\":"
     "\"Text SHOUT to 85258\",\"what\":\"Text\",\"source\":"
@@ -318,7 +318,7 @@ START_TEST(test_contact_without_source_or_review_refused)
 	char	*all;
 
 	put("safety/en-GB.json", "{\"format\":1,\"locale\":\"en-GB\","
-	    "\"title\":\"Help\",\"intro\":\"I\",\"contacts\":["
+	    "\"title\":\"Help\",\"intro\":\"I\",\"summary\":\"S\",\"contacts\":["
 	    "{\"name\":\"A\",\"phone\":\"1\",\"what\":\"W\",\"source\":"
 	    "\"example.org\",\"reviewed\":\"2026-02-30\"},"
 	    "{\"name\":\"B\",\"phone\":\"2\",\"what\":\"W\"}, \"C\"]}");
@@ -400,7 +400,7 @@ START_TEST(test_every_problem_reported_in_one_pass)
 	    "\"gad7\"]}]}");
 	put("lessons/l1.md", "# Lesson\n\n<b>bold</b>\n\n## Try this\n\nGo.\n");
 	put("safety/en-GB.json", "{\"format\":1,\"locale\":\"en-GB\","
-	    "\"owner\":\"O\",\"title\":\"Help\",\"intro\":\"I\","
+	    "\"owner\":\"O\",\"title\":\"Help\",\"intro\":\"I\",\"summary\":\"S\","
 	    "\"contacts\":[{\"name\":\"Samaritans\",\"what\":\"Talk\","
 	    "\"source\":\"https://example.org\",\"reviewed\":\"2026-01-01\"}"
 	    "]}");
