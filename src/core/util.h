@@ -24,4 +24,9 @@ void	 format_rfc3339(long long t, char *buf, size_t size);
 /* Wipe a heap string holding clinical plaintext, then free it. */
 void	 wipe_free(char *);
 
+/* At the start of each program: no core file, not dumpable (no other
+ * process of the user may read its memory), and umask 077 so that nothing
+ * is made readable by accident. */
+void	 process_harden(void);
+
 #endif
