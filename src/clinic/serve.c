@@ -118,8 +118,9 @@ help_text(void)
 	    "(chain)\n"
 	    "  --tls-key FILE     and this PEM private key\n"
 	    "  --rate N           requests a minute per client address and per "
-	    "device\n"
-	    "                     (default %d; 0: no limit)\n"),
+	    "device,\n"
+	    "                     uploads and fetches apart (default %d; 0: no "
+	    "limit)\n"),
 	    SERVE_DEFAULT_LISTEN, SERVE_RATE);
 	return help;
 }

@@ -59,14 +59,22 @@ void	 answer_error(struct answer *, unsigned status, const char *code,
 /* 503 unavailable, for a database that is busy or failing. */
 void	 answer_unavailable(struct answer *, sqlite3 *);
 
-/* Count one request against key (an address or a device); 0 if it may
- * go on, otherwise the seconds until it may try again. */
+/* The rate buckets: record uploads, message fetches, and everything else
+ * are counted apart, per address and per device, so that fetches signed
+ * with a device's request key (which its profile keeps in clear, for a
+ * sync without the passphrase) can never use up its uploads. */
+#define RATE_UPLOAD	'u'
+#define RATE_FETCH	'f'
+#define RATE_OTHER	'o'
+
+/* Count one request against key (a bucket's address or device); 0 if it
+ * may go on, otherwise the seconds until it may try again. */
 long long rate_take(struct server *, const void *key, size_t keylen,
 	    long long now);
 void	 rate_init(struct server *);
 void	 rate_free(struct server *);
 
-/* The endpoints of stepwise-protocol(7). */
+/* The endpoints of stepwise-protocol(7); each route names its bucket. */
 void	 api_enroll(const struct request *, struct answer *);
 void	 api_records(const struct request *, struct answer *);
 void	 api_messages(const struct request *, struct answer *);

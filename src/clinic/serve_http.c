@@ -29,12 +29,13 @@ enum coding { CODING_IDENTITY, CODING_DEFLATE, CODING_GZIP };
 static const struct route {
 	const char	*path;
 	const char	*method;
+	char		 bucket;	/* of the rate counters */
 	void		(*fn)(const struct request *, struct answer *);
 } routes[] = {
-	{ "/v1/enroll", "POST", api_enroll },
-	{ "/v1/records", "POST", api_records },
-	{ "/v1/messages", "GET", api_messages },
-	{ "/v1/health", "GET", api_health },
+	{ "/v1/enroll", "POST", RATE_OTHER, api_enroll },
+	{ "/v1/records", "POST", RATE_UPLOAD, api_records },
+	{ "/v1/messages", "GET", RATE_FETCH, api_messages },
+	{ "/v1/health", "GET", RATE_OTHER, api_health },
 };
 
 struct req {
@@ -374,26 +375,27 @@ content_length(struct MHD_Connection *c, unsigned long long *n)
 /* ---- the checks before an endpoint ---- */
 
 static size_t
-address_key(struct MHD_Connection *c, unsigned char *key)
+address_key(struct MHD_Connection *c, char bucket, unsigned char *key)
 {
 	const union MHD_ConnectionInfo	*ci;
 	const struct sockaddr		*sa;
 
 	key[0] = 'a';
+	key[1] = (unsigned char)bucket;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci == NULL || (sa = ci->client_addr) == NULL)
-		return 1;
+		return 2;
 	if (sa->sa_family == AF_INET) {
-		memcpy(key + 1, &((const struct sockaddr_in *)(const void *)sa)
+		memcpy(key + 2, &((const struct sockaddr_in *)(const void *)sa)
 		    ->sin_addr, 4);
-		return 5;
+		return 6;
 	}
 	if (sa->sa_family == AF_INET6) {
-		memcpy(key + 1, &((const struct sockaddr_in6 *)(const void *)
+		memcpy(key + 2, &((const struct sockaddr_in6 *)(const void *)
 		    sa)->sin6_addr, 16);
-		return 17;
+		return 18;
 	}
-	return 1;
+	return 2;
 }
 
 static const struct route *
@@ -426,8 +428,11 @@ check_head(struct req *r, struct MHD_Connection *c)
 
 	r->deflate_ok = accepts_deflate(header(c,
 	    MHD_HTTP_HEADER_ACCEPT_ENCODING, NULL));
-	wait = rate_take(r->srv, key, address_key(c, key), (long long)time(
-	    NULL));
+	/* The route is found first only to pick the rate bucket; a request
+	 * is still answered in the order of stepwise-protocol(7). */
+	r->route = find_route(r->target, r->method, &allow);
+	wait = rate_take(r->srv, key, address_key(c, r->route != NULL ?
+	    r->route->bucket : RATE_OTHER, key), (long long)time(NULL));
 	if (wait > 0) {
 		answer_error(&a, MHD_HTTP_TOO_MANY_REQUESTS, "rate_limited",
 		    _("Too many requests from this address; try again in %lld "
@@ -441,8 +446,7 @@ check_head(struct req *r, struct MHD_Connection *c)
 		answer_error(&a, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
 		    "headers_too_large", _("The request line and headers are "
 		    "over %d bytes."), SERVE_MAX_HEAD);
-	else if ((r->route = find_route(r->target, r->method, &allow)) ==
-	    NULL) {
+	else if (r->route == NULL) {
 		if (allow != NULL) {
 			answer_error(&a, MHD_HTTP_METHOD_NOT_ALLOWED,
 			    "method_not_allowed", _("This endpoint takes %s "

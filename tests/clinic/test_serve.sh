@@ -251,10 +251,10 @@ PY
 sig '/v1/messages?after=32'
 req GET '/v1/messages?after=32' -H @"$T/sig"
 [ "$code" = 200 ] && [ "$(j '[m["seq"] for m in d["messages"]]')" = "[33, 34]" ] && [ "$(j 'd["more"]')" = False ] && [ -z "$(hdr Content-Encoding)" ] && ok "after=32: 33 and 34, more is false (small answer not compressed)" || bad "fetch rest" "$code $(head -c 300 "$T/body")"
-[ "$(sqlite3 "$DB" "SELECT delivered FROM devices WHERE device = '$D1'")" = 32 ] && ok "after=32 records 32 as delivered" || bad "delivered"
+[ "$(sqlite3 "$DB" "SELECT delivered FROM devices WHERE device = '$D1'")" = 32 ] && ok "after=32 records 32 as fetched" || bad "fetched mark"
 sig '/v1/messages?after=5'
 req GET '/v1/messages?after=5' -H @"$T/sig"
-[ "$code" = 200 ] && [ "$(sqlite3 "$DB" "SELECT delivered FROM devices WHERE device = '$D1'")" = 32 ] && ok "an older cursor does not move delivered back" || bad "delivered kept"
+[ "$code" = 200 ] && [ "$(sqlite3 "$DB" "SELECT delivered FROM devices WHERE device = '$D1'")" = 32 ] && ok "an older cursor does not move the fetched mark back" || bad "fetched mark kept"
 state=$(snap)
 req GET '/v1/messages?after=0' -H @"$T/sig"; refused 401 bad_signature "a signature made for another target"
 req GET '/v1/messages?after=0'; refused 401 bad_signature "no signature headers"

@@ -1,10 +1,11 @@
 #!/bin/bash
 # test_serve_hardening.sh: what one party must not be able to do to a
 # device's uploads through stepwise-clinic serve: an admin's read
-# transaction must not stall them (the database is in WAL mode), signed
-# message fetches must not use up their rate limit, and a request whose
-# length is ambiguous (request smuggling behind a proxy) is refused in the
-# protocol's JSON before its body is read.
+# transaction must not stall them (the database is in WAL mode); fetches
+# signed with the device's request key must not use up their rate limit
+# (uploads and fetches count apart, per device and per address); and a
+# request whose length is ambiguous (request smuggling behind a proxy) is
+# refused in the protocol's JSON before its body is read.
 #   test_serve_hardening.sh STEPWISE-CLINIC SW-PROTO
 set -u
 SC=$1 P=$2
@@ -57,6 +58,26 @@ exec 7>&-
 wait "$rpid"
 [ "$code" = 200 ] && [ "$(rows)" = 3 ] && ok "an upload while an admin holds a read transaction: 200, stored" || bad "upload during a read transaction" "$code $(cat "$T/body")"
 [ "$(cat "$T/reader.out")" = "$(printf 'reading 0\nstill 0')" ] && ok "and the reader's transaction kept its own view to its end" || bad "reader" "$(cat "$T/reader.out")"
+kill -TERM "$PID"; wait "$PID"
+
+# ---- signed message fetches do not use up a device's uploads ----
+# The request key sits in clear in the profile (a sync without the
+# passphrase signs with it), so whoever copies it can sign fetches: 70 of
+# them, 60 from the address the device then uploads from, fill the fetch
+# limits of the device and of that address, and nothing else.
+start rate
+"$P" request "$T/a.json" GET '/v1/messages?after=0' >"$T/sig"
+urls=(); for i in $(seq 60); do urls+=(-o /dev/null "$U/v1/messages?after=0"); done
+f3=$(curl -s -w '%{http_code}\n' --interface 127.0.0.3 -H @"$T/sig" "${urls[@]}" | sort | uniq -c | tr -s ' ' | tr '\n' ' ')
+urls=(); for i in $(seq 10); do urls+=(-o /dev/null "$U/v1/messages?after=0"); done
+f4=$(curl -s -w '%{http_code}\n' --interface 127.0.0.4 -H @"$T/sig" "${urls[@]}" | sort | uniq -c | tr -s ' ' | tr '\n' ' ')
+[ "$f3" = " 60 200 " ] && [ "$f4" = " 10 429 " ] && ok "70 fetches signed with A's request key: 60 answered, then 429" || bad "fetches" "from .3:$f3 from .4:$f4"
+"$P" batch "$T/a.json" "$T/ePA.json" 2 >"$T/b2.json"
+n=$(rows)
+post 127.0.0.3 /v1/records "$T/b2.json"
+[ "$code" = 200 ] && [ "$(rows)" = $((n + 2)) ] && ok "then A's upload, from the address the fetches came from: 200, stored" || bad "upload after 70 fetches" "$code $(cat "$T/body")"
+code=$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.3 "$U/v1/health")
+[ "$code" = 200 ] && ok "and that address may still ask for health" || bad "health after fetches" "$code"
 kill -TERM "$PID"; wait "$PID"
 
 echo "$pass passed, $fail failed"
