@@ -51,6 +51,7 @@ struct answer {
 	long long	 retry_after;	/* seconds, or 0 */
 	const char	*allow;		/* for 405 */
 	bool		 accept_encoding; /* for 415 unsupported_encoding */
+	bool		 close;		/* Connection: close after it */
 };
 
 /* Set a to an error; msg may hold printf conversions. */

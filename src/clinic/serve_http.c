@@ -151,6 +151,8 @@ send_answer(struct req *r, struct MHD_Connection *c, struct answer *a)
 	if (a->accept_encoding)
 		add_header(resp, MHD_HTTP_HEADER_ACCEPT_ENCODING,
 		    "deflate, gzip");
+	if (a->close)
+		add_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(c, a->status, resp);
 	MHD_destroy_response(resp);
 	r->answered = true;
@@ -237,7 +239,18 @@ struct head_scan {
 	const char	*name;
 	const char	*value;	/* the first of that name */
 	unsigned	 count;
+	unsigned	 bad_names;	/* not an RFC 9110 token */
 };
+
+static bool
+token_ok(const char *s)
+{
+	static const char tchar[] = "!#$%&'*+-.^_`|~0123456789"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	size_t n = strspn(s, tchar);
+
+	return n > 0 && s[n] == '\0';
+}
 
 static enum MHD_Result
 scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -246,6 +259,8 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
 	struct head_scan *h = cls;
 
 	(void)kind;
+	if (!token_ok(key))
+		h->bad_names++;
 	h->size += strlen(key) + 2 + (value ? strlen(value) : 0) + 2;
 	if (h->name != NULL && strcasecmp(key, h->name) == 0 &&
 	    h->count++ == 0)
@@ -275,6 +290,28 @@ header(struct MHD_Connection *c, const char *name, unsigned *count)
 	if (count != NULL)
 		*count = h.count;
 	return h.value;
+}
+
+/* Whether the body's length is given at most once and one way, in header
+ * names a proxy reads as libmicrohttpd does. A proxy in front may read a
+ * request another way than libmicrohttpd, which takes the first
+ * Content-Length, ignores it beside a Transfer-Encoding, reads a body
+ * whose Transfer-Encoding is not exactly "chunked" up to the connection's
+ * end, and keeps "Content-Length :" as a header of another name; the
+ * bytes left over would then be read as a second request that the proxy
+ * never saw (request smuggling). */
+static bool
+framing_ok(struct MHD_Connection *c)
+{
+	struct head_scan	 h = { 0 };
+	unsigned		 cl, te;
+	const char		*v;
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, scan_header, &h);
+	header(c, MHD_HTTP_HEADER_CONTENT_LENGTH, &cl);
+	v = header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING, &te);
+	return h.bad_names == 0 && cl <= 1 && te <= 1 && (te == 0 ||
+	    (cl == 0 && v != NULL && strcasecmp(v, "chunked") == 0));
 }
 
 static const char *
@@ -426,6 +463,16 @@ check_head(struct req *r, struct MHD_Connection *c)
 	long long		 wait;
 	const char		*allow;
 
+	/* Before any other answer: an answer that left the connection open
+	 * would have the rest read by libmicrohttpd's idea of the length. */
+	if (!framing_ok(c)) {
+		answer_error(&a, MHD_HTTP_BAD_REQUEST, "bad_request", "%s",
+		    _("The request gives the length of its body more than "
+		    "once or in more than one way, or has a header name that "
+		    "is not a token."));
+		a.close = true;
+		return send_answer(r, c, &a);
+	}
 	r->deflate_ok = accepts_deflate(header(c,
 	    MHD_HTTP_HEADER_ACCEPT_ENCODING, NULL));
 	/* The route is found first only to pick the rate bucket; a request

@@ -80,5 +80,76 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.3 "$U/v1/healt
 [ "$code" = 200 ] && ok "and that address may still ask for health" || bad "health after fetches" "$code"
 kill -TERM "$PID"; wait "$PID"
 
+# ---- a body's length given twice, or two ways: refused, closed ----
+# raw CASE BATCH: one request of CASE written to a socket, then whatever
+# the server sends until it closes; prints each answer as
+# "STATUS CONTENT-TYPE CONNECTION ERROR", then "closed" or "open" (the
+# server did not close within 10 seconds).
+cat >"$T/raw.py" <<'PY'
+import json, re, socket, sys, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1]); case = sys.argv[2]
+body = open(sys.argv[3], "rb").read()
+n = str(len(body)).encode()
+chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+smuggled = b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
+head = b"POST /v1/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+cases = {
+    "good": head + b"Connection: close\r\nContent-Length: " + n + b"\r\n\r\n" + body,
+    "chunked": head + b"Connection: close\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked,
+    "two-lengths": head + b"Content-Length: " + n + b"\r\nContent-Length: " + n + b"\r\n\r\n" + body,
+    "two-lengths-differ": head + b"Content-Length: " + n + b"\r\nContent-Length: 0\r\n\r\n" + body,
+    "length-and-chunked": head + b"Content-Length: " + n + b"\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked + smuggled,
+    "chunked-and-zero": head + b"Transfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n" + chunked + smuggled,
+    "encoding-twice": head + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked,
+    "not-chunked": head + b"Transfer-Encoding: xchunked\r\n\r\n" + chunked,
+    "chunked-identity": head + b"Transfer-Encoding: chunked, identity\r\n\r\n" + chunked,
+    "space-before-colon": head + b"Content-Length : " + n + b"\r\n\r\n" + body,
+}
+s = socket.create_connection((u.hostname, u.port))
+s.settimeout(10)
+s.sendall(cases[case])
+data, end = b"", "closed"
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+except socket.timeout:
+    end = "open"
+except ConnectionResetError:
+    end = "reset"
+out = []
+while data:
+    h, _, rest = data.partition(b"\r\n\r\n")
+    lines = h.decode("latin-1").split("\r\n")
+    hd = {k.lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
+    cl = int(hd.get("content-length", 0))
+    b, data = rest[:cl], rest[cl:]
+    try:
+        err = json.loads(b).get("error", "-")
+    except ValueError:
+        err = "not-json"
+    out.append("%s %s %s %s" % (lines[0].split()[1], hd.get("content-type", "-"), hd.get("connection", "-"), err))
+print("; ".join(out), end)
+PY
+raw() { python3 "$T/raw.py" "$U" "$1" "$2" 2>&1; }
+start framing --rate 0
+"$P" batch "$T/b.json" "$T/ePB.json" 1 >"$T/one.json"
+n=$(rows)
+got=$(raw good "$T/one.json")
+[ "${got%% *}" = 200 ] && [ "$(rows)" = $((n + 1)) ] && ok "a raw request with one Content-Length: 200, stored" || bad "raw good" "$got"
+"$P" batch "$T/b.json" "$T/ePB.json" 1 >"$T/one.json"
+got=$(raw chunked "$T/one.json")
+[ "${got%% *}" = 200 ] && [ "$(rows)" = $((n + 2)) ] && ok "a raw chunked request: 200, stored" || bad "raw chunked" "$got"
+for c in two-lengths two-lengths-differ length-and-chunked chunked-and-zero encoding-twice not-chunked chunked-identity space-before-colon; do
+	"$P" batch "$T/b.json" "$T/ePB.json" 1 >"$T/one.json"
+	n=$(rows)
+	got=$(raw $c "$T/one.json")
+	[ "$got" = "400 application/json close bad_request closed" ] && [ "$(rows)" = "$n" ] &&
+	    ok "$c: one JSON answer, 400 bad_request, and the connection closed; nothing stored" || bad "$c" "$got, rows $(rows) (were $n)"
+done
+kill -TERM "$PID"; wait "$PID"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
