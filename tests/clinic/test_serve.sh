@@ -298,39 +298,23 @@ req GET /v1/health
 hold() {
 	local n=$1
 	shift
-	python3 - "$U" "$PID" "$n" "$@" <<'PY'
-import os, socket, subprocess, sys, time, urllib.parse
+	python3 - "$(dirname "$0")/../tools" "$U" "$PID" "$n" "$@" <<'PY'
+import socket, subprocess, sys, urllib.parse
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv.pop(1))
+from sw_held import connections, until
 u = urllib.parse.urlparse(sys.argv[1])
 pid, n = sys.argv[2], int(sys.argv[3])
 def held():
     """The client ports of the connections the server's process holds."""
-    inodes = set()
-    for fd in os.listdir("/proc/%s/fd" % pid):
-        try:
-            inodes.add(os.readlink("/proc/%s/fd/%s" % (pid, fd)))
-        except OSError:
-            pass
-    ports = set()
-    for l in open("/proc/net/tcp").read().splitlines()[1:]:
-        f = l.split()
-        if (int(f[1].split(":")[1], 16) == u.port and f[3] != "0A" and
-                "socket:[%s]" % f[9] in inodes):
-            ports.add(int(f[2].split(":")[1], 16))
-    return ports
-def until(cond):
-    end = time.monotonic() + 10
-    while not cond():
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.01)
-    return True
+    return set(connections(pid, u.port))
 socks = []
-if not until(lambda: not held()):
+if not until(lambda: not held(), 10):
     print("not-held: the server still holds %s" % held())
 else:
     socks = [socket.create_connection((u.hostname, u.port)) for _ in range(n)]
     mine = {s.getsockname()[1] for s in socks}
-    if not until(lambda: held() == mine):
+    if not until(lambda: held() == mine, 10):
         print("not-held: the server holds %s of %s" % (held(), mine))
     else:
         print(subprocess.run(sys.argv[4:], capture_output=True,
