@@ -411,28 +411,22 @@ content_length(struct MHD_Connection *c, unsigned long long *n)
 
 /* ---- the checks before an endpoint ---- */
 
+static const struct sockaddr *
+client_address(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	return ci != NULL ? ci->client_addr : NULL;
+}
+
+/* The rate counter of this bucket for the client (per IPv6 /64). */
 static size_t
 address_key(struct MHD_Connection *c, char bucket, unsigned char *key)
 {
-	const union MHD_ConnectionInfo	*ci;
-	const struct sockaddr		*sa;
-
 	key[0] = 'a';
 	key[1] = (unsigned char)bucket;
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || (sa = ci->client_addr) == NULL)
-		return 2;
-	if (sa->sa_family == AF_INET) {
-		memcpy(key + 2, &((const struct sockaddr_in *)(const void *)sa)
-		    ->sin_addr, 4);
-		return 6;
-	}
-	if (sa->sa_family == AF_INET6) {
-		memcpy(key + 2, &((const struct sockaddr_in6 *)(const void *)
-		    sa)->sin6_addr, 16);
-		return 18;
-	}
-	return 2;
+	return 2 + client_key(client_address(c), key + 2);
 }
 
 static const struct route *
@@ -617,6 +611,43 @@ finish(struct req *r, struct MHD_Connection *c)
 
 /* ---- libmicrohttpd callbacks ---- */
 
+static struct conn *
+conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* In libmicrohttpd's thread, as each connection is accepted: the limit per
+ * client (the limit in all is libmicrohttpd's, which stops accepting at
+ * it, so that new clients wait in the listen queue rather than be shut
+ * out). */
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	(void)len;
+	return conn_may_open(cls, sa) ? MHD_YES : MHD_NO;
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci == NULL ? NULL : conn_opened(cls,
+		    client_address(c), ci->connect_fd);
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conn_closed(cls, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
 static void *
 on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
@@ -641,6 +672,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		*con_cls = r = on_uri(cls, url, c);
 	if (!r->started) {
 		r->started = true;
+		conn_headers_in(r->srv, conn_of(c));
 		snprintf(r->method, sizeof r->method, "%s", method);
 		return check_head(r, c);
 	}
@@ -690,8 +722,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct req *r = *con_cls;
 
-	(void)cls;
-	(void)c;
+	conn_request_done(cls, conn_of(c));
 	if (r == NULL)
 		return;
 	log_request(r, toe);
@@ -712,12 +743,12 @@ http_start(struct server *srv, int fd, const char *tls_cert,
 		flags |= MHD_USE_TLS;
 	/* The TLS options come last: without TLS the first of them is
 	 * MHD_OPTION_END, which ends the list there. */
-	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+	return MHD_start_daemon(flags, 0, on_accept, srv, on_request, srv,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)SERVE_CONNECTIONS,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)SERVE_PER_IP,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)SERVE_TIMEOUT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_CONN_MEMORY,
 	    tls_cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
