@@ -1,9 +1,10 @@
 /* serve_http.c: the libmicrohttpd side of stepwise-clinic serve. One state
  * per request; the checks that come before an endpoint, in the order of
- * stepwise-protocol(7), ERRORS (rate, target and header size, route, media
- * type and encoding, body size, decoding, JSON); answers in JSON with the
- * headers the page asks for; rate counters; one log line per request. */
-#include <netinet/in.h>
+ * stepwise-protocol(7), ERRORS (the body's length given once and one way,
+ * rate, target and header size, route, media type and encoding, body
+ * size, decoding, JSON); answers in JSON with the headers the page asks
+ * for; rate counters; libmicrohttpd's side of the connections' limits and
+ * deadlines (serve_conn.c); one log line per request. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
