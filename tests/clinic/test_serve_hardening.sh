@@ -19,6 +19,12 @@ post() {
 }
 j() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/body" "$1" 2>/dev/null; }
 rows() { sqlite3 "$DB" "SELECT count(*) FROM records"; }
+# stop NAME: SIGTERM to the server; it must exit 0 (in a sanitizer build,
+# an error or a leak would make that fail).
+stop() {
+	kill -TERM "$PID"; wait "$PID"; local st=$?
+	[ $st -eq 0 ] || bad "server $1: exit $st on SIGTERM" "$(tail -5 "$T/$1.log")"
+}
 
 "$SC" init "$T/c" >/dev/null || { echo "init failed"; exit 1; }
 for p in PA PB; do
@@ -58,7 +64,7 @@ exec 7>&-
 wait "$rpid"
 [ "$code" = 200 ] && [ "$(rows)" = 3 ] && ok "an upload while an admin holds a read transaction: 200, stored" || bad "upload during a read transaction" "$code $(cat "$T/body")"
 [ "$(cat "$T/reader.out")" = "$(printf 'reading 0\nstill 0')" ] && ok "and the reader's transaction kept its own view to its end" || bad "reader" "$(cat "$T/reader.out")"
-kill -TERM "$PID"; wait "$PID"
+stop main
 
 # ---- signed message fetches do not use up a device's uploads ----
 # The request key sits in clear in the profile (a sync without the
@@ -78,7 +84,7 @@ post 127.0.0.3 /v1/records "$T/b2.json"
 [ "$code" = 200 ] && [ "$(rows)" = $((n + 2)) ] && ok "then A's upload, from the address the fetches came from: 200, stored" || bad "upload after 70 fetches" "$code $(cat "$T/body")"
 code=$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.3 "$U/v1/health")
 [ "$code" = 200 ] && ok "and that address may still ask for health" || bad "health after fetches" "$code"
-kill -TERM "$PID"; wait "$PID"
+stop rate
 
 # ---- a body's length given twice, or two ways: refused, closed ----
 # raw CASE BATCH: one request of CASE written to a socket, then whatever
@@ -149,7 +155,7 @@ for c in two-lengths two-lengths-differ length-and-chunked chunked-and-zero enco
 	[ "$got" = "400 application/json close bad_request closed" ] && [ "$(rows)" = "$n" ] &&
 	    ok "$c: one JSON answer, 400 bad_request, and the connection closed; nothing stored" || bad "$c" "$got, rows $(rows) (were $n)"
 done
-kill -TERM "$PID"; wait "$PID"
+stop framing
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

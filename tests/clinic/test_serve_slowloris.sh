@@ -141,7 +141,8 @@ for i in 2 3 4 5 6; do r="$r $(health fd00:1::$i)"; done
 r7=$(health fd00:1::7)
 o=$(health fd00:2::2)
 [ "$r" = " 200 200 200 200 200" ] && [ "$r7" = 429 ] && [ "$o" = 200 ] && ok "rate: 5 requests from 5 addresses of one /64 use up its minute; a 6th from a 6th address gets 429, another /64 does not" || bad "rate per /64" "$r; 6th: $r7; other: $o"
-kill -TERM "$PID"; wait "$PID"
+kill -TERM "$PID"; wait "$PID"; st=$?
+[ $st -eq 0 ] && ok "the IPv6 server: SIGTERM, exit 0" || bad "IPv6 server SIGTERM exit $st"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
