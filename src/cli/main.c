@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 
 #include <sodium.h>
 
@@ -281,14 +279,11 @@ cli_open_store(const struct cli *cli, struct store **st, char **path_out)
 	return 0;
 }
 
-/* Clinical data must never reach a core file. */
+/* Clinical data must never reach a core file or another process. */
 static void
 harden_process(void)
 {
-	struct rlimit none = { 0, 0 };
-
-	setrlimit(RLIMIT_CORE, &none);
-	umask(077);
+	process_harden();
 	/* Sync runs libcurl with CURLOPT_NOSIGNAL in every front end: a clinic
 	 * server that closes a TLS connection mid-write must give an error,
 	 * not kill the process (and lose a draft) with SIGPIPE. */

@@ -85,6 +85,31 @@ fail:
 	return -1;
 }
 
+/* Write-ahead logging, so that an admin command reading the database (a
+ * long results run, a sqlite3 shell left in a transaction) never holds up
+ * the server's writes, and the server's never hold up a reader. It is a
+ * property of the file, set again at every open in case a tool turned it
+ * off. synchronous = FULL: a batch acknowledged to a device must survive
+ * a power cut (NORMAL would lose the last commits in WAL mode). */
+static int
+db_use_wal(sqlite3 *db, const char *p, struct sw_error *err)
+{
+	sqlite3_stmt	*s;
+	bool		 wal = false;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &s,
+	    NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		wal = sqlite3_stricmp((const char *)sqlite3_column_text(s, 0),
+		    "wal") == 0;
+	sqlite3_finalize(s);
+	if (!wal || sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return sw_fail(err, SW_EIO, _("Could not set up %s: %s"), p,
+		    wal ? sqlite3_errmsg(db) : _("it cannot be put in "
+		    "write-ahead-log mode"));
+	return 0;
+}
+
 void
 clinic_fingerprint(const struct clinic_keys *k, char out[40])
 {
@@ -161,7 +186,7 @@ clinic_db_open(const char *dir, sqlite3 **db, struct sw_error *err)
 	}
 	sqlite3_busy_timeout(*db, 10000);
 	sqlite3_exec(*db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-	if (db_migrate(*db, p, err) != 0) {
+	if (db_use_wal(*db, p, err) != 0 || db_migrate(*db, p, err) != 0) {
 		sqlite3_close(*db);
 		*db = NULL;
 		free(p);
@@ -191,7 +216,7 @@ config_json(const char *name, const char *url)
 /* The files init makes, in order; a failure removes those it made. */
 static const char *const init_files[] = {
 	"box.sk", "sign.sk", "box.pk", "sign.pk", "clinic.json", "clinic.db",
-	"clinic.db-journal",
+	"clinic.db-journal", "clinic.db-wal", "clinic.db-shm",
 };
 
 static void
@@ -278,7 +303,8 @@ clinic_init(const char *dir, const char *name, const char *url,
 			if (write_in(dir, init_files[made], f[made].data,
 			    f[made].n, f[made].mode, err) != 0)
 				goto out;
-		made++;		/* and the journal opening may leave */
+		/* and the journal, log and index opening may leave */
+		made = sizeof init_files / sizeof init_files[0];
 	}
 	if (clinic_db_open(dir, &db, err) != 0)
 		goto out;

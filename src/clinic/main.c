@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "clinic.h"
@@ -250,13 +248,11 @@ cmd_enroll(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct rlimit none = { 0, 0 };
-
-	setrlimit(RLIMIT_CORE, &none);
-	/* Anything made without a mode of its own is the owner's only; the
-	 * files meant for the server's account get theirs with fchmod()
-	 * (clinic.c). */
-	umask(077);
+	/* No secret key or decrypted result in a core file or another
+	 * process. Anything made without a mode of its own is the owner's
+	 * only; the files meant for the server's account get theirs with
+	 * fchmod() (clinic.c). */
+	process_harden();
 	setlocale(LC_ALL, "");
 	bindtextdomain(GETTEXT_PACKAGE, STEPWISE_LOCALEDIR);
 	textdomain(GETTEXT_PACKAGE);

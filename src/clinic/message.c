@@ -317,7 +317,7 @@ struct line {
 	cJSON		*plain;		/* message: its plaintext */
 	const struct vrecord *reply;
 	size_t		 devices;	/* message: copies queued */
-	size_t		 delivered;	/* message: copies fetched */
+	size_t		 fetched;	/* message: devices that fetched it */
 	size_t		 order;		/* as read: queued, then received */
 };
 
@@ -425,8 +425,10 @@ load_sent(sqlite3 *db, const struct clinic_keys *k, const struct vdevice *v,
 			l->plain = j;
 		}
 		t->v[i].devices++;
+		/* The server's mark says only that someone holding the
+		 * device's request key asked past seq: fetched, not read. */
 		if (seq <= d->delivered)
-			t->v[i].delivered++;
+			t->v[i].fetched++;
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
@@ -465,9 +467,9 @@ print_talk_text(const struct talk *t, const char *patient)
 				printf(_(", from "));
 				print_untrusted(stdout, from, "");
 			}
-			printf(_("  [%s; delivered to %zu of %zu device%s]\n"),
-			    l->id, l->delivered, l->devices,
-			    l->devices == 1 ? "" : "s");
+			printf(ngettext("  [%s; fetched by %zu of %zu device]\n",
+			    "  [%s; fetched by %zu of %zu devices]\n",
+			    l->devices), l->id, l->fetched, l->devices);
 			o = l->plain;
 		} else {
 			o = l->reply->record;
@@ -505,8 +507,8 @@ print_talk_json(const struct talk *t, const char *patient)
 				cJSON_AddStringToObject(o, "from", s);
 			cJSON_AddNumberToObject(o, "devices",
 			    (double)l->devices);
-			cJSON_AddNumberToObject(o, "delivered",
-			    (double)l->delivered);
+			cJSON_AddNumberToObject(o, "fetched",
+			    (double)l->fetched);
 			cJSON_AddStringToObject(o, "text",
 			    proto_str(l->plain, "text"));
 		} else {

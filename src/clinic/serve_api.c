@@ -99,14 +99,15 @@ rate_limited(struct answer *a, long long wait)
 }
 
 static bool
-device_rate_ok(const struct request *q, struct answer *a,
+device_rate_ok(const struct request *q, struct answer *a, char bucket,
     const char *device)
 {
-	char		key[1 + PROTO_ID_LEN];
+	char		key[2 + PROTO_ID_LEN];
 	long long	wait;
 
 	key[0] = 'd';
-	memcpy(key + 1, device, PROTO_ID_LEN);
+	key[1] = bucket;
+	memcpy(key + 2, device, PROTO_ID_LEN);
 	if ((wait = rate_take(q->srv, key, sizeof key, q->now)) == 0)
 		return true;
 	rate_limited(a, wait);
@@ -558,7 +559,7 @@ api_records(const struct request *q, struct answer *a)
 	/* Only a batch the device signed counts against the device: anyone
 	 * can name a device id, and junk in its name must not use up its
 	 * limit (the limit per address still counts the junk). */
-	if (authentic && !device_rate_ok(q, a, device))
+	if (authentic && !device_rate_ok(q, a, RATE_UPLOAD, device))
 		goto out;	/* the 429 replaces any rejection */
 	if (all_pass)
 		records_store(q->srv->db, device, v, n, q->now, a);
@@ -683,12 +684,14 @@ messages_fetch(sqlite3 *db, const char *device, long long after,
 	return true;
 }
 
-/* after=N says the device holds every message up to N; it cannot hold
- * one not queued yet, so the mark goes no further than the last message
- * queued for it (after=99999999 must not mark a message queued tomorrow
- * as delivered), and never moves back. */
+/* after=N says the device holds every message up to N: the fetched mark
+ * (the column delivered). Whoever holds the device's request key can say
+ * so, so it is shown as "fetched", never as read. The device cannot hold
+ * a message not queued yet, so the mark goes no further than the last
+ * message queued for it (after=99999999 must not mark a message queued
+ * tomorrow as fetched), and never moves back. */
 static bool
-mark_delivered(sqlite3 *db, const char *device, long long after,
+mark_fetched(sqlite3 *db, const char *device, long long after,
     long long now)
 {
 	sqlite3_stmt	*s = prep(db, "UPDATE devices SET delivered = "
@@ -735,11 +738,12 @@ api_messages(const struct request *q, struct answer *a)
 		    (double)q->now);
 		return;
 	}
-	if (!request_signed(q, sig, a) || !device_rate_ok(q, a, q->device))
+	if (!request_signed(q, sig, a) ||
+	    !device_rate_ok(q, a, RATE_FETCH, q->device))
 		return;
 	body = cJSON_CreateObject();
 	if (!messages_fetch(q->srv->db, q->device, after, body) ||
-	    !mark_delivered(q->srv->db, q->device, after, q->now)) {
+	    !mark_fetched(q->srv->db, q->device, after, q->now)) {
 		cJSON_Delete(body);
 		answer_unavailable(a, q->srv->db);
 		return;

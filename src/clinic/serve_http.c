@@ -1,9 +1,10 @@
 /* serve_http.c: the libmicrohttpd side of stepwise-clinic serve. One state
  * per request; the checks that come before an endpoint, in the order of
- * stepwise-protocol(7), ERRORS (rate, target and header size, route, media
- * type and encoding, body size, decoding, JSON); answers in JSON with the
- * headers the page asks for; rate counters; one log line per request. */
-#include <netinet/in.h>
+ * stepwise-protocol(7), ERRORS (the body's length given once and one way,
+ * rate, target and header size, route, media type and encoding, body
+ * size, decoding, JSON); answers in JSON with the headers the page asks
+ * for; rate counters; libmicrohttpd's side of the connections' limits and
+ * deadlines (serve_conn.c); one log line per request. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,12 +30,13 @@ enum coding { CODING_IDENTITY, CODING_DEFLATE, CODING_GZIP };
 static const struct route {
 	const char	*path;
 	const char	*method;
+	char		 bucket;	/* of the rate counters */
 	void		(*fn)(const struct request *, struct answer *);
 } routes[] = {
-	{ "/v1/enroll", "POST", api_enroll },
-	{ "/v1/records", "POST", api_records },
-	{ "/v1/messages", "GET", api_messages },
-	{ "/v1/health", "GET", api_health },
+	{ "/v1/enroll", "POST", RATE_OTHER, api_enroll },
+	{ "/v1/records", "POST", RATE_UPLOAD, api_records },
+	{ "/v1/messages", "GET", RATE_FETCH, api_messages },
+	{ "/v1/health", "GET", RATE_OTHER, api_health },
 };
 
 struct req {
@@ -150,6 +152,8 @@ send_answer(struct req *r, struct MHD_Connection *c, struct answer *a)
 	if (a->accept_encoding)
 		add_header(resp, MHD_HTTP_HEADER_ACCEPT_ENCODING,
 		    "deflate, gzip");
+	if (a->close)
+		add_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(c, a->status, resp);
 	MHD_destroy_response(resp);
 	r->answered = true;
@@ -236,7 +240,18 @@ struct head_scan {
 	const char	*name;
 	const char	*value;	/* the first of that name */
 	unsigned	 count;
+	unsigned	 bad_names;	/* not an RFC 9110 token */
 };
+
+static bool
+token_ok(const char *s)
+{
+	static const char tchar[] = "!#$%&'*+-.^_`|~0123456789"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	size_t n = strspn(s, tchar);
+
+	return n > 0 && s[n] == '\0';
+}
 
 static enum MHD_Result
 scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -245,6 +260,8 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
 	struct head_scan *h = cls;
 
 	(void)kind;
+	if (!token_ok(key))
+		h->bad_names++;
 	h->size += strlen(key) + 2 + (value ? strlen(value) : 0) + 2;
 	if (h->name != NULL && strcasecmp(key, h->name) == 0 &&
 	    h->count++ == 0)
@@ -274,6 +291,28 @@ header(struct MHD_Connection *c, const char *name, unsigned *count)
 	if (count != NULL)
 		*count = h.count;
 	return h.value;
+}
+
+/* Whether the body's length is given at most once and one way, in header
+ * names a proxy reads as libmicrohttpd does. A proxy in front may read a
+ * request another way than libmicrohttpd, which takes the first
+ * Content-Length, ignores it beside a Transfer-Encoding, reads a body
+ * whose Transfer-Encoding is not exactly "chunked" up to the connection's
+ * end, and keeps "Content-Length :" as a header of another name; the
+ * bytes left over would then be read as a second request that the proxy
+ * never saw (request smuggling). */
+static bool
+framing_ok(struct MHD_Connection *c)
+{
+	struct head_scan	 h = { 0 };
+	unsigned		 cl, te;
+	const char		*v;
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, scan_header, &h);
+	header(c, MHD_HTTP_HEADER_CONTENT_LENGTH, &cl);
+	v = header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING, &te);
+	return h.bad_names == 0 && cl <= 1 && te <= 1 && (te == 0 ||
+	    (cl == 0 && v != NULL && strcasecmp(v, "chunked") == 0));
 }
 
 static const char *
@@ -373,27 +412,22 @@ content_length(struct MHD_Connection *c, unsigned long long *n)
 
 /* ---- the checks before an endpoint ---- */
 
-static size_t
-address_key(struct MHD_Connection *c, unsigned char *key)
+static const struct sockaddr *
+client_address(struct MHD_Connection *c)
 {
-	const union MHD_ConnectionInfo	*ci;
-	const struct sockaddr		*sa;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 
+	return ci != NULL ? ci->client_addr : NULL;
+}
+
+/* The rate counter of this bucket for the client (per IPv6 /64). */
+static size_t
+address_key(struct MHD_Connection *c, char bucket, unsigned char *key)
+{
 	key[0] = 'a';
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || (sa = ci->client_addr) == NULL)
-		return 1;
-	if (sa->sa_family == AF_INET) {
-		memcpy(key + 1, &((const struct sockaddr_in *)(const void *)sa)
-		    ->sin_addr, 4);
-		return 5;
-	}
-	if (sa->sa_family == AF_INET6) {
-		memcpy(key + 1, &((const struct sockaddr_in6 *)(const void *)
-		    sa)->sin6_addr, 16);
-		return 17;
-	}
-	return 1;
+	key[1] = (unsigned char)bucket;
+	return 2 + client_key(client_address(c), key + 2);
 }
 
 static const struct route *
@@ -424,10 +458,23 @@ check_head(struct req *r, struct MHD_Connection *c)
 	long long		 wait;
 	const char		*allow;
 
+	/* Before any other answer: an answer that left the connection open
+	 * would have the rest read by libmicrohttpd's idea of the length. */
+	if (!framing_ok(c)) {
+		answer_error(&a, MHD_HTTP_BAD_REQUEST, "bad_request", "%s",
+		    _("The request gives the length of its body more than "
+		    "once or in more than one way, or has a header name that "
+		    "is not a token."));
+		a.close = true;
+		return send_answer(r, c, &a);
+	}
 	r->deflate_ok = accepts_deflate(header(c,
 	    MHD_HTTP_HEADER_ACCEPT_ENCODING, NULL));
-	wait = rate_take(r->srv, key, address_key(c, key), (long long)time(
-	    NULL));
+	/* The route is found first only to pick the rate bucket; a request
+	 * is still answered in the order of stepwise-protocol(7). */
+	r->route = find_route(r->target, r->method, &allow);
+	wait = rate_take(r->srv, key, address_key(c, r->route != NULL ?
+	    r->route->bucket : RATE_OTHER, key), (long long)time(NULL));
 	if (wait > 0) {
 		answer_error(&a, MHD_HTTP_TOO_MANY_REQUESTS, "rate_limited",
 		    _("Too many requests from this address; try again in %lld "
@@ -441,8 +488,7 @@ check_head(struct req *r, struct MHD_Connection *c)
 		answer_error(&a, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
 		    "headers_too_large", _("The request line and headers are "
 		    "over %d bytes."), SERVE_MAX_HEAD);
-	else if ((r->route = find_route(r->target, r->method, &allow)) ==
-	    NULL) {
+	else if (r->route == NULL) {
 		if (allow != NULL) {
 			answer_error(&a, MHD_HTTP_METHOD_NOT_ALLOWED,
 			    "method_not_allowed", _("This endpoint takes %s "
@@ -566,6 +612,43 @@ finish(struct req *r, struct MHD_Connection *c)
 
 /* ---- libmicrohttpd callbacks ---- */
 
+static struct conn *
+conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* In libmicrohttpd's thread, as each connection is accepted: the limit per
+ * client (the limit in all is libmicrohttpd's, which stops accepting at
+ * it, so that new clients wait in the listen queue rather than be shut
+ * out). */
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	(void)len;
+	return conn_may_open(cls, sa) ? MHD_YES : MHD_NO;
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci == NULL ? NULL : conn_opened(cls,
+		    client_address(c), ci->connect_fd);
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conn_closed(cls, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
 static void *
 on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
@@ -590,6 +673,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		*con_cls = r = on_uri(cls, url, c);
 	if (!r->started) {
 		r->started = true;
+		conn_headers_in(r->srv, conn_of(c));
 		snprintf(r->method, sizeof r->method, "%s", method);
 		return check_head(r, c);
 	}
@@ -639,8 +723,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct req *r = *con_cls;
 
-	(void)cls;
-	(void)c;
+	conn_request_done(cls, conn_of(c));
 	if (r == NULL)
 		return;
 	log_request(r, toe);
@@ -661,12 +744,12 @@ http_start(struct server *srv, int fd, const char *tls_cert,
 		flags |= MHD_USE_TLS;
 	/* The TLS options come last: without TLS the first of them is
 	 * MHD_OPTION_END, which ends the list there. */
-	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+	return MHD_start_daemon(flags, 0, on_accept, srv, on_request, srv,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)SERVE_CONNECTIONS,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)SERVE_PER_IP,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)SERVE_TIMEOUT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_CONN_MEMORY,
 	    tls_cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,

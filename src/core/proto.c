@@ -617,6 +617,33 @@ proto_bin(const cJSON *obj, const char *key, unsigned char *out, size_t len)
 	return proto_unb64(proto_str(obj, key), out, len) == 0;
 }
 
+/* ---- error codes ---- */
+
+/* stepwise-protocol(7), ERRORS: every code the server may answer with. */
+static const char *const error_codes[] = {
+	"malformed_json", "bad_request", "unsupported_version",
+	"bad_encoding", "bad_record", "duplicate_id", "unknown_token",
+	"unknown_device", "bad_signature", "stale_request", "device_revoked",
+	"not_found", "method_not_allowed", "token_used", "device_exists",
+	"token_expired", "too_large", "uri_too_long",
+	"unsupported_media_type", "unsupported_encoding", "rate_limited",
+	"headers_too_large", "internal", "unavailable",
+};
+
+bool
+proto_error_code_ok(const char *code)
+{
+	size_t n;
+
+	if (code == NULL || (n = strspn(code, "abcdefghijklmnopqrstuvwxyz_")) <
+	    1 || n > PROTO_ERROR_CODE_MAX || code[n] != '\0')
+		return false;
+	for (size_t i = 0; i < sizeof error_codes / sizeof error_codes[0]; i++)
+		if (strcmp(code, error_codes[i]) == 0)
+			return true;
+	return false;
+}
+
 /* ---- URLs and fingerprints ---- */
 
 bool

@@ -101,6 +101,12 @@ bool	 proto_int(const cJSON *obj, const char *key, long long *v);
 bool	 proto_bin(const cJSON *obj, const char *key, unsigned char *out,
 	    size_t len);
 
+#define PROTO_ERROR_CODE_MAX	32
+/* Whether code is one of the protocol's error codes ([a-z_]{1,32}, from
+ * the fixed list of stepwise-protocol(7), ERRORS). Anything else a server
+ * says is never shown or kept. */
+bool	 proto_error_code_ok(const char *code);
+
 /* https, or http to a loopback literal only (127.0.0.0/8, [::1]); why gets
  * a translated reason. */
 bool	 proto_url_ok(const char *url, const char **why);

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -169,4 +172,18 @@ wipe_free(char *s)
 		sodium_memzero(s, strlen(s));
 		free(s);
 	}
+}
+
+void
+process_harden(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &none);
+	/* Not dumpable: beyond the core file, this shuts /proc/PID/mem,
+	 * environ, maps and ptrace to every other process of the same user
+	 * (only a process with CAP_SYS_PTRACE still gets in), and the files
+	 * of /proc/PID become root's. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	umask(077);
 }

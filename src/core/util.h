@@ -29,4 +29,9 @@ int	 days_in_month(int year, int month);
 /* Wipe a heap string holding clinical plaintext, then free it. */
 void	 wipe_free(char *);
 
+/* At the start of each program: no core file, not dumpable (no other
+ * process of the user may read its memory), and umask 077 so that nothing
+ * is made readable by accident. */
+void	 process_harden(void);
+
 #endif

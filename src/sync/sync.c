@@ -765,7 +765,7 @@ records_rejected(struct sync *s, const struct answer *a)
 	cJSON_ArrayForEach(v, list) {
 		if (!cJSON_IsObject(v) || !proto_only_keys(v, keys) ||
 		    (id = proto_str(v, "id")) == NULL ||
-		    proto_str(v, "error") == NULL ||
+		    !proto_error_code_ok(proto_str(v, "error")) ||
 		    !in_batch(&s->batch, id)) {
 			finish_bad_answer(s);
 			return 0;
@@ -923,7 +923,8 @@ messages_done(struct sync *s, const struct answer *a)
 }
 
 /* An error body is {"error","message"} and maybe rejected and
- * server_time; anything else is treated as no body. */
+ * server_time, error a code of the protocol's; anything else is treated
+ * as no body. */
 static void
 parse_answer(struct sync *s, struct answer *a)
 {
@@ -939,8 +940,13 @@ parse_answer(struct sync *s, struct answer *a)
 	if (r->len > 0)
 		a->json = proto_parse(r->answer, r->len, why, sizeof why);
 	if (a->json != NULL && a->status >= 400) {
+		/* Only a code of the protocol's own list is ever shown or
+		 * kept (as the reference the patient passes on); any other
+		 * text, and message always, stays unread: what a server says
+		 * must not reach the terminal or the profile. */
 		a->error = proto_str(a->json, "error");
-		if (!proto_only_keys(a->json, error_keys) || a->error == NULL ||
+		if (!proto_only_keys(a->json, error_keys) ||
+		    !proto_error_code_ok(a->error) ||
 		    proto_str(a->json, "message") == NULL) {
 			a->error = NULL;
 			cJSON_Delete(a->json);

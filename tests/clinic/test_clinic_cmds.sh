@@ -232,7 +232,7 @@ nomsg "a sender name on two lines is refused" 2 "one line" --patient R1 --from "
 # ---- messages: the conversation ----
 "$FX" seen "$C" "$T/d1.keys" $((t0 + 500)) 1
 "$SC" messages --dir "$C" --patient R1 --format json >"$T/talk.json" 2>"$T/err"; st=$?
-python3 - "$T/talk.json" "$T/ids" "$D1" <<'PY' && [ $st -eq 0 ] && ok "messages: sent messages (from the clinic's copy) and replies, by time, with delivery" || bad "messages json" "$(cat "$T/talk.json" "$T/err")"
+python3 - "$T/talk.json" "$T/ids" "$D1" <<'PY' && [ $st -eq 0 ] && ok "messages: sent messages (from the clinic's copy) and replies, by time, with how many devices fetched each" || bad "messages json" "$(cat "$T/talk.json" "$T/err")"
 import json, sys
 t = json.load(open(sys.argv[1])); ids = dict(l.split() for l in open(sys.argv[2]))
 assert t["patient"] == "R1"
@@ -241,12 +241,13 @@ assert [x["direction"] for x in m] == ["from_patient", "to_patient", "to_patient
 assert m[0]["id"] == ids["Y"] and m[0]["text"] == "Thanks, it helped.\nSecond line" and m[0]["device"] == sys.argv[3]
 assert m[0]["in_reply_to"] == "0123456789abcdef0123456789abcdef"
 assert m[1]["text"] == 'Hello R1, "quoted"\nsecond line' and m[1]["from"] == "Sam (your supporter)"
-assert m[1]["devices"] == 2 and m[1]["delivered"] == 1
-assert m[2]["text"] == "Second note" and m[2]["delivered"] == 0
+assert m[1]["devices"] == 2 and m[1]["fetched"] == 1 and "delivered" not in m[1]
+assert m[2]["text"] == "Second note" and m[2]["fetched"] == 0
 assert m[0]["at"] <= m[1]["at"] <= m[2]["at"]
 PY
 "$SC" messages --dir "$C" --patient R1 >"$T/talk.txt" 2>&1
 grep -q "from Sam (your supporter)" "$T/talk.txt" && grep -q "^    second line$" "$T/talk.txt" && grep -q "in reply to 0123456789abcdef" "$T/talk.txt" &&
+    grep -q "; fetched by 1 of 2 devices\]$" "$T/talk.txt" && ! grep -q delivered "$T/talk.txt" &&
     ok "messages as text" || bad "messages text" "$(cat "$T/talk.txt")"
 # A clinic copy that does not open is not shown, and the clinic is told.
 sqlite3 "$T/c2/clinic.db" "UPDATE messages SET clinic_copy = X'00' || substr(clinic_copy, 2) WHERE device = '$D1B'"

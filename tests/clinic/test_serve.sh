@@ -251,10 +251,10 @@ PY
 sig '/v1/messages?after=32'
 req GET '/v1/messages?after=32' -H @"$T/sig"
 [ "$code" = 200 ] && [ "$(j '[m["seq"] for m in d["messages"]]')" = "[33, 34]" ] && [ "$(j 'd["more"]')" = False ] && [ -z "$(hdr Content-Encoding)" ] && ok "after=32: 33 and 34, more is false (small answer not compressed)" || bad "fetch rest" "$code $(head -c 300 "$T/body")"
-[ "$(sqlite3 "$DB" "SELECT delivered FROM devices WHERE device = '$D1'")" = 32 ] && ok "after=32 records 32 as delivered" || bad "delivered"
+[ "$(sqlite3 "$DB" "SELECT delivered FROM devices WHERE device = '$D1'")" = 32 ] && ok "after=32 records 32 as fetched" || bad "fetched mark"
 sig '/v1/messages?after=5'
 req GET '/v1/messages?after=5' -H @"$T/sig"
-[ "$code" = 200 ] && [ "$(sqlite3 "$DB" "SELECT delivered FROM devices WHERE device = '$D1'")" = 32 ] && ok "an older cursor does not move delivered back" || bad "delivered kept"
+[ "$code" = 200 ] && [ "$(sqlite3 "$DB" "SELECT delivered FROM devices WHERE device = '$D1'")" = 32 ] && ok "an older cursor does not move the fetched mark back" || bad "fetched mark kept"
 state=$(snap)
 req GET '/v1/messages?after=0' -H @"$T/sig"; refused 401 bad_signature "a signature made for another target"
 req GET '/v1/messages?after=0'; refused 401 bad_signature "no signature headers"
@@ -298,39 +298,23 @@ req GET /v1/health
 hold() {
 	local n=$1
 	shift
-	python3 - "$U" "$PID" "$n" "$@" <<'PY'
-import os, socket, subprocess, sys, time, urllib.parse
+	python3 - "$(dirname "$0")/../tools" "$U" "$PID" "$n" "$@" <<'PY'
+import socket, subprocess, sys, urllib.parse
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv.pop(1))
+from sw_held import connections, until
 u = urllib.parse.urlparse(sys.argv[1])
 pid, n = sys.argv[2], int(sys.argv[3])
 def held():
     """The client ports of the connections the server's process holds."""
-    inodes = set()
-    for fd in os.listdir("/proc/%s/fd" % pid):
-        try:
-            inodes.add(os.readlink("/proc/%s/fd/%s" % (pid, fd)))
-        except OSError:
-            pass
-    ports = set()
-    for l in open("/proc/net/tcp").read().splitlines()[1:]:
-        f = l.split()
-        if (int(f[1].split(":")[1], 16) == u.port and f[3] != "0A" and
-                "socket:[%s]" % f[9] in inodes):
-            ports.add(int(f[2].split(":")[1], 16))
-    return ports
-def until(cond):
-    end = time.monotonic() + 10
-    while not cond():
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.01)
-    return True
+    return set(connections(pid, u.port))
 socks = []
-if not until(lambda: not held()):
+if not until(lambda: not held(), 10):
     print("not-held: the server still holds %s" % held())
 else:
     socks = [socket.create_connection((u.hostname, u.port)) for _ in range(n)]
     mine = {s.getsockname()[1] for s in socks}
-    if not until(lambda: held() == mine):
+    if not until(lambda: held() == mine, 10):
         print("not-held: the server holds %s of %s" % (held(), mine))
     else:
         print(subprocess.run(sys.argv[4:], capture_output=True,

@@ -2,7 +2,7 @@
 # test_serve_limits.sh: what a request to stepwise-clinic serve must not do
 # beyond its own rights: use up another device's rate limit with batches it
 # could not sign, have a message the device never fetched (or one not yet
-# queued) counted as delivered, or have text of its choosing echoed back
+# queued) counted as fetched, or have text of its choosing echoed back
 # as a record id.
 #   test_serve_limits.sh STEPWISE-CLINIC SW-PROTO
 set -u
@@ -22,7 +22,8 @@ fetch() {
 }
 j() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/body" "$1" 2>/dev/null; }
 rows() { sqlite3 "$DB" "SELECT count(*) FROM records"; }
-delivered() { sqlite3 "$DB" "SELECT delivered FROM devices WHERE device = '$1'"; }
+# fetched DEVICE: the server's fetched mark (its column is still delivered).
+fetched() { sqlite3 "$DB" "SELECT delivered FROM devices WHERE device = '$1'"; }
 devid() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["device"])' "$T/$1.json"; }
 
 "$SC" init "$T/c" >/dev/null || { echo "init failed"; exit 1; }
@@ -93,25 +94,25 @@ fetch m 0
 [ "$code" = 200 ] && ok "five fetches in M's name with another device's signature leave M's own fetch alone" || bad "M's fetch" "$code $(cat "$T/body")"
 kill -TERM "$PID"; wait "$PID"
 
-# ---- the delivered mark: never past what was queued, never back ----
+# ---- the fetched mark: never past what was queued, never back ----
 start main --rate 0
 echo "first message" | "$SC" message --dir "$T/c" --patient PM >/dev/null 2>"$T/err" || bad "message 1" "$(cat "$T/err")"
-# msgstate: "delivered/devices" for each message to PM, oldest first.
+# msgstate: "fetched/devices" for each message to PM, oldest first.
 msgstate() {
 	"$SC" messages --dir "$T/c" --patient PM --format json 2>/dev/null |
-	    python3 -c 'import json,sys; print(" ".join("%d/%d" % (m["delivered"], m["devices"]) for m in json.load(sys.stdin)["messages"] if m["direction"] == "to_patient"))'
+	    python3 -c 'import json,sys; print(" ".join("%d/%d" % (m["fetched"], m["devices"]) for m in json.load(sys.stdin)["messages"] if m["direction"] == "to_patient"))'
 }
-[ "$(msgstate)" = "0/1" ] && ok "a message queued: delivered to 0 of 1" || bad "queued" "$(msgstate)"
+[ "$(msgstate)" = "0/1" ] && ok "a message queued: fetched by 0 of 1" || bad "queued" "$(msgstate)"
 fetch m 99999999
-[ "$code" = 200 ] && [ "$(j 'd["messages"]')" = "[]" ] && [ "$(delivered "$M")" = 1 ] && ok "after=99999999: nothing fetched; the mark stops at the last seq queued (1)" || bad "after=99999999" "$code $(delivered "$M") $(cat "$T/body")"
+[ "$code" = 200 ] && [ "$(j 'd["messages"]')" = "[]" ] && [ "$(fetched "$M")" = 1 ] && ok "after=99999999: nothing fetched; the mark stops at the last seq queued (1)" || bad "after=99999999" "$code $(fetched "$M") $(cat "$T/body")"
 echo "second message" | "$SC" message --dir "$T/c" --patient PM >/dev/null 2>"$T/err" || bad "message 2" "$(cat "$T/err")"
-[ "$(msgstate)" = "1/1 0/1" ] && ok "a message queued after that is not shown as delivered" || bad "message 2 shown as delivered" "$(msgstate)"
+[ "$(msgstate)" = "1/1 0/1" ] && ok "a message queued after that is not shown as fetched" || bad "message 2 shown as fetched" "$(msgstate)"
 fetch m 1
-[ "$code" = 200 ] && [ "$(j '[m["seq"] for m in d["messages"]]')" = "[2]" ] && [ "$(delivered "$M")" = 1 ] && [ "$(msgstate)" = "1/1 0/1" ] && ok "after=1 fetches it and does not yet mark it" || bad "after=1" "$code $(delivered "$M") $(msgstate)"
+[ "$code" = 200 ] && [ "$(j '[m["seq"] for m in d["messages"]]')" = "[2]" ] && [ "$(fetched "$M")" = 1 ] && [ "$(msgstate)" = "1/1 0/1" ] && ok "after=1 fetches it and does not yet mark it" || bad "after=1" "$code $(fetched "$M") $(msgstate)"
 fetch m 2
-[ "$code" = 200 ] && [ "$(delivered "$M")" = 2 ] && [ "$(msgstate)" = "1/1 1/1" ] && ok "after=2 marks it delivered" || bad "after=2" "$code $(delivered "$M") $(msgstate)"
+[ "$code" = 200 ] && [ "$(fetched "$M")" = 2 ] && [ "$(msgstate)" = "1/1 1/1" ] && ok "after=2 marks it fetched" || bad "after=2" "$code $(fetched "$M") $(msgstate)"
 fetch m 0
-[ "$code" = 200 ] && [ "$(delivered "$M")" = 2 ] && ok "after=0 does not move the mark back" || bad "after=0" "$(delivered "$M")"
+[ "$code" = 200 ] && [ "$(fetched "$M")" = 2 ] && ok "after=0 does not move the mark back" || bad "after=0" "$(fetched "$M")"
 
 # ---- rejected echoes only record ids ----
 "$P" batch "$T/a.json" "$T/ePA.json" 5 >"$T/b5.json"

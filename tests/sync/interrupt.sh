@@ -36,32 +36,7 @@ setup() {
 # server_has_read NAME: wait (10 s at most) until server NAME holds a
 # connection and has read every byte that reached each one it holds.
 server_has_read() {
-	python3 - "${PID[$1]}" "${PORT[$1]}" <<'PY'
-import os, sys, time
-pid, port = sys.argv[1], int(sys.argv[2])
-def unread():
-    """Bytes not yet read by the server, per connection it holds."""
-    inodes = set()
-    for fd in os.listdir("/proc/%s/fd" % pid):
-        try:
-            inodes.add(os.readlink("/proc/%s/fd/%s" % (pid, fd)))
-        except OSError:
-            pass
-    q = []
-    for l in open("/proc/net/tcp").read().splitlines()[1:]:
-        f = l.split()
-        if (int(f[1].split(":")[1], 16) == port and f[3] != "0A" and
-                "socket:[%s]" % f[9] in inodes):
-            q.append(int(f[4].split(":")[1], 16))
-    return q
-end = time.monotonic() + 10
-while time.monotonic() < end:
-    q = unread()
-    if q and not any(q):
-        sys.exit(0)
-    time.sleep(0.02)
-sys.exit("server %s: unread bytes per connection: %s" % (pid, unread()))
-PY
+	python3 "$(dirname "$0")/../tools/sw_held.py" "${PID[$1]}" "${PORT[$1]}" read
 }
 
 # 1. The proxy cuts the second batch in the middle of its body, and

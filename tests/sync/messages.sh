@@ -20,7 +20,7 @@ expect "sync fetches it: exit 0" 0 $st "$(cat "$T/p.sync")"
 grep -qi "1 unread message" "$T/p.sync" && ok "sync says there is 1 unread message" || bad "sync output" "$(cat "$T/p.sync")"
 sw_sync p; st=$?
 expect "then nothing to do: exit 3" 3 $st "$(cat "$T/p.sync")"
-expect "the server's delivered mark moved to 1" 1 "$(sqlite3 "$T/c/clinic.db" 'SELECT delivered FROM devices')"
+expect "the server's fetched mark moved to 1" 1 "$(sqlite3 "$T/c/clinic.db" 'SELECT delivered FROM devices')"
 ! grep -aqF "$MSG" "$T/p/default.db" && ok "the profile holds the message sealed" || bad "message text in clear in the profile"
 
 # Plain mode: Home shows the unread count; Messages (8) shows the text.

@@ -315,6 +315,27 @@ START_TEST(test_only_keys_and_members)
 }
 END_TEST
 
+START_TEST(test_error_codes_only_the_protocols)
+{
+	static const struct {
+		const char	*code;
+		bool		 ok;
+	} cases[] = {
+		{ "rate_limited", true }, { "bad_record", true },
+		{ "unavailable", true }, { "headers_too_large", true },
+		{ "Rate_limited", false }, { "rate_limited ", false },
+		{ "rate_limited\x1b]0;x\x07", false }, { "", false },
+		{ "no_such_code", false }, { "HTTP 400", false },
+		{ "a_code_that_is_thirty_three_chars", false },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_msg(proto_error_code_ok(cases[i].code) == cases[i].ok,
+		    "%s", cases[i].code);
+	ck_assert(!proto_error_code_ok(NULL));
+}
+END_TEST
+
 START_TEST(test_url_rule)
 {
 	const char *why;
@@ -445,6 +466,7 @@ main(void)
 	tcase_add_test(t, test_parse_strict);
 	tcase_add_test(t, test_parse_many_keys);
 	tcase_add_test(t, test_only_keys_and_members);
+	tcase_add_test(t, test_error_codes_only_the_protocols);
 	tcase_add_test(t, test_url_rule);
 	tcase_add_test(t, test_fingerprint_groups);
 	tcase_add_test(t, test_pin_rule);
