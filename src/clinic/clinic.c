@@ -348,3 +348,27 @@ clinic_keys_free(struct clinic_keys *k)
 		sodium_free(k->sign_sk);
 	k->box_sk = k->sign_sk = NULL;
 }
+
+/* ---- references and names ---- */
+
+bool
+clinic_patient_ok(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	return n >= 1 && n <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
+}
+
+bool
+clinic_name_ok(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n == 0 || n > CLINIC_NAME_MAX || !proto_utf8_ok(s, n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
