@@ -44,6 +44,11 @@ bool	 clinic_patient_ok(const char *);
 #define CLINIC_NAME_MAX	200
 bool	 clinic_name_ok(const char *);
 
+/* Standard input, up to cap bytes, without one new line at its end: a
+ * buffer of cap + 1 bytes, NUL-terminated after the *len bytes read, for
+ * the caller to wipe and free; NULL with errno when it cannot be read. */
+char	*clinic_read_stdin(size_t cap, size_t *len);
+
 /* The clinic's box to itself (nonce || crypto_box_easy of the padded
  * text, from and to the clinic's box key): what only box.sk can make or
  * read, for what the clinic keeps in the server's database (seal.c).
@@ -67,6 +72,9 @@ int	 clinic_cmd_message(int argc, char **argv);	/* message.c */
 int	 clinic_cmd_messages(int argc, char **argv);	/* message.c */
 int	 clinic_cmd_patients(int argc, char **argv);	/* patients.c */
 int	 clinic_cmd_revoke(int argc, char **argv);	/* patients.c */
+int	 clinic_cmd_risks(int argc, char **argv);	/* risks.c */
+int	 clinic_cmd_ack(int argc, char **argv);		/* ack.c */
+int	 clinic_cmd_watch(int argc, char **argv);	/* watch.c */
 
 /* For the commands: a usage error (exit 2) and a failure (exit 1), each
  * one line on standard error. msg may hold one %s for arg. */

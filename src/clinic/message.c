@@ -20,23 +20,14 @@
 static char *
 read_text(struct sw_error *err)
 {
-	size_t	 cap = PROTO_MAX_MESSAGE_TEXT + 2, n = 0;
-	char	*buf = xmalloc(cap + 1);
-	ssize_t	 r;
+	size_t	 cap = PROTO_MAX_MESSAGE_TEXT + 2, n;
+	char	*buf;
 
-	while (n < cap && (r = read(STDIN_FILENO, buf + n, cap - n)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			sw_fail(err, SW_EIO, _("Could not read the message "
-			    "from standard input: %s"), strerror(errno));
-			goto fail;
-		}
-		n += (size_t)r;
+	if ((buf = clinic_read_stdin(cap, &n)) == NULL) {
+		sw_fail(err, SW_EIO, _("Could not read the message from "
+		    "standard input: %s"), strerror(errno));
+		return NULL;
 	}
-	if (n > 0 && buf[n - 1] == '\n')
-		n--;
-	buf[n] = '\0';
 	if (n == 0) {
 		sw_fail(err, SW_EINVAL, _("The message is empty: write its "
 		    "text on standard input."));
