@@ -9,10 +9,11 @@
 # crashes, with the patient and the time only, also for a record the real
 # server has just received. Rows are made by sw-clinic-fixture with real
 # keys, as stepwise-clinic serve would store them.
-#   test_risks.sh STEPWISE-CLINIC SW-CLINIC-FIXTURE CONTENT-DIR
+#   test_risks.sh STEPWISE-CLINIC SW-CLINIC-FIXTURE CONTENT-DIR RISK-MAIL
+# RISK-MAIL is contrib/systemd/stepwise-risk-mail, the man page's example.
 set -u
 shopt -s lastpipe	# rec, at the end of a pipe, keeps its ID_ variables
-SC=$1 FX=$2 CONTENT=$3
+SC=$1 FX=$2 CONTENT=$3 MAILCMD=$4
 SUFFIX=risks . "$(dirname "$0")/serve_lib.sh"
 export TZ=UTC STEPWISE_CONTENT_DIR=$CONTENT LC_ALL=C.UTF-8
 C=$T/c
@@ -62,6 +63,7 @@ WANT_ORDER="QB QW A2 S A"	# the risks, newest received first
 # ---- the watcher first, on a copy: once per risk, across restarts ----
 W=$T/w
 cp -r "$C" "$W"
+cp -r "$C" "$T/w2"
 cat >"$T/notify" <<EOF
 #!/bin/sh
 # One line per run: the arguments, then the STEPWISE_ variables.
@@ -139,6 +141,24 @@ sqlite3 "$W/clinic.db" "DELETE FROM notices" 2>/dev/null; d=$?
 "$SC" watch --dir "$W" --exec "$T/no-such-cmd" --once >/dev/null 2>"$T/err"; [ $? -eq 2 ] && grep -q "cannot be run\|not a command" "$T/err" &&
     ok "watch --exec of a command that does not exist: a usage error" || bad "watch bad cmd" "$(cat "$T/err")"
 "$SC" watch --dir "$W" --once >/dev/null 2>&1; [ $? -eq 2 ] && ok "watch without --exec: a usage error" || bad "watch no exec"
+# The man page's example command, with a mail(1) that keeps what it gets.
+mkdir "$T/bin"
+cat >"$T/bin/mail" <<EOF
+#!/bin/sh
+{ printf 'mail'; printf ' [%s]' "\$@"; echo; cat; echo .; } >>"$T/mails"
+EOF
+chmod +x "$T/bin/mail"
+PATH=$T/bin:$PATH STEPWISE_RISK_MAIL_TO=duty@riverside.example "$SC" watch --dir "$T/w2" --exec "$MAILCMD" --once 2>"$T/err"; st=$?
+python3 - "$T/mails" <<'PY' && [ $st -eq 0 ] && ok "the example stepwise-risk-mail sends one mail a risk: the patient and the time, no answers" || bad "risk mail ($st)" "$(cat "$T/mails" "$T/err")"
+import re, sys
+mails = open(sys.argv[1]).read().split("\n.\n")[:-1]
+assert len(mails) == 5, mails
+for m in mails:
+    head, body = m.split("\n", 1)
+    assert head == "mail [-s] [Stepwise: new open risk] [duty@riverside.example]", head
+    assert re.match(r"Patient R[12] has a new open risk, received \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\.\n", body), body
+    assert not re.search(r"phq|PHQ|answer [0-9]|total|item 9|[Mm]oderate", body), body
+PY
 
 # ---- the watcher against the real server receiving a real upload ----
 S=$T/s
