@@ -202,8 +202,8 @@ load_table(sqlite3 *db, const struct clinic_keys *k, struct risks *rs,
 	if (sqlite3_prepare_v2(db, acks ? "SELECT acked_by, acked_at, sealed"
 	    " FROM acks ORDER BY n" : "SELECT NULL, notified_at, sealed"
 	    " FROM notices ORDER BY n", -1, &s, NULL) != SQLITE_OK)
-		return sw_fail(err, SW_EIO, _("Could not read the "
-		    "acknowledgements: %s"), sqlite3_errmsg(db));
+		return sw_fail(err, SW_EIO, _("Could not read the audit "
+		    "tables: %s"), sqlite3_errmsg(db));
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		by = (const char *)sqlite3_column_text(s, 0);
 		at = sqlite3_column_int64(s, 1);
@@ -226,8 +226,8 @@ load_table(sqlite3 *db, const struct clinic_keys *k, struct risks *rs,
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return sw_fail(err, SW_EIO, _("Could not read the "
-		    "acknowledgements: %s"), sqlite3_errmsg(db));
+		return sw_fail(err, SW_EIO, _("Could not read the audit "
+		    "tables: %s"), sqlite3_errmsg(db));
 	return 0;
 }
 

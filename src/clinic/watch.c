@@ -144,7 +144,7 @@ log_failure(int status)
 }
 
 /* Tell of each open risk that has no notice yet; failures counted. */
-static int
+static void
 tell(struct watch *w, struct risks *rs, size_t *told, size_t *failed)
 {
 	struct sw_error	 err = { 0 };
@@ -168,7 +168,6 @@ tell(struct watch *w, struct risks *rs, size_t *told, size_t *failed)
 		}
 		(*told)++;
 	}
-	return 0;
 }
 
 /* Whether records have arrived since the last look. */
