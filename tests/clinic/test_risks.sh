@@ -66,10 +66,12 @@ cp -r "$C" "$W"
 cp -r "$C" "$T/w2"
 cat >"$T/notify" <<EOF
 #!/bin/sh
-# One line per run: the arguments, then the STEPWISE_ variables.
-n=\$(cat "$T/runs" 2>/dev/null || echo 0); echo \$((n + 1)) >"$T/runs"
-{ printf 'argc=%s ' "\$#"; for a in "\$@"; do printf ' [%s]' "\$a"; done
-  env | grep '^STEPWISE_' | sort | tr '\n' ' '; echo; } >>"$T/notify.log"
+# One line per run, in one write: the arguments, then the STEPWISE_
+# variables.
+line="argc=\$#"
+for a in "\$@"; do line="\$line [\$a]"; done
+line="\$line \$(env | grep '^STEPWISE_' | sort | tr '\n' ' ')"
+printf '%s\n' "\$line" >>"$T/notify.log"
 [ -e "$T/fail-once" ] && { rm -f "$T/fail-once"; exit 1; }
 if [ -e "$T/hold" ]; then echo held >>"$T/held"; while [ -e "$T/hold" ]; do sleep 0.05; done; fi
 exit 0
@@ -165,7 +167,7 @@ S=$T/s
 "$SC" init "$S" >/dev/null && "$SC" enroll --dir "$S" --patient RT-9 -o "$T/rt9.json" >/dev/null &&
     "$FX" device "$S" "$T/rt9.json" "$T/d9.keys" >/dev/null || { echo "server clinic failed"; exit 1; }
 SERVE_DIR=$S start srv
-: >"$T/notify.log"; rm -f "$T/runs"
+: >"$T/notify.log"
 "$SC" watch --dir "$S" --exec "$T/notify" --interval 1 >/dev/null 2>"$T/watchd.err" &
 wpid=$!
 pids+=("$wpid")
