@@ -43,6 +43,30 @@ static const char *const migrations[] = {
 	" seq INTEGER NOT NULL, id TEXT NOT NULL, ciphertext BLOB NOT NULL,"
 	" signature BLOB NOT NULL, clinic_copy BLOB NOT NULL,"
 	" queued_at INTEGER NOT NULL, PRIMARY KEY(device, seq));",
+	/* 3: acknowledgements of risks (stepwise-clinic ack) and the
+	 * watcher's notices (stepwise-clinic watch), kept for audit: rows are
+	 * only ever added, and the triggers refuse a change or a deletion.
+	 * Which record each names, and an acknowledgement's note, are in
+	 * sealed, the clinic's box to itself: the server's account learns
+	 * neither whose risk it was nor what was written, and cannot forge
+	 * one (see stepwise-clinic(8), AUDIT). The text here is stored in
+	 * the database, so it names nothing clinical. */
+	"CREATE TABLE acks(n INTEGER PRIMARY KEY, acked_by TEXT NOT NULL,"
+	" acked_at INTEGER NOT NULL, sealed BLOB NOT NULL);"
+	"CREATE TRIGGER acks_no_update BEFORE UPDATE ON acks BEGIN"
+	" SELECT RAISE(ABORT, 'acknowledgements are kept for audit and never"
+	" changed'); END;"
+	"CREATE TRIGGER acks_no_delete BEFORE DELETE ON acks BEGIN"
+	" SELECT RAISE(ABORT, 'acknowledgements are kept for audit and never"
+	" deleted'); END;"
+	"CREATE TABLE notices(n INTEGER PRIMARY KEY,"
+	" notified_at INTEGER NOT NULL, sealed BLOB NOT NULL);"
+	"CREATE TRIGGER notices_no_update BEFORE UPDATE ON notices BEGIN"
+	" SELECT RAISE(ABORT, 'notices are kept for audit and never"
+	" changed'); END;"
+	"CREATE TRIGGER notices_no_delete BEFORE DELETE ON notices BEGIN"
+	" SELECT RAISE(ABORT, 'notices are kept for audit and never"
+	" deleted'); END;",
 };
 #define SCHEMA_VERSION	(int)(sizeof migrations / sizeof migrations[0])
 
@@ -373,4 +397,57 @@ clinic_keys_free(struct clinic_keys *k)
 	if (k->sign_sk)
 		sodium_free(k->sign_sk);
 	k->box_sk = k->sign_sk = NULL;
+}
+
+/* ---- references and names ---- */
+
+bool
+clinic_patient_ok(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	return n >= 1 && n <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
+}
+
+bool
+clinic_name_ok(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n == 0 || n > CLINIC_NAME_MAX || !proto_utf8_ok(s, n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* ---- text from standard input ---- */
+
+char *
+clinic_read_stdin(size_t cap, size_t *len)
+{
+	char	*buf = xmalloc(cap + 1);
+	size_t	 n = 0;
+	ssize_t	 r;
+	int	 saved;
+
+	while (n < cap && (r = read(STDIN_FILENO, buf + n, cap - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			saved = errno;
+			sodium_memzero(buf, cap + 1);
+			free(buf);
+			errno = saved;
+			return NULL;
+		}
+		n += (size_t)r;
+	}
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	*len = n;
+	return buf;
 }

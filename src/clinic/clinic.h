@@ -34,6 +34,31 @@ int	 clinic_keys_load(const char *dir, struct clinic_keys *,
 void	 clinic_keys_free(struct clinic_keys *);
 int	 clinic_db_open(const char *dir, sqlite3 **, struct sw_error *);
 
+/* A patient reference as enroll takes it: 1 to 64 letters, digits, - _
+ * and . (so one from the server's database that is not one is never
+ * passed on). */
+bool	 clinic_patient_ok(const char *);
+/* A person's name (a supporter's --from, an acknowledger's --as): 1 to
+ * CLINIC_NAME_MAX bytes of UTF-8 on one line, without control
+ * characters. */
+#define CLINIC_NAME_MAX	200
+bool	 clinic_name_ok(const char *);
+
+/* Standard input, up to cap bytes, without one new line at its end: a
+ * buffer of cap + 1 bytes, NUL-terminated after the *len bytes read, for
+ * the caller to wipe and free; NULL with errno when it cannot be read. */
+char	*clinic_read_stdin(size_t cap, size_t *len);
+
+/* The clinic's box to itself (nonce || crypto_box_easy of the padded
+ * text, from and to the clinic's box key): what only box.sk can make or
+ * read, for what the clinic keeps in the server's database (seal.c).
+ * NULL when the text is too long; open gives NULL for anything box.sk did
+ * not seal, and a string to wipe_free() otherwise. */
+unsigned char *clinic_self_seal(const char *plain, const struct clinic_keys *,
+	    size_t *len);
+char	*clinic_self_open(const unsigned char *, size_t len,
+	    const struct clinic_keys *);
+
 /* Make a one-time token for patient, store its signed row, and write the
  * enrollment file (0600) to out. */
 int	 clinic_enroll(const char *dir, const char *patient, int days,
@@ -47,6 +72,9 @@ int	 clinic_cmd_message(int argc, char **argv);	/* message.c */
 int	 clinic_cmd_messages(int argc, char **argv);	/* message.c */
 int	 clinic_cmd_patients(int argc, char **argv);	/* patients.c */
 int	 clinic_cmd_revoke(int argc, char **argv);	/* patients.c */
+int	 clinic_cmd_risks(int argc, char **argv);	/* risks.c */
+int	 clinic_cmd_ack(int argc, char **argv);		/* ack.c */
+int	 clinic_cmd_watch(int argc, char **argv);	/* watch.c */
 
 /* For the commands: a usage error (exit 2) and a failure (exit 1), each
  * one line on standard error. msg may hold one %s for arg. */

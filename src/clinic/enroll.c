@@ -120,15 +120,6 @@ load_config(const char *dir, struct sw_error *err)
 	return j;
 }
 
-static bool
-patient_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n >= 1 && n <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
-}
-
 /* The clinic's signature over the token row, so that a device's link to a
  * patient can be checked later without trusting the server. */
 static void
@@ -247,7 +238,7 @@ clinic_enroll(const char *dir, const char *patient, int days,
 		sw_fail(err, SW_EIO, _("out of memory"));
 		goto out;
 	}
-	if (!patient_ok(patient)) {
+	if (!clinic_patient_ok(patient)) {
 		sw_fail(err, SW_EINVAL, _("'%s' is not a usable patient "
 		    "reference (1 to 64 letters, digits, - _ and .)"), patient);
 		goto out;

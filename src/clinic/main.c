@@ -122,6 +122,15 @@ usage(FILE *f)
 	    "[--content DIR]\n"
 	    "                  check, decrypt and list received results, "
 	    "risk first\n"
+	    "  risks [--patient REF] [--all] [--format text|json]\n"
+	    "                  list the risks nobody has acknowledged yet, "
+	    "newest first\n"
+	    "  ack --patient REF [--id ID] [--as NAME] --note TEXT|-\n"
+	    "                  acknowledge one open risk, for the audit "
+	    "record\n"
+	    "  watch --exec CMD [--interval SECONDS] [--once]\n"
+	    "                  run CMD once for each new open risk (where the "
+	    "keys are)\n"
 	    "  message --patient REF [--from NAME] < TEXT\n"
 	    "                  queue a supporter message to the patient's "
 	    "devices\n"
@@ -245,6 +254,24 @@ cmd_enroll(int argc, char **argv)
 	return rc == 0 ? EXIT_OK : clinic_fail(&err);
 }
 
+/* The commands, one file each (see clinic.h); main only dispatches. */
+static const struct {
+	const char	*name;
+	int		(*exec)(int, char **);
+} commands[] = {
+	{ "init", cmd_init },
+	{ "enroll", cmd_enroll },
+	{ "serve", clinic_cmd_serve },
+	{ "results", clinic_cmd_results },
+	{ "risks", clinic_cmd_risks },
+	{ "ack", clinic_cmd_ack },
+	{ "watch", clinic_cmd_watch },
+	{ "message", clinic_cmd_message },
+	{ "messages", clinic_cmd_messages },
+	{ "patients", clinic_cmd_patients },
+	{ "revoke", clinic_cmd_revoke },
+};
+
 int
 main(int argc, char **argv)
 {
@@ -276,21 +303,8 @@ main(int argc, char **argv)
 		printf("stepwise-clinic %s\n", STEPWISE_VERSION);
 		return EXIT_OK;
 	}
-	if (strcmp(argv[1], "init") == 0)
-		return cmd_init(argc - 1, argv + 1);
-	if (strcmp(argv[1], "enroll") == 0)
-		return cmd_enroll(argc - 1, argv + 1);
-	if (strcmp(argv[1], "serve") == 0)
-		return clinic_cmd_serve(argc - 1, argv + 1);
-	if (strcmp(argv[1], "results") == 0)
-		return clinic_cmd_results(argc - 1, argv + 1);
-	if (strcmp(argv[1], "message") == 0)
-		return clinic_cmd_message(argc - 1, argv + 1);
-	if (strcmp(argv[1], "messages") == 0)
-		return clinic_cmd_messages(argc - 1, argv + 1);
-	if (strcmp(argv[1], "patients") == 0)
-		return clinic_cmd_patients(argc - 1, argv + 1);
-	if (strcmp(argv[1], "revoke") == 0)
-		return clinic_cmd_revoke(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].exec(argc - 1, argv + 1);
 	return clinic_usage_error(NULL, _("'%s' is not a command"), argv[1]);
 }

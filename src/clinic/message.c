@@ -14,31 +14,20 @@
 #include "util.h"
 #include "verify.h"
 
-#define MAX_FROM	200
-
 /* ---- stepwise-clinic message ---- */
 
 /* The text from standard input, without one trailing new line. */
 static char *
 read_text(struct sw_error *err)
 {
-	size_t	 cap = PROTO_MAX_MESSAGE_TEXT + 2, n = 0;
-	char	*buf = xmalloc(cap + 1);
-	ssize_t	 r;
+	size_t	 cap = PROTO_MAX_MESSAGE_TEXT + 2, n;
+	char	*buf;
 
-	while (n < cap && (r = read(STDIN_FILENO, buf + n, cap - n)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			sw_fail(err, SW_EIO, _("Could not read the message "
-			    "from standard input: %s"), strerror(errno));
-			goto fail;
-		}
-		n += (size_t)r;
+	if ((buf = clinic_read_stdin(cap, &n)) == NULL) {
+		sw_fail(err, SW_EIO, _("Could not read the message from "
+		    "standard input: %s"), strerror(errno));
+		return NULL;
 	}
-	if (n > 0 && buf[n - 1] == '\n')
-		n--;
-	buf[n] = '\0';
 	if (n == 0) {
 		sw_fail(err, SW_EINVAL, _("The message is empty: write its "
 		    "text on standard input."));
@@ -61,20 +50,6 @@ fail:
 	return NULL;
 }
 
-/* A sender's name: one line of UTF-8, without control characters. */
-static bool
-name_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > MAX_FROM || !proto_utf8_ok(s, n))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return false;
-	return true;
-}
-
 /* The sealed plaintext, keys in the order the page gives. */
 static char *
 message_json(const char *id, const char *device, long long sent_at,
@@ -95,50 +70,6 @@ message_json(const char *id, const char *device, long long sent_at,
 	return s;
 }
 
-/* The clinic's own copy of a message: the padded plaintext in a box from
- * the clinic's box key to itself (nonce || crypto_box_easy). Unlike an
- * anonymous sealed box, only the holder of box.sk can make one, so a
- * server that swaps the copy for other text is caught when it is read. */
-static unsigned char *
-copy_seal(const char *plain, const struct clinic_keys *k, size_t *len)
-{
-	size_t		 padded;
-	unsigned char	*buf, *out;
-
-	if ((buf = proto_pad(plain, &padded)) == NULL)
-		return NULL;
-	out = xmalloc(crypto_box_NONCEBYTES + crypto_box_MACBYTES + padded);
-	randombytes_buf(out, crypto_box_NONCEBYTES);
-	if (crypto_box_easy(out + crypto_box_NONCEBYTES, buf, padded, out,
-	    k->box_pk, k->box_sk) != 0) {
-		free(out);
-		out = NULL;
-	}
-	sodium_memzero(buf, padded);
-	free(buf);
-	*len = crypto_box_NONCEBYTES + crypto_box_MACBYTES + padded;
-	return out;
-}
-
-static char *
-copy_open(const unsigned char *c, size_t len, const struct clinic_keys *k)
-{
-	const size_t	 over = crypto_box_NONCEBYTES + crypto_box_MACBYTES;
-	unsigned char	*buf;
-	size_t		 n;
-
-	if (len < over + PROTO_PAD_BLOCK || len > over + PROTO_MAX_PADDED)
-		return NULL;
-	n = len - over;
-	buf = xmalloc(n);
-	if (crypto_box_open_easy(buf, c + crypto_box_NONCEBYTES,
-	    len - crypto_box_NONCEBYTES, c, k->box_pk, k->box_sk) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return proto_unpad(buf, n);
-}
-
 static int
 queue_one(sqlite3 *db, const struct clinic_keys *k, const struct vdevice *d,
     const char *id, long long now, const char *from, const char *text,
@@ -152,7 +83,7 @@ queue_one(sqlite3 *db, const struct clinic_keys *k, const struct vdevice *d,
 
 	plain = message_json(id, d->device, now, from, text);
 	ct = proto_seal(plain, d->box_pk, &ctlen);
-	copy = copy_seal(plain, k, &copylen);
+	copy = clinic_self_seal(plain, k, &copylen);
 	wipe_free(plain);
 	if (ct == NULL || copy == NULL) {
 		sw_fail(err, SW_EINVAL, _("The message is too long once "
@@ -257,7 +188,7 @@ clinic_cmd_message(int argc, char **argv)
 	if (patient == NULL)
 		return clinic_usage_error("message", "%s", _("--patient REF "
 		    "is needed"));
-	if (from != NULL && !name_ok(from))
+	if (from != NULL && !clinic_name_ok(from))
 		return clinic_usage_error("message", _("--from needs a name "
 		    "of 1 to 200 bytes of UTF-8 on one line, not '%s'"), from);
 	if (clinic_db_open(dir, &db, &err) != 0 ||
@@ -365,8 +296,8 @@ open_copy(sqlite3_stmt *s, const struct clinic_keys *k, const char *device,
 	bad = crypto_sign_verify_detached(sqlite3_column_blob(s, 4), m, n,
 	    k->sign_pk);
 	free(m);
-	if (bad || (text = copy_open(copy, (size_t)sqlite3_column_bytes(s, 5),
-	    k)) == NULL)
+	if (bad || (text = clinic_self_open(copy,
+	    (size_t)sqlite3_column_bytes(s, 5), k)) == NULL)
 		return NULL;
 	j = proto_parse(text, strlen(text), why, sizeof why);
 	wipe_free(text);

@@ -8,8 +8,8 @@
 #include <time.h>
 
 #include "i18n.h"
+#include "risk.h"
 #include "util.h"
-#include "verify.h"
 
 struct patient {
 	char			 *ref;
@@ -19,7 +19,8 @@ struct patient {
 	size_t			  records;
 	size_t			  sent, delivered;	/* by message id */
 	const struct vrecord	**latest;	/* per content measure */
-	bool			  risk;
+	size_t			  open_risks;	/* not acknowledged */
+	long long		  risk_received;	/* the newest of them */
 	size_t			  tokens;	/* unused enrollment files */
 	long long		  token_expires;	/* the latest */
 };
@@ -94,7 +95,9 @@ add_records(struct roster *r, const struct vrecord *v, size_t n)
 			continue;
 		p = roster_get(r, v[i].patient);
 		p->records++;
-		if (v[i].measure == NULL)
+		/* Scores from scored check-ins only: a risk signal names its
+		 * measure too, but has no total. */
+		if (v[i].measure == NULL || v[i].band == NULL)
 			continue;
 		m = (size_t)(v[i].measure - r->ct->measures);
 		l = &p->latest[m];
@@ -103,13 +106,30 @@ add_records(struct roster *r, const struct vrecord *v, size_t n)
 		    strcmp(v[i].id, (*l)->id) > 0))
 			*l = &v[i];
 	}
-	/* The flag stays open while the latest check-in of a measure has a
-	 * risk answer. */
-	for (size_t i = 0; i < r->n; i++)
-		for (m = 0; m < r->ct->n_measures; m++)
-			if (r->v[i].latest[m] != NULL &&
-			    r->v[i].latest[m]->risk)
-				r->v[i].risk = true;
+}
+
+/* A patient's RISK stays until each risk is acknowledged, whatever came
+ * after it; risks only quarantined records show are counted apart, as
+ * nobody's. */
+static size_t
+add_risks(struct roster *r, const struct risks *rs)
+{
+	struct patient	*p;
+	size_t		 unowned = 0;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		if (rs->v[i].acked_by != NULL)
+			continue;
+		if (rs->v[i].patient == NULL) {
+			unowned++;
+			continue;
+		}
+		p = roster_get(r, rs->v[i].patient);
+		p->open_risks++;
+		if (rs->v[i].received_at > p->risk_received)
+			p->risk_received = rs->v[i].received_at;
+	}
+	return unowned;
 }
 
 /* Messages counted once per id; delivered when some device holds it. The
@@ -261,9 +281,15 @@ print_text(const struct roster *r, long long now)
 			    l->total, l->band->label, a, l->risk ?
 			    _(", risk answer") : "");
 		}
-		if (p->risk)
-			printf(_("  RISK: the latest check-in has a risk "
-			    "answer; contact the patient.\n"));
+		if (p->open_risks > 0) {
+			format_local(p->risk_received, a, sizeof a);
+			printf(ngettext("  RISK: %zu open risk, received %s, not "
+			    "acknowledged yet: see stepwise-clinic risks "
+			    "--patient %s\n", "  RISK: %zu open risks, the "
+			    "newest received %s, not acknowledged yet: see "
+			    "stepwise-clinic risks --patient %s\n",
+			    p->open_risks), p->open_risks, a, p->ref);
+		}
 	}
 }
 
@@ -305,7 +331,8 @@ json_patient(const struct roster *r, const struct patient *p, long long now)
 		cJSON_AddNumberToObject(y, "created_at", (double)l->created_at);
 		cJSON_AddStringToObject(y, "id", l->id);
 	}
-	cJSON_AddBoolToObject(o, "risk", p->risk);
+	cJSON_AddBoolToObject(o, "risk", p->open_risks > 0);
+	cJSON_AddNumberToObject(o, "open_risks", (double)p->open_risks);
 	if (p->tokens > 0) {
 		x = cJSON_AddObjectToObject(o, "enrollment_pending");
 		cJSON_AddNumberToObject(x, "files", (double)p->tokens);
@@ -319,11 +346,12 @@ json_patient(const struct roster *r, const struct patient *p, long long now)
 
 static void
 print_json(const struct roster *r, const struct vdevice *v, size_t n,
-    long long now)
+    long long now, size_t unowned)
 {
 	cJSON	*j = cJSON_CreateObject(), *a, *o;
 
 	cJSON_AddNumberToObject(j, "format", 1);
+	cJSON_AddNumberToObject(j, "quarantined_risks", (double)unowned);
 	a = cJSON_AddArrayToObject(j, "patients");
 	for (size_t i = 0; i < r->n; i++)
 		cJSON_AddItemToArray(a, json_patient(r, &r->v[i], now));
@@ -355,10 +383,11 @@ clinic_cmd_patients(int argc, char **argv)
 	struct roster		 r = { NULL, 0, 0, &cr.ct };
 	struct vdevice		*devs = NULL;
 	struct vrecord		*recs = NULL;
+	struct risks		 rs = { 0 };
 	const char		*dir = ".", *content = NULL;
 	long long		 now = (long long)time(NULL);
 	size_t			 nd = 0, nr = 0, forged = 0;
-	size_t			 quarantined = 0;
+	size_t			 quarantined = 0, unowned = 0;
 	bool			 json = false;
 	int			 opt, rc = CLINIC_EXIT_FAIL;
 
@@ -374,17 +403,21 @@ clinic_cmd_patients(int argc, char **argv)
 		return rc;
 	if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
 	    verify_devices(cr.db, &cr.k, NULL, &devs, &nd, &err) != 0 ||
-	    verify_records(cr.db, &cr.k, &cr.ct, NULL, &recs, &nr,
-	    &err) != 0)
+	    verify_records(cr.db, &cr.k, clinic_read_content(&cr), NULL,
+	    &recs, &nr, &err) != 0)
+		goto out;
+	risks_collect(recs, nr, &rs);
+	if (risks_load_audit(cr.db, &cr.k, &rs, false, &err) != 0)
 		goto out;
 	add_devices(&r, devs, nd);
 	add_records(&r, recs, nr);
+	unowned = add_risks(&r, &rs);
 	if (add_messages(cr.db, &r, devs, nd, &err) != 0 ||
 	    add_tokens(cr.db, &r, &cr.k, &forged, &err) != 0)
 		goto out;
 	qsort(r.v, r.n, sizeof *r.v, by_ref);
 	if (json)
-		print_json(&r, devs, nd, now);
+		print_json(&r, devs, nd, now, unowned);
 	else if (r.n == 0)
 		printf(_("No patients yet: enroll one with stepwise-clinic "
 		    "enroll --patient REF.\n"));
@@ -401,18 +434,30 @@ clinic_cmd_patients(int argc, char **argv)
 		if (recs[i].reason != NULL)
 			quarantined++;
 	if (quarantined > 0)
-		fprintf(stderr, _("stepwise-clinic: %zu record%s quarantined "
-		    "and not counted; see stepwise-clinic results.\n"),
-		    quarantined, quarantined == 1 ? "" : "s");
+		fprintf(stderr, ngettext("stepwise-clinic: %zu record "
+		    "quarantined and not counted; see stepwise-clinic "
+		    "results.\n", "stepwise-clinic: %zu records quarantined "
+		    "and not counted; see stepwise-clinic results.\n",
+		    quarantined), quarantined);
+	if (unowned > 0)
+		fprintf(stderr, ngettext("stepwise-clinic: %zu open risk is "
+		    "shown only by a quarantined record, under no patient; see "
+		    "stepwise-clinic risks.\n", "stepwise-clinic: %zu open "
+		    "risks are shown only by quarantined records, under no "
+		    "patient; see stepwise-clinic risks.\n", unowned),
+		    unowned);
 	if (forged > 0)
-		fprintf(stderr, _("stepwise-clinic: %zu enrollment token%s "
-		    "failed the clinic's signature check and %s not "
-		    "shown.\n"), forged, forged == 1 ? "" : "s",
-		    forged == 1 ? "is" : "are");
-	rc = CLINIC_EXIT_OK;
+		fprintf(stderr, ngettext("stepwise-clinic: %zu enrollment "
+		    "token failed the clinic's signature check and is not "
+		    "shown.\n", "stepwise-clinic: %zu enrollment tokens failed "
+		    "the clinic's signature check and are not shown.\n",
+		    forged), forged);
+	risks_report_bad_rows(&rs);
+	rc = clinic_read_report(&cr);
 out:
-	if (rc != CLINIC_EXIT_OK)
+	if (rc != CLINIC_EXIT_OK && err.msg[0] != '\0')
 		clinic_fail(&err);
+	risks_free(&rs);
 	roster_free(&r);
 	vrecords_free(recs, nr);
 	vdevices_free(devs, nd);

@@ -1,7 +1,7 @@
 /* results.c: stepwise-clinic results: every received record, checked and
- * decrypted with the clinic's secret key, risk first, as CSV or JSON;
- * anything that fails a check is quarantined and counted, never shown as
- * any patient's. */
+ * decrypted with the clinic's secret key, risk first (newest received
+ * first), as CSV or JSON; anything that fails a check is quarantined and
+ * counted, never shown as any patient's. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,9 @@
 
 enum format { FORMAT_CSV, FORMAT_JSON };
 
+/* Risk first, the newest to reach the server first (a device's clock may
+ * be wrong, and what came in last is what nobody has seen yet); then the
+ * rest, oldest first by the device's time. */
 static int
 by_risk_then_time(const void *a, const void *b)
 {
@@ -21,6 +24,10 @@ by_risk_then_time(const void *a, const void *b)
 
 	if (x->risk != y->risk)
 		return x->risk ? -1 : 1;
+	if (x->risk && x->received_at != y->received_at)
+		return x->received_at > y->received_at ? -1 : 1;
+	if (x->risk)
+		return x->arrival > y->arrival ? -1 : x->arrival < y->arrival;
 	if (x->created_at != y->created_at)
 		return x->created_at < y->created_at ? -1 : 1;
 	/* Made in the same second: in the order they arrived (a device sends
@@ -106,6 +113,7 @@ csv_row(const struct vrecord *r)
 	char		 created[32], received[32];
 	bool		 checkin = strcmp(r->kind, "checkin") == 0;
 	bool		 exercise = strcmp(r->kind, "exercise") == 0;
+	bool		 signal = strcmp(r->kind, "risk") == 0;
 
 	format_rfc3339(r->created_at, created, sizeof created);
 	format_rfc3339(r->received_at, received, sizeof received);
@@ -116,7 +124,7 @@ csv_row(const struct vrecord *r)
 	csv_field(created, false);
 	csv_field(received, false);
 	/* The measure column names the exercise of an exercise entry. */
-	csv_text(checkin ? proto_str(o, "measure") : exercise ?
+	csv_text(checkin || signal ? proto_str(o, "measure") : exercise ?
 	    proto_str(o, "exercise") : "");
 	csv_int(r->total, checkin);
 	csv_text(r->band ? r->band->id : checkin ? proto_str(o, "severity") :
@@ -131,6 +139,8 @@ csv_row(const struct vrecord *r)
 	csv_field(r->check, false);
 	if (checkin)
 		csv_field("", true);
+	else if (signal)
+		csv_json(o);	/* the item, the answer and when */
 	else
 		csv_json(cJSON_GetObjectItemCaseSensitive(o, exercise ?
 		    "values" : "text"));
@@ -171,11 +181,34 @@ json_result(const struct vrecord *r)
 	return o;
 }
 
+/* What a quarantined record still tells: never its content, but whether
+ * it shows risk (null: it could not be read far enough to tell), and the
+ * patient the server's database claims for it. */
+static cJSON *
+json_quarantined(const struct vrecord *r)
+{
+	cJSON *q = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(q, "device", r->device);
+	cJSON_AddStringToObject(q, "id", r->id);
+	cJSON_AddStringToObject(q, "reason", r->reason);
+	cJSON_AddNumberToObject(q, "received_at", (double)r->received_at);
+	if (r->claimed != NULL)
+		cJSON_AddStringToObject(q, "claimed_patient", r->claimed);
+	else
+		cJSON_AddNullToObject(q, "claimed_patient");
+	if (r->qrisk == VRISK_UNKNOWN)
+		cJSON_AddNullToObject(q, "risk");
+	else
+		cJSON_AddBoolToObject(q, "risk", r->qrisk == VRISK_SHOWN);
+	return q;
+}
+
 static void
 print_json(struct vrecord **shown, size_t n, const struct vrecord *all,
     size_t nall)
 {
-	cJSON	*j = cJSON_CreateObject(), *a, *q;
+	cJSON	*j = cJSON_CreateObject(), *a;
 
 	cJSON_AddNumberToObject(j, "format", 1);
 	a = cJSON_AddArrayToObject(j, "results");
@@ -185,11 +218,7 @@ print_json(struct vrecord **shown, size_t n, const struct vrecord *all,
 	for (size_t i = 0; i < nall; i++) {
 		if (all[i].reason == NULL)
 			continue;
-		q = cJSON_CreateObject();
-		cJSON_AddStringToObject(q, "device", all[i].device);
-		cJSON_AddStringToObject(q, "id", all[i].id);
-		cJSON_AddStringToObject(q, "reason", all[i].reason);
-		cJSON_AddItemToArray(a, q);
+		cJSON_AddItemToArray(a, json_quarantined(&all[i]));
 	}
 	json_print_wiped(j);
 }
@@ -200,7 +229,7 @@ print_summary(size_t shown, const struct vrecord *all, size_t n)
 {
 	const char	*seen[32];
 	size_t		 count[32], nseen = 0, quarantined = 0;
-	size_t		 flagged = 0, i, j;
+	size_t		 flagged = 0, risky = 0, i, j;
 
 	for (i = 0; i < n; i++) {
 		if (all[i].reason == NULL) {
@@ -209,6 +238,8 @@ print_summary(size_t shown, const struct vrecord *all, size_t n)
 			continue;
 		}
 		quarantined++;
+		if (all[i].qrisk != VRISK_NONE)
+			risky++;
 		for (j = 0; j < nseen; j++)
 			if (strcmp(seen[j], all[i].reason) == 0)
 				break;
@@ -228,6 +259,12 @@ print_summary(size_t shown, const struct vrecord *all, size_t n)
 		fprintf(stderr, _("; %zu flagged: the score sent differs from "
 		    "the clinic's, or the measure is unknown"), flagged);
 	fputc('\n', stderr);
+	if (risky > 0)
+		fprintf(stderr, ngettext("%zu quarantined record shows a risk "
+		    "answer or cannot be checked for one: see stepwise-clinic "
+		    "risks.\n", "%zu quarantined records show a risk answer "
+		    "or cannot be checked for one: see stepwise-clinic "
+		    "risks.\n", risky), risky);
 }
 
 int
@@ -277,8 +314,8 @@ clinic_cmd_results(int argc, char **argv)
 	if (opt < 0)
 		return rc;
 	if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
-	    verify_records(cr.db, &cr.k, &cr.ct, patient, &all, &n,
-	    &err) != 0)
+	    verify_records(cr.db, &cr.k, clinic_read_content(&cr), patient,
+	    &all, &n, &err) != 0)
 		goto out;
 	shown = xcalloc(n ? n : 1, sizeof *shown);
 	for (size_t i = 0; i < n; i++)
@@ -294,9 +331,10 @@ clinic_cmd_results(int argc, char **argv)
 		goto out;
 	}
 	print_summary(nshown, all, n);
-	rc = CLINIC_EXIT_OK;
+	/* Listed first, then said: a content problem never hides risk. */
+	rc = clinic_read_report(&cr);
 out:
-	if (rc != CLINIC_EXIT_OK)
+	if (rc != CLINIC_EXIT_OK && err.msg[0] != '\0')
 		clinic_fail(&err);
 	free(shown);
 	vrecords_free(all, n);

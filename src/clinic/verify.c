@@ -175,6 +175,25 @@ answers_of(const cJSON *a, int *out, size_t *n)
 	return 0;
 }
 
+/* Whether answers to a measure show risk, by the measure's own risk items
+ * (measure_score is the one rule); with the answer to its first risk
+ * item in *item and *answer (0 when it has none). -1 when the answers are
+ * not the measure's. */
+static int
+answers_risk(const struct measure *m, const int *answers, size_t n,
+    struct measure_result *res, int *item, int *answer)
+{
+	if (measure_score(m, answers, n, res) != 0)
+		return -1;
+	*item = *answer = 0;
+	if (m->n_risks > 0 && (size_t)m->risks[0].item <= n &&
+	    m->risks[0].item >= 1) {
+		*item = m->risks[0].item;
+		*answer = answers[*item - 1];
+	}
+	return 0;
+}
+
 /* The clinic scores every check-in again from its answers and the
  * measure's definition, and flags any difference from what was sent. */
 static const char *
@@ -182,9 +201,9 @@ check_checkin(struct vrecord *r, const struct content *ct)
 {
 	static const char *const keys[] = { "measure", "answers",
 	    "functional", "total", "severity", "severity_label", "risk",
-	    "completed_at", "completed_ts", NULL };
+	    "completed_at", "completed_ts", "risk_signal", NULL };
 	const cJSON		*o = r->record, *risk, *fn;
-	const char		*measure, *severity;
+	const char		*measure, *severity, *signal;
 	struct measure_result	 res;
 	int			 answers[MAX_ANSWERS];
 	size_t			 n;
@@ -200,25 +219,83 @@ check_checkin(struct vrecord *r, const struct content *ct)
 	    proto_str(o, "severity_label") == NULL || !cJSON_IsBool(risk) ||
 	    proto_str(o, "completed_at") == NULL ||
 	    !proto_int(o, "completed_ts", &ts) ||
-	    (fn != NULL && !cJSON_IsNumber(fn)))
+	    (fn != NULL && !cJSON_IsNumber(fn)) ||
+	    !optional_id(o, "risk_signal"))
 		return "malformed";
-	r->risk = cJSON_IsTrue(risk);
+	/* A check-in that names a risk signal had a risk answer, whatever
+	 * it ended with: it belongs to that signal's risk. */
+	if ((signal = proto_str(o, "risk_signal")) != NULL)
+		snprintf(r->risk_signal, sizeof r->risk_signal, "%s", signal);
+	r->risk = cJSON_IsTrue(risk) || signal != NULL;
 	r->total = total > INT_MAX ? INT_MAX : (int)total;
 	if (ct == NULL ||
 	    (r->measure = content_measure(ct, measure)) == NULL) {
 		r->check = "unknown_measure";
 		return NULL;
 	}
-	if (measure_score(r->measure, answers, n, &res) != 0 ||
-	    !res.complete || res.band == NULL)
+	if (answers_risk(r->measure, answers, n, &res, &r->risk_item,
+	    &r->risk_answer) != 0 || !res.complete || res.band == NULL)
 		return "malformed";
 	r->total = res.total;
 	r->band = res.band;
 	if (res.total != total || strcmp(res.band->id, severity) != 0 ||
-	    res.risk != r->risk)
+	    res.risk != cJSON_IsTrue(risk))
 		r->check = "total_mismatch";
 	/* A risk answer is never hidden by a flag that says otherwise. */
 	r->risk = r->risk || res.risk;
+	return NULL;
+}
+
+/* Whether one answer to one item of a measure is a risk answer: the
+ * measure's own rule, on a form with only that item answered. */
+static bool
+item_is_risk(const struct measure *m, long long item, long long answer)
+{
+	struct measure_result	 res;
+	int			*a;
+	bool			 risk;
+
+	if (item < 1 || (size_t)item > m->n_items || answer > INT_MAX)
+		return false;
+	a = xcalloc(m->n_items, sizeof *a);
+	for (size_t i = 0; i < m->n_items; i++)
+		a[i] = MEASURE_UNANSWERED;
+	a[item - 1] = (int)answer;
+	risk = measure_score(m, a, m->n_items, &res) == 0 && res.risk;
+	free(a);
+	return risk;
+}
+
+/* A risk signal: saved and sent the moment a risk item is answered at its
+ * threshold, before the check-in is finished (stepwise-protocol(7),
+ * RECORDS). It is a risk whatever else is wrong with it. */
+static const char *
+check_risk(struct vrecord *r, const struct content *ct)
+{
+	static const char *const keys[] = { "measure", "item", "answer",
+	    "answered_at", "answered_ts", NULL };
+	const cJSON	*o = r->record;
+	const char	*measure;
+	long long	 item, answer, ts;
+
+	r->risk = true;
+	if (!only_keys(o, keys) ||
+	    (measure = proto_str(o, "measure")) == NULL || *measure == '\0' ||
+	    !proto_int(o, "item", &item) || item < 1 || item > MAX_ANSWERS ||
+	    !proto_int(o, "answer", &answer) || answer < 1 ||
+	    answer > INT_MAX || proto_str(o, "answered_at") == NULL ||
+	    !proto_int(o, "answered_ts", &ts))
+		return "malformed";
+	r->risk_item = (int)item;
+	r->risk_answer = (int)answer;
+	if (ct == NULL ||
+	    (r->measure = content_measure(ct, measure)) == NULL) {
+		r->check = "unknown_measure";
+		return NULL;
+	}
+	/* The measure's own risk rule must call this answer a risk. */
+	if (!item_is_risk(r->measure, item, answer))
+		return "malformed";
 	return NULL;
 }
 
@@ -257,7 +334,7 @@ check_plain(struct vrecord *r, const struct content *ct)
 	static const char *const keys[] = { "v", "id", "device", "kind",
 	    "created_at", "record", NULL };
 	static const char *const kinds[] = { "checkin", "exercise", "reply",
-	    NULL };
+	    "risk", NULL };
 	const cJSON	*p = r->plain;
 	const char	*id, *device, *kind;
 	long long	 v;
@@ -289,6 +366,8 @@ check_plain(struct vrecord *r, const struct content *ct)
 		return check_checkin(r, ct);
 	if (r->kind == kinds[1])
 		return check_exercise(r->record);
+	if (r->kind == kinds[3])
+		return check_risk(r, ct);
 	return check_reply(r->record);
 }
 
@@ -326,12 +405,115 @@ check_record(sqlite3_stmt *s, const struct clinic_keys *k,
 	return check_plain(r, ct);
 }
 
+/* ---- what a quarantined record still shows of risk ---- */
+
+/* From a quarantined record's plaintext, read however far it reads: risk
+ * is shown by a risk signal, a check-in's risk flag or risk signal, or
+ * its answers to a measure the clinic knows; none only for strict JSON of
+ * version 1 and a known kind that shows no risk; unknown otherwise. */
+static enum vrisk
+plain_risk(const cJSON *p, bool strict, const struct content *ct,
+    struct vrecord *r)
+{
+	const cJSON		*o = cJSON_GetObjectItemCaseSensitive(p, "record");
+	const struct measure	*m;
+	struct measure_result	 res;
+	const char		*kind = proto_str(p, "kind"), *mid;
+	int			 answers[MAX_ANSWERS];
+	size_t			 n;
+	long long		 v = 0, x;
+	bool			 known = strict && proto_int(p, "v", &v) &&
+				     v == PROTO_VERSION;
+
+	if (kind == NULL || !cJSON_IsObject(o))
+		return VRISK_UNKNOWN;
+	proto_int(p, "created_at", &r->created_at);
+	if (strcmp(kind, "risk") == 0) {
+		r->kind = "risk";
+		if (proto_int(o, "item", &x) && x <= INT_MAX)
+			r->risk_item = (int)x;
+		if (proto_int(o, "answer", &x) && x <= INT_MAX)
+			r->risk_answer = (int)x;
+		return VRISK_SHOWN;
+	}
+	if (strcmp(kind, "checkin") == 0) {
+		r->kind = "checkin";
+		mid = proto_str(o, "measure");
+		if (ct != NULL && mid != NULL &&
+		    (m = content_measure(ct, mid)) != NULL &&
+		    answers_of(cJSON_GetObjectItemCaseSensitive(o, "answers"),
+		    answers, &n) == 0 && answers_risk(m, answers, n, &res,
+		    &r->risk_item, &r->risk_answer) == 0 && res.risk)
+			return VRISK_SHOWN;
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "risk")) ||
+		    cJSON_HasObjectItem(o, "risk_signal"))
+			return VRISK_SHOWN;
+		return known && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o,
+		    "risk")) ? VRISK_NONE : VRISK_UNKNOWN;
+	}
+	if (known && (strcmp(kind, "exercise") == 0 ||
+	    strcmp(kind, "reply") == 0))
+		return VRISK_NONE;
+	return VRISK_UNKNOWN;
+}
+
+/* Open a quarantined record anyway, whatever check it failed, only to
+ * learn whether it shows risk; nothing else of it is kept. The lenient
+ * parse reads what strict JSON refuses, and may only ever find risk. */
+static void
+quarantine_risk(sqlite3_stmt *s, const struct clinic_keys *k,
+    const struct content *ct, struct vrecord *r)
+{
+	const unsigned char	*c = sqlite3_column_blob(s, 2);
+	char			*text, why[128];
+	cJSON			*p;
+	bool			 strict = true;
+
+	r->qrisk = VRISK_UNKNOWN;
+	if (c == NULL || (text = proto_open(c,
+	    (size_t)sqlite3_column_bytes(s, 2), k->box_pk, k->box_sk)) == NULL)
+		return;
+	if ((p = proto_parse(text, strlen(text), why, sizeof why)) == NULL) {
+		strict = false;
+		p = cJSON_Parse(text);
+	}
+	wipe_free(text);
+	if (p != NULL)
+		r->qrisk = plain_risk(p, strict, ct, r);
+	json_wipe_delete(p);
+}
+
+/* Nothing of a quarantined record is kept but what it shows of risk and
+ * the patient its device is claimed for. */
+static void
+quarantine(sqlite3_stmt *s, const struct clinic_keys *k,
+    const struct content *ct, const struct vdevice *d, struct vrecord *r)
+{
+	json_wipe_delete(r->plain);
+	r->plain = NULL;
+	r->record = NULL;
+	r->kind = NULL;
+	r->check = NULL;
+	r->measure = NULL;
+	r->band = NULL;
+	r->risk = false;
+	r->total = 0;
+	r->created_at = 0;
+	r->risk_item = r->risk_answer = 0;
+	r->risk_signal[0] = '\0';
+	if (d != NULL && (d->claimed != NULL || d->patient != NULL))
+		r->claimed = xstrdup(d->claimed != NULL ? d->claimed :
+		    d->patient);
+	quarantine_risk(s, k, ct, r);
+}
+
 int
 verify_records(sqlite3 *db, const struct clinic_keys *k,
     const struct content *ct, const char *patient, struct vrecord **out,
     size_t *n, struct sw_error *err)
 {
 	struct vdevice	*devs;
+	const struct vdevice *d;
 	struct vrecord	*v = NULL, *r;
 	sqlite3_stmt	*s;
 	size_t		 nd, cap = 0;
@@ -366,23 +548,11 @@ verify_records(sqlite3 *db, const struct clinic_keys *k,
 		snprintf(r->id, sizeof r->id, "%s", t ? t : "");
 		r->received_at = sqlite3_column_int64(s, 4);
 		r->arrival = *n - 1;
-		r->reason = check_record(s, k, ct, vdevice_find(devs, nd,
-		    r->device), r);
-		if (r->reason != NULL) {
-			/* Nothing of a quarantined record is kept. */
-			json_wipe_delete(r->plain);
-			r->plain = NULL;
-			r->record = NULL;
-			r->kind = NULL;
-			r->check = NULL;
-			r->measure = NULL;
-			r->band = NULL;
-			r->risk = false;
-			r->total = 0;
-			r->created_at = 0;
-		} else
-			r->patient = xstrdup(vdevice_find(devs, nd,
-			    r->device)->patient);
+		d = vdevice_find(devs, nd, r->device);
+		if ((r->reason = check_record(s, k, ct, d, r)) != NULL)
+			quarantine(s, k, ct, d, r);
+		else
+			r->patient = xstrdup(d->patient);
 	}
 	sqlite3_finalize(s);
 	vdevices_free(devs, nd);
@@ -403,6 +573,7 @@ vrecords_free(struct vrecord *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		json_wipe_delete(v[i].plain);
 		free(v[i].patient);
+		free(v[i].claimed);
 	}
 	if (v != NULL)
 		sodium_memzero(v, n * sizeof *v);
@@ -453,14 +624,34 @@ clinic_read_open(const char *dir, const char *content_dir, bool want_content,
 	if (clinic_db_open(dir, &r->db, err) != 0)
 		return -1;
 	if (want_content) {
-		if (verify_content_load(content_dir, &r->ct, err) != 0)
-			return -1;
-		r->have_content = true;
+		if (verify_content_load(content_dir, &r->ct,
+		    &r->content_err) != 0) {
+			memset(&r->ct, 0, sizeof r->ct);
+			r->content_failed = true;
+		} else
+			r->have_content = true;
 	}
 	if (clinic_keys_load(dir, &r->k, true, err) != 0)
 		return -1;
 	r->have_keys = true;
 	return 0;
+}
+
+const struct content *
+clinic_read_content(const struct clinic_read *r)
+{
+	return r->have_content ? &r->ct : NULL;
+}
+
+int
+clinic_read_report(const struct clinic_read *r)
+{
+	if (!r->content_failed)
+		return CLINIC_EXIT_OK;
+	fprintf(stderr, _("stepwise-clinic: %s\nstepwise-clinic: what could "
+	    "be read is listed, with risk from each record's own flag and "
+	    "answers; no score was checked.\n"), r->content_err.msg);
+	return CLINIC_EXIT_FAIL;
 }
 
 void
@@ -474,28 +665,46 @@ clinic_read_close(struct clinic_read *r)
 	memset(r, 0, sizeof *r);
 }
 
-void
-print_untrusted(FILE *f, const char *s, const char *indent)
+char *
+untrusted_clean(const char *s, const char *indent)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = 0, in = strlen(indent);
+	char			*out, *o;
 
-	for (; *p != '\0'; p++) {
+	for (; *p != '\0'; p++)
+		n += *p == '\n' ? in + 1 : 1;
+	o = out = xmalloc(n + 1);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
 		if (*p == '\n') {
-			fprintf(f, "\n%s", indent);
+			*o++ = '\n';
+			memcpy(o, indent, in);
+			o += in;
 			continue;
 		}
 		/* C0, DEL and C1 controls could drive the terminal. */
 		if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
-			fputc('?', f);
+			*o++ = '?';
 			continue;
 		}
 		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			fputc('?', f);
+			*o++ = '?';
 			p++;
 			continue;
 		}
-		fputc(*p, f);
+		*o++ = (char)*p;
 	}
+	*o = '\0';
+	return out;
+}
+
+void
+print_untrusted(FILE *f, const char *s, const char *indent)
+{
+	char *t = untrusted_clean(s, indent);
+
+	fputs(t, f);
+	wipe_free(t);
 }
 
 void

@@ -42,6 +42,12 @@ void	 vdevices_free(struct vdevice *, size_t);
 const struct vdevice *vdevice_find(const struct vdevice *, size_t,
 	    const char *device);
 
+/* What a quarantined record shows of risk when it is opened anyway: none
+ * (it opens, reads as strict JSON of a known kind, and has no risk
+ * answer), shown (it names a risk answer, however else it fails), or
+ * unknown (it cannot be read far enough to tell: it could hold one). */
+enum vrisk { VRISK_NONE, VRISK_SHOWN, VRISK_UNKNOWN };
+
 /* One received record after the check. A quarantined record has reason
  * set, patient and plain NULL, and is never to be shown as anyone's. */
 struct vrecord {
@@ -52,18 +58,31 @@ struct vrecord {
 	const char		*reason;	/* why quarantined */
 	char			*patient;
 	long long		 created_at;
-	const char		*kind;		/* "checkin", ... */
+	const char		*kind;		/* "checkin", "risk", ... */
 	cJSON			*plain;		/* the plaintext */
 	const cJSON		*record;	/* its "record" member */
 	/* "ok"; "total_mismatch" when a check-in's total, band or risk flag
 	 * differs from the clinic's own scoring; "unknown_measure" when the
 	 * content has no such measure to score it with. */
 	const char		*check;
+	/* A risk signal, or a check-in with a risk answer (by its flag, by
+	 * the clinic's scoring, or by naming a risk signal). */
 	bool			 risk;
 	/* Check-ins scored by the clinic: the measure, total and band. */
 	const struct measure	*measure;
 	int			 total;
 	const struct measure_band *band;
+	/* The risk item and its answer: a risk signal's own, or a scored
+	 * check-in's answer to its measure's first risk item (0: unknown). */
+	int			 risk_item, risk_answer;
+	/* The risk signal a check-in names ("" when none). */
+	char			 risk_signal[PROTO_ID_LEN + 1];
+	/* Quarantined: what it shows of risk (and risk_item, risk_answer,
+	 * kind and created_at when it shows them), and the patient the
+	 * server's database claims for its device (NULL when none), never
+	 * to be taken as the record's patient. */
+	enum vrisk		 qrisk;
+	char			*claimed;
 };
 
 /* Every record (of patient, when not NULL), checked and opened with the
@@ -88,9 +107,19 @@ struct clinic_read {
 	struct content		 ct;
 	bool			 have_keys;
 	bool			 have_content;
+	bool			 content_failed;	/* asked for, not usable */
+	struct sw_error		 content_err;
 };
+/* A content folder that cannot be loaded does not stop the command: a
+ * content problem must never hide risk. content_failed is set, and the
+ * command goes on with clinic_read_content() NULL (risk from each
+ * record's own flag and answers), and ends with clinic_read_report(). */
 int	 clinic_read_open(const char *dir, const char *content_dir,
 	    bool want_content, struct clinic_read *, struct sw_error *);
+const struct content *clinic_read_content(const struct clinic_read *);
+/* Say on standard error what could not be checked for want of content;
+ * CLINIC_EXIT_FAIL when something could not, CLINIC_EXIT_OK otherwise. */
+int	 clinic_read_report(const struct clinic_read *);
 /* Wipes and frees the secret keys. */
 void	 clinic_read_close(struct clinic_read *);
 
@@ -101,6 +130,8 @@ void	 json_print_wiped(cJSON *);
  * characters other than new lines and tabs shown as '?', and every line
  * after a new line begun with indent. */
 void	 print_untrusted(FILE *, const char *text, const char *indent);
+/* The same as a new string, to wipe_free(). */
+char	*untrusted_clean(const char *text, const char *indent);
 /* "2026-11-23 10:26" in local time; buf >= 32 bytes. */
 void	 format_local(long long t, char *buf, size_t size);
 

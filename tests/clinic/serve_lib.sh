@@ -15,12 +15,12 @@ ok()  { pass=$((pass + 1)); echo "ok - $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /' | head -20; }
 DB=$T/c/clinic.db
 
-# start NAME [OPTIONS]: a server for $T/c on a free port; sets U (its URL)
-# and PID. Ends the test when it does not start.
+# start NAME [OPTIONS]: a server for $T/c (or $SERVE_DIR) on a free port;
+# sets U (its URL) and PID. Ends the test when it does not start.
 start() {
 	local name=$1
 	shift
-	"$SC" serve --dir "$T/c" --listen 127.0.0.1:0 "$@" >"$T/$name.out" 2>"$T/$name.log" &
+	"$SC" serve --dir "${SERVE_DIR:-$T/c}" --listen 127.0.0.1:0 "$@" >"$T/$name.out" 2>"$T/$name.log" &
 	PID=$!
 	pids+=("$PID")
 	for _ in $(seq 200); do

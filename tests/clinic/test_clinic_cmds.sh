@@ -95,7 +95,7 @@ y = by[ids["Y"]]; assert y["kind"] == "reply" and y["record"]["text"] == "Thanks
 r2 = by[ids["R2A"]]; assert r2["patient"] == "R2" and r2["device"] == d2 and r2["risk"] is True
 assert sum(1 for x in r["results"] if x["patient"] == "R1") == 7
 PY
-python3 - "$T/all.json" "$T/ids" "$DBAD" "$DFORGE" <<'PY' && ok "results: every bad record quarantined with its reason, never shown as anyone's" || bad "quarantine"
+python3 - "$T/all.json" "$T/ids" "$DBAD" "$DFORGE" <<'PY' && ok "results: every bad record quarantined with its reason, never shown as anyone's, with what it shows of risk" || bad "quarantine"
 import json, sys
 r = json.load(open(sys.argv[1])); ids = dict(l.split() for l in open(sys.argv[2]))
 want = {"Q1": "bad_signature", "Q2": "id_mismatch", "Q3": "device_mismatch",
@@ -105,13 +105,20 @@ want = {"Q1": "bad_signature", "Q2": "id_mismatch", "Q3": "device_mismatch",
 got = {x["id"]: x["reason"] for x in r["quarantined"]}
 assert got == {ids[k]: v for k, v in want.items()}, got
 for x in r["quarantined"]:
-    assert set(x) == {"device", "id", "reason"}
+    assert set(x) == {"device", "id", "reason", "received_at", "claimed_patient", "risk"}, x
+    assert x["claimed_patient"] == "R1" and isinstance(x["received_at"], int), x
+# Risk: true when it shows a risk answer, null when it cannot be read far
+# enough to tell (it could hold one), false only when it reads and shows none.
+risk = {"Q1": None, "Q2": False, "Q3": False, "Q4": None, "Q5": None, "Q6": None,
+        "Q7": True, "Q8": None, "QR": True, "QT": True}
+assert {x["id"]: x["risk"] for x in r["quarantined"]} == {ids[k]: v for k, v in risk.items()}
 assert {x["device"] for x in r["quarantined"] if x["reason"] == "bad_registration"} == {sys.argv[3]}
 assert {x["device"] for x in r["quarantined"] if x["reason"] == "bad_token_signature"} == {sys.argv[4]}
 shown = {x["id"] for x in r["results"]}
 assert not shown & set(got)
 PY
 grep -qx "10 results, 10 quarantined (.*3 malformed.*); 2 flagged.*" "$T/err" &&
+    grep -qx "8 quarantined records show a risk answer or cannot be checked for one: see stepwise-clinic risks." "$T/err" &&
     grep -q "1 bad_registration" "$T/err" && grep -q "1 bad_token_signature" "$T/err" &&
     ok "one-line summary on standard error" || bad "summary" "$(cat "$T/err")"
 
@@ -162,8 +169,19 @@ PY
 "$SC" results --dir "$C" --format xml >/dev/null 2>&1; [ $? -eq 2 ] && ok "--format xml is a usage error" || bad "format xml"
 
 # ---- content: --content, then STEPWISE_CONTENT_DIR, then the installed one ----
-STEPWISE_CONTENT_DIR=$T/none "$SC" results --dir "$C" >/dev/null 2>"$T/err"; st=$?
-[ $st -eq 1 ] && grep -q "content" "$T/err" && ok "unusable content: refuses rather than show unchecked scores" || bad "bad content" "$(cat "$T/err")"
+STEPWISE_CONTENT_DIR=$T/none "$SC" results --dir "$C" --format json >"$T/nc.json" 2>"$T/err"; st=$?
+python3 - "$T/nc.json" "$T/ids" <<'PY' && [ $st -eq 1 ] && grep -q "no score was checked" "$T/err" &&
+import json, sys
+r = json.load(open(sys.argv[1])); ids = dict(l.split() for l in open(sys.argv[2]))
+got = [x["id"] for x in r["results"]]
+# Risk still first from the records' own flags (M's flag says no risk: only
+# its answers, which need the measure, say so); nothing is scored, so Q7's
+# answer of 7 cannot be found out of range, and it is listed too.
+assert got[:3] == [ids["R2A"], ids["Q7"], ids["C"]], got
+assert [x["risk"] for x in r["results"]] == [True] * 3 + [False] * 8
+assert len(got) == 11 and {x["check"] for x in r["results"] if x["kind"] == "checkin"} == {"unknown_measure"}
+PY
+    ok "unusable content: lists what it can, risk first from the records' own flags, then says so and exits 1" || bad "bad content" "$(cat "$T/err")"
 STEPWISE_CONTENT_DIR=$T/none "$SC" results --dir "$C" --content "$CONTENT" --format json >"$T/c.json" 2>/dev/null &&
     cmp -s <(python3 -c 'import json,sys; print([x["id"] for x in json.load(open(sys.argv[1]))["results"]])' "$T/c.json") \
 	   <(python3 -c 'import json,sys; print([x["id"] for x in json.load(open(sys.argv[1]))["results"]])' "$T/all.json") &&
@@ -279,9 +297,11 @@ assert r1["messages"] == {"sent": 2, "delivered": 1, "waiting": 1}
 assert r1["latest"]["phq9"]["total"] == 9 and r1["latest"]["phq9"]["severity"] == "mild"
 assert r1["latest"]["phq9"]["id"] == ids["C"] and r1["latest"]["phq9"]["created_at"] == t0 + 100
 assert r1["latest"]["gad7"]["total"] == 3 and r1["latest"]["gad7"]["id"] == ids["B"]
-assert r1["risk"] is True and r1["enrollment_pending"] is None
+assert r1["risk"] is True and r1["open_risks"] == 2 and r1["enrollment_pending"] is None
 r2 = by["R2"]
-assert r2["latest"]["phq9"]["id"] == ids["R2C"] and r2["risk"] is False
+# R2's later PHQ-9 without risk does not close the risk of R2A: only an
+# acknowledgement does.
+assert r2["latest"]["phq9"]["id"] == ids["R2C"] and r2["risk"] is True and r2["open_risks"] == 1
 assert r2["latest"]["gad7"]["total"] == 21 and r2["latest"]["gad7"]["severity"] == "severe"
 assert r2["messages"] == {"sent": 1, "delivered": 0, "waiting": 1}
 r3 = by["R3"]
@@ -289,13 +309,16 @@ assert r3["devices"] == 0 and r3["records"] == 0 and r3["registered_at"] is None
 assert r3["enrollment_pending"]["expired"] is False
 assert abs(r3["enrollment_pending"]["expires_at"] - (time.time() + 14 * 86400)) < 600
 assert {(d["device"], d["reason"]) for d in p["failed_devices"]} == {(sys.argv[4], "bad_registration"), (sys.argv[5], "bad_token_signature")}
+assert p["quarantined_risks"] == 8
 PY
 grep -q "10 records quarantined" "$T/err" && ok "patients says how many records were quarantined" || bad "patients stderr" "$(cat "$T/err")"
 grep -q "1 enrollment token failed" "$T/err" && ok "a token row the clinic did not sign is not shown as a pending enrollment" || bad "forged token" "$(cat "$T/err")"
 "$SC" patients --dir "$C" >"$T/p.txt" 2>/dev/null
 exp=$(date -d @$(( $(date +%s) + 14 * 86400 )) +%Y-%m-%d)
 grep -q "enrollment file not used yet, expires $exp" "$T/p.txt" && grep -q "PHQ-9: 9 Mild" "$T/p.txt" &&
-    [ "$(grep -c RISK "$T/p.txt")" = 1 ] && ok "patients as text (one open risk flag, the unused enrollment file)" || bad "patients text" "$(cat "$T/p.txt")"
+    [ "$(grep -c RISK "$T/p.txt")" = 2 ] && grep -q "RISK: 2 open risks, the newest received" "$T/p.txt" &&
+    grep -q "RISK: 1 open risk, received" "$T/p.txt" &&
+    ok "patients as text (open risk flags until acknowledged, the unused enrollment file)" || bad "patients text" "$(cat "$T/p.txt")"
 
 # ---- revoke ----
 "$SC" revoke --dir "$C" --device "$D2" >"$T/out" 2>&1; st=$?

@@ -18,7 +18,10 @@
  *	clinic, sign it with the device key, store it; print the id. MODE
  *	is bad-sig, inner-id, inner-device, wrong-key, v2, or raw (stdin is
  *	the whole plaintext; @ID@ and @DEVICE@ are replaced); or post, to
- *	print a POST /v1/records body with the record instead of storing it
+ *	print a POST /v1/records body with the record instead of storing it.
+ *	KIND risk makes a risk signal (its JSON: measure, item, answer,
+ *	answered_at, answered_ts). The time received is now, or
+ *	$SW_FIXTURE_RECEIVED_AT, so that tests can order arrivals
  *   sw-clinic-fixture seen CLINIC KEYFILE LAST_SEEN DELIVERED
  *	set the device's last contact and delivered mark, as a fetch would
  *   sw-clinic-fixture messages CLINIC KEYFILE
@@ -372,7 +375,8 @@ cmd_record(int argc, char **argv)
 	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 3, ct, (int)ctlen, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 4, sig, 64, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, (long long)time(NULL));
+	sqlite3_bind_int64(s, 5, getenv("SW_FIXTURE_RECEIVED_AT") ?
+	    atoll(getenv("SW_FIXTURE_RECEIVED_AT")) : (long long)time(NULL));
 	if (sqlite3_step(s) != SQLITE_DONE)
 		die("insert record", sqlite3_errmsg(db));
 	sqlite3_finalize(s);

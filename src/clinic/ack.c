@@ -1,0 +1,217 @@
+/* ack.c: stepwise-clinic ack: a named person closes one open risk, with a
+ * note; the acknowledgement is added to the audit table and never changed
+ * (stepwise-clinic(8), ack and AUDIT). */
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "i18n.h"
+#include "risk.h"
+#include "util.h"
+
+/* The note: one to RISK_NOTE_MAX characters of UTF-8, lines and tabs but
+ * no other control character. "-" reads it from standard input, which
+ * keeps it out of the process list and the shell's history. */
+static char *
+read_note(const char *arg, struct sw_error *err)
+{
+	size_t	 n;
+	char	*buf;
+
+	if (strcmp(arg, "-") != 0)
+		n = strlen(buf = xstrdup(arg));
+	else if ((buf = clinic_read_stdin(RISK_NOTE_MAX * 4 + 2, &n)) ==
+	    NULL) {
+		sw_fail(err, SW_EIO, _("Could not read the note from standard "
+		    "input: %s"), strerror(errno));
+		return NULL;
+	}
+	if (n == 0) {
+		sw_fail(err, SW_EINVAL, _("The note is empty: say what was "
+		    "done, for the record."));
+		goto fail;
+	}
+	if (!proto_utf8_ok(buf, n) || !proto_text_ok(buf, RISK_NOTE_MAX)) {
+		sw_fail(err, SW_EINVAL, _("The note must be UTF-8 text of at "
+		    "most %d characters."), RISK_NOTE_MAX);
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)buf[i] < 0x20 && buf[i] != '\n' &&
+		    buf[i] != '\t') || buf[i] == 0x7f) {
+			sw_fail(err, SW_EINVAL, _("The note holds a control "
+			    "character; write plain text."));
+			goto fail;
+		}
+	return buf;
+fail:
+	sodium_memzero(buf, n);
+	free(buf);
+	return NULL;
+}
+
+/* --as defaults to the login name. */
+static const char *
+login_name(void)
+{
+	const struct passwd	*pw;
+	const char		*s = getlogin();
+
+	if (s == NULL && (pw = getpwuid(getuid())) != NULL)
+		s = pw->pw_name;
+	return s;
+}
+
+/* The one open risk to close: the one with the id, or the patient's only
+ * one; NULL (with err, and the candidates listed) otherwise. */
+static struct risk *
+pick(struct risks *rs, const char *patient, const char *id,
+    struct sw_error *err)
+{
+	struct risk	*r = NULL;
+	size_t		 open = 0;
+	char		 when[32];
+
+	if (id != NULL) {
+		if ((r = risks_find(rs, id)) == NULL && patient != NULL)
+			sw_fail(err, SW_ENOENT, _("No risk of %s has the id "
+			    "%s; see stepwise-clinic risks."), patient, id);
+		else if (r == NULL)
+			sw_fail(err, SW_ENOENT, _("No risk has the id %s; see "
+			    "stepwise-clinic risks."), id);
+		else if (r->acked_by != NULL) {
+			format_local(r->acked_at, when, sizeof when);
+			sw_fail(err, SW_EEXIST, _("That risk was acknowledged "
+			    "on %s already; nothing was written."), when);
+			r = NULL;
+		}
+		return r;
+	}
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->v[i].acked_by == NULL && open++ == 0)
+			r = &rs->v[i];
+	if (open == 1)
+		return r;
+	if (open == 0) {
+		sw_fail(err, SW_ENOENT, _("Patient %s has no open risk."),
+		    patient);
+		return NULL;
+	}
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->v[i].acked_by == NULL) {
+			risk_print_text(stderr, &rs->v[i]);
+			fputc('\n', stderr);
+		}
+	sw_fail(err, SW_EINVAL, ngettext("Patient %s has %zu open risk: "
+	    "choose it with --id.", "Patient %s has %zu open risks, listed "
+	    "above: choose one with --id.", open), patient, open);
+	return NULL;
+}
+
+static int
+ack_usage(const char *msg, const char *arg)
+{
+	return clinic_usage_error("ack", msg, arg);
+}
+
+int
+clinic_cmd_ack(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "patient", required_argument, NULL, 'p' },
+		{ "as", required_argument, NULL, 'a' },
+		{ "note", required_argument, NULL, 'n' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "content", required_argument, NULL, 'c' },
+		CLINIC_COMMON_OPTIONS
+	};
+	struct sw_error		 err = { 0 };
+	struct clinic_read	 cr;
+	struct vrecord		*recs = NULL;
+	struct risks		 rs = { 0 };
+	struct risk		*r;
+	const char		*dir = ".", *patient = NULL, *id = NULL;
+	const char		*as = NULL, *content = NULL;
+	char			*note_arg = NULL, *note = NULL, *who, when[32];
+	long long		 now = (long long)time(NULL);
+	size_t			 n = 0;
+	int			 opt, rc = CLINIC_EXIT_FAIL;
+
+	memset(&cr, 0, sizeof cr);
+	while ((opt = clinic_getopt("ack", _("Usage: stepwise-clinic ack "
+	    "[--dir DIR] --patient REF [--id RECORD-ID]\n"
+	    "       [--as NAME] --note TEXT|-  [--content DIR]\n"), argc,
+	    argv, ":", longopts, &dir, 0, &rc)) > 0) {
+		switch (opt) {
+		case 'p':
+			patient = optarg;
+			break;
+		case 'a':
+			as = optarg;
+			break;
+		case 'n':
+			note_arg = optarg;
+			break;
+		case 'i':
+			id = optarg;
+			break;
+		case 'c':
+			content = optarg;
+			break;
+		}
+	}
+	if (opt < 0)
+		return rc;
+	if (patient == NULL && id == NULL)
+		return ack_usage("%s", _("--patient REF is needed (or --id for "
+		    "a record that names no patient)"));
+	if (patient != NULL && !clinic_patient_ok(patient))
+		return ack_usage(_("'%s' is not a patient reference"), patient);
+	if (id != NULL && !proto_id_ok(id))
+		return ack_usage(_("--id needs a record id (32 lower-case hex "
+		    "characters), not '%s'"), id);
+	if (as == NULL && (as = login_name()) == NULL)
+		return ack_usage("%s", _("--as NAME is needed: the login name "
+		    "cannot be found"));
+	if (!clinic_name_ok(as))
+		return ack_usage(_("--as needs a name of 1 to 200 bytes of "
+		    "UTF-8 on one line, not '%s'"), as);
+	if (note_arg == NULL)
+		return ack_usage("%s", _("--note TEXT is needed: what was done "
+		    "(or --note - to read it from standard input)"));
+	note = read_note(note_arg, &err);
+	/* The note may be clinical: gone from the process list at once. */
+	sodium_memzero(note_arg, strlen(note_arg));
+	if (note == NULL)
+		goto out;
+	if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
+	    verify_records(cr.db, &cr.k, clinic_read_content(&cr), patient,
+	    &recs, &n, &err) != 0)
+		goto out;
+	risks_collect(recs, n, &rs);
+	if (risks_load_audit(cr.db, &cr.k, &rs, false, &err) != 0 ||
+	    (r = pick(&rs, patient, id, &err)) == NULL ||
+	    risk_ack_write(cr.db, &cr.k, r, as, now, note, &err) != 0)
+		goto out;
+	format_local(r->received_at, when, sizeof when);
+	who = untrusted_clean(risk_patient(r), " ");
+	printf(_("Acknowledged the risk of %s received %s (id %s), as %s.\n"),
+	    who, when, r->id, as);
+	wipe_free(who);
+	risks_report_bad_rows(&rs);
+	clinic_read_report(&cr);
+	rc = CLINIC_EXIT_OK;
+out:
+	if (rc != CLINIC_EXIT_OK)
+		clinic_fail(&err);
+	wipe_free(note);
+	risks_free(&rs);
+	vrecords_free(recs, n);
+	clinic_read_close(&cr);
+	return rc;
+}
