@@ -40,7 +40,7 @@ $(cat "$d/cc.out")"
 	    bad "$l: init in the default folder" "$(cat "$d/init")"
 	"$sw" --passphrase-fd 3 enroll --no-sync "$d/r1.stepwise" 3<<<"$PW" >"$d/enroll" 2>&1 ||
 	    bad "$l: stepwise enroll" "$(cat "$d/enroll")"
-	printf '1\n2\n0\n1\n0\n3\n0\n1\n1\n1\n\n' |
+	printf '1\n2\n0\n1\n0\n3\n0\n1\n1\nc\n1\n\n' |
 	    "$sw" --passphrase-fd 3 --plain checkin phq9 3<<<"$PW" >"$d/checkin" 2>&1; st=$?
 	[ $st -eq 0 ] && grep -q "received 1 record" "$d/checkin" &&
 	    ok "$l: a plain PHQ-9 is saved and reaches the clinic" ||
@@ -50,8 +50,9 @@ $(tail -15 "$d/checkin")"
 	[ $st -eq 0 ] && python3 - "$d/res.json" <<'PY' &&
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
-assert len(r) == 1 and r[0]["check"] == "ok", r
-x = r[0]["record"]
+assert len(r) == 2 and all(x["check"] == "ok" for x in r), r
+assert sorted(x["kind"] for x in r) == ["checkin", "risk"], r
+x = [x for x in r if x["kind"] == "checkin"][0]["record"]
 assert x["total"] == 9 and x["severity"] == "mild" and x["risk"] is True, x
 PY
 	    ok "$l: stepwise-clinic results scores the check-in (total 9, mild, risk)" ||

@@ -25,25 +25,32 @@ print(json.load(open(sys.argv[1]))["contacts"][0]["phone"])' "$CONTENT/safety/en
     bad "plain PHQ-9" "status $st
 $(tail -20 "$T/p.checkin")"
 id=$(export_ids p)
-[ $(echo "$id" | grep -c .) -eq 1 ] && ok "the profile holds one record" || bad "profile records" "$id"
+rid=$(sw p export | python3 -c 'import json,sys; print(" ".join(r["id"] for r in json.load(sys.stdin)["risk_answers"]))')
+[ $(echo "$id" | grep -c .) -eq 1 ] && [ $(echo "$rid" | wc -w) -eq 1 ] &&
+    ok "the profile holds the check-in and the risk answer's own record" || bad "profile records" "$id / $rid"
 # The check-in command sends what it saved at once (the device registers
-# first: it was enrolled with --no-sync).
-expect "the check-in reached the clinic when it was saved" 1 "$(clinic_count "$T/c")"
+# first: it was enrolled with --no-sync): the risk answer when it was
+# given, the check-in when it was saved.
+expect "the risk answer and the check-in reached the clinic when they were saved" 2 "$(clinic_count "$T/c")"
 grep -q "received 1 record" "$T/p.checkin" && ok "and says the clinic received it" || bad "checkin sync words" "$(tail -8 "$T/p.checkin")"
 sw_sync p; st=$?
 expect "stepwise sync then has nothing to do: exit 3" 3 $st "$(cat "$T/p.sync")"
-expect "the server holds one record" 1 "$(clinic_count "$T/c")"
-expect "the server's record has the profile's id" "$id" "$(clinic_ids "$T/c")"
+expect "the server holds two records" 2 "$(clinic_count "$T/c")"
+expect "the server's records have the profile's ids" "$(printf '%s\n' "$id" "$rid" | sort)" "$(clinic_ids "$T/c")"
 dev=$(sqlite3 "$T/c/clinic.db" 'SELECT device FROM devices')
 results "$T/c" >"$T/res1.json" 2>"$T/res1.err"; st=$?
 expect "stepwise-clinic results --format json exits 0" 0 $st "$(cat "$T/res1.err")"
-python3 - "$T/res1.json" "$id" "$dev" <<'PY' && ok "results: same answers, total, severity, risk; kind checkin; patient R1" || bad "results JSON" "$(cat "$T/res1.json")"
+python3 - "$T/res1.json" "$id" "$dev" "$rid" <<'PY' && ok "results: the risk answer, and the check-in naming it with the same answers, total, severity, risk; patient R1" || bad "results JSON" "$(cat "$T/res1.json")"
 import json, sys
-d = json.load(open(sys.argv[1])); rid, dev = sys.argv[2], sys.argv[3]
+d = json.load(open(sys.argv[1])); rid, dev, sig = sys.argv[2], sys.argv[3], sys.argv[4]
 assert d["format"] == 1 and d["quarantined"] == [], d
 r = d["results"]
-assert len(r) == 1, len(r)
-r = r[0]
+assert len(r) == 2, len(r)
+s = [x for x in r if x["kind"] == "risk"]
+assert len(s) == 1 and s[0]["id"] == sig and s[0]["patient"] == "R1", s
+assert s[0]["record"]["item"] == 9 and s[0]["record"]["answer"] == 1, s
+r = [x for x in r if x["kind"] == "checkin"][0]
+assert r["record"]["risk_signal"] == sig, r
 assert r["patient"] == "R1" and r["kind"] == "checkin" and r["check"] == "ok", r
 assert r["id"] == rid and r["device"] == dev and r["risk"] is True, r
 x = r["record"]
@@ -57,13 +64,13 @@ PY
 
 sw_sync p; st=$?
 expect "a second sync has nothing to do: exit 3" 3 $st "$(cat "$T/p.sync")"
-expect "still one record at the server" 1 "$(clinic_count "$T/c")"
+expect "still two records at the server" 2 "$(clinic_count "$T/c")"
 n=$(results "$T/c" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["results"]))')
-expect "results still lists exactly one record" 1 "$n"
+expect "results still lists exactly two records" 2 "$n"
 results "$T/c" --risk | python3 -c '
 import json, sys
 r = json.load(sys.stdin)["results"]
-assert len(r) == 1 and r[0]["risk"] is True, r' && ok "results --risk lists it" || bad "results --risk"
+assert len(r) == 2 and all(x["risk"] is True for x in r), r' && ok "results --risk lists both" || bad "results --risk"
 
 # Nothing waits, and the patient can see when it last went (a date and
 # time, not "never").

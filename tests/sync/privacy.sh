@@ -14,17 +14,17 @@ set_url "$T/c" "http://127.0.0.1:${PORT[px]}"
 make_patient p "$T/c" R1 || finish
 checkin_plain p phq9 '1\n2\n0\n1\n0\n3\n0\n1\n1\nc\n1\n\n' || bad "PHQ-9 check-in" "$(tail "$T/p.checkin")"
 mv "$T/p.checkin" "$T/p.phq9"
-expect "the PHQ-9 check-in is sent when saved" 1 "$(clinic_count "$T/c")"
+expect "the PHQ-9 check-in and its risk answer are sent when saved" 2 "$(clinic_count "$T/c")"
 checkin_plain p gad7 '2\n1\n0\n3\n2\n0\n2\n1\n\n' || bad "GAD-7 check-in" "$(tail "$T/p.checkin")"
 mv "$T/p.checkin" "$T/p.gad7"
-expect "the GAD-7 check-in is sent when saved" 2 "$(clinic_count "$T/c")"
+expect "the GAD-7 check-in is sent when saved" 3 "$(clinic_count "$T/c")"
 printf '%s' "$MSG" | "$SC" message --dir "$T/c" --patient R1 --from Sam >"$T/msg.out" 2>&1 || bad "message" "$(cat "$T/msg.out")"
 sw_sync p; st=$?
 expect "the message is fetched: exit 0" 0 $st "$(cat "$T/p.sync")"
 printf '8\nn\nq\n' | sw p --plain >"$T/read" 2>&1
 printf '8\ny\n%s\n.\n\nq\n' "$REPLY" | sw p --plain >"$T/reply" 2>&1
 grep -q "Your reply is saved" "$T/reply" || bad "reply" "$(cat "$T/reply")"
-expect "plain mode sent the reply when it was saved" 3 "$(clinic_count "$T/c")"
+expect "plain mode sent the reply when it was saved" 4 "$(clinic_count "$T/c")"
 sw_sync p; st=$?
 expect "so stepwise sync has nothing to do: exit 3" 3 $st "$(cat "$T/p.sync")"
 # The flow really happened, so that the checks below mean something.
@@ -32,9 +32,9 @@ results "$T/c" --patient R1 | python3 -c '
 import json, sys
 r = json.load(sys.stdin)["results"]
 k = sorted(x["kind"] for x in r)
-assert k == ["checkin", "checkin", "reply"], k
+assert k == ["checkin", "checkin", "reply", "risk"], k
 assert [x for x in r if x["kind"] == "reply"][0]["record"]["text"] == sys.argv[1]' "$REPLY" &&
-    ok "the clinic decrypts the check-ins and the reply" || bad "results"
+    ok "the clinic decrypts the check-ins, the risk answer and the reply" || bad "results"
 grep -qF "$MSG" "$T/read" && ok "the patient reads the message" || bad "message not read" "$(cat "$T/read")"
 
 stop_server srv || bad "server stop"
@@ -47,7 +47,7 @@ dev=$(sqlite3 "$T/c/clinic.db" 'SELECT device FROM devices')
 grep -aqF "{\"v\":1,\"device\":\"$dev\",\"records\":[{\"id\":" "$T/decoded" &&
     ! grep -aqF "\"records\":[{" "$T/px.cap" &&
     ok "the decoded capture shows the inflated JSON bodies" || bad "bodies not decoded" "$(head -c 1500 "$T/decoded")"
-expect "three uploads (two check-ins, the reply) and one message in the capture" "3 1" \
+expect "four uploads (the risk answer, two check-ins, the reply) and one message in the capture" "4 1" \
     "$(grep -ac '^== [0-9]* up POST /v1/records' "$T/decoded") $(grep -ac '"seq":1' "$T/decoded")"
 
 # The wording the patient answered: each measure's stem, question texts

@@ -162,6 +162,7 @@ keys q
 
 # The clinic's own crisis contacts, after the content's.
 keys h
+wait_for "$SAFETY_FIRST" >/dev/null	# the page is up: End is its key now
 keys End
 check "the crisis screen lists the clinic's contacts" \
     wait_for "Clinic duty line: 01632 960 999"
