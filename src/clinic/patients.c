@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "i18n.h"
+#include "outcomes.h"
 #include "risk.h"
 #include "util.h"
 
@@ -23,6 +24,7 @@ struct patient {
 	long long		  risk_received;	/* the newest of them */
 	size_t			  tokens;	/* unused enrollment files */
 	long long		  token_expires;	/* the latest */
+	struct outcome		  outcome;	/* first pair to latest */
 };
 
 struct roster {
@@ -81,6 +83,14 @@ add_devices(struct roster *r, const struct vdevice *v, size_t n)
 		if (v[i].last_seen > p->last_contact)
 			p->last_contact = v[i].last_seen;
 	}
+}
+
+static void
+add_outcomes(struct roster *r, const struct vrecord *v, size_t n)
+{
+	for (size_t i = 0; i < r->n; i++)
+		vrecords_outcome(r->ct, v, n, r->v[i].ref, NULL,
+		    &r->v[i].outcome);
 }
 
 static void
@@ -242,6 +252,24 @@ print_day(long long t, char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%d", &tm);
 }
 
+/* "  outcome: PHQ-9 20, GAD-7 15 (2026-11-01) to PHQ-9 8, GAD-7 6
+ * (2026-11-15): reliable recovery" */
+static void
+print_outcome(const struct outcome *o)
+{
+	char a[32], b[32];
+
+	if (o->pairs < 2) {
+		printf(_("  outcome: %s\n"), outcome_clinic_words(o->category));
+		return;
+	}
+	print_day(o->first_at, a, sizeof a);
+	print_day(o->latest_at, b, sizeof b);
+	printf(_("  outcome: PHQ-9 %d, GAD-7 %d (%s) to PHQ-9 %d, GAD-7 %d "
+	    "(%s): %s\n"), o->phq_first, o->gad_first, a, o->phq_latest,
+	    o->gad_latest, b, outcome_clinic_words(o->category));
+}
+
 static void
 print_text(const struct roster *r, long long now)
 {
@@ -281,6 +309,7 @@ print_text(const struct roster *r, long long now)
 			    l->total, l->band->label, a, l->risk ?
 			    _(", risk answer") : "");
 		}
+		print_outcome(&p->outcome);
 		if (p->open_risks > 0) {
 			format_local(p->risk_received, a, sizeof a);
 			printf(ngettext("  RISK: %zu open risk, received %s, not "
@@ -331,6 +360,7 @@ json_patient(const struct roster *r, const struct patient *p, long long now)
 		cJSON_AddNumberToObject(y, "created_at", (double)l->created_at);
 		cJSON_AddStringToObject(y, "id", l->id);
 	}
+	cJSON_AddItemToObject(o, "outcome", outcome_json(&p->outcome));
 	cJSON_AddBoolToObject(o, "risk", p->open_risks > 0);
 	cJSON_AddNumberToObject(o, "open_risks", (double)p->open_risks);
 	if (p->tokens > 0) {
@@ -411,6 +441,7 @@ clinic_cmd_patients(int argc, char **argv)
 		goto out;
 	add_devices(&r, devs, nd);
 	add_records(&r, recs, nr);
+	add_outcomes(&r, recs, nr);
 	unowned = add_risks(&r, &rs);
 	if (add_messages(cr.db, &r, devs, nd, &err) != 0 ||
 	    add_tokens(cr.db, &r, &cr.k, &forged, &err) != 0)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "outcomes.h"
 #include "util.h"
 #include "verify.h"
 
@@ -107,7 +108,7 @@ csv_answers(const cJSON *a)
 }
 
 static void
-csv_row(const struct vrecord *r)
+csv_row(const struct vrecord *r, const char *outcome)
 {
 	const cJSON	*o = r->record, *fn;
 	char		 created[32], received[32];
@@ -137,6 +138,7 @@ csv_row(const struct vrecord *r)
 	fn = checkin ? cJSON_GetObjectItemCaseSensitive(o, "functional") : NULL;
 	csv_int(fn ? (long long)fn->valuedouble : 0, fn != NULL);
 	csv_field(r->check, false);
+	csv_field(outcome, false);
 	if (checkin)
 		csv_field("", true);
 	else if (signal)
@@ -147,18 +149,18 @@ csv_row(const struct vrecord *r)
 }
 
 static void
-print_csv(struct vrecord **shown, size_t n)
+print_csv(struct vrecord **shown, size_t n, const char **outcome)
 {
 	fputs("patient,device,id,kind,created_at,received_at,measure,total,"
-	    "severity,risk,answers,functional,check,text\r\n", stdout);
+	    "severity,risk,answers,functional,check,outcome,text\r\n", stdout);
 	for (size_t i = 0; i < n; i++)
-		csv_row(shown[i]);
+		csv_row(shown[i], outcome[i]);
 }
 
 /* ---- JSON ---- */
 
 static cJSON *
-json_result(const struct vrecord *r)
+json_result(const struct vrecord *r, const char *outcome)
 {
 	cJSON *o = cJSON_CreateObject(), *c;
 
@@ -171,6 +173,10 @@ json_result(const struct vrecord *r)
 	cJSON_AddBoolToObject(o, "risk", r->risk);
 	cJSON_AddItemToObject(o, "record", cJSON_Duplicate(r->record, 1));
 	cJSON_AddStringToObject(o, "check", r->check);
+	if (outcome != NULL)
+		cJSON_AddStringToObject(o, "outcome", outcome);
+	else
+		cJSON_AddNullToObject(o, "outcome");
 	if (strcmp(r->check, "total_mismatch") == 0) {
 		/* What the clinic's own scoring says, next to what was sent. */
 		c = cJSON_AddObjectToObject(o, "computed");
@@ -204,16 +210,41 @@ json_quarantined(const struct vrecord *r)
 	return q;
 }
 
+/* Each patient shown, once, with the outcome first pair to latest. */
 static void
-print_json(struct vrecord **shown, size_t n, const struct vrecord *all,
-    size_t nall)
+json_outcomes(cJSON *a, struct vrecord **shown, size_t n,
+    const struct content *ct, const struct vrecord *all, size_t nall)
+{
+	struct outcome	 oc;
+	cJSON		*o;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+
+		for (k = 0; k < i; k++)
+			if (strcmp(shown[k]->patient, shown[i]->patient) == 0)
+				break;
+		if (k < i)
+			continue;
+		vrecords_outcome(ct, all, nall, shown[i]->patient, NULL, &oc);
+		o = outcome_json(&oc);
+		cJSON_AddStringToObject(o, "patient", shown[i]->patient);
+		cJSON_AddItemToArray(a, o);
+	}
+}
+
+static void
+print_json(struct vrecord **shown, size_t n, const char **outcome,
+    const struct content *ct, const struct vrecord *all, size_t nall)
 {
 	cJSON	*j = cJSON_CreateObject(), *a;
 
 	cJSON_AddNumberToObject(j, "format", 1);
 	a = cJSON_AddArrayToObject(j, "results");
 	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, json_result(shown[i]));
+		cJSON_AddItemToArray(a, json_result(shown[i], outcome[i]));
+	json_outcomes(cJSON_AddArrayToObject(j, "outcomes"), shown, n, ct,
+	    all, nall);
 	a = cJSON_AddArrayToObject(j, "quarantined");
 	for (size_t i = 0; i < nall; i++) {
 		if (all[i].reason == NULL)
@@ -280,7 +311,9 @@ clinic_cmd_results(int argc, char **argv)
 	struct sw_error		 err = { 0 };
 	struct clinic_read	 cr;
 	struct vrecord		*all = NULL, **shown = NULL;
+	struct outcome		 oc;
 	const char		*dir = ".", *patient = NULL, *content = NULL;
+	const char		**outcome = NULL;
 	enum format		 format = FORMAT_CSV;
 	size_t			 n = 0, nshown = 0;
 	bool			 risk_only = false;
@@ -322,10 +355,21 @@ clinic_cmd_results(int argc, char **argv)
 		if (all[i].reason == NULL && (!risk_only || all[i].risk))
 			shown[nshown++] = &all[i];
 	qsort(shown, nshown, sizeof *shown, by_risk_then_time);
+	/* Beside each scored check-in, the outcome as it stood then: first
+	 * paired check-ins to the latest pair made by that time. */
+	outcome = xcalloc(nshown ? nshown : 1, sizeof *outcome);
+	for (size_t i = 0; i < nshown; i++) {
+		if (shown[i]->band == NULL)
+			continue;
+		vrecords_outcome(clinic_read_content(&cr), all, n,
+		    shown[i]->patient, shown[i], &oc);
+		outcome[i] = outcome_id(oc.category);
+	}
 	if (format == FORMAT_JSON)
-		print_json(shown, nshown, all, n);
+		print_json(shown, nshown, outcome, clinic_read_content(&cr),
+		    all, n);
 	else
-		print_csv(shown, nshown);
+		print_csv(shown, nshown, outcome);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		sw_fail(&err, SW_EIO, _("Could not write the results."));
 		goto out;
@@ -336,6 +380,7 @@ clinic_cmd_results(int argc, char **argv)
 out:
 	if (rc != CLINIC_EXIT_OK && err.msg[0] != '\0')
 		clinic_fail(&err);
+	free(outcome);
 	free(shown);
 	vrecords_free(all, n);
 	clinic_read_close(&cr);

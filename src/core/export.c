@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "export.h"
+#include "outcome.h"
 #include "outbox.h"
 #include "record.h"
 #include "util.h"
@@ -11,13 +12,13 @@
 #include "config.h"
 #endif
 
+/* Week to week only as numbers: the categories are first-to-latest, on
+ * the pair of measures (the top-level "outcome"). */
 static cJSON *
-checkin_object(const struct checkin *c, const struct checkin *prev,
-    const struct measure *m)
+checkin_object(const struct checkin *c, const struct checkin *prev)
 {
-	cJSON			*o = cJSON_CreateObject(), *ch;
-	struct measure_change	 mc;
-	char			 when[32];
+	cJSON	*o = cJSON_CreateObject(), *ch;
+	char	 when[32];
 
 	format_rfc3339(c->completed_at, when, sizeof when);
 	cJSON_AddStringToObject(o, "id", c->id);
@@ -35,16 +36,10 @@ checkin_object(const struct checkin *c, const struct checkin *prev,
 	cJSON_AddItemToObject(o, "risk_signal", c->risk_signal ?
 	    cJSON_CreateString(c->risk_signal) : cJSON_CreateNull());
 	cJSON_AddStringToObject(o, "completed_at", when);
-	if (prev != NULL && m != NULL) {
-		measure_change(m, prev->total, c->total, &mc);
+	if (prev != NULL) {
 		ch = cJSON_AddObjectToObject(o, "change");
 		cJSON_AddStringToObject(ch, "since", prev->id);
-		cJSON_AddNumberToObject(ch, "delta", mc.delta);
-		cJSON_AddStringToObject(ch, "category",
-		    measure_change_id(mc.kind));
-		cJSON_AddBoolToObject(ch, "caseness_before",
-		    mc.caseness_before);
-		cJSON_AddBoolToObject(ch, "caseness_after", mc.caseness_after);
+		cJSON_AddNumberToObject(ch, "delta", c->total - prev->total);
 	} else
 		cJSON_AddNullToObject(o, "change");
 	return o;
@@ -119,10 +114,11 @@ char *
 export_json(struct store *st, const struct content *ct, const char *profile,
     long long now, struct sw_error *err)
 {
-	struct checkin	*v = NULL;
-	size_t		 n = 0;
-	cJSON		*doc = NULL, *arr;
-	char		*out = NULL, when[32];
+	struct checkin		*v = NULL;
+	struct outcome		 oc;
+	size_t			 n = 0;
+	cJSON			*doc = NULL, *arr;
+	char			*out = NULL, when[32];
 
 	if (checkins_load(st, &v, &n, err) != 0)
 		return NULL;
@@ -141,9 +137,15 @@ export_json(struct store *st, const struct content *ct, const char *profile,
 				prev = &v[k];
 				break;
 			}
-		cJSON_AddItemToArray(arr, checkin_object(&v[i], prev,
-		    ct ? content_measure(ct, v[i].measure) : NULL));
+		cJSON_AddItemToArray(arr, checkin_object(&v[i], prev));
 	}
+	/* First paired check-ins to the latest, as NHS Talking Therapies
+	 * judges them (outcome.c); null without the content to score by. */
+	if (ct != NULL) {
+		checkins_outcome(ct, v, n, &oc);
+		cJSON_AddItemToObject(doc, "outcome", outcome_json(&oc));
+	} else
+		cJSON_AddNullToObject(doc, "outcome");
 	arr = cJSON_AddArrayToObject(doc, "exercises");
 	if (exercise_entries_each(st, NULL, add_exercise, arr, err) != 0)
 		goto out;

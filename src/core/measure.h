@@ -100,39 +100,7 @@ int	measure_score(const struct measure *m, const int *answers, size_t n,
 	    struct measure_result *out);
 const struct measure_band *measure_band_for(const struct measure *, int total);
 
-/* One kind per pair of totals. When several conditions hold, the kind is
- * the first that applies in this order: reliable recovery, reliable
- * deterioration, recovery, reliable improvement, no reliable change. (The
- * enum is listed best first instead; recovery needs the total to fall, so
- * recovery and reliable deterioration never both hold.) */
-enum measure_change_kind {
-	CHANGE_RELIABLE_RECOVERY,	/* recovery and reliable improvement */
-	CHANGE_RECOVERY,		/* caseness -> not, but the fall is less
-					   than reliable_change */
-	CHANGE_RELIABLE_IMPROVEMENT,	/* fell by >= reliable_change, without
-					   recovery (still at caseness, or
-					   not at caseness before) */
-	CHANGE_NO_RELIABLE_CHANGE,	/* none of the others; includes rising
-					   into caseness by < reliable_change */
-	CHANGE_RELIABLE_DETERIORATION,	/* rose by >= reliable_change */
-};
-
-struct measure_change {
-	int				delta;		/* after - before */
-	bool				caseness_before;
-	bool				caseness_after;
-	bool				reliable_improvement;
-	bool				reliable_deterioration;
-	bool				recovery;
-	bool				reliable_recovery;
-	enum measure_change_kind	kind;
-};
-
-void		 measure_change(const struct measure *, int before_total,
-		    int after_total, struct measure_change *out);
-/* "reliable_recovery", ... for export; and plain words for a patient,
- * translated. Both give NULL for a kind outside the enum. */
-const char	*measure_change_id(enum measure_change_kind);
-const char	*measure_change_words(enum measure_change_kind);
+/* Outcomes (caseness, recovery, reliable change) are judged on the pair of
+ * measures, first to latest: outcome.h. */
 
 #endif

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "content.h"
+#include "i18n.h"
 #include "outcome.h"
 #include "util.h"
 
@@ -123,6 +125,20 @@ done:
 	free(pv);
 }
 
+void
+outcome_for_content(const struct content *ct,
+    const struct outcome_score *scores, size_t n, struct outcome *out)
+{
+	const struct measure	*phq = ct ? content_measure(ct, "phq9") : NULL;
+	const struct measure	*gad = ct ? content_measure(ct, "gad7") : NULL;
+
+	if (phq == NULL || gad == NULL) {
+		memset(out, 0, sizeof *out);
+		return;
+	}
+	outcome_compute(phq, gad, scores, n, out);
+}
+
 const char *
 outcome_id(enum outcome_category c)
 {
@@ -141,4 +157,90 @@ outcome_id(enum outcome_category c)
 		break;
 	}
 	return "none";
+}
+
+static cJSON *
+pair_json(int phq, int gad, long long at)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "phq9", phq);
+	cJSON_AddNumberToObject(o, "gad7", gad);
+	cJSON_AddNumberToObject(o, "at", (double)at);
+	return o;
+}
+
+cJSON *
+outcome_json(const struct outcome *o)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(j, "pairs", (double)o->pairs);
+	if (o->pairs > 0) {
+		cJSON_AddItemToObject(j, "first", pair_json(o->phq_first,
+		    o->gad_first, o->first_at));
+		cJSON_AddItemToObject(j, "latest", pair_json(o->phq_latest,
+		    o->gad_latest, o->latest_at));
+		cJSON_AddBoolToObject(j, "caseness_first", o->case_first);
+		cJSON_AddBoolToObject(j, "caseness_latest", o->case_latest);
+	} else {
+		cJSON_AddNullToObject(j, "first");
+		cJSON_AddNullToObject(j, "latest");
+		cJSON_AddNullToObject(j, "caseness_first");
+		cJSON_AddNullToObject(j, "caseness_latest");
+	}
+	cJSON_AddBoolToObject(j, "recovery", o->recovery);
+	cJSON_AddBoolToObject(j, "reliable_improvement",
+	    o->reliable_improvement);
+	cJSON_AddBoolToObject(j, "reliable_deterioration",
+	    o->reliable_deterioration);
+	cJSON_AddBoolToObject(j, "reliable_recovery", o->reliable_recovery);
+	cJSON_AddStringToObject(j, "category", outcome_id(o->category));
+	return j;
+}
+
+char *
+outcome_words(const struct outcome *o, bool with_clinic,
+    const struct safety *sf)
+{
+	switch (o->category) {
+	case OUTCOME_RELIABLE_RECOVERY:
+		return xstrdup(_("Since you started, your scores have come "
+		    "down a lot, and they are now in the range where these "
+		    "feelings cause less trouble."));
+	case OUTCOME_RECOVERY:
+		return xstrdup(_("Since you started, your scores have come "
+		    "down into the range where these feelings cause less "
+		    "trouble."));
+	case OUTCOME_RELIABLE_IMPROVEMENT:
+		return xstrdup(_("Since you started, your scores have come "
+		    "down a lot."));
+	case OUTCOME_NO_RELIABLE_CHANGE:
+		return xstrdup(_("Since you started, your scores have not "
+		    "changed much."));
+	case OUTCOME_RELIABLE_DETERIORATION:
+		return xasprintf(with_clinic ? _("Since you started, your "
+		    "scores have gone up a lot. Please tell your supporter. If "
+		    "you need help soon: %s.") : _("Since you started, your "
+		    "scores have gone up a lot. Please talk to your GP. If you "
+		    "need help soon: %s."), sf->summary);
+	case OUTCOME_NONE:
+		break;
+	}
+	return NULL;
+}
+
+char *
+outcome_change_words(int before, int after)
+{
+	int d = after - before;
+
+	if (d == 0)
+		return xstrdup(_("That is the same as last time."));
+	if (d < 0)
+		return xasprintf(ngettext("That is %d point lower than last "
+		    "time.", "That is %d points lower than last time.", -d),
+		    -d);
+	return xasprintf(ngettext("That is %d point higher than last time.",
+	    "That is %d points higher than last time.", d), d);
 }

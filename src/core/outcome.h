@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <cjson/cJSON.h>
 
 #include "measure.h"
 
@@ -50,7 +51,32 @@ struct outcome {
 void		 outcome_compute(const struct measure *phq,
 		    const struct measure *gad, const struct outcome_score *,
 		    size_t n, struct outcome *out);
+/* The same for the content's PHQ-9 and GAD-7 (OUTCOME_NONE, no pairs,
+ * when ct is NULL or has not both). */
+struct content;
+void		 outcome_for_content(const struct content *,
+		    const struct outcome_score *, size_t n, struct outcome *);
+
 /* "reliable_recovery", ... or "none": stable ids for exports. */
 const char	*outcome_id(enum outcome_category);
+
+/* The same outcome as JSON, one shape for the export and the clinic:
+ * pairs, first and latest ({"phq9","gad7","at"} or null), caseness at
+ * each, the four flags and the category id. */
+cJSON		*outcome_json(const struct outcome *);
+
+/* For the patient, without clinical verdicts: how the scores have moved
+ * from the first paired check-ins to the latest ("Since you started, your
+ * scores have come down a lot."), or NULL when there is nothing to say yet.
+ * A reliable rise tells them what to do: their supporter when a clinic is
+ * joined, else their GP, and the crisis numbers (the safety file's summary
+ * line, sf). Translated; caller frees. */
+struct safety;
+char		*outcome_words(const struct outcome *, bool with_clinic,
+		    const struct safety *sf);
+
+/* Week to week, as plain numbers only: "That is 3 points lower than last
+ * time." Caller frees. */
+char		*outcome_change_words(int before, int after);
 
 #endif

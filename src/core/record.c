@@ -6,6 +6,7 @@
 #include "i18n.h"
 #include "jsonv.h"
 #include "outbox.h"
+#include "outcome.h"
 #include "record.h"
 #include "util.h"
 
@@ -165,6 +166,21 @@ checkin_free(struct checkin *c)
 	free(c->severity_label);
 	free(c->risk_signal);
 	memset(c, 0, sizeof *c);
+}
+
+void
+checkins_outcome(const struct content *ct, const struct checkin *v,
+    size_t n, struct outcome *out)
+{
+	struct outcome_score *sc = xcalloc(n ? n : 1, sizeof *sc);
+
+	for (size_t i = 0; i < n; i++) {
+		sc[i].measure = v[i].measure;
+		sc[i].total = v[i].total;
+		sc[i].at = v[i].completed_at;
+	}
+	outcome_for_content(ct, sc, n, out);
+	free(sc);
 }
 
 struct loader {

@@ -49,6 +49,12 @@ char	*risk_signal_json(const struct measure *, int item, int answer,
 int	checkin_parse(const char *json, struct checkin *, struct sw_error *);
 void	checkin_free(struct checkin *);
 
+/* The NHS Talking Therapies outcome of check-ins v (outcome.h), first
+ * paired assessment to latest, under the content's measures. */
+struct outcome;
+void	checkins_outcome(const struct content *, const struct checkin *v,
+	    size_t n, struct outcome *);
+
 /* Every check-in, oldest first; the caller frees with checkins_free. */
 int	checkins_load(struct store *, struct checkin **, size_t *,
 	    struct sw_error *);

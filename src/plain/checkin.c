@@ -9,6 +9,7 @@
 #include "crisis.h"
 #include "draft.h"
 #include "i18n.h"
+#include "outcome.h"
 #include "plain.h"
 #include "record.h"
 #include "util.h"
@@ -252,9 +253,10 @@ result(struct session *s, const struct checkin *c)
 {
 	const struct measure		*m = s->m;
 	const struct measure_band	*band = measure_band_for(m, c->total);
-	struct measure_change		 mc;
 	struct sw_error			 err = { 0 };
 	struct checkin			*v;
+	struct outcome			 oc;
+	char				*diff, *since;
 	size_t				 n;
 
 	if (c->risk) {
@@ -279,11 +281,17 @@ result(struct session *s, const struct checkin *c)
 	for (size_t i = n - 1; i-- > 0;) {
 		if (strcmp(v[i].measure, m->id) != 0)
 			continue;
-		measure_change(m, v[i].total, c->total, &mc);
-		plain_say(s->p, _("Last time it was %d. %s"), v[i].total,
-		    measure_change_words(mc.kind));
+		diff = outcome_change_words(v[i].total, c->total);
+		plain_say(s->p, _("Last time it was %d. %s"), v[i].total, diff);
+		free(diff);
 		break;
 	}
+	/* Since the start: the pair of measures, first to latest. */
+	checkins_outcome(s->p->ct, v, n, &oc);
+	if ((since = outcome_words(&oc, s->p->ob != NULL,
+	    &s->p->ct->safety)) != NULL)
+		plain_say(s->p, "%s", since);
+	free(since);
 	checkins_free(v, n);
 	if (c->risk)
 		plain_say(s->p, "%s", _("\nThe numbers to call are always under "

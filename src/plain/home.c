@@ -6,6 +6,7 @@
 
 #include "draft.h"
 #include "i18n.h"
+#include "outcome.h"
 #include "plain.h"
 #include "progress.h"
 #include "record.h"
@@ -56,6 +57,8 @@ plain_progress(struct plain *p)
 {
 	struct sw_error	 err = { 0 };
 	struct checkin	*v;
+	struct outcome	 oc;
+	char		*since;
 	size_t		 n;
 	char		 when[32];
 
@@ -78,7 +81,7 @@ plain_progress(struct plain *p)
 	for (size_t k = 0; k < p->ct->n_measures; k++) {
 		const struct measure	*m = &p->ct->measures[k];
 		const struct checkin	*last = NULL, *prev = NULL;
-		struct measure_change	 mc;
+		char			*diff;
 
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(v[i].measure, m->id) == 0) {
@@ -86,11 +89,17 @@ plain_progress(struct plain *p)
 				last = &v[i];
 			}
 		if (last && prev) {
-			measure_change(m, prev->total, last->total, &mc);
-			plain_say(p, "%s: %s", m->title,
-			    measure_change_words(mc.kind));
+			diff = outcome_change_words(prev->total, last->total);
+			plain_say(p, _("%s, your latest: %d. %s"), m->title,
+			    last->total, diff);
+			free(diff);
 		}
 	}
+	checkins_outcome(p->ct, v, n, &oc);
+	if ((since = outcome_words(&oc, p->ob != NULL, &p->ct->safety)) !=
+	    NULL)
+		plain_say(p, "%s", since);
+	free(since);
 	checkins_free(v, n);
 }
 

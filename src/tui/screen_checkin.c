@@ -10,6 +10,7 @@
 #include "crisis.h"
 #include "draft.h"
 #include "i18n.h"
+#include "outcome.h"
 #include "record.h"
 #include "tui_int.h"
 #include "util.h"
@@ -278,6 +279,8 @@ answer_item(struct tui *t, struct checkin_screen *c, int v)
 	return ACT_REDRAW;
 }
 
+/* Since last time as plain numbers; since the start, on the pair of
+ * measures, in words without verdicts (outcome.h). */
 static void
 change_words(struct tui *t, struct checkin_screen *c)
 {
@@ -285,10 +288,8 @@ change_words(struct tui *t, struct checkin_screen *c)
 	size_t			 n = 0;
 	struct sw_error		 err = { 0 };
 	const struct checkin	*prev = NULL;
-	struct measure_change	 ch;
-	char			 day[64];
-	time_t			 when;
-	struct tm		 tm;
+	struct outcome		 oc;
+	char			 day[64], *diff, *since;
 
 	if (checkins_load(t->st, &all, &n, &err) != 0)
 		return;
@@ -297,17 +298,19 @@ change_words(struct tui *t, struct checkin_screen *c)
 		    (c->result.id == NULL || all[i].id == NULL ||
 		    strcmp(all[i].id, c->result.id) != 0))
 			prev = &all[i];
+	checkins_outcome(&t->ct, all, n, &oc);
+	since = outcome_words(&oc, t->ob != NULL, &t->ct.safety);
 	if (prev != NULL) {
-		measure_change(c->m, prev->total, c->result.total, &ch);
-		when = (time_t)prev->completed_at;
-		localtime_r(&when, &tm);
-		strftime(day, sizeof day, "%e %B", &tm);
+		format_day_time(prev->completed_at, day, sizeof day);
+		diff = outcome_change_words(prev->total, c->result.total);
 		c->change = xasprintf(_("Last time (%s) your score was %d. "
-		    "Since then: %s"), day, prev->total,
-		    measure_change_words(ch.kind));
+		    "%s%s%s"), day, prev->total, diff, since ? " " : "",
+		    since ? since : "");
+		free(diff);
 	} else
 		c->change = xstrdup(_("This is your first score for this "
 		    "check-in. Next time you will see how it has changed."));
+	free(since);
 	checkins_free(all, n);
 }
 

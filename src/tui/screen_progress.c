@@ -1,10 +1,12 @@
 /* screen_progress.c: check-in totals over time as bar charts (Unicode
  * blocks, or '#' when the locale is not UTF-8), with the measure's bands
- * marked down the side and the reliable-change category in words. */
+ * marked down the side; under them, how the scores have moved since the
+ * first paired check-ins, in plain words (outcome_words). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "i18n.h"
+#include "outcome.h"
 #include "record.h"
 #include "tui_int.h"
 #include "util.h"
@@ -23,7 +25,6 @@ chart(struct tui *t, const struct measure *m, const struct checkin *all,
 	int			 w = COLS - 4, span = m->max_total - m->min_total;
 	const char		*prev_band = NULL;
 	char			*line;
-	struct measure_change	 ch;
 
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(all[i].measure, m->id) == 0)
@@ -75,9 +76,7 @@ chart(struct tui *t, const struct measure *m, const struct checkin *all,
 	put_line(y++, 2, w, line, A_BOLD);
 	free(line);
 	if (k > 1) {
-		measure_change(m, tot[0], tot[k - 1], &ch);
-		line = xasprintf(_("Since your first check-in: %s"),
-		    measure_change_words(ch.kind));
+		line = outcome_change_words(tot[k - 2], tot[k - 1]);
 		y = put_wrapped(t, y, 2, w, LINES - 2, line, A_NORMAL);
 		free(line);
 	}
@@ -89,10 +88,12 @@ static void
 progress_draw(struct screen *s, struct tui *t)
 {
 	struct checkin	*all = NULL;
+	struct outcome	 oc;
 	size_t		 n = 0, shown = 0;
 	struct sw_error	 err = { 0 };
 	int		 y = 0, h;
 	const char	*ids[] = { "phq9", "gad7" };
+	char		*words;
 
 	(void)s;
 	put_line(y++, 2, COLS - 4, _("Your progress"), tui_attr(t,
@@ -102,7 +103,16 @@ progress_draw(struct screen *s, struct tui *t)
 		put_line(y, 2, COLS - 4, err.msg, tui_attr(t, ATTR_WARN));
 		return;
 	}
-	h = (LINES - 4) / 2 - 4;
+	/* First: the two measures together, first pair to latest. */
+	checkins_outcome(&t->ct, all, n, &oc);
+	if ((words = outcome_words(&oc, t->ob != NULL, &t->ct.safety)) !=
+	    NULL) {
+		y = put_wrapped(t, y, 2, COLS - 4, LINES - 2, words,
+		    oc.category == OUTCOME_RELIABLE_DETERIORATION ?
+		    tui_attr(t, ATTR_WARN) : A_BOLD) + 1;
+		free(words);
+	}
+	h = (LINES - 4 - (y - 2)) / 2 - 4;
 	if (h < 2)
 		h = 2;
 	if (h > 10)

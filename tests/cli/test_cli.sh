@@ -52,6 +52,7 @@ sw init </dev/null >/dev/null 2>"$T/err" --profile p3; st=$?
 echo "$PW" | "$SEED" "$T/data/default.db" "$CONTENT" phq9 2,2,2,2,2,2,1,1,0 1700000000 || bad "seed phq9"
 echo "$PW" | "$SEED" "$T/data/default.db" "$CONTENT" gad7 1,1,1,1,1,1,1 1700000100 || bad "seed gad7"
 echo "$PW" | "$SEED" "$T/data/default.db" "$CONTENT" phq9 1,1,1,0,1,0,0,1,2 1700600000 || bad "seed phq9 #2"
+echo "$PW" | "$SEED" "$T/data/default.db" "$CONTENT" gad7 1,1,0,0,0,0,0 1700600100 || bad "seed gad7 #2"
 ! grep -aq '"answers"' "$T/data/default.db" && ok "answers not in clear on disk" || bad "answers in clear on disk"
 
 echo "$PW" | sw --passphrase-fd 0 export >"$T/out.json" 2>"$T/err"
@@ -59,17 +60,21 @@ if python3 - "$T/out.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 c = d["checkins"]
-assert [x["measure"] for x in c] == ["phq9", "gad7", "phq9"], c
+assert [x["measure"] for x in c] == ["phq9", "gad7", "phq9", "gad7"], c
 assert c[0]["answers"] == [2,2,2,2,2,2,1,1,0] and c[0]["total"] == 14
 assert c[0]["severity"] == "moderate" and c[0]["risk"] is False
 assert c[0]["completed_at"] == "2023-11-14T22:13:20Z", c[0]["completed_at"]
 assert c[1]["total"] == 7 and c[1]["severity"] == "mild"
 assert c[2]["total"] == 7 and c[2]["risk"] is True
-# 14 -> 7: from above caseness (10) to below, and down by 6 or more
-assert c[2]["change"]["category"] == "reliable_recovery", c[2]["change"]
-assert c[2]["change"]["delta"] == -7
+# Week to week only as a number; the category is first pair to latest.
+assert c[2]["change"] == {"since": c[0]["id"], "delta": -7}, c[2]["change"]
+o = d["outcome"]
+assert o["pairs"] == 2 and o["first"]["phq9"] == 14 and o["first"]["gad7"] == 7, o
+assert o["latest"] == {"phq9": 7, "gad7": 2, "at": 1700600100}, o
+assert o["caseness_first"] is True and o["caseness_latest"] is False, o
+assert o["category"] == "reliable_recovery" and o["reliable_recovery"] is True, o
 PY
-then ok "export JSON: measure, answers, total, severity, risk, completed_at, change"
+then ok "export JSON: measure, answers, total, severity, risk, completed_at, change as a number, the outcome on the pair"
 else bad "export JSON" "$(cat "$T/out.json" "$T/err")"; fi
 
 # A wrong passphrase: clear error, non-zero, not one byte changed.

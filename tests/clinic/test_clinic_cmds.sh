@@ -72,7 +72,10 @@ python3 - "$T/all.json" "$T/ids" "$D1" "$D2" "$t0" <<'PY' && ok "results: exact 
 import json, sys
 r = json.load(open(sys.argv[1])); ids = dict(l.split() for l in open(sys.argv[2]))
 d1, d2, t0 = sys.argv[3], sys.argv[4], int(sys.argv[5])
-assert r["format"] == 1 and set(r) == {"format", "results", "quarantined"}
+assert r["format"] == 1 and set(r) == {"format", "results", "quarantined", "outcomes"}
+# One pair at most for each (A with B for R1): no outcome yet for anyone.
+assert sorted(o["patient"] for o in r["outcomes"]) == ["R1", "R2"], r["outcomes"]
+assert all(o["category"] == "none" for o in r["outcomes"]), r["outcomes"]
 got = [x["id"] for x in r["results"]]
 want = [ids[n] for n in ["R2A", "M", "C", "A", "B", "E", "R2B", "R2C", "U", "Y"]]
 assert got == want, (got, want)
@@ -82,7 +85,8 @@ assert c["patient"] == "R1" and c["device"] == d1 and c["kind"] == "checkin" and
 assert c["created_at"] == t0 + 100 and c["check"] == "ok" and isinstance(c["received_at"], int)
 assert c["record"]["answers"] == [1, 2, 1, 0, 1, 2, 1, 0, 1] and c["record"]["total"] == 9
 assert c["record"]["severity"] == "mild" and c["record"]["functional"] == 1
-assert set(c) == {"patient", "device", "id", "kind", "received_at", "created_at", "risk", "record", "check"}
+assert set(c) == {"patient", "device", "id", "kind", "received_at", "created_at", "risk", "record", "check", "outcome"}
+assert c["outcome"] == "none" and by[ids["E"]]["outcome"] is None
 a = by[ids["A"]]; assert a["risk"] is False and a["record"]["total"] == 0 and a["check"] == "ok"
 b = by[ids["B"]]; assert b["record"]["measure"] == "gad7" and b["record"]["total"] == 3
 m = by[ids["M"]]
@@ -146,7 +150,7 @@ python3 - "$T/all.csv" "$T/ids" "$t0" <<'PY' && [ $st -eq 0 ] && ok "CSV (RFC 41
 import csv, io, json, sys
 raw = open(sys.argv[1], "rb").read().decode()
 ids = dict(l.split() for l in open(sys.argv[2])); t0 = int(sys.argv[3])
-assert raw.startswith("patient,device,id,kind,created_at,received_at,measure,total,severity,risk,answers,functional,check,text\r\n")
+assert raw.startswith("patient,device,id,kind,created_at,received_at,measure,total,severity,risk,answers,functional,check,outcome,text\r\n")
 assert raw.endswith("\r\n")
 rows = list(csv.DictReader(io.StringIO(raw, newline="")))
 assert [r["id"] for r in rows] == [ids[n] for n in ["R2A", "M", "C", "A", "B", "E", "R2B", "R2C", "U", "Y"]]

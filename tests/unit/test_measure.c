@@ -1,5 +1,5 @@
 /* test_measure.c: PHQ-9 and GAD-7 from the real content files scored as
- * published (bands, risk, NHS Talking Therapies change), and measure_parse
+ * published (bands, risk), and measure_parse
  * naming every problem in a broken measure by its JSON path. */
 #include <check.h>
 #include <limits.h>
@@ -519,122 +519,6 @@ START_TEST(test_wrong_number_of_answers_is_rejected)
 }
 END_TEST
 
-/* ---- change between two administrations ---- */
-
-enum which { PHQ9, GAD7 };
-
-struct change_row {
-	enum which			 m;
-	int				 before, after;
-	bool				 case_before, case_after;
-	bool				 improved, deteriorated;
-	bool				 recovery, reliable_recovery;
-	enum measure_change_kind	 kind;
-};
-
-#define RREC	CHANGE_RELIABLE_RECOVERY
-#define REC	CHANGE_RECOVERY
-#define RIMP	CHANGE_RELIABLE_IMPROVEMENT
-#define NONE	CHANGE_NO_RELIABLE_CHANGE
-#define RDET	CHANGE_RELIABLE_DETERIORATION
-#define T	true
-#define F	false
-
-/* PHQ-9: caseness 10, reliable change 6. GAD-7: caseness 8, reliable 4.
- *	  measure  before after  case   impr det  rec  rrec  kind */
-static const struct change_row changes[] = {
-	/* A fall of 5 is not reliable on PHQ-9, 6 is. */
-	{ PHQ9, 15, 10,  T, T,  F, F,  F, F,  NONE },
-	{ PHQ9, 16, 10,  T, T,  T, F,  F, F,  RIMP },
-	{ PHQ9, 20, 14,  T, T,  T, F,  F, F,  RIMP },
-	/* Crossing below caseness (9/10), with and without reliability. */
-	{ PHQ9, 15, 9,   T, F,  T, F,  T, T,  RREC },
-	{ PHQ9, 14, 9,   T, F,  F, F,  T, F,  REC },
-	{ PHQ9, 10, 9,   T, F,  F, F,  T, F,  REC },
-	{ PHQ9, 27, 0,   T, F,  T, F,  T, T,  RREC },
-	/* Below caseness before: a reliable fall is improvement only. */
-	{ PHQ9, 9, 3,    F, F,  T, F,  F, F,  RIMP },
-	{ PHQ9, 9, 4,    F, F,  F, F,  F, F,  NONE },
-	{ PHQ9, 9, 9,    F, F,  F, F,  F, F,  NONE },
-	{ PHQ9, 10, 10,  T, T,  F, F,  F, F,  NONE },
-	/* A rise of 5 is not reliable, 6 is; crossing up by 1 is neither. */
-	{ PHQ9, 9, 10,   F, T,  F, F,  F, F,  NONE },
-	{ PHQ9, 4, 9,    F, F,  F, F,  F, F,  NONE },
-	{ PHQ9, 4, 10,   F, T,  F, T,  F, F,  RDET },
-	{ PHQ9, 10, 15,  T, T,  F, F,  F, F,  NONE },
-	{ PHQ9, 10, 16,  T, T,  F, T,  F, F,  RDET },
-	{ PHQ9, 0, 27,   F, T,  F, T,  F, F,  RDET },
-	/* GAD-7: a fall of 3 is not reliable, 4 is. */
-	{ GAD7, 12, 9,   T, T,  F, F,  F, F,  NONE },
-	{ GAD7, 12, 8,   T, T,  T, F,  F, F,  RIMP },
-	/* Crossing below caseness (7/8). */
-	{ GAD7, 11, 7,   T, F,  T, F,  T, T,  RREC },
-	{ GAD7, 10, 7,   T, F,  F, F,  T, F,  REC },
-	{ GAD7, 8, 7,    T, F,  F, F,  T, F,  REC },
-	{ GAD7, 21, 0,   T, F,  T, F,  T, T,  RREC },
-	{ GAD7, 7, 3,    F, F,  T, F,  F, F,  RIMP },
-	{ GAD7, 7, 4,    F, F,  F, F,  F, F,  NONE },
-	{ GAD7, 7, 7,    F, F,  F, F,  F, F,  NONE },
-	{ GAD7, 8, 8,    T, T,  F, F,  F, F,  NONE },
-	/* A rise of 3 is not reliable, 4 is. */
-	{ GAD7, 7, 8,    F, T,  F, F,  F, F,  NONE },
-	{ GAD7, 4, 7,    F, F,  F, F,  F, F,  NONE },
-	{ GAD7, 4, 8,    F, T,  F, T,  F, F,  RDET },
-	{ GAD7, 8, 11,   T, T,  F, F,  F, F,  NONE },
-	{ GAD7, 8, 12,   T, T,  F, T,  F, F,  RDET },
-};
-
-#undef T
-#undef F
-
-START_TEST(test_change_follows_talking_therapies_rules)
-{
-	const struct change_row	*row = &changes[_i];
-	const struct measure	*m = row->m == PHQ9 ? &phq9 : &gad7;
-	struct measure_change	 c;
-
-	measure_change(m, row->before, row->after, &c);
-	ck_assert_msg(c.kind == row->kind, "%s %d -> %d: kind %s, want %s",
-	    m->id, row->before, row->after, measure_change_id(c.kind),
-	    measure_change_id(row->kind));
-	ck_assert_int_eq(c.delta, row->after - row->before);
-	ck_assert(c.caseness_before == row->case_before);
-	ck_assert(c.caseness_after == row->case_after);
-	ck_assert(c.reliable_improvement == row->improved);
-	ck_assert(c.reliable_deterioration == row->deteriorated);
-	ck_assert(c.recovery == row->recovery);
-	ck_assert(c.reliable_recovery == row->reliable_recovery);
-}
-END_TEST
-
-START_TEST(test_change_kinds_have_export_ids_and_words)
-{
-	static const struct {
-		enum measure_change_kind	 kind;
-		const char			*id;
-	} ids[] = {
-		{ RREC, "reliable_recovery" },
-		{ REC, "recovery" },
-		{ RIMP, "reliable_improvement" },
-		{ NONE, "no_reliable_change" },
-		{ RDET, "reliable_deterioration" },
-	};
-	const char *words;
-
-	for (size_t i = 0; i < nitems(ids); i++) {
-		ck_assert_str_eq(measure_change_id(ids[i].kind), ids[i].id);
-		words = measure_change_words(ids[i].kind);
-		ck_assert_ptr_nonnull(words);
-		ck_assert_msg(strstr(words, "diagnos") == NULL, "%s", words);
-		for (size_t k = 0; k < i; k++)
-			ck_assert_str_ne(words,
-			    measure_change_words(ids[k].kind));
-	}
-	ck_assert_ptr_null(measure_change_id((enum measure_change_kind)99));
-	ck_assert_ptr_null(measure_change_words((enum measure_change_kind)99));
-}
-END_TEST
-
 /* ---- measure_parse on broken measures ---- */
 
 /* A valid measure shaped like PHQ-9. Each substring a row replaces occurs
@@ -983,9 +867,6 @@ measure_suite(void)
 
 	tc = tcase_create("change");
 	tcase_add_checked_fixture(tc, setup_measures, teardown_measures);
-	tcase_add_loop_test(tc, test_change_follows_talking_therapies_rules,
-	    0, (int)nitems(changes));
-	tcase_add_test(tc, test_change_kinds_have_export_ids_and_words);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("parse");

@@ -119,11 +119,18 @@ START_TEST(test_export_lists_checkins_with_change)
 	/* The GAD-7 is compared with nothing: it is the first of its kind. */
 	c = cJSON_GetArrayItem(arr, 1);
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(c, "change")));
-	/* PHQ-9 14 -> 8: below caseness and down 6: reliable recovery. */
+	/* PHQ-9 14 -> 8: down 6, said as a number only; no category, which
+	 * only the pair of measures, first to latest, can give. */
 	c = cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 2), "change");
 	ck_assert_int_eq(cJSON_GetObjectItem(c, "delta")->valueint, -6);
+	ck_assert_ptr_null(cJSON_GetObjectItem(c, "category"));
+	/* One pair (14 with 7); the last PHQ-9 has no GAD-7 beside it. */
+	c = cJSON_GetObjectItem(doc, "outcome");
+	ck_assert_int_eq(cJSON_GetObjectItem(c, "pairs")->valueint, 1);
 	ck_assert_str_eq(cJSON_GetObjectItem(c, "category")->valuestring,
-	    "reliable_recovery");
+	    "none");
+	ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(c, "first"),
+	    "phq9")->valueint, 14);
 	cJSON_Delete(doc);
 	wipe_free(text);
 }
