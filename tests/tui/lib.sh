@@ -20,8 +20,12 @@ PASS=correct-horse-battery
 PASSED=0
 FAILED=0
 
+# No stepwise this test started outlives it: in the sanitizer build, one
+# whose terminal went away can stay spinning in LeakSanitizer's exit check
+# (its tracer waits on it for ever), and would load every later test.
 cleanup() {
 	tmux -L "$SOCK" kill-server 2>/dev/null
+	pkill -9 -f -- "--data-dir $DATA" 2>/dev/null
 	rm -rf "$DATA" ${OPEN:+"$OPEN"}
 }
 trap cleanup EXIT INT TERM
