@@ -36,6 +36,12 @@ static const char schema[] =
     " signature BLOB NOT NULL, received_at INTEGER NOT NULL,"
     " read_at INTEGER);";
 
+int
+sync_tables_make(sqlite3 *db)
+{
+	return sqlite3_exec(db, schema, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
 /* ---- the enrollment file ---- */
 
 /* A string member of at most PROTO_TEXT_MAX characters (the rule
@@ -287,13 +293,77 @@ box_from(const cJSON *j, struct device_box *b)
 	return true;
 }
 
+/* The sealed copies of the clinic's address, pin and keys and of the
+ * request key (stepwise-protocol(7), THE DEVICE'S STATE). */
+static bool
+clinic_from(const cJSON *j, struct device_keys *k)
+{
+	const char *url = proto_str(j, "url"), *pin = proto_str(j, "tls_pin");
+
+	if (url == NULL)
+		return true;	/* enrolled before the copies were kept */
+	if (!proto_bin(j, "clinic_box_pk", k->clinic_box_pk, PROTO_KEY_LEN) ||
+	    !proto_bin(j, "clinic_sign_pk", k->box[0].clinic_sign_pk,
+	    PROTO_KEY_LEN) || (k->request_sk = secret_from(j, "request_sk",
+	    crypto_sign_SECRETKEYBYTES)) == NULL ||
+	    !proto_int(j, "enrolled_at", &k->enrolled_at))
+		return false;
+	k->url = xstrdup(url);
+	k->tls_pin = pin != NULL ? xstrdup(pin) : NULL;
+	k->has_clinic = true;
+	return true;
+}
+
+/* Until the copies are kept, the clinic's signing key is the clear one. */
+static bool
+clinic_sign_from_clear(struct store *st, struct device_keys *k)
+{
+	char	*pk = sync_get(store_sqlite(st), "clinic_sign_pk");
+	int	 rc = proto_unb64(pk, k->box[0].clinic_sign_pk, PROTO_KEY_LEN);
+
+	free(pk);
+	return rc == 0;
+}
+
+static void
+info_from(const cJSON *j, struct device_keys *k)
+{
+	k->info = cJSON_CreateObject();
+	cJSON_AddStringToObject(k->info, "clinic", proto_str(j, "clinic") ?
+	    proto_str(j, "clinic") : "");
+	cJSON_AddItemToObject(k->info, "contact", cJSON_Duplicate(
+	    cJSON_GetObjectItemCaseSensitive(j, "contact"), 1));
+	cJSON_AddItemToObject(k->info, "crisis", cJSON_Duplicate(
+	    cJSON_GetObjectItemCaseSensitive(j, "crisis"), 1));
+}
+
+/* An earlier enrollment's messages are checked against the key of the
+ * clinic it was made with, or the current one's where none was kept. */
+static void
+previous_from(const cJSON *prev, struct device_keys *k)
+{
+	const cJSON		*it;
+	struct device_box	*b;
+
+	cJSON_ArrayForEach(it, prev) {
+		b = &k->box[k->n_box];
+		if (!box_from(it, b))
+			continue;
+		if (!proto_bin(it, "clinic_sign_pk", b->clinic_sign_pk,
+		    PROTO_KEY_LEN))
+			memcpy(b->clinic_sign_pk, k->box[0].clinic_sign_pk,
+			    PROTO_KEY_LEN);
+		k->n_box++;
+	}
+}
+
 int
 device_keys_load(struct store *st, struct device_keys *k,
     struct sw_error *err)
 {
 	char		*text;
 	cJSON		*j;
-	const cJSON	*prev, *it;
+	const cJSON	*prev;
 	bool		 ok;
 
 	memset(k, 0, sizeof *k);
@@ -309,18 +379,11 @@ device_keys_load(struct store *st, struct device_keys *k,
 	if (cJSON_IsObject(j) && box_from(j, &k->box[0]))
 		k->n_box = 1;
 	ok = k->n_box == 1 && (k->sign_sk = secret_from(j, "sign_sk",
-	    crypto_sign_SECRETKEYBYTES)) != NULL;
-	cJSON_ArrayForEach(it, prev)
-		if (ok && box_from(it, &k->box[k->n_box]))
-			k->n_box++;
+	    crypto_sign_SECRETKEYBYTES)) != NULL && clinic_from(j, k) &&
+	    (k->has_clinic || clinic_sign_from_clear(st, k));
 	if (ok) {
-		k->info = cJSON_CreateObject();
-		cJSON_AddStringToObject(k->info, "clinic", proto_str(j,
-		    "clinic") ? proto_str(j, "clinic") : "");
-		cJSON_AddItemToObject(k->info, "contact", cJSON_Duplicate(
-		    cJSON_GetObjectItemCaseSensitive(j, "contact"), 1));
-		cJSON_AddItemToObject(k->info, "crisis", cJSON_Duplicate(
-		    cJSON_GetObjectItemCaseSensitive(j, "crisis"), 1));
+		previous_from(prev, k);
+		info_from(j, k);
 	}
 	json_wipe_delete(j);
 	if (!ok) {
@@ -340,8 +403,69 @@ device_keys_free(struct device_keys *k)
 	free(k->box);
 	if (k->sign_sk != NULL)
 		sodium_free(k->sign_sk);
+	if (k->request_sk != NULL)
+		sodium_free(k->request_sk);
 	cJSON_Delete(k->info);
+	free(k->url);
+	free(k->tls_pin);
 	memset(k, 0, sizeof *k);
+}
+
+static void
+add_b64(cJSON *j, const char *key, const unsigned char *v, size_t len)
+{
+	char *b = proto_b64(v, len);
+
+	cJSON_AddStringToObject(j, key, b);
+	sodium_memzero(b, strlen(b));
+	free(b);
+}
+
+/* The clinic copies into a sealed "sync:keys" object (replacing any). */
+static void
+clinic_put(cJSON *j, const char *url, const char *tls_pin,
+    const unsigned char *box_pk, const unsigned char *sign_pk,
+    const unsigned char *request_sk, long long enrolled_at)
+{
+	static const char *const keys[] = { "url", "tls_pin", "clinic_box_pk",
+	    "clinic_sign_pk", "request_sk", "enrolled_at", NULL };
+
+	for (size_t i = 0; keys[i] != NULL; i++)
+		cJSON_DeleteItemFromObjectCaseSensitive(j, keys[i]);
+	cJSON_AddStringToObject(j, "url", url);
+	if (tls_pin != NULL)
+		cJSON_AddStringToObject(j, "tls_pin", tls_pin);
+	add_b64(j, "clinic_box_pk", box_pk, PROTO_KEY_LEN);
+	add_b64(j, "clinic_sign_pk", sign_pk, PROTO_KEY_LEN);
+	add_b64(j, "request_sk", request_sk, crypto_sign_SECRETKEYBYTES);
+	cJSON_AddNumberToObject(j, "enrolled_at", (double)enrolled_at);
+}
+
+int
+device_keys_seal_clinic(struct store *st, const struct device_keys *k,
+    struct sw_error *err)
+{
+	char	*text;
+	cJSON	*j;
+	int	 rc;
+
+	if (store_get_state(st, SYNC_KEYS_STATE, &text, err) != 0)
+		return -1;
+	j = text != NULL ? cJSON_Parse(text) : NULL;
+	wipe_free(text);
+	if (!cJSON_IsObject(j)) {
+		json_wipe_delete(j);
+		return sw_fail(err, SW_ECORRUPT, _("The clinic keys in the "
+		    "profile are damaged. Ask your clinic for a new enrollment "
+		    "file."));
+	}
+	clinic_put(j, k->url, k->tls_pin, k->clinic_box_pk,
+	    k->box[0].clinic_sign_pk, k->request_sk, k->enrolled_at);
+	text = cJSON_PrintUnformatted(j);
+	json_wipe_delete(j);
+	rc = store_put_state(st, SYNC_KEYS_STATE, text, err);
+	wipe_free(text);
+	return rc;
 }
 
 int
@@ -417,8 +541,9 @@ envelope_queue(sqlite3 *db, const char *device,
 	free(ct);
 	text = cJSON_PrintUnformatted(env);
 	cJSON_Delete(env);
-	if (sqlite3_prepare_v2(db, "INSERT INTO outbox(id, risk, created_at, "
-	    "envelope) VALUES(?, ?, ?, ?)", -1, &s, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO outbox(id, risk, "
+	    "created_at, envelope) VALUES(?, ?, ?, ?)", -1, &s, NULL) !=
+	    SQLITE_OK) {
 		free(text);
 		return sync_db_fail(db, err);
 	}
@@ -432,7 +557,7 @@ envelope_queue(sqlite3 *db, const char *device,
 	return rc == SQLITE_DONE ? 0 : sync_db_fail(db, err);
 }
 
-static bool
+bool
 queued_kind(const char *kind)
 {
 	for (size_t i = 0; queued_kinds[i] != NULL; i++)
@@ -442,29 +567,39 @@ queued_kind(const char *kind)
 }
 
 int
+envelope_queue_keys(struct store *st, const struct device_keys *k,
+    const char *id, const char *kind, long long created_at, const char *json,
+    bool risk, struct sw_error *err)
+{
+	return envelope_queue(store_sqlite(st), k->box[0].device,
+	    k->clinic_box_pk, k->sign_sk, id, kind, created_at, json, risk,
+	    err);
+}
+
+/* Where the record goes is the sealed state's to say, never the clear
+ * sync_state's, which anyone who can write the file may change. */
+int
 outbox_add_record(struct store *st, const char *id, const char *kind,
     long long created_at, const char *json, bool risk,
     struct sw_error *err)
 {
-	sqlite3			*db = store_sqlite(st);
-	struct device_keys	 k;
-	unsigned char		 box_pk[PROTO_KEY_LEN];
-	char			 device[PROTO_ID_LEN + 1], *pk;
-	int			 rc;
+	struct device_keys	k;
+	struct sw_error		none = { 0 };
+	int			rc;
 
-	if (!sync_device(db, device))
-		return 0;	/* not enrolled: enrolling will queue it */
-	pk = sync_get(db, "clinic_box_pk");
-	rc = proto_unb64(pk, box_pk, sizeof box_pk);
-	free(pk);
-	if (rc != 0)
-		return sw_fail(err, SW_ECORRUPT, _("The clinic's key in the "
-		    "profile is damaged. Ask your clinic for a new enrollment "
-		    "file."));
-	if (device_keys_load(st, &k, err) != 0)
+	if (device_keys_load(st, &k, &none) != 0) {
+		if (none.code == SW_ENOENT)
+			return 0;	/* not enrolled: enrolling will queue it */
+		*err = none;
 		return -1;
-	rc = envelope_queue(db, device, box_pk, k.sign_sk, id, kind,
-	    created_at, json, risk, err);
+	}
+	/* Enrolled before the sealed copies: outbox_verify_at_unlock makes
+	 * them at unlock, so only a tool that opened the store without it
+	 * comes here. */
+	rc = k.has_clinic ? 0 : sealed_copies_adopt(st, &k, err);
+	if (rc == 0)
+		rc = envelope_queue_keys(st, &k, id, kind, created_at, json,
+		    risk, err);
 	device_keys_free(&k);
 	return rc;
 }
@@ -552,16 +687,6 @@ new_keys_make(struct new_keys *n, struct sw_error *err)
 	return 0;
 }
 
-static void
-add_b64(cJSON *j, const char *key, const unsigned char *v, size_t len)
-{
-	char *b = proto_b64(v, len);
-
-	cJSON_AddStringToObject(j, key, b);
-	sodium_memzero(b, strlen(b));
-	free(b);
-}
-
 /* POST /v1/enroll, signed with the token key over proto_enroll_bytes. */
 static char *
 registration_body(const struct enrollment *e, const struct new_keys *n,
@@ -598,7 +723,7 @@ registration_body(const struct enrollment *e, const struct new_keys *n,
  * (under "previous") so that its messages can still be read. */
 static char *
 sealed_keys_json(const struct enrollment *e, const struct new_keys *n,
-    const struct device_keys *old)
+    const struct device_keys *old, long long now)
 {
 	cJSON	*j = cJSON_CreateObject(), *prev, *p;
 	char	*text;
@@ -611,12 +736,16 @@ sealed_keys_json(const struct enrollment *e, const struct new_keys *n,
 	cJSON_AddStringToObject(j, "clinic", e->clinic);
 	cJSON_AddItemToObject(j, "contact", cJSON_Duplicate(e->contact, 1));
 	cJSON_AddItemToObject(j, "crisis", cJSON_Duplicate(e->crisis, 1));
+	clinic_put(j, e->url, e->tls_pin, e->box_pk, e->sign_pk, n->request_sk,
+	    now);
 	prev = cJSON_AddArrayToObject(j, "previous");
 	for (size_t i = 0; old != NULL && i < old->n_box; i++) {
 		p = cJSON_CreateObject();
 		cJSON_AddStringToObject(p, "device", old->box[i].device);
 		add_b64(p, "box_pk", old->box[i].pk, PROTO_KEY_LEN);
 		add_b64(p, "box_sk", old->box[i].sk, crypto_box_SECRETKEYBYTES);
+		add_b64(p, "clinic_sign_pk", old->box[i].clinic_sign_pk,
+		    PROTO_KEY_LEN);
 		cJSON_AddItemToArray(prev, p);
 	}
 	text = cJSON_PrintUnformatted(j);
@@ -754,12 +883,12 @@ outbox_enroll(struct store *st, const struct enrollment *e, long long now,
 	}
 	if ((reg = registration_body(e, &n, err)) == NULL)
 		goto out;
-	sealed = sealed_keys_json(e, &n, &old);
+	sealed = sealed_keys_json(e, &n, &old, now);
 	if (store_begin(st, err) != 0)
 		goto out;
 	/* A new enrollment replaces the old one's state and queue; the
 	 * records are queued again below, sealed under the new keys. */
-	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	if (sync_tables_make(db) != 0 ||
 	    sqlite3_exec(db, "DELETE FROM sync_state; DELETE FROM outbox;",
 	    NULL, NULL, NULL) != SQLITE_OK ||
 	    clear_state_save(db, e, &n, reg, now) != 0) {

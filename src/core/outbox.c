@@ -21,6 +21,7 @@
 
 struct outbox {
 	sqlite3		*db;
+	struct store	*st;		/* unlocked: the sealed state rules */
 	bool		 own;		/* opened by outbox_open */
 	bool		 nested;	/* tx_begin made a savepoint */
 	bool		 enrolled;
@@ -142,11 +143,41 @@ sync_device(sqlite3 *db, char device[PROTO_ID_LEN + 1])
 
 /* ---- opening ---- */
 
+/* Unlocked, the sealed copies say where to go and whom to believe. */
+static int
+load_sealed(struct outbox *ob, struct sw_error *err)
+{
+	struct device_keys	k;
+	struct sw_error		none = { 0 };
+
+	if (device_keys_load(ob->st, &k, &none) != 0) {
+		if (none.code == SW_ENOENT)
+			return 0;
+		*err = none;
+		return -1;
+	}
+	if (!k.has_clinic) {
+		device_keys_free(&k);
+		return sw_fail(err, SW_ECORRUPT, _("The clinic settings in "
+		    "this profile have not been checked since it was opened. "
+		    "Please close Stepwise and open it again."));
+	}
+	memcpy(ob->device, k.box[0].device, sizeof ob->device);
+	memcpy(ob->clinic_sign_pk, k.box[0].clinic_sign_pk, PROTO_KEY_LEN);
+	ob->url = xstrdup(k.url);
+	ob->tls_pin = k.tls_pin != NULL ? xstrdup(k.tls_pin) : NULL;
+	ob->enrolled = sync_tables_exist(ob->db);
+	device_keys_free(&k);
+	return 0;
+}
+
 static int
 load(struct outbox *ob, struct sw_error *err)
 {
 	char *pk;
 
+	if (ob->st != NULL)
+		return load_sealed(ob, err);
 	if (!sync_device(ob->db, ob->device))
 		return 0;	/* not enrolled: nothing to read */
 	ob->url = sync_get(ob->db, "url");
@@ -212,6 +243,7 @@ outbox_from_store(struct store *st, struct outbox **out,
 
 	*out = NULL;
 	ob->db = store_sqlite(st);
+	ob->st = st;
 	if (load(ob, err) != 0) {
 		outbox_close(ob);
 		return -1;

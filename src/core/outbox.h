@@ -54,7 +54,8 @@ struct outbox;
 int	outbox_open(const char *profile_path, struct outbox **,
 	    struct sw_error *);
 /* A handle on an unlocked store's own connection; closing it leaves the
- * store open. */
+ * store open. Its address, pin, device and clinic key come from the
+ * sealed state, not the clear one. */
 int	outbox_from_store(struct store *, struct outbox **, struct sw_error *);
 void	outbox_close(struct outbox *);
 
@@ -92,6 +93,30 @@ int	outbox_add_record(struct store *, const char *id, const char *kind,
 int	outbox_save_record(struct store *, const char *kind,
 	    long long created_at, const char *json, bool risk,
 	    const char *draft, char *id_out, struct sw_error *);
+
+/* ---- at every unlock ---- */
+
+/* What outbox_verify_at_unlock found. */
+struct unlock_report {
+	bool	redirected;	/* the clear sync state was not the sealed
+				 * one; it has been put back */
+	size_t	requeued;	/* records queued again for the clinic */
+	size_t	bad_messages;	/* kept messages that failed their check */
+};
+/* Every front end calls this right after store_open, before anything is
+ * saved or shown. The clear url, pin, clinic keys, device id and request
+ * key are compared with their sealed copies; on any difference the clear
+ * ones are put back from the sealed, the message cursor starts again,
+ * and every record this enrollment queued is queued again (sealed to the
+ * sealed clinic key, same ids). Clear sync state with no sealed
+ * enrollment behind it is dropped. Then every kept message is checked
+ * against the sealed clinic key, and those that fail are dropped. */
+int	outbox_verify_at_unlock(struct store *, struct unlock_report *,
+	    struct sw_error *);
+/* Plain words for the patient about what the check found (into buf), or
+ * NULL when there is nothing to say. */
+const char *outbox_unlock_words(const struct unlock_report *, char *buf,
+	    size_t size);
 
 /* ---- the queue ---- */
 
