@@ -23,18 +23,17 @@
 static const char *const queued_kinds[] = { "checkin", "exercise", "reply",
     "risk", NULL };
 
+/* Nothing telling in clear: the queue's order is its rows' (seq), and
+ * which envelopes go first, when, and which messages were read are in
+ * sealed state (outbox_int.h). */
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS sync_state(key TEXT PRIMARY KEY,"
     " value TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS outbox(id TEXT PRIMARY KEY,"
-    " risk INTEGER NOT NULL, created_at INTEGER NOT NULL,"
-    " envelope TEXT NOT NULL, rejected TEXT);"
-    "CREATE INDEX IF NOT EXISTS outbox_order ON outbox(risk DESC,"
-    " created_at, id);"
+    "CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY,"
+    " id TEXT NOT NULL UNIQUE, envelope TEXT NOT NULL, rejected TEXT);"
     "CREATE TABLE IF NOT EXISTS inbox(id TEXT PRIMARY KEY,"
     " seq INTEGER NOT NULL, ciphertext BLOB NOT NULL,"
-    " signature BLOB NOT NULL, received_at INTEGER NOT NULL,"
-    " read_at INTEGER);";
+    " signature BLOB NOT NULL);";
 
 int
 sync_tables_make(sqlite3 *db)
@@ -492,7 +491,8 @@ static int
 envelope_queue(sqlite3 *db, const char *device,
     const unsigned char clinic_box_pk[PROTO_KEY_LEN],
     const unsigned char *sign_sk, const char *id, const char *kind,
-    long long created_at, const char *json, bool risk, struct sw_error *err)
+    long long created_at, const char *json, long long n,
+    struct sw_error *err)
 {
 	unsigned char	*ct = NULL, *m, sig[PROTO_SIG_LEN];
 	cJSON		*rec, *j, *env;
@@ -501,6 +501,7 @@ envelope_queue(sqlite3 *db, const char *device,
 	sqlite3_stmt	*s;
 	int		 rc;
 
+	(void)n;	/* goes into the envelope with the clinic's support */
 	if (!proto_id_ok(id))
 		return sw_fail(err, SW_EINVAL, _("Record id %s cannot be sent "
 		    "to the clinic."), id);
@@ -541,16 +542,13 @@ envelope_queue(sqlite3 *db, const char *device,
 	free(ct);
 	text = cJSON_PrintUnformatted(env);
 	cJSON_Delete(env);
-	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO outbox(id, risk, "
-	    "created_at, envelope) VALUES(?, ?, ?, ?)", -1, &s, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO outbox(id, "
+	    "envelope) VALUES(?, ?)", -1, &s, NULL) != SQLITE_OK) {
 		free(text);
 		return sync_db_fail(db, err);
 	}
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, risk ? 1 : 0);
-	sqlite3_bind_int64(s, 3, created_at);
-	sqlite3_bind_text(s, 4, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	free(text);
@@ -566,14 +564,117 @@ queued_kind(const char *kind)
 	return false;
 }
 
+bool
+record_is_risk(const char *kind, const char *json)
+{
+	cJSON	*j;
+	bool	 risk;
+
+	if (strcmp(kind, RECORD_RISK) == 0)
+		return true;
+	j = cJSON_Parse(json);
+	risk = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "risk"));
+	json_wipe_delete(j);
+	return risk;
+}
+
+int
+id_list_load(struct store *st, const char *name, cJSON **out,
+    struct sw_error *err)
+{
+	char *text;
+
+	*out = NULL;
+	if (store_get_state(st, name, &text, err) != 0)
+		return -1;
+	if (text != NULL)
+		*out = cJSON_Parse(text);
+	wipe_free(text);
+	if (!cJSON_IsArray(*out)) {
+		cJSON_Delete(*out);
+		*out = cJSON_CreateArray();
+	}
+	return 0;
+}
+
+bool
+id_list_has(const cJSON *a, const char *id)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, a)
+		if (cJSON_IsString(it) && strcmp(it->valuestring, id) == 0)
+			return true;
+	return false;
+}
+
+/* The risk-first list gains id; ids that have left the queue go. */
+static int
+priority_add(struct store *st, const char *id, struct sw_error *err)
+{
+	sqlite3		*db = store_sqlite(st);
+	cJSON		*a, *keep;
+	const cJSON	*it;
+	char		*text;
+	int		 rc;
+
+	if (id_list_load(st, SYNC_PRIORITY_STATE, &a, err) != 0)
+		return -1;
+	keep = cJSON_CreateArray();
+	cJSON_ArrayForEach(it, a) {
+		sqlite3_stmt *s;
+
+		if (!cJSON_IsString(it) || strcmp(it->valuestring, id) == 0 ||
+		    sqlite3_prepare_v2(db, "SELECT 1 FROM outbox WHERE id = ?",
+		    -1, &s, NULL) != SQLITE_OK)
+			continue;
+		sqlite3_bind_text(s, 1, it->valuestring, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			cJSON_AddItemToArray(keep, cJSON_CreateString(
+			    it->valuestring));
+		sqlite3_finalize(s);
+	}
+	cJSON_AddItemToArray(keep, cJSON_CreateString(id));
+	text = cJSON_PrintUnformatted(keep);
+	rc = store_put_state(st, SYNC_PRIORITY_STATE, text, err);
+	free(text);
+	cJSON_Delete(a);
+	cJSON_Delete(keep);
+	return rc;
+}
+
+/* The device's next counter number, moved on in the same transaction. */
+static int
+counter_next(struct store *st, long long *n, struct sw_error *err)
+{
+	char		*text, next[48];
+	cJSON		*j;
+	long long	 v = 0;
+
+	if (store_get_state(st, SYNC_COUNTER_STATE, &text, err) != 0)
+		return -1;
+	j = text != NULL ? cJSON_Parse(text) : NULL;
+	free(text);
+	if (!proto_int(j, "next", &v) || v < 1)
+		v = 1;
+	cJSON_Delete(j);
+	*n = v;
+	snprintf(next, sizeof next, "{\"next\":%lld}", v + 1);
+	return store_put_state(st, SYNC_COUNTER_STATE, next, err);
+}
+
 int
 envelope_queue_keys(struct store *st, const struct device_keys *k,
     const char *id, const char *kind, long long created_at, const char *json,
-    bool risk, struct sw_error *err)
+    bool risk, long long n, struct sw_error *err)
 {
+	if (n <= 0 && (counter_next(st, &n, err) != 0 ||
+	    store_record_set_n(st, id, n, err) != 0))
+		return -1;
+	if (risk && priority_add(st, id, err) != 0)
+		return -1;
 	return envelope_queue(store_sqlite(st), k->box[0].device,
-	    k->clinic_box_pk, k->sign_sk, id, kind, created_at, json, risk,
-	    err);
+	    k->clinic_box_pk, k->sign_sk, id, kind, created_at, json, n, err);
 }
 
 /* Where the record goes is the sealed state's to say, never the clear
@@ -599,7 +700,7 @@ outbox_add_record(struct store *st, const char *id, const char *kind,
 	rc = k.has_clinic ? 0 : sealed_copies_adopt(st, &k, err);
 	if (rc == 0)
 		rc = envelope_queue_keys(st, &k, id, kind, created_at, json,
-		    risk, err);
+		    risk, 0, err);
 	device_keys_free(&k);
 	return rc;
 }
@@ -629,21 +730,45 @@ outbox_save_record(struct store *st, const char *kind, long long created_at,
 
 /* ---- enrolling ---- */
 
+/* Whether the clinic acknowledged the record (under any enrollment). */
+static int
+record_sent(sqlite3 *db, const char *id)
+{
+	sqlite3_stmt	*s;
+	int		 sent = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT sent FROM records WHERE id = ?", -1,
+	    &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		sent = sqlite3_column_int(s, 0) != 0;
+	sqlite3_finalize(s);
+	return sent;
+}
+
+static int
+unsent_seen(void *arg, const char *id, const char *kind, long long at,
+    const char *json)
+{
+	struct store *st = ((void **)arg)[0];
+
+	(void)at;
+	(void)json;
+	if (queued_kind(kind) && record_sent(store_sqlite(st), id) == 0)
+		(*(int *)((void **)arg)[1])++;
+	return 0;
+}
+
 int
 outbox_count_unsent(struct store *st, struct sw_error *err)
 {
-	sqlite3		*db = store_sqlite(st);
-	sqlite3_stmt	*s;
-	int		 n = -1;
+	int	 n = 0;
+	void	*arg[2] = { st, &n };
 
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM records WHERE kind "
-	    "IN ('checkin', 'exercise', 'reply', 'risk') AND synced_at IS NULL", -1,
-	    &s, NULL) != SQLITE_OK)
-		return sync_db_fail(db, err);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return n < 0 ? sync_db_fail(db, err) : n;
+	if (store_each_record(st, NULL, unsent_seen, arg, err) != 0)
+		return -1;
+	return n;
 }
 
 /* The device's new secrets, all in sodium_malloc'd memory. */
@@ -785,50 +910,43 @@ clear_state_save(sqlite3 *db, const struct enrollment *e,
 }
 
 struct env_walk {
-	sqlite3			*db;
-	const struct enrollment	*e;
-	const struct new_keys	*n;
-	sqlite3_stmt		*synced;
+	struct store		*st;
+	struct device_keys	 k;
 	struct sw_error		*err;
 };
 
+/* The new enrollment numbers from 1 what it queues; a record sent under
+ * an earlier one has no number under this one. */
 static int
 envelope_each(void *arg, const char *id, const char *kind,
     long long created_at, const char *json)
 {
 	struct env_walk	*w = arg;
-	cJSON		*j;
-	bool		 risk, sent;
+	int		 sent;
 
 	if (!queued_kind(kind))
 		return 0;
-	/* Acknowledged under an earlier enrollment: the clinic has it. */
-	sqlite3_reset(w->synced);
-	sqlite3_bind_text(w->synced, 1, id, -1, SQLITE_TRANSIENT);
-	sent = sqlite3_step(w->synced) == SQLITE_ROW &&
-	    sqlite3_column_int(w->synced, 0) != 0;
-	if (sent)
-		return 0;
-	j = cJSON_Parse(json);
-	risk = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "risk")) ||
-	    strcmp(kind, RECORD_RISK) == 0;
-	json_wipe_delete(j);
-	return envelope_queue(w->db, w->n->device, w->e->box_pk,
-	    w->n->sign_sk, id, kind, created_at, json, risk, w->err);
+	if ((sent = record_sent(store_sqlite(w->st), id)) < 0)
+		return sync_db_fail(store_sqlite(w->st), w->err);
+	if (sent)	/* acknowledged under an earlier enrollment */
+		return store_record_set_n(w->st, id, 0, w->err);
+	return envelope_queue_keys(w->st, &w->k, id, kind, created_at, json,
+	    record_is_risk(kind, json), 0, w->err);
 }
 
+/* After the new sealed keys are kept, in the same transaction. */
 static int
-queue_existing(struct store *st, const struct enrollment *e,
-    const struct new_keys *n, struct sw_error *err)
+queue_existing(struct store *st, struct sw_error *err)
 {
-	struct env_walk	w = { store_sqlite(st), e, n, NULL, err };
+	struct env_walk	w = { st, { 0 }, err };
 	int		rc;
 
-	if (sqlite3_prepare_v2(w.db, "SELECT synced_at IS NOT NULL FROM "
-	    "records WHERE id = ?", -1, &w.synced, NULL) != SQLITE_OK)
-		return sync_db_fail(w.db, err);
+	if (store_delete_state(st, SYNC_COUNTER_STATE, err) != 0 ||
+	    store_delete_state(st, SYNC_PRIORITY_STATE, err) != 0 ||
+	    device_keys_load(st, &w.k, err) != 0)
+		return -1;
 	rc = store_each_record(st, NULL, envelope_each, &w, err);
-	sqlite3_finalize(w.synced);
+	device_keys_free(&w.k);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -896,7 +1014,7 @@ outbox_enroll(struct store *st, const struct enrollment *e, long long now,
 		goto fail;
 	}
 	if (store_put_state(st, SYNC_KEYS_STATE, sealed, err) != 0 ||
-	    queue_existing(st, e, &n, err) != 0)
+	    queue_existing(st, err) != 0)
 		goto fail;
 	if (store_commit(st, err) != 0)
 		goto out;

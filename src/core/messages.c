@@ -145,6 +145,7 @@ inbox_load(struct store *st, struct msg_list *l, size_t *dropped,
 	sqlite3			*db = store_sqlite(st);
 	struct device_keys	 k;
 	struct msg_list		 scratch = { NULL, 0 };
+	cJSON			*read;
 	char			(*bad)[PROTO_ID_LEN + 1] = NULL;
 	size_t			 n_bad = 0;
 	sqlite3_stmt		*s;
@@ -158,9 +159,14 @@ inbox_load(struct store *st, struct msg_list *l, size_t *dropped,
 		return -1;
 	if (l == NULL)
 		l = &scratch;
-	if (sqlite3_prepare_v2(db, "SELECT id, ciphertext, signature, read_at "
-	    "FROM inbox ORDER BY seq", -1, &s, NULL) != SQLITE_OK) {
+	if (id_list_load(st, INBOX_READ_STATE, &read, err) != 0) {
 		device_keys_free(&k);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT id, ciphertext, signature FROM inbox "
+	    "ORDER BY seq", -1, &s, NULL) != SQLITE_OK) {
+		device_keys_free(&k);
+		cJSON_Delete(read);
 		return sync_db_fail(db, err);
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -170,7 +176,7 @@ inbox_load(struct store *st, struct msg_list *l, size_t *dropped,
 		if (message_open(&k, id, sqlite3_column_blob(s, 1),
 		    (size_t)sqlite3_column_bytes(s, 1), sqlite3_column_blob(s,
 		    2), (size_t)sqlite3_column_bytes(s, 2), m)) {
-			m->read_at = sqlite3_column_int64(s, 3);
+			m->read = id_list_has(read, id);
 			continue;
 		}
 		l->n--;
@@ -183,6 +189,7 @@ inbox_load(struct store *st, struct msg_list *l, size_t *dropped,
 		ret = sync_db_fail(db, err);
 	sqlite3_finalize(s);
 	device_keys_free(&k);
+	cJSON_Delete(read);
 	messages_free(scratch.v, scratch.n);
 	if (ret == 0 && n_bad > 0) {
 		struct sw_error later = { 0 };
@@ -278,41 +285,46 @@ messages_mark_read(struct store *st, struct message *v, size_t n,
 {
 	sqlite3		*db = store_sqlite(st);
 	sqlite3_stmt	*s;
+	cJSON		*read, *keep;
+	char		*text;
 	size_t		 i;
-	int		 rc = SQLITE_DONE;
+	int		 rc;
 
-	for (i = 0; i < n && (v[i].from_patient || v[i].read_at != 0); i++)
+	(void)now;	/* when is not kept: only that it was read */
+	for (i = 0; i < n && (v[i].from_patient || v[i].read); i++)
 		;
 	if (i == n || !sync_tables_exist(db))
 		return 0;
-	/* One transaction for them all: one write to the disk, not one a
-	 * message. */
-	if (store_begin(st, err) != 0)
+	if (id_list_load(st, INBOX_READ_STATE, &read, err) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(db, "UPDATE inbox SET read_at = ? WHERE id = ? "
-	    "AND read_at IS NULL", -1, &s, NULL) != SQLITE_OK) {
-		store_rollback(st);
+	/* The marks of messages still kept, and these: one sealed write. */
+	keep = cJSON_CreateArray();
+	if (sqlite3_prepare_v2(db, "SELECT id FROM inbox ORDER BY seq", -1, &s,
+	    NULL) != SQLITE_OK) {
+		cJSON_Delete(read);
+		cJSON_Delete(keep);
 		return sync_db_fail(db, err);
 	}
-	for (; i < n && rc == SQLITE_DONE; i++) {
-		if (v[i].from_patient || v[i].read_at != 0)
-			continue;
-		sqlite3_reset(s);
-		sqlite3_bind_int64(s, 1, now);
-		sqlite3_bind_text(s, 2, v[i].id, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(s, 0);
+		bool now_read = id_list_has(read, id);
+
+		for (i = 0; !now_read && i < n; i++)
+			now_read = !v[i].from_patient && strcmp(v[i].id, id) == 0;
+		if (now_read)
+			cJSON_AddItemToArray(keep, cJSON_CreateString(id));
 	}
 	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		sync_db_fail(db, err);
-		store_rollback(st);
-		return -1;
-	}
-	if (store_commit(st, err) != 0)
+	text = cJSON_PrintUnformatted(keep);
+	rc = store_put_state(st, INBOX_READ_STATE, text, err);
+	free(text);
+	cJSON_Delete(read);
+	cJSON_Delete(keep);
+	if (rc != 0)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (!v[i].from_patient && v[i].read_at == 0)
-			v[i].read_at = now;
+		if (!v[i].from_patient)
+			v[i].read = true;
 	return 0;
 }
 

@@ -12,6 +12,12 @@
 #include "outbox.h"
 
 #define SYNC_KEYS_STATE	"sync:keys"	/* sealed store state */
+/* Sealed too: the device's counter ({"next": N}), the ids that go first
+ * when the profile is unlocked (risk records, check-ins with a risk
+ * answer; an array), and the ids of messages read (an array). */
+#define SYNC_COUNTER_STATE	"sync:n"
+#define SYNC_PRIORITY_STATE	"sync:priority"
+#define INBOX_READ_STATE	"inbox:read"
 
 /* Whether the three clear tables exist (they are made by enrolling). */
 bool	 sync_tables_exist(sqlite3 *);
@@ -72,11 +78,18 @@ int	 sync_tables_make(sqlite3 *);
 /* The record kinds that go to the clinic. */
 bool	 queued_kind(const char *kind);
 /* Seal one saved record to the clinic's box key in k (the sealed copy),
- * sign it as k's device and queue it, replacing any envelope the queue
- * holds for that id. */
+ * sign it as k's device and queue it at the end, replacing any envelope
+ * the queue holds for that id; n is its number in the device's counter,
+ * 0 to give it the next one. A risk record joins the risk-first list. */
 int	 envelope_queue_keys(struct store *, const struct device_keys *,
 	    const char *id, const char *kind, long long created_at,
-	    const char *json, bool risk, struct sw_error *);
+	    const char *json, bool risk, long long n, struct sw_error *);
+/* Whether the record with this id is one the clinic must see first. */
+bool	 record_is_risk(const char *kind, const char *json);
+/* A sealed array of ids (NULL state: empty); caller cJSON_Deletes. */
+int	 id_list_load(struct store *, const char *name, cJSON **,
+	    struct sw_error *);
+bool	 id_list_has(const cJSON *, const char *id);
 /* Check every kept message against the sealed keys (it opens with one of
  * the device's box keys, its signature holds under that enrollment's
  * clinic key, its inner fields match), dropping and counting in

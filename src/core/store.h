@@ -1,6 +1,7 @@
 /* store.h: one encrypted SQLite database per profile. Clinical fields are
  * sealed with XChaCha20-Poly1305 under a key derived from the passphrase by
- * Argon2id; only ids, ordering timestamps and sync state are in clear. */
+ * Argon2id; in clear are only record ids, a sent flag, opaque state keys,
+ * the key's parameters, the reminder time and sync state (store.c). */
 #ifndef STEPWISE_STORE_H
 #define STEPWISE_STORE_H
 
@@ -45,13 +46,22 @@ int	store_read_remind_at(const char *path, long long *at,
 int	store_put_record(struct store *, const char *kind, long long created_at,
 	    const char *json, char *id_out, struct sw_error *);
 
-/* Called for each record in created_at order; json is wiped after the call
- * returns. A non-zero return stops the walk and is returned. */
+/* Called for each record in created_at order (then the order they were
+ * saved in); json is wiped after the call returns. A non-zero return stops
+ * the walk and is returned. fn may write to the store. */
 typedef int (*store_record_fn)(void *arg, const char *id, const char *kind,
     long long created_at, const char *json);
 int	store_each_record(struct store *, const char *kind, store_record_fn,
 	    void *arg, struct sw_error *);
 int	store_count_records(struct store *, const char *kind,
+	    struct sw_error *);
+
+/* A record's number in the device's counter (stepwise-protocol(7), THE
+ * ENVELOPE's n), sealed beside it: 0 when it has none (not queued by the
+ * current enrollment). */
+int	store_record_set_n(struct store *, const char *id, long long n,
+	    struct sw_error *);
+int	store_record_n(struct store *, const char *id, long long *n,
 	    struct sw_error *);
 
 /* Group several writes into one transaction: a record and its envelope are
@@ -67,7 +77,8 @@ int	store_put_state(struct store *, const char *key, const char *json,
 int	store_get_state(struct store *, const char *key, char **json,
 	    struct sw_error *);
 int	store_delete_state(struct store *, const char *key, struct sw_error *);
-/* Each state key starting with prefix, in key order (keys are not secret). */
+/* Each state name starting with prefix, in name order (names are sealed:
+ * every state is opened to find them). */
 int	store_each_state_key(struct store *, const char *prefix,
 	    int (*fn)(void *arg, const char *key), void *arg,
 	    struct sw_error *);

@@ -97,27 +97,6 @@ clear_restore(sqlite3 *db, const struct device_keys *k)
 	return 0;
 }
 
-/* Whether the record was queued by the current enrollment: not sent yet,
- * or sent since it began (one sent under an earlier enrollment reached the
- * clinic then, under another device id). */
-static bool
-record_queued_since(struct store *st, const char *id, long long since)
-{
-	sqlite3_stmt	*s;
-	bool		 yes = false;
-
-	if (sqlite3_prepare_v2(store_sqlite(st), "SELECT synced_at IS NULL OR "
-	    "synced_at >= ?2 FROM records WHERE id = ?1", -1, &s, NULL) !=
-	    SQLITE_OK)
-		return true;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, since);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		yes = sqlite3_column_int(s, 0) != 0;
-	sqlite3_finalize(s);
-	return yes;
-}
-
 struct requeue {
 	struct store			*st;
 	const struct device_keys	*k;
@@ -130,19 +109,16 @@ requeue_one(void *arg, const char *id, const char *kind, long long at,
     const char *json)
 {
 	struct requeue	*q = arg;
-	cJSON		*j;
-	bool		 risk;
+	long long	 n;
 
-	if (!queued_kind(kind) || !record_queued_since(q->st, id,
-	    q->k->enrolled_at))
+	/* Numbered: queued by this enrollment, acknowledged or not. */
+	if (!queued_kind(kind) || store_record_n(q->st, id, &n, q->err) != 0)
+		return queued_kind(kind) ? -1 : 0;
+	if (n <= 0)
 		return 0;
-	j = cJSON_Parse(json);
-	risk = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "risk")) ||
-	    strcmp(kind, "risk") == 0;
-	json_wipe_delete(j);
 	q->n++;
-	return envelope_queue_keys(q->st, q->k, id, kind, at, json, risk,
-	    q->err);
+	return envelope_queue_keys(q->st, q->k, id, kind, at, json,
+	    record_is_risk(kind, json), n, q->err);
 }
 
 /* Every record this enrollment has queued goes again, sealed to the sealed

@@ -611,6 +611,30 @@ START_TEST(test_records_before_enrolling_are_queued_by_enroll)
 	ck_assert_int_eq(outbox_next_batch(ob, 8, PROTO_BATCH_JSON, &b, &err),
 	    0);
 	ck_assert_uint_eq(b.n, 3);
+	/* Without the key: the order they were queued in (by time). */
+	j = batch_parse(&b, r.device);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "records")) {
+		static const long long order[] = { 100, 200, 300 };
+		char		*plain = envelope_open(it, &r);
+		cJSON		*p = cJSON_Parse(plain);
+		long long	 at;
+
+		ck_assert(proto_int(p, "created_at", &at));
+		ck_assert_int_eq(at, order[i++]);
+		ck_assert_str_eq(proto_str(p, "id"), proto_str(it, "id"));
+		ck_assert_str_eq(proto_str(p, "device"), r.device);
+		cJSON_Delete(p);
+		free(plain);
+	}
+	cJSON_Delete(j);
+	outbox_batch_free(&b);
+	outbox_close(ob);
+	/* Unlocked: the risk record first, by the sealed list. */
+	ck_assert_int_eq(outbox_from_store(st, &ob, &err), 0);
+	ck_assert_int_eq(outbox_next_batch(ob, 8, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, 3);
+	i = 0;
 	j = batch_parse(&b, r.device);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "records")) {
 		static const long long order[] = { 200, 100, 300 };
@@ -620,8 +644,6 @@ START_TEST(test_records_before_enrolling_are_queued_by_enroll)
 
 		ck_assert(proto_int(p, "created_at", &at));
 		ck_assert_int_eq(at, order[i++]);
-		ck_assert_str_eq(proto_str(p, "id"), proto_str(it, "id"));
-		ck_assert_str_eq(proto_str(p, "device"), r.device);
 		cJSON_Delete(p);
 		free(plain);
 	}
@@ -704,20 +726,39 @@ START_TEST(test_queue_order_ack_reject_and_limits)
 	ck_assert_int_eq(outbox_next_batch(ob, 64, PROTO_BATCH_JSON, &b, &err),
 	    0);
 	ck_assert_uint_eq(b.n, 6);
-	/* Risk oldest first, then the rest by time and id. */
-	ck_assert_str_eq(b.ids[0], ids[3]);
-	ck_assert_str_eq(b.ids[1], ids[2]);
-	ck_assert_str_eq(b.ids[2], ids[5]);
-	ck_assert_str_eq(b.ids[3], strcmp(ids[1], ids[4]) < 0 ? ids[1] :
-	    ids[4]);
-	ck_assert_str_eq(b.ids[5], ids[0]);
+	/* Without the key nothing says which are risk records: the order
+	 * they were saved in. */
+	for (size_t i = 0; i < 6; i++)
+		ck_assert_str_eq(b.ids[i], ids[i]);
 	outbox_batch_free(&b);
+	{
+		struct outbox *unlocked;
+		static const int order[] = { 2, 3, 0, 1, 4, 5 };
+
+		/* Unlocked: the risk records first, in the order they were
+		 * saved, then the rest; and the first batch of two holds
+		 * both risk records. */
+		ck_assert_int_eq(outbox_from_store(st, &unlocked, &err), 0);
+		ck_assert_int_eq(outbox_next_batch(unlocked, 64,
+		    PROTO_BATCH_JSON, &b, &err), 0);
+		ck_assert_uint_eq(b.n, 6);
+		for (size_t i = 0; i < 6; i++)
+			ck_assert_str_eq(b.ids[i], ids[order[i]]);
+		outbox_batch_free(&b);
+		ck_assert_int_eq(outbox_next_batch(unlocked, 2,
+		    PROTO_BATCH_JSON, &b, &err), 0);
+		ck_assert_uint_eq(b.n, 2);
+		ck_assert_str_eq(b.ids[0], ids[2]);
+		ck_assert_str_eq(b.ids[1], ids[3]);
+		outbox_batch_free(&b);
+		outbox_close(unlocked);
+	}
 
 	/* Limits: records, and bytes of JSON (at least one record). */
 	ck_assert_int_eq(outbox_next_batch(ob, 2, PROTO_BATCH_JSON, &b, &err),
 	    0);
 	ck_assert_uint_eq(b.n, 2);
-	ck_assert_ptr_nonnull(strstr(b.body, ids[3]));
+	ck_assert_ptr_nonnull(strstr(b.body, ids[0]));
 	ck_assert_ptr_null(strstr(b.body, ids[5]));
 	outbox_batch_free(&b);
 	ck_assert_int_eq(outbox_next_batch(ob, 64, 10, &b, &err), 0);
@@ -736,7 +777,8 @@ START_TEST(test_queue_order_ack_reject_and_limits)
 	ck_assert_int_eq(outbox_next_batch(ob, 64, PROTO_BATCH_JSON, &b, &err),
 	    0);
 	ck_assert_uint_eq(b.n, 3);
-	ck_assert_str_eq(b.ids[2], ids[0]);
+	ck_assert_str_eq(b.ids[0], ids[0]);
+	ck_assert_str_eq(b.ids[2], ids[4]);
 	ck_assert_ptr_null(strstr(b.body, ids[3]));
 	ck_assert_ptr_null(strstr(b.body, ids[5]));
 	outbox_batch_free(&b);
@@ -943,7 +985,7 @@ START_TEST(test_messages_load_opens_and_checks_messages_and_replies)
 	ck_assert_str_eq(v[0].text, "How are you?");
 	ck_assert_str_eq(v[0].from, "Sam");
 	ck_assert_int_eq(v[0].at, NOW - 100);
-	ck_assert_int_eq(v[0].read_at, 0);
+	ck_assert(!v[0].read);
 	ck_assert(v[1].from_patient);
 	ck_assert_str_eq(v[1].text, "Better, thanks");
 	ck_assert_int_eq(v[1].at, NOW - 50);
@@ -953,11 +995,11 @@ START_TEST(test_messages_load_opens_and_checks_messages_and_replies)
 	ck_assert_int_eq(ss.bad_messages, 3);
 	ck_assert_int_eq(messages_load(st, &v, &n, &err), 0);
 	ck_assert_int_eq(messages_mark_read(st, v, n, NOW, &err), 0);
-	ck_assert_int_eq(v[0].read_at, NOW);
+	ck_assert(v[0].read);
 	messages_free(v, n);
 	ck_assert_int_eq(outbox_unread(ob, &err), 0);
 	ck_assert_int_eq(messages_load(st, &v, &n, &err), 0);
-	ck_assert_int_eq(v[0].read_at, NOW);
+	ck_assert(v[0].read);
 	messages_free(v, n);
 	/* The reply waits in the outbox like any record. */
 	{
