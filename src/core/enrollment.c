@@ -501,7 +501,6 @@ envelope_queue(sqlite3 *db, const char *device,
 	sqlite3_stmt	*s;
 	int		 rc;
 
-	(void)n;	/* goes into the envelope with the clinic's support */
 	if (!proto_id_ok(id))
 		return sw_fail(err, SW_EINVAL, _("Record id %s cannot be sent "
 		    "to the clinic."), id);
@@ -516,6 +515,7 @@ envelope_queue(sqlite3 *db, const char *device,
 	cJSON_AddStringToObject(j, "device", device);
 	cJSON_AddStringToObject(j, "kind", kind);
 	cJSON_AddNumberToObject(j, "created_at", (double)created_at);
+	cJSON_AddNumberToObject(j, "n", (double)n);
 	cJSON_AddItemToObject(j, "record", rec);
 	plain = cJSON_PrintUnformatted(j);
 	json_wipe_delete(j);

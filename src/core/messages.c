@@ -35,8 +35,11 @@ static bool
 message_parse(const char *plain, const char *id, const char *device,
     struct message *m)
 {
+	/* "n", the clinic's counter for this device, is accepted (and not
+	 * yet used) so that a clinic may start sending it: stepwise-
+	 * protocol(7), Gaps in the clinic's messages. */
 	static const char *const keys[] = { "v", "id", "device", "sent_at",
-	    "from", "text", NULL };
+	    "from", "text", "n", NULL };
 	char		 why[160];
 	cJSON		*j;
 	const cJSON	*from;

@@ -570,7 +570,8 @@ START_TEST(test_envelope_verifies_and_opens_to_the_exact_plaintext)
 	plain = envelope_open(cJSON_GetArrayItem(cJSON_GetObjectItem(j,
 	    "records"), 0), &r);
 	want = xasprintf("{\"v\":1,\"id\":\"%s\",\"device\":\"%s\","
-	    "\"kind\":\"checkin\",\"created_at\":1700000000,\"record\":%s}",
+	    "\"kind\":\"checkin\",\"created_at\":1700000000,\"n\":1,"
+	    "\"record\":%s}",
 	    s.id, r.device, s.json);
 	ck_assert_str_eq(plain, want);
 	ck_assert_ptr_nonnull(strstr(plain, "\"risk\":true"));
@@ -649,6 +650,93 @@ START_TEST(test_records_before_enrolling_are_queued_by_enroll)
 	}
 	cJSON_Delete(j);
 	outbox_batch_free(&b);
+	outbox_close(ob);
+}
+END_TEST
+
+/* The counter inside each sealed envelope (stepwise-protocol(7), n): one
+ * more for each record queued, kept sealed across a close, and the same
+ * when the records are queued again after the clear state was changed. */
+static void
+batch_numbers(struct outbox *ob, const struct reg *r, char ids[][33],
+    long long *n, size_t want)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox_batch	 b;
+	const cJSON		*it;
+	cJSON			*j;
+	size_t			 i = 0;
+
+	ck_assert_int_eq(outbox_next_batch(ob, 64, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, want);
+	j = batch_parse(&b, r->device);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "records")) {
+		char	*plain = envelope_open(it, r);
+		cJSON	*p = cJSON_Parse(plain);
+
+		snprintf(ids[i], 33, "%s", proto_str(p, "id"));
+		ck_assert(proto_int(p, "n", &n[i]));
+		i++;
+		cJSON_Delete(p);
+		free(plain);
+	}
+	cJSON_Delete(j);
+	outbox_batch_free(&b);
+}
+
+START_TEST(test_each_envelope_carries_the_device_counter)
+{
+	struct sw_error		 err = { 0 };
+	struct unlock_report	 u;
+	struct outbox		*ob;
+	struct reg		 r;
+	char			 saved[4][33], ids[4][33];
+	long long		 n[4];
+	sqlite3			*db;
+
+	ck_assert_int_eq(outbox_save_record(st, "checkin", 500,
+	    "{\"total\":3,\"risk\":false}", false, NULL, saved[0], &err), 0);
+	enroll();
+	ck_assert_int_eq(outbox_save_record(st, "exercise", 100,
+	    "{\"exercise\":\"mood-check\",\"values\":{}}", false, NULL,
+	    saved[1], &err), 0);
+	ck_assert_int_eq(outbox_save_record(st, "risk", 200,
+	    "{\"measure\":\"phq9\",\"item\":9,\"answer\":1}", true, NULL,
+	    saved[2], &err), 0);
+	/* The counter is sealed state: it survives closing the profile. */
+	store_close(st);
+	ck_assert_int_eq(store_open(path, NULL, &st, &err),
+	    0);
+	ck_assert_int_eq(outbox_save_record(st, "reply", 300,
+	    "{\"text\":\"Thanks\"}", false, NULL, saved[3], &err), 0);
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	registration_read(ob, &r);
+	batch_numbers(ob, &r, ids, n, 4);
+	for (size_t i = 0; i < 4; i++) {
+		ck_assert_str_eq(ids[i], saved[i]);
+		ck_assert_int_eq(n[i], (long long)i + 1);
+	}
+	outbox_close(ob);
+	/* The clear url changed: queued again at unlock, the same numbers. */
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "UPDATE sync_state SET value = "
+	    "'http://127.0.0.1:1' WHERE key = 'url'", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(outbox_verify_at_unlock(st, &u, &err), 0);
+	ck_assert(u.redirected);
+	ck_assert_uint_eq(u.requeued, 4);
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	batch_numbers(ob, &r, ids, n, 4);
+	for (size_t i = 0; i < 4; i++) {
+		size_t k = 0;
+
+		while (k < 4 && strcmp(ids[i], saved[k]) != 0)
+			k++;
+		ck_assert_uint_lt(k, 4);
+		ck_assert_int_eq(n[i], (long long)k + 1);
+	}
 	outbox_close(ob);
 }
 END_TEST
@@ -1110,6 +1198,7 @@ main(void)
 	tcase_add_test(tc, test_not_enrolled_profile_is_left_untouched);
 	tcase_add_test(tc, test_envelope_verifies_and_opens_to_the_exact_plaintext);
 	tcase_add_test(tc, test_records_before_enrolling_are_queued_by_enroll);
+	tcase_add_test(tc, test_each_envelope_carries_the_device_counter);
 	tcase_add_test(tc, test_record_too_long_to_send_is_not_kept);
 	tcase_add_test(tc, test_queue_order_ack_reject_and_limits);
 	tcase_add_test(tc, test_backoff_bounds_and_retry_after);
