@@ -55,6 +55,7 @@ struct store {
 	sqlite3		*db;
 	unsigned char	*key;		/* sodium_malloc'd, KEY_LEN */
 	unsigned char	*state_key;	/* sodium_malloc'd, KEY_LEN: names */
+	bool		 protected;	/* by a passphrase */
 };
 
 static const char schema[] =
@@ -333,8 +334,16 @@ store_create(const char *path, const char *passphrase, struct sw_error *err)
 	if (open_db(path, SQLITE_OPEN_READWRITE, &db, err) != 0)
 		goto out;
 	randombytes_buf(salt, sizeof salt);
-	if ((key = derive_key(passphrase, salt, STORE_KDF_OPSLIMIT,
-	    STORE_KDF_MEMLIMIT)) == NULL) {
+	/* Without a passphrase, a key from the passphrase "" would protect
+	 * nothing that a random key kept in the file does not, and cost 64
+	 * MiB and a second or so at every start: so it is a random key. */
+	if (passphrase == NULL) {
+		if ((key = sodium_malloc(KEY_LEN)) != NULL)
+			randombytes_buf(key, KEY_LEN);
+	} else
+		key = derive_key(passphrase, salt, STORE_KDF_OPSLIMIT,
+		    STORE_KDF_MEMLIMIT);
+	if (key == NULL) {
 		sw_fail(err, SW_EIO, _("There is not enough memory to protect "
 		    "the profile (64 MiB are needed)."));
 		goto out;
@@ -346,11 +355,13 @@ store_create(const char *path, const char *passphrase, struct sw_error *err)
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK ||
 	    meta_put_int(db, "format", SCHEMA_VERSION) != 0 ||
-	    meta_put(db, "kdf", "argon2id13", 10) != 0 ||
 	    meta_put(db, "cipher", "xchacha20poly1305-ietf", 22) != 0 ||
+	    (passphrase == NULL ? meta_put(db, "kdf", "none", 4) != 0 ||
+	    meta_put(db, "key", key, KEY_LEN) != 0 :
+	    meta_put(db, "kdf", "argon2id13", 10) != 0 ||
 	    meta_put(db, "salt", salt, sizeof salt) != 0 ||
 	    meta_put_int(db, "opslimit", (long long)STORE_KDF_OPSLIMIT) != 0 ||
-	    meta_put_int(db, "memlimit", (long long)STORE_KDF_MEMLIMIT) != 0 ||
+	    meta_put_int(db, "memlimit", (long long)STORE_KDF_MEMLIMIT) != 0) ||
 	    meta_put_int(db, "passphrase", passphrase != NULL) != 0 ||
 	    meta_put(db, "created_at", born, (int)bornlen) != 0 ||
 	    meta_put(db, "verifier", ver, (int)verlen) != 0 ||
@@ -402,49 +413,83 @@ header_fail(sqlite3 *db, const char *path, struct sw_error *err)
 	    path, store_db_words(db));
 }
 
-/* Read the header of an existing profile, checking it is one we can read. */
+/* What a profile's header says about its key. */
+struct header {
+	long long	 format;
+	bool		 has_pw;
+	bool		 raw;		/* kdf "none": the key is in meta */
+	unsigned char	 salt[SALT_LEN];
+	long long	 ops, mem;
+};
+
+/* Read the header of an existing profile, checking it is one we can read.
+ * A profile without a passphrase keeps a random key (kdf "none"), or, made
+ * before that, a key derived from "" (kdf argon2id13, passphrase 0). */
 static int
-read_header(sqlite3 *db, const char *path, unsigned char *salt,
-    long long *ops, long long *mem, long long *has_pw, long long *fmt,
+read_header(sqlite3 *db, const char *path, struct header *h,
     struct sw_error *err)
 {
-	long long	format;
+	long long	has_pw;
 	char		kdf[32];
 	int		n;
 
-	if (meta_get_int(db, "format", &format) != 0)
+	memset(h, 0, sizeof *h);
+	if (meta_get_int(db, "format", &h->format) != 0)
 		return header_fail(db, path, err);
-	if (format > SCHEMA_VERSION)
+	if (h->format > SCHEMA_VERSION)
 		return sw_fail(err, SW_EFORMAT, _("This profile was made by a "
 		    "newer version of Stepwise. Please update Stepwise."));
 	n = meta_get(db, "kdf", kdf, sizeof kdf - 1);
-	if (n != 10 || memcmp(kdf, "argon2id13", 10) != 0 ||
-	    meta_get(db, "salt", salt, SALT_LEN) != SALT_LEN ||
-	    meta_get_int(db, "opslimit", ops) != 0 ||
-	    meta_get_int(db, "memlimit", mem) != 0 ||
-	    meta_get_int(db, "passphrase", has_pw) != 0 ||
-	    *ops < 1 || *ops > 64 || *mem < 8192 || *mem > (1LL << 32))
+	h->raw = n == 4 && memcmp(kdf, "none", 4) == 0;
+	if (meta_get_int(db, "passphrase", &has_pw) != 0 ||
+	    (h->raw && has_pw != 0) || (!h->raw && (n != 10 ||
+	    memcmp(kdf, "argon2id13", 10) != 0 ||
+	    meta_get(db, "salt", h->salt, SALT_LEN) != SALT_LEN ||
+	    meta_get_int(db, "opslimit", &h->ops) != 0 ||
+	    meta_get_int(db, "memlimit", &h->mem) != 0 ||
+	    h->ops < 1 || h->ops > 64 || h->mem < 8192 ||
+	    h->mem > (1LL << 32))))
 		return sw_fail(err, SW_ECORRUPT, _("The profile's header is "
 		    "damaged: %s"), path);
-	if (fmt != NULL)
-		*fmt = format;
+	h->has_pw = has_pw != 0;
 	return 0;
+}
+
+/* The profile's key: kept in the file, or derived. NULL with err. */
+static unsigned char *
+profile_key(sqlite3 *db, const struct header *h, const char *passphrase,
+    struct sw_error *err)
+{
+	unsigned char *key;
+
+	if (!h->raw)
+		key = derive_key(h->has_pw ? passphrase : NULL, h->salt,
+		    (unsigned long long)h->ops, (size_t)h->mem);
+	else if ((key = sodium_malloc(KEY_LEN)) != NULL &&
+	    meta_get(db, "key", key, KEY_LEN) != KEY_LEN) {
+		sodium_free(key);
+		sw_fail(err, SW_ECORRUPT, _("The profile's key is damaged."));
+		return NULL;
+	}
+	if (key == NULL)
+		sw_fail(err, SW_EIO, _("There is not enough memory to open "
+		    "the profile."));
+	return key;
 }
 
 int
 store_has_passphrase(const char *path, struct sw_error *err)
 {
 	sqlite3		*db = NULL;
-	unsigned char	 salt[SALT_LEN];
-	long long	 ops, mem, has_pw;
+	struct header	 h;
 	int		 rc = -1;
 
 	if (access(path, F_OK) != 0)
 		return sw_fail(err, SW_ENOENT, _("There is no profile at %s. "
 		    "Make one with: stepwise init"), path);
 	if (open_db(path, SQLITE_OPEN_READWRITE, &db, err) == 0 &&
-	    read_header(db, path, salt, &ops, &mem, &has_pw, NULL, err) == 0)
-		rc = has_pw != 0;
+	    read_header(db, path, &h, err) == 0)
+		rc = h.has_pw;
 	sqlite3_close(db);
 	return rc;
 }
@@ -454,8 +499,8 @@ store_open(const char *path, const char *passphrase, struct store **out,
     struct sw_error *err)
 {
 	struct store	*st;
-	unsigned char	 salt[SALT_LEN], ver[128];
-	long long	 ops, mem, has_pw, format;
+	struct header	 h;
+	unsigned char	 ver[128];
 	char		*check;
 	int		 n;
 
@@ -472,15 +517,10 @@ store_open(const char *path, const char *passphrase, struct store **out,
 	 * rolling back a hot journal, see the top of this file). */
 	if (open_db(path, SQLITE_OPEN_READWRITE, &st->db, err) != 0)
 		goto fail;
-	if (read_header(st->db, path, salt, &ops, &mem, &has_pw, &format,
-	    err) != 0)
+	if (read_header(st->db, path, &h, err) != 0 ||
+	    (st->key = profile_key(st->db, &h, passphrase, err)) == NULL)
 		goto fail;
-	if ((st->key = derive_key(has_pw ? passphrase : NULL, salt,
-	    (unsigned long long)ops, (size_t)mem)) == NULL) {
-		sw_fail(err, SW_EIO, _("There is not enough memory to open "
-		    "the profile."));
-		goto fail;
-	}
+	st->protected = h.has_pw;
 	n = meta_get(st->db, "verifier", ver, sizeof ver);
 	check = n > 0 ? unseal(st->key, "meta", "verifier", ver, (size_t)n,
 	    NULL) : NULL;
@@ -499,7 +539,7 @@ store_open(const char *path, const char *passphrase, struct store **out,
 	crypto_kdf_derive_from_key(st->state_key, KEY_LEN, 1, "swstate_",
 	    st->key);
 	/* A wrong passphrase never gets here: it changes nothing. */
-	if (format < SCHEMA_VERSION && store_migrate(st, err) != 0)
+	if (h.format < SCHEMA_VERSION && store_migrate(st, err) != 0)
 		goto fail;
 	*out = st;
 	return 0;
@@ -519,6 +559,12 @@ store_close(struct store *st)
 	if (st->state_key)
 		sodium_free(st->state_key);
 	free(st);
+}
+
+bool
+store_protected(struct store *st)
+{
+	return st->protected;
 }
 
 long long

@@ -20,7 +20,8 @@
 
 struct store;
 
-/* passphrase NULL makes a profile without one (the caller has warned). */
+/* passphrase NULL makes a profile without one (the caller has warned): its
+ * key is random and kept in the file, so it is not protected at all. */
 int	store_create(const char *path, const char *passphrase,
 	    struct sw_error *);
 /* Whether the profile at path was made with a passphrase; -1 on error. */
@@ -29,6 +30,9 @@ int	store_has_passphrase(const char *path, struct sw_error *);
 int	store_open(const char *path, const char *passphrase,
 	    struct store **, struct sw_error *);
 void	store_close(struct store *);
+/* Whether a passphrase protects the profile (false: anyone who can read
+ * its file can read it). */
+bool	store_protected(struct store *);
 
 /* When the profile was made (Unix seconds). */
 long long store_created_at(struct store *);

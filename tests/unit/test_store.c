@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "outbox.h"
+#include "passcheck.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
@@ -160,7 +161,64 @@ START_TEST(test_no_passphrase_profile_opens_without_one)
 	ck_assert_int_eq(store_create(path, NULL, &err), 0);
 	ck_assert_int_eq(store_has_passphrase(path, &err), 0);
 	ck_assert_int_eq(store_open(path, NULL, &st, &err), 0);
+	ck_assert(!store_protected(st));
 	store_close(st);
+}
+END_TEST
+
+/* Made before profiles without a passphrase got a random key: the key is
+ * Argon2id of "", and such a profile still opens, records and all. */
+START_TEST(test_old_no_passphrase_profile_still_opens)
+{
+	struct sw_error	 err = { 0 };
+	struct store	*st;
+	sqlite3		*db;
+
+	ck_assert_int_eq(store_create(path, "", &err), 0);
+	ck_assert_int_eq(store_open(path, "", &st, &err), 0);
+	ck_assert(store_protected(st));
+	ck_assert_int_eq(store_put_record(st, "checkin", 5, "{\"total\":5}",
+	    NULL, &err), 0);
+	store_close(st);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "UPDATE meta SET value = CAST('0' "
+	    "AS BLOB) WHERE key = 'passphrase'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(store_has_passphrase(path, &err), 0);
+	ck_assert_int_eq(store_open(path, "anything", &st, &err), 0);
+	ck_assert(!store_protected(st));
+	ck_assert_int_eq(store_count_records(st, "checkin", &err), 1);
+	store_close(st);
+}
+END_TEST
+
+/* passphrase_check: the one rule both front ends use. */
+START_TEST(test_common_passwords_refused_long_random_taken)
+{
+	static const char *const refused[] = { "password1", "letmein123",
+	    "short", "abcdefgh", "qwertyuiop", NULL };
+	struct pass_verdict	 v;
+	unsigned char		 raw[24];
+	char			 b64[64];
+
+	for (size_t i = 0; refused[i] != NULL; i++) {
+		passphrase_check(refused[i], &v);
+		ck_assert_msg(!v.ok, "%s was taken", refused[i]);
+		ck_assert_ptr_nonnull(v.words);
+	}
+	passphrase_check("password1", &v);
+	ck_assert_ptr_nonnull(strstr(v.words, "common password"));
+	passphrase_check("ab\xc3\xa9\xc3\xa9\xc3\xa9", &v);
+	ck_assert_ptr_nonnull(strstr(v.words, "at least 8 characters"));
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2base64(b64, sizeof b64, raw, sizeof raw,
+	    sodium_base64_VARIANT_ORIGINAL);
+	passphrase_check(b64, &v);
+	ck_assert_msg(v.ok, "%s refused: %s", b64, v.words);
+	ck_assert_int_eq(v.strength, PASS_STRONG);
+	ck_assert_str_eq(v.words, "Strength: strong.");
+	passphrase_check("correct horse battery staple", &v);
+	ck_assert(v.ok);
 }
 END_TEST
 
@@ -549,6 +607,8 @@ store_suite(void)
 	tcase_add_test(tc, test_profile_file_is_private_and_sealed);
 	tcase_add_test(tc, test_wrong_passphrase_changes_no_byte);
 	tcase_add_test(tc, test_no_passphrase_profile_opens_without_one);
+	tcase_add_test(tc, test_old_no_passphrase_profile_still_opens);
+	tcase_add_test(tc, test_common_passwords_refused_long_random_taken);
 	tcase_add_test(tc, test_has_passphrase_reported);
 	tcase_add_test(tc, test_create_refuses_existing_profile);
 	tcase_add_test(tc, test_records_come_back_in_time_order);
