@@ -372,7 +372,7 @@ device_keys_load(struct store *st, struct device_keys *k,
 		return sw_fail(err, SW_ENOENT, _("This profile is not "
 		    "connected to a clinic."));
 	j = cJSON_Parse(text);
-	wipe_free(text);
+	store_secret_free(text);
 	prev = cJSON_GetObjectItemCaseSensitive(j, "previous");
 	k->box = xcalloc((size_t)cJSON_GetArraySize(prev) + 1, sizeof *k->box);
 	if (cJSON_IsObject(j) && box_from(j, &k->box[0]))
@@ -451,7 +451,7 @@ device_keys_seal_clinic(struct store *st, const struct device_keys *k,
 	if (store_get_state(st, SYNC_KEYS_STATE, &text, err) != 0)
 		return -1;
 	j = text != NULL ? cJSON_Parse(text) : NULL;
-	wipe_free(text);
+	store_secret_free(text);
 	if (!cJSON_IsObject(j)) {
 		json_wipe_delete(j);
 		return sw_fail(err, SW_ECORRUPT, _("The clinic keys in the "
@@ -460,10 +460,11 @@ device_keys_seal_clinic(struct store *st, const struct device_keys *k,
 	}
 	clinic_put(j, k->url, k->tls_pin, k->clinic_box_pk,
 	    k->box[0].clinic_sign_pk, k->request_sk, k->enrolled_at);
-	text = cJSON_PrintUnformatted(j);
+	text = store_json_print(j);
 	json_wipe_delete(j);
-	rc = store_put_state(st, SYNC_KEYS_STATE, text, err);
-	wipe_free(text);
+	rc = text != NULL ? store_put_state(st, SYNC_KEYS_STATE, text, err) :
+	    sw_fail(err, SW_EIO, _("out of memory"));
+	store_secret_free(text);
 	return rc;
 }
 
@@ -589,7 +590,7 @@ id_list_load(struct store *st, const char *name, cJSON **out,
 		return -1;
 	if (text != NULL)
 		*out = cJSON_Parse(text);
-	wipe_free(text);
+	store_secret_free(text);
 	if (!cJSON_IsArray(*out)) {
 		cJSON_Delete(*out);
 		*out = cJSON_CreateArray();
@@ -654,7 +655,7 @@ counter_next(struct store *st, long long *n, struct sw_error *err)
 	if (store_get_state(st, SYNC_COUNTER_STATE, &text, err) != 0)
 		return -1;
 	j = text != NULL ? cJSON_Parse(text) : NULL;
-	free(text);
+	store_secret_free(text);
 	if (!proto_int(j, "next", &v) || v < 1)
 		v = 1;
 	cJSON_Delete(j);

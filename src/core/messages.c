@@ -354,10 +354,12 @@ reply_save(struct store *st, const char *text, const char *in_reply_to,
 	if (in_reply_to != NULL)
 		cJSON_AddStringToObject(j, "in_reply_to", in_reply_to);
 	cJSON_AddStringToObject(j, "written_at", when);
-	json = cJSON_PrintUnformatted(j);
+	json = store_json_print(j);
 	json_wipe_delete(j);
+	if (json == NULL)
+		return sw_fail(err, SW_EIO, _("out of memory"));
 	rc = outbox_save_record(st, RECORD_REPLY, now, json, false,
 	    DRAFT_REPLY_KEY, NULL, err);
-	wipe_free(json);
+	store_secret_free(json);
 	return rc;
 }

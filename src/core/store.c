@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <sodium.h>
 #include <sqlite3.h>
 
@@ -1023,13 +1024,43 @@ store_get_state(struct store *st, const char *name, char **json,
 		if ((v = state_open(st, key, name, s, 0, &b)) == NULL)
 			ret = sw_fail(err, SW_ECORRUPT, _("Saved state \"%s\" "
 			    "is damaged and cannot be read."), name);
+		else if ((*json = sodium_malloc(strlen(v) + 1)) == NULL)
+			ret = sw_fail(err, SW_EIO, _("out of memory"));
 		else
-			*json = xstrdup(v);
+			memcpy(*json, v, strlen(v) + 1);
 	} else if (rc != SQLITE_DONE)
 		ret = db_fail(st, err, _("read"));
 	sqlite3_finalize(s);
 	sbuf_free(&b);
 	return ret;
+}
+
+void
+store_secret_free(char *s)
+{
+	if (s != NULL)
+		sodium_free(s);	/* zeroes before freeing */
+}
+
+char *
+store_json_print(const cJSON *j)
+{
+	size_t	 size = 1024;
+	char	*buf;
+
+	/* cJSON prints into a buffer of ours only when told its size: try
+	 * larger ones until it fits (cJSON wants 5 bytes to spare). */
+	for (;;) {
+		if ((buf = sodium_malloc(size)) == NULL)
+			return NULL;
+		if (cJSON_PrintPreallocated((cJSON *)j, buf, (int)size, 0) &&
+		    strlen(buf) + 5 < size)
+			return buf;
+		sodium_free(buf);
+		if (size > (64u << 20))
+			return NULL;
+		size *= 4;
+	}
 }
 
 int

@@ -75,12 +75,18 @@ int	store_commit(struct store *, struct sw_error *);
 void	store_rollback(struct store *);
 
 /* Sealed key/value state: lesson progress, drafts. get gives NULL in *json
- * when the key is absent; the caller frees it with wipe_free(). */
+ * when the key is absent; else the JSON in locked memory (sodium_malloc),
+ * which the caller frees with store_secret_free(). */
 int	store_put_state(struct store *, const char *key, const char *json,
 	    struct sw_error *);
 int	store_get_state(struct store *, const char *key, char **json,
 	    struct sw_error *);
 int	store_delete_state(struct store *, const char *key, struct sw_error *);
+void	store_secret_free(char *);
+/* j printed (unformatted) into locked memory, for what is about to be
+ * sealed: free with store_secret_free(). NULL when memory runs out. */
+struct cJSON;
+char	*store_json_print(const struct cJSON *j);
 /* Each state name starting with prefix, in name order (names are sealed:
  * every state is opened to find them). */
 int	store_each_state_key(struct store *, const char *prefix,

@@ -132,15 +132,15 @@ assert_states_intact(struct store *st)
 	ck_assert_int_eq(store_get_state(st, "draft:checkin:phq9", &json,
 	    &err), 0);
 	ck_assert_str_eq(json, V1_DRAFT_PHQ9);
-	wipe_free(json);
+	store_secret_free(json);
 	ck_assert_int_eq(store_get_state(st, "draft:exercise:safety-plan",
 	    &json, &err), 0);
 	ck_assert_str_eq(json, V1_DRAFT_PLAN);
-	wipe_free(json);
+	store_secret_free(json);
 	ck_assert_int_eq(store_get_state(st, "lesson:what-is-cbt", &json,
 	    &err), 0);
 	ck_assert_str_eq(json, "{\"done\":true}");
-	wipe_free(json);
+	store_secret_free(json);
 	ck_assert_int_eq(draft_each(st, count_draft, &drafts, &err), 0);
 	ck_assert_int_eq(drafts, 2);
 }

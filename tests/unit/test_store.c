@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <sodium.h>
 #include <sqlite3.h>
 
@@ -192,6 +193,76 @@ START_TEST(test_old_no_passphrase_profile_still_opens)
 }
 END_TEST
 
+/* Whether p lies in a mapping the kernel keeps locked in memory (so never
+ * swapped), as sodium_malloc's are and the malloc heap's are not. */
+static bool
+in_locked_memory(const void *p)
+{
+	FILE		*f = fopen("/proc/self/smaps", "r");
+	char		 line[256];
+	unsigned long	 lo, hi, kb;
+	bool		 inside = false, locked = false;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line,
+		    '-') < strchr(line, ' '))
+			inside = (unsigned long)p >= lo && (unsigned long)p < hi;
+		else if (inside && sscanf(line, "Locked: %lu kB", &kb) == 1)
+			locked = kb > 0;
+	}
+	fclose(f);
+	return locked;
+}
+
+static int
+record_in_locked_memory(void *arg, const char *id, const char *kind,
+    long long at, const char *json)
+{
+	(void)id;
+	(void)kind;
+	(void)at;
+	*(int *)arg += in_locked_memory(json) ? 1 : 100;
+	return 0;
+}
+
+/* Decrypted drafts and records are held in locked memory (sodium_malloc),
+ * and the JSON printed for sealing too. */
+START_TEST(test_decrypted_state_and_records_are_in_locked_memory)
+{
+	struct sw_error	 err = { 0 };
+	struct store	*st;
+	cJSON		*j;
+	char		*json, *plain;
+	int		 seen = 0;
+
+	ck_assert_int_eq(store_create(path, NULL, &err), 0);
+	ck_assert_int_eq(store_open(path, NULL, &st, &err), 0);
+	ck_assert_int_eq(store_put_state(st, "draft:checkin:phq9",
+	    "{\"answers\":[1,2]}", &err), 0);
+	ck_assert_int_eq(store_get_state(st, "draft:checkin:phq9", &json,
+	    &err), 0);
+	ck_assert_str_eq(json, "{\"answers\":[1,2]}");
+	ck_assert(in_locked_memory(json));
+	plain = xstrdup("control");
+	ck_assert(!in_locked_memory(plain));	/* the test can tell */
+	free(plain);
+	store_secret_free(json);
+	ck_assert_int_eq(store_put_record(st, "checkin", 1, "{\"total\":3}",
+	    NULL, &err), 0);
+	ck_assert_int_eq(store_each_record(st, NULL, record_in_locked_memory,
+	    &seen, &err), 0);
+	ck_assert_int_eq(seen, 1);
+	j = cJSON_Parse("{\"text\":\"a reply\"}");
+	json = store_json_print(j);
+	cJSON_Delete(j);
+	ck_assert_str_eq(json, "{\"text\":\"a reply\"}");
+	ck_assert(in_locked_memory(json));
+	store_secret_free(json);
+	store_close(st);
+}
+END_TEST
+
 /* passphrase_check: the one rule both front ends use. */
 START_TEST(test_common_passwords_refused_long_random_taken)
 {
@@ -299,7 +370,7 @@ START_TEST(test_state_put_get_delete)
 	    0);
 	ck_assert_int_eq(store_get_state(st, "lesson:a", &json, &err), 0);
 	ck_assert_str_eq(json, "{\"pos\":7}");
-	wipe_free(json);
+	store_secret_free(json);
 	ck_assert_int_eq(store_delete_state(st, "lesson:a", &err), 0);
 	ck_assert_int_eq(store_get_state(st, "lesson:a", &json, &err), 0);
 	ck_assert_ptr_null(json);
@@ -609,6 +680,7 @@ store_suite(void)
 	tcase_add_test(tc, test_no_passphrase_profile_opens_without_one);
 	tcase_add_test(tc, test_old_no_passphrase_profile_still_opens);
 	tcase_add_test(tc, test_common_passwords_refused_long_random_taken);
+	tcase_add_test(tc, test_decrypted_state_and_records_are_in_locked_memory);
 	tcase_add_test(tc, test_has_passphrase_reported);
 	tcase_add_test(tc, test_create_refuses_existing_profile);
 	tcase_add_test(tc, test_records_come_back_in_time_order);
