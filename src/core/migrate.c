@@ -15,7 +15,6 @@
 
 #include "i18n.h"
 #include "outbox_int.h"
-#include "record.h"
 #include "store_int.h"
 #include "util.h"
 
@@ -89,20 +88,6 @@ struct walk {
 	size_t	 n_risk;
 };
 
-static bool
-is_risk(const char *kind, const char *json)
-{
-	cJSON	*j;
-	bool	 risk;
-
-	if (strcmp(kind, RECORD_RISK) == 0)
-		return true;
-	j = cJSON_Parse(json);
-	risk = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "risk"));
-	json_wipe_delete(j);
-	return risk;
-}
-
 /* One format 1 record into records_v2, its rowid kept (the save order). A
  * record the current enrollment queued (not sent, or sent under it) is
  * numbered in time order, as it was queued. */
@@ -122,7 +107,7 @@ record_move(struct store *st, sqlite3_stmt *s, struct sbuf *b,
 	if (w->enrolled && queued_kind(kind) && (!sent ||
 	    sqlite3_column_int64(s, 5) >= 2))
 		n = w->next_n++;
-	if (n > 0 && !sent && is_risk(kind, b->p)) {
+	if (n > 0 && !sent && record_is_risk(kind, b->p)) {
 		w->risk = xreallocarray(w->risk, w->n_risk + 1, sizeof *w->risk);
 		snprintf(w->risk[w->n_risk++], STORE_ID_LEN + 1, "%s", id);
 	}
