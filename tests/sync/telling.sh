@@ -8,6 +8,8 @@
 #   telling.sh STEPWISE STEPWISE-CLINIC SW-SEED CONTENT-DIR SW-PROXY
 . "$(dirname "$0")/lib.sh"
 command -v faketime >/dev/null || skip_all "faketime is not installed"
+# faketime preloads its library; a sanitizer build must let it.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 DB=$T/p/default.db
 T1=1711000001 T2=1711000102 T3=1711000203
 
