@@ -468,6 +468,49 @@ START_TEST(test_not_enrolled_profile_is_left_untouched)
 }
 END_TEST
 
+/* Clear sync state written into a profile that was never enrolled (someone
+ * with the file, not the passphrase): nothing is sealed to its key, and the
+ * unlock drops it. */
+START_TEST(test_clear_sync_state_without_sealed_enrollment_is_dropped)
+{
+	struct sw_error		 err = { 0 };
+	struct unlock_report	 u;
+	struct outbox		*ob;
+	size_t			 w, r;
+	char			*sql, *box, *sign, dev[PROTO_ID_LEN + 1];
+	sqlite3			*db;
+
+	proto_new_id(dev);
+	box = proto_b64(clinic_box_pk, 32);
+	sign = proto_b64(clinic_sign_pk, 32);
+	sql = xasprintf("CREATE TABLE sync_state(key TEXT PRIMARY KEY, value "
+	    "TEXT NOT NULL); CREATE TABLE outbox(seq INTEGER PRIMARY KEY, id "
+	    "TEXT NOT NULL UNIQUE, envelope TEXT NOT NULL, rejected TEXT); "
+	    "CREATE TABLE inbox(id TEXT PRIMARY KEY, seq INTEGER NOT NULL, "
+	    "ciphertext BLOB NOT NULL, signature BLOB NOT NULL); INSERT INTO "
+	    "sync_state VALUES ('device', '%s'), ('url', 'http://127.0.0.1:9'),"
+	    " ('clinic_box_pk', '%s'), ('clinic_sign_pk', '%s')", dev, box,
+	    sign);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	free(sql);
+	free(box);
+	free(sign);
+	ck_assert_msg(outbox_save_record(st, "checkin", 10, "{\"risk\":"
+	    "false}", false, NULL, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	ck_assert_int_eq(outbox_counts(ob, &w, &r, &err), 0);
+	ck_assert_uint_eq(w + r, 0);	/* nothing sealed to that key */
+	outbox_close(ob);
+	ck_assert_int_eq(outbox_verify_at_unlock(st, &u, &err), 0);
+	ck_assert(u.redirected);
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	ck_assert(!outbox_enrolled(ob));
+	outbox_close(ob);
+}
+END_TEST
+
 /* ---- envelopes ---- */
 
 struct stored {
@@ -1196,6 +1239,7 @@ main(void)
 	tcase_add_test(tc, test_enroll_signs_a_registration_the_server_can_check);
 	tcase_add_test(tc, test_enroll_twice_refused_expired_refused);
 	tcase_add_test(tc, test_not_enrolled_profile_is_left_untouched);
+	tcase_add_test(tc, test_clear_sync_state_without_sealed_enrollment_is_dropped);
 	tcase_add_test(tc, test_envelope_verifies_and_opens_to_the_exact_plaintext);
 	tcase_add_test(tc, test_records_before_enrolling_are_queued_by_enroll);
 	tcase_add_test(tc, test_each_envelope_carries_the_device_counter);
