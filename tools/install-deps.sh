@@ -6,6 +6,7 @@ set -eu
 packages="gcc meson ninja-build pkg-config gettext
 libncurses-dev libcurl4-openssl-dev libcjson-dev check libsodium-dev
 libsqlite3-dev libcmark-dev libmicrohttpd-dev zlib1g-dev
+libpwquality-dev cracklib-runtime
 tmux diction faketime python3 openssl xxd sqlite3 iproute2 nftables
 curl ca-certificates time procps strace"
 

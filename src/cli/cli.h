@@ -68,8 +68,11 @@ int	 cli_only_global_options(struct cli *, int argc, char **argv,
 int	 cli_load_content(const struct cli *, struct content *);
 /* Resolve the profile's path; NULL after printing an error. */
 char	*cli_profile_path(const struct cli *, bool create_dir);
-/* Ask for the passphrase when the profile has one, and open it. */
+/* Ask for the passphrase when the profile has one, and open it; then the
+ * check every unlock makes (cli_check_unlocked). */
 int	 cli_open_store(const struct cli *, struct store **, char **path_out);
+/* outbox_verify_at_unlock on a store just opened, its words on stderr. */
+void	 cli_check_unlocked(struct store *);
 
 /* Passphrases: in sodium_malloc'd memory; free with passphrase_free. */
 char	*passphrase_read(const struct cli *, const char *prompt);

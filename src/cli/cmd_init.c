@@ -8,20 +8,8 @@
 
 #include "cli.h"
 #include "i18n.h"
+#include "passcheck.h"
 #include "util.h"
-
-#define PASSPHRASE_MIN	8	/* characters */
-
-static size_t
-utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
 
 static void
 usage(FILE *f)
@@ -31,30 +19,32 @@ usage(FILE *f)
 	    "Make a new profile. Everything you enter is encrypted with a "
 	    "key made from\nyour passphrase. If you forget the passphrase, "
 	    "nobody can open the profile.\n\n"
-	    "  --no-passphrase   make a profile without a passphrase (not "
-	    "for a shared\n                    computer: anyone using this "
-	    "account could read it)\n"));
+	    "  --no-passphrase   make a profile without a passphrase: it is "
+	    "then not\n                    protected (anyone who can read its "
+	    "file can read it)\n"));
 }
 
-/* Ask twice on a terminal; once from --passphrase-fd. */
+/* Ask twice on a terminal; once from --passphrase-fd. The rules and the
+ * strength hint are passphrase_check's. */
 static char *
 new_passphrase(const struct cli *cli)
 {
-	char *a, *b;
+	struct pass_verdict	 v;
+	char			*a, *b;
 
 	for (;;) {
 		if ((a = passphrase_read(cli, _("Choose a passphrase: "))) ==
 		    NULL)
 			return NULL;
-		if (utf8_chars(a) < PASSPHRASE_MIN) {
-			cli_error(_("the passphrase needs at least %d "
-			    "characters; a few words you will remember work "
-			    "well"), PASSPHRASE_MIN);
+		passphrase_check(a, &v);
+		if (!v.ok) {
+			cli_error("%s", v.words);
 			passphrase_free(a);
 			if (cli->passphrase_fd >= 0)
 				return NULL;
 			continue;
 		}
+		fprintf(stderr, "%s\n", v.words);
 		if (cli->passphrase_fd >= 0)
 			return a;
 		if ((b = passphrase_read(cli, _("Type it again: "))) == NULL) {
@@ -88,10 +78,11 @@ cli_make_profile(const struct cli *cli, bool none)
 		goto out;
 	}
 	if (none)
-		fprintf(stderr, _("Warning: this profile has no passphrase. "
-		    "Anyone who can use this computer account can read what "
-		    "you write in it. Do not choose this on a shared "
-		    "computer.\n"));
+		fprintf(stderr, _("Warning: this profile has no passphrase, so "
+		    "it is not protected: anyone who can read its file (anyone "
+		    "using this computer account, or a copy of the file) can "
+		    "read everything you write in it. Do not choose this on a "
+		    "shared computer.\n"));
 	else if ((pass = new_passphrase(cli)) == NULL)
 		goto out;
 	printf(_("Making your profile; this takes a few seconds...\n"));

@@ -164,6 +164,11 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < pr.n_modules; i++)
 		done += pr.modules[i].state == MODULE_DONE;
 	printf(_("Profile: %s\n"), cli->profile);
+	if (!store_protected(st))
+		printf("%s\n", _("Passphrase: none. This profile is not "
+		    "protected: anyone who can read its file can read "
+		    "everything in it. To protect it, make a new profile with "
+		    "a passphrase (stepwise init --profile NAME)."));
 	printf(_("Modules done: %zu of %zu\n"), done, pr.n_modules);
 	print_next(&ct, &pr);
 	for (size_t k = 0; k < ct.n_measures; k++) {

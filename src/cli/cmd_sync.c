@@ -37,7 +37,9 @@ print_line(void *arg, const char *line)
 	fflush(stdout);
 }
 
-/* What waits, what was set aside and what is unread, after the run. */
+/* What waits and what was set aside, after the run. The run itself said
+ * how many messages it fetched: which are read is sealed, so a sync
+ * without the passphrase cannot count the unread ones. */
 static void
 print_state(struct outbox *ob)
 {
@@ -45,7 +47,6 @@ print_state(struct outbox *ob)
 	struct sync_status	st;
 	size_t			waiting = 0, rejected = 0;
 	char			*reg = NULL;
-	int			unread;
 
 	/* The registration is not a record; say it in its own words. */
 	if (outbox_registration(ob, &reg, &err) == 0 && reg != NULL) {
@@ -66,10 +67,6 @@ print_state(struct outbox *ob)
 			    "%zu records could not be sent and are set aside. "
 			    "Please tell your clinic.\n", rejected), rejected);
 	}
-	if ((unread = outbox_unread(ob, &err)) > 0)
-		printf(ngettext("%d unread message from your clinic. Open "
-		    "Stepwise to read it.\n", "%d unread messages from your "
-		    "clinic. Open Stepwise to read them.\n", unread), unread);
 	if (outbox_status(ob, &st, &err) == 0 && st.bad_messages > 0)
 		printf(ngettext("%d message failed its check and was not "
 		    "kept. Please tell your clinic.\n", "%d messages failed "

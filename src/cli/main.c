@@ -14,6 +14,7 @@
 #include "config.h"
 #include "i18n.h"
 #include "jsonv.h"
+#include "outbox.h"
 #include "profile.h"
 #include "util.h"
 
@@ -246,6 +247,23 @@ cli_profile_path(const struct cli *cli, bool create_dir)
 	return path;
 }
 
+/* What the check at unlock found, said before anything else. A failure
+ * there is said too, but the profile stays open: what it cannot check it
+ * does not send. */
+void
+cli_check_unlocked(struct store *st)
+{
+	struct sw_error		 err = { 0 };
+	struct unlock_report	 r;
+	char			 buf[512];
+	const char		*words;
+
+	if (outbox_verify_at_unlock(st, &r, &err) != 0)
+		cli_error("%s", err.msg);
+	else if ((words = outbox_unlock_words(&r, buf, sizeof buf)) != NULL)
+		fprintf(stderr, "%s\n", words);
+}
+
 int
 cli_open_store(const struct cli *cli, struct store **st, char **path_out)
 {
@@ -272,6 +290,7 @@ cli_open_store(const struct cli *cli, struct store **st, char **path_out)
 		return -1;
 	}
 	passphrase_free(pass);
+	cli_check_unlocked(*st);
 	if (path_out)
 		*path_out = path;
 	else

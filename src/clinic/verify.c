@@ -332,7 +332,7 @@ static const char *
 check_plain(struct vrecord *r, const struct content *ct)
 {
 	static const char *const keys[] = { "v", "id", "device", "kind",
-	    "created_at", "record", NULL };
+	    "created_at", "n", "record", NULL };
 	static const char *const kinds[] = { "checkin", "exercise", "reply",
 	    "risk", NULL };
 	const cJSON	*p = r->plain;

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "draft.h"
+#include "i18n.h"
 #include "jsonv.h"
 #include "measure.h"
 #include "outbox.h"
@@ -25,12 +26,13 @@ draft_put(struct store *st, const char *kind, const char *id, cJSON *j,
     struct sw_error *err)
 {
 	char	*key = draft_key(kind, id);
-	char	*json = cJSON_PrintUnformatted(j);
+	char	*json = store_json_print(j);
 	int	 rc;
 
-	cJSON_Delete(j);
-	rc = store_put_state(st, key, json, err);
-	wipe_free(json);
+	json_wipe_delete(j);
+	rc = json != NULL ? store_put_state(st, key, json, err) :
+	    sw_fail(err, SW_EIO, _("out of memory"));
+	store_secret_free(json);
 	free(key);
 	return rc;
 }
@@ -63,7 +65,9 @@ draft_checkin_save(struct store *st, const struct measure *m,
 	if (!r.risk || d->risk_signal[0] != '\0')
 		return draft_put(st, "checkin", m->id, checkin_draft_json(d),
 		    err);
-	sig = risk_signal_json(m, r.risk_item, r.risk_answer, now);
+	if ((sig = risk_signal_json(m, r.risk_item, r.risk_answer, now)) ==
+	    NULL)
+		return sw_fail(err, SW_EIO, _("out of memory"));
 	if (store_begin(st, err) != 0)
 		goto fail;
 	if (store_put_record(st, RECORD_RISK, now, sig, d->risk_signal,
@@ -75,11 +79,11 @@ draft_checkin_save(struct store *st, const struct measure *m,
 	}
 	if (store_commit(st, err) != 0)
 		goto fail;
-	wipe_free(sig);
+	store_secret_free(sig);
 	*signalled = true;
 	return 0;
 fail:
-	wipe_free(sig);
+	store_secret_free(sig);
 	d->risk_signal[0] = '\0';
 	return -1;
 }
@@ -100,7 +104,7 @@ draft_checkin_load(struct store *st, const char *measure, size_t n,
 	if (rc != 0 || json == NULL)
 		return rc;
 	j = cJSON_Parse(json);
-	wipe_free(json);
+	store_secret_free(json);
 	a = cJSON_GetObjectItem(j, "answers");
 	if (!cJSON_IsArray(a) || (size_t)cJSON_GetArraySize(a) != n)
 		goto out;
@@ -152,7 +156,7 @@ values_load(struct store *st, const char *kind, const char *id,
 	if (rc != 0 || json == NULL)
 		return rc;
 	j = cJSON_Parse(json);
-	wipe_free(json);
+	store_secret_free(json);
 	if (cJSON_IsObject(v = cJSON_GetObjectItem(j, "values")))
 		*values = cJSON_DetachItemViaPointer(j, v);
 	if (cJSON_IsNumber(v = cJSON_GetObjectItem(j, "position")) &&
@@ -234,10 +238,11 @@ draft_reply_save(struct store *st, const char *text, struct sw_error *err)
 	j = cJSON_CreateObject();
 	/* A reference, not a copy: the caller's one copy is all to wipe. */
 	cJSON_AddItemToObject(j, "text", cJSON_CreateStringReference(text));
-	json = cJSON_PrintUnformatted(j);
+	json = store_json_print(j);
 	cJSON_Delete(j);
-	rc = store_put_state(st, DRAFT_REPLY_KEY, json, err);
-	wipe_free(json);
+	rc = json != NULL ? store_put_state(st, DRAFT_REPLY_KEY, json, err) :
+	    sw_fail(err, SW_EIO, _("out of memory"));
+	store_secret_free(json);
 	return rc;
 }
 
@@ -253,7 +258,7 @@ draft_reply_load(struct store *st, char **text, struct sw_error *err)
 	if (json == NULL)
 		return 0;
 	j = cJSON_Parse(json);
-	wipe_free(json);
+	store_secret_free(json);
 	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(j, "text")))
 		*text = xstrdup(v->valuestring);
 	json_wipe_delete(j);

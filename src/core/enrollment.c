@@ -23,18 +23,23 @@
 static const char *const queued_kinds[] = { "checkin", "exercise", "reply",
     "risk", NULL };
 
+/* Nothing telling in clear: the queue's order is its rows' (seq), and
+ * which envelopes go first, when, and which messages were read are in
+ * sealed state (outbox_int.h). */
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS sync_state(key TEXT PRIMARY KEY,"
     " value TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS outbox(id TEXT PRIMARY KEY,"
-    " risk INTEGER NOT NULL, created_at INTEGER NOT NULL,"
-    " envelope TEXT NOT NULL, rejected TEXT);"
-    "CREATE INDEX IF NOT EXISTS outbox_order ON outbox(risk DESC,"
-    " created_at, id);"
+    "CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY,"
+    " id TEXT NOT NULL UNIQUE, envelope TEXT NOT NULL, rejected TEXT);"
     "CREATE TABLE IF NOT EXISTS inbox(id TEXT PRIMARY KEY,"
     " seq INTEGER NOT NULL, ciphertext BLOB NOT NULL,"
-    " signature BLOB NOT NULL, received_at INTEGER NOT NULL,"
-    " read_at INTEGER);";
+    " signature BLOB NOT NULL);";
+
+int
+sync_tables_make(sqlite3 *db)
+{
+	return sqlite3_exec(db, schema, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
 
 /* ---- the enrollment file ---- */
 
@@ -287,13 +292,77 @@ box_from(const cJSON *j, struct device_box *b)
 	return true;
 }
 
+/* The sealed copies of the clinic's address, pin and keys and of the
+ * request key (stepwise-protocol(7), THE DEVICE'S STATE). */
+static bool
+clinic_from(const cJSON *j, struct device_keys *k)
+{
+	const char *url = proto_str(j, "url"), *pin = proto_str(j, "tls_pin");
+
+	if (url == NULL)
+		return true;	/* enrolled before the copies were kept */
+	if (!proto_bin(j, "clinic_box_pk", k->clinic_box_pk, PROTO_KEY_LEN) ||
+	    !proto_bin(j, "clinic_sign_pk", k->box[0].clinic_sign_pk,
+	    PROTO_KEY_LEN) || (k->request_sk = secret_from(j, "request_sk",
+	    crypto_sign_SECRETKEYBYTES)) == NULL ||
+	    !proto_int(j, "enrolled_at", &k->enrolled_at))
+		return false;
+	k->url = xstrdup(url);
+	k->tls_pin = pin != NULL ? xstrdup(pin) : NULL;
+	k->has_clinic = true;
+	return true;
+}
+
+/* Until the copies are kept, the clinic's signing key is the clear one. */
+static bool
+clinic_sign_from_clear(struct store *st, struct device_keys *k)
+{
+	char	*pk = sync_get(store_sqlite(st), "clinic_sign_pk");
+	int	 rc = proto_unb64(pk, k->box[0].clinic_sign_pk, PROTO_KEY_LEN);
+
+	free(pk);
+	return rc == 0;
+}
+
+static void
+info_from(const cJSON *j, struct device_keys *k)
+{
+	k->info = cJSON_CreateObject();
+	cJSON_AddStringToObject(k->info, "clinic", proto_str(j, "clinic") ?
+	    proto_str(j, "clinic") : "");
+	cJSON_AddItemToObject(k->info, "contact", cJSON_Duplicate(
+	    cJSON_GetObjectItemCaseSensitive(j, "contact"), 1));
+	cJSON_AddItemToObject(k->info, "crisis", cJSON_Duplicate(
+	    cJSON_GetObjectItemCaseSensitive(j, "crisis"), 1));
+}
+
+/* An earlier enrollment's messages are checked against the key of the
+ * clinic it was made with, or the current one's where none was kept. */
+static void
+previous_from(const cJSON *prev, struct device_keys *k)
+{
+	const cJSON		*it;
+	struct device_box	*b;
+
+	cJSON_ArrayForEach(it, prev) {
+		b = &k->box[k->n_box];
+		if (!box_from(it, b))
+			continue;
+		if (!proto_bin(it, "clinic_sign_pk", b->clinic_sign_pk,
+		    PROTO_KEY_LEN))
+			memcpy(b->clinic_sign_pk, k->box[0].clinic_sign_pk,
+			    PROTO_KEY_LEN);
+		k->n_box++;
+	}
+}
+
 int
 device_keys_load(struct store *st, struct device_keys *k,
     struct sw_error *err)
 {
 	char		*text;
 	cJSON		*j;
-	const cJSON	*prev, *it;
+	const cJSON	*prev;
 	bool		 ok;
 
 	memset(k, 0, sizeof *k);
@@ -303,24 +372,17 @@ device_keys_load(struct store *st, struct device_keys *k,
 		return sw_fail(err, SW_ENOENT, _("This profile is not "
 		    "connected to a clinic."));
 	j = cJSON_Parse(text);
-	wipe_free(text);
+	store_secret_free(text);
 	prev = cJSON_GetObjectItemCaseSensitive(j, "previous");
 	k->box = xcalloc((size_t)cJSON_GetArraySize(prev) + 1, sizeof *k->box);
 	if (cJSON_IsObject(j) && box_from(j, &k->box[0]))
 		k->n_box = 1;
 	ok = k->n_box == 1 && (k->sign_sk = secret_from(j, "sign_sk",
-	    crypto_sign_SECRETKEYBYTES)) != NULL;
-	cJSON_ArrayForEach(it, prev)
-		if (ok && box_from(it, &k->box[k->n_box]))
-			k->n_box++;
+	    crypto_sign_SECRETKEYBYTES)) != NULL && clinic_from(j, k) &&
+	    (k->has_clinic || clinic_sign_from_clear(st, k));
 	if (ok) {
-		k->info = cJSON_CreateObject();
-		cJSON_AddStringToObject(k->info, "clinic", proto_str(j,
-		    "clinic") ? proto_str(j, "clinic") : "");
-		cJSON_AddItemToObject(k->info, "contact", cJSON_Duplicate(
-		    cJSON_GetObjectItemCaseSensitive(j, "contact"), 1));
-		cJSON_AddItemToObject(k->info, "crisis", cJSON_Duplicate(
-		    cJSON_GetObjectItemCaseSensitive(j, "crisis"), 1));
+		previous_from(prev, k);
+		info_from(j, k);
 	}
 	json_wipe_delete(j);
 	if (!ok) {
@@ -340,8 +402,70 @@ device_keys_free(struct device_keys *k)
 	free(k->box);
 	if (k->sign_sk != NULL)
 		sodium_free(k->sign_sk);
+	if (k->request_sk != NULL)
+		sodium_free(k->request_sk);
 	cJSON_Delete(k->info);
+	free(k->url);
+	free(k->tls_pin);
 	memset(k, 0, sizeof *k);
+}
+
+static void
+add_b64(cJSON *j, const char *key, const unsigned char *v, size_t len)
+{
+	char *b = proto_b64(v, len);
+
+	cJSON_AddStringToObject(j, key, b);
+	sodium_memzero(b, strlen(b));
+	free(b);
+}
+
+/* The clinic copies into a sealed "sync:keys" object (replacing any). */
+static void
+clinic_put(cJSON *j, const char *url, const char *tls_pin,
+    const unsigned char *box_pk, const unsigned char *sign_pk,
+    const unsigned char *request_sk, long long enrolled_at)
+{
+	static const char *const keys[] = { "url", "tls_pin", "clinic_box_pk",
+	    "clinic_sign_pk", "request_sk", "enrolled_at", NULL };
+
+	for (size_t i = 0; keys[i] != NULL; i++)
+		cJSON_DeleteItemFromObjectCaseSensitive(j, keys[i]);
+	cJSON_AddStringToObject(j, "url", url);
+	if (tls_pin != NULL)
+		cJSON_AddStringToObject(j, "tls_pin", tls_pin);
+	add_b64(j, "clinic_box_pk", box_pk, PROTO_KEY_LEN);
+	add_b64(j, "clinic_sign_pk", sign_pk, PROTO_KEY_LEN);
+	add_b64(j, "request_sk", request_sk, crypto_sign_SECRETKEYBYTES);
+	cJSON_AddNumberToObject(j, "enrolled_at", (double)enrolled_at);
+}
+
+int
+device_keys_seal_clinic(struct store *st, const struct device_keys *k,
+    struct sw_error *err)
+{
+	char	*text;
+	cJSON	*j;
+	int	 rc;
+
+	if (store_get_state(st, SYNC_KEYS_STATE, &text, err) != 0)
+		return -1;
+	j = text != NULL ? cJSON_Parse(text) : NULL;
+	store_secret_free(text);
+	if (!cJSON_IsObject(j)) {
+		json_wipe_delete(j);
+		return sw_fail(err, SW_ECORRUPT, _("The clinic keys in the "
+		    "profile are damaged. Ask your clinic for a new enrollment "
+		    "file."));
+	}
+	clinic_put(j, k->url, k->tls_pin, k->clinic_box_pk,
+	    k->box[0].clinic_sign_pk, k->request_sk, k->enrolled_at);
+	text = store_json_print(j);
+	json_wipe_delete(j);
+	rc = text != NULL ? store_put_state(st, SYNC_KEYS_STATE, text, err) :
+	    sw_fail(err, SW_EIO, _("out of memory"));
+	store_secret_free(text);
+	return rc;
 }
 
 int
@@ -368,7 +492,8 @@ static int
 envelope_queue(sqlite3 *db, const char *device,
     const unsigned char clinic_box_pk[PROTO_KEY_LEN],
     const unsigned char *sign_sk, const char *id, const char *kind,
-    long long created_at, const char *json, bool risk, struct sw_error *err)
+    long long created_at, const char *json, long long n,
+    struct sw_error *err)
 {
 	unsigned char	*ct = NULL, *m, sig[PROTO_SIG_LEN];
 	cJSON		*rec, *j, *env;
@@ -391,6 +516,7 @@ envelope_queue(sqlite3 *db, const char *device,
 	cJSON_AddStringToObject(j, "device", device);
 	cJSON_AddStringToObject(j, "kind", kind);
 	cJSON_AddNumberToObject(j, "created_at", (double)created_at);
+	cJSON_AddNumberToObject(j, "n", (double)n);
 	cJSON_AddItemToObject(j, "record", rec);
 	plain = cJSON_PrintUnformatted(j);
 	json_wipe_delete(j);
@@ -417,22 +543,20 @@ envelope_queue(sqlite3 *db, const char *device,
 	free(ct);
 	text = cJSON_PrintUnformatted(env);
 	cJSON_Delete(env);
-	if (sqlite3_prepare_v2(db, "INSERT INTO outbox(id, risk, created_at, "
-	    "envelope) VALUES(?, ?, ?, ?)", -1, &s, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO outbox(id, "
+	    "envelope) VALUES(?, ?)", -1, &s, NULL) != SQLITE_OK) {
 		free(text);
 		return sync_db_fail(db, err);
 	}
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, risk ? 1 : 0);
-	sqlite3_bind_int64(s, 3, created_at);
-	sqlite3_bind_text(s, 4, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	free(text);
 	return rc == SQLITE_DONE ? 0 : sync_db_fail(db, err);
 }
 
-static bool
+bool
 queued_kind(const char *kind)
 {
 	for (size_t i = 0; queued_kinds[i] != NULL; i++)
@@ -441,30 +565,143 @@ queued_kind(const char *kind)
 	return false;
 }
 
+bool
+record_is_risk(const char *kind, const char *json)
+{
+	cJSON	*j;
+	bool	 risk;
+
+	if (strcmp(kind, RECORD_RISK) == 0)
+		return true;
+	j = cJSON_Parse(json);
+	risk = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "risk"));
+	json_wipe_delete(j);
+	return risk;
+}
+
+int
+id_list_load(struct store *st, const char *name, cJSON **out,
+    struct sw_error *err)
+{
+	char *text;
+
+	*out = NULL;
+	if (store_get_state(st, name, &text, err) != 0)
+		return -1;
+	if (text != NULL)
+		*out = cJSON_Parse(text);
+	store_secret_free(text);
+	if (!cJSON_IsArray(*out)) {
+		cJSON_Delete(*out);
+		*out = cJSON_CreateArray();
+	}
+	return 0;
+}
+
+bool
+id_list_has(const cJSON *a, const char *id)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, a)
+		if (cJSON_IsString(it) && strcmp(it->valuestring, id) == 0)
+			return true;
+	return false;
+}
+
+/* The risk-first list gains id; ids that have left the queue go. */
+static int
+priority_add(struct store *st, const char *id, struct sw_error *err)
+{
+	sqlite3		*db = store_sqlite(st);
+	cJSON		*a, *keep;
+	const cJSON	*it;
+	char		*text;
+	int		 rc;
+
+	if (id_list_load(st, SYNC_PRIORITY_STATE, &a, err) != 0)
+		return -1;
+	keep = cJSON_CreateArray();
+	cJSON_ArrayForEach(it, a) {
+		sqlite3_stmt *s;
+
+		if (!cJSON_IsString(it) || strcmp(it->valuestring, id) == 0 ||
+		    sqlite3_prepare_v2(db, "SELECT 1 FROM outbox WHERE id = ?",
+		    -1, &s, NULL) != SQLITE_OK)
+			continue;
+		sqlite3_bind_text(s, 1, it->valuestring, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			cJSON_AddItemToArray(keep, cJSON_CreateString(
+			    it->valuestring));
+		sqlite3_finalize(s);
+	}
+	cJSON_AddItemToArray(keep, cJSON_CreateString(id));
+	text = cJSON_PrintUnformatted(keep);
+	rc = store_put_state(st, SYNC_PRIORITY_STATE, text, err);
+	free(text);
+	cJSON_Delete(a);
+	cJSON_Delete(keep);
+	return rc;
+}
+
+/* The device's next counter number, moved on in the same transaction. */
+static int
+counter_next(struct store *st, long long *n, struct sw_error *err)
+{
+	char		*text, next[48];
+	cJSON		*j;
+	long long	 v = 0;
+
+	if (store_get_state(st, SYNC_COUNTER_STATE, &text, err) != 0)
+		return -1;
+	j = text != NULL ? cJSON_Parse(text) : NULL;
+	store_secret_free(text);
+	if (!proto_int(j, "next", &v) || v < 1)
+		v = 1;
+	cJSON_Delete(j);
+	*n = v;
+	snprintf(next, sizeof next, "{\"next\":%lld}", v + 1);
+	return store_put_state(st, SYNC_COUNTER_STATE, next, err);
+}
+
+int
+envelope_queue_keys(struct store *st, const struct device_keys *k,
+    const char *id, const char *kind, long long created_at, const char *json,
+    bool risk, long long n, struct sw_error *err)
+{
+	if (n <= 0 && (counter_next(st, &n, err) != 0 ||
+	    store_record_set_n(st, id, n, err) != 0))
+		return -1;
+	if (risk && priority_add(st, id, err) != 0)
+		return -1;
+	return envelope_queue(store_sqlite(st), k->box[0].device,
+	    k->clinic_box_pk, k->sign_sk, id, kind, created_at, json, n, err);
+}
+
+/* Where the record goes is the sealed state's to say, never the clear
+ * sync_state's, which anyone who can write the file may change. */
 int
 outbox_add_record(struct store *st, const char *id, const char *kind,
     long long created_at, const char *json, bool risk,
     struct sw_error *err)
 {
-	sqlite3			*db = store_sqlite(st);
-	struct device_keys	 k;
-	unsigned char		 box_pk[PROTO_KEY_LEN];
-	char			 device[PROTO_ID_LEN + 1], *pk;
-	int			 rc;
+	struct device_keys	k;
+	struct sw_error		none = { 0 };
+	int			rc;
 
-	if (!sync_device(db, device))
-		return 0;	/* not enrolled: enrolling will queue it */
-	pk = sync_get(db, "clinic_box_pk");
-	rc = proto_unb64(pk, box_pk, sizeof box_pk);
-	free(pk);
-	if (rc != 0)
-		return sw_fail(err, SW_ECORRUPT, _("The clinic's key in the "
-		    "profile is damaged. Ask your clinic for a new enrollment "
-		    "file."));
-	if (device_keys_load(st, &k, err) != 0)
+	if (device_keys_load(st, &k, &none) != 0) {
+		if (none.code == SW_ENOENT)
+			return 0;	/* not enrolled: enrolling will queue it */
+		*err = none;
 		return -1;
-	rc = envelope_queue(db, device, box_pk, k.sign_sk, id, kind,
-	    created_at, json, risk, err);
+	}
+	/* Enrolled before the sealed copies: outbox_verify_at_unlock makes
+	 * them at unlock, so only a tool that opened the store without it
+	 * comes here. */
+	rc = k.has_clinic ? 0 : sealed_copies_adopt(st, &k, err);
+	if (rc == 0)
+		rc = envelope_queue_keys(st, &k, id, kind, created_at, json,
+		    risk, 0, err);
 	device_keys_free(&k);
 	return rc;
 }
@@ -494,21 +731,45 @@ outbox_save_record(struct store *st, const char *kind, long long created_at,
 
 /* ---- enrolling ---- */
 
+/* Whether the clinic acknowledged the record (under any enrollment). */
+static int
+record_sent(sqlite3 *db, const char *id)
+{
+	sqlite3_stmt	*s;
+	int		 sent = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT sent FROM records WHERE id = ?", -1,
+	    &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		sent = sqlite3_column_int(s, 0) != 0;
+	sqlite3_finalize(s);
+	return sent;
+}
+
+static int
+unsent_seen(void *arg, const char *id, const char *kind, long long at,
+    const char *json)
+{
+	struct store *st = ((void **)arg)[0];
+
+	(void)at;
+	(void)json;
+	if (queued_kind(kind) && record_sent(store_sqlite(st), id) == 0)
+		(*(int *)((void **)arg)[1])++;
+	return 0;
+}
+
 int
 outbox_count_unsent(struct store *st, struct sw_error *err)
 {
-	sqlite3		*db = store_sqlite(st);
-	sqlite3_stmt	*s;
-	int		 n = -1;
+	int	 n = 0;
+	void	*arg[2] = { st, &n };
 
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM records WHERE kind "
-	    "IN ('checkin', 'exercise', 'reply', 'risk') AND synced_at IS NULL", -1,
-	    &s, NULL) != SQLITE_OK)
-		return sync_db_fail(db, err);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return n < 0 ? sync_db_fail(db, err) : n;
+	if (store_each_record(st, NULL, unsent_seen, arg, err) != 0)
+		return -1;
+	return n;
 }
 
 /* The device's new secrets, all in sodium_malloc'd memory. */
@@ -552,16 +813,6 @@ new_keys_make(struct new_keys *n, struct sw_error *err)
 	return 0;
 }
 
-static void
-add_b64(cJSON *j, const char *key, const unsigned char *v, size_t len)
-{
-	char *b = proto_b64(v, len);
-
-	cJSON_AddStringToObject(j, key, b);
-	sodium_memzero(b, strlen(b));
-	free(b);
-}
-
 /* POST /v1/enroll, signed with the token key over proto_enroll_bytes. */
 static char *
 registration_body(const struct enrollment *e, const struct new_keys *n,
@@ -598,7 +849,7 @@ registration_body(const struct enrollment *e, const struct new_keys *n,
  * (under "previous") so that its messages can still be read. */
 static char *
 sealed_keys_json(const struct enrollment *e, const struct new_keys *n,
-    const struct device_keys *old)
+    const struct device_keys *old, long long now)
 {
 	cJSON	*j = cJSON_CreateObject(), *prev, *p;
 	char	*text;
@@ -611,12 +862,16 @@ sealed_keys_json(const struct enrollment *e, const struct new_keys *n,
 	cJSON_AddStringToObject(j, "clinic", e->clinic);
 	cJSON_AddItemToObject(j, "contact", cJSON_Duplicate(e->contact, 1));
 	cJSON_AddItemToObject(j, "crisis", cJSON_Duplicate(e->crisis, 1));
+	clinic_put(j, e->url, e->tls_pin, e->box_pk, e->sign_pk, n->request_sk,
+	    now);
 	prev = cJSON_AddArrayToObject(j, "previous");
 	for (size_t i = 0; old != NULL && i < old->n_box; i++) {
 		p = cJSON_CreateObject();
 		cJSON_AddStringToObject(p, "device", old->box[i].device);
 		add_b64(p, "box_pk", old->box[i].pk, PROTO_KEY_LEN);
 		add_b64(p, "box_sk", old->box[i].sk, crypto_box_SECRETKEYBYTES);
+		add_b64(p, "clinic_sign_pk", old->box[i].clinic_sign_pk,
+		    PROTO_KEY_LEN);
 		cJSON_AddItemToArray(prev, p);
 	}
 	text = cJSON_PrintUnformatted(j);
@@ -656,50 +911,43 @@ clear_state_save(sqlite3 *db, const struct enrollment *e,
 }
 
 struct env_walk {
-	sqlite3			*db;
-	const struct enrollment	*e;
-	const struct new_keys	*n;
-	sqlite3_stmt		*synced;
+	struct store		*st;
+	struct device_keys	 k;
 	struct sw_error		*err;
 };
 
+/* The new enrollment numbers from 1 what it queues; a record sent under
+ * an earlier one has no number under this one. */
 static int
 envelope_each(void *arg, const char *id, const char *kind,
     long long created_at, const char *json)
 {
 	struct env_walk	*w = arg;
-	cJSON		*j;
-	bool		 risk, sent;
+	int		 sent;
 
 	if (!queued_kind(kind))
 		return 0;
-	/* Acknowledged under an earlier enrollment: the clinic has it. */
-	sqlite3_reset(w->synced);
-	sqlite3_bind_text(w->synced, 1, id, -1, SQLITE_TRANSIENT);
-	sent = sqlite3_step(w->synced) == SQLITE_ROW &&
-	    sqlite3_column_int(w->synced, 0) != 0;
-	if (sent)
-		return 0;
-	j = cJSON_Parse(json);
-	risk = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "risk")) ||
-	    strcmp(kind, RECORD_RISK) == 0;
-	json_wipe_delete(j);
-	return envelope_queue(w->db, w->n->device, w->e->box_pk,
-	    w->n->sign_sk, id, kind, created_at, json, risk, w->err);
+	if ((sent = record_sent(store_sqlite(w->st), id)) < 0)
+		return sync_db_fail(store_sqlite(w->st), w->err);
+	if (sent)	/* acknowledged under an earlier enrollment */
+		return store_record_set_n(w->st, id, 0, w->err);
+	return envelope_queue_keys(w->st, &w->k, id, kind, created_at, json,
+	    record_is_risk(kind, json), 0, w->err);
 }
 
+/* After the new sealed keys are kept, in the same transaction. */
 static int
-queue_existing(struct store *st, const struct enrollment *e,
-    const struct new_keys *n, struct sw_error *err)
+queue_existing(struct store *st, struct sw_error *err)
 {
-	struct env_walk	w = { store_sqlite(st), e, n, NULL, err };
+	struct env_walk	w = { st, { 0 }, err };
 	int		rc;
 
-	if (sqlite3_prepare_v2(w.db, "SELECT synced_at IS NOT NULL FROM "
-	    "records WHERE id = ?", -1, &w.synced, NULL) != SQLITE_OK)
-		return sync_db_fail(w.db, err);
+	if (store_delete_state(st, SYNC_COUNTER_STATE, err) != 0 ||
+	    store_delete_state(st, SYNC_PRIORITY_STATE, err) != 0 ||
+	    device_keys_load(st, &w.k, err) != 0)
+		return -1;
 	rc = store_each_record(st, NULL, envelope_each, &w, err);
-	sqlite3_finalize(w.synced);
+	device_keys_free(&w.k);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -754,12 +1002,12 @@ outbox_enroll(struct store *st, const struct enrollment *e, long long now,
 	}
 	if ((reg = registration_body(e, &n, err)) == NULL)
 		goto out;
-	sealed = sealed_keys_json(e, &n, &old);
+	sealed = sealed_keys_json(e, &n, &old, now);
 	if (store_begin(st, err) != 0)
 		goto out;
 	/* A new enrollment replaces the old one's state and queue; the
 	 * records are queued again below, sealed under the new keys. */
-	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	if (sync_tables_make(db) != 0 ||
 	    sqlite3_exec(db, "DELETE FROM sync_state; DELETE FROM outbox;",
 	    NULL, NULL, NULL) != SQLITE_OK ||
 	    clear_state_save(db, e, &n, reg, now) != 0) {
@@ -767,7 +1015,7 @@ outbox_enroll(struct store *st, const struct enrollment *e, long long now,
 		goto fail;
 	}
 	if (store_put_state(st, SYNC_KEYS_STATE, sealed, err) != 0 ||
-	    queue_existing(st, e, &n, err) != 0)
+	    queue_existing(st, err) != 0)
 		goto fail;
 	if (store_commit(st, err) != 0)
 		goto out;

@@ -35,8 +35,11 @@ static bool
 message_parse(const char *plain, const char *id, const char *device,
     struct message *m)
 {
+	/* "n", the clinic's counter for this device, is accepted (and not
+	 * yet used) so that a clinic may start sending it: stepwise-
+	 * protocol(7), Gaps in the clinic's messages. */
 	static const char *const keys[] = { "v", "id", "device", "sent_at",
-	    "from", "text", NULL };
+	    "from", "text", "n", NULL };
 	char		 why[160];
 	cJSON		*j;
 	const cJSON	*from;
@@ -66,19 +69,34 @@ message_parse(const char *plain, const char *id, const char *device,
 	return ok;
 }
 
-/* Try the current box key, then those of earlier enrollments. */
+/* What the device checks, steps 2 and 3, against the sealed keys: the
+ * signature under the clinic key of the enrollment whose box key opens the
+ * message (the current one, then earlier ones), then the inner fields. The
+ * signature was checked when the message was fetched too, but against the
+ * clear key a sync without the passphrase has: that check is not enough. */
 static bool
 message_open(const struct device_keys *k, const char *id,
-    const unsigned char *ct, size_t ctlen, struct message *m)
+    const unsigned char *ct, size_t ctlen, const unsigned char *sig,
+    size_t siglen, struct message *m)
 {
-	char	*plain;
-	bool	 ok;
+	unsigned char	*bytes;
+	size_t		 blen;
+	char		*plain;
+	bool		 ok;
 
+	if (!proto_id_ok(id) || ct == NULL || ctlen == 0 || sig == NULL ||
+	    siglen != PROTO_SIG_LEN)
+		return false;
 	for (size_t i = 0; i < k->n_box; i++) {
 		plain = proto_open(ct, ctlen, k->box[i].pk, k->box[i].sk);
 		if (plain == NULL)
 			continue;
-		ok = message_parse(plain, id, k->box[i].device, m);
+		bytes = proto_envelope_bytes(PROTO_CTX_MESSAGE,
+		    k->box[i].device, id, ct, ctlen, &blen);
+		ok = crypto_sign_verify_detached(sig, bytes, blen,
+		    k->box[i].clinic_sign_pk) == 0 &&
+		    message_parse(plain, id, k->box[i].device, m);
+		free(bytes);
 		wipe_free(plain);
 		return ok;
 	}
@@ -119,24 +137,39 @@ drop_bad(sqlite3 *db, char (*bad)[PROTO_ID_LEN + 1], size_t n,
 	return -1;
 }
 
+/* Every kept message, opened and checked, into l (NULL: check only). Those
+ * that fail are dropped; *dropped says how many, 0 when they could not be
+ * dropped now (the profile busy: a sync from cron), so that the next load
+ * drops and counts them instead. */
 static int
-inbox_load(struct store *st, struct msg_list *l, struct sw_error *err)
+inbox_load(struct store *st, struct msg_list *l, size_t *dropped,
+    struct sw_error *err)
 {
 	sqlite3			*db = store_sqlite(st);
 	struct device_keys	 k;
+	struct msg_list		 scratch = { NULL, 0 };
+	cJSON			*read;
 	char			(*bad)[PROTO_ID_LEN + 1] = NULL;
 	size_t			 n_bad = 0;
 	sqlite3_stmt		*s;
 	int			 rc, ret = 0;
 	char			 device[PROTO_ID_LEN + 1];
 
+	*dropped = 0;
 	if (!sync_device(db, device))
 		return 0;
 	if (device_keys_load(st, &k, err) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(db, "SELECT id, ciphertext, read_at FROM inbox "
+	if (l == NULL)
+		l = &scratch;
+	if (id_list_load(st, INBOX_READ_STATE, &read, err) != 0) {
+		device_keys_free(&k);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT id, ciphertext, signature FROM inbox "
 	    "ORDER BY seq", -1, &s, NULL) != SQLITE_OK) {
 		device_keys_free(&k);
+		cJSON_Delete(read);
 		return sync_db_fail(db, err);
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -144,27 +177,42 @@ inbox_load(struct store *st, struct msg_list *l, struct sw_error *err)
 		struct message	*m = msg_new(l);
 
 		if (message_open(&k, id, sqlite3_column_blob(s, 1),
-		    (size_t)sqlite3_column_bytes(s, 1), m)) {
-			m->read_at = sqlite3_column_int64(s, 2);
+		    (size_t)sqlite3_column_bytes(s, 1), sqlite3_column_blob(s,
+		    2), (size_t)sqlite3_column_bytes(s, 2), m)) {
+			m->read = id_list_has(read, id);
 			continue;
 		}
 		l->n--;
+		wipe_free(m->from);
+		wipe_free(m->text);
 		bad = xreallocarray(bad, n_bad + 1, sizeof *bad);
-		snprintf(bad[n_bad++], sizeof *bad, "%s", id);
+		snprintf(bad[n_bad++], sizeof *bad, "%s", id == NULL ? "" : id);
 	}
 	if (rc != SQLITE_DONE)
 		ret = sync_db_fail(db, err);
 	sqlite3_finalize(s);
 	device_keys_free(&k);
-	/* Dropping what failed its check can wait for the next load if the
-	 * profile is busy (a sync from cron): the good messages still show. */
+	cJSON_Delete(read);
+	messages_free(scratch.v, scratch.n);
 	if (ret == 0 && n_bad > 0) {
 		struct sw_error later = { 0 };
 
-		(void)drop_bad(db, bad, n_bad, &later);
+		if (drop_bad(db, bad, n_bad, &later) == 0)
+			*dropped = n_bad;
 	}
 	free(bad);
 	return ret;
+}
+
+int
+inbox_check(struct store *st, size_t *dropped, struct sw_error *err)
+{
+	size_t n;
+	int rc = inbox_load(st, NULL, &n, err);
+
+	if (dropped != NULL)
+		*dropped = n;
+	return rc;
 }
 
 static int
@@ -208,10 +256,11 @@ messages_load(struct store *st, struct message **out, size_t *n,
     struct sw_error *err)
 {
 	struct msg_list l = { NULL, 0 };
+	size_t		dropped;
 
 	*out = NULL;
 	*n = 0;
-	if (inbox_load(st, &l, err) != 0 ||
+	if (inbox_load(st, &l, &dropped, err) != 0 ||
 	    store_each_record(st, RECORD_REPLY, reply_seen, &l, err) != 0) {
 		messages_free(l.v, l.n);
 		return -1;
@@ -239,41 +288,46 @@ messages_mark_read(struct store *st, struct message *v, size_t n,
 {
 	sqlite3		*db = store_sqlite(st);
 	sqlite3_stmt	*s;
+	cJSON		*read, *keep;
+	char		*text;
 	size_t		 i;
-	int		 rc = SQLITE_DONE;
+	int		 rc;
 
-	for (i = 0; i < n && (v[i].from_patient || v[i].read_at != 0); i++)
+	(void)now;	/* when is not kept: only that it was read */
+	for (i = 0; i < n && (v[i].from_patient || v[i].read); i++)
 		;
 	if (i == n || !sync_tables_exist(db))
 		return 0;
-	/* One transaction for them all: one write to the disk, not one a
-	 * message. */
-	if (store_begin(st, err) != 0)
+	if (id_list_load(st, INBOX_READ_STATE, &read, err) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(db, "UPDATE inbox SET read_at = ? WHERE id = ? "
-	    "AND read_at IS NULL", -1, &s, NULL) != SQLITE_OK) {
-		store_rollback(st);
+	/* The marks of messages still kept, and these: one sealed write. */
+	keep = cJSON_CreateArray();
+	if (sqlite3_prepare_v2(db, "SELECT id FROM inbox ORDER BY seq", -1, &s,
+	    NULL) != SQLITE_OK) {
+		cJSON_Delete(read);
+		cJSON_Delete(keep);
 		return sync_db_fail(db, err);
 	}
-	for (; i < n && rc == SQLITE_DONE; i++) {
-		if (v[i].from_patient || v[i].read_at != 0)
-			continue;
-		sqlite3_reset(s);
-		sqlite3_bind_int64(s, 1, now);
-		sqlite3_bind_text(s, 2, v[i].id, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(s, 0);
+		bool now_read = id_list_has(read, id);
+
+		for (i = 0; !now_read && i < n; i++)
+			now_read = !v[i].from_patient && strcmp(v[i].id, id) == 0;
+		if (now_read)
+			cJSON_AddItemToArray(keep, cJSON_CreateString(id));
 	}
 	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		sync_db_fail(db, err);
-		store_rollback(st);
-		return -1;
-	}
-	if (store_commit(st, err) != 0)
+	text = cJSON_PrintUnformatted(keep);
+	rc = store_put_state(st, INBOX_READ_STATE, text, err);
+	free(text);
+	cJSON_Delete(read);
+	cJSON_Delete(keep);
+	if (rc != 0)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (!v[i].from_patient && v[i].read_at == 0)
-			v[i].read_at = now;
+		if (!v[i].from_patient)
+			v[i].read = true;
 	return 0;
 }
 
@@ -300,10 +354,12 @@ reply_save(struct store *st, const char *text, const char *in_reply_to,
 	if (in_reply_to != NULL)
 		cJSON_AddStringToObject(j, "in_reply_to", in_reply_to);
 	cJSON_AddStringToObject(j, "written_at", when);
-	json = cJSON_PrintUnformatted(j);
+	json = store_json_print(j);
 	json_wipe_delete(j);
+	if (json == NULL)
+		return sw_fail(err, SW_EIO, _("out of memory"));
 	rc = outbox_save_record(st, RECORD_REPLY, now, json, false,
 	    DRAFT_REPLY_KEY, NULL, err);
-	wipe_free(json);
+	store_secret_free(json);
 	return rc;
 }

@@ -21,6 +21,7 @@
 
 struct outbox {
 	sqlite3		*db;
+	struct store	*st;		/* unlocked: the sealed state rules */
 	bool		 own;		/* opened by outbox_open */
 	bool		 nested;	/* tx_begin made a savepoint */
 	bool		 enrolled;
@@ -142,11 +143,41 @@ sync_device(sqlite3 *db, char device[PROTO_ID_LEN + 1])
 
 /* ---- opening ---- */
 
+/* Unlocked, the sealed copies say where to go and whom to believe. */
+static int
+load_sealed(struct outbox *ob, struct sw_error *err)
+{
+	struct device_keys	k;
+	struct sw_error		none = { 0 };
+
+	if (device_keys_load(ob->st, &k, &none) != 0) {
+		if (none.code == SW_ENOENT)
+			return 0;
+		*err = none;
+		return -1;
+	}
+	if (!k.has_clinic) {
+		device_keys_free(&k);
+		return sw_fail(err, SW_ECORRUPT, _("The clinic settings in "
+		    "this profile have not been checked since it was opened. "
+		    "Please close Stepwise and open it again."));
+	}
+	memcpy(ob->device, k.box[0].device, sizeof ob->device);
+	memcpy(ob->clinic_sign_pk, k.box[0].clinic_sign_pk, PROTO_KEY_LEN);
+	ob->url = xstrdup(k.url);
+	ob->tls_pin = k.tls_pin != NULL ? xstrdup(k.tls_pin) : NULL;
+	ob->enrolled = sync_tables_exist(ob->db);
+	device_keys_free(&k);
+	return 0;
+}
+
 static int
 load(struct outbox *ob, struct sw_error *err)
 {
 	char *pk;
 
+	if (ob->st != NULL)
+		return load_sealed(ob, err);
 	if (!sync_device(ob->db, ob->device))
 		return 0;	/* not enrolled: nothing to read */
 	ob->url = sync_get(ob->db, "url");
@@ -195,6 +226,13 @@ outbox_open(const char *path, struct outbox **out, struct sw_error *err)
 		goto fail;
 	}
 	sqlite3_finalize(s);
+	sqlite3_exec(ob->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
+	/* A format 1 profile's clear tables lose what they told (its risk
+	 * column, times) now, without waiting for the passphrase. */
+	if (store_migrate_clear(ob->db) != 0) {
+		sync_db_fail(ob->db, err);
+		goto fail;
+	}
 	if (load(ob, err) != 0)
 		goto fail;
 	*out = ob;
@@ -212,6 +250,7 @@ outbox_from_store(struct store *st, struct outbox **out,
 
 	*out = NULL;
 	ob->db = store_sqlite(st);
+	ob->st = st;
 	if (load(ob, err) != 0) {
 		outbox_close(ob);
 		return -1;
@@ -357,51 +396,95 @@ buf_add(struct buf *b, const char *s, size_t n)
 	b->p[b->n] = '\0';
 }
 
+/* One envelope into the batch, unless it would pass max_json (the first
+ * always goes in, so that a small limit can never stall the queue). */
+static bool
+batch_add(struct outbox_batch *batch, struct buf *b, const char *id,
+    const char *env, size_t max_json)
+{
+	static const char tail[] = "]}";
+	size_t len = strlen(env);
+
+	for (size_t i = 0; i < batch->n; i++)
+		if (strcmp(batch->ids[i], id) == 0)
+			return true;	/* already in, from the risk list */
+	if (batch->n > 0 && b->n + 1 + len + sizeof tail - 1 > max_json)
+		return false;
+	if (batch->n > 0)
+		buf_add(b, ",", 1);
+	buf_add(b, env, len);
+	snprintf(batch->ids[batch->n++], PROTO_ID_LEN + 1, "%s", id);
+	return true;
+}
+
+/* Unlocked, the sealed risk-first list goes first, in its order. */
+static int
+batch_risk_first(struct outbox *ob, size_t max_records, size_t max_json,
+    struct outbox_batch *batch, struct buf *b, struct sw_error *err)
+{
+	cJSON		*a;
+	const cJSON	*it;
+	sqlite3_stmt	*s;
+	bool		 room = true;
+
+	if (ob->st == NULL)
+		return 0;
+	if (id_list_load(ob->st, SYNC_PRIORITY_STATE, &a, err) != 0)
+		return -1;
+	if (sqlite3_prepare_v2(ob->db, "SELECT envelope FROM outbox WHERE id = "
+	    "? AND rejected IS NULL", -1, &s, NULL) != SQLITE_OK) {
+		cJSON_Delete(a);
+		return sync_db_fail(ob->db, err);
+	}
+	cJSON_ArrayForEach(it, a) {
+		if (!room || batch->n == max_records || !cJSON_IsString(it))
+			break;
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, it->valuestring, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			room = batch_add(batch, b, it->valuestring,
+			    (const char *)sqlite3_column_text(s, 0), max_json);
+	}
+	sqlite3_finalize(s);
+	cJSON_Delete(a);
+	return 0;
+}
+
 int
 outbox_next_batch(struct outbox *ob, size_t max_records, size_t max_json,
     struct outbox_batch *batch, struct sw_error *err)
 {
 	static const char tail[] = "]}";
 	struct buf	 b = { NULL, 0, 0 };
-	sqlite3_stmt	*s;
+	sqlite3_stmt	*s = NULL;
 	char		*head;
-	int		 rc;
+	int		 rc = SQLITE_DONE;
 
 	memset(batch, 0, sizeof *batch);
 	if (!ob->enrolled || max_records == 0)
 		return 0;
-	if (sqlite3_prepare_v2(ob->db, "SELECT id, envelope FROM outbox WHERE "
-	    "rejected IS NULL ORDER BY risk DESC, created_at, id LIMIT ?", -1,
-	    &s, NULL) != SQLITE_OK)
-		return sync_db_fail(ob->db, err);
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)max_records);
 	head = xasprintf("{\"v\":1,\"device\":\"%s\",\"records\":[",
 	    ob->device);
 	buf_add(&b, head, strlen(head));
 	free(head);
 	batch->ids = xcalloc(max_records, sizeof *batch->ids);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char	*id = (const char *)sqlite3_column_text(s, 0);
-		const char	*env = (const char *)sqlite3_column_text(s, 1);
-		size_t		 len = strlen(env);
-
-		/* At least one record, whatever the limit, so that a small
-		 * limit can never stall the queue. */
-		if (batch->n > 0 && b.n + 1 + len + sizeof tail - 1 > max_json)
-			break;
-		if (batch->n > 0)
-			buf_add(&b, ",", 1);
-		buf_add(&b, env, len);
-		snprintf(batch->ids[batch->n++], PROTO_ID_LEN + 1, "%s", id);
+	if (batch_risk_first(ob, max_records, max_json, batch, &b, err) != 0)
+		goto fail;
+	/* Then the queue's own order: the order envelopes were queued in. */
+	if (sqlite3_prepare_v2(ob->db, "SELECT id, envelope FROM outbox WHERE "
+	    "rejected IS NULL ORDER BY seq", -1, &s, NULL) != SQLITE_OK) {
+		sync_db_fail(ob->db, err);
+		goto fail;
 	}
+	while (batch->n < max_records && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (!batch_add(batch, &b, (const char *)sqlite3_column_text(s,
+		    0), (const char *)sqlite3_column_text(s, 1), max_json))
+			break;
+	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		sync_db_fail(ob->db, err);
-		sqlite3_finalize(s);
-		free(b.p);
-		outbox_batch_free(batch);
-		return -1;
+		goto fail;
 	}
-	sqlite3_finalize(s);
 	if (batch->n == 0) {
 		free(b.p);
 		outbox_batch_free(batch);
@@ -411,6 +494,10 @@ outbox_next_batch(struct outbox *ob, size_t max_records, size_t max_json,
 	batch->body = b.p;
 	batch->len = b.n;
 	return 0;
+fail:
+	free(b.p);
+	outbox_batch_free(batch);
+	return -1;
 }
 
 void
@@ -450,12 +537,13 @@ outbox_ack(struct outbox *ob, const char *const *ids, size_t n,
 		return not_enrolled(err);
 	if (tx_begin(ob, err) != 0)
 		return -1;
+	(void)now;
 	for (size_t i = 0; i < n; i++)
 		/* The record stays in the profile; it only leaves the queue,
-		 * and the store's clear synced_at says when it arrived. */
+		 * and its clear flag says it arrived (never when). */
 		if (exec_id(ob->db, "DELETE FROM outbox WHERE id = ?1", ids[i],
 		    0, NULL) != 0 || exec_id(ob->db, "UPDATE records SET "
-		    "synced_at = ?2 WHERE id = ?1", ids[i], now, NULL) != 0)
+		    "sent = 1 WHERE id = ?1", ids[i], 0, NULL) != 0)
 			return tx_rollback(ob, err);
 	return tx_commit(ob, err);
 }
@@ -619,15 +707,15 @@ outbox_keep_message(struct outbox *ob, long long seq, const char *id,
 			return tx_rollback(ob, err);
 		return tx_commit(ob, err) == 0 ? 2 : -1;
 	}
+	(void)now;
 	if (sqlite3_prepare_v2(ob->db, "INSERT OR IGNORE INTO inbox(id, seq, "
-	    "ciphertext, signature, received_at) VALUES(?, ?, ?, ?, ?)", -1,
-	    &s, NULL) != SQLITE_OK)
+	    "ciphertext, signature) VALUES(?, ?, ?, ?)", -1, &s, NULL) !=
+	    SQLITE_OK)
 		return tx_rollback(ob, err);
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, seq);
 	sqlite3_bind_blob(s, 3, ct, (int)ctlen, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 4, sig, PROTO_SIG_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, now);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
@@ -638,17 +726,30 @@ outbox_keep_message(struct outbox *ob, long long seq, const char *id,
 	return tx_commit(ob, err) == 0 ? kept : -1;
 }
 
+/* Read marks are sealed: without the key every kept message counts. */
 int
 outbox_unread(struct outbox *ob, struct sw_error *err)
 {
-	long long n;
+	sqlite3_stmt	*s;
+	cJSON		*read = NULL;
+	int		 rc, n = 0;
 
 	if (!ob->enrolled)
 		return 0;
-	if ((n = count(ob->db, "SELECT count(*) FROM inbox WHERE read_at IS "
-	    "NULL")) < 0)
+	if (ob->st != NULL && id_list_load(ob->st, INBOX_READ_STATE, &read,
+	    err) != 0)
+		return -1;
+	if (sqlite3_prepare_v2(ob->db, "SELECT id FROM inbox", -1, &s, NULL) !=
+	    SQLITE_OK) {
+		cJSON_Delete(read);
 		return sync_db_fail(ob->db, err);
-	return (int)n;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		n += !id_list_has(read, (const char *)sqlite3_column_text(s,
+		    0));
+	sqlite3_finalize(s);
+	cJSON_Delete(read);
+	return rc == SQLITE_DONE ? n : sync_db_fail(ob->db, err);
 }
 
 /* ---- status and backoff ---- */

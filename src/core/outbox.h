@@ -54,7 +54,8 @@ struct outbox;
 int	outbox_open(const char *profile_path, struct outbox **,
 	    struct sw_error *);
 /* A handle on an unlocked store's own connection; closing it leaves the
- * store open. */
+ * store open. Its address, pin, device and clinic key come from the
+ * sealed state, not the clear one. */
 int	outbox_from_store(struct store *, struct outbox **, struct sw_error *);
 void	outbox_close(struct outbox *);
 
@@ -93,6 +94,30 @@ int	outbox_save_record(struct store *, const char *kind,
 	    long long created_at, const char *json, bool risk,
 	    const char *draft, char *id_out, struct sw_error *);
 
+/* ---- at every unlock ---- */
+
+/* What outbox_verify_at_unlock found. */
+struct unlock_report {
+	bool	redirected;	/* the clear sync state was not the sealed
+				 * one; it has been put back */
+	size_t	requeued;	/* records queued again for the clinic */
+	size_t	bad_messages;	/* kept messages that failed their check */
+};
+/* Every front end calls this right after store_open, before anything is
+ * saved or shown. The clear url, pin, clinic keys, device id and request
+ * key are compared with their sealed copies; on any difference the clear
+ * ones are put back from the sealed, the message cursor starts again,
+ * and every record this enrollment queued is queued again (sealed to the
+ * sealed clinic key, same ids). Clear sync state with no sealed
+ * enrollment behind it is dropped. Then every kept message is checked
+ * against the sealed clinic key, and those that fail are dropped. */
+int	outbox_verify_at_unlock(struct store *, struct unlock_report *,
+	    struct sw_error *);
+/* Plain words for the patient about what the check found (into buf), or
+ * NULL when there is nothing to say. */
+const char *outbox_unlock_words(const struct unlock_report *, char *buf,
+	    size_t size);
+
 /* ---- the queue ---- */
 
 /* The registration request body (JSON text, caller frees) while it waits
@@ -101,8 +126,10 @@ int	outbox_registration(struct outbox *, char **body, struct sw_error *);
 int	outbox_registration_done(struct outbox *, long long now,
 	    struct sw_error *);
 
-/* The next batch in send order (risk first, then oldest), skipping records
- * set aside: at most max_records records and max_json bytes of JSON. body
+/* The next batch in send order, skipping records set aside: unlocked
+ * (outbox_from_store), the sealed risk-first list, then the order they
+ * were queued in; without the key only the latter. At most max_records
+ * records and max_json bytes of JSON. body
  * is the whole POST /v1/records JSON; ids the record ids in it. n is 0
  * when nothing waits. */
 struct outbox_batch {
@@ -147,7 +174,8 @@ int	outbox_keep_message(struct outbox *, long long seq, const char *id,
 	    const unsigned char *ct, size_t ctlen,
 	    const unsigned char sig[PROTO_SIG_LEN], long long now,
 	    struct sw_error *);
-/* Messages kept and not yet read. No key needed. */
+/* Messages kept and not yet read. The read marks are sealed: without the
+ * key (outbox_open) every kept message is counted. */
 int	outbox_unread(struct outbox *, struct sw_error *);
 
 /* ---- sync status and backoff, kept in clear so they survive a restart --- */
@@ -179,7 +207,7 @@ struct message {
 	char		 id[PROTO_ID_LEN + 1];
 	bool		 from_patient;	/* a reply the patient wrote */
 	long long	 at;		/* sent_at, or the reply's time */
-	long long	 read_at;	/* 0 unread (clinic messages only) */
+	bool		 read;		/* false: new (clinic messages only) */
 	char		*from;		/* may be NULL */
 	char		*text;
 	size_t		 order;		/* as read, for messages sent the same
@@ -191,8 +219,8 @@ struct message {
 int	messages_load(struct store *, struct message **, size_t *n,
 	    struct sw_error *);
 void	messages_free(struct message *, size_t n);
-/* Mark every message of v from the clinic not read yet as read at now
- * (in the profile and in v), in one transaction. */
+/* Mark every message of v from the clinic as read (in the profile's sealed
+ * state and in v), in one write. now is not kept. */
 int	messages_mark_read(struct store *, struct message *v, size_t n,
 	    long long now, struct sw_error *);
 /* Save a reply as a record of kind "reply" ({"text","in_reply_to",

@@ -241,7 +241,7 @@ progress_lesson_load(struct store *st, const char *id, size_t *position,
 			*done_at = (long long)v->valuedouble;
 		cJSON_Delete(j);
 	}
-	wipe_free(json);
+	store_secret_free(json);
 	return 0;
 }
 

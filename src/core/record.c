@@ -31,8 +31,8 @@ checkin_json(const struct checkin *c)
 		cJSON_AddStringToObject(j, "risk_signal", c->risk_signal);
 	cJSON_AddStringToObject(j, "completed_at", when);
 	cJSON_AddNumberToObject(j, "completed_ts", (double)c->completed_at);
-	s = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
+	s = store_json_print(j);
+	json_wipe_delete(j);
 	return s;
 }
 
@@ -49,7 +49,7 @@ risk_signal_json(const struct measure *m, int item, int answer, long long at)
 	cJSON_AddNumberToObject(j, "answer", answer);
 	cJSON_AddStringToObject(j, "answered_at", when);
 	cJSON_AddNumberToObject(j, "answered_ts", (double)at);
-	s = cJSON_PrintUnformatted(j);
+	s = store_json_print(j);
 	json_wipe_delete(j);
 	return s;
 }
@@ -82,14 +82,15 @@ checkin_save(struct store *st, const struct measure *m, const int *answers,
 	c.risk = r.risk;
 	c.risk_signal = (char *)risk_signal;
 	c.completed_at = completed_at;
-	json = checkin_json(&c);
+	if ((json = checkin_json(&c)) == NULL)
+		return sw_fail(err, SW_EIO, _("out of memory"));
 	/* The record and its envelope to the clinic, together or not at
 	 * all; a risk answer goes to the head of the queue. */
 	key = draft_key("checkin", m->id);
 	rc = outbox_save_record(st, RECORD_CHECKIN, completed_at, json, r.risk,
 	    key, id, err);
 	free(key);
-	wipe_free(json);
+	store_secret_free(json);
 	if (rc == 0 && out != NULL) {
 		*out = c;
 		out->id = xstrdup(id);
@@ -254,8 +255,10 @@ entry_store(struct store *st, const struct exercise *e, const char *follows,
 	cJSON_AddStringToObject(j, "completed_at", when);
 	if (follows != NULL)
 		cJSON_AddStringToObject(j, "follows", follows);
-	json = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
+	json = store_json_print(j);
+	json_wipe_delete(j);
+	if (json == NULL)
+		return sw_fail(err, SW_EIO, _("out of memory"));
 	/* Fails, keeping nothing, when the entry is too long to send. The
 	 * draft it finishes goes in the same transaction: the new entry's, or
 	 * the look-back's of the plan it follows. */
@@ -264,7 +267,7 @@ entry_store(struct store *st, const struct exercise *e, const char *follows,
 	rc = outbox_save_record(st, RECORD_EXERCISE, completed_at, json, false,
 	    key, NULL, err);
 	free(key);
-	wipe_free(json);
+	store_secret_free(json);
 	return rc;
 }
 

@@ -42,8 +42,8 @@ int	checkin_save(struct store *, const struct measure *, const int *answers,
 	    long long completed_at, struct checkin *out, struct sw_error *);
 
 /* The JSON of a risk record: the measure, the 1-based item, the answer and
- * when it was given (stepwise-protocol(7), RECORDS). Caller wipes and
- * frees. */
+ * when it was given (stepwise-protocol(7), RECORDS), in locked memory:
+ * free with store_secret_free(). NULL when memory runs out. */
 char	*risk_signal_json(const struct measure *, int item, int answer,
 	    long long at);
 int	checkin_parse(const char *json, struct checkin *, struct sw_error *);

@@ -7,9 +7,25 @@
  * read-write, even where nothing is written (a read-only connection would
  * find the journal, refuse, and the profile would look damaged until some
  * other command happened to open it read-write). Reading the header and
- * checking the key still write nothing when there is no hot journal. Confidentiality comes from libsodium: each sealed value is
- * version(1) || nonce(24) || ciphertext+tag, with the table and row key as
- * associated data so a sealed value cannot be moved to another row unseen. */
+ * checking the key still write nothing when there is no hot journal.
+ *
+ * Confidentiality comes from libsodium: each sealed value is version(1) ||
+ * nonce(24) || ciphertext+tag, with the table and row key as associated data
+ * so a sealed value cannot be moved to another row unseen. Nothing telling
+ * is in clear (format 2; stepwise(1), SECURITY):
+ * - records(id, body, sent, n): body seals "KIND\nCREATED_AT\nJSON" (the
+ *   kind, the time as decimal Unix seconds, the record's JSON); sent is 0 or
+ *   1 (acknowledged by the clinic); n seals the record's number in the
+ *   device's counter (8 bytes, little-endian; 0 none). Walks decrypt every
+ *   row and filter and sort in memory, which a few thousand records allow.
+ * - state(key, body): key is the hex of a keyed BLAKE2b-256 of the state's
+ *   name under a subkey of the store key (crypto_kdf, context "swstate_",
+ *   id 1); body seals "NAME\nJSON".
+ * - meta: the key's parameters and check, remind_at (clear by design), and
+ *   created_at sealed.
+ * Deleted content is overwritten (secure_delete), so what a migration or a
+ * delete removes does not stay in free pages. A format 1 profile is made
+ * format 2 at its first unlock, in one transaction (migrate.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <sodium.h>
 #include <sqlite3.h>
 
@@ -27,7 +44,7 @@
 #include "store_int.h"
 #include "util.h"
 
-#define SCHEMA_VERSION	1
+#define SCHEMA_VERSION	2
 #define SEAL_VERSION	1
 #define SALT_LEN	crypto_pwhash_SALTBYTES
 #define KEY_LEN		crypto_aead_xchacha20poly1305_ietf_KEYBYTES
@@ -37,17 +54,16 @@
 
 struct store {
 	sqlite3		*db;
-	unsigned char	*key;	/* sodium_malloc'd, KEY_LEN */
+	unsigned char	*key;		/* sodium_malloc'd, KEY_LEN */
+	unsigned char	*state_key;	/* sodium_malloc'd, KEY_LEN: names */
+	bool		 protected;	/* by a passphrase */
 };
 
 static const char schema[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
-    "CREATE TABLE records(id TEXT PRIMARY KEY, kind TEXT NOT NULL,"
-    " created_at INTEGER NOT NULL, body BLOB NOT NULL, synced_at INTEGER);"
-    "CREATE INDEX records_order ON records(kind, created_at);"
-    "CREATE TABLE state(key TEXT PRIMARY KEY, updated_at INTEGER NOT NULL,"
-    " body BLOB NOT NULL);"
-    "PRAGMA user_version = 1;";
+    STORE_RECORDS_SCHEMA("records")
+    STORE_STATE_SCHEMA("state")
+    "PRAGMA user_version = 2;";
 
 const char *
 store_db_words(sqlite3 *db)
@@ -133,6 +149,66 @@ unseal(const unsigned char *key, const char *table, const char *rowkey,
 	if (plen)
 		*plen = (size_t)mlen;
 	return plain;
+}
+
+/* ---- plaintexts in locked memory ---- */
+
+void
+sbuf_free(struct sbuf *b)
+{
+	if (b->p != NULL)
+		sodium_free(b->p);	/* zeroes before freeing */
+	memset(b, 0, sizeof *b);
+}
+
+/* Room for size bytes; what it held is wiped, not kept. */
+static bool
+sbuf_room(struct sbuf *b, size_t size)
+{
+	if (size <= b->cap)
+		return true;
+	sbuf_free(b);
+	if (size < 4096)
+		size = 4096;
+	if ((b->p = sodium_malloc(size)) == NULL)
+		return false;
+	b->cap = size;
+	return true;
+}
+
+/* Open a sealed value into b (NUL-terminated); false when it does not
+ * authenticate or memory runs out. */
+static bool
+unseal_into(const unsigned char *key, const char *table, const char *rowkey,
+    const unsigned char *in, size_t inlen, struct sbuf *b, size_t *plen)
+{
+	unsigned long long	 mlen;
+	size_t			 adlen;
+	char			*ad;
+	int			 rc;
+
+	if (in == NULL || inlen < 1 + NONCE_LEN + TAG_LEN ||
+	    in[0] != SEAL_VERSION ||
+	    !sbuf_room(b, inlen - 1 - NONCE_LEN - TAG_LEN + 1))
+		return false;
+	ad = ad_for(table, rowkey, &adlen);
+	rc = crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)b->p,
+	    &mlen, NULL, in + 1 + NONCE_LEN, inlen - 1 - NONCE_LEN, (unsigned
+	    char *)ad, adlen, in + 1, key);
+	free(ad);
+	if (rc != 0)
+		return false;
+	b->p[mlen] = '\0';
+	if (plen != NULL)
+		*plen = (size_t)mlen;
+	return true;
+}
+
+bool
+store_unseal_buf(struct store *st, const char *table, const char *rowkey,
+    const void *in, size_t inlen, struct sbuf *b)
+{
+	return unseal_into(st->key, table, rowkey, in, inlen, b, NULL);
 }
 
 /* ---- meta ---- */
@@ -228,6 +304,9 @@ open_db(const char *path, int flags, sqlite3 **db, struct sw_error *err)
 		return -1;
 	}
 	sqlite3_busy_timeout(*db, 10000);
+	/* What a delete or a migration removes is overwritten, not left in
+	 * free pages for anyone to read. */
+	sqlite3_exec(*db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
 	return 0;
 }
 
@@ -235,8 +314,9 @@ int
 store_create(const char *path, const char *passphrase, struct sw_error *err)
 {
 	sqlite3		*db = NULL;
-	unsigned char	 salt[SALT_LEN], *key = NULL, *ver = NULL;
-	size_t		 verlen;
+	unsigned char	 salt[SALT_LEN], *key = NULL, *ver = NULL, *born = NULL;
+	size_t		 verlen, bornlen;
+	char		 now[32];
 	int		 fd, rc = -1;
 
 	if (sodium_init() < 0)
@@ -255,24 +335,36 @@ store_create(const char *path, const char *passphrase, struct sw_error *err)
 	if (open_db(path, SQLITE_OPEN_READWRITE, &db, err) != 0)
 		goto out;
 	randombytes_buf(salt, sizeof salt);
-	if ((key = derive_key(passphrase, salt, STORE_KDF_OPSLIMIT,
-	    STORE_KDF_MEMLIMIT)) == NULL) {
+	/* Without a passphrase, a key from the passphrase "" would protect
+	 * nothing that a random key kept in the file does not, and cost 64
+	 * MiB and a second or so at every start: so it is a random key. */
+	if (passphrase == NULL) {
+		if ((key = sodium_malloc(KEY_LEN)) != NULL)
+			randombytes_buf(key, KEY_LEN);
+	} else
+		key = derive_key(passphrase, salt, STORE_KDF_OPSLIMIT,
+		    STORE_KDF_MEMLIMIT);
+	if (key == NULL) {
 		sw_fail(err, SW_EIO, _("There is not enough memory to protect "
 		    "the profile (64 MiB are needed)."));
 		goto out;
 	}
 	ver = seal(key, "meta", "verifier", VERIFIER_TEXT,
 	    strlen(VERIFIER_TEXT), &verlen);
+	snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+	born = seal(key, "meta", "created_at", now, strlen(now), &bornlen);
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK ||
 	    meta_put_int(db, "format", SCHEMA_VERSION) != 0 ||
-	    meta_put(db, "kdf", "argon2id13", 10) != 0 ||
 	    meta_put(db, "cipher", "xchacha20poly1305-ietf", 22) != 0 ||
+	    (passphrase == NULL ? meta_put(db, "kdf", "none", 4) != 0 ||
+	    meta_put(db, "key", key, KEY_LEN) != 0 :
+	    meta_put(db, "kdf", "argon2id13", 10) != 0 ||
 	    meta_put(db, "salt", salt, sizeof salt) != 0 ||
 	    meta_put_int(db, "opslimit", (long long)STORE_KDF_OPSLIMIT) != 0 ||
-	    meta_put_int(db, "memlimit", (long long)STORE_KDF_MEMLIMIT) != 0 ||
+	    meta_put_int(db, "memlimit", (long long)STORE_KDF_MEMLIMIT) != 0) ||
 	    meta_put_int(db, "passphrase", passphrase != NULL) != 0 ||
-	    meta_put_int(db, "created_at", (long long)time(NULL)) != 0 ||
+	    meta_put(db, "created_at", born, (int)bornlen) != 0 ||
 	    meta_put(db, "verifier", ver, (int)verlen) != 0 ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sw_fail(err, SW_EIO, _("Could not write the new profile: %s"),
@@ -282,6 +374,7 @@ store_create(const char *path, const char *passphrase, struct sw_error *err)
 	rc = 0;
 out:
 	free(ver);
+	free(born);
 	if (key)
 		sodium_free(key);
 	sqlite3_close(db);
@@ -321,46 +414,83 @@ header_fail(sqlite3 *db, const char *path, struct sw_error *err)
 	    path, store_db_words(db));
 }
 
-/* Read the header of an existing profile, checking it is one we can read. */
+/* What a profile's header says about its key. */
+struct header {
+	long long	 format;
+	bool		 has_pw;
+	bool		 raw;		/* kdf "none": the key is in meta */
+	unsigned char	 salt[SALT_LEN];
+	long long	 ops, mem;
+};
+
+/* Read the header of an existing profile, checking it is one we can read.
+ * A profile without a passphrase keeps a random key (kdf "none"), or, made
+ * before that, a key derived from "" (kdf argon2id13, passphrase 0). */
 static int
-read_header(sqlite3 *db, const char *path, unsigned char *salt,
-    long long *ops, long long *mem, long long *has_pw, struct sw_error *err)
+read_header(sqlite3 *db, const char *path, struct header *h,
+    struct sw_error *err)
 {
-	long long	format;
+	long long	has_pw;
 	char		kdf[32];
 	int		n;
 
-	if (meta_get_int(db, "format", &format) != 0)
+	memset(h, 0, sizeof *h);
+	if (meta_get_int(db, "format", &h->format) != 0)
 		return header_fail(db, path, err);
-	if (format > SCHEMA_VERSION)
+	if (h->format > SCHEMA_VERSION)
 		return sw_fail(err, SW_EFORMAT, _("This profile was made by a "
 		    "newer version of Stepwise. Please update Stepwise."));
 	n = meta_get(db, "kdf", kdf, sizeof kdf - 1);
-	if (n != 10 || memcmp(kdf, "argon2id13", 10) != 0 ||
-	    meta_get(db, "salt", salt, SALT_LEN) != SALT_LEN ||
-	    meta_get_int(db, "opslimit", ops) != 0 ||
-	    meta_get_int(db, "memlimit", mem) != 0 ||
-	    meta_get_int(db, "passphrase", has_pw) != 0 ||
-	    *ops < 1 || *ops > 64 || *mem < 8192 || *mem > (1LL << 32))
+	h->raw = n == 4 && memcmp(kdf, "none", 4) == 0;
+	if (meta_get_int(db, "passphrase", &has_pw) != 0 ||
+	    (h->raw && has_pw != 0) || (!h->raw && (n != 10 ||
+	    memcmp(kdf, "argon2id13", 10) != 0 ||
+	    meta_get(db, "salt", h->salt, SALT_LEN) != SALT_LEN ||
+	    meta_get_int(db, "opslimit", &h->ops) != 0 ||
+	    meta_get_int(db, "memlimit", &h->mem) != 0 ||
+	    h->ops < 1 || h->ops > 64 || h->mem < 8192 ||
+	    h->mem > (1LL << 32))))
 		return sw_fail(err, SW_ECORRUPT, _("The profile's header is "
 		    "damaged: %s"), path);
+	h->has_pw = has_pw != 0;
 	return 0;
+}
+
+/* The profile's key: kept in the file, or derived. NULL with err. */
+static unsigned char *
+profile_key(sqlite3 *db, const struct header *h, const char *passphrase,
+    struct sw_error *err)
+{
+	unsigned char *key;
+
+	if (!h->raw)
+		key = derive_key(h->has_pw ? passphrase : NULL, h->salt,
+		    (unsigned long long)h->ops, (size_t)h->mem);
+	else if ((key = sodium_malloc(KEY_LEN)) != NULL &&
+	    meta_get(db, "key", key, KEY_LEN) != KEY_LEN) {
+		sodium_free(key);
+		sw_fail(err, SW_ECORRUPT, _("The profile's key is damaged."));
+		return NULL;
+	}
+	if (key == NULL)
+		sw_fail(err, SW_EIO, _("There is not enough memory to open "
+		    "the profile."));
+	return key;
 }
 
 int
 store_has_passphrase(const char *path, struct sw_error *err)
 {
 	sqlite3		*db = NULL;
-	unsigned char	 salt[SALT_LEN];
-	long long	 ops, mem, has_pw;
+	struct header	 h;
 	int		 rc = -1;
 
 	if (access(path, F_OK) != 0)
 		return sw_fail(err, SW_ENOENT, _("There is no profile at %s. "
 		    "Make one with: stepwise init"), path);
 	if (open_db(path, SQLITE_OPEN_READWRITE, &db, err) == 0 &&
-	    read_header(db, path, salt, &ops, &mem, &has_pw, err) == 0)
-		rc = has_pw != 0;
+	    read_header(db, path, &h, err) == 0)
+		rc = h.has_pw;
 	sqlite3_close(db);
 	return rc;
 }
@@ -370,8 +500,8 @@ store_open(const char *path, const char *passphrase, struct store **out,
     struct sw_error *err)
 {
 	struct store	*st;
-	unsigned char	 salt[SALT_LEN], ver[128];
-	long long	 ops, mem, has_pw;
+	struct header	 h;
+	unsigned char	 ver[128];
 	char		*check;
 	int		 n;
 
@@ -388,14 +518,10 @@ store_open(const char *path, const char *passphrase, struct store **out,
 	 * rolling back a hot journal, see the top of this file). */
 	if (open_db(path, SQLITE_OPEN_READWRITE, &st->db, err) != 0)
 		goto fail;
-	if (read_header(st->db, path, salt, &ops, &mem, &has_pw, err) != 0)
+	if (read_header(st->db, path, &h, err) != 0 ||
+	    (st->key = profile_key(st->db, &h, passphrase, err)) == NULL)
 		goto fail;
-	if ((st->key = derive_key(has_pw ? passphrase : NULL, salt,
-	    (unsigned long long)ops, (size_t)mem)) == NULL) {
-		sw_fail(err, SW_EIO, _("There is not enough memory to open "
-		    "the profile."));
-		goto fail;
-	}
+	st->protected = h.has_pw;
 	n = meta_get(st->db, "verifier", ver, sizeof ver);
 	check = n > 0 ? unseal(st->key, "meta", "verifier", ver, (size_t)n,
 	    NULL) : NULL;
@@ -406,6 +532,16 @@ store_open(const char *path, const char *passphrase, struct store **out,
 		goto fail;
 	}
 	free(check);
+	if ((st->state_key = sodium_malloc(KEY_LEN)) == NULL) {
+		sw_fail(err, SW_EIO, _("There is not enough memory to open "
+		    "the profile."));
+		goto fail;
+	}
+	crypto_kdf_derive_from_key(st->state_key, KEY_LEN, 1, "swstate_",
+	    st->key);
+	/* A wrong passphrase never gets here: it changes nothing. */
+	if (h.format < SCHEMA_VERSION && store_migrate(st, err) != 0)
+		goto fail;
 	*out = st;
 	return 0;
 fail:
@@ -421,15 +557,55 @@ store_close(struct store *st)
 	sqlite3_close(st->db);
 	if (st->key)
 		sodium_free(st->key);
+	if (st->state_key)
+		sodium_free(st->state_key);
 	free(st);
+}
+
+bool
+store_protected(struct store *st)
+{
+	return st->protected;
 }
 
 long long
 store_created_at(struct store *st)
 {
-	long long at;
+	unsigned char	 v[128];
+	struct sbuf	 b = { 0 };
+	long long	 at = 0;
+	int		 n = meta_get(st->db, "created_at", v, sizeof v);
 
-	return meta_get_int(st->db, "created_at", &at) == 0 ? at : 0;
+	if (n > 0 && unseal_into(st->key, "meta", "created_at", v, (size_t)n,
+	    &b, NULL))
+		at = strtoll(b.p, NULL, 10);
+	sbuf_free(&b);
+	return at;
+}
+
+int
+store_seal_meta(struct store *st, const char *name, const char *value)
+{
+	unsigned char	*v;
+	size_t		 len;
+	int		 rc;
+
+	v = seal(st->key, "meta", name, value, strlen(value), &len);
+	rc = meta_put(st->db, name, v, (int)len);
+	free(v);
+	return rc;
+}
+
+int
+store_meta_int(struct store *st, const char *name, long long *v)
+{
+	return meta_get_int(st->db, name, v);
+}
+
+int
+store_set_meta_int(struct store *st, const char *name, long long v)
+{
+	return meta_put_int(st->db, name, v);
 }
 
 int
@@ -470,116 +646,332 @@ store_read_remind_at(const char *path, long long *at, struct sw_error *err)
 
 /* ---- records ---- */
 
+/* "KIND\nCREATED_AT\nJSON" into b. */
+static bool
+record_plain(struct sbuf *b, const char *kind, long long created_at,
+    const char *json, size_t *len)
+{
+	char	at[32];
+	size_t	kl = strlen(kind), al, jl = strlen(json);
+
+	al = (size_t)snprintf(at, sizeof at, "%lld", created_at);
+	if (!sbuf_room(b, kl + al + jl + 3))
+		return false;
+	memcpy(b->p, kind, kl);
+	b->p[kl] = '\n';
+	memcpy(b->p + kl + 1, at, al);
+	b->p[kl + 1 + al] = '\n';
+	memcpy(b->p + kl + al + 2, json, jl + 1);
+	*len = kl + al + jl + 2;
+	return true;
+}
+
+/* Split a record's plaintext in place; false when it is not in that form. */
+static bool
+record_split(char *plain, const char **kind, long long *created_at,
+    const char **json)
+{
+	char	*nl = strchr(plain, '\n'), *nl2, *end;
+
+	if (nl == NULL || (nl2 = strchr(nl + 1, '\n')) == NULL)
+		return false;
+	*nl = *nl2 = '\0';
+	*created_at = strtoll(nl + 1, &end, 10);
+	if (end != nl2 || nl == plain)
+		return false;
+	*kind = plain;
+	*json = nl2 + 1;
+	return true;
+}
+
+static unsigned char *
+seal_n(const unsigned char *key, const char *id, long long n, size_t *len)
+{
+	unsigned char le[8];
+
+	for (int i = 0; i < 8; i++)
+		le[i] = (unsigned char)((unsigned long long)n >> (8 * i));
+	return seal(key, "records.n", id, le, sizeof le, len);
+}
+
+int
+store_insert_record(struct store *st, const char *table, long long rowid,
+    const char *id, const char *kind, long long created_at, const char *json,
+    bool sent, long long n, struct sw_error *err)
+{
+	struct sbuf	 b = { 0 };
+	unsigned char	*body = NULL, *nb = NULL;
+	size_t		 blen, nlen, plen;
+	sqlite3_stmt	*s = NULL;
+	char		*sql;
+	int		 rc = -1;
+
+	sql = xasprintf("INSERT INTO %s(rowid, id, body, sent, n) VALUES(?, ?, "
+	    "?, ?, ?)", table);
+	if (!record_plain(&b, kind, created_at, json, &plen)) {
+		sw_fail(err, SW_EIO, _("out of memory"));
+		goto out;
+	}
+	body = seal(st->key, "records", id, b.p, plen, &blen);
+	nb = seal_n(st->key, id, n, &nlen);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		db_fail(st, err, _("write to"));
+		goto out;
+	}
+	if (rowid > 0)
+		sqlite3_bind_int64(s, 1, rowid);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, body, (int)blen, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, sent ? 1 : 0);
+	sqlite3_bind_blob(s, 5, nb, (int)nlen, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		db_fail(st, err, _("write to"));
+	else
+		rc = 0;
+out:
+	sqlite3_finalize(s);
+	sbuf_free(&b);
+	free(body);
+	free(nb);
+	free(sql);
+	return rc;
+}
+
 int
 store_put_record(struct store *st, const char *kind, long long created_at,
     const char *json, char *id_out, struct sw_error *err)
 {
-	unsigned char	 raw[STORE_ID_LEN / 2], *body;
-	char		 id[STORE_ID_LEN + 1];
-	size_t		 blen;
-	sqlite3_stmt	*s;
-	int		 rc;
+	unsigned char	raw[STORE_ID_LEN / 2];
+	char		id[STORE_ID_LEN + 1];
 
 	randombytes_buf(raw, sizeof raw);
 	sodium_bin2hex(id, sizeof id, raw, sizeof raw);
-	body = seal(st->key, "records", id, json, strlen(json), &blen);
-	if (sqlite3_prepare_v2(st->db, "INSERT INTO records(id, kind, "
-	    "created_at, body) VALUES(?, ?, ?, ?)", -1, &s, NULL) != SQLITE_OK) {
-		free(body);
-		return db_fail(st, err, _("write to"));
-	}
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, created_at);
-	sqlite3_bind_blob(s, 4, body, (int)blen, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	free(body);
-	if (rc != SQLITE_DONE)
-		return db_fail(st, err, _("write to"));
+	if (store_insert_record(st, "records", 0, id, kind, created_at, json,
+	    false, 0, err) != 0)
+		return -1;
 	if (id_out)
 		memcpy(id_out, id, sizeof id);
 	return 0;
+}
+
+static int
+record_damaged(struct sw_error *err, const char *id)
+{
+	return sw_fail(err, SW_ECORRUPT, _("Record %s in the profile is "
+	    "damaged and cannot be read."), id != NULL ? id : "?");
+}
+
+/* One row's header, opened into b. */
+static int
+row_open(struct store *st, sqlite3_stmt *s, int col, struct sbuf *b,
+    const char **kind, long long *at, const char **json,
+    struct sw_error *err)
+{
+	const char *id = (const char *)sqlite3_column_text(s, col);
+
+	if (id == NULL || !unseal_into(st->key, "records", id,
+	    sqlite3_column_blob(s, col + 1), (size_t)sqlite3_column_bytes(s,
+	    col + 1), b, NULL) || !record_split(b->p, kind, at, json))
+		return record_damaged(err, id);
+	return 0;
+}
+
+struct hit {
+	sqlite3_int64	 rowid;
+	long long	 at;
+};
+
+static int
+by_time(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
+}
+
+/* Every record of kind (NULL: all), opened once to read its header. */
+static int
+find_records(struct store *st, const char *kind, struct hit **out,
+    size_t *n, struct sw_error *err)
+{
+	struct sbuf	 b = { 0 };
+	sqlite3_stmt	*s;
+	const char	*k, *json;
+	long long	 at;
+	int		 rc, ret = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT rowid, id, body FROM records "
+	    "ORDER BY rowid", -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, err, _("read"));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((ret = row_open(st, s, 1, &b, &k, &at, &json, err)) != 0)
+			break;
+		if (kind != NULL && strcmp(k, kind) != 0)
+			continue;
+		*out = xreallocarray(*out, *n + 1, sizeof **out);
+		(*out)[*n].rowid = sqlite3_column_int64(s, 0);
+		(*out)[(*n)++].at = at;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = db_fail(st, err, _("read"));
+	sqlite3_finalize(s);
+	sbuf_free(&b);
+	if (ret != 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return ret;
 }
 
 int
 store_each_record(struct store *st, const char *kind, store_record_fn fn,
     void *arg, struct sw_error *err)
 {
+	struct sbuf	 b = { 0 };
+	struct hit	*v;
 	sqlite3_stmt	*s;
-	int		 rc, ret = 0;
+	const char	*k, *json;
+	long long	 at;
+	size_t		 n;
+	int		 ret;
 
-	if (sqlite3_prepare_v2(st->db, kind ?
-	    "SELECT id, kind, created_at, body FROM records WHERE kind = ? "
-	    "ORDER BY created_at, rowid" :
-	    "SELECT id, kind, created_at, body FROM records "
-	    "ORDER BY created_at, rowid", -1, &s, NULL) != SQLITE_OK)
+	if ((ret = find_records(st, kind, &v, &n, err)) != 0)
+		return ret;
+	if (n > 1)
+		qsort(v, n, sizeof *v, by_time);
+	if (sqlite3_prepare_v2(st->db, "SELECT id, body FROM records WHERE "
+	    "rowid = ?", -1, &s, NULL) != SQLITE_OK) {
+		free(v);
 		return db_fail(st, err, _("read"));
-	if (kind)
-		sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char	*id = (const char *)sqlite3_column_text(s, 0);
-		char		*plain;
-
-		plain = unseal(st->key, "records", id, sqlite3_column_blob(s,
-		    3), (size_t)sqlite3_column_bytes(s, 3), NULL);
-		if (plain == NULL) {
-			ret = sw_fail(err, SW_ECORRUPT, _("Record %s in the "
-			    "profile is damaged and cannot be read."), id);
-			break;
-		}
-		ret = fn(arg, id, (const char *)sqlite3_column_text(s, 1),
-		    sqlite3_column_int64(s, 2), plain);
-		wipe_free(plain);
-		if (ret != 0)
-			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = db_fail(st, err, _("read"));
+	/* One row at a time, so fn may write (enrolling numbers records). */
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, v[i].rowid);
+		if (sqlite3_step(s) != SQLITE_ROW)
+			ret = db_fail(st, err, _("read"));
+		else if ((ret = row_open(st, s, 0, &b, &k, &at, &json,
+		    err)) == 0)
+			ret = fn(arg, (const char *)sqlite3_column_text(s, 0), k,
+			    at, json);
+	}
 	sqlite3_finalize(s);
+	sbuf_free(&b);
+	free(v);
 	return ret;
 }
 
 int
 store_count_records(struct store *st, const char *kind, struct sw_error *err)
 {
-	sqlite3_stmt	*s;
-	int		 n = -1;
+	struct hit	*v;
+	size_t		 n;
 
-	if (sqlite3_prepare_v2(st->db, kind ?
-	    "SELECT count(*) FROM records WHERE kind = ?" :
-	    "SELECT count(*) FROM records", -1, &s, NULL) != SQLITE_OK)
-		return db_fail(st, err, _("read"));
-	if (kind)
-		sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int(s, 0);
+	if (find_records(st, kind, &v, &n, err) != 0)
+		return -1;
+	free(v);
+	return (int)n;
+}
+
+int
+store_record_set_n(struct store *st, const char *id, long long n,
+    struct sw_error *err)
+{
+	unsigned char	*nb;
+	size_t		 nlen;
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	nb = seal_n(st->key, id, n, &nlen);
+	if (sqlite3_prepare_v2(st->db, "UPDATE records SET n = ? WHERE id = ?",
+	    -1, &s, NULL) != SQLITE_OK) {
+		free(nb);
+		return db_fail(st, err, _("write to"));
+	}
+	sqlite3_bind_blob(s, 1, nb, (int)nlen, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	if (n < 0)
+	free(nb);
+	return rc == SQLITE_DONE ? 0 : db_fail(st, err, _("write to"));
+}
+
+int
+store_record_n(struct store *st, const char *id, long long *n,
+    struct sw_error *err)
+{
+	struct sbuf	 b = { 0 };
+	sqlite3_stmt	*s;
+	size_t		 len = 0;
+	int		 rc, ret = 0;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT n FROM records WHERE id = ?", -1,
+	    &s, NULL) != SQLITE_OK)
 		return db_fail(st, err, _("read"));
-	return n;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!unseal_into(st->key, "records.n", id, sqlite3_column_blob(s,
+		    0), (size_t)sqlite3_column_bytes(s, 0), &b, &len) ||
+		    len != 8)
+			ret = record_damaged(err, id);
+		else
+			for (int i = 7; i >= 0; i--)
+				*n = (long long)(((unsigned long long)*n << 8) |
+				    (unsigned char)b.p[i]);
+	} else if (rc != SQLITE_DONE)
+		ret = db_fail(st, err, _("read"));
+	sqlite3_finalize(s);
+	sbuf_free(&b);
+	return ret;
 }
 
 /* ---- state ---- */
 
-int
-store_put_state(struct store *st, const char *key, const char *json,
-    struct sw_error *err)
+void
+store_state_rowkey(struct store *st, const char *name, char out[65])
 {
+	unsigned char h[32];
+
+	crypto_generichash(h, sizeof h, (const unsigned char *)name,
+	    strlen(name), st->state_key, KEY_LEN);
+	sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+int
+store_put_state_in(struct store *st, const char *table, const char *name,
+    const char *json, struct sw_error *err)
+{
+	struct sbuf	 b = { 0 };
 	unsigned char	*body;
-	size_t		 blen;
+	size_t		 blen, nl = strlen(name), jl = strlen(json);
 	sqlite3_stmt	*s;
+	char		 key[65], *sql;
 	int		 rc;
 
-	body = seal(st->key, "state", key, json, strlen(json), &blen);
-	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO state(key, "
-	    "updated_at, body) VALUES(?, ?, ?)", -1, &s, NULL) != SQLITE_OK) {
+	if (!sbuf_room(&b, nl + jl + 2))
+		return sw_fail(err, SW_EIO, _("out of memory"));
+	memcpy(b.p, name, nl);
+	b.p[nl] = '\n';
+	memcpy(b.p + nl + 1, json, jl + 1);
+	store_state_rowkey(st, name, key);
+	body = seal(st->key, "state", key, b.p, nl + jl + 1, &blen);
+	sbuf_free(&b);
+	sql = xasprintf("INSERT OR REPLACE INTO %s(key, body) VALUES(?, ?)",
+	    table);
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	free(sql);
+	if (rc != SQLITE_OK) {
 		free(body);
 		return db_fail(st, err, _("write to"));
 	}
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)time(NULL));
-	sqlite3_bind_blob(s, 3, body, (int)blen, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, body, (int)blen, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	free(body);
@@ -587,36 +979,98 @@ store_put_state(struct store *st, const char *key, const char *json,
 }
 
 int
-store_get_state(struct store *st, const char *key, char **json,
+store_put_state(struct store *st, const char *name, const char *json,
     struct sw_error *err)
 {
+	return store_put_state_in(st, "state", name, json, err);
+}
+
+/* "NAME\nJSON" opened into b for the row key: the JSON, or NULL when the
+ * row does not open or names another state. */
+static const char *
+state_open(struct store *st, const char *key, const char *name,
+    sqlite3_stmt *s, int col, struct sbuf *b)
+{
+	char *nl;
+
+	if (!unseal_into(st->key, "state", key, sqlite3_column_blob(s, col),
+	    (size_t)sqlite3_column_bytes(s, col), b, NULL) ||
+	    (nl = strchr(b->p, '\n')) == NULL)
+		return NULL;
+	*nl = '\0';
+	if (name != NULL && strcmp(b->p, name) != 0)
+		return NULL;
+	return nl + 1;
+}
+
+int
+store_get_state(struct store *st, const char *name, char **json,
+    struct sw_error *err)
+{
+	struct sbuf	 b = { 0 };
 	sqlite3_stmt	*s;
+	const char	*v;
+	char		 key[65];
 	int		 rc, ret = 0;
 
 	*json = NULL;
+	store_state_rowkey(st, name, key);
 	if (sqlite3_prepare_v2(st->db, "SELECT body FROM state WHERE key = ?",
 	    -1, &s, NULL) != SQLITE_OK)
 		return db_fail(st, err, _("read"));
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		*json = unseal(st->key, "state", key, sqlite3_column_blob(s, 0),
-		    (size_t)sqlite3_column_bytes(s, 0), NULL);
-		if (*json == NULL)
+		if ((v = state_open(st, key, name, s, 0, &b)) == NULL)
 			ret = sw_fail(err, SW_ECORRUPT, _("Saved state \"%s\" "
-			    "is damaged and cannot be read."), key);
+			    "is damaged and cannot be read."), name);
+		else if ((*json = sodium_malloc(strlen(v) + 1)) == NULL)
+			ret = sw_fail(err, SW_EIO, _("out of memory"));
+		else
+			memcpy(*json, v, strlen(v) + 1);
 	} else if (rc != SQLITE_DONE)
 		ret = db_fail(st, err, _("read"));
 	sqlite3_finalize(s);
+	sbuf_free(&b);
 	return ret;
 }
 
+void
+store_secret_free(char *s)
+{
+	if (s != NULL)
+		sodium_free(s);	/* zeroes before freeing */
+}
+
+char *
+store_json_print(const cJSON *j)
+{
+	size_t	 size = 1024;
+	char	*buf;
+
+	/* cJSON prints into a buffer of ours only when told its size: try
+	 * larger ones until it fits (cJSON wants 5 bytes to spare). */
+	for (;;) {
+		if ((buf = sodium_malloc(size)) == NULL)
+			return NULL;
+		if (cJSON_PrintPreallocated((cJSON *)j, buf, (int)size, 0) &&
+		    strlen(buf) + 5 < size)
+			return buf;
+		sodium_free(buf);
+		if (size > (64u << 20))
+			return NULL;
+		size *= 4;
+	}
+}
+
 int
-store_delete_state(struct store *st, const char *key, struct sw_error *err)
+store_delete_state(struct store *st, const char *name, struct sw_error *err)
 {
 	sqlite3_stmt	*s;
+	char		 key[65];
 	int		 rc;
 
+	store_state_rowkey(st, name, key);
 	if (sqlite3_prepare_v2(st->db, "DELETE FROM state WHERE key = ?", -1,
 	    &s, NULL) != SQLITE_OK)
 		return db_fail(st, err, _("write to"));
@@ -626,26 +1080,65 @@ store_delete_state(struct store *st, const char *key, struct sw_error *err)
 	return rc == SQLITE_DONE ? 0 : db_fail(st, err, _("write to"));
 }
 
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every state's name starting with prefix, sorted; the names are sealed,
+ * so every row is opened. */
+static int
+state_names(struct store *st, const char *prefix, char ***out, size_t *n,
+    struct sw_error *err)
+{
+	struct sbuf	 b = { 0 };
+	sqlite3_stmt	*s;
+	int		 rc, ret = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT key, body FROM state", -1, &s,
+	    NULL) != SQLITE_OK)
+		return db_fail(st, err, _("read"));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(s, 0);
+
+		if (key == NULL || state_open(st, key, NULL, s, 1, &b) ==
+		    NULL) {
+			ret = sw_fail(err, SW_ECORRUPT, _("Saved state in the "
+			    "profile is damaged and cannot be read."));
+			break;
+		}
+		if (strncmp(b.p, prefix, strlen(prefix)) != 0)
+			continue;
+		*out = xreallocarray(*out, *n + 1, sizeof **out);
+		(*out)[(*n)++] = xstrdup(b.p);
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = db_fail(st, err, _("read"));
+	sqlite3_finalize(s);
+	sbuf_free(&b);
+	if (*n > 1)
+		qsort(*out, *n, sizeof **out, by_name);
+	return ret;
+}
+
 int
 store_each_state_key(struct store *st, const char *prefix,
     int (*fn)(void *, const char *), void *arg, struct sw_error *err)
 {
-	sqlite3_stmt	*s;
-	int		 rc, ret = 0;
+	char	**v;
+	size_t	  n;
+	int	  ret;
 
-	/* substr rather than LIKE: a prefix may hold "_" or "%". */
-	if (sqlite3_prepare_v2(st->db, "SELECT key FROM state WHERE "
-	    "substr(key, 1, length(?1)) = ?1 ORDER BY key", -1, &s,
-	    NULL) != SQLITE_OK)
-		return db_fail(st, err, _("read"));
-	sqlite3_bind_text(s, 1, prefix, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if ((ret = fn(arg, (const char *)sqlite3_column_text(s,
-		    0))) != 0)
-			break;
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = db_fail(st, err, _("read"));
-	sqlite3_finalize(s);
+	ret = state_names(st, prefix, &v, &n, err);
+	for (size_t i = 0; i < n; i++) {
+		if (ret == 0)
+			ret = fn(arg, v[i]);
+		free(v[i]);
+	}
+	free(v);
 	return ret;
 }
 

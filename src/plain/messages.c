@@ -298,7 +298,7 @@ show(struct plain *p, struct message *v, size_t n)
 		else
 			plain_say(p, _("\n%s wrote, %s:%s"), v[i].from &&
 			    *v[i].from ? v[i].from : _("Your supporter"), when,
-			    v[i].read_at == 0 ? _(" (new)") : "");
+			    !v[i].read ? _(" (new)") : "");
 		say_indented(p, v[i].text ? v[i].text : "");
 	}
 	/* Shown now: read. */

@@ -8,11 +8,11 @@
 #include <sodium.h>
 
 #include "i18n.h"
+#include "passcheck.h"
 #include "tui_int.h"
 #include "util.h"
 
 #define PASS_MAX	1024
-#define PASS_MIN	8	/* characters */
 
 enum lock_state {
 	LOCK_CHOOSE,	/* first run: passphrase or none */
@@ -30,6 +30,7 @@ struct lock {
 	size_t		 len, len_again;
 	bool		 none;
 	const char	*error;		/* translated */
+	const char	*hint;		/* the passphrase's strength, translated */
 };
 
 enum { LK_ENTER, LK_BACKSPACE, LK_QUIT, LK_ONE, LK_TWO, LK_YES, LK_NO };
@@ -60,17 +61,6 @@ draw_prompt(struct tui *t, int y)
 	put_line(y, 2, COLS - 4, label, A_NORMAL);
 	t->cur_y = y;
 	t->cur_x = 2 + str_width(label);
-}
-
-static size_t
-utf8_chars(const char *s, size_t len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			n++;
-	return n;
 }
 
 static void
@@ -114,6 +104,9 @@ lock_draw(struct screen *s, struct tui *t)
 			    "forget it, your answers cannot be recovered.") :
 			    _("Type the same passphrase again, then press "
 			    "Enter."), A_NORMAL) + 1;
+		if (l->first_run && l->state == LOCK_AGAIN && l->hint != NULL)
+			y = put_wrapped(t, y, 2, w, bottom, l->hint,
+			    A_NORMAL) + 1;
 		else
 			y = put_wrapped(t, y, 2, w, bottom, _("Type your "
 			    "passphrase and press Enter. Nothing is shown as "
@@ -123,9 +116,10 @@ lock_draw(struct screen *s, struct tui *t)
 		break;
 	case LOCK_NONE_WARN:
 		y = put_wrapped(t, y, 2, w, bottom, _("Without a passphrase, "
-		    "anyone who uses this computer, or this account, could "
-		    "read your answers. Only do this on a computer that is "
-		    "yours alone. Never on a shared or public computer."),
+		    "the profile is not protected: anyone who can read its "
+		    "file, on this computer or in a copy of it, can read your "
+		    "answers. Only do this on a computer that is yours alone. "
+		    "Never on a shared or public computer."),
 		    tui_attr(t, ATTR_WARN)) + 1;
 		put_line(y, 2, w, _("Go on without a passphrase? Press y for "
 		    "yes, n to choose one."), A_NORMAL);
@@ -184,14 +178,17 @@ lock_backspace(struct lock *l)
 static enum action
 lock_enter(struct lock *l, struct tui *t)
 {
+	struct pass_verdict v;
+
 	l->error = NULL;
 	if (l->state == LOCK_FIRST && l->first_run) {
-		if (utf8_chars(l->pass, l->len) < PASS_MIN) {
-			l->error = _("That is too short: please use at least 8 "
-			    "characters.");
+		passphrase_check(l->pass, &v);
+		if (!v.ok) {
+			l->error = v.words;
 			wipe(l->pass, &l->len);
 			return ACT_REDRAW;
 		}
+		l->hint = v.words;
 		l->state = LOCK_AGAIN;
 		return ACT_REDRAW;
 	}

@@ -91,8 +91,17 @@ tui_message(struct tui *t, const char *fmt, ...)
 enum action
 tui_opened(struct tui *t, bool first_run)
 {
-	const struct measure *m;
+	const struct measure	*m;
+	struct unlock_report	 r;
+	struct sw_error		 err = { 0 };
+	const char		*words;
+	char			 buf[sizeof t->message];
 
+	/* Before anything is saved or sent (outbox_verify_at_unlock). */
+	if (outbox_verify_at_unlock(t->st, &r, &err) != 0)
+		tui_message(t, "%s", err.msg);
+	else if ((words = outbox_unlock_words(&r, buf, sizeof buf)) != NULL)
+		tui_message(t, "%s", words);
 	tui_sync_open(t);
 	t->pending = screen_home_new(t);
 	t->n_after = 0;

@@ -40,8 +40,28 @@ echo "$PW" | sw --passphrase-fd 0 init >/dev/null 2>"$T/err"; st=$?
 [ $st -eq 1 ] && grep -q "already exists" "$T/err" && ok "init refuses an existing profile" || bad "init refuses an existing profile" "$(cat "$T/err")"
 echo "short" | sw --passphrase-fd 0 --profile p2 init >/dev/null 2>"$T/err"; st=$?
 [ $st -eq 1 ] && grep -q "at least 8" "$T/err" && [ ! -e "$T/data/p2.db" ] && ok "short passphrase refused, nothing made" || bad "short passphrase refused" "$(cat "$T/err")"
+# Common passwords are refused in plain words, nothing made; a long random
+# passphrase is taken, with its strength.
+for weak in password1 letmein123; do
+	echo "$weak" | sw --passphrase-fd 0 --profile weak init >/dev/null 2>"$T/err"; st=$?
+	[ $st -eq 1 ] && grep -q "too easy to guess: it is a common password" "$T/err" && [ ! -e "$T/data/weak.db" ] &&
+	    ok "'$weak' refused as a common password, nothing made" || bad "'$weak' refused" "$(cat "$T/err")"
+done
+strong=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+echo "$strong" | sw --passphrase-fd 0 --profile strong init >"$T/out" 2>"$T/err"; st=$?
+[ $st -eq 0 ] && grep -q "^Strength: strong.$" "$T/err" && [ -e "$T/data/strong.db" ] &&
+    ok "a long random passphrase is taken, and its strength said" || bad "random passphrase" "$(cat "$T/out" "$T/err")"
 sw --profile open init --no-passphrase >/dev/null 2>"$T/err" </dev/null
-grep -q "shared computer" "$T/err" && [ -e "$T/data/open.db" ] && ok "--no-passphrase warns about shared computers" || bad "--no-passphrase warns" "$(cat "$T/err")"
+grep -q "shared computer" "$T/err" && grep -q "it is not protected: anyone who can read its file" "$T/err" &&
+    [ -e "$T/data/open.db" ] && ok "--no-passphrase says plainly the profile is not protected" || bad "--no-passphrase warns" "$(cat "$T/err")"
+[ "$(sqlite3 "$T/data/open.db" "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'kdf'")" = none ] &&
+    [ -z "$(sqlite3 "$T/data/open.db" "SELECT 1 FROM meta WHERE key = 'salt'")" ] &&
+    ok "a profile without a passphrase has a random key, no key derivation" || bad "no-passphrase key" "$(sqlite3 "$T/data/open.db" 'SELECT key FROM meta')"
+sw --profile open status </dev/null >"$T/out" 2>&1
+grep -q "^Passphrase: none. This profile is not protected: anyone who can read its file can read everything in it." "$T/out" &&
+    ok "status says a profile without a passphrase is not protected" || bad "status not protected" "$(cat "$T/out")"
+echo "$PW" | sw --passphrase-fd 0 status >"$T/out" 2>&1
+! grep -q "not protected" "$T/out" && ok "status says nothing of it for a profile with a passphrase" || bad "status protected" "$(cat "$T/out")"
 sw init </dev/null >/dev/null 2>"$T/err" --profile p3; st=$?
 [ $st -eq 1 ] && [ ! -e "$T/data/p3.db" ] && ok "no terminal and no --passphrase-fd: refused" || bad "init without passphrase source" "$(cat "$T/err")"
 

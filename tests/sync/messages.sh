@@ -17,7 +17,8 @@ expect "stepwise-clinic message --patient R1 --from Sam: exit 0" 0 $st "$(cat "$
 expect "one message queued at the server" 1 "$(sqlite3 "$T/c/clinic.db" 'SELECT count(*) FROM messages')"
 sw_sync p; st=$?
 expect "sync fetches it: exit 0" 0 $st "$(cat "$T/p.sync")"
-grep -qi "1 unread message" "$T/p.sync" && ok "sync says there is 1 unread message" || bad "sync output" "$(cat "$T/p.sync")"
+grep -qx "1 new message from your clinic." "$T/p.sync" && ! grep -qi "unread" "$T/p.sync" &&
+    ok "sync says it fetched 1 new message (which are read is sealed)" || bad "sync output" "$(cat "$T/p.sync")"
 sw_sync p; st=$?
 expect "then nothing to do: exit 3" 3 $st "$(cat "$T/p.sync")"
 expect "the server's fetched mark moved to 1" 1 "$(sqlite3 "$T/c/clinic.db" 'SELECT delivered FROM devices')"

@@ -1,7 +1,9 @@
 #!/bin/bash
 # priority.sh: a record with the risk flag saved after 100 others are
-# already queued for the clinic is sent first, in the first (small) batch,
-# and stored first at the clinic.
+# already queued for the clinic is sent first by an unlocked sync (plain
+# mode's Sync now), in the first (small) batch, and stored first at the
+# clinic; nothing in the clear queue says which one it is, so a sync
+# without the passphrase sends them in the order they were queued.
 #   priority.sh STEPWISE STEPWISE-CLINIC SW-SEED CONTENT-DIR SW-PROXY
 . "$(dirname "$0")/lib.sh"
 
@@ -16,18 +18,19 @@ set_url "$T/c" "http://127.0.0.1:${PORT[px]}"
 make_profile p && enroll_file "$T/c" R1 "$T/p.stepwise" && enroll p "$T/p.stepwise" || finish
 seed p phq9 1,1,1,1,1,1,0,0,0 1700000000 100 || finish
 expect "100 ordinary check-ins queued while enrolled" 100 \
-    "$(sqlite3 "$T/p/default.db" 'SELECT count(*) FROM outbox WHERE risk = 0')"
+    "$(sqlite3 "$T/p/default.db" 'SELECT count(*) FROM outbox')"
 # The risk record: PHQ-9 item 9 above 0, saved last (and completed last).
 seed p phq9 0,0,0,0,0,0,0,0,1 1700100000 || finish
-expect "then the risk record joined the queue behind them (the last row, the only one with risk)" "101|1|1" \
-    "$(sqlite3 "$T/p/default.db" 'SELECT count(*), max(rowid) = (SELECT rowid FROM outbox WHERE risk = 1),
-        sum(risk) FROM outbox')"
+expect "then the risk record joined the queue behind them, with nothing in clear to tell it" "101|envelope id rejected seq" \
+    "$(sqlite3 "$T/p/default.db" 'SELECT count(*) FROM outbox')|$(sqlite3 "$T/p/default.db" \
+        "SELECT group_concat(name, ' ') FROM (SELECT name FROM pragma_table_info('outbox') ORDER BY name)")"
 [ ! -s "$T/px.cap" ] && ! grep -q '^no-target' "$T/px.out" &&
     ok "nothing tried to reach the clinic before the sync" || bad "a connection before the sync" "$(cat "$T/px.out")"
 
 start_server srv "$T/c" || finish
-sw_sync p; st=$?
-expect "sync: exit 0" 0 $st "$(cat "$T/p.sync")"
+printf '9\nq\n' | sw p --plain >"$T/p.plain" 2>&1
+sync_until p 3 >/dev/null || bad "the rest sent" "$(cat "$T/p.syncs")"
+grep -q "The clinic has received" "$T/p.plain" && ok "plain mode's Sync now sends" || bad "plain Sync now" "$(cat "$T/p.plain")"
 expect "101 rows at the clinic" 101 "$(clinic_count "$T/c")"
 
 results "$T/c" >"$T/res.json" || bad "results"

@@ -25,7 +25,7 @@ bid=$(python3 - "$T/p/default.db" <<'PY'
 import base64, json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 rid, env = db.execute("SELECT id, envelope FROM outbox WHERE rejected IS NULL"
-                      " ORDER BY risk DESC, created_at, id LIMIT 1 OFFSET 2").fetchone()
+                      " ORDER BY seq LIMIT 1 OFFSET 2").fetchone()
 e = json.loads(env)
 ct = e["ciphertext"]
 b = bytearray(base64.urlsafe_b64decode(ct + "=" * (-len(ct) % 4)))

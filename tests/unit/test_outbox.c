@@ -468,6 +468,49 @@ START_TEST(test_not_enrolled_profile_is_left_untouched)
 }
 END_TEST
 
+/* Clear sync state written into a profile that was never enrolled (someone
+ * with the file, not the passphrase): nothing is sealed to its key, and the
+ * unlock drops it. */
+START_TEST(test_clear_sync_state_without_sealed_enrollment_is_dropped)
+{
+	struct sw_error		 err = { 0 };
+	struct unlock_report	 u;
+	struct outbox		*ob;
+	size_t			 w, r;
+	char			*sql, *box, *sign, dev[PROTO_ID_LEN + 1];
+	sqlite3			*db;
+
+	proto_new_id(dev);
+	box = proto_b64(clinic_box_pk, 32);
+	sign = proto_b64(clinic_sign_pk, 32);
+	sql = xasprintf("CREATE TABLE sync_state(key TEXT PRIMARY KEY, value "
+	    "TEXT NOT NULL); CREATE TABLE outbox(seq INTEGER PRIMARY KEY, id "
+	    "TEXT NOT NULL UNIQUE, envelope TEXT NOT NULL, rejected TEXT); "
+	    "CREATE TABLE inbox(id TEXT PRIMARY KEY, seq INTEGER NOT NULL, "
+	    "ciphertext BLOB NOT NULL, signature BLOB NOT NULL); INSERT INTO "
+	    "sync_state VALUES ('device', '%s'), ('url', 'http://127.0.0.1:9'),"
+	    " ('clinic_box_pk', '%s'), ('clinic_sign_pk', '%s')", dev, box,
+	    sign);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	free(sql);
+	free(box);
+	free(sign);
+	ck_assert_msg(outbox_save_record(st, "checkin", 10, "{\"risk\":"
+	    "false}", false, NULL, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	ck_assert_int_eq(outbox_counts(ob, &w, &r, &err), 0);
+	ck_assert_uint_eq(w + r, 0);	/* nothing sealed to that key */
+	outbox_close(ob);
+	ck_assert_int_eq(outbox_verify_at_unlock(st, &u, &err), 0);
+	ck_assert(u.redirected);
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	ck_assert(!outbox_enrolled(ob));
+	outbox_close(ob);
+}
+END_TEST
+
 /* ---- envelopes ---- */
 
 struct stored {
@@ -570,7 +613,8 @@ START_TEST(test_envelope_verifies_and_opens_to_the_exact_plaintext)
 	plain = envelope_open(cJSON_GetArrayItem(cJSON_GetObjectItem(j,
 	    "records"), 0), &r);
 	want = xasprintf("{\"v\":1,\"id\":\"%s\",\"device\":\"%s\","
-	    "\"kind\":\"checkin\",\"created_at\":1700000000,\"record\":%s}",
+	    "\"kind\":\"checkin\",\"created_at\":1700000000,\"n\":1,"
+	    "\"record\":%s}",
 	    s.id, r.device, s.json);
 	ck_assert_str_eq(plain, want);
 	ck_assert_ptr_nonnull(strstr(plain, "\"risk\":true"));
@@ -611,9 +655,10 @@ START_TEST(test_records_before_enrolling_are_queued_by_enroll)
 	ck_assert_int_eq(outbox_next_batch(ob, 8, PROTO_BATCH_JSON, &b, &err),
 	    0);
 	ck_assert_uint_eq(b.n, 3);
+	/* Without the key: the order they were queued in (by time). */
 	j = batch_parse(&b, r.device);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "records")) {
-		static const long long order[] = { 200, 100, 300 };
+		static const long long order[] = { 100, 200, 300 };
 		char		*plain = envelope_open(it, &r);
 		cJSON		*p = cJSON_Parse(plain);
 		long long	 at;
@@ -627,6 +672,114 @@ START_TEST(test_records_before_enrolling_are_queued_by_enroll)
 	}
 	cJSON_Delete(j);
 	outbox_batch_free(&b);
+	outbox_close(ob);
+	/* Unlocked: the risk record first, by the sealed list. */
+	ck_assert_int_eq(outbox_from_store(st, &ob, &err), 0);
+	ck_assert_int_eq(outbox_next_batch(ob, 8, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, 3);
+	i = 0;
+	j = batch_parse(&b, r.device);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "records")) {
+		static const long long order[] = { 200, 100, 300 };
+		char		*plain = envelope_open(it, &r);
+		cJSON		*p = cJSON_Parse(plain);
+		long long	 at;
+
+		ck_assert(proto_int(p, "created_at", &at));
+		ck_assert_int_eq(at, order[i++]);
+		cJSON_Delete(p);
+		free(plain);
+	}
+	cJSON_Delete(j);
+	outbox_batch_free(&b);
+	outbox_close(ob);
+}
+END_TEST
+
+/* The counter inside each sealed envelope (stepwise-protocol(7), n): one
+ * more for each record queued, kept sealed across a close, and the same
+ * when the records are queued again after the clear state was changed. */
+static void
+batch_numbers(struct outbox *ob, const struct reg *r, char ids[][33],
+    long long *n, size_t want)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox_batch	 b;
+	const cJSON		*it;
+	cJSON			*j;
+	size_t			 i = 0;
+
+	ck_assert_int_eq(outbox_next_batch(ob, 64, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, want);
+	j = batch_parse(&b, r->device);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "records")) {
+		char	*plain = envelope_open(it, r);
+		cJSON	*p = cJSON_Parse(plain);
+
+		snprintf(ids[i], 33, "%s", proto_str(p, "id"));
+		ck_assert(proto_int(p, "n", &n[i]));
+		i++;
+		cJSON_Delete(p);
+		free(plain);
+	}
+	cJSON_Delete(j);
+	outbox_batch_free(&b);
+}
+
+START_TEST(test_each_envelope_carries_the_device_counter)
+{
+	struct sw_error		 err = { 0 };
+	struct unlock_report	 u;
+	struct outbox		*ob;
+	struct reg		 r;
+	char			 saved[4][33], ids[4][33];
+	long long		 n[4];
+	sqlite3			*db;
+
+	ck_assert_int_eq(outbox_save_record(st, "checkin", 500,
+	    "{\"total\":3,\"risk\":false}", false, NULL, saved[0], &err), 0);
+	enroll();
+	ck_assert_int_eq(outbox_save_record(st, "exercise", 100,
+	    "{\"exercise\":\"mood-check\",\"values\":{}}", false, NULL,
+	    saved[1], &err), 0);
+	ck_assert_int_eq(outbox_save_record(st, "risk", 200,
+	    "{\"measure\":\"phq9\",\"item\":9,\"answer\":1}", true, NULL,
+	    saved[2], &err), 0);
+	/* The counter is sealed state: it survives closing the profile. */
+	store_close(st);
+	ck_assert_int_eq(store_open(path, NULL, &st, &err),
+	    0);
+	ck_assert_int_eq(outbox_save_record(st, "reply", 300,
+	    "{\"text\":\"Thanks\"}", false, NULL, saved[3], &err), 0);
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	registration_read(ob, &r);
+	batch_numbers(ob, &r, ids, n, 4);
+	for (size_t i = 0; i < 4; i++) {
+		ck_assert_str_eq(ids[i], saved[i]);
+		ck_assert_int_eq(n[i], (long long)i + 1);
+	}
+	outbox_close(ob);
+	/* The clear url changed: queued again at unlock, the same numbers. */
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "UPDATE sync_state SET value = "
+	    "'http://127.0.0.1:1' WHERE key = 'url'", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(outbox_verify_at_unlock(st, &u, &err), 0);
+	ck_assert(u.redirected);
+	ck_assert_uint_eq(u.requeued, 4);
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	batch_numbers(ob, &r, ids, n, 4);
+	for (size_t i = 0; i < 4; i++) {
+		size_t k = 0;
+
+		while (k < 4 && strcmp(ids[i], saved[k]) != 0)
+			k++;
+		ck_assert_uint_lt(k, 4);
+		ck_assert_int_eq(n[i], (long long)k + 1);
+	}
 	outbox_close(ob);
 }
 END_TEST
@@ -704,20 +857,39 @@ START_TEST(test_queue_order_ack_reject_and_limits)
 	ck_assert_int_eq(outbox_next_batch(ob, 64, PROTO_BATCH_JSON, &b, &err),
 	    0);
 	ck_assert_uint_eq(b.n, 6);
-	/* Risk oldest first, then the rest by time and id. */
-	ck_assert_str_eq(b.ids[0], ids[3]);
-	ck_assert_str_eq(b.ids[1], ids[2]);
-	ck_assert_str_eq(b.ids[2], ids[5]);
-	ck_assert_str_eq(b.ids[3], strcmp(ids[1], ids[4]) < 0 ? ids[1] :
-	    ids[4]);
-	ck_assert_str_eq(b.ids[5], ids[0]);
+	/* Without the key nothing says which are risk records: the order
+	 * they were saved in. */
+	for (size_t i = 0; i < 6; i++)
+		ck_assert_str_eq(b.ids[i], ids[i]);
 	outbox_batch_free(&b);
+	{
+		struct outbox *unlocked;
+		static const int order[] = { 2, 3, 0, 1, 4, 5 };
+
+		/* Unlocked: the risk records first, in the order they were
+		 * saved, then the rest; and the first batch of two holds
+		 * both risk records. */
+		ck_assert_int_eq(outbox_from_store(st, &unlocked, &err), 0);
+		ck_assert_int_eq(outbox_next_batch(unlocked, 64,
+		    PROTO_BATCH_JSON, &b, &err), 0);
+		ck_assert_uint_eq(b.n, 6);
+		for (size_t i = 0; i < 6; i++)
+			ck_assert_str_eq(b.ids[i], ids[order[i]]);
+		outbox_batch_free(&b);
+		ck_assert_int_eq(outbox_next_batch(unlocked, 2,
+		    PROTO_BATCH_JSON, &b, &err), 0);
+		ck_assert_uint_eq(b.n, 2);
+		ck_assert_str_eq(b.ids[0], ids[2]);
+		ck_assert_str_eq(b.ids[1], ids[3]);
+		outbox_batch_free(&b);
+		outbox_close(unlocked);
+	}
 
 	/* Limits: records, and bytes of JSON (at least one record). */
 	ck_assert_int_eq(outbox_next_batch(ob, 2, PROTO_BATCH_JSON, &b, &err),
 	    0);
 	ck_assert_uint_eq(b.n, 2);
-	ck_assert_ptr_nonnull(strstr(b.body, ids[3]));
+	ck_assert_ptr_nonnull(strstr(b.body, ids[0]));
 	ck_assert_ptr_null(strstr(b.body, ids[5]));
 	outbox_batch_free(&b);
 	ck_assert_int_eq(outbox_next_batch(ob, 64, 10, &b, &err), 0);
@@ -736,7 +908,8 @@ START_TEST(test_queue_order_ack_reject_and_limits)
 	ck_assert_int_eq(outbox_next_batch(ob, 64, PROTO_BATCH_JSON, &b, &err),
 	    0);
 	ck_assert_uint_eq(b.n, 3);
-	ck_assert_str_eq(b.ids[2], ids[0]);
+	ck_assert_str_eq(b.ids[0], ids[0]);
+	ck_assert_str_eq(b.ids[2], ids[4]);
 	ck_assert_ptr_null(strstr(b.body, ids[3]));
 	ck_assert_ptr_null(strstr(b.body, ids[5]));
 	outbox_batch_free(&b);
@@ -943,7 +1116,7 @@ START_TEST(test_messages_load_opens_and_checks_messages_and_replies)
 	ck_assert_str_eq(v[0].text, "How are you?");
 	ck_assert_str_eq(v[0].from, "Sam");
 	ck_assert_int_eq(v[0].at, NOW - 100);
-	ck_assert_int_eq(v[0].read_at, 0);
+	ck_assert(!v[0].read);
 	ck_assert(v[1].from_patient);
 	ck_assert_str_eq(v[1].text, "Better, thanks");
 	ck_assert_int_eq(v[1].at, NOW - 50);
@@ -953,11 +1126,11 @@ START_TEST(test_messages_load_opens_and_checks_messages_and_replies)
 	ck_assert_int_eq(ss.bad_messages, 3);
 	ck_assert_int_eq(messages_load(st, &v, &n, &err), 0);
 	ck_assert_int_eq(messages_mark_read(st, v, n, NOW, &err), 0);
-	ck_assert_int_eq(v[0].read_at, NOW);
+	ck_assert(v[0].read);
 	messages_free(v, n);
 	ck_assert_int_eq(outbox_unread(ob, &err), 0);
 	ck_assert_int_eq(messages_load(st, &v, &n, &err), 0);
-	ck_assert_int_eq(v[0].read_at, NOW);
+	ck_assert(v[0].read);
 	messages_free(v, n);
 	/* The reply waits in the outbox like any record. */
 	{
@@ -1066,8 +1239,10 @@ main(void)
 	tcase_add_test(tc, test_enroll_signs_a_registration_the_server_can_check);
 	tcase_add_test(tc, test_enroll_twice_refused_expired_refused);
 	tcase_add_test(tc, test_not_enrolled_profile_is_left_untouched);
+	tcase_add_test(tc, test_clear_sync_state_without_sealed_enrollment_is_dropped);
 	tcase_add_test(tc, test_envelope_verifies_and_opens_to_the_exact_plaintext);
 	tcase_add_test(tc, test_records_before_enrolling_are_queued_by_enroll);
+	tcase_add_test(tc, test_each_envelope_carries_the_device_counter);
 	tcase_add_test(tc, test_record_too_long_to_send_is_not_kept);
 	tcase_add_test(tc, test_queue_order_ack_reject_and_limits);
 	tcase_add_test(tc, test_backoff_bounds_and_retry_after);

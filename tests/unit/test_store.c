@@ -12,10 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <sodium.h>
 #include <sqlite3.h>
 
 #include "outbox.h"
+#include "passcheck.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
@@ -160,7 +162,154 @@ START_TEST(test_no_passphrase_profile_opens_without_one)
 	ck_assert_int_eq(store_create(path, NULL, &err), 0);
 	ck_assert_int_eq(store_has_passphrase(path, &err), 0);
 	ck_assert_int_eq(store_open(path, NULL, &st, &err), 0);
+	ck_assert(!store_protected(st));
 	store_close(st);
+}
+END_TEST
+
+/* Made before profiles without a passphrase got a random key: the key is
+ * Argon2id of "", and such a profile still opens, records and all. */
+START_TEST(test_old_no_passphrase_profile_still_opens)
+{
+	struct sw_error	 err = { 0 };
+	struct store	*st;
+	sqlite3		*db;
+
+	ck_assert_int_eq(store_create(path, "", &err), 0);
+	ck_assert_int_eq(store_open(path, "", &st, &err), 0);
+	ck_assert(store_protected(st));
+	ck_assert_int_eq(store_put_record(st, "checkin", 5, "{\"total\":5}",
+	    NULL, &err), 0);
+	store_close(st);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "UPDATE meta SET value = CAST('0' "
+	    "AS BLOB) WHERE key = 'passphrase'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(store_has_passphrase(path, &err), 0);
+	ck_assert_int_eq(store_open(path, "anything", &st, &err), 0);
+	ck_assert(!store_protected(st));
+	ck_assert_int_eq(store_count_records(st, "checkin", &err), 1);
+	store_close(st);
+}
+END_TEST
+
+/* Whether p lies in memory of sodium_malloc's: locked (never swapped
+ * out), in a small mapping of its own between two guard pages, none of
+ * which the malloc heap is. Under AddressSanitizer, whose mlock does
+ * nothing and whose heap has guard pages of its own, only the guard pages
+ * around p can be seen, and the control below is not asserted. */
+#ifdef __SANITIZE_ADDRESS__
+#define LOCKED_VISIBLE	false
+#else
+#define LOCKED_VISIBLE	true
+#endif
+
+static bool
+in_locked_memory(const void *p)
+{
+	FILE		*f = fopen("/proc/self/smaps", "r");
+	char		 line[512], perms[8];
+	unsigned long	 lo, hi, kb, guard_end = 0, end = 0;
+	bool		 before = false, after = false, inside = false;
+	bool		 locked = false;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3) {
+			if (inside && sscanf(line, "Locked: %lu kB", &kb) == 1)
+				locked = kb > 0;
+			continue;
+		}
+		if (end != 0 && lo == end)
+			after = strcmp(perms, "---p") == 0;
+		end = 0;
+		inside = (unsigned long)p >= lo && (unsigned long)p < hi;
+		if (inside) {
+			before = guard_end == lo && hi - lo <= 64 * 1024;
+			end = hi;
+		}
+		guard_end = strcmp(perms, "---p") == 0 ? hi : 0;
+	}
+	fclose(f);
+	return before && after && (locked || !LOCKED_VISIBLE);
+}
+
+static int
+record_in_locked_memory(void *arg, const char *id, const char *kind,
+    long long at, const char *json)
+{
+	(void)id;
+	(void)kind;
+	(void)at;
+	*(int *)arg += in_locked_memory(json) ? 1 : 100;
+	return 0;
+}
+
+/* Decrypted drafts and records are held in sodium_malloc's locked,
+ * guarded memory, and the JSON printed for sealing too. */
+START_TEST(test_decrypted_state_and_records_are_in_locked_memory)
+{
+	struct sw_error	 err = { 0 };
+	struct store	*st;
+	cJSON		*j;
+	char		*json, *plain;
+	int		 seen = 0;
+
+	ck_assert_int_eq(store_create(path, NULL, &err), 0);
+	ck_assert_int_eq(store_open(path, NULL, &st, &err), 0);
+	ck_assert_int_eq(store_put_state(st, "draft:checkin:phq9",
+	    "{\"answers\":[1,2]}", &err), 0);
+	ck_assert_int_eq(store_get_state(st, "draft:checkin:phq9", &json,
+	    &err), 0);
+	ck_assert_str_eq(json, "{\"answers\":[1,2]}");
+	ck_assert(in_locked_memory(json));
+	plain = xstrdup("control");
+	if (LOCKED_VISIBLE)
+		ck_assert(!in_locked_memory(plain));	/* the test can tell */
+	free(plain);
+	store_secret_free(json);
+	ck_assert_int_eq(store_put_record(st, "checkin", 1, "{\"total\":3}",
+	    NULL, &err), 0);
+	ck_assert_int_eq(store_each_record(st, NULL, record_in_locked_memory,
+	    &seen, &err), 0);
+	ck_assert_int_eq(seen, 1);
+	j = cJSON_Parse("{\"text\":\"a reply\"}");
+	json = store_json_print(j);
+	cJSON_Delete(j);
+	ck_assert_str_eq(json, "{\"text\":\"a reply\"}");
+	ck_assert(in_locked_memory(json));
+	store_secret_free(json);
+	store_close(st);
+}
+END_TEST
+
+/* passphrase_check: the one rule both front ends use. */
+START_TEST(test_common_passwords_refused_long_random_taken)
+{
+	static const char *const refused[] = { "password1", "letmein123",
+	    "short", "abcdefgh", "qwertyuiop", NULL };
+	struct pass_verdict	 v;
+	unsigned char		 raw[24];
+	char			 b64[64];
+
+	for (size_t i = 0; refused[i] != NULL; i++) {
+		passphrase_check(refused[i], &v);
+		ck_assert_msg(!v.ok, "%s was taken", refused[i]);
+		ck_assert_ptr_nonnull(v.words);
+	}
+	passphrase_check("password1", &v);
+	ck_assert_ptr_nonnull(strstr(v.words, "common password"));
+	passphrase_check("ab\xc3\xa9\xc3\xa9\xc3\xa9", &v);
+	ck_assert_ptr_nonnull(strstr(v.words, "at least 8 characters"));
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2base64(b64, sizeof b64, raw, sizeof raw,
+	    sodium_base64_VARIANT_ORIGINAL);
+	passphrase_check(b64, &v);
+	ck_assert_msg(v.ok, "%s refused: %s", b64, v.words);
+	ck_assert_int_eq(v.strength, PASS_STRONG);
+	ck_assert_str_eq(v.words, "Strength: strong.");
+	passphrase_check("correct horse battery staple", &v);
+	ck_assert(v.ok);
 }
 END_TEST
 
@@ -241,7 +390,7 @@ START_TEST(test_state_put_get_delete)
 	    0);
 	ck_assert_int_eq(store_get_state(st, "lesson:a", &json, &err), 0);
 	ck_assert_str_eq(json, "{\"pos\":7}");
-	wipe_free(json);
+	store_secret_free(json);
 	ck_assert_int_eq(store_delete_state(st, "lesson:a", &err), 0);
 	ck_assert_int_eq(store_get_state(st, "lesson:a", &json, &err), 0);
 	ck_assert_ptr_null(json);
@@ -549,6 +698,9 @@ store_suite(void)
 	tcase_add_test(tc, test_profile_file_is_private_and_sealed);
 	tcase_add_test(tc, test_wrong_passphrase_changes_no_byte);
 	tcase_add_test(tc, test_no_passphrase_profile_opens_without_one);
+	tcase_add_test(tc, test_old_no_passphrase_profile_still_opens);
+	tcase_add_test(tc, test_common_passwords_refused_long_random_taken);
+	tcase_add_test(tc, test_decrypted_state_and_records_are_in_locked_memory);
 	tcase_add_test(tc, test_has_passphrase_reported);
 	tcase_add_test(tc, test_create_refuses_existing_profile);
 	tcase_add_test(tc, test_records_come_back_in_time_order);

@@ -1,0 +1,108 @@
+/* passcheck.c: the rules for a new passphrase (passcheck.h). libpwquality
+ * is set to check only the dictionary: no character classes, repeats,
+ * sequences or credits, which make passphrases harder to remember without
+ * making them much harder to guess. */
+#include <string.h>
+
+#include <pwquality.h>
+#include <sodium.h>
+
+#include "i18n.h"
+#include "passcheck.h"
+#include "util.h"
+
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static pwquality_settings_t *
+settings(void)
+{
+	static const int off[] = { PWQ_SETTING_DIFF_OK, PWQ_SETTING_DIG_CREDIT,
+	    PWQ_SETTING_UP_CREDIT, PWQ_SETTING_LOW_CREDIT,
+	    PWQ_SETTING_OTH_CREDIT, PWQ_SETTING_MIN_CLASS,
+	    PWQ_SETTING_MAX_REPEAT, PWQ_SETTING_MAX_CLASS_REPEAT,
+	    PWQ_SETTING_MAX_SEQUENCE, PWQ_SETTING_GECOS_CHECK,
+	    PWQ_SETTING_USER_CHECK };
+	pwquality_settings_t *pwq = pwquality_default_settings();
+
+	if (pwq == NULL)
+		return NULL;
+	for (size_t i = 0; i < sizeof off / sizeof off[0]; i++)
+		pwquality_set_int_value(pwq, off[i], 0);
+	/* Our own minimum is counted in characters, not bytes; 6 is the
+	 * least libpwquality takes, so it never refuses one of ours. */
+	pwquality_set_int_value(pwq, PWQ_SETTING_MIN_LENGTH, 6);
+	pwquality_set_int_value(pwq, PWQ_SETTING_DICT_CHECK, 1);
+	return pwq;
+}
+
+/* Whether the dictionary can be read: a random string must pass it. */
+static bool
+dictionary_works(pwquality_settings_t *pwq)
+{
+	unsigned char	 raw[18];
+	char		 text[sodium_base64_ENCODED_LEN(18,
+			    sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	void		*aux = NULL;
+
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2base64(text, sizeof text, raw, sizeof raw,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return pwquality_check(pwq, text, NULL, NULL, &aux) !=
+	    PWQ_ERROR_CRACKLIB_CHECK;
+}
+
+static void
+strength(int score, struct pass_verdict *v)
+{
+	v->ok = true;
+	if (score < 40) {
+		v->strength = PASS_WEAK;
+		v->words = _("Strength: weak. It is allowed, but a longer "
+		    "passphrase of three or four words would be much harder "
+		    "to guess.");
+	} else if (score < 70) {
+		v->strength = PASS_FAIR;
+		v->words = _("Strength: fair. Another word would make it "
+		    "stronger.");
+	} else {
+		v->strength = PASS_STRONG;
+		v->words = _("Strength: strong.");
+	}
+}
+
+void
+passphrase_check(const char *pass, struct pass_verdict *v)
+{
+	pwquality_settings_t	*pwq;
+	void			*aux = NULL;
+	int			 score;
+
+	memset(v, 0, sizeof *v);
+	if (utf8_chars(pass) < PASSPHRASE_MIN_CHARS) {
+		v->words = _("That is too short: please use at least 8 "
+		    "characters. A few words you will remember work well.");
+		return;
+	}
+	if ((pwq = settings()) == NULL) {
+		strength(0, v);
+		return;
+	}
+	score = pwquality_check(pwq, pass, NULL, NULL, &aux);
+	if (score == PWQ_ERROR_CRACKLIB_CHECK && dictionary_works(pwq))
+		v->words = _("That passphrase is too easy to guess: it is a "
+		    "common password, or a word from the dictionary with a "
+		    "few changes. Try three or four words you will remember, "
+		    "such as a line from a song.");
+	else
+		strength(score < 0 ? 0 : score, v);
+	pwquality_free_settings(pwq);
+}
