@@ -134,12 +134,6 @@ db_use_wal(sqlite3 *db, const char *p, struct sw_error *err)
 	return 0;
 }
 
-void
-clinic_fingerprint(const struct clinic_keys *k, char out[40])
-{
-	proto_fingerprint(k->box_pk, k->sign_pk, out);
-}
-
 static char *
 path_in(const char *dir, const char *name)
 {
@@ -342,61 +336,6 @@ out:
 	sodium_free(box_sk);
 	sodium_free(sign_sk);
 	return rc;
-}
-
-static int
-read_key(const char *dir, const char *name, unsigned char *k, size_t n,
-    struct sw_error *err)
-{
-	char	*p = path_in(dir, name);
-	int	 fd = open(p, O_RDONLY | O_CLOEXEC);
-	ssize_t	 r = fd == -1 ? -1 : read(fd, k, n);
-	int	 rc = 0;
-
-	if (r != (ssize_t)n)
-		rc = sw_fail(err, SW_EIO, _("Could not read the key %s: %s"),
-		    p, r < 0 ? strerror(errno) : _("wrong size"));
-	if (fd != -1)
-		close(fd);
-	free(p);
-	return rc;
-}
-
-int
-clinic_keys_load(const char *dir, struct clinic_keys *k, bool with_secret,
-    struct sw_error *err)
-{
-	memset(k, 0, sizeof *k);
-	if (read_key(dir, "box.pk", k->box_pk, 32, err) != 0 ||
-	    read_key(dir, "sign.pk", k->sign_pk, 32, err) != 0)
-		return -1;
-	if (!with_secret)
-		return 0;
-	/* Read straight into guarded memory that sodium_free() wipes: no
-	 * copy of a secret key is left in the heap. */
-	k->box_sk = sodium_malloc(32);
-	k->sign_sk = sodium_malloc(64);
-	if (k->box_sk == NULL || k->sign_sk == NULL) {
-		sw_fail(err, SW_EIO, _("out of memory"));
-		clinic_keys_free(k);
-		return -1;
-	}
-	if (read_key(dir, "box.sk", k->box_sk, 32, err) != 0 ||
-	    read_key(dir, "sign.sk", k->sign_sk, 64, err) != 0) {
-		clinic_keys_free(k);
-		return -1;
-	}
-	return 0;
-}
-
-void
-clinic_keys_free(struct clinic_keys *k)
-{
-	if (k->box_sk)
-		sodium_free(k->box_sk);
-	if (k->sign_sk)
-		sodium_free(k->sign_sk);
-	k->box_sk = k->sign_sk = NULL;
 }
 
 /* ---- references and names ---- */

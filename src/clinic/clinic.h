@@ -28,9 +28,11 @@ void	 clinic_fingerprint(const struct clinic_keys *, char out[40]);
 
 int	 clinic_init(const char *dir, const char *name, const char *url,
 	    struct sw_error *);
-/* Public keys always; secret keys only when with_secret. */
+/* The secret keys, and the public keys derived from them (keys.c): box.pk
+ * and sign.pk are only compared with those, and a command stops when they
+ * differ, since only someone else could have changed them. */
 int	 clinic_keys_load(const char *dir, struct clinic_keys *,
-	    bool with_secret, struct sw_error *);
+	    struct sw_error *);
 void	 clinic_keys_free(struct clinic_keys *);
 int	 clinic_db_open(const char *dir, sqlite3 **, struct sw_error *);
 
@@ -60,10 +62,11 @@ char	*clinic_self_open(const unsigned char *, size_t len,
 	    const struct clinic_keys *);
 
 /* Make a one-time token for patient, store its signed row, and write the
- * enrollment file (0600) to out. */
+ * enrollment file (0600) to out; fp gets the fingerprint of the keys the
+ * file carries. */
 int	 clinic_enroll(const char *dir, const char *patient, int days,
 	    const char *tls_pin, const char *out, long long now,
-	    struct sw_error *);
+	    char fp[40], struct sw_error *);
 
 /* Commands, one file each; argv[0] is the command's name. */
 int	 clinic_cmd_serve(int argc, char **argv);	/* serve.c */

@@ -220,7 +220,7 @@ store_token(sqlite3 *db, const unsigned char *token_pk, const char *patient,
 
 int
 clinic_enroll(const char *dir, const char *patient, int days,
-    const char *tls_pin, const char *out, long long now,
+    const char *tls_pin, const char *out, long long now, char fp[40],
     struct sw_error *err)
 {
 	struct clinic_keys	 k;
@@ -250,11 +250,15 @@ clinic_enroll(const char *dir, const char *patient, int days,
 		    "joined by ; (see stepwise-clinic(8))"), tls_pin);
 		goto out;
 	}
-	if (clinic_db_open(dir, &db, err) != 0 ||
-	    (conf = load_config(dir, err)) == NULL ||
-	    clinic_keys_load(dir, &k, true, err) != 0)
+	/* The keys first: nothing else in the folder is read before they are
+	 * known to be the clinic's. */
+	if (clinic_keys_load(dir, &k, err) != 0)
 		goto out;
 	have_keys = true;
+	clinic_fingerprint(&k, fp);
+	if ((conf = load_config(dir, err)) == NULL ||
+	    clinic_db_open(dir, &db, err) != 0)
+		goto out;
 	/* The token is the seed of the token key pair: the server is given
 	 * only the public half, so it can check a device holds the token
 	 * without ever being able to enroll one itself. */

@@ -197,7 +197,6 @@ cmd_enroll(int argc, char **argv)
 		CLINIC_COMMON_OPTIONS
 	};
 	struct sw_error		 err = { 0 };
-	struct clinic_keys	 k;
 	const char		*dir = ".", *patient = NULL, *pin = NULL;
 	const char		*out = NULL;
 	char			*named = NULL, fp[40], when[32], *end;
@@ -233,22 +232,15 @@ cmd_enroll(int argc, char **argv)
 		    _("--patient REF is needed"));
 	if (out == NULL)
 		out = named = xasprintf("enroll-%s.json", patient);
-	rc = clinic_enroll(dir, patient, (int)days, pin, out, now, &err);
+	rc = clinic_enroll(dir, patient, (int)days, pin, out, now, fp, &err);
 	if (rc == 0) {
 		time_t t = (time_t)(now + days * 86400);
 
 		strftime(when, sizeof when, "%Y-%m-%d", localtime(&t));
 		printf(_("Wrote %s for patient %s.\nIt works once, until %s. "
 		    "Give it to the patient in person or by a channel\nonly "
-		    "they read"), out, patient, when);
-		/* The file is written whatever happens next: say so, and
-		 * say why the fingerprint is missing if it cannot be read. */
-		if ((rc = clinic_keys_load(dir, &k, false, &err)) == 0) {
-			clinic_fingerprint(&k, fp);
-			printf(_(", and ask them to check this clinic "
-			    "fingerprint:\n  %s\n"), fp);
-		} else
-			printf(".\n");
+		    "they read, and ask them to check this clinic "
+		    "fingerprint:\n  %s\n"), out, patient, when, fp);
 	}
 	free(named);
 	return rc == 0 ? EXIT_OK : clinic_fail(&err);

@@ -191,10 +191,11 @@ clinic_cmd_message(int argc, char **argv)
 	if (from != NULL && !clinic_name_ok(from))
 		return clinic_usage_error("message", _("--from needs a name "
 		    "of 1 to 200 bytes of UTF-8 on one line, not '%s'"), from);
-	if (clinic_db_open(dir, &db, &err) != 0 ||
-	    clinic_keys_load(dir, &k, true, &err) != 0)
+	if (clinic_keys_load(dir, &k, &err) != 0)
 		goto out;
 	have_keys = true;
+	if (clinic_db_open(dir, &db, &err) != 0)
+		goto out;
 	if ((text = read_text(&err)) == NULL ||
 	    verify_devices(db, &k, patient, &devs, &nd, &err) != 0)
 		goto out;

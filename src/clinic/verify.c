@@ -621,6 +621,11 @@ clinic_read_open(const char *dir, const char *content_dir, bool want_content,
     struct clinic_read *r, struct sw_error *err)
 {
 	memset(r, 0, sizeof *r);
+	/* The keys first: the database is read only once they are known to
+	 * be the clinic's. */
+	if (clinic_keys_load(dir, &r->k, err) != 0)
+		return -1;
+	r->have_keys = true;
 	if (clinic_db_open(dir, &r->db, err) != 0)
 		return -1;
 	if (want_content) {
@@ -631,9 +636,6 @@ clinic_read_open(const char *dir, const char *content_dir, bool want_content,
 		} else
 			r->have_content = true;
 	}
-	if (clinic_keys_load(dir, &r->k, true, err) != 0)
-		return -1;
-	r->have_keys = true;
 	return 0;
 }
 

@@ -10,9 +10,10 @@
  *	row with its registration signature, and the token marked used;
  *	bad-reg signs the registration with some other key
  *   sw-clinic-fixture forged CLINIC PATIENT KEYFILE [unused]
- *	a token row for PATIENT signed by a key that is not the clinic's,
- *	and a device correctly registered with that token (none with
- *	unused)
+ *	a token row for PATIENT signed by a key that is not the clinic's
+ *	(the secret key in the file $SW_FIXTURE_SIGN_SK, such as another
+ *	clinic's sign.sk, else a new one), and a device correctly
+ *	registered with that token (none with unused)
  *   sw-clinic-fixture record CLINIC KEYFILE KIND CREATED_AT [MODE] < JSON
  *	seal {"v":1,"id","device","kind","created_at","record":JSON} to the
  *	clinic, sign it with the device key, store it; print the id. MODE
@@ -59,7 +60,7 @@ die(const char *what, const char *detail)
 static void
 read_bin(const char *dir, const char *name, unsigned char *out, size_t n)
 {
-	char	*p = xasprintf("%s/%s", dir, name), *b;
+	char	*p = name ? xasprintf("%s/%s", dir, name) : xstrdup(dir), *b;
 	size_t	 len;
 
 	if ((b = read_file(p, &len)) == NULL || len != n)
@@ -252,6 +253,8 @@ cmd_forged(int argc, char **argv)
 	db = db_open(argv[2]);
 	crypto_sign_keypair(token_pk, token_sk);
 	crypto_sign_keypair(fake_pk, fake_sk);
+	if (getenv("SW_FIXTURE_SIGN_SK") != NULL)
+		read_bin(getenv("SW_FIXTURE_SIGN_SK"), NULL, fake_sk, 64);
 	m = proto_token_bytes(token_pk, exp, argv[3], &n);
 	crypto_sign_detached(sig, NULL, m, n, fake_sk);
 	free(m);
