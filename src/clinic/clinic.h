@@ -30,11 +30,34 @@ int	 clinic_init(const char *dir, const char *name, const char *url,
 	    struct sw_error *);
 /* The secret keys, and the public keys derived from them (keys.c): box.pk
  * and sign.pk are only compared with those, and a command stops when they
- * differ, since only someone else could have changed them. */
+ * differ, since only someone else could have changed them. The folder and
+ * the four key files must be the admin's alone (clinic_trusted), and the
+ * database in its own folder (clinic_db_layout_check). */
 int	 clinic_keys_load(const char *dir, struct clinic_keys *,
 	    struct sw_error *);
+/* The same without the database's place (for upgrade, which moves it). */
+int	 clinic_keys_read(const char *dir, struct clinic_keys *,
+	    struct sw_error *);
 void	 clinic_keys_free(struct clinic_keys *);
+/* dir, and dir/name unless name is NULL, belong to this account (or root)
+ * and cannot be written by any other: else -1 and err says which and why.
+ * What the admin's commands read from the clinic folder is taken only
+ * from files that pass. */
+int	 clinic_trusted(const char *dir, const char *name, struct sw_error *);
+
+/* The database (db.c): DIR/db/clinic.db, the only part of the folder the
+ * server's account needs or may own. */
+#define CLINIC_DB_DIR	"db"
+#define CLINIC_DB_NAME	"clinic.db"
+/* DIR/db/name, to free. */
+char	*clinic_db_path(const char *dir, const char *name);
+/* 0 when the database is in DIR/db; a sentence saying what to do when it
+ * is still beside the keys, as before, or there is none. */
+int	 clinic_db_layout_check(const char *dir, struct sw_error *);
+/* Open, with the hardening of db.c, in write-ahead-log mode, migrated. */
 int	 clinic_db_open(const char *dir, sqlite3 **, struct sw_error *);
+/* Move DIR/clinic.db into DIR/db, once no other process has it open. */
+int	 clinic_db_move(const char *dir, struct sw_error *);
 
 /* A patient reference as enroll takes it: 1 to 64 letters, digits, - _
  * and . (so one from the server's database that is not one is never
@@ -78,6 +101,7 @@ int	 clinic_cmd_revoke(int argc, char **argv);	/* patients.c */
 int	 clinic_cmd_risks(int argc, char **argv);	/* risks.c */
 int	 clinic_cmd_ack(int argc, char **argv);		/* ack.c */
 int	 clinic_cmd_watch(int argc, char **argv);	/* watch.c */
+int	 clinic_cmd_upgrade(int argc, char **argv);	/* upgrade.c */
 
 /* For the commands: a usage error (exit 2) and a failure (exit 1), each
  * one line on standard error. msg may hold one %s for arg. */

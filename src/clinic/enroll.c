@@ -55,7 +55,10 @@ keys_once(struct jctx *c, const cJSON *obj, const char *path)
 }
 
 /* Read clinic.json, checking every field as the patient's Stepwise will
- * check what enroll copies from it; NULL (with err) on a problem. */
+ * check what enroll copies from it; NULL (with err) on a problem. Its name,
+ * url, contact and crisis go into every enrollment file as they are, so it
+ * is read only when the admin's account alone can have written it; the
+ * keys never come from it. */
 static cJSON *
 load_config(const char *dir, struct sw_error *err)
 {
@@ -73,6 +76,10 @@ load_config(const char *dir, struct sw_error *err)
 	int		 format = 0;
 	size_t		 i = 0;
 
+	if (clinic_trusted(dir, "clinic.json", err) != 0) {
+		free(file);
+		return NULL;
+	}
 	if ((j = jv_parse_file(file, &d)) != NULL) {
 		jv_only_keys(&c, j, "$", keys);
 		jv_int(&c, j, "$", "format", true, 1, 1, &format);

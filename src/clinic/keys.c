@@ -1,11 +1,14 @@
 /* keys.c: the clinic's key pairs as the commands that hold them load
- * them: the public keys are derived from the secret ones, and the .pk
- * files only checked against them (stepwise-clinic(8), FILES). */
+ * them, and what they trust in the clinic folder: the public keys are
+ * derived from the secret ones (the .pk files only checked against them),
+ * and the folder, the keys and clinic.json must be writable by the
+ * clinic's admin account alone (stepwise-clinic(8), FILES). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clinic.h"
@@ -17,6 +20,50 @@ void
 clinic_fingerprint(const struct clinic_keys *k, char out[40])
 {
 	proto_fingerprint(k->box_pk, k->sign_pk, out);
+}
+
+/* Whether path is the admin's alone: owned by this account (or root) and
+ * writable by no group and no other account. A file another account
+ * could have put there, or could change, is not used. */
+static int
+admin_only(const char *path, struct sw_error *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return sw_fail(err, errno == ENOENT ? SW_ENOENT : SW_EIO,
+		    _("Could not read %s: %s"), path, strerror(errno));
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return sw_fail(err, SW_EINVAL, _("%s belongs to another "
+		    "account (uid %ld), so it cannot be trusted: the keys and "
+		    "clinic.json, and the clinic folder itself, must belong to "
+		    "the clinic's admin account that runs this command. Nothing "
+		    "was done (see stepwise-clinic(8), FILES)."), path,
+		    (long)st.st_uid);
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return sw_fail(err, SW_EINVAL, _("%s can be written by other "
+		    "accounts (mode %04o), so it cannot be trusted: only the "
+		    "clinic's admin account may write the clinic folder, its "
+		    "keys and clinic.json. Nothing was done; check the keys, "
+		    "then run chmod go-w %s (see stepwise-clinic(8), FILES)."),
+		    path, (unsigned)(st.st_mode & 07777), path);
+	return 0;
+}
+
+int
+clinic_trusted(const char *dir, const char *name, struct sw_error *err)
+{
+	char	*p;
+	int	 rc;
+
+	if (admin_only(dir, err) != 0)
+		return -1;
+	if (name == NULL)
+		return 0;
+	p = xasprintf("%s/%s", dir, name);
+	rc = admin_only(p, err);
+	free(p);
+	return rc;
 }
 
 static int
@@ -114,11 +161,17 @@ clinic_folder(const char *dir, struct sw_error *err)
 }
 
 int
-clinic_keys_load(const char *dir, struct clinic_keys *k, struct sw_error *err)
+clinic_keys_read(const char *dir, struct clinic_keys *k, struct sw_error *err)
 {
+	static const char *const files[] = { "box.sk", "sign.sk", "box.pk",
+	    "sign.pk" };
+
 	memset(k, 0, sizeof *k);
-	if (clinic_folder(dir, err) != 0)
+	if (clinic_folder(dir, err) != 0 || clinic_trusted(dir, NULL, err) != 0)
 		return -1;
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		if (clinic_trusted(dir, files[i], err) != 0)
+			return -1;
 	/* Read straight into guarded memory that sodium_free() wipes: no
 	 * copy of a secret key is left in the heap. */
 	k->box_sk = sodium_malloc(32);
@@ -135,6 +188,16 @@ clinic_keys_load(const char *dir, struct clinic_keys *k, struct sw_error *err)
 fail:
 	clinic_keys_free(k);
 	return -1;
+}
+
+int
+clinic_keys_load(const char *dir, struct clinic_keys *k, struct sw_error *err)
+{
+	memset(k, 0, sizeof *k);
+	if (clinic_folder(dir, err) != 0 ||
+	    clinic_db_layout_check(dir, err) != 0)
+		return -1;
+	return clinic_keys_read(dir, k, err);
 }
 
 void

@@ -142,7 +142,11 @@ usage(FILE *f)
 	    "scores\n"
 	    "  revoke --device ID\n"
 	    "                  stop accepting a device (lost, stolen or "
-	    "replaced)\n\n"
+	    "replaced)\n"
+	    "  upgrade\n"
+	    "                  move the database of a folder made by an "
+	    "earlier version\n"
+	    "                  into DIR/db, once\n\n"
 	    "Every command takes --dir DIR, the clinic folder (default: the "
 	    "current folder).\nSee stepwise-clinic(8).\n"));
 }
@@ -182,7 +186,10 @@ cmd_init(int argc, char **argv)
 	    "The secret keys box.sk and sign.sk are readable by you only: "
 	    "back them up\nsafely. Without box.sk no result can be read.\n"
 	    "Edit clinic.json to add the clinic's phone, email, hours and "
-	    "crisis contacts.\n"), dir, name, url);
+	    "crisis contacts.\n"
+	    "The database is in %s/db: to run the server as an account of "
+	    "its own, give\nit that folder and nothing else (see "
+	    "stepwise-clinic(8), FILES).\n"), dir, name, url, dir);
 	return EXIT_OK;
 }
 
@@ -262,6 +269,7 @@ static const struct {
 	{ "messages", clinic_cmd_messages },
 	{ "patients", clinic_cmd_patients },
 	{ "revoke", clinic_cmd_revoke },
+	{ "upgrade", clinic_cmd_upgrade },
 };
 
 int

@@ -5,9 +5,16 @@
 # could do in a folder it can write, every command that holds the keys
 # refuses, names the file, and shows, writes and queues nothing: the
 # attacker's token rows, device and forged check-in are never believed.
+# The folder, its keys and clinic.json are used only when no other account
+# can write them, so enroll never copies another account's address or
+# crisis numbers into an enrollment file; the database is opened without
+# following a symbolic link the server's account could plant; and a folder
+# of the old layout (clinic.db beside the keys) is refused until the
+# one-time stepwise-clinic upgrade has moved it.
 #   test_keys.sh STEPWISE-CLINIC SW-CLINIC-FIXTURE CONTENT-DIR
 set -u
 SC=$1 FX=$2 CONTENT=$3
+. "$(dirname "$0")/../tools/clinic.sh"
 T=$(mktemp -d --suffix=.stepwise-keys)
 trap 'rm -rf "$T"' EXIT
 export TZ=UTC STEPWISE_CONTENT_DIR=$CONTENT LC_ALL=C.UTF-8
@@ -44,9 +51,10 @@ assert len(r["quarantined"]) == 1, r' "$T/before.json" &&
 cp "$C/box.pk" "$T/real.box.pk" && cp "$C/sign.pk" "$T/real.sign.pk" &&
 cp "$T/evil/box.pk" "$C/.box.pk" && mv -f "$C/.box.pk" "$C/box.pk" &&
 cp "$T/evil/sign.pk" "$C/.sign.pk" && mv -f "$C/.sign.pk" "$C/sign.pk" || { echo "swap failed"; exit 1; }
-tokens=$(sqlite3 "$C/clinic.db" 'SELECT count(*) FROM tokens')
-messages=$(sqlite3 "$C/clinic.db" 'SELECT count(*) FROM messages')
-acks=$(sqlite3 "$C/clinic.db" 'SELECT count(*) FROM acks')
+q() { sqlite3 "$(clinic_db "$C")" "$1"; }
+tokens=$(q 'SELECT count(*) FROM tokens')
+messages=$(sqlite3 "$(clinic_db "$C")" 'SELECT count(*) FROM messages')
+acks=$(sqlite3 "$(clinic_db "$C")" 'SELECT count(*) FROM acks')
 # refused NAME COMMAND...: exit 1, one line naming box.pk, nothing on stdout.
 refused() {
 	local name=$1 st
@@ -66,10 +74,10 @@ refused "message" sh -c 'echo "Hello from the clinic" | "$0" message --dir "$1" 
 refused "ack" "$SC" ack --dir "$C" --patient R1 --as "Sam Jones" --note "Rang, safe."
 refused "watch" "$SC" watch --dir "$C" --once --exec /bin/true
 refused "revoke" "$SC" revoke --dir "$C" --device "$D1"
-[ ! -e "$T/r2.json" ] && [ "$(sqlite3 "$C/clinic.db" 'SELECT count(*) FROM tokens')" = "$tokens" ] &&
-    [ "$(sqlite3 "$C/clinic.db" 'SELECT count(*) FROM messages')" = "$messages" ] &&
-    [ "$(sqlite3 "$C/clinic.db" 'SELECT count(*) FROM acks')" = "$acks" ] &&
-    [ -z "$(sqlite3 "$C/clinic.db" 'SELECT revoked_at FROM devices WHERE revoked_at IS NOT NULL')" ] &&
+[ ! -e "$T/r2.json" ] && [ "$(sqlite3 "$(clinic_db "$C")" 'SELECT count(*) FROM tokens')" = "$tokens" ] &&
+    [ "$(sqlite3 "$(clinic_db "$C")" 'SELECT count(*) FROM messages')" = "$messages" ] &&
+    [ "$(sqlite3 "$(clinic_db "$C")" 'SELECT count(*) FROM acks')" = "$acks" ] &&
+    [ -z "$(sqlite3 "$(clinic_db "$C")" 'SELECT revoked_at FROM devices WHERE revoked_at IS NOT NULL')" ] &&
     ok "and nothing was written: no enrollment file, token, message, acknowledgement or revocation" || bad "something written after the swap"
 # sign.pk alone swapped (box.pk put back) is refused by name too.
 cp "$T/real.box.pk" "$C/box.pk"
@@ -88,6 +96,110 @@ p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[40] ^= 1
 open(p, "wb").write(bytes(b))' "$T/c2/sign.sk"
 "$SC" patients --dir "$T/c2" >"$T/out" 2>"$T/err"; st=$?
 [ $st -eq 1 ] && grep -q "sign.sk is damaged" "$T/err" && ok "a damaged sign.sk is refused" || bad "damaged sign.sk: $st" "$(cat "$T/err")"
+
+
+# ---- what else in the folder is trusted ----
+# refused_for WHY-PATTERN NAME COMMAND...: exit 1 naming why, no output.
+refused_for() {
+	local pat=$1 name=$2 st
+	shift 2
+	"$@" >"$T/out" 2>"$T/err" </dev/null; st=$?
+	[ $st -eq 1 ] && grep -q -e "$pat" "$T/err" && [ ! -s "$T/out" ] &&
+	    ok "$name" || bad "$name: status $st" "$(cat "$T/out" "$T/err")"
+}
+cp "$C/clinic.json" "$T/clinic.json.orig"
+python3 - "$C/clinic.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["url"] = "https://evil.example"
+c["crisis"] = [{"name": "Crisis line", "phone": "0900 000000"}]
+json.dump(c, open(sys.argv[1], "w"))
+PY
+chmod 664 "$C/clinic.json"
+refused_for "clinic.json can be written by other accounts (mode 0664)" \
+    "enroll refuses a clinic.json that other accounts can write" "$SC" enroll --dir "$C" --patient R3 -o "$T/r3.json"
+[ ! -e "$T/r3.json" ] && [ "$(q 'SELECT count(*) FROM tokens')" = "$tokens" ] &&
+    ok "and writes no enrollment file with its address or numbers, and no token" || bad "enroll wrote from a shared clinic.json"
+cp "$T/clinic.json.orig" "$C/clinic.json"
+chmod 644 "$C/clinic.json"
+"$SC" enroll --dir "$C" --patient R3 -o "$T/r3.json" >/dev/null 2>"$T/err" &&
+python3 -c '
+import base64, json, sys
+e = json.load(open(sys.argv[1])); d = sys.argv[2]
+b = lambda s: base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+assert e["url"] == "http://127.0.0.1:8470" and e["crisis"] == []
+assert b(e["clinic_box_pk"]) == open(d + "/box.pk", "rb").read() != open(d + "/../evil/box.pk", "rb").read()' "$T/r3.json" "$C" &&
+    ok "the admin's own clinic.json and keys go into the file" || bad "enroll with the admin's clinic.json" "$(cat "$T/err")"
+# The old documented deployment, chmod 770: the server's account could
+# rename anything in the folder, so nothing in it is trusted.
+chmod 770 "$C"
+for cmd in "results" "patients" "risks" "enroll --patient R4 -o $T/r4.json"; do
+	refused_for "can be written by other accounts (mode 0770)" "${cmd%% *} refuses a folder other accounts can write" "$SC" $cmd --dir "$C"
+done
+chmod 700 "$C"
+chmod 620 "$C/sign.sk"
+refused_for "sign.sk can be written by other accounts" "a secret key other accounts can write is refused" "$SC" results --dir "$C"
+chmod 600 "$C/sign.sk"
+if [ "$(id -u)" = 0 ]; then
+	chown 65534 "$C/box.pk"
+	refused_for "box.pk belongs to another account (uid 65534)" "a key file that belongs to another account is refused" "$SC" results --dir "$C"
+	chown 0 "$C/box.pk"
+fi
+
+# ---- the database, in a folder the server's account may own ----
+[ "$(stat -c %a "$C/db")" = 700 ] && [ "$(stat -c %a "$(clinic_db "$C")")" = 600 ] && [ ! -e "$C/clinic.db" ] &&
+    ok "init put the database in db/ (0700, clinic.db 0600), nothing beside the keys" || bad "layout" "$(ls -la "$C" "$C/db")"
+# Symbolic links the server's account could leave in db/: the database's
+# log, index and the database itself pointing at a file of the admin's.
+printf 'the admin'"'"'s file\n' >"$T/victim"
+for f in clinic.db-wal clinic.db-shm; do
+	ln -s "$T/victim" "$C/db/$f"
+	"$SC" results --dir "$C" >"$T/out" 2>"$T/err"; st=$?
+	[ $st -eq 1 ] && [ "$(cat "$T/victim")" = "the admin's file" ] && [ ! -s "$T/out" ] &&
+	    ok "a symbolic link as db/$f is not followed: the command fails, the file it names is untouched" ||
+	    bad "db/$f as a link: status $st, victim: $(cat "$T/victim" | head -c 100)" "$(cat "$T/err")"
+	rm -f "$C/db/$f"
+done
+mv "$(clinic_db "$C")" "$T/real.db" && ln -s "$T/real.db" "$(clinic_db "$C")"
+refused_for "clinic.db is not a regular file" "db/clinic.db as a symbolic link is not opened" "$SC" results --dir "$C"
+rm "$(clinic_db "$C")" && mv "$T/real.db" "$(clinic_db "$C")"
+"$SC" results --dir "$C" --format json >"$T/after2.json" 2>"$T/err" && cmp -s "$T/before.json" "$T/after2.json" &&
+    ok "and with the links gone the database is whole" || bad "after the links" "$(cat "$T/err")"
+
+# ---- the old layout and its one-time move ----
+mv "$(clinic_db "$C")" "$C/clinic.db" && rmdir "$C/db" && chmod 770 "$C" && chgrp 0 "$C" || { echo "old layout failed"; exit 1; }
+for cmd in results patients risks serve "enroll --patient R5 -o $T/r5.json"; do
+	refused_for "keeps its database beside the keys.*stepwise-clinic upgrade --dir" \
+	    "${cmd%% *} refuses a folder of the old layout, saying to run upgrade" "$SC" $cmd --dir "$C"
+done
+# While another process has the database open, nothing is moved.
+python3 - "$C/clinic.db" "$T/held" <<'PY' &
+import os, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA journal_mode=WAL")
+c.execute("BEGIN"); c.execute("SELECT count(*) FROM tokens").fetchall()
+open(sys.argv[2], "w").close()
+time.sleep(30)
+PY
+holder=$!
+for _ in $(seq 100); do [ -e "$T/held" ] && break; sleep 0.1; done
+"$SC" upgrade --dir "$C" >"$T/out" 2>"$T/err"; st=$?
+kill $holder 2>/dev/null; wait $holder 2>/dev/null
+[ $st -eq 1 ] && grep -q "is in use" "$T/err" && [ -e "$C/clinic.db" ] && [ ! -e "$C/db" ] &&
+    ok "upgrade refuses while another process has the database open, and moves nothing" || bad "upgrade while open: $st" "$(cat "$T/out" "$T/err")"
+"$SC" upgrade --dir "$C" >"$T/out" 2>"$T/err"; st=$?
+fp=$(sed -n 's/^  \(\([0-9a-f]\{4\} \)\{7\}[0-9a-f]\{4\}\)$/\1/p' "$T/out")
+[ $st -eq 0 ] && [ -f "$(clinic_db "$C")" ] && [ ! -e "$C/clinic.db" ] && [ "$(stat -c %a "$C")" = 750 ] &&
+    [ "$(stat -c %a "$C/db")" = 700 ] && grep -q "chown -R stepwise-serve:stepwise-serve $C/db" "$T/out" && [ -n "$fp" ] &&
+    ok "upgrade moves the database into db/, takes the others' write access off the folder (0770 to 0750), prints the fingerprint and the chown line" ||
+    bad "upgrade: $st, $(ls -la "$C")" "$(cat "$T/out" "$T/err")"
+"$SC" results --dir "$C" --format json >"$T/after3.json" 2>"$T/err" && cmp -s "$T/before.json" "$T/after3.json" &&
+    ok "and every command works on it, with the same results" || bad "results after upgrade" "$(cat "$T/err")"
+"$SC" upgrade --dir "$C" >"$T/out" 2>"$T/err" && grep -q "nothing was changed" "$T/out" &&
+    ok "upgrade a second time changes nothing" || bad "upgrade twice" "$(cat "$T/out" "$T/err")"
+cp "$(clinic_db "$C")" "$C/clinic.db"
+refused_for "holds two databases" "a folder with both databases is refused" "$SC" results --dir "$C"
+rm "$C/clinic.db"
+refused_for "is not a clinic folder" "upgrade of a folder that is not a clinic's says so" "$SC" upgrade --dir "$T/nowhere"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ] && [ $pass -gt 0 ]

@@ -2,4 +2,4 @@
 # FILES), for the tests that look into it with sqlite3. Sourced by the
 # test libraries and by the clinic tests that have none:
 #   clinic_db DIR     the path of the database of the clinic folder DIR
-clinic_db() { printf '%s/clinic.db\n' "$1"; }
+clinic_db() { printf '%s/db/clinic.db\n' "$1"; }

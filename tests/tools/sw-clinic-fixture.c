@@ -73,7 +73,7 @@ read_bin(const char *dir, const char *name, unsigned char *out, size_t n)
 static sqlite3 *
 db_open(const char *dir)
 {
-	char	*p = xasprintf("%s/clinic.db", dir);
+	char	*p = xasprintf("%s/db/clinic.db", dir);
 	sqlite3	*db;
 
 	if (sqlite3_open_v2(p, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
