@@ -122,6 +122,16 @@ refused_for "clinic.json can be written by other accounts (mode 0664)" \
     ok "and writes no enrollment file with its address or numbers, and no token" || bad "enroll wrote from a shared clinic.json"
 cp "$T/clinic.json.orig" "$C/clinic.json"
 chmod 644 "$C/clinic.json"
+# Keys never come from clinic.json, even the admin's.
+python3 - "$C/clinic.json" "$T/evil/box.pk" <<'PY'
+import base64, json, sys
+c = json.load(open(sys.argv[1]))
+c["clinic_box_pk"] = base64.urlsafe_b64encode(open(sys.argv[2], "rb").read()).decode().rstrip("=")
+json.dump(c, open(sys.argv[1], "w"))
+PY
+refused_for 'clinic.json: \$.clinic_box_pk: is not a known field' \
+    "enroll refuses a clinic.json that names a key" "$SC" enroll --dir "$C" --patient R3 -o "$T/r3.json"
+cp "$T/clinic.json.orig" "$C/clinic.json"
 "$SC" enroll --dir "$C" --patient R3 -o "$T/r3.json" >/dev/null 2>"$T/err" &&
 python3 -c '
 import base64, json, sys
