@@ -20,8 +20,9 @@
 static char *
 read_note(const char *arg, struct sw_error *err)
 {
-	size_t	 n;
-	char	*buf;
+	size_t		 n;
+	char		*buf, whybuf[PROTO_WHY_MAX];
+	const char	*why;
 
 	if (strcmp(arg, "-") != 0)
 		n = strlen(buf = xstrdup(arg));
@@ -36,18 +37,11 @@ read_note(const char *arg, struct sw_error *err)
 		    "done, for the record."));
 		goto fail;
 	}
-	if (!proto_utf8_ok(buf, n) || !proto_text_ok(buf, RISK_NOTE_MAX)) {
-		sw_fail(err, SW_EINVAL, _("The note must be UTF-8 text of at "
-		    "most %d characters."), RISK_NOTE_MAX);
+	if ((why = proto_text_why(buf, RISK_NOTE_MAX, true, whybuf,
+	    sizeof whybuf)) != NULL) {
+		sw_fail(err, SW_EINVAL, _("The note: %s."), why);
 		goto fail;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (((unsigned char)buf[i] < 0x20 && buf[i] != '\n' &&
-		    buf[i] != '\t') || buf[i] == 0x7f) {
-			sw_fail(err, SW_EINVAL, _("The note holds a control "
-			    "character; write plain text."));
-			goto fail;
-		}
 	return buf;
 fail:
 	sodium_memzero(buf, n);

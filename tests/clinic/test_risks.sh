@@ -328,9 +328,11 @@ noack "--as on two lines is refused" 2 "one line" --patient R1 --id "$ID_A2" --n
 noack "an id that is no risk of R1 is refused" 1 "no risk" --patient R1 --id "$ID_S" --note ok
 noack "a patient with no open risk" 1 "no open risk" --patient R3 --note ok
 noack "a malformed id is a usage error" 2 "id" --patient R1 --id XYZ --note ok
-# C1 controls pass the validator (they are UTF-8) but never reach the terminal.
-"$SC" ack --dir "$C" --patient R1 --id "$ID_A2" --as Sam --note "$(printf 'ok\xc2\x9b2J done')" >/dev/null 2>&1
-"$SC" risks --dir "$C" --all 2>/dev/null | grep -q "^    ok?2J done$" && ok "a note is shown with control characters as ?" || bad "note sanitised"
+# C1 and bidirectional controls are UTF-8, but could drive the terminal.
+noack "a note with a C1 control (CSI) is refused" 1 "control character (U+009B)" --patient R1 --id "$ID_A2" --note "$(printf 'ok\xc2\x9b2J done')"
+noack "a note with a bidirectional control is refused" 1 "bidirectional control (U+202E)" --patient R1 --id "$ID_A2" --note "$(printf 'ok \xe2\x80\xaeenod')"
+"$SC" ack --dir "$C" --patient R1 --id "$ID_A2" --as Sam --note "$(printf 'ok\tdone')" >/dev/null 2>&1
+"$SC" risks --dir "$C" --all 2>/dev/null | grep -q "^    ok	done$" && ok "a note with a tab is kept and shown" || bad "note with a tab"
 "$SC" risks --dir "$C" 2>/dev/null | grep -c '^  id ' | grep -qx 1 && ok "one risk left open: the one that cannot be read" || bad "left open"
 
 # ---- the audit table: append-only, and sealed ----
