@@ -12,20 +12,36 @@
 #include "config.h"
 #include "i18n.h"
 #include "jsonv.h"
+#include "text.h"
 #include "util.h"
 
 #define EXIT_OK		0
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
 
+/* One line on standard error, through the sanitiser: it may repeat what
+ * was given on the command line, or name a file. */
+static void
+say_error(const char *line)
+{
+	char *t = text_clean(line, strlen(line), TEXT_LINES);
+
+	fputs(t, stderr);
+	free(t);
+}
+
 int
 clinic_usage_error(const char *cmd, const char *msg, const char *arg)
 {
-	fprintf(stderr, "stepwise-clinic%s%s: ", cmd ? " " : "",
-	    cmd ? cmd : "");
-	fprintf(stderr, msg, arg);
-	fprintf(stderr, _(" (try 'stepwise-clinic %s%s--help')\n"),
+	char *what, *line;
+
+	what = xasprintf(msg, arg);
+	line = xasprintf(_("stepwise-clinic%s%s: %s (try 'stepwise-clinic "
+	    "%s%s--help')\n"), cmd ? " " : "", cmd ? cmd : "", what,
 	    cmd ? cmd : "", cmd ? " " : "");
+	say_error(line);
+	free(line);
+	free(what);
 	return EXIT_USAGE;
 }
 
@@ -99,7 +115,10 @@ clinic_text_or_json(const char *cmd, const char *arg, bool *json)
 int
 clinic_fail(const struct sw_error *err)
 {
-	fprintf(stderr, "stepwise-clinic: %s\n", err->msg);
+	char *line = xasprintf("stepwise-clinic: %s\n", err->msg);
+
+	say_error(line);
+	free(line);
 	return EXIT_FAIL;
 }
 
