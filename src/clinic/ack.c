@@ -174,7 +174,8 @@ clinic_cmd_ack(int argc, char **argv)
 		    "cannot be found"));
 	if (!clinic_name_ok(as))
 		return ack_usage(_("--as needs a name of 1 to 200 bytes of "
-		    "UTF-8 on one line, not '%s'"), as);
+		    "UTF-8 on one line, without control characters, not "
+		    "'%s'"), as);
 	if (note_arg == NULL)
 		return ack_usage("%s", _("--note TEXT is needed: what was done "
 		    "(or --note - to read it from standard input)"));

@@ -245,12 +245,8 @@ clinic_name_ok(const char *s)
 {
 	size_t n = s != NULL ? strlen(s) : 0;
 
-	if (n == 0 || n > CLINIC_NAME_MAX || !proto_utf8_ok(s, n))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return false;
-	return true;
+	return n > 0 && n <= CLINIC_NAME_MAX &&
+	    proto_text_ok(s, CLINIC_NAME_MAX);
 }
 
 /* ---- text from standard input ---- */

@@ -64,8 +64,8 @@ int	 clinic_db_move(const char *dir, struct sw_error *);
  * passed on). */
 bool	 clinic_patient_ok(const char *);
 /* A person's name (a supporter's --from, an acknowledger's --as): 1 to
- * CLINIC_NAME_MAX bytes of UTF-8 on one line, without control
- * characters. */
+ * CLINIC_NAME_MAX bytes of UTF-8 on one line, without anything that
+ * could drive a terminal (proto_text_ok). */
 #define CLINIC_NAME_MAX	200
 bool	 clinic_name_ok(const char *);
 

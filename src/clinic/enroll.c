@@ -16,25 +16,13 @@
 #include "util.h"
 
 /* A string member the patient's Stepwise will take from the enrollment
- * file: non-empty, UTF-8, at most PROTO_TEXT_MAX characters. */
+ * file: non-empty, on one line, UTF-8, at most PROTO_TEXT_MAX characters,
+ * with nothing that could drive a terminal (proto_text_why). */
 static const char *
 text_field(struct jctx *c, const cJSON *obj, const char *path,
     const char *key, bool required)
 {
-	const char *s = jv_string(c, obj, path, key, required);
-
-	if (s == NULL)
-		return NULL;
-	if (!proto_utf8_ok(s, strlen(s))) {
-		jv_error(c, path, key, "%s", _("is not valid UTF-8"));
-		return NULL;
-	}
-	if (!proto_text_ok(s, PROTO_TEXT_MAX)) {
-		jv_error(c, path, key, _("must be at most %d characters (the "
-		    "patient's Stepwise refuses longer)"), PROTO_TEXT_MAX);
-		return NULL;
-	}
-	return s;
+	return jv_line(c, obj, path, key, required, PROTO_TEXT_MAX);
 }
 
 /* The client reads the enrollment file strictly, and a key twice in an

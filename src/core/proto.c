@@ -684,6 +684,14 @@ proto_url_ok(const char *url, const char **why)
 	size_t		 n;
 
 	*why = NULL;
+	/* Shown to the patient beside the fingerprint: nothing in it may
+	 * drive the terminal, and libcurl wants it %-escaped anyway. */
+	for (const char *p = url; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
+			*why = _("it must be printable ASCII, with no space: "
+			    "write any other character with percent-escapes");
+			return false;
+		}
 	if (strncmp(url, "https://", 8) == 0)
 		host = url + 8;
 	else if (proto_url_is_http(url))

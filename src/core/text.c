@@ -88,8 +88,7 @@ text_clean(const char *s, size_t n, int flags)
 	/* Never longer than s: a refused sequence becomes one byte. */
 	while (i < n) {
 		k = text_utf8_next(s + i, n - i, &cp);
-		if (k == 0 || !text_char_ok(cp, flags) ||
-		    ((flags & TEXT_ASCII) && cp >= 0x80)) {
+		if (k == 0 || !text_char_ok(cp, flags)) {
 			*o++ = '?';
 			i += k ? k : 1;
 			continue;

@@ -11,7 +11,6 @@
 #include <stdint.h>
 
 #define TEXT_LINES	0x1	/* multi-line text: new line and tab allowed */
-#define TEXT_ASCII	0x2	/* text_clean: every non-ASCII character too */
 
 /* The length of the well-formed UTF-8 sequence at the start of s[0..n),
  * with its code point in *cp; 0 when there is none (an overlong form, a
@@ -32,9 +31,8 @@ enum text_fault { TEXT_OK, TEXT_BAD_UTF8, TEXT_CONTROL };
 enum text_fault text_check(const char *s, size_t n, int flags, uint32_t *cp);
 
 /* s[0..n) as it may be printed: each character text_char_ok refuses, and
- * each byte that does not begin a well-formed UTF-8 sequence, becomes '?'
- * (with TEXT_ASCII, every other character beyond ASCII too). A new
- * NUL-terminated string: wipe_free() it when s was clinical. */
+ * each byte that does not begin a well-formed UTF-8 sequence, becomes '?'.
+ * A new NUL-terminated string: wipe_free() it when s was clinical. */
 char	*text_clean(const char *s, size_t n, int flags);
 
 /* A JSON text as cJSON prints it, made safe for a terminal without
