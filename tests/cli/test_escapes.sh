@@ -112,6 +112,15 @@ PY
 cp "$CONTENT/safety/en-GB.json" "$T/content/safety/"
 "$SW" check-content "$T/content" >/dev/null 2>&1 && ok "the same content, put back, is valid" || bad "content put back"
 
+# What the CLI prints of outside text goes through the sanitiser too: a
+# folder named with an escape and a C1 control, in every line that names it.
+odd="$T/bad$(printf '\033]0;owned\007')name$(printf '\302\233')2J"
+mkdir "$odd"
+"$SW" check-content "$odd" >"$T/odd.out" 2>"$T/odd.err"; st=$?
+[ $st -eq 1 ] && grep -qF "bad?]0;owned?name?2J/programme.json" "$T/odd.out" && grep -qF "found in $T/bad?]0;owned?name?2J" "$T/odd.err" &&
+    ! raw "$T/odd.out" "$T/odd.err" && ok "check-content names a folder with an escape in its name only through the sanitiser" ||
+    bad "check-content of an odd folder: $st" "$(cat "$T/odd.out" "$T/odd.err")"
+
 # ---- stepwise-clinic message ----
 sw p enroll "$T/r1.stepwise" >"$T/enroll-p" 2>&1 && grep -q "registered with Test Clinic" "$T/enroll-p" ||
     { bad "the untouched file enrolls" "$(cat "$T/enroll-p")"; echo "$pass passed, $fail failed"; exit 1; }
