@@ -4,9 +4,10 @@
 # bidirectional controls is refused by stepwise enroll, naming the field,
 # before anything of it is shown; content with such a character is refused
 # by check-content with its file and JSON path (or line); stepwise-clinic
-# message refuses a message holding one; and a message planted anyway
-# (signed by the clinic, as another stepwise-clinic might send it) reaches
-# plain mode's output only through the sanitiser.
+# message refuses a message holding one; what the CLI prints of outside
+# text goes through the sanitiser; and a message planted anyway (signed by
+# the clinic, as another stepwise-clinic might send it) reaches plain
+# mode's output only through it.
 #   test_escapes.sh STEPWISE STEPWISE-CLINIC SW-CLINIC-FIXTURE CONTENT-DIR
 set -u
 SW=$1 SC=$2 FX=$3 CONTENT=$4
@@ -123,7 +124,17 @@ mkdir "$odd"
 
 # ---- stepwise-clinic message ----
 sw p enroll "$T/r1.stepwise" >"$T/enroll-p" 2>&1 && grep -q "registered with Test Clinic" "$T/enroll-p" ||
-    { bad "the untouched file enrolls" "$(cat "$T/enroll-p")"; echo "$pass passed, $fail failed"; exit 1; }
+    { bad "the untouched file enrolls" "$(cat "$T/enroll-p")"; # ---- a message planted anyway ----
+# Signed by the clinic, as another stepwise-clinic might send it: the
+# patient's Stepwise shows it only through the sanitiser.
+printf '%b' 'Hello\033]0;PWNED\007 from \302\23331mRED and \342\200\256lived\177 end' |
+    "$FX" plant "$T/clinic" "$dev" "$(printf 'Sam\033[31m')" >/dev/null || bad "plant a message"
+printf '8\nn\nq\n' | sw p --plain >"$T/plain.out" 2>&1
+grep -qF "Hello?]0;PWNED? from ?31mRED and ?lived? end" "$T/plain.out" && grep -q "^Sam?\[31m wrote, " "$T/plain.out" &&
+    ok "plain mode shows a planted message's escape, C1, bidi and DEL as '?'" || bad "planted message in plain mode" "$(cat "$T/plain.out")"
+! raw "$T/plain.out" && ok "and not one of them reaches the terminal raw" || bad "raw bytes in plain mode's output" "$(cat "$T/plain.out")"
+
+echo "$pass passed, $fail failed"; exit 1; }
 ok "the untouched enrollment file enrolls and registers"
 dev=$(sqlite3 "$(clinic_db "$T/clinic")" 'SELECT device FROM devices')
 queued() { sqlite3 "$(clinic_db "$T/clinic")" 'SELECT count(*) FROM messages'; }
@@ -143,6 +154,16 @@ printf 'Fine' | "$SC" message --dir "$T/clinic" --patient R1 --from "$(printf 'S
     ok "--from with an escape is a usage error, and is not echoed raw" || bad "--from with an escape: $st" "$(cat "$T/m.err")"
 printf 'Line one\n\tand a tab\n' | "$SC" message --dir "$T/clinic" --patient R1 --from Sam >/dev/null 2>"$T/m.err" && [ "$(queued)" = 1 ] &&
     ok "new lines and tabs are sent" || bad "message with lines and a tab" "$(cat "$T/m.err")"
+
+# ---- a message planted anyway ----
+# Signed by the clinic, as another stepwise-clinic might send it: the
+# patient's Stepwise shows it only through the sanitiser.
+printf '%b' 'Hello\033]0;PWNED\007 from \302\23331mRED and \342\200\256lived\177 end' |
+    "$FX" plant "$T/clinic" "$dev" "$(printf 'Sam\033[31m')" >/dev/null || bad "plant a message"
+printf '8\nn\nq\n' | sw p --plain >"$T/plain.out" 2>&1
+grep -qF "Hello?]0;PWNED? from ?31mRED and ?lived? end" "$T/plain.out" && grep -q "^Sam?\[31m wrote, " "$T/plain.out" &&
+    ok "plain mode shows a planted message's escape, C1, bidi and DEL as '?'" || bad "planted message in plain mode" "$(cat "$T/plain.out")"
+! raw "$T/plain.out" && ok "and not one of them reaches the terminal raw" || bad "raw bytes in plain mode's output" "$(cat "$T/plain.out")"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ] && [ $pass -gt 0 ]
