@@ -21,10 +21,23 @@ bad() { fail=$((fail + 1)); echo "FAIL - $1"; [ -n "${2:-}" ] && echo "$2" | sed
 echo "a long enough passphrase" >"$T/pw"
 sw() { "$SW" --content "$CONTENT" --data-dir "$T/$1" --passphrase-fd 3 "${@:2}" 3<"$T/pw"; }
 # raw FILE...: whether any of the files holds a byte sequence that could
-# drive a terminal: C0 but new line and tab, DEL, C1 (as UTF-8 or a lone
-# byte), or a bidirectional control.
+# drive a terminal: C0 but new line, tab and CR LF (a CSV's line end), DEL,
+# C1 (as UTF-8 or a lone byte), or a bidirectional control.
 raw() {
-	LC_ALL=C grep -qaP '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|(?<![\xc2-\xf4])[\x80-\x9f]|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]|\xd8\x9c' "$@"
+	python3 -c '
+import sys
+def bad(c):
+    return (c < 0x20 and c not in (9, 10)) or c == 0x7f or 0x80 <= c <= 0x9f \
+        or c in (0x61c, 0x200e, 0x200f) or 0x202a <= c <= 0x202e \
+        or 0x2066 <= c <= 0x2069
+for f in sys.argv[1:]:
+    try:
+        t = open(f, "rb").read().decode("utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        sys.exit(0)
+    if any(bad(ord(c)) for c in t):
+        sys.exit(0)
+sys.exit(1)' "$@"
 }
 
 "$SC" init "$T/clinic" --name "Test Clinic" >"$T/init" 2>&1 || { echo "clinic init failed"; cat "$T/init"; exit 1; }
@@ -124,17 +137,7 @@ mkdir "$odd"
 
 # ---- stepwise-clinic message ----
 sw p enroll "$T/r1.stepwise" >"$T/enroll-p" 2>&1 && grep -q "registered with Test Clinic" "$T/enroll-p" ||
-    { bad "the untouched file enrolls" "$(cat "$T/enroll-p")"; # ---- a message planted anyway ----
-# Signed by the clinic, as another stepwise-clinic might send it: the
-# patient's Stepwise shows it only through the sanitiser.
-printf '%b' 'Hello\033]0;PWNED\007 from \302\23331mRED and \342\200\256lived\177 end' |
-    "$FX" plant "$T/clinic" "$dev" "$(printf 'Sam\033[31m')" >/dev/null || bad "plant a message"
-printf '8\nn\nq\n' | sw p --plain >"$T/plain.out" 2>&1
-grep -qF "Hello?]0;PWNED? from ?31mRED and ?lived? end" "$T/plain.out" && grep -q "^Sam?\[31m wrote, " "$T/plain.out" &&
-    ok "plain mode shows a planted message's escape, C1, bidi and DEL as '?'" || bad "planted message in plain mode" "$(cat "$T/plain.out")"
-! raw "$T/plain.out" && ok "and not one of them reaches the terminal raw" || bad "raw bytes in plain mode's output" "$(cat "$T/plain.out")"
-
-echo "$pass passed, $fail failed"; exit 1; }
+    { bad "the untouched file enrolls" "$(cat "$T/enroll-p")"; echo "$pass passed, $fail failed"; exit 1; }
 ok "the untouched enrollment file enrolls and registers"
 dev=$(sqlite3 "$(clinic_db "$T/clinic")" 'SELECT device FROM devices')
 queued() { sqlite3 "$(clinic_db "$T/clinic")" 'SELECT count(*) FROM messages'; }
@@ -164,6 +167,30 @@ printf '8\nn\nq\n' | sw p --plain >"$T/plain.out" 2>&1
 grep -qF "Hello?]0;PWNED? from ?31mRED and ?lived? end" "$T/plain.out" && grep -q "^Sam?\[31m wrote, " "$T/plain.out" &&
     ok "plain mode shows a planted message's escape, C1, bidi and DEL as '?'" || bad "planted message in plain mode" "$(cat "$T/plain.out")"
 ! raw "$T/plain.out" && ok "and not one of them reaches the terminal raw" || bad "raw bytes in plain mode's output" "$(cat "$T/plain.out")"
+
+# ---- what the clinic shows of what a device sent ----
+# An exercise entry and a reply from a device (as a device other than this
+# Stepwise could send them) holding C1, bidirectional controls and DEL.
+"$SC" enroll --dir "$T/clinic" --patient R2 -o "$T/r2.stepwise" >/dev/null 2>&1 &&
+    "$FX" device "$T/clinic" "$T/r2.stepwise" "$T/d2.keys" >/dev/null || bad "fixture device R2"
+echo '{"exercise":"catch-a-thought","values":{"situation":"Bus\u009b2J \u202ehome\u007f","mood":70},"completed_at":"2026-11-22T10:00:00Z"}' |
+    "$FX" record "$T/clinic" "$T/d2.keys" exercise 1795429600 >/dev/null &&
+echo '{"text":"Thanks\u009b31m, \u2067see\u2069 you\nSecond line","written_at":"2026-11-22T10:00:00Z"}' |
+    "$FX" record "$T/clinic" "$T/d2.keys" reply 1795429700 >/dev/null || bad "fixture records R2"
+"$SC" results --dir "$T/clinic" --patient R2 >"$T/r2.csv" 2>"$T/r2.err" &&
+"$SC" results --dir "$T/clinic" --patient R2 --format json >"$T/r2.json" 2>>"$T/r2.err" &&
+"$SC" messages --dir "$T/clinic" --patient R2 >"$T/r2.txt" 2>>"$T/r2.err" || bad "results and messages for R2" "$(cat "$T/r2.err")"
+! raw "$T/r2.csv" "$T/r2.json" "$T/r2.txt" "$T/r2.err" &&
+    ok "results (CSV and JSON) and messages show none of a device's controls raw" || bad "raw bytes at the clinic" "$(cat "$T/r2.csv" "$T/r2.txt")"
+python3 - "$T/r2.json" <<'PY' && ok "and the JSON still says exactly what was sent" || bad "JSON changed" "$(cat "$T/r2.json")"
+import json, sys
+r = {x["kind"]: x for x in json.load(open(sys.argv[1]))["results"]}
+assert r["exercise"]["record"]["values"]["situation"] == "Bus\u009b2J \u202ehome\u007f", r
+assert r["reply"]["record"]["text"] == "Thanks\u009b31m, \u2067see\u2069 you\nSecond line", r
+PY
+grep -qF '\u009b2J \u202ehome\u007f' "$T/r2.csv" && ok "the CSV keeps the entry's text as JSON escapes" || bad "CSV escapes" "$(cat "$T/r2.csv")"
+grep -qF "    Thanks?31m, ?see? you" "$T/r2.txt" && grep -qx "    Second line" "$T/r2.txt" &&
+    ok "messages shows the reply with each control as '?', its lines kept" || bad "reply at the clinic" "$(cat "$T/r2.txt")"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ] && [ $pass -gt 0 ]
