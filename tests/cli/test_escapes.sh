@@ -168,6 +168,12 @@ grep -qF "Hello?]0;PWNED? from ?31mRED and ?lived? end" "$T/plain.out" && grep -
     ok "plain mode shows a planted message's escape, C1, bidi and DEL as '?'" || bad "planted message in plain mode" "$(cat "$T/plain.out")"
 ! raw "$T/plain.out" && ok "and not one of them reaches the terminal raw" || bad "raw bytes in plain mode's output" "$(cat "$T/plain.out")"
 
+# A reply with an escape pasted into it is not sent, and says why.
+printf '8\ny\nHi\033[2J there\n.\ny\nq\n' | sw p --plain >"$T/reply.out" 2>&1
+grep -qF "Not sent: This reply cannot be sent: it holds a control character (U+001B)" "$T/reply.out" && ! raw "$T/reply.out" &&
+    [ "$("$SC" results --dir "$T/clinic" --patient R1 --format json 2>/dev/null | python3 -c 'import json,sys; print(sum(r["kind"] == "reply" for r in json.load(sys.stdin)["results"]))')" = 0 ] &&
+    ok "a reply holding an escape is not sent, and plain mode says why" || bad "reply with an escape" "$(cat "$T/reply.out")"
+
 # ---- what the clinic shows of what a device sent ----
 # An exercise entry and a reply from a device (as a device other than this
 # Stepwise could send them) holding C1, bidirectional controls and DEL.
