@@ -78,18 +78,26 @@ text_check(const char *s, size_t n, int flags, uint32_t *bad)
 	return TEXT_OK;
 }
 
-char *
-text_clean(const char *s, size_t n, int flags)
+/* s[0..n) with each character text_char_ok refuses, and each byte that
+ * does not begin a well-formed UTF-8 sequence, replaced: by '?', or in
+ * JSON by its \u escape (U+FFFD for a byte that is not UTF-8, which cJSON
+ * prints as it was given). A refused character is at most 3 bytes of UTF-8
+ * and becomes at most 6. */
+static char *
+text_replace(const char *s, size_t n, int flags, bool json)
 {
-	char		*out = xmalloc(n + 1), *o = out;
+	char		*out = xmalloc(n * (json ? 6 : 1) + 1), *o = out;
 	size_t		 i = 0, k;
 	uint32_t	 cp;
 
-	/* Never longer than s: a refused sequence becomes one byte. */
 	while (i < n) {
 		k = text_utf8_next(s + i, n - i, &cp);
 		if (k == 0 || !text_char_ok(cp, flags)) {
-			*o++ = '?';
+			if (json)
+				o += sprintf(o, "\\u%04x", k == 0 ? 0xfffdu :
+				    (unsigned)cp);
+			else
+				*o++ = '?';
 			i += k ? k : 1;
 			continue;
 		}
@@ -102,27 +110,13 @@ text_clean(const char *s, size_t n, int flags)
 }
 
 char *
+text_clean(const char *s, size_t n, int flags)
+{
+	return text_replace(s, n, flags, false);
+}
+
+char *
 text_json_safe(const char *json)
 {
-	size_t		 n = strlen(json), i = 0, k;
-	char		*out = xmalloc(n * 6 + 1), *o = out;
-	uint32_t	 cp;
-
-	/* Each refused character is at most 3 bytes of UTF-8 and becomes 6;
-	 * a byte that is not UTF-8 (cJSON prints what it was given) is
-	 * written as U+FFFD. */
-	while (i < n) {
-		k = text_utf8_next(json + i, n - i, &cp);
-		if (k == 0 || !text_char_ok(cp, TEXT_LINES)) {
-			o += sprintf(o, "\\u%04x", k == 0 ? 0xfffdu :
-			    (unsigned)cp);
-			i += k ? k : 1;
-			continue;
-		}
-		memcpy(o, json + i, k);
-		o += k;
-		i += k;
-	}
-	*o = '\0';
-	return out;
+	return text_replace(json, strlen(json), TEXT_LINES, true);
 }
