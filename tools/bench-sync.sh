@@ -73,7 +73,7 @@ measure() {
 	end=$(date +%s.%N)
 	printf '%-22s %6.1f s  %5d KiB peak  %d runs  %s rows\n' "$1" \
 	    "$(awk "BEGIN { print $end - $start }")" "$peak" "$tries" \
-	    "$(sqlite3 "$T/c/clinic.db" 'SELECT count(*) FROM records')"
+	    "$(sqlite3 "$T/c/db/clinic.db" 'SELECT count(*) FROM records')"
 }
 
 # serve PORT [ARGS]: the clinic's server (0: a port the kernel chooses);

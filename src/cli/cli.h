@@ -4,6 +4,7 @@
 #define STEPWISE_CLI_H
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -44,7 +45,15 @@ enum {
 
 /* Handle a global option: 0 handled, 1 not global, -1 bad value (printed). */
 int	 cli_global_option(struct cli *, int opt, const char *arg);
-/* Print "stepwise: MSG" (one line) to stderr and return EXIT_FAIL. */
+/* printf through the sanitiser (print.c): for every line that holds text
+ * from outside, such as an enrollment file's fields or the clinic's
+ * name. */
+void	 cli_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	 cli_fprint(FILE *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 cli_vprint(FILE *, const char *fmt, va_list);
+/* Print "stepwise: MSG" (one line) to stderr, through the sanitiser, and
+ * return EXIT_FAIL. */
 int	 cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* For getopt's '?' (unknown option) and ':' (missing value). */
 int	 cli_bad_option(const char *cmd, int opt, char **argv);

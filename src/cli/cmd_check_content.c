@@ -18,9 +18,9 @@ print_diags(const struct diags *d, bool warning)
 	for (size_t i = 0; i < d->n; i++) {
 		line = diags_format(d, i);
 		if (warning)
-			printf(_("warning: %s\n"), line);
+			cli_print(_("warning: %s\n"), line);
 		else
-			printf("%s\n", line);
+			cli_print("%s\n", line);
 		free(line);
 	}
 }
@@ -36,7 +36,7 @@ warn(const struct content *ct, const char *dir)
 	content_number_warnings(ct, &w);
 	print_diags(&w, true);
 	if (w.n > 0)
-		fprintf(stderr, ngettext("stepwise: %zu warning for %s\n",
+		cli_fprint(stderr, ngettext("stepwise: %zu warning for %s\n",
 		    "stepwise: %zu warnings for %s\n", w.n), w.n, dir);
 	diags_free(&w);
 }
@@ -63,7 +63,7 @@ cmd_check_content(struct cli *cli, int argc, char **argv)
 	locale = content_locale_current();
 	if (content_load(dir, locale, &ct, &d) == 0) {
 		warn(&ct, dir);
-		printf(_("%s: the content is valid: %zu modules, %zu lessons, "
+		cli_print(_("%s: the content is valid: %zu modules, %zu lessons, "
 		    "%zu exercises, %zu measures.\n"), dir, ct.n_modules,
 		    ct.n_lessons, ct.n_exercises, ct.n_measures);
 		content_free(&ct);
@@ -71,7 +71,7 @@ cmd_check_content(struct cli *cli, int argc, char **argv)
 		return EXIT_OK;
 	}
 	print_diags(&d, false);
-	fprintf(stderr, ngettext("stepwise: %zu problem found in %s\n",
+	cli_fprint(stderr, ngettext("stepwise: %zu problem found in %s\n",
 	    "stepwise: %zu problems found in %s\n", d.n), d.n, dir);
 	diags_free(&d);
 	free(locale);

@@ -43,15 +43,15 @@ print_contact(const cJSON *contact)
 	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
 		if ((v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
 		    contact, lines[i].key))) != NULL)
-			printf("%-13s %s\n", _(lines[i].label), v);
+			cli_print("%-13s %s\n", _(lines[i].label), v);
 }
 
 static void
 print_summary(const struct enrollment *e, int records)
 {
-	printf("%-13s %s\n", _("Clinic:"), e->clinic);
-	printf("%-13s %s\n", _("Address:"), e->url);
-	printf("%-13s %s\n", _("Fingerprint:"), e->fingerprint);
+	cli_print("%-13s %s\n", _("Clinic:"), e->clinic);
+	cli_print("%-13s %s\n", _("Address:"), e->url);
+	cli_print("%-13s %s\n", _("Fingerprint:"), e->fingerprint);
 	printf("%-13s %s\n", "", _("Check it matches the one your clinic gave "
 	    "you."));
 	print_contact(e->contact);
@@ -91,7 +91,7 @@ static void
 progress(void *arg, const char *line)
 {
 	(void)arg;
-	printf("  %s\n", line);
+	cli_print("  %s\n", line);
 	fflush(stdout);
 }
 
@@ -107,7 +107,7 @@ first_sync(struct store *st, const struct enrollment *e)
 
 	if (outbox_from_store(st, &ob, &err) != 0)
 		return cli_error("%s", err.msg);
-	printf(_("Contacting %s...\n"), e->clinic);
+	cli_print(_("Contacting %s...\n"), e->clinic);
 	fflush(stdout);
 	r = sync_run(ob, true, progress, NULL, NULL, &err);
 	outbox_counts(ob, &waiting, &rejected, &err);
@@ -115,7 +115,7 @@ first_sync(struct store *st, const struct enrollment *e)
 	switch (r) {
 	case SYNC_DONE:
 	case SYNC_NOTHING:
-		printf(_("This device is registered with %s.\n"), e->clinic);
+		cli_print(_("This device is registered with %s.\n"), e->clinic);
 		if (waiting > 0)
 			printf(ngettext("%zu record still waits to be sent; "
 			    "it will go at the next sync.\n", "%zu records "
@@ -146,8 +146,8 @@ first_sync(struct store *st, const struct enrollment *e)
 	case SYNC_IDLE:
 		break;
 	}
-	printf("%s\n", err.msg[0] != '\0' ? err.msg : _("Could not reach the "
-	    "clinic now."));
+	cli_print("%s\n", err.msg[0] != '\0' ? err.msg : _("Could not reach "
+	    "the clinic now."));
 	printf("%s\n", _("You are enrolled. Your results are kept and will be "
 	    "sent later, when Stepwise next syncs (or run: stepwise sync)."));
 	return EXIT_OK;
@@ -197,7 +197,7 @@ cmd_enroll(struct cli *cli, int argc, char **argv)
 		cli_error("%s", err.msg);
 		goto out;
 	}
-	printf(_("Enrolled with %s.\n"), e.clinic);
+	cli_print(_("Enrolled with %s.\n"), e.clinic);
 	/* The token is the file's one secret, and it is spent now: the
 	 * signed registration in the profile is all a resend needs. Wipe it
 	 * before the first sync, which may take minutes on a poor link. */

@@ -100,7 +100,7 @@ print_clinic(struct store *st)
 	    "clinic"));
 	phone = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(info, "contact"), "phone"));
-	printf(_("Clinic: %s\n"), name ? name : "");
+	cli_print(_("Clinic: %s\n"), name ? name : "");
 	printf(_("Waiting to send: %zu\n"), waiting);
 	if (aside > 0)
 		printf(_("Set aside (not accepted by the clinic): %zu\n"),
@@ -108,7 +108,7 @@ print_clinic(struct store *st)
 	printf(_("Last sent: %s\n"), when_words(ss.last_success, buf,
 	    sizeof buf));
 	if (ss.stopped[0] != '\0')
-		printf(phone ? _("Next try: none; ask the clinic for a new "
+		cli_print(phone ? _("Next try: none; ask the clinic for a new "
 		    "enrollment file (phone %s)\n") : _("Next try: none; ask "
 		    "the clinic for a new enrollment file\n"), phone);
 	else if (ss.failures > 0) {
@@ -119,7 +119,7 @@ print_clinic(struct store *st)
 		printf(_("Next try: now\n"));
 	if (ss.last_error[0] != '\0' && (ss.failures > 0 ||
 	    ss.stopped[0] != '\0'))
-		printf(_("Last error: %s\n"), ss.last_error);
+		cli_print(_("Last error: %s\n"), ss.last_error);
 	printf(_("New messages: %d\n"), unread);
 	if (ss.bad_messages > 0)
 		printf(_("Messages not shown (failed their check; tell the "

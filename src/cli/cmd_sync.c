@@ -33,7 +33,7 @@ static void
 print_line(void *arg, const char *line)
 {
 	(void)arg;
-	printf("%s\n", line);
+	cli_print("%s\n", line);
 	fflush(stdout);
 }
 

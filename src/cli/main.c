@@ -70,7 +70,7 @@ cli_error(const char *fmt, ...)
 
 	fputs("stepwise: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vprint(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return EXIT_FAIL;
@@ -83,7 +83,7 @@ cli_usage_error(const char *cmd, const char *fmt, ...)
 
 	fprintf(stderr, "stepwise%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vprint(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, _(" (try 'stepwise %s%s--help')\n"),
 	    cmd ? cmd : "", cmd ? " " : "");

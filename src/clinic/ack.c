@@ -20,8 +20,9 @@
 static char *
 read_note(const char *arg, struct sw_error *err)
 {
-	size_t	 n;
-	char	*buf;
+	size_t		 n;
+	char		*buf, whybuf[PROTO_WHY_MAX];
+	const char	*why;
 
 	if (strcmp(arg, "-") != 0)
 		n = strlen(buf = xstrdup(arg));
@@ -36,18 +37,11 @@ read_note(const char *arg, struct sw_error *err)
 		    "done, for the record."));
 		goto fail;
 	}
-	if (!proto_utf8_ok(buf, n) || !proto_text_ok(buf, RISK_NOTE_MAX)) {
-		sw_fail(err, SW_EINVAL, _("The note must be UTF-8 text of at "
-		    "most %d characters."), RISK_NOTE_MAX);
+	if ((why = proto_text_why(buf, RISK_NOTE_MAX, true, whybuf,
+	    sizeof whybuf)) != NULL) {
+		sw_fail(err, SW_EINVAL, _("The note: %s."), why);
 		goto fail;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (((unsigned char)buf[i] < 0x20 && buf[i] != '\n' &&
-		    buf[i] != '\t') || buf[i] == 0x7f) {
-			sw_fail(err, SW_EINVAL, _("The note holds a control "
-			    "character; write plain text."));
-			goto fail;
-		}
 	return buf;
 fail:
 	sodium_memzero(buf, n);
@@ -180,7 +174,8 @@ clinic_cmd_ack(int argc, char **argv)
 		    "cannot be found"));
 	if (!clinic_name_ok(as))
 		return ack_usage(_("--as needs a name of 1 to 200 bytes of "
-		    "UTF-8 on one line, not '%s'"), as);
+		    "UTF-8 on one line, without control characters, not "
+		    "'%s'"), as);
 	if (note_arg == NULL)
 		return ack_usage("%s", _("--note TEXT is needed: what was done "
 		    "(or --note - to read it from standard input)"));

@@ -1,5 +1,6 @@
-/* clinic.c: the clinic folder: keys, configuration, database, and one-time
- * enrollment tokens (stepwise-protocol(7), KEYS and ENROLLMENT). */
+/* clinic.c: making the clinic folder (init: keys, configuration and the
+ * database's folder), and the rules for patient references, names and
+ * text from standard input that the commands share. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,129 +17,6 @@
 #include "jsonv.h"
 #include "proto.h"
 #include "util.h"
-
-/* Each step takes the database from version i to i + 1; clinic_db_open()
- * applies the ones it lacks in one transaction. */
-static const char *const migrations[] = {
-	/* 1: one-time enrollment tokens. */
-	"CREATE TABLE tokens(token_pk BLOB PRIMARY KEY, patient TEXT NOT NULL,"
-	" expires_at INTEGER NOT NULL, signature BLOB NOT NULL,"
-	" created_at INTEGER NOT NULL, device TEXT);"
-	"CREATE INDEX tokens_patient ON tokens(patient);",
-	/* 2: devices, records and supporter messages. The server keeps only
-	 * public keys, signatures and ciphertexts; clinic_copy is the text of
-	 * a message boxed from and to the clinic's own box key (only box.sk can
-	 * make one), so that the clinic can read back what it sent. */
-	"CREATE TABLE devices(device TEXT PRIMARY KEY,"
-	" token_pk BLOB NOT NULL UNIQUE REFERENCES tokens(token_pk),"
-	" patient TEXT NOT NULL, box_pk BLOB NOT NULL, sign_pk BLOB NOT NULL,"
-	" request_pk BLOB NOT NULL, reg_signature BLOB NOT NULL,"
-	" registered_at INTEGER NOT NULL, revoked_at INTEGER,"
-	" last_seen INTEGER, delivered INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX devices_patient ON devices(patient);"
-	"CREATE TABLE records(device TEXT NOT NULL REFERENCES devices(device),"
-	" id TEXT NOT NULL, ciphertext BLOB NOT NULL, signature BLOB NOT NULL,"
-	" received_at INTEGER NOT NULL, PRIMARY KEY(device, id));"
-	"CREATE TABLE messages(device TEXT NOT NULL REFERENCES devices(device),"
-	" seq INTEGER NOT NULL, id TEXT NOT NULL, ciphertext BLOB NOT NULL,"
-	" signature BLOB NOT NULL, clinic_copy BLOB NOT NULL,"
-	" queued_at INTEGER NOT NULL, PRIMARY KEY(device, seq));",
-	/* 3: acknowledgements of risks (stepwise-clinic ack) and the
-	 * watcher's notices (stepwise-clinic watch), kept for audit: rows are
-	 * only ever added, and the triggers refuse a change or a deletion.
-	 * Which record each names, and an acknowledgement's note, are in
-	 * sealed, the clinic's box to itself: the server's account learns
-	 * neither whose risk it was nor what was written, and cannot forge
-	 * one (see stepwise-clinic(8), AUDIT). The text here is stored in
-	 * the database, so it names nothing clinical. */
-	"CREATE TABLE acks(n INTEGER PRIMARY KEY, acked_by TEXT NOT NULL,"
-	" acked_at INTEGER NOT NULL, sealed BLOB NOT NULL);"
-	"CREATE TRIGGER acks_no_update BEFORE UPDATE ON acks BEGIN"
-	" SELECT RAISE(ABORT, 'acknowledgements are kept for audit and never"
-	" changed'); END;"
-	"CREATE TRIGGER acks_no_delete BEFORE DELETE ON acks BEGIN"
-	" SELECT RAISE(ABORT, 'acknowledgements are kept for audit and never"
-	" deleted'); END;"
-	"CREATE TABLE notices(n INTEGER PRIMARY KEY,"
-	" notified_at INTEGER NOT NULL, sealed BLOB NOT NULL);"
-	"CREATE TRIGGER notices_no_update BEFORE UPDATE ON notices BEGIN"
-	" SELECT RAISE(ABORT, 'notices are kept for audit and never"
-	" changed'); END;"
-	"CREATE TRIGGER notices_no_delete BEFORE DELETE ON notices BEGIN"
-	" SELECT RAISE(ABORT, 'notices are kept for audit and never"
-	" deleted'); END;",
-};
-#define SCHEMA_VERSION	(int)(sizeof migrations / sizeof migrations[0])
-
-static int
-db_migrate(sqlite3 *db, const char *p, struct sw_error *err)
-{
-	sqlite3_stmt	*s;
-	int		 v = -1;
-
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) ==
-	    SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	if (v < 0 || v > SCHEMA_VERSION)
-		return sw_fail(err, SW_EINVAL, _("%s was made by another "
-		    "version of stepwise-clinic (schema %d)."), p, v);
-	if (v == SCHEMA_VERSION)
-		return 0;
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
-	for (; v < SCHEMA_VERSION; v++)
-		if (sqlite3_exec(db, migrations[v], NULL, NULL, NULL) !=
-		    SQLITE_OK)
-			goto fail;
-	{
-		char *pragma = xasprintf("PRAGMA user_version = %d", v);
-		int   rc = sqlite3_exec(db, pragma, NULL, NULL, NULL);
-
-		free(pragma);
-		if (rc != SQLITE_OK)
-			goto fail;
-	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
-	return 0;
-fail:
-	sw_fail(err, SW_EIO, _("Could not set up %s: %s"), p,
-	    sqlite3_errmsg(db));
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-}
-
-/* Write-ahead logging, so that an admin command reading the database (a
- * long results run, a sqlite3 shell left in a transaction) never holds up
- * the server's writes, and the server's never hold up a reader. It is a
- * property of the file, set again at every open in case a tool turned it
- * off. synchronous = FULL: a batch acknowledged to a device must survive
- * a power cut (NORMAL would lose the last commits in WAL mode). */
-static int
-db_use_wal(sqlite3 *db, const char *p, struct sw_error *err)
-{
-	sqlite3_stmt	*s;
-	bool		 wal = false;
-
-	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &s,
-	    NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-		wal = sqlite3_stricmp((const char *)sqlite3_column_text(s, 0),
-		    "wal") == 0;
-	sqlite3_finalize(s);
-	if (!wal || sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL,
-	    NULL) != SQLITE_OK)
-		return sw_fail(err, SW_EIO, _("Could not set up %s: %s"), p,
-		    wal ? sqlite3_errmsg(db) : _("it cannot be put in "
-		    "write-ahead-log mode"));
-	return 0;
-}
-
-void
-clinic_fingerprint(const struct clinic_keys *k, char out[40])
-{
-	proto_fingerprint(k->box_pk, k->sign_pk, out);
-}
 
 static char *
 path_in(const char *dir, const char *name)
@@ -187,39 +65,6 @@ write_in(const char *dir, const char *name, const void *k,
 	return rc;
 }
 
-int
-clinic_db_open(const char *dir, sqlite3 **db, struct sw_error *err)
-{
-	char *p = path_in(dir, "clinic.db");
-
-	*db = NULL;
-	if (access(p, F_OK) != 0) {
-		sw_fail(err, SW_ENOENT, _("%s is not a clinic folder (no "
-		    "clinic.db). Make one with: stepwise-clinic init %s"), dir,
-		    dir);
-		free(p);
-		return -1;
-	}
-	if (sqlite3_open_v2(p, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		sw_fail(err, SW_EIO, _("Could not open %s: %s"), p,
-		    *db ? sqlite3_errmsg(*db) : "");
-		sqlite3_close(*db);
-		*db = NULL;
-		free(p);
-		return -1;
-	}
-	sqlite3_busy_timeout(*db, 10000);
-	sqlite3_exec(*db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-	if (db_use_wal(*db, p, err) != 0 || db_migrate(*db, p, err) != 0) {
-		sqlite3_close(*db);
-		*db = NULL;
-		free(p);
-		return -1;
-	}
-	free(p);
-	return 0;
-}
-
 static char *
 config_json(const char *name, const char *url)
 {
@@ -237,23 +82,110 @@ config_json(const char *name, const char *url)
 	return s;
 }
 
-/* The files init makes, in order; a failure removes those it made. */
+/* The files init makes, in order, the database in a folder of its own; a
+ * failure removes those it made. */
 static const char *const init_files[] = {
-	"box.sk", "sign.sk", "box.pk", "sign.pk", "clinic.json", "clinic.db",
-	"clinic.db-journal", "clinic.db-wal", "clinic.db-shm",
+	"box.sk", "sign.sk", "box.pk", "sign.pk", "clinic.json",
+	CLINIC_DB_DIR "/" CLINIC_DB_NAME,
+	CLINIC_DB_DIR "/" CLINIC_DB_NAME "-journal",
+	CLINIC_DB_DIR "/" CLINIC_DB_NAME "-wal",
+	CLINIC_DB_DIR "/" CLINIC_DB_NAME "-shm",
 };
+#define INIT_FILES	(sizeof init_files / sizeof init_files[0])
+#define INIT_BEFORE_DB	5	/* the files made before the db folder */
 
 static void
 init_undo(const char *dir, size_t made, bool made_dir)
 {
-	for (size_t i = 0; i < made; i++) {
-		char *p = path_in(dir, init_files[i]);
+	char *p;
 
+	for (size_t i = 0; i < made; i++) {
+		p = path_in(dir, init_files[i]);
 		unlink(p);
+		free(p);
+	}
+	if (made >= INIT_BEFORE_DB) {	/* init_folder: it was not there */
+		p = path_in(dir, CLINIC_DB_DIR);
+		rmdir(p);
 		free(p);
 	}
 	if (made_dir)
 		rmdir(dir);
+}
+
+/* The folder init may fill: new, or the admin's alone and holding none of
+ * the files (a folder with any of them is left alone: its keys may be a
+ * clinic's, even when the database is gone). */
+static int
+init_folder(const char *dir, bool *made_dir, struct sw_error *err)
+{
+	static const char *const old[] = { CLINIC_DB_NAME, CLINIC_DB_DIR };
+	char	*p;
+	int	 rc = 0;
+
+	if (mkdir(dir, 0700) == 0) {
+		*made_dir = true;
+		return 0;
+	}
+	if (errno != EEXIST)
+		return sw_fail(err, SW_EIO, _("Could not create %s: %s"), dir,
+		    strerror(errno));
+	if (clinic_trusted(dir, NULL, err) != 0)
+		return -1;
+	for (size_t i = 0; rc == 0 && i < INIT_FILES + 2; i++) {
+		p = path_in(dir, i < 2 ? old[i] : init_files[i - 2]);
+		if (access(p, F_OK) == 0 && i == 0)
+			rc = sw_fail(err, SW_EEXIST, _("%s is already a clinic "
+			    "folder; its keys were left as they are."), dir);
+		else if (access(p, F_OK) == 0)
+			rc = sw_fail(err, SW_EEXIST, _("%s already holds %s; "
+			    "nothing was changed. Choose an empty folder or a "
+			    "new one."), dir, i < 2 ? old[i] :
+			    init_files[i - 2]);
+		free(p);
+	}
+	return rc;
+}
+
+/* Write the files in init_files' order, counting them in *made. Secret
+ * keys 0600; public keys and configuration 0644, for anyone to read. The
+ * database starts empty, in DIR/db (0700, for the admin to give to the
+ * server's account); opening it makes the tables. */
+static int
+init_write(const char *dir, const unsigned char *box_sk,
+    const unsigned char *sign_sk, const unsigned char *box_pk,
+    const unsigned char *sign_pk, const char *conf, size_t *made,
+    struct sw_error *err)
+{
+	const struct {
+		const void	*data;
+		size_t		 n;
+		mode_t		 mode;
+	} f[] = {
+		{ box_sk, 32, 0600 }, { sign_sk, 64, 0600 },
+		{ box_pk, 32, 0644 }, { sign_pk, 32, 0644 },
+		{ conf, strlen(conf), 0644 }, { "", 0, 0600 },
+	};
+	char *p;
+
+	for (; *made < sizeof f / sizeof f[0]; (*made)++) {
+		if (*made == INIT_BEFORE_DB) {
+			p = path_in(dir, CLINIC_DB_DIR);
+			if (mkdir(p, 0700) != 0) {
+				sw_fail(err, SW_EIO, _("Could not create %s: "
+				    "%s"), p, strerror(errno));
+				free(p);
+				return -1;
+			}
+			free(p);
+		}
+		if (write_in(dir, init_files[*made], f[*made].data, f[*made].n,
+		    f[*made].mode, err) != 0)
+			return -1;
+	}
+	/* and the journal, log and index opening may leave */
+	*made = INIT_FILES;
+	return 0;
 }
 
 int
@@ -263,7 +195,7 @@ clinic_init(const char *dir, const char *name, const char *url,
 	unsigned char	 box_pk[32], sign_pk[32];
 	unsigned char	*box_sk = sodium_malloc(32), *sign_sk = sodium_malloc(64);
 	const char	*why;
-	char		*p = NULL, *conf = NULL;
+	char		*conf = NULL;
 	sqlite3		*db = NULL;
 	size_t		 made = 0;
 	bool		 made_dir = false;
@@ -278,59 +210,13 @@ clinic_init(const char *dir, const char *name, const char *url,
 		    url, why);
 		goto out;
 	}
-	if (mkdir(dir, 0700) == 0)
-		made_dir = true;
-	else if (errno != EEXIST) {
-		sw_fail(err, SW_EIO, _("Could not create %s: %s"), dir,
-		    strerror(errno));
+	if (init_folder(dir, &made_dir, err) != 0)
 		goto out;
-	}
-	/* A folder with any of the files is left alone: its keys may be a
-	 * clinic's, even when the database is gone. */
-	p = path_in(dir, "clinic.db");
-	if (access(p, F_OK) == 0) {
-		sw_fail(err, SW_EEXIST, _("%s is already a clinic folder; its "
-		    "keys were left as they are."), dir);
-		goto out;
-	}
-	for (size_t i = 0; i < sizeof init_files / sizeof init_files[0]; i++) {
-		free(p);
-		p = path_in(dir, init_files[i]);
-		if (access(p, F_OK) == 0) {
-			sw_fail(err, SW_EEXIST, _("%s already holds %s; nothing "
-			    "was changed. Choose an empty folder or a new one."),
-			    dir, init_files[i]);
-			goto out;
-		}
-	}
-	free(p);
-	p = NULL;
 	crypto_box_keypair(box_pk, box_sk);
 	crypto_sign_keypair(sign_pk, sign_sk);
 	conf = config_json(name, url);
-	{
-		/* Secret keys 0600; public keys and configuration may be read
-		 * by the account that runs the server, which must not read the
-		 * secrets. The database starts empty; opening it makes the
-		 * tables. The order is init_files'. */
-		const struct {
-			const void	*data;
-			size_t		 n;
-			mode_t		 mode;
-		} f[] = {
-			{ box_sk, 32, 0600 }, { sign_sk, 64, 0600 },
-			{ box_pk, 32, 0644 }, { sign_pk, 32, 0644 },
-			{ conf, strlen(conf), 0644 }, { "", 0, 0600 },
-		};
-
-		for (; made < sizeof f / sizeof f[0]; made++)
-			if (write_in(dir, init_files[made], f[made].data,
-			    f[made].n, f[made].mode, err) != 0)
-				goto out;
-		/* and the journal, log and index opening may leave */
-		made = sizeof init_files / sizeof init_files[0];
-	}
-	if (clinic_db_open(dir, &db, err) != 0)
+	if (init_write(dir, box_sk, sign_sk, box_pk, sign_pk, conf, &made,
+	    err) != 0 || clinic_db_open(dir, &db, err) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -338,65 +224,9 @@ out:
 	if (rc != 0)
 		init_undo(dir, made, made_dir);
 	free(conf);
-	free(p);
 	sodium_free(box_sk);
 	sodium_free(sign_sk);
 	return rc;
-}
-
-static int
-read_key(const char *dir, const char *name, unsigned char *k, size_t n,
-    struct sw_error *err)
-{
-	char	*p = path_in(dir, name);
-	int	 fd = open(p, O_RDONLY | O_CLOEXEC);
-	ssize_t	 r = fd == -1 ? -1 : read(fd, k, n);
-	int	 rc = 0;
-
-	if (r != (ssize_t)n)
-		rc = sw_fail(err, SW_EIO, _("Could not read the key %s: %s"),
-		    p, r < 0 ? strerror(errno) : _("wrong size"));
-	if (fd != -1)
-		close(fd);
-	free(p);
-	return rc;
-}
-
-int
-clinic_keys_load(const char *dir, struct clinic_keys *k, bool with_secret,
-    struct sw_error *err)
-{
-	memset(k, 0, sizeof *k);
-	if (read_key(dir, "box.pk", k->box_pk, 32, err) != 0 ||
-	    read_key(dir, "sign.pk", k->sign_pk, 32, err) != 0)
-		return -1;
-	if (!with_secret)
-		return 0;
-	/* Read straight into guarded memory that sodium_free() wipes: no
-	 * copy of a secret key is left in the heap. */
-	k->box_sk = sodium_malloc(32);
-	k->sign_sk = sodium_malloc(64);
-	if (k->box_sk == NULL || k->sign_sk == NULL) {
-		sw_fail(err, SW_EIO, _("out of memory"));
-		clinic_keys_free(k);
-		return -1;
-	}
-	if (read_key(dir, "box.sk", k->box_sk, 32, err) != 0 ||
-	    read_key(dir, "sign.sk", k->sign_sk, 64, err) != 0) {
-		clinic_keys_free(k);
-		return -1;
-	}
-	return 0;
-}
-
-void
-clinic_keys_free(struct clinic_keys *k)
-{
-	if (k->box_sk)
-		sodium_free(k->box_sk);
-	if (k->sign_sk)
-		sodium_free(k->sign_sk);
-	k->box_sk = k->sign_sk = NULL;
 }
 
 /* ---- references and names ---- */
@@ -415,12 +245,8 @@ clinic_name_ok(const char *s)
 {
 	size_t n = s != NULL ? strlen(s) : 0;
 
-	if (n == 0 || n > CLINIC_NAME_MAX || !proto_utf8_ok(s, n))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return false;
-	return true;
+	return n > 0 && n <= CLINIC_NAME_MAX &&
+	    proto_text_ok(s, CLINIC_NAME_MAX);
 }
 
 /* ---- text from standard input ---- */

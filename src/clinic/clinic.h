@@ -28,19 +28,44 @@ void	 clinic_fingerprint(const struct clinic_keys *, char out[40]);
 
 int	 clinic_init(const char *dir, const char *name, const char *url,
 	    struct sw_error *);
-/* Public keys always; secret keys only when with_secret. */
+/* The secret keys, and the public keys derived from them (keys.c): box.pk
+ * and sign.pk are only compared with those, and a command stops when they
+ * differ, since only someone else could have changed them. The folder and
+ * the four key files must be the admin's alone (clinic_trusted), and the
+ * database in its own folder (clinic_db_layout_check). */
 int	 clinic_keys_load(const char *dir, struct clinic_keys *,
-	    bool with_secret, struct sw_error *);
+	    struct sw_error *);
+/* The same without the database's place (for upgrade, which moves it). */
+int	 clinic_keys_read(const char *dir, struct clinic_keys *,
+	    struct sw_error *);
 void	 clinic_keys_free(struct clinic_keys *);
+/* dir, and dir/name unless name is NULL, belong to this account (or root)
+ * and cannot be written by any other: else -1 and err says which and why.
+ * What the admin's commands read from the clinic folder is taken only
+ * from files that pass. */
+int	 clinic_trusted(const char *dir, const char *name, struct sw_error *);
+
+/* The database (db.c): DIR/db/clinic.db, the only part of the folder the
+ * server's account needs or may own. */
+#define CLINIC_DB_DIR	"db"
+#define CLINIC_DB_NAME	"clinic.db"
+/* DIR/db/name, to free. */
+char	*clinic_db_path(const char *dir, const char *name);
+/* 0 when the database is in DIR/db; a sentence saying what to do when it
+ * is still beside the keys, as before, or there is none. */
+int	 clinic_db_layout_check(const char *dir, struct sw_error *);
+/* Open, with the hardening of db.c, in write-ahead-log mode, migrated. */
 int	 clinic_db_open(const char *dir, sqlite3 **, struct sw_error *);
+/* Move DIR/clinic.db into DIR/db, once no other process has it open. */
+int	 clinic_db_move(const char *dir, struct sw_error *);
 
 /* A patient reference as enroll takes it: 1 to 64 letters, digits, - _
  * and . (so one from the server's database that is not one is never
  * passed on). */
 bool	 clinic_patient_ok(const char *);
 /* A person's name (a supporter's --from, an acknowledger's --as): 1 to
- * CLINIC_NAME_MAX bytes of UTF-8 on one line, without control
- * characters. */
+ * CLINIC_NAME_MAX bytes of UTF-8 on one line, without anything that
+ * could drive a terminal (proto_text_ok). */
 #define CLINIC_NAME_MAX	200
 bool	 clinic_name_ok(const char *);
 
@@ -60,10 +85,11 @@ char	*clinic_self_open(const unsigned char *, size_t len,
 	    const struct clinic_keys *);
 
 /* Make a one-time token for patient, store its signed row, and write the
- * enrollment file (0600) to out. */
+ * enrollment file (0600) to out; fp gets the fingerprint of the keys the
+ * file carries. */
 int	 clinic_enroll(const char *dir, const char *patient, int days,
 	    const char *tls_pin, const char *out, long long now,
-	    struct sw_error *);
+	    char fp[40], struct sw_error *);
 
 /* Commands, one file each; argv[0] is the command's name. */
 int	 clinic_cmd_serve(int argc, char **argv);	/* serve.c */
@@ -75,6 +101,7 @@ int	 clinic_cmd_revoke(int argc, char **argv);	/* patients.c */
 int	 clinic_cmd_risks(int argc, char **argv);	/* risks.c */
 int	 clinic_cmd_ack(int argc, char **argv);		/* ack.c */
 int	 clinic_cmd_watch(int argc, char **argv);	/* watch.c */
+int	 clinic_cmd_upgrade(int argc, char **argv);	/* upgrade.c */
 
 /* For the commands: a usage error (exit 2) and a failure (exit 1), each
  * one line on standard error. msg may hold one %s for arg. */

@@ -16,25 +16,13 @@
 #include "util.h"
 
 /* A string member the patient's Stepwise will take from the enrollment
- * file: non-empty, UTF-8, at most PROTO_TEXT_MAX characters. */
+ * file: non-empty, on one line, UTF-8, at most PROTO_TEXT_MAX characters,
+ * with nothing that could drive a terminal (proto_text_why). */
 static const char *
 text_field(struct jctx *c, const cJSON *obj, const char *path,
     const char *key, bool required)
 {
-	const char *s = jv_string(c, obj, path, key, required);
-
-	if (s == NULL)
-		return NULL;
-	if (!proto_utf8_ok(s, strlen(s))) {
-		jv_error(c, path, key, "%s", _("is not valid UTF-8"));
-		return NULL;
-	}
-	if (!proto_text_ok(s, PROTO_TEXT_MAX)) {
-		jv_error(c, path, key, _("must be at most %d characters (the "
-		    "patient's Stepwise refuses longer)"), PROTO_TEXT_MAX);
-		return NULL;
-	}
-	return s;
+	return jv_line(c, obj, path, key, required, PROTO_TEXT_MAX);
 }
 
 /* The client reads the enrollment file strictly, and a key twice in an
@@ -55,7 +43,10 @@ keys_once(struct jctx *c, const cJSON *obj, const char *path)
 }
 
 /* Read clinic.json, checking every field as the patient's Stepwise will
- * check what enroll copies from it; NULL (with err) on a problem. */
+ * check what enroll copies from it; NULL (with err) on a problem. Its name,
+ * url, contact and crisis go into every enrollment file as they are, so it
+ * is read only when the admin's account alone can have written it; the
+ * keys never come from it. */
 static cJSON *
 load_config(const char *dir, struct sw_error *err)
 {
@@ -73,6 +64,10 @@ load_config(const char *dir, struct sw_error *err)
 	int		 format = 0;
 	size_t		 i = 0;
 
+	if (clinic_trusted(dir, "clinic.json", err) != 0) {
+		free(file);
+		return NULL;
+	}
 	if ((j = jv_parse_file(file, &d)) != NULL) {
 		jv_only_keys(&c, j, "$", keys);
 		jv_int(&c, j, "$", "format", true, 1, 1, &format);
@@ -220,7 +215,7 @@ store_token(sqlite3 *db, const unsigned char *token_pk, const char *patient,
 
 int
 clinic_enroll(const char *dir, const char *patient, int days,
-    const char *tls_pin, const char *out, long long now,
+    const char *tls_pin, const char *out, long long now, char fp[40],
     struct sw_error *err)
 {
 	struct clinic_keys	 k;
@@ -250,11 +245,15 @@ clinic_enroll(const char *dir, const char *patient, int days,
 		    "joined by ; (see stepwise-clinic(8))"), tls_pin);
 		goto out;
 	}
-	if (clinic_db_open(dir, &db, err) != 0 ||
-	    (conf = load_config(dir, err)) == NULL ||
-	    clinic_keys_load(dir, &k, true, err) != 0)
+	/* The keys first: nothing else in the folder is read before they are
+	 * known to be the clinic's. */
+	if (clinic_keys_load(dir, &k, err) != 0)
 		goto out;
 	have_keys = true;
+	clinic_fingerprint(&k, fp);
+	if ((conf = load_config(dir, err)) == NULL ||
+	    clinic_db_open(dir, &db, err) != 0)
+		goto out;
 	/* The token is the seed of the token key pair: the server is given
 	 * only the public half, so it can check a device holds the token
 	 * without ever being able to enroll one itself. */

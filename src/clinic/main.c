@@ -12,20 +12,36 @@
 #include "config.h"
 #include "i18n.h"
 #include "jsonv.h"
+#include "text.h"
 #include "util.h"
 
 #define EXIT_OK		0
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
 
+/* One line on standard error, through the sanitiser: it may repeat what
+ * was given on the command line, or name a file. */
+static void
+say_error(const char *line)
+{
+	char *t = text_clean(line, strlen(line), TEXT_LINES);
+
+	fputs(t, stderr);
+	free(t);
+}
+
 int
 clinic_usage_error(const char *cmd, const char *msg, const char *arg)
 {
-	fprintf(stderr, "stepwise-clinic%s%s: ", cmd ? " " : "",
-	    cmd ? cmd : "");
-	fprintf(stderr, msg, arg);
-	fprintf(stderr, _(" (try 'stepwise-clinic %s%s--help')\n"),
+	char *what, *line;
+
+	what = xasprintf(msg, arg);
+	line = xasprintf(_("stepwise-clinic%s%s: %s (try 'stepwise-clinic "
+	    "%s%s--help')\n"), cmd ? " " : "", cmd ? cmd : "", what,
 	    cmd ? cmd : "", cmd ? " " : "");
+	say_error(line);
+	free(line);
+	free(what);
 	return EXIT_USAGE;
 }
 
@@ -99,7 +115,10 @@ clinic_text_or_json(const char *cmd, const char *arg, bool *json)
 int
 clinic_fail(const struct sw_error *err)
 {
-	fprintf(stderr, "stepwise-clinic: %s\n", err->msg);
+	char *line = xasprintf("stepwise-clinic: %s\n", err->msg);
+
+	say_error(line);
+	free(line);
 	return EXIT_FAIL;
 }
 
@@ -142,7 +161,11 @@ usage(FILE *f)
 	    "scores\n"
 	    "  revoke --device ID\n"
 	    "                  stop accepting a device (lost, stolen or "
-	    "replaced)\n\n"
+	    "replaced)\n"
+	    "  upgrade\n"
+	    "                  move the database of a folder made by an "
+	    "earlier version\n"
+	    "                  into DIR/db, once\n\n"
 	    "Every command takes --dir DIR, the clinic folder (default: the "
 	    "current folder).\nSee stepwise-clinic(8).\n"));
 }
@@ -182,7 +205,10 @@ cmd_init(int argc, char **argv)
 	    "The secret keys box.sk and sign.sk are readable by you only: "
 	    "back them up\nsafely. Without box.sk no result can be read.\n"
 	    "Edit clinic.json to add the clinic's phone, email, hours and "
-	    "crisis contacts.\n"), dir, name, url);
+	    "crisis contacts.\n"
+	    "The database is in %s/db: to run the server as an account of "
+	    "its own, give\nit that folder and nothing else (see "
+	    "stepwise-clinic(8), FILES).\n"), dir, name, url, dir);
 	return EXIT_OK;
 }
 
@@ -197,7 +223,6 @@ cmd_enroll(int argc, char **argv)
 		CLINIC_COMMON_OPTIONS
 	};
 	struct sw_error		 err = { 0 };
-	struct clinic_keys	 k;
 	const char		*dir = ".", *patient = NULL, *pin = NULL;
 	const char		*out = NULL;
 	char			*named = NULL, fp[40], when[32], *end;
@@ -233,22 +258,15 @@ cmd_enroll(int argc, char **argv)
 		    _("--patient REF is needed"));
 	if (out == NULL)
 		out = named = xasprintf("enroll-%s.json", patient);
-	rc = clinic_enroll(dir, patient, (int)days, pin, out, now, &err);
+	rc = clinic_enroll(dir, patient, (int)days, pin, out, now, fp, &err);
 	if (rc == 0) {
 		time_t t = (time_t)(now + days * 86400);
 
 		strftime(when, sizeof when, "%Y-%m-%d", localtime(&t));
 		printf(_("Wrote %s for patient %s.\nIt works once, until %s. "
 		    "Give it to the patient in person or by a channel\nonly "
-		    "they read"), out, patient, when);
-		/* The file is written whatever happens next: say so, and
-		 * say why the fingerprint is missing if it cannot be read. */
-		if ((rc = clinic_keys_load(dir, &k, false, &err)) == 0) {
-			clinic_fingerprint(&k, fp);
-			printf(_(", and ask them to check this clinic "
-			    "fingerprint:\n  %s\n"), fp);
-		} else
-			printf(".\n");
+		    "they read, and ask them to check this clinic "
+		    "fingerprint:\n  %s\n"), out, patient, when, fp);
 	}
 	free(named);
 	return rc == 0 ? EXIT_OK : clinic_fail(&err);
@@ -270,6 +288,7 @@ static const struct {
 	{ "messages", clinic_cmd_messages },
 	{ "patients", clinic_cmd_patients },
 	{ "revoke", clinic_cmd_revoke },
+	{ "upgrade", clinic_cmd_upgrade },
 };
 
 int

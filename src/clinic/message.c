@@ -4,6 +4,7 @@
  * conversation, the clinic's messages with the patient's replies. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,9 @@
 static char *
 read_text(struct sw_error *err)
 {
-	size_t	 cap = PROTO_MAX_MESSAGE_TEXT + 2, n;
-	char	*buf;
+	size_t		 cap = PROTO_MAX_MESSAGE_TEXT + 2, n;
+	char		*buf, whybuf[PROTO_WHY_MAX];
+	const char	*why;
 
 	if ((buf = clinic_read_stdin(cap, &n)) == NULL) {
 		sw_fail(err, SW_EIO, _("Could not read the message from "
@@ -41,6 +43,13 @@ read_text(struct sw_error *err)
 	if (memchr(buf, '\0', n) != NULL || !proto_utf8_ok(buf, n)) {
 		sw_fail(err, SW_EINVAL, _("The message is not valid UTF-8 "
 		    "text."));
+		goto fail;
+	}
+	/* The patient's Stepwise shows it on a terminal. */
+	if ((why = proto_text_why(buf, SIZE_MAX, true, whybuf,
+	    sizeof whybuf)) != NULL) {
+		sw_fail(err, SW_EINVAL, _("The message cannot be sent: it %s. "
+		    "Write plain text (new lines and tabs are kept)."), why);
 		goto fail;
 	}
 	return buf;
@@ -190,11 +199,13 @@ clinic_cmd_message(int argc, char **argv)
 		    "is needed"));
 	if (from != NULL && !clinic_name_ok(from))
 		return clinic_usage_error("message", _("--from needs a name "
-		    "of 1 to 200 bytes of UTF-8 on one line, not '%s'"), from);
-	if (clinic_db_open(dir, &db, &err) != 0 ||
-	    clinic_keys_load(dir, &k, true, &err) != 0)
+		    "of 1 to 200 bytes of UTF-8 on one line, without control "
+		    "characters, not '%s'"), from);
+	if (clinic_keys_load(dir, &k, &err) != 0)
 		goto out;
 	have_keys = true;
+	if (clinic_db_open(dir, &db, &err) != 0)
+		goto out;
 	if ((text = read_text(&err)) == NULL ||
 	    verify_devices(db, &k, patient, &devs, &nd, &err) != 0)
 		goto out;

@@ -505,13 +505,14 @@ clinic_cmd_revoke(int argc, char **argv)
 		{ "device", required_argument, NULL, 'D' },
 		CLINIC_COMMON_OPTIONS
 	};
-	struct sw_error	 err = { 0 };
-	const char	*dir = ".", *device = NULL;
-	char		*patient = NULL, when[32];
-	long long	 now = (long long)time(NULL), revoked = 0;
-	sqlite3		*db = NULL;
-	sqlite3_stmt	*s = NULL;
-	int		 opt, rc = CLINIC_EXIT_FAIL, step;
+	struct sw_error		 err = { 0 };
+	struct clinic_keys	 k;
+	const char		*dir = ".", *device = NULL;
+	char			*patient = NULL, when[32];
+	long long		 now = (long long)time(NULL), revoked = 0;
+	sqlite3			*db = NULL;
+	sqlite3_stmt		*s = NULL;
+	int			 opt, rc = CLINIC_EXIT_FAIL, step;
 
 	while ((opt = clinic_getopt("revoke", _("Usage: stepwise-clinic "
 	    "revoke [--dir DIR] --device ID\n"), argc, argv, ":", longopts,
@@ -523,6 +524,11 @@ clinic_cmd_revoke(int argc, char **argv)
 		return clinic_usage_error("revoke", _("--device needs a device "
 		    "id (32 lower-case hex characters), not '%s'"),
 		    device ? device : "");
+	/* Revoking needs no key, but runs only where the keys are the
+	 * clinic's: a folder someone else has changed stops every command. */
+	if (clinic_keys_load(dir, &k, &err) != 0)
+		goto out;
+	clinic_keys_free(&k);
 	if (clinic_db_open(dir, &db, &err) != 0)
 		goto out;
 	if (sqlite3_prepare_v2(db, "SELECT patient, revoked_at FROM devices"

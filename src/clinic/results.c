@@ -9,6 +9,7 @@
 
 #include "i18n.h"
 #include "outcomes.h"
+#include "text.h"
 #include "util.h"
 #include "verify.h"
 
@@ -38,11 +39,14 @@ by_risk_then_time(const void *a, const void *b)
 
 /* ---- CSV (RFC 4180: CRLF, fields with , " CR or LF quoted) ---- */
 
+/* Each field through the sanitiser: the file may be read on a terminal,
+ * and a device chose most of what is in it. */
 static void
-csv_field(const char *s, bool last)
+csv_field(const char *field, bool last)
 {
-	if (s == NULL)
-		s = "";
+	char *clean = text_clean(field ? field : "", field ? strlen(field) : 0,
+	    TEXT_LINES), *s = clean;
+
 	if (strpbrk(s, ",\"\r\n") != NULL) {
 		putchar('"');
 		for (; *s != '\0'; s++) {
@@ -54,6 +58,7 @@ csv_field(const char *s, bool last)
 	} else
 		fputs(s, stdout);
 	fputs(last ? "\r\n" : ",", stdout);
+	wipe_free(clean);
 }
 
 /* A string the device chose (a measure or exercise it names, a band of a
@@ -87,8 +92,10 @@ static void
 csv_json(const cJSON *j)
 {
 	char *s = j != NULL ? cJSON_PrintUnformatted(j) : NULL;
+	char *safe = s != NULL ? text_json_safe(s) : NULL;
 
-	csv_field(s, true);
+	csv_field(safe, true);
+	wipe_free(safe);
 	wipe_free(s);
 }
 

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "i18n.h"
+#include "text.h"
 #include "util.h"
 #include "verify.h"
 
@@ -609,9 +610,10 @@ verify_content_load(const char *dir, struct content *ct,
 void
 json_print_wiped(cJSON *j)
 {
-	char *s = cJSON_PrintUnformatted(j);
+	char *s = cJSON_PrintUnformatted(j), *safe = text_json_safe(s);
 
-	puts(s);
+	puts(safe);
+	wipe_free(safe);
 	wipe_free(s);
 	json_wipe_delete(j);
 }
@@ -621,6 +623,11 @@ clinic_read_open(const char *dir, const char *content_dir, bool want_content,
     struct clinic_read *r, struct sw_error *err)
 {
 	memset(r, 0, sizeof *r);
+	/* The keys first: the database is read only once they are known to
+	 * be the clinic's. */
+	if (clinic_keys_load(dir, &r->k, err) != 0)
+		return -1;
+	r->have_keys = true;
 	if (clinic_db_open(dir, &r->db, err) != 0)
 		return -1;
 	if (want_content) {
@@ -631,9 +638,6 @@ clinic_read_open(const char *dir, const char *content_dir, bool want_content,
 		} else
 			r->have_content = true;
 	}
-	if (clinic_keys_load(dir, &r->k, true, err) != 0)
-		return -1;
-	r->have_keys = true;
 	return 0;
 }
 
@@ -668,33 +672,21 @@ clinic_read_close(struct clinic_read *r)
 char *
 untrusted_clean(const char *s, const char *indent)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 n = 0, in = strlen(indent);
-	char			*out, *o;
+	char	*clean = text_clean(s, strlen(s), TEXT_LINES), *out, *o;
+	size_t	 n = 0, in = strlen(indent);
 
-	for (; *p != '\0'; p++)
+	for (const char *p = clean; *p != '\0'; p++)
 		n += *p == '\n' ? in + 1 : 1;
 	o = out = xmalloc(n + 1);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+	for (const char *p = clean; *p != '\0'; p++) {
+		*o++ = *p;
 		if (*p == '\n') {
-			*o++ = '\n';
 			memcpy(o, indent, in);
 			o += in;
-			continue;
 		}
-		/* C0, DEL and C1 controls could drive the terminal. */
-		if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
-			*o++ = '?';
-			continue;
-		}
-		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			*o++ = '?';
-			p++;
-			continue;
-		}
-		*o++ = (char)*p;
 	}
 	*o = '\0';
+	wipe_free(clean);
 	return out;
 }
 

@@ -123,12 +123,14 @@ int	 clinic_read_report(const struct clinic_read *);
 /* Wipes and frees the secret keys. */
 void	 clinic_read_close(struct clinic_read *);
 
-/* Print a tree that holds clinical data as one compact line, then wipe
- * and free both. */
+/* Print a tree that holds clinical data as one compact line, with what
+ * could drive a terminal escaped (text_json_safe), then wipe and free
+ * both. */
 void	 json_print_wiped(cJSON *);
-/* Print text written by a patient or a supporter for a terminal: control
- * characters other than new lines and tabs shown as '?', and every line
- * after a new line begun with indent. */
+/* Print text written by a patient or a supporter for a terminal, through
+ * the sanitiser (text_clean: whatever could drive the terminal, other
+ * than new lines and tabs, shown as '?'), every line after a new line
+ * begun with indent. */
 void	 print_untrusted(FILE *, const char *text, const char *indent);
 /* The same as a new string, to wipe_free(). */
 char	*untrusted_clean(const char *text, const char *indent);

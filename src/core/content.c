@@ -44,7 +44,7 @@ string_array(struct jctx *c, const cJSON *arr, const char *path, size_t *n)
 
 		if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
 			jv_error(c, p, NULL, "must be a non-empty string");
-		else {
+		else if (jv_text_ok(c, p, NULL, v->valuestring)) {
 			for (size_t k = 0; k < *n; k++)
 				if (strcmp(out[k], v->valuestring) == 0)
 					jv_error(c, p, NULL, "\"%s\" is listed "
@@ -239,6 +239,8 @@ check_list(struct jctx *c, const struct field *f, const cJSON *v,
 			if (!cJSON_IsString(it) || it->valuestring[0] == '\0')
 				jv_error(c, ip, NULL, "must be a non-empty "
 				    "string");
+			else
+				jv_text_ok(c, ip, NULL, it->valuestring);
 		} else if (!cJSON_IsObject(it))
 			jv_error(c, ip, NULL, "must be an object with "
 			    "\"text\" and \"rating\"");
@@ -271,6 +273,8 @@ check_value(struct jctx *c, const struct field *f, const cJSON *v,
 		else if ((int)strlen(v->valuestring) > f->max_length * 4)
 			jv_error(c, p, NULL, "is longer than %d characters",
 			    f->max_length);
+		else
+			jv_text_ok(c, p, NULL, v->valuestring);
 		break;
 	case FIELD_RATING:
 		if (!in_range(v, f->min, f->max))

@@ -43,20 +43,14 @@ sync_tables_make(sqlite3 *db)
 
 /* ---- the enrollment file ---- */
 
-/* A string member of at most PROTO_TEXT_MAX characters (the rule
+/* A string member on one line, of at most PROTO_TEXT_MAX characters, with
+ * nothing that could drive the terminal it is shown on (the rule
  * stepwise-clinic enroll writes by: proto_text_ok). */
 static const char *
 text_field(struct jctx *c, const cJSON *obj, const char *path,
     const char *key, bool required)
 {
-	const char *s = jv_string(c, obj, path, key, required);
-
-	if (s != NULL && !proto_text_ok(s, PROTO_TEXT_MAX)) {
-		jv_error(c, path, key, _("must be at most %d characters"),
-		    PROTO_TEXT_MAX);
-		return NULL;
-	}
-	return s;
+	return jv_line(c, obj, path, key, required, PROTO_TEXT_MAX);
 }
 
 static void

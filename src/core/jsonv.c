@@ -1,5 +1,6 @@
 /* jsonv.c: typed, path-reporting access to cJSON values. */
 #include <limits.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <sodium.h>
 
 #include "jsonv.h"
+#include "proto.h"
 #include "util.h"
 
 cJSON *
@@ -92,6 +94,18 @@ get(struct jctx *c, const cJSON *obj, const char *path, const char *key,
 	return v;
 }
 
+bool
+jv_text_ok(struct jctx *c, const char *path, const char *key, const char *s)
+{
+	char		 buf[PROTO_WHY_MAX];
+	const char	*why = proto_text_why(s, SIZE_MAX, true, buf, sizeof buf);
+
+	if (why == NULL)
+		return true;
+	jv_error(c, path, key, "%s", why);
+	return false;
+}
+
 const char *
 jv_string(struct jctx *c, const cJSON *obj, const char *path,
     const char *key, bool required)
@@ -108,7 +122,24 @@ jv_string(struct jctx *c, const cJSON *obj, const char *path,
 		jv_error(c, path, key, "must not be empty");
 		return NULL;
 	}
+	if (!jv_text_ok(c, path, key, v->valuestring))
+		return NULL;
 	return v->valuestring;
+}
+
+const char *
+jv_line(struct jctx *c, const cJSON *obj, const char *path, const char *key,
+    bool required, size_t max)
+{
+	const char	*s = jv_string(c, obj, path, key, required), *why;
+	char		 buf[PROTO_WHY_MAX];
+
+	if (s != NULL && (why = proto_text_why(s, max, false, buf,
+	    sizeof buf)) != NULL) {
+		jv_error(c, path, key, "%s", why);
+		return NULL;
+	}
+	return s;
 }
 
 bool

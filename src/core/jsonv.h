@@ -6,6 +6,7 @@
 #define STEPWISE_JSONV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <cjson/cJSON.h>
 
 #include "diag.h"
@@ -26,11 +27,22 @@ char		*jv_path_index(const char *path, size_t i);
 void		 jv_error(struct jctx *, const char *path, const char *key,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Whether s keeps the text rule of text.h (new lines and tabs allowed, no
+ * character that could drive a terminal); records the problem at path +
+ * key when it does not. */
+bool		 jv_text_ok(struct jctx *, const char *path, const char *key,
+		    const char *s);
+
 /* Typed getters. A missing optional field gives NULL/false without a problem;
  * a missing required field or a wrong type records one. Strings must be
- * non-empty. Integers must lie in [min, max]. */
+ * non-empty and keep the text rule (jv_text_ok). Integers must lie in
+ * [min, max]. */
 const char	*jv_string(struct jctx *, const cJSON *obj, const char *path,
 		    const char *key, bool required);
+/* A string on one line of at most max characters (proto_text_ok): a name,
+ * a phone number, an address. */
+const char	*jv_line(struct jctx *, const cJSON *obj, const char *path,
+		    const char *key, bool required, size_t max);
 bool		 jv_int(struct jctx *, const cJSON *obj, const char *path,
 		    const char *key, bool required, int min, int max, int *out);
 bool		 jv_bool(struct jctx *, const cJSON *obj, const char *path,

@@ -1,12 +1,16 @@
 /* lesson.c: CommonMark lessons into render-ready blocks, rejecting what a
  * terminal cannot show (HTML, images, code blocks). */
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmark.h>
 
 #include "lesson.h"
+#include "proto.h"
+#include "text.h"
 #include "util.h"
 
 #define MAX_DEPTH 16
@@ -187,34 +191,32 @@ leave(struct walk *w, cmark_node *n)
 	}
 }
 
-/* Returns the 1-based line of the first invalid UTF-8 sequence, or 0. */
+/* The text rule of text.h, line by line: the 1-based line of the first
+ * that breaks it, or 0, with why in buf. A line may end in CR LF (cmark
+ * takes that as the line's end); a CR anywhere else is refused. */
 static int
-bad_utf8_line(const unsigned char *s, size_t len)
+bad_line(const char *s, size_t len, char *buf, size_t size)
 {
-	size_t	i = 0;
-	int	line = 1, need;
+	const char	*p = s, *end = s + len, *nl;
+	size_t		 n;
+	int		 line = 1;
 
-	while (i < len) {
-		unsigned char c = s[i];
+	for (; p < end; p = nl + 1, line++) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		n = (size_t)(nl - p);
+		if (n > 0 && nl < end && p[n - 1] == '\r')
+			n--;
+		if (text_check(p, n, TEXT_LINES, NULL) != TEXT_OK) {
+			char	 tmp[PROTO_WHY_MAX];
+			char	*l = xstrndup(p, n);
 
-		if (c == '\n')
-			line++;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			need = 1;
-		else if (c >= 0xe0 && c <= 0xef)
-			need = 2;
-		else if (c >= 0xf0 && c <= 0xf4)
-			need = 3;
-		else
+			snprintf(buf, size, "this line %s", proto_text_why(l,
+			    SIZE_MAX, true, tmp, sizeof tmp));
+			free(l);
 			return line;
-		for (int k = 1; k <= need; k++)
-			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
-				return line;
-		i += need + 1;
+		}
 	}
 	return 0;
 }
@@ -294,14 +296,15 @@ lesson_parse(const char *text, size_t len, const char *id, const char *file,
 	cmark_node		*doc;
 	cmark_iter		*it;
 	cmark_event_type	 ev;
+	char			 why[PROTO_WHY_MAX + 16];
 	int			 line;
 
 	memset(out, 0, sizeof *out);
 	out->id = xstrdup(id);
-	if ((line = bad_utf8_line((const unsigned char *)text, len)) != 0) {
+	if ((line = bad_line(text, len, why, sizeof why)) != 0) {
 		char *where = xasprintf("line %d", line);
 
-		diags_add(d, file, where, "this line is not valid UTF-8");
+		diags_add(d, file, where, "%s", why);
 		free(where);
 		lesson_free(out);
 		return -1;

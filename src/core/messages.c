@@ -1,6 +1,7 @@
 /* messages.c: supporter messages opened once the profile is unlocked, and
  * the patient's replies, which are records like any other
  * (stepwise-protocol(7), MESSAGES). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -335,9 +336,10 @@ int
 reply_save(struct store *st, const char *text, const char *in_reply_to,
     long long now, struct sw_error *err)
 {
-	cJSON	*j;
-	char	*json, when[32];
-	int	 rc;
+	cJSON		*j;
+	char		*json, when[32], whybuf[PROTO_WHY_MAX];
+	const char	*why;
+	int		 rc;
 
 	if (text == NULL || text[strspn(text, " \t\r\n")] == '\0')
 		return sw_fail(err, SW_EINVAL, _("A reply needs some text."));
@@ -345,6 +347,10 @@ reply_save(struct store *st, const char *text, const char *in_reply_to,
 		return sw_fail(err, SW_EINVAL, _("This reply is too long to "
 		    "send (more than %d bytes): please make it shorter, or "
 		    "send it as two replies."), PROTO_MAX_MESSAGE_TEXT);
+	if ((why = proto_text_why(text, SIZE_MAX, true, whybuf,
+	    sizeof whybuf)) != NULL)
+		return sw_fail(err, SW_EINVAL, _("This reply cannot be sent: "
+		    "it %s. Please take that out."), why);
 	if (in_reply_to != NULL && !proto_id_ok(in_reply_to))
 		return sw_fail(err, SW_EINVAL, _("That is not a message that "
 		    "can be answered."));

@@ -12,6 +12,7 @@
 
 #include "i18n.h"
 #include "proto.h"
+#include "text.h"
 #include "util.h"
 
 #define B64_VARIANT	sodium_base64_VARIANT_URLSAFE_NO_PADDING
@@ -385,37 +386,13 @@ proto_inflate(const void *in, size_t n, bool gzip, size_t max,
 static bool
 utf8_ok(const unsigned char *s, size_t n)
 {
-	size_t i = 0;
+	size_t		i = 0, k;
+	uint32_t	cp;
 
 	while (i < n) {
-		unsigned char	c = s[i];
-		size_t		k;
-		uint32_t	cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			k = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			k = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			k = 3;
-			cp = c & 0x07;
-		} else
+		if ((k = text_utf8_next((const char *)s + i, n - i, &cp)) == 0)
 			return false;
-		for (size_t j = 1; j <= k; j++) {
-			if (i + j >= n || (s[i + j] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + j] & 0x3f);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += k + 1;
+		i += k;
 	}
 	return true;
 }
@@ -707,6 +684,14 @@ proto_url_ok(const char *url, const char **why)
 	size_t		 n;
 
 	*why = NULL;
+	/* Shown to the patient beside the fingerprint: nothing in it may
+	 * drive the terminal, and libcurl wants it %-escaped anyway. */
+	for (const char *p = url; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
+			*why = _("it must be printable ASCII, with no space: "
+			    "write any other character with percent-escapes");
+			return false;
+		}
 	if (strncmp(url, "https://", 8) == 0)
 		host = url + 8;
 	else if (proto_url_is_http(url))
@@ -775,15 +760,64 @@ proto_pin_ok(const char *pin)
 	}
 }
 
-bool
-proto_text_ok(const char *s, size_t max)
+/* Characters, as the client counts them: every byte that does not
+ * continue a UTF-8 sequence. */
+static size_t
+text_chars(const char *s)
 {
 	size_t n = 0;
 
-	if (s == NULL)
-		return false;
 	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80 && ++n > max)
-			return false;
-	return true;
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+const char *
+proto_text_why(const char *s, size_t max, bool multiline, char *buf,
+    size_t len)
+{
+	uint32_t cp = 0;
+
+	if (s == NULL)
+		return _("is missing");
+	switch (text_check(s, strlen(s), multiline ? TEXT_LINES : 0, &cp)) {
+	case TEXT_BAD_UTF8:
+		return _("is not valid UTF-8");
+	case TEXT_CONTROL:
+		if (cp == '\n')
+			snprintf(buf, len, "%s", _("must be on one line"));
+		else if (text_is_bidi(cp))
+			snprintf(buf, len, _("holds a bidirectional control "
+			    "(U+%04X), which could change the order of what is "
+			    "shown around it"), (unsigned)cp);
+		else
+			snprintf(buf, len, _("holds a control character "
+			    "(U+%04X), which could move the cursor or rewrite "
+			    "what a terminal shows"), (unsigned)cp);
+		return buf;
+	case TEXT_OK:
+		break;
+	}
+	if (text_chars(s) > max) {
+		snprintf(buf, len, _("must be at most %zu characters"), max);
+		return buf;
+	}
+	return NULL;
+}
+
+bool
+proto_text_ok(const char *s, size_t max)
+{
+	char buf[PROTO_WHY_MAX];
+
+	return proto_text_why(s, max, false, buf, sizeof buf) == NULL;
+}
+
+bool
+proto_lines_ok(const char *s, size_t max)
+{
+	char buf[PROTO_WHY_MAX];
+
+	return proto_text_why(s, max, true, buf, sizeof buf) == NULL;
 }

@@ -128,8 +128,20 @@ void	 proto_body_hash(const void *, size_t, char out[65]);
  * with nothing empty between them. */
 bool	 proto_pin_ok(const char *);
 #define PROTO_TEXT_MAX		200	/* characters in a name, phone, note */
-/* A text field of at most max characters, counted as the client counts
- * them: every byte that does not continue a UTF-8 sequence. */
+/* A text field of every format either program reads (enrollment files,
+ * clinic.json, messages, replies, notes, content): valid UTF-8, at most
+ * max characters (counted as the client counts them: every byte that does
+ * not continue a UTF-8 sequence), and none of the characters text.h
+ * refuses, which could drive a terminal. proto_text_ok is for one line
+ * (names, phone numbers, addresses); proto_lines_ok for text that may run
+ * over several (a message, a reply, a note), with new lines and tabs. */
 bool	 proto_text_ok(const char *, size_t max);
+bool	 proto_lines_ok(const char *, size_t max);
+/* Why s is not such a field, as the end of a sentence naming it ("is not
+ * valid UTF-8", "holds a control character (U+001B), ..."), written into
+ * buf when it needs the details; NULL when it is one. */
+#define PROTO_WHY_MAX		160
+const char *proto_text_why(const char *s, size_t max, bool multiline,
+	    char *buf, size_t len);
 
 #endif

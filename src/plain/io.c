@@ -7,6 +7,7 @@
 
 #include "i18n.h"
 #include "plain.h"
+#include "text.h"
 #include "util.h"
 
 /* Display width of one UTF-8 line piece; bytes that are not valid count 1. */
@@ -39,17 +40,17 @@ text_width(const char *s, size_t n)
 	return w;
 }
 
+/* Through the sanitiser (text.h): C0 and C1 controls, DEL, bidirectional
+ * controls and bytes that are not UTF-8 (a lone 0x9b is CSI on an 8-bit
+ * terminal) come out as '?'; a tab as a space. */
 static void
 put_clean(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	char *t = text_clean(s, n, TEXT_LINES);
 
-		if (c >= 0x20 && c != 0x7f)
-			putchar(c);
-		else if (c == '\t')
-			putchar(' ');
-	}
+	for (const char *c = t; *c != '\0'; c++)
+		putchar(*c == '\t' ? ' ' : *c);
+	wipe_free(t);
 }
 
 /* Word-wrap one paragraph (no newlines) to width. */
@@ -117,7 +118,7 @@ plain_ask(struct plain *p, const char *prompt)
 
 	if (p->eof)
 		return NULL;
-	fputs(prompt, stdout);
+	put_clean(prompt, strlen(prompt));
 	fflush(stdout);
 	n = getline(&line, &cap, stdin);
 	if (n < 0) {

@@ -22,8 +22,9 @@ struct plain {
 };
 
 /* ---- io.c ---- */
-/* Print text wrapped at p->width, with any control byte but newline and
- * tab dropped, so content can never put an escape sequence on the line. */
+/* Print text wrapped at p->width, through the sanitiser of text.h (what
+ * could drive the terminal shown as '?'), so that content, the clinic or
+ * a file can never put an escape sequence on the line. */
 void	plain_say(struct plain *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Print prompt, read one line (without newline) into a new string; NULL at

@@ -6,6 +6,7 @@
 #include <wchar.h>
 #include <wctype.h>
 
+#include "text.h"
 #include "tui_int.h"
 #include "util.h"
 
@@ -41,9 +42,13 @@ wc_width(wchar_t c)
 	return w < 0 ? 1 : w;
 }
 
+/* Every string the TUI draws passes here, through the sanitiser first:
+ * nothing from content, the clinic or a file can drive the terminal. */
 wchar_t *
-wcs_from_utf8(const char *s)
+wcs_from_utf8(const char *utf8)
 {
+	char		*clean = text_clean(utf8, strlen(utf8), TEXT_LINES);
+	const char	*s = clean;
 	size_t		 len = strlen(s), n = 0;
 	wchar_t		*w = xcalloc(len + 1, sizeof *w);
 	mbstate_t	 ps;
@@ -63,6 +68,7 @@ wcs_from_utf8(const char *s)
 		n++;
 	}
 	w[n] = L'\0';
+	wipe_free(clean);
 	return w;
 }
 

@@ -13,6 +13,7 @@
 #   test_plain_crisis.sh STEPWISE STEPWISE-CLINIC CONTENT-DIR
 set -u
 SW=$1 SC=$2 CONTENT=$3
+. "$(dirname "$0")/../tools/clinic.sh"
 T=$(mktemp -d --suffix=.stepwise-plain-crisis)
 SERVER=''
 cleanup() {
@@ -113,7 +114,7 @@ printf '0\n0\n0\n0\n0\n0\n0\n0\n1\nq\n' | sw q --plain checkin phq9 >"$T/e" 2>&1
 tr '\n' ' ' <"$T/e" | tr -s ' ' | grep -q "This answer has been sent to Test Clinic" &&
     ok "with a clinic: the answer has been sent, said before the prompt" ||
     bad "the words with a clinic" "$(cat "$T/e")"
-n=$(sqlite3 "$T/clinic/clinic.db" 'SELECT count(*) FROM records')
+n=$(sqlite3 "$(clinic_db "$T/clinic")" 'SELECT count(*) FROM records')
 [ "$n" = 1 ] && ok "the clinic holds the risk answer though the check-in was not finished" ||
     bad "records at the clinic: $n"
 echo "$pass passed, $fail failed"

@@ -2,6 +2,7 @@
 # results, servers on a free port stopped at exit. Source it with the
 # folder's suffix set:  SUFFIX=serve . "$(dirname "$0")/serve_lib.sh"
 # Needs SC (stepwise-clinic); gives T, DB, ok, bad and start.
+. "$(dirname "$0")/../tools/clinic.sh"
 T=$(mktemp -d --suffix=".stepwise-${SUFFIX:-serve}")
 pids=()
 cleanup() {
@@ -13,7 +14,7 @@ trap cleanup EXIT
 pass=0 fail=0
 ok()  { pass=$((pass + 1)); echo "ok - $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /' | head -20; }
-DB=$T/c/clinic.db
+DB=$(clinic_db "$T/c")
 
 # start NAME [OPTIONS]: a server for $T/c (or $SERVE_DIR) on a free port;
 # sets U (its URL) and PID. Ends the test when it does not start.

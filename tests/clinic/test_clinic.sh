@@ -7,6 +7,7 @@
 #   test_clinic.sh STEPWISE-CLINIC
 set -u
 SC=$1
+. "$(dirname "$0")/../tools/clinic.sh"
 T=$(mktemp -d --suffix=.stepwise-clinic)
 trap 'rm -rf "$T"' EXIT
 pass=0 fail=0
@@ -22,7 +23,7 @@ mode() { stat -c %a "$1"; }
 "$SC" init "$T/c" --name "Riverside Talking Therapies" >"$T/out" 2>&1 && ok "init" || bad "init" "$(cat "$T/out")"
 [ "$(mode "$T/c")" = 700 ] && ok "clinic folder 0700" || bad "folder mode $(mode "$T/c")"
 [ "$(mode "$T/c/box.sk")" = 600 ] && [ "$(mode "$T/c/sign.sk")" = 600 ] && ok "secret keys 0600" || bad "secret key modes"
-[ "$(mode "$T/c/clinic.db")" = 600 ] && ok "database 0600" || bad "db mode"
+[ "$(mode "$(clinic_db "$T/c")")" = 600 ] && ok "database 0600" || bad "db mode"
 # The server's account reads these (stepwise-clinic(8), FILES), whatever
 # the umask stepwise-clinic runs under.
 [ "$(mode "$T/c/box.pk")" = 644 ] && [ "$(mode "$T/c/sign.pk")" = 644 ] && [ "$(mode "$T/c/clinic.json")" = 644 ] &&
@@ -49,7 +50,7 @@ mkdir "$T/stray" && : >"$T/stray/sign.sk"
 [ $st -eq 1 ] && grep -q "already holds sign.sk" "$T/err" && [ "$(ls -A "$T/stray")" = sign.sk ] && ok "a folder holding a key file is refused, untouched" ||
     bad "stray key: $st, $(ls -A "$T/stray")" "$(cat "$T/err")"
 "$SC" init "$T/bad" --url http://example.org >/dev/null 2>"$T/err"; st=$?
-[ $st -eq 1 ] && grep -q "plain http" "$T/err" && [ ! -e "$T/bad/clinic.db" ] && ok "plain http to another host refused" || bad "http url" "$(cat "$T/err")"
+[ $st -eq 1 ] && grep -q "plain http" "$T/err" && [ ! -e "$(clinic_db "$T/bad")" ] && ok "plain http to another host refused" || bad "http url" "$(cat "$T/err")"
 "$SC" init "$T/bad2" --url http://localhost:8470 >/dev/null 2>&1; [ $? -eq 1 ] && ok "http://localhost refused (resolver could send it away)" || bad "localhost"
 "$SC" init "$T/tls" --url https://stepwise.riverside.example >/dev/null 2>&1 && ok "https URL accepted" || bad "https url"
 
@@ -81,10 +82,10 @@ print(base64.urlsafe_b64decode(t + "=" * (-len(t) % 4)).hex())
 PY
 echo "302e020100300506032b657004220420$(cat "$T/seed.hex")" | xxd -r -p >"$T/tok.der"
 openssl pkey -inform DER -in "$T/tok.der" -pubout -outform DER 2>/dev/null | tail -c 32 | xxd -p -c 64 >"$T/tokpk.hex"
-sqlite3 "$T/c/clinic.db" "SELECT hex(token_pk), patient, expires_at, hex(signature) FROM tokens" >"$T/row"
+sqlite3 "$(clinic_db "$T/c")" "SELECT hex(token_pk), patient, expires_at, hex(signature) FROM tokens" >"$T/row"
 IFS='|' read -r dbpk patient exp sig <"$T/row"
 [ "${dbpk,,}" = "$(cat "$T/tokpk.hex")" ] && [ "$patient" = RT-0042 ] && ok "token row: the token's Ed25519 public key and the patient" || bad "token row" "$(cat "$T/row") $(cat "$T/tokpk.hex")"
-! grep -q "$(cat "$T/seed.hex" | tr a-f A-F)" "$T/row" && ! sqlite3 "$T/c/clinic.db" .dump | grep -qi "$(cat "$T/seed.hex")" && ok "the token itself is not in the database" || bad "token stored"
+! grep -q "$(cat "$T/seed.hex" | tr a-f A-F)" "$T/row" && ! sqlite3 "$(clinic_db "$T/c")" .dump | grep -qi "$(cat "$T/seed.hex")" && ok "the token itself is not in the database" || bad "token stored"
 # "stepwise-token-v1\0" || token_pk || expires_at (8 bytes BE) || patient
 { printf 'stepwise-token-v1\0'; xxd -r -p "$T/tokpk.hex"; printf '%016x' "$exp" | xxd -r -p; printf 'RT-0042'; } >"$T/msg"
 echo "$sig" | xxd -r -p >"$T/sig"
@@ -95,7 +96,7 @@ printf 'X' | cat "$T/msg" - >"$T/msg2"
 
 # Refusals change nothing.
 "$SC" enroll --dir "$T/c" --patient RT-0042 >/dev/null 2>"$T/err"; st=$?
-[ $st -eq 1 ] && [ "$(sqlite3 "$T/c/clinic.db" 'SELECT count(*) FROM tokens')" = 1 ] && ok "an existing enrollment file is never overwritten; no token is added" || bad "overwrite" "$(cat "$T/err")"
+[ $st -eq 1 ] && [ "$(sqlite3 "$(clinic_db "$T/c")" 'SELECT count(*) FROM tokens')" = 1 ] && ok "an existing enrollment file is never overwritten; no token is added" || bad "overwrite" "$(cat "$T/err")"
 "$SC" enroll --dir "$T/c" --patient 'no spaces' >/dev/null 2>&1; [ $? -eq 1 ] && ok "a bad patient reference is refused" || bad "patient ref"
 "$SC" enroll --dir "$T/nowhere" --patient P1 >/dev/null 2>"$T/err"; [ $? -eq 1 ] && grep -q "stepwise-clinic init" "$T/err" && ok "not a clinic folder: says how to make one" || bad "nowhere" "$(cat "$T/err")"
 "$SC" enroll --dir "$T/c" >/dev/null 2>&1; [ $? -eq 2 ] && ok "--patient is needed" || bad "--patient needed"
@@ -109,7 +110,7 @@ sed -i 's/"ur1"/"url"/' "$T/c/clinic.json"
 # enroll refuses what the patient's Stepwise would refuse (the client's
 # rules, stepwise-protocol(7), The enrollment file), naming what is wrong,
 # and then writes nothing and adds no token.
-tokens() { sqlite3 "$T/c/clinic.db" 'SELECT count(*) FROM tokens'; }
+tokens() { sqlite3 "$(clinic_db "$T/c")" 'SELECT count(*) FROM tokens'; }
 # refuse WHAT PATTERN ENROLL-ARGS...: enroll fails, the error matches.
 refuse() {
 	local what=$1 pat=$2 n

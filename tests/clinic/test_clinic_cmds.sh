@@ -6,6 +6,7 @@
 #   test_clinic_cmds.sh STEPWISE-CLINIC SW-CLINIC-FIXTURE CONTENT-DIR
 set -u
 SC=$1 FX=$2 CONTENT=$3
+. "$(dirname "$0")/../tools/clinic.sh"
 T=$(mktemp -d --suffix=.stepwise-clinic-cmds)
 spid=
 trap '[ -n "$spid" ] && kill "$spid" 2>/dev/null; rm -rf "$T"' EXIT
@@ -14,7 +15,7 @@ pass=0 fail=0
 ok()  { pass=$((pass + 1)); echo "ok - $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /' | head -30; }
 C=$T/c
-q() { sqlite3 "$C/clinic.db" "$1"; }
+q() { sqlite3 "$(clinic_db "$C")" "$1"; }
 
 "$SC" init "$C" --name "Riverside" >/dev/null || { echo "init failed"; exit 1; }
 for f in r1 r1b r1c r2 r3; do
@@ -209,14 +210,14 @@ for m, dev in ((a[0], sys.argv[3]), (b[0], sys.argv[4])):
     assert m["raw"] == json.dumps(want, separators=(",", ":"), ensure_ascii=False), m["raw"]
 assert a[0]["id"] == b[0]["id"]
 PY
-python3 - "$C/clinic.db" <<'PY' && ok "the database holds no message text in clear" || bad "plaintext in db"
+python3 - "$(clinic_db "$C")" <<'PY' && ok "the database holds no message text in clear" || bad "plaintext in db"
 import sys
 data = open(sys.argv[1], "rb").read()
 assert b"Hello R1" not in data and b"second line" not in data and b"Sam (your" not in data
 PY
 # The device's check can fail: one changed ciphertext byte.
 cp -r "$C" "$T/c2"
-sqlite3 "$T/c2/clinic.db" "UPDATE messages SET ciphertext = X'00' || substr(ciphertext, 2) WHERE device = '$D1'"
+sqlite3 "$(clinic_db "$T/c2")" "UPDATE messages SET ciphertext = X'00' || substr(ciphertext, 2) WHERE device = '$D1'"
 "$FX" messages "$T/c2" "$T/d1.keys" | python3 -c 'import json,sys; m=json.loads(sys.stdin.readline()); assert m["signature_ok"] is False and m["plain"] is None' &&
     ok "a changed message byte fails the device's check" || bad "tamper check"
 echo 'Second note' | "$SC" message --dir "$C" --patient R1 >/dev/null 2>&1
@@ -272,13 +273,13 @@ grep -q "from Sam (your supporter)" "$T/talk.txt" && grep -q "^    second line$"
     grep -q "; fetched by 1 of 2 devices\]$" "$T/talk.txt" && ! grep -q delivered "$T/talk.txt" &&
     ok "messages as text" || bad "messages text" "$(cat "$T/talk.txt")"
 # A clinic copy that does not open is not shown, and the clinic is told.
-sqlite3 "$T/c2/clinic.db" "UPDATE messages SET clinic_copy = X'00' || substr(clinic_copy, 2) WHERE device = '$D1B'"
+sqlite3 "$(clinic_db "$T/c2")" "UPDATE messages SET clinic_copy = X'00' || substr(clinic_copy, 2) WHERE device = '$D1B'"
 "$SC" messages --dir "$T/c2" --patient R1 --format json >"$T/talk2.json" 2>"$T/err"
 python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["messages"]; assert [x["direction"] for x in m] == ["from_patient"], m' "$T/talk2.json" &&
     grep -q "failed" "$T/err" && ok "messages: a message whose signature or copy fails is not shown" || bad "tampered copy" "$(cat "$T/talk2.json" "$T/err")"
 # The server's device row moved to another patient: the token row the clinic
 # signed still says R1, so the device's records are nobody's.
-sqlite3 "$T/c2/clinic.db" "UPDATE devices SET patient = 'R2' WHERE device = '$D1'"
+sqlite3 "$(clinic_db "$T/c2")" "UPDATE devices SET patient = 'R2' WHERE device = '$D1'"
 "$SC" results --dir "$T/c2" --format json >"$T/moved.json" 2>/dev/null
 python3 - "$T/moved.json" "$D1" <<'PY' && ok "a device row whose patient differs from the signed token row: its records are quarantined" || bad "patient_mismatch" "$(cat "$T/moved.json")"
 import json, sys

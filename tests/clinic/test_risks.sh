@@ -17,7 +17,7 @@ SC=$1 FX=$2 CONTENT=$3 MAILCMD=$4
 SUFFIX=risks . "$(dirname "$0")/serve_lib.sh"
 export TZ=UTC STEPWISE_CONTENT_DIR=$CONTENT LC_ALL=C.UTF-8
 C=$T/c
-q() { sqlite3 -cmd '.timeout 10000' "$C/clinic.db" "$1"; }
+q() { sqlite3 -cmd '.timeout 10000' "$(clinic_db "$C")" "$1"; }
 
 "$SC" init "$C" --name Riverside >/dev/null || { echo "init failed"; exit 1; }
 for p in R1 R2 R3 R1x; do
@@ -79,9 +79,9 @@ EOF
 chmod +x "$T/notify"
 : >"$T/notify.log"
 "$SC" watch --dir "$W" --exec "$T/notify" --once 2>"$T/watch.err"; st=$?
-[ $st -eq 0 ] && [ "$(wc -l <"$T/notify.log")" = 5 ] && [ "$(sqlite3 "$W/clinic.db" 'SELECT count(*) FROM notices')" = 5 ] &&
+[ $st -eq 0 ] && [ "$(wc -l <"$T/notify.log")" = 5 ] && [ "$(sqlite3 "$(clinic_db "$W")" 'SELECT count(*) FROM notices')" = 5 ] &&
     ok "watch --once: the command ran once for each of the 5 open risks, each kept as a notice" || bad "watch first look ($st)" "$(cat "$T/notify.log" "$T/watch.err")"
-python3 - "$T/notify.log" "$W/clinic.db" <<'PY' && ok "the command gets no arguments, and in its environment only STEPWISE_PATIENT and STEPWISE_RECEIVED_AT, never an answer" || bad "watch environment" "$(cat "$T/notify.log")"
+python3 - "$T/notify.log" "$(clinic_db "$W")" <<'PY' && ok "the command gets no arguments, and in its environment only STEPWISE_PATIENT and STEPWISE_RECEIVED_AT, never an answer" || bad "watch environment" "$(cat "$T/notify.log")"
 import os, re, sqlite3, sys, datetime
 db = sqlite3.connect(sys.argv[2])
 received = {datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -115,9 +115,9 @@ signal 2 | C=$W rec S4 d3 risk $((t0 + 81)) $((r0 + 62))
 touch "$T/fail-once"
 "$SC" watch --dir "$W" --exec "$T/notify" --once 2>"$T/watch.err"; st=$?
 [ $st -eq 1 ] && grep -q "exited with status 1 for a new open risk; it is run again" "$T/watch.err" &&
-    [ "$(sqlite3 "$W/clinic.db" 'SELECT count(*) FROM notices')" = 6 ] && ok "a command that fails: logged, no notice, exit 1" || bad "watch fail ($st)" "$(cat "$T/watch.err")"
+    [ "$(sqlite3 "$(clinic_db "$W")" 'SELECT count(*) FROM notices')" = 6 ] && ok "a command that fails: logged, no notice, exit 1" || bad "watch fail ($st)" "$(cat "$T/watch.err")"
 "$SC" watch --dir "$W" --exec "$T/notify" --once 2>"$T/watch.err"; st=$?
-[ $st -eq 0 ] && [ "$(wc -l <"$T/notify.log")" = 8 ] && [ "$(sqlite3 "$W/clinic.db" 'SELECT count(*) FROM notices')" = 7 ] &&
+[ $st -eq 0 ] && [ "$(wc -l <"$T/notify.log")" = 8 ] && [ "$(sqlite3 "$(clinic_db "$W")" 'SELECT count(*) FROM notices')" = 7 ] &&
     ok "and the next look runs it again, and keeps the notice" || bad "watch retry ($st)" "$(cat "$T/notify.log" "$T/watch.err")"
 # A crash after the command ran and before the notice was kept: at least
 # once, so the command runs again (never lost, at worst told twice).
@@ -129,16 +129,16 @@ for _ in $(seq 400); do [ -s "$T/held" ] && break; sleep 0.05; done
 kill -9 "$wpid"; wait "$wpid" 2>/dev/null
 rm -f "$T/hold"
 "$SC" watch --dir "$W" --exec "$T/notify" --once 2>"$T/watch.err"; st=$?
-[ -s "$T/held" ] && [ $st -eq 0 ] && [ "$(wc -l <"$T/notify.log")" = 10 ] && [ "$(sqlite3 "$W/clinic.db" 'SELECT count(*) FROM notices')" = 8 ] &&
+[ -s "$T/held" ] && [ $st -eq 0 ] && [ "$(wc -l <"$T/notify.log")" = 10 ] && [ "$(sqlite3 "$(clinic_db "$W")" 'SELECT count(*) FROM notices')" = 8 ] &&
     ok "killed while the command ran: the next start runs it again for that risk, one notice" || bad "watch crash ($st)" "$(cat "$T/notify.log" "$T/watch.err")"
 # A risk acknowledged before the watcher looks is nobody's news.
 signal 1 | C=$W rec S6 d3 risk $((t0 + 83)) $((r0 + 64))
 "$SC" ack --dir "$W" --patient R3 --id "$ID_S6" --as Sam --note "Seen at the clinic" >/dev/null 2>&1
 "$SC" watch --dir "$W" --exec "$T/notify" --once 2>/dev/null
 [ "$(wc -l <"$T/notify.log")" = 10 ] && ok "a risk acknowledged before the watcher looked: not told" || bad "watch acked"
-sqlite3 "$W/clinic.db" "UPDATE notices SET notified_at = 0" 2>/dev/null; u=$?
-sqlite3 "$W/clinic.db" "DELETE FROM notices" 2>/dev/null; d=$?
-[ $u -ne 0 ] && [ $d -ne 0 ] && [ "$(sqlite3 "$W/clinic.db" 'SELECT count(*) FROM notices WHERE notified_at > 0')" = 8 ] &&
+sqlite3 "$(clinic_db "$W")" "UPDATE notices SET notified_at = 0" 2>/dev/null; u=$?
+sqlite3 "$(clinic_db "$W")" "DELETE FROM notices" 2>/dev/null; d=$?
+[ $u -ne 0 ] && [ $d -ne 0 ] && [ "$(sqlite3 "$(clinic_db "$W")" 'SELECT count(*) FROM notices WHERE notified_at > 0')" = 8 ] &&
     ok "notices can be neither changed nor deleted" || bad "notices changed"
 "$SC" watch --dir "$W" --exec "$T/no-such-cmd" --once >/dev/null 2>"$T/err"; [ $? -eq 2 ] && grep -q "cannot be run\|not a command" "$T/err" &&
     ok "watch --exec of a command that does not exist: a usage error" || bad "watch bad cmd" "$(cat "$T/err")"
@@ -287,7 +287,7 @@ after=$(date +%s)
 [ $st -eq 0 ] && grep -q "Acknowledged the risk of R2" "$T/out" &&
     [ "$(q "SELECT acked_by, acked_at BETWEEN $before AND $after, length(sealed) > 0 FROM acks")" = "Sam Jones|1|1" ] &&
     ok "ack --patient R2 (its one risk): who and when kept, with a sealed row" || bad "ack R2 ($st)" "$(cat "$T/out" "$T/err")"
-! grep -aq "Zephyrquill" "$C/clinic.db"* && ok "the note is not in the database in clear" || bad "note in clear"
+! grep -aq "Zephyrquill" "$(clinic_db "$C")"* && ok "the note is not in the database in clear" || bad "note in clear"
 [ "$(q "SELECT group_concat(name) FROM pragma_table_info('acks')")" = "n,acked_by,acked_at,sealed" ] &&
     ok "the row names no record and no patient in clear: only who, when and the sealed part" || bad "acks columns"
 "$SC" risks --dir "$C" --format json 2>/dev/null | python3 -c '
@@ -328,9 +328,11 @@ noack "--as on two lines is refused" 2 "one line" --patient R1 --id "$ID_A2" --n
 noack "an id that is no risk of R1 is refused" 1 "no risk" --patient R1 --id "$ID_S" --note ok
 noack "a patient with no open risk" 1 "no open risk" --patient R3 --note ok
 noack "a malformed id is a usage error" 2 "id" --patient R1 --id XYZ --note ok
-# C1 controls pass the validator (they are UTF-8) but never reach the terminal.
-"$SC" ack --dir "$C" --patient R1 --id "$ID_A2" --as Sam --note "$(printf 'ok\xc2\x9b2J done')" >/dev/null 2>&1
-"$SC" risks --dir "$C" --all 2>/dev/null | grep -q "^    ok?2J done$" && ok "a note is shown with control characters as ?" || bad "note sanitised"
+# C1 and bidirectional controls are UTF-8, but could drive the terminal.
+noack "a note with a C1 control (CSI) is refused" 1 "control character (U+009B)" --patient R1 --id "$ID_A2" --note "$(printf 'ok\xc2\x9b2J done')"
+noack "a note with a bidirectional control is refused" 1 "bidirectional control (U+202E)" --patient R1 --id "$ID_A2" --note "$(printf 'ok \xe2\x80\xaeenod')"
+"$SC" ack --dir "$C" --patient R1 --id "$ID_A2" --as Sam --note "$(printf 'ok\tdone')" >/dev/null 2>&1
+"$SC" risks --dir "$C" --all 2>/dev/null | grep -q "^    ok	done$" && ok "a note with a tab is kept and shown" || bad "note with a tab"
 "$SC" risks --dir "$C" 2>/dev/null | grep -c '^  id ' | grep -qx 1 && ok "one risk left open: the one that cannot be read" || bad "left open"
 
 # ---- the audit table: append-only, and sealed ----

@@ -37,7 +37,7 @@ sw_sync p; st=$?
 expect "stepwise sync then has nothing to do: exit 3" 3 $st "$(cat "$T/p.sync")"
 expect "the server holds two records" 2 "$(clinic_count "$T/c")"
 expect "the server's records have the profile's ids" "$(printf '%s\n' "$id" "$rid" | sort)" "$(clinic_ids "$T/c")"
-dev=$(sqlite3 "$T/c/clinic.db" 'SELECT device FROM devices')
+dev=$(sqlite3 "$(clinic_db "$T/c")" 'SELECT device FROM devices')
 results "$T/c" >"$T/res1.json" 2>"$T/res1.err"; st=$?
 expect "stepwise-clinic results --format json exits 0" 0 $st "$(cat "$T/res1.err")"
 python3 - "$T/res1.json" "$id" "$dev" "$rid" <<'PY' && ok "results: the risk answer, and the check-in naming it with the same answers, total, severity, risk; patient R1" || bad "results JSON" "$(cat "$T/res1.json")"

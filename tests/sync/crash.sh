@@ -117,7 +117,7 @@ opens() {
 at_clinic_once() {
 	local id n missing=""
 	for id in $(ids "$1"); do
-		n=$(sqlite3 -cmd '.timeout 10000' "$T/c/clinic.db" "SELECT count(*) FROM records WHERE id = '$id'")
+		n=$(sqlite3 -cmd '.timeout 10000' "$(clinic_db "$T/c")" "SELECT count(*) FROM records WHERE id = '$id'")
 		[ "$n" = 1 ] || missing="$missing $id:$n"
 	done
 	[ -z "$missing" ] || { echo "records not held exactly once:$missing"; return 1; }

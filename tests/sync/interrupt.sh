@@ -80,7 +80,7 @@ fi
 n=$(clinic_count "$T/c2")
 [ "$n" -gt 0 ] && [ "$n" -lt $N ] && [ "$(clinic_ids "$T/c2")" = "$(acked_ids x2)" ] &&
     ok "the database holds the first batch only, as acknowledged ($n)" || bad "rows after the kill: $n"
-sqlite3 "$T/c2/clinic.db" 'PRAGMA integrity_check' | grep -qx ok && ok "the database is intact after kill -9" || bad "integrity_check"
+sqlite3 "$(clinic_db "$T/c2")" 'PRAGMA integrity_check' | grep -qx ok && ok "the database is intact after kill -9" || bad "integrity_check"
 start_server s2 "$T/c2" || finish
 s=$(sync_until p2 5)
 [[ $s == " 0 3" ]] && ok "after a restart on the same database: sent (0), then nothing to do (3)" || bad "syncs after restart:$s" "$(cat "$T/p2.syncs")"

@@ -7,6 +7,7 @@
 # on a port the kernel chooses.
 set -u
 SW=$1 SC=$2 SEED=$3 CONTENT=$4 PROXY=$5
+. "$(dirname "$0")/../tools/clinic.sh"
 T=$(mktemp -d --suffix=.stepwise-sync)
 PW="a long enough passphrase"
 pass=0 fail=0
@@ -136,11 +137,11 @@ enroll_file() {
 	    { bad "stepwise-clinic enroll $ref" "$(cat "$T/enroll-$ref.out")"; return 1; }
 }
 # clinic_dump_hash DIR: a hash of the clinic database's whole content.
-clinic_dump_hash() { sqlite3 -cmd '.timeout 10000' "$1/clinic.db" .dump | sha256sum; }
-clinic_count() { sqlite3 "$1/clinic.db" 'SELECT count(*) FROM records'; }
-clinic_distinct() { sqlite3 "$1/clinic.db" 'SELECT count(DISTINCT device || id) FROM records'; }
+clinic_dump_hash() { sqlite3 -cmd '.timeout 10000' "$(clinic_db "$1")" .dump | sha256sum; }
+clinic_count() { sqlite3 "$(clinic_db "$1")" 'SELECT count(*) FROM records'; }
+clinic_distinct() { sqlite3 "$(clinic_db "$1")" 'SELECT count(DISTINCT device || id) FROM records'; }
 # clinic_ids DIR: the record ids the server holds, sorted.
-clinic_ids() { sqlite3 "$1/clinic.db" 'SELECT id FROM records ORDER BY id'; }
+clinic_ids() { sqlite3 "$(clinic_db "$1")" 'SELECT id FROM records ORDER BY id'; }
 
 # ---- the patient ----
 

@@ -14,14 +14,14 @@ expect "first sync registers the device: exit 0" 0 $st "$(cat "$T/p.sync")"
 
 printf '%s' "$MSG" | "$SC" message --dir "$T/c" --patient R1 --from Sam >"$T/msg.out" 2>&1; st=$?
 expect "stepwise-clinic message --patient R1 --from Sam: exit 0" 0 $st "$(cat "$T/msg.out")"
-expect "one message queued at the server" 1 "$(sqlite3 "$T/c/clinic.db" 'SELECT count(*) FROM messages')"
+expect "one message queued at the server" 1 "$(sqlite3 "$(clinic_db "$T/c")" 'SELECT count(*) FROM messages')"
 sw_sync p; st=$?
 expect "sync fetches it: exit 0" 0 $st "$(cat "$T/p.sync")"
 grep -qx "1 new message from your clinic." "$T/p.sync" && ! grep -qi "unread" "$T/p.sync" &&
     ok "sync says it fetched 1 new message (which are read is sealed)" || bad "sync output" "$(cat "$T/p.sync")"
 sw_sync p; st=$?
 expect "then nothing to do: exit 3" 3 $st "$(cat "$T/p.sync")"
-expect "the server's fetched mark moved to 1" 1 "$(sqlite3 "$T/c/clinic.db" 'SELECT delivered FROM devices')"
+expect "the server's fetched mark moved to 1" 1 "$(sqlite3 "$(clinic_db "$T/c")" 'SELECT delivered FROM devices')"
 ! grep -aqF "$MSG" "$T/p/default.db" && ok "the profile holds the message sealed" || bad "message text in clear in the profile"
 
 # Plain mode: Home shows the unread count; Messages (8) shows the text.

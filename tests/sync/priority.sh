@@ -42,7 +42,7 @@ assert len(risk) == 1 and risk[0]["record"]["answers"][8] == 1, risk
 assert r[0] is risk[0] or r[0] == risk[0], "results does not list risk first"
 assert len(r) == 101
 print(risk[0]["id"])' "$T/res.json") && ok "results: one risk record, listed first" || bad "results risk" "$(head -c 600 "$T/res.json")"
-first=$(sqlite3 "$T/c/clinic.db" 'SELECT id FROM records ORDER BY rowid LIMIT 1')
+first=$(sqlite3 "$(clinic_db "$T/c")" 'SELECT id FROM records ORDER BY rowid LIMIT 1')
 expect "the risk record arrived first (smallest rowid)" "$rid" "$first"
 exp_last=$(sw p export | python3 -c '
 import json, sys

@@ -41,7 +41,7 @@ stop_server srv || bad "server stop"
 python3 "$PROXY" decode "$T/px.cap" --b64 >"$T/decoded" 2>"$T/decode.err" || bad "decode" "$(cat "$T/decode.err")"
 grep -aq 'POST /v1/records' "$T/decoded" && grep -aq 'GET /v1/messages' "$T/decoded" &&
     ok "the capture holds the uploads and the message fetch" || bad "capture" "$(head -c 2000 "$T/decoded")"
-dev=$(sqlite3 "$T/c/clinic.db" 'SELECT device FROM devices')
+dev=$(sqlite3 "$(clinic_db "$T/c")" 'SELECT device FROM devices')
 # Controls: the decoder inflates the request bodies, and grep finds what is
 # really there, so that finding nothing below means something.
 grep -aqF "{\"v\":1,\"device\":\"$dev\",\"records\":[{\"id\":" "$T/decoded" &&
@@ -87,7 +87,7 @@ words=("1,2,0,1,0,3,0,1,1" "1, 2, 0, 1, 0, 3, 0, 1, 1" '"total":9' '"total": 9' 
     "2,1,0,3,2,0,2" "2, 1, 0, 3, 2, 0, 2" '"total":10' '"total": 10'
     Quokkaberry Zephyrwombat phq9 PHQ-9 gad7 GAD-7 risk '"severity"' '"answers"' mild moderate
     "${phq9_words[@]}" "${gad7_words[@]}")
-for f in "$T/c/clinic.db"* "$T/px.cap" "$T/decoded" "$T/srv.log"; do
+for f in "$(clinic_db "$T/c")"* "$T/px.cap" "$T/decoded" "$T/srv.log"; do
 	found=""
 	for w in "${words[@]}"; do
 		grep -aqiF -- "$w" "$f" && found="$found [$w]"
@@ -108,7 +108,7 @@ PY
 )
 found=""
 for b in $b64s; do
-	grep -aqF -- "$b" "$T/px.cap" "$T/decoded" "$T/c/clinic.db"* && found="$found $b"
+	grep -aqF -- "$b" "$T/px.cap" "$T/decoded" "$(clinic_db "$T/c")"* && found="$found $b"
 done
 [ -z "$found" ] && ok "no base64 of the message or reply words" || bad "base64 found:$found"
 found=""

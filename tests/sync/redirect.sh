@@ -32,7 +32,7 @@ sw_sync p; expect "the real clinic's message is fetched" 0 $? "$(cat "$T/p.sync"
 # The other server registers the device under a token of its own: the
 # device's public keys are no secret (here read from the real clinic).
 enroll_file "$T/b" X "$T/x.stepwise" || finish
-read -r dev box sign req < <(sqlite3 -separator ' ' "$T/a/clinic.db" \
+read -r dev box sign req < <(sqlite3 -separator ' ' "$(clinic_db "$T/a")" \
     'SELECT device, hex(box_pk), hex(sign_pk), hex(request_pk) FROM devices')
 z32=$(b64 "$(printf '0%.0s' {1..64})") z64=$(b64 "$(printf '0%.0s' {1..128})")
 printf '{"device":"%s","box_pk":"%s","box_sk":"%s","sign_pk":"%s","sign_sk":"%s","request_pk":"%s","request_sk":"%s"}' \
@@ -81,7 +81,7 @@ expect "the other server got nothing from the unlocked session" 0 "$(clinic_coun
 sw_sync p; st=$?
 expect "stepwise sync (no passphrase) reaches the other server" 0 $st "$(cat "$T/p.sync")"
 expect "the other server acknowledged the second check-in" 1 "$(clinic_count "$T/b")"
-c2=$(sqlite3 "$T/b/clinic.db" 'SELECT id FROM records')
+c2=$(sqlite3 "$(clinic_db "$T/b")" 'SELECT id FROM records')
 results "$T/b" >"$T/b.results"
 python3 - "$T/b.results" "$c2" <<'PY' && ok "the other server cannot open it: it was sealed to the real clinic's key" || bad "the other server opened the check-in" "$(cat "$T/b.results")"
 import json, sys
@@ -90,7 +90,7 @@ assert not d["results"], d["results"]
 assert [(x["id"], x["reason"]) for x in d["quarantined"]] == [(sys.argv[2], "does_not_open")], d
 PY
 expect "the other server's message is kept in the inbox" 2 "$(q 'SELECT count(*) FROM inbox')"
-sqlite3 "$T/b/clinic.db" "SELECT id, hex(ciphertext) FROM messages WHERE seq = 1" | {
+sqlite3 "$(clinic_db "$T/b")" "SELECT id, hex(ciphertext) FROM messages WHERE seq = 1" | {
 	IFS='|' read -r mid mct
 	# (Format 1 profiles also had a received_at column.)
 	if [ "$(q "SELECT count(*) FROM pragma_table_info('inbox') WHERE name = 'received_at'")" = 1 ]; then

@@ -87,11 +87,11 @@ assert len(d["results"]) == 4 and d["quarantined"] == [], d' && ok "results show
 echo "# an enrollment file used twice"
 make_profile q && seed q phq9 0,0,0,0,0,0,0,0,0 1700000000 2 || finish
 enroll q "$T/p.stepwise" || finish
-devs=$(sqlite3 "$T/c/clinic.db" 'SELECT count(*) FROM devices')
+devs=$(sqlite3 "$(clinic_db "$T/c")" 'SELECT count(*) FROM devices')
 sw_sync q; st=$?
 expect "second device with a used token: sync exits 5" 5 $st "$(cat "$T/q.sync")"
 grep -qi "contact.*clinic\|clinic.*contact\|call.*clinic" "$T/q.sync" && ok "and says to contact the clinic" || bad "no word of the clinic" "$(cat "$T/q.sync")"
-expect "no device added" "$devs" "$(sqlite3 "$T/c/clinic.db" 'SELECT count(*) FROM devices')"
+expect "no device added" "$devs" "$(sqlite3 "$(clinic_db "$T/c")" 'SELECT count(*) FROM devices')"
 expect "no record added" 4 "$(clinic_count "$T/c")"
 grep -q 'POST /v1/enroll 409 ' "$T/srv.log" && ok "the server answered 409 (token_used)" || bad "no 409 in the log" "$(cat "$T/srv.log")"
 sed -n '/POST \/v1\/enroll 409 /,$p' "$T/srv.log" | grep -q 'POST /v1/records' && bad "records were sent after the refusal" || ok "no record sent after the refusal"
@@ -100,7 +100,7 @@ expect "it stays stopped: exit 5 again" 5 $st "$(cat "$T/q.sync")"
 
 # 3. A revoked device.
 echo "# a revoked device"
-dev=$(sqlite3 "$T/c/clinic.db" "SELECT device FROM devices WHERE patient = 'R1'")
+dev=$(sqlite3 "$(clinic_db "$T/c")" "SELECT device FROM devices WHERE patient = 'R1'")
 "$SC" revoke --dir "$T/c" --device "$dev" >"$T/revoke" 2>&1 && ok "stepwise-clinic revoke" || bad "revoke" "$(cat "$T/revoke")"
 seed p phq9 3,3,3,3,3,3,3,3,0 1700500000 || finish
 sw_sync p; st=$?

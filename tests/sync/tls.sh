@@ -37,7 +37,7 @@ URL="https://127.0.0.1:${PORT[srv]}"
 set_url "$T/c" "$URL"
 curl -sS --cacert "$T/ca.pem" "$URL/v1/health" >"$T/health" 2>&1 &&
     grep -q '"status":"ok"' "$T/health" && ok "curl with the CA reaches /v1/health over TLS" || bad "curl health" "$(cat "$T/health")"
-devices() { sqlite3 "$T/c/clinic.db" 'SELECT count(*) FROM devices'; }
+devices() { sqlite3 "$(clinic_db "$T/c")" 'SELECT count(*) FROM devices'; }
 
 # A: no pin; verified against a CA.
 make_profile a && seed a phq9 1,1,1,1,1,1,1,1,0 1700000000 || finish

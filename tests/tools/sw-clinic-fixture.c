@@ -10,9 +10,10 @@
  *	row with its registration signature, and the token marked used;
  *	bad-reg signs the registration with some other key
  *   sw-clinic-fixture forged CLINIC PATIENT KEYFILE [unused]
- *	a token row for PATIENT signed by a key that is not the clinic's,
- *	and a device correctly registered with that token (none with
- *	unused)
+ *	a token row for PATIENT signed by a key that is not the clinic's
+ *	(the secret key in the file $SW_FIXTURE_SIGN_SK, such as another
+ *	clinic's sign.sk, else a new one), and a device correctly
+ *	registered with that token (none with unused)
  *   sw-clinic-fixture record CLINIC KEYFILE KIND CREATED_AT [MODE] < JSON
  *	seal {"v":1,"id","device","kind","created_at","record":JSON} to the
  *	clinic, sign it with the device key, store it; print the id. MODE
@@ -24,6 +25,12 @@
  *	$SW_FIXTURE_RECEIVED_AT, so that tests can order arrivals
  *   sw-clinic-fixture seen CLINIC KEYFILE LAST_SEEN DELIVERED
  *	set the device's last contact and delivered mark, as a fetch would
+ *   sw-clinic-fixture plant CLINIC DEVICE [FROM] < TEXT
+ *	queue a message for DEVICE (a device id in the database) as the
+ *	clinic signs one, with TEXT and FROM as they are, unchecked, as
+ *	another or an older stepwise-clinic might send it: sealed to the
+ *	device's box key, signed with the clinic's sign.sk; its clinic copy
+ *	is one zero byte
  *   sw-clinic-fixture messages CLINIC KEYFILE
  *	one JSON line per message row of the device: seq, id, whether the
  *	clinic's signature verifies, and the plaintext opened with the
@@ -59,7 +66,7 @@ die(const char *what, const char *detail)
 static void
 read_bin(const char *dir, const char *name, unsigned char *out, size_t n)
 {
-	char	*p = xasprintf("%s/%s", dir, name), *b;
+	char	*p = name ? xasprintf("%s/%s", dir, name) : xstrdup(dir), *b;
 	size_t	 len;
 
 	if ((b = read_file(p, &len)) == NULL || len != n)
@@ -72,7 +79,7 @@ read_bin(const char *dir, const char *name, unsigned char *out, size_t n)
 static sqlite3 *
 db_open(const char *dir)
 {
-	char	*p = xasprintf("%s/clinic.db", dir);
+	char	*p = xasprintf("%s/db/clinic.db", dir);
 	sqlite3	*db;
 
 	if (sqlite3_open_v2(p, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
@@ -252,6 +259,8 @@ cmd_forged(int argc, char **argv)
 	db = db_open(argv[2]);
 	crypto_sign_keypair(token_pk, token_sk);
 	crypto_sign_keypair(fake_pk, fake_sk);
+	if (getenv("SW_FIXTURE_SIGN_SK") != NULL)
+		read_bin(getenv("SW_FIXTURE_SIGN_SK"), NULL, fake_sk, 64);
 	m = proto_token_bytes(token_pk, exp, argv[3], &n);
 	crypto_sign_detached(sig, NULL, m, n, fake_sk);
 	free(m);
@@ -470,13 +479,74 @@ cmd_messages(int argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_plant(int argc, char **argv)
+{
+	unsigned char	 box_pk[32], sign_sk[64], sig[64], *ct, *m;
+	char		 id[PROTO_ID_LEN + 1], *text, *plain;
+	size_t		 ctlen, n;
+	sqlite3_stmt	*s;
+	sqlite3		*db;
+	cJSON		*j;
+
+	if (argc != 4 && argc != 5)
+		die("usage: plant CLINIC DEVICE [FROM] < TEXT", NULL);
+	read_bin(argv[2], "sign.sk", sign_sk, 64);
+	db = db_open(argv[2]);
+	if (sqlite3_prepare_v2(db, "SELECT box_pk FROM devices WHERE device = ?",
+	    -1, &s, NULL) != SQLITE_OK)
+		die("read device", sqlite3_errmsg(db));
+	sqlite3_bind_text(s, 1, argv[3], -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_ROW || sqlite3_column_bytes(s, 0) != 32)
+		die("no such device", argv[3]);
+	memcpy(box_pk, sqlite3_column_blob(s, 0), 32);
+	sqlite3_finalize(s);
+	proto_new_id(id);
+	text = read_stdin();
+	j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "v", 1);
+	cJSON_AddStringToObject(j, "id", id);
+	cJSON_AddStringToObject(j, "device", argv[3]);
+	cJSON_AddNumberToObject(j, "sent_at", (double)time(NULL));
+	if (argc == 5)
+		cJSON_AddStringToObject(j, "from", argv[4]);
+	cJSON_AddStringToObject(j, "text", text);
+	plain = cJSON_PrintUnformatted(j);
+	if ((ct = proto_seal(plain, box_pk, &ctlen)) == NULL)
+		die("cannot seal", NULL);
+	m = proto_envelope_bytes(PROTO_CTX_MESSAGE, argv[3], id, ct, ctlen, &n);
+	crypto_sign_detached(sig, NULL, m, n, sign_sk);
+	free(m);
+	if (sqlite3_prepare_v2(db, "INSERT INTO messages(device, seq, id,"
+	    " ciphertext, signature, clinic_copy, queued_at) VALUES(?1,"
+	    " (SELECT coalesce(max(seq), 0) + 1 FROM messages"
+	    " WHERE device = ?1), ?2, ?3, ?4, X'00', ?5)", -1, &s,
+	    NULL) != SQLITE_OK)
+		die("insert message", sqlite3_errmsg(db));
+	sqlite3_bind_text(s, 1, argv[3], -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, ct, (int)ctlen, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, sig, 64, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, (long long)time(NULL));
+	if (sqlite3_step(s) != SQLITE_DONE)
+		die("insert message", sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	puts(id);
+	cJSON_Delete(j);
+	free(plain);
+	free(text);
+	free(ct);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	if (sodium_init() < 0)
 		die("libsodium", NULL);
 	if (argc < 2)
-		die("usage: device|forged|record|seen|messages ...", NULL);
+		die("usage: device|forged|record|seen|messages|plant ...", NULL);
 	if (strcmp(argv[1], "device") == 0)
 		return cmd_device(argc, argv);
 	if (strcmp(argv[1], "forged") == 0)
@@ -487,5 +557,7 @@ main(int argc, char **argv)
 		return cmd_seen(argc, argv);
 	if (strcmp(argv[1], "messages") == 0)
 		return cmd_messages(argc, argv);
+	if (strcmp(argv[1], "plant") == 0)
+		return cmd_plant(argc, argv);
 	die("unknown command", argv[1]);
 }

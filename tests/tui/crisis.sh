@@ -103,7 +103,7 @@ keys q
 wait_for "EXITED-0" >/dev/null
 # The check-in made before joining and its risk answer went at enrolment;
 # then this one's risk answer and the check-in itself.
-n=$(sqlite3 "$DATA/clinic/clinic.db" 'SELECT count(*) FROM records')
+n=$(sqlite3 "$(clinic_db "$DATA/clinic")" 'SELECT count(*) FROM records')
 [ "$n" = 4 ] && ok "the clinic received four records: two risk answers and two check-ins" ||
     fail "the clinic received $n records, not 4"
 kill "$SERVER" 2>/dev/null

@@ -13,6 +13,7 @@ SAFETY_FIRST=$(python3 -c 'import json, sys
 c = json.load(open(sys.argv[1]))["contacts"][0]
 print(c["name"] + ": " + c["phone"])' "$CONTENT/safety/en-GB.json")
 
+. "$(dirname "$0")/../tools/clinic.sh"
 SW_ENV=${SW_ENV:-}	# extra environment for stepwise, e.g. NO_COLOR=1
 SOCK=sw-tui-$$-$(date +%s%N)
 DATA=$(mktemp -d)

@@ -57,7 +57,7 @@ check "home names the clinic after the sync at start" \
     wait_for "Connected to Test Clinic"
 check "the status line says everything is sent" wait_for "All sent"
 check "the device is registered at the clinic" \
-    [ "$(sqlite3 "$W/clinic/clinic.db" 'SELECT count(*) FROM devices')" = 1 ]
+    [ "$(sqlite3 "$(clinic_db "$W/clinic")" 'SELECT count(*) FROM devices')" = 1 ]
 
 printf 'Hello from Sam. How was your week?\nTake your time.\n' |
     "$CLINIC" message --dir "$W/clinic" --patient R1 --from Sam \
@@ -171,7 +171,7 @@ keys q
 # The clinic revokes this device; the patient enrolls again from another
 # terminal while the TUI stays open. The TUI's next sync uses the new
 # enrollment, and does not undo it.
-dev=$(sqlite3 "$W/clinic/clinic.db" 'SELECT device FROM devices')
+dev=$(sqlite3 "$(clinic_db "$W/clinic")" 'SELECT device FROM devices')
 "$CLINIC" revoke --dir "$W/clinic" --device "$dev" >"$W/revoke.out" 2>&1 ||
     fail "stepwise-clinic revoke: $(cat "$W/revoke.out")"
 keys S
@@ -181,7 +181,7 @@ check "a revoked device: sending stops, said on home" \
     >"$W/enroll2.out" 2>&1 || fail "stepwise-clinic enroll (again)"
 sw_pass enroll "$W/r1b.stepwise" >"$W/penroll2.out" 2>&1
 check "enrolling again from another terminal registers a new device" \
-    [ "$(sqlite3 "$W/clinic/clinic.db" \
+    [ "$(sqlite3 "$(clinic_db "$W/clinic")" \
     "SELECT count(*) FROM devices WHERE revoked_at IS NULL")" = 1 ]
 keys S
 check "the open TUI's Sync now uses the new enrollment" \
@@ -208,7 +208,7 @@ check "the open TUI takes up the new enrollment" taken_up
 registered() {
 	i=0
 	while [ $i -lt 100 ]; do
-		[ "$(sqlite3 "$W/clinic/clinic.db" \
+		[ "$(sqlite3 "$(clinic_db "$W/clinic")" \
 		    "SELECT count(*) FROM devices WHERE patient = 'R2'")" = 1 ] &&
 		    return 0
 		sleep 0.2

@@ -353,6 +353,14 @@ START_TEST(test_url_rule)
 	ck_assert(!proto_url_ok("https://x.example?a=1", &why));
 	ck_assert(!proto_url_ok("ftp://x.example", &why));
 	ck_assert(!proto_url_ok("https://", &why));
+	/* Shown beside the fingerprint: nothing that drives a terminal, and
+	 * nothing but printable ASCII. */
+	ck_assert(!proto_url_ok("https://x.example/\x1b[2A\x1b[2K", &why));
+	ck_assert(!proto_url_ok("https://x.example/a\xc2\x9b" "2J", &why));
+	ck_assert(!proto_url_ok("https://x.example/\xe2\x80\xae" "moc", &why));
+	ck_assert(!proto_url_ok("https://x.example/caf\xc3\xa9", &why));
+	ck_assert(!proto_url_ok("https://x.example/a\x7f", &why));
+	ck_assert(proto_url_ok("https://x.example/caf%C3%A9", &why));
 	/* User information sends curl elsewhere: never allowed. */
 	ck_assert(!proto_url_ok("http://[::1]@evil.example", &why));
 	ck_assert(!proto_url_ok("http://[::1]:8470@evil.example", &why));

@@ -1,0 +1,122 @@
+/* text.c: what characters outside text may hold, and the sanitiser that
+ * prints it (text.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+#include "util.h"
+
+size_t
+text_utf8_next(const char *str, size_t n, uint32_t *cp)
+{
+	const unsigned char	*s = (const unsigned char *)str;
+	size_t			 k;
+	uint32_t		 c;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		k = 1;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		k = 2;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		k = 3;
+		c = s[0] & 0x07;
+	} else
+		return 0;
+	for (size_t j = 1; j <= k; j++) {
+		if (j >= n || (s[j] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[j] & 0x3f);
+	}
+	if ((k == 2 && c < 0x800) || (k == 3 && c < 0x10000) || c > 0x10ffff ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return k + 1;
+}
+
+bool
+text_is_bidi(uint32_t cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+bool
+text_char_ok(uint32_t cp, int flags)
+{
+	if (cp == '\n' || cp == '\t')
+		return (flags & TEXT_LINES) != 0;
+	return cp >= 0x20 && cp != 0x7f && !(cp >= 0x80 && cp <= 0x9f) &&
+	    !text_is_bidi(cp);
+}
+
+enum text_fault
+text_check(const char *s, size_t n, int flags, uint32_t *bad)
+{
+	size_t		i = 0, k;
+	uint32_t	cp;
+
+	while (i < n) {
+		if ((k = text_utf8_next(s + i, n - i, &cp)) == 0)
+			return TEXT_BAD_UTF8;
+		if (!text_char_ok(cp, flags)) {
+			if (bad != NULL)
+				*bad = cp;
+			return TEXT_CONTROL;
+		}
+		i += k;
+	}
+	return TEXT_OK;
+}
+
+/* s[0..n) with each character text_char_ok refuses, and each byte that
+ * does not begin a well-formed UTF-8 sequence, replaced: by '?', or in
+ * JSON by its \u escape (U+FFFD for a byte that is not UTF-8, which cJSON
+ * prints as it was given). A refused character is at most 3 bytes of UTF-8
+ * and becomes at most 6. */
+static char *
+text_replace(const char *s, size_t n, int flags, bool json)
+{
+	char		*out = xmalloc(n * (json ? 6 : 1) + 1), *o = out;
+	size_t		 i = 0, k;
+	uint32_t	 cp;
+
+	while (i < n) {
+		k = text_utf8_next(s + i, n - i, &cp);
+		if (k == 0 || !text_char_ok(cp, flags)) {
+			if (json)
+				o += sprintf(o, "\\u%04x", k == 0 ? 0xfffdu :
+				    (unsigned)cp);
+			else
+				*o++ = '?';
+			i += k ? k : 1;
+			continue;
+		}
+		memcpy(o, s + i, k);
+		o += k;
+		i += k;
+	}
+	*o = '\0';
+	return out;
+}
+
+char *
+text_clean(const char *s, size_t n, int flags)
+{
+	return text_replace(s, n, flags, false);
+}
+
+char *
+text_json_safe(const char *json)
+{
+	return text_replace(json, strlen(json), TEXT_LINES, true);
+}
