@@ -59,10 +59,12 @@ fail:
 	return NULL;
 }
 
-/* The sealed plaintext, keys in the order the page gives. */
+/* The sealed plaintext, keys in the order the page gives. n numbers the
+ * messages to this device from 1, inside the signed seal, so that the
+ * device sees a gap when the server drops one. */
 static char *
 message_json(const char *id, const char *device, long long sent_at,
-    const char *from, const char *text)
+    long long n, const char *from, const char *text)
 {
 	cJSON	*j = cJSON_CreateObject();
 	char	*s;
@@ -71,6 +73,7 @@ message_json(const char *id, const char *device, long long sent_at,
 	cJSON_AddStringToObject(j, "id", id);
 	cJSON_AddStringToObject(j, "device", device);
 	cJSON_AddNumberToObject(j, "sent_at", (double)sent_at);
+	cJSON_AddNumberToObject(j, "n", (double)n);
 	if (from != NULL)
 		cJSON_AddStringToObject(j, "from", from);
 	cJSON_AddStringToObject(j, "text", text);
@@ -88,9 +91,20 @@ queue_one(sqlite3 *db, const struct clinic_keys *k, const struct vdevice *d,
 	unsigned char	*ct = NULL, *copy = NULL, *m, sig[64];
 	size_t		 ctlen, copylen, n;
 	sqlite3_stmt	*s = NULL;
+	long long	 seq = 0;
 	int		 rc = -1;
 
-	plain = message_json(id, d->device, now, from, text);
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(seq), 0) + 1 FROM "
+	    "messages WHERE device = ?", -1, &s, NULL) != SQLITE_OK)
+		goto db_fail;
+	sqlite3_bind_text(s, 1, d->device, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		seq = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (seq <= 0)
+		goto db_fail;
+	plain = message_json(id, d->device, now, seq, from, text);
 	ct = proto_seal(plain, d->box_pk, &ctlen);
 	copy = clinic_self_seal(plain, k, &copylen);
 	wipe_free(plain);
@@ -104,10 +118,8 @@ queue_one(sqlite3 *db, const struct clinic_keys *k, const struct vdevice *d,
 	crypto_sign_detached(sig, NULL, m, n, k->sign_sk);
 	free(m);
 	if (sqlite3_prepare_v2(db, "INSERT INTO messages(device, seq, id,"
-	    " ciphertext, signature, clinic_copy, queued_at) VALUES(?1,"
-	    " (SELECT coalesce(max(seq), 0) + 1 FROM messages"
-	    " WHERE device = ?1), ?2, ?3, ?4, ?5, ?6)", -1, &s,
-	    NULL) != SQLITE_OK)
+	    " ciphertext, signature, clinic_copy, queued_at) VALUES(?1, ?7,"
+	    " ?2, ?3, ?4, ?5, ?6)", -1, &s, NULL) != SQLITE_OK)
 		goto db_fail;
 	sqlite3_bind_text(s, 1, d->device, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
@@ -115,6 +127,7 @@ queue_one(sqlite3 *db, const struct clinic_keys *k, const struct vdevice *d,
 	sqlite3_bind_blob(s, 4, sig, sizeof sig, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 5, copy, (int)copylen, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, now);
+	sqlite3_bind_int64(s, 7, seq);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		goto db_fail;
 	rc = 0;
@@ -289,7 +302,7 @@ open_copy(sqlite3_stmt *s, const struct clinic_keys *k, const char *device,
     const char *id)
 {
 	static const char *const keys[] = { "v", "id", "device", "sent_at",
-	    "from", "text", NULL };
+	    "n", "from", "text", NULL };
 	const unsigned char	*ct = sqlite3_column_blob(s, 3);
 	const unsigned char	*copy = sqlite3_column_blob(s, 5);
 	unsigned char		*m;

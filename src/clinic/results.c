@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gaps.h"
 #include "i18n.h"
 #include "outcomes.h"
 #include "text.h"
@@ -242,7 +243,8 @@ json_outcomes(cJSON *a, struct vrecord **shown, size_t n,
 
 static void
 print_json(struct vrecord **shown, size_t n, const char **outcome,
-    const struct content *ct, const struct vrecord *all, size_t nall)
+    const struct content *ct, const struct vrecord *all, size_t nall,
+    const struct gap *gaps, size_t ngaps)
 {
 	cJSON	*j = cJSON_CreateObject(), *a;
 
@@ -252,6 +254,7 @@ print_json(struct vrecord **shown, size_t n, const char **outcome,
 		cJSON_AddItemToArray(a, json_result(shown[i], outcome[i]));
 	json_outcomes(cJSON_AddArrayToObject(j, "outcomes"), shown, n, ct,
 	    all, nall);
+	cJSON_AddItemToObject(j, "gaps", gaps_json(gaps, ngaps));
 	a = cJSON_AddArrayToObject(j, "quarantined");
 	for (size_t i = 0; i < nall; i++) {
 		if (all[i].reason == NULL)
@@ -319,8 +322,10 @@ clinic_cmd_results(int argc, char **argv)
 	struct clinic_read	 cr;
 	struct vrecord		*all = NULL, **shown = NULL;
 	struct outcome		 oc;
+	struct gap		*gaps = NULL;
 	const char		*dir = ".", *patient = NULL, *content = NULL;
 	const char		**outcome = NULL;
+	size_t			 ngaps = 0;
 	enum format		 format = FORMAT_CSV;
 	size_t			 n = 0, nshown = 0;
 	bool			 risk_only = false;
@@ -372,9 +377,10 @@ clinic_cmd_results(int argc, char **argv)
 		    shown[i]->patient, shown[i], &oc);
 		outcome[i] = outcome_id(oc.category);
 	}
+	ngaps = gaps_find(all, n, &gaps);
 	if (format == FORMAT_JSON)
 		print_json(shown, nshown, outcome, clinic_read_content(&cr),
-		    all, n);
+		    all, n, gaps, ngaps);
 	else
 		print_csv(shown, nshown, outcome);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -382,11 +388,13 @@ clinic_cmd_results(int argc, char **argv)
 		goto out;
 	}
 	print_summary(nshown, all, n);
+	gaps_report(gaps, ngaps);
 	/* Listed first, then said: a content problem never hides risk. */
 	rc = clinic_read_report(&cr);
 out:
 	if (rc != CLINIC_EXIT_OK && err.msg[0] != '\0')
 		clinic_fail(&err);
+	gaps_free(gaps, ngaps);
 	free(outcome);
 	free(shown);
 	vrecords_free(all, n);

@@ -344,6 +344,8 @@ check_plain(struct vrecord *r, const struct content *ct)
 		return "malformed";
 	if (v != PROTO_VERSION)
 		return "unsupported_version";
+	if (!proto_int(p, "n", &r->n) || r->n < 0)
+		r->n = 0;
 	if (!proto_only_keys(p, keys) || (id = proto_str(p, "id")) == NULL ||
 	    (device = proto_str(p, "device")) == NULL ||
 	    (kind = proto_str(p, "kind")) == NULL ||

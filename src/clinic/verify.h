@@ -55,6 +55,7 @@ struct vrecord {
 	char			 id[PROTO_ID_LEN + 1];
 	long long		 received_at;
 	size_t			 arrival;	/* place in the order received */
+	long long		 n;		/* the device's number for it, 0 none */
 	const char		*reason;	/* why quarantined */
 	char			*patient;
 	long long		 created_at;

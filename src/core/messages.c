@@ -36,9 +36,8 @@ static bool
 message_parse(const char *plain, const char *id, const char *device,
     struct message *m)
 {
-	/* "n", the clinic's counter for this device, is accepted (and not
-	 * yet used) so that a clinic may start sending it: stepwise-
-	 * protocol(7), Gaps in the clinic's messages. */
+	/* "n", the clinic's counter for this device: stepwise-protocol(7),
+	 * Gaps in the clinic's messages. */
 	static const char *const keys[] = { "v", "id", "device", "sent_at",
 	    "from", "text", "n", NULL };
 	char		 why[160];
@@ -61,6 +60,9 @@ message_parse(const char *plain, const char *id, const char *device,
 	    (from == NULL || cJSON_IsString(from));
 	if (ok) {
 		snprintf(m->id, sizeof m->id, "%s", id);
+		snprintf(m->device, sizeof m->device, "%s", device);
+		if (!proto_int(j, "n", &m->n) || m->n < 0)
+			m->n = 0;
 		m->at = at;
 		m->text = xstrdup(text);
 		m->from = from != NULL && *from->valuestring != '\0' ?
@@ -271,6 +273,63 @@ messages_load(struct store *st, struct message **out, size_t *n,
 	*out = l.v;
 	*n = l.n;
 	return 0;
+}
+
+size_t
+messages_missing(const struct message *v, size_t n)
+{
+	size_t missing = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		long long	top = 0;
+		size_t		held = 0;
+		bool		first = true;
+
+		if (v[i].from_patient || v[i].n == 0)
+			continue;
+		/* Once per device: at its first numbered message. */
+		for (size_t k = 0; k < i && first; k++)
+			first = v[k].from_patient || v[k].n == 0 ||
+			    strcmp(v[k].device, v[i].device) != 0;
+		if (!first)
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			if (v[k].from_patient ||
+			    strcmp(v[k].device, v[i].device) != 0)
+				continue;
+			held++;
+			if (v[k].n > top)
+				top = v[k].n;
+		}
+		if (top > (long long)held)
+			missing += (size_t)(top - (long long)held);
+	}
+	return missing;
+}
+
+char *
+messages_problem_words(long long bad, size_t missing)
+{
+	char	*a = NULL, *b = NULL, *s;
+
+	if (bad > 0)
+		a = xasprintf(ngettext("%lld message from your clinic failed its "
+		    "safety check, so it is not shown.", "%lld messages from "
+		    "your clinic failed their safety check, so they are not "
+		    "shown.", (unsigned long)bad), bad);
+	if (missing > 0)
+		b = xasprintf(ngettext("%zu message your clinic sent has not "
+		    "reached this device: it may have been lost on the way.",
+		    "%zu messages your clinic sent have not reached this "
+		    "device: they may have been lost on the way.",
+		    (unsigned long)missing), missing);
+	if (a == NULL && b == NULL)
+		return NULL;
+	s = xasprintf(_("%s%s%s Please tell your clinic."), a ? a : "",
+	    a && b ? " " : "", b ? b : "");
+	free(a);
+	free(b);
+	return s;
 }
 
 void

@@ -212,6 +212,8 @@ struct message {
 	char		*text;
 	size_t		 order;		/* as read, for messages sent the same
 					 * second */
+	long long	 n;		/* the clinic's number for it, 0 none */
+	char		 device[PROTO_ID_LEN + 1];	/* it was sealed to */
 };
 /* Every message, opened and checked, and every reply, oldest first.
  * A message that fails to open or check is dropped from the inbox and
@@ -219,6 +221,14 @@ struct message {
 int	messages_load(struct store *, struct message **, size_t *n,
 	    struct sw_error *);
 void	messages_free(struct message *, size_t n);
+/* How many of the clinic's messages are missing: for each device the
+ * clinic numbered messages to, the highest number less the messages held
+ * (a server that drops one leaves a gap that its numbering shows). */
+size_t	messages_missing(const struct message *, size_t n);
+/* What the patient is told of messages that failed their check (bad, from
+ * the sync status) and of messages missing from the clinic's numbering;
+ * NULL when there is nothing to tell. Caller frees. */
+char	*messages_problem_words(long long bad, size_t missing);
 /* Mark every message of v from the clinic as read (in the profile's sealed
  * state and in v), in one write. now is not kept. */
 int	messages_mark_read(struct store *, struct message *v, size_t n,

@@ -285,7 +285,7 @@ show(struct plain *p, struct message *v, size_t n)
 {
 	struct sw_error	 err = { 0 };
 	struct sync_status st;
-	char		 when[64];
+	char		 when[64], *problem;
 	long long	 now = (long long)time(NULL);
 
 	if (n == 0)
@@ -304,12 +304,11 @@ show(struct plain *p, struct message *v, size_t n)
 	/* Shown now: read. */
 	if (messages_mark_read(p->st, v, n, now, &err) != 0)
 		plain_say(p, "%s", err.msg);
-	if (outbox_status(p->ob, &st, &err) == 0 && st.bad_messages > 0)
-		plain_say(p, "\n%s", st.bad_messages == 1 ? _("One message from "
-		    "your clinic failed its safety check, so it is not shown. "
-		    "Please tell your clinic.") : _("Some messages from your "
-		    "clinic failed their safety check, so they are not shown. "
-		    "Please tell your clinic."));
+	problem = messages_problem_words(outbox_status(p->ob, &st, &err) == 0 ?
+	    st.bad_messages : 0, messages_missing(v, n));
+	if (problem != NULL)
+		plain_say(p, "\n%s", problem);
+	free(problem);
 }
 
 static void

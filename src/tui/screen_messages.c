@@ -184,7 +184,8 @@ message_add(struct tui *t, struct tdoc *d, const struct message *msg)
 static void
 build(struct tui *t, struct msgs *m, int width)
 {
-	int bad = t->sync_st.bad_messages;
+	char *problem = messages_problem_words(t->sync_st.bad_messages,
+	    messages_missing(m->v, m->n));
 
 	tdoc_free(&m->d);
 	m->d.width = width;
@@ -200,13 +201,10 @@ build(struct tui *t, struct msgs *m, int width)
 	}
 	for (size_t i = 0; i < m->n; i++)
 		message_add(t, &m->d, &m->v[i]);
-	if (bad > 0) {
-		tdoc_text(&m->d, bad == 1 ? _("One message from your clinic "
-		    "failed its safety check, so it is not shown. Please tell "
-		    "your clinic.") : _("Some messages from your clinic failed "
-		    "their safety check, so they are not shown. Please tell "
-		    "your clinic."), tui_attr(t, ATTR_WARN));
+	if (problem != NULL) {
+		tdoc_text(&m->d, problem, tui_attr(t, ATTR_WARN));
 		tdoc_blank(&m->d);
+		free(problem);
 	}
 	if (m->had_draft && m->mode == M_READ)
 		tdoc_text(&m->d, _("Your reply is not sent yet: press r to "
