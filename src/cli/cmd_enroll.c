@@ -18,12 +18,17 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, _("Usage: stepwise enroll [--delete] [--no-sync] FILE\n"
+	fprintf(f, _("Usage: stepwise enroll [--delete] [--no-sync]\n"
+	    "                       [--send-earlier | --keep-earlier] FILE\n"
 	    "Connect this profile to your clinic with the enrollment file it "
-	    "gave you.\nYour results are then sent to the clinic, encrypted "
-	    "so that only the clinic\ncan read them.\n\n"
-	    "  --delete     delete FILE once enrolled\n"
-	    "  --no-sync    do not contact the clinic now\n"));
+	    "gave you.\nYour check-ins are then sent to the clinic, and the "
+	    "exercise entries you\nshare, encrypted so that only the clinic "
+	    "can read them.\n\n"
+	    "  --delete        delete FILE once enrolled\n"
+	    "  --no-sync       do not contact the clinic now\n"
+	    "  --send-earlier  send the check-ins made before joining too\n"
+	    "  --keep-earlier  keep them on this computer only (without either, "
+	    "you are\n                  asked)\n"));
 }
 
 static void
@@ -47,7 +52,7 @@ print_contact(const cJSON *contact)
 }
 
 static void
-print_summary(const struct enrollment *e, int records)
+print_summary(const struct enrollment *e, const struct earlier *ea)
 {
 	cli_print("%-13s %s\n", _("Clinic:"), e->clinic);
 	cli_print("%-13s %s\n", _("Address:"), e->url);
@@ -55,16 +60,46 @@ print_summary(const struct enrollment *e, int records)
 	printf("%-13s %s\n", "", _("Check it matches the one your clinic gave "
 	    "you."));
 	print_contact(e->contact);
-	if (records > 0)
-		printf(ngettext("%d record already in this profile will be "
-		    "sent, encrypted so that only the clinic can read it.\n",
-		    "%d records already in this profile will be sent, "
-		    "encrypted so that only the clinic can read them.\n",
-		    (unsigned long)records), records);
-	else
-		printf("%s\n", _("Your check-ins and exercise entries will be "
-		    "sent from now on, encrypted so that only the clinic can "
-		    "read them."));
+	cli_print(_("From now on your check-ins go to %s when you save them, "
+	    "and so do your replies to your supporter. An exercise entry goes "
+	    "only if you share it; you are asked when you save one. All of "
+	    "it is encrypted so that only the clinic can read it.\n"),
+	    e->clinic);
+	if (ea->private_entries > 0)
+		printf(ngettext("%d exercise entry made before joining stays on "
+		    "this computer; you can share it from its page.\n", "%d "
+		    "exercise entries made before joining stay on this computer; "
+		    "you can share any of them from its page.\n",
+		    (unsigned long)ea->private_entries), ea->private_entries);
+}
+
+/* The check-ins made before joining go only if the patient says so: with
+ * an option, or asked on the terminal. 1 send, 0 keep, -1 not said. */
+static int
+ask_earlier(const struct enrollment *e, const struct earlier *ea, int said)
+{
+	char	 line[32];
+
+	if (ea->checkins == 0)
+		return 0;
+	cli_print(ngettext("This profile holds %d check-in made before joining, "
+	    "not sent to anyone.\n", "This profile holds %d check-ins made "
+	    "before joining, not sent to anyone.\n",
+	    (unsigned long)ea->checkins), ea->checkins);
+	if (said >= 0)
+		return said;
+	if (!isatty(STDIN_FILENO))
+		return -1;
+	for (;;) {
+		cli_print(_("Send them to %s too? (y/n) "), e->clinic);
+		fflush(stdout);
+		if (fgets(line, sizeof line, stdin) == NULL)
+			return -1;
+		if (strchr(_("yY"), line[0]) != NULL && line[0] != '\0')
+			return 1;
+		if (strchr(_("nN"), line[0]) != NULL && line[0] != '\0')
+			return 0;
+	}
 }
 
 /* Enrolling again is for a device the clinic refused (a used or expired
@@ -160,21 +195,26 @@ cmd_enroll(struct cli *cli, int argc, char **argv)
 		CLI_GLOBAL_OPTIONS,
 		{ "delete", no_argument, NULL, 'd' },
 		{ "no-sync", no_argument, NULL, 'n' },
+		{ "send-earlier", no_argument, NULL, 's' },
+		{ "keep-earlier", no_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sw_error		 err = { 0 };
 	struct enrollment	 e;
 	struct store		*st = NULL;
 	const char		*file;
+	struct earlier		 ea;
 	bool			 delete = false, no_sync = false;
-	int			 opt, records, rc = EXIT_FAIL, code;
+	int			 opt, rc = EXIT_FAIL, code, said = -1, send;
 
 	while ((opt = cli_getopt(cli, "enroll", usage, argc, argv, ":",
 	    longopts, 1, &code)) > 0) {
 		if (opt == 'd')
 			delete = true;
-		else
+		else if (opt == 'n')
 			no_sync = true;
+		else
+			said = opt == 's';
 	}
 	if (opt < 0)
 		return code;
@@ -188,12 +228,18 @@ cmd_enroll(struct cli *cli, int argc, char **argv)
 		goto out;
 	if (check_not_enrolled(st) != 0)
 		goto out;
-	if ((records = outbox_count_unsent(st, &err)) < 0) {
+	if (outbox_count_earlier(st, &ea, &err) != 0) {
 		cli_error("%s", err.msg);
 		goto out;
 	}
-	print_summary(&e, records);
-	if (outbox_enroll(st, &e, (long long)time(NULL), &err) != 0) {
+	print_summary(&e, &ea);
+	if ((send = ask_earlier(&e, &ea, said)) < 0) {
+		rc = cli_usage_error("enroll", "%s", _("say whether the check-ins "
+		    "made before joining go to the clinic: --send-earlier or "
+		    "--keep-earlier"));
+		goto out;
+	}
+	if (outbox_enroll(st, &e, (long long)time(NULL), send == 1, &err) != 0) {
 		cli_error("%s", err.msg);
 		goto out;
 	}

@@ -77,6 +77,9 @@ config_json(const char *name, const char *url)
 	c = cJSON_AddObjectToObject(j, "contact");
 	cJSON_AddStringToObject(c, "name", name);
 	cJSON_AddArrayToObject(j, "crisis");
+	/* How a patient's exercise entries are shared: asked at each save,
+	 * with no default. */
+	cJSON_AddStringToObject(j, "share_default", "ask");
 	s = cJSON_Print(j);
 	cJSON_Delete(j);
 	return s;

@@ -12,6 +12,7 @@
 #include "clinic.h"
 #include "proto.h"
 #include "i18n.h"
+#include "sharing.h"
 #include "jsonv.h"
 #include "util.h"
 
@@ -51,7 +52,7 @@ static cJSON *
 load_config(const char *dir, struct sw_error *err)
 {
 	static const char *const keys[] = { "format", "name", "url",
-	    "contact", "crisis", NULL };
+	    "contact", "crisis", "share_default", NULL };
 	static const char *const ckeys[] = { "name", "phone", "email",
 	    "hours", NULL };
 	static const char *const xkeys[] = { "name", "phone", "note", NULL };
@@ -59,7 +60,7 @@ load_config(const char *dir, struct sw_error *err)
 	struct diags	 d = { 0 };
 	struct jctx	 c = { file, &d };
 	const cJSON	*contact, *crisis, *it;
-	const char	*url, *why;
+	const char	*url, *why, *share;
 	cJSON		*j;
 	int		 format = 0;
 	size_t		 i = 0;
@@ -75,6 +76,10 @@ load_config(const char *dir, struct sw_error *err)
 		if ((url = jv_string(&c, j, "$", "url", true)) != NULL &&
 		    !proto_url_ok(url, &why))
 			jv_error(&c, "$", "url", "%s", why);
+		if ((share = jv_string(&c, j, "$", "share_default",
+		    false)) != NULL && share_default_parse(share) < 0)
+			jv_error(&c, "$", "share_default", "%s", _("must be "
+			    "ask, share or private"));
 		if ((contact = jv_object(&c, j, "$", "contact", true))) {
 			jv_only_keys(&c, contact, "$.contact", ckeys);
 			keys_once(&c, contact, "$.contact");
@@ -167,6 +172,9 @@ enrollment_json(const cJSON *conf, const struct clinic_keys *k,
 	cJSON_AddItemToObject(j, "crisis", cJSON_HasObjectItem(conf,
 	    "crisis") ? cJSON_Duplicate(cJSON_GetObjectItem(conf, "crisis"),
 	    1) : cJSON_CreateArray());
+	cJSON_AddStringToObject(j, "share_default", cJSON_GetStringValue(
+	    cJSON_GetObjectItem(conf, "share_default")) ? cJSON_GetStringValue(
+	    cJSON_GetObjectItem(conf, "share_default")) : "ask");
 	if (t == NULL || t->valuestring == NULL ||
 	    (b = cJSON_Print(j)) == NULL)
 		goto out;

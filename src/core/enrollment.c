@@ -15,6 +15,7 @@
 #include "outbox.h"
 #include "outbox_int.h"
 #include "record.h"
+#include "sharing.h"
 #include "store_int.h"
 #include "util.h"
 
@@ -112,7 +113,7 @@ check_fields(struct jctx *c, const cJSON *j, struct enrollment *e)
 {
 	static const char *const keys[] = { "stepwise_enrollment", "clinic",
 	    "url", "clinic_box_pk", "clinic_sign_pk", "token", "expires_at",
-	    "tls_pin", "contact", "crisis", NULL };
+	    "tls_pin", "contact", "crisis", "share_default", NULL };
 	const cJSON	*v;
 	const char	*s, *why;
 
@@ -148,6 +149,15 @@ check_fields(struct jctx *c, const cJSON *j, struct enrollment *e)
 	}
 	check_contact(c, j);
 	check_crisis(c, j);
+	e->share_default = SHARE_ASK;
+	if (cJSON_GetObjectItemCaseSensitive(j, "share_default") != NULL &&
+	    (s = jv_string(c, j, "$", "share_default", false)) != NULL) {
+		if (share_default_parse(s) < 0)
+			jv_error(c, "$", "share_default", "%s", _("must be ask, "
+			    "share or private"));
+		else
+			e->share_default = share_default_parse(s);
+	}
 }
 
 /* Parse strictly (stepwise-protocol(7), Conventions), wording a syntax
@@ -673,7 +683,8 @@ envelope_queue_keys(struct store *st, const struct device_keys *k,
 }
 
 /* Where the record goes is the sealed state's to say, never the clear
- * sync_state's, which anyone who can write the file may change. */
+ * sync_state's, which anyone who can write the file may change; whether
+ * it goes at all is the patient's (sharing.h). */
 int
 outbox_add_record(struct store *st, const char *id, const char *kind,
     long long created_at, const char *json, bool risk,
@@ -681,7 +692,16 @@ outbox_add_record(struct store *st, const char *id, const char *kind,
 {
 	struct device_keys	k;
 	struct sw_error		none = { 0 };
+	struct sharing		*sh;
+	bool			 goes;
 	int			rc;
+
+	if (sharing_load(st, &sh, err) != 0)
+		return -1;
+	goes = sharing_allows(sh, id, kind);
+	sharing_free(sh);
+	if (!goes)
+		return 0;	/* private: kept here only */
 
 	if (device_keys_load(st, &k, &none) != 0) {
 		if (none.code == SW_ENOENT)
@@ -702,7 +722,7 @@ outbox_add_record(struct store *st, const char *id, const char *kind,
 
 int
 outbox_save_record(struct store *st, const char *kind, long long created_at,
-    const char *json, bool risk, const char *draft, char *id_out,
+    const char *json, bool risk, const char *draft, int share, char *id_out,
     struct sw_error *err)
 {
 	char id[STORE_ID_LEN + 1];
@@ -710,6 +730,7 @@ outbox_save_record(struct store *st, const char *kind, long long created_at,
 	if (store_begin(st, err) != 0)
 		return -1;
 	if (store_put_record(st, kind, created_at, json, id, err) != 0 ||
+	    (share >= 0 && sharing_set(st, id, share != 0, err) != 0) ||
 	    outbox_add_record(st, id, kind, created_at, json, risk,
 	    err) != 0 ||
 	    (draft != NULL && store_delete_state(st, draft, err) != 0)) {
@@ -724,6 +745,36 @@ outbox_save_record(struct store *st, const char *kind, long long created_at,
 }
 
 /* ---- enrolling ---- */
+
+static int record_sent(sqlite3 *, const char *);
+
+int
+outbox_record_sent(struct store *st, const char *id)
+{
+	return record_sent(store_sqlite(st), id);
+}
+
+int
+outbox_remove_record(struct store *st, const char *id, struct sw_error *err)
+{
+	sqlite3		*db = store_sqlite(st);
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (!sync_tables_exist(db))
+		return 0;
+	if (sqlite3_prepare_v2(db, "DELETE FROM outbox WHERE id = ?", -1, &s,
+	    NULL) != SQLITE_OK)
+		return sync_db_fail(db, err);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sync_db_fail(db, err);
+	/* No longer this enrollment's: a restore after a redirect must not
+	 * queue it again. */
+	return store_record_set_n(st, id, 0, err);
+}
 
 /* Whether the clinic acknowledged the record (under any enrollment). */
 static int
@@ -742,28 +793,48 @@ record_sent(sqlite3 *db, const char *id)
 	return sent;
 }
 
+struct earlier_walk {
+	struct store		*st;
+	struct sharing		*sh;
+	struct earlier		*e;
+};
+
 static int
-unsent_seen(void *arg, const char *id, const char *kind, long long at,
+earlier_seen(void *arg, const char *id, const char *kind, long long at,
     const char *json)
 {
-	struct store *st = ((void **)arg)[0];
+	struct earlier_walk	*w = arg;
+	int			 sent;
 
 	(void)at;
 	(void)json;
-	if (queued_kind(kind) && record_sent(store_sqlite(st), id) == 0)
-		(*(int *)((void **)arg)[1])++;
+	if (!queued_kind(kind))
+		return 0;
+	if ((sent = record_sent(store_sqlite(w->st), id)) != 0)
+		return sent < 0 ? -1 : 0;
+	if (strcmp(kind, RECORD_EXERCISE) != 0)
+		w->e->checkins++;
+	else if (sharing_allows(w->sh, id, kind))
+		w->e->shared_entries++;
+	else
+		w->e->private_entries++;
 	return 0;
 }
 
 int
-outbox_count_unsent(struct store *st, struct sw_error *err)
+outbox_count_earlier(struct store *st, struct earlier *e,
+    struct sw_error *err)
 {
-	int	 n = 0;
-	void	*arg[2] = { st, &n };
+	struct earlier_walk	w = { st, NULL, e };
+	int			rc;
 
-	if (store_each_record(st, NULL, unsent_seen, arg, err) != 0)
+	memset(e, 0, sizeof *e);
+	if (sharing_load(st, &w.sh, err) != 0)
 		return -1;
-	return n;
+	rc = store_each_record(st, NULL, earlier_seen, &w, err);
+	sharing_free(w.sh);
+	return rc == 0 ? 0 : sw_fail(err, SW_EIO, _("Could not count what "
+	    "is already in the profile."));
 }
 
 /* The device's new secrets, all in sodium_malloc'd memory. */
@@ -907,6 +978,8 @@ clear_state_save(sqlite3 *db, const struct enrollment *e,
 struct env_walk {
 	struct store		*st;
 	struct device_keys	 k;
+	struct sharing		*sh;
+	bool			 send_earlier;
 	struct sw_error		*err;
 };
 
@@ -925,23 +998,38 @@ envelope_each(void *arg, const char *id, const char *kind,
 		return sync_db_fail(store_sqlite(w->st), w->err);
 	if (sent)	/* acknowledged under an earlier enrollment */
 		return store_record_set_n(w->st, id, 0, w->err);
+	/* Made before joining: an entry goes only if it was shared; the
+	 * check-ins (and their risk answers) only if the patient said so now,
+	 * and if not, they stay here for good. */
+	if (!sharing_allows(w->sh, id, kind))
+		return store_record_set_n(w->st, id, 0, w->err);
+	if (!w->send_earlier && strcmp(kind, RECORD_EXERCISE) != 0) {
+		if (sharing_set(w->st, id, false, w->err) != 0)
+			return -1;
+		return store_record_set_n(w->st, id, 0, w->err);
+	}
 	return envelope_queue_keys(w->st, &w->k, id, kind, created_at, json,
 	    record_is_risk(kind, json), 0, w->err);
 }
 
 /* After the new sealed keys are kept, in the same transaction. */
 static int
-queue_existing(struct store *st, struct sw_error *err)
+queue_existing(struct store *st, bool send_earlier, struct sw_error *err)
 {
-	struct env_walk	w = { st, { 0 }, err };
+	struct env_walk	w = { st, { 0 }, NULL, send_earlier, err };
 	int		rc;
 
 	if (store_delete_state(st, SYNC_COUNTER_STATE, err) != 0 ||
 	    store_delete_state(st, SYNC_PRIORITY_STATE, err) != 0 ||
-	    device_keys_load(st, &w.k, err) != 0)
+	    sharing_load(st, &w.sh, err) != 0)
 		return -1;
+	if (device_keys_load(st, &w.k, err) != 0) {
+		sharing_free(w.sh);
+		return -1;
+	}
 	rc = store_each_record(st, NULL, envelope_each, &w, err);
 	device_keys_free(&w.k);
+	sharing_free(w.sh);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -974,7 +1062,7 @@ check_not_enrolled(struct store *st, struct device_keys *old,
 
 int
 outbox_enroll(struct store *st, const struct enrollment *e, long long now,
-    struct sw_error *err)
+    bool send_earlier, struct sw_error *err)
 {
 	sqlite3			*db = store_sqlite(st);
 	struct new_keys		 n;
@@ -1009,7 +1097,8 @@ outbox_enroll(struct store *st, const struct enrollment *e, long long now,
 		goto fail;
 	}
 	if (store_put_state(st, SYNC_KEYS_STATE, sealed, err) != 0 ||
-	    queue_existing(st, err) != 0)
+	    sharing_set_default(st, e->share_default, err) != 0 ||
+	    queue_existing(st, send_earlier, err) != 0)
 		goto fail;
 	if (store_commit(st, err) != 0)
 		goto out;

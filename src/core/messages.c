@@ -424,7 +424,7 @@ reply_save(struct store *st, const char *text, const char *in_reply_to,
 	if (json == NULL)
 		return sw_fail(err, SW_EIO, _("out of memory"));
 	rc = outbox_save_record(st, RECORD_REPLY, now, json, false,
-	    DRAFT_REPLY_KEY, NULL, err);
+	    DRAFT_REPLY_KEY, -1, NULL, err);
 	store_secret_free(json);
 	return rc;
 }

@@ -35,6 +35,7 @@ struct enrollment {
 	cJSON		*contact;	/* object */
 	cJSON		*crisis;	/* array */
 	char		 fingerprint[40];
+	int		 share_default;	/* enum share_default (sharing.h) */
 };
 
 /* Read and check a file (stepwise-protocol(7), The enrollment file); every
@@ -70,12 +71,22 @@ const unsigned char *outbox_clinic_sign_pk(struct outbox *);
 
 /* Enroll the unlocked profile (stepwise-protocol(7), What "stepwise enroll
  * FILE" does, steps 2 to 5): device id and keys, the signed registration at
- * the head of the queue, and an envelope for every record already kept, in
- * one transaction. SW_EEXIST when the profile is already enrolled. */
+ * the head of the queue, and an envelope for every record already kept that
+ * goes (shared entries; check-ins and their risk answers only with
+ * send_earlier, else they stay here for good), in one transaction.
+ * SW_EEXIST when the profile is already enrolled. */
 int	outbox_enroll(struct store *, const struct enrollment *, long long now,
+	    bool send_earlier, struct sw_error *);
+/* What is already in the profile and not sent, to tell the patient before
+ * enrolling: check-ins (with risk answers and replies), and exercise
+ * entries shared and private. */
+struct earlier {
+	int	checkins;
+	int	shared_entries;
+	int	private_entries;
+};
+int	outbox_count_earlier(struct store *, struct earlier *,
 	    struct sw_error *);
-/* How many records enrolling would queue (to tell the patient first). */
-int	outbox_count_unsent(struct store *, struct sw_error *);
 
 /* Seal and sign one saved record and queue it. Does nothing (returns 0)
  * when the profile is not enrolled. Called by the record savers inside the
@@ -92,7 +103,14 @@ int	outbox_add_record(struct store *, const char *id, const char *kind,
  * record comes through here. */
 int	outbox_save_record(struct store *, const char *kind,
 	    long long created_at, const char *json, bool risk,
-	    const char *draft, char *id_out, struct sw_error *);
+	    const char *draft, int share, char *id_out, struct sw_error *);
+/* share: 1 shared, 0 private (kept as the patient's choice, sharing.h),
+ * -1 no choice (the kind decides: check-ins and replies go). */
+/* Whether the clinic has acknowledged the record: 1, 0, -1 on error. */
+int	outbox_record_sent(struct store *, const char *id);
+/* Take a record's envelope out of the queue (a shared entry made private
+ * again before it went). */
+int	outbox_remove_record(struct store *, const char *id, struct sw_error *);
 
 /* ---- at every unlock ---- */
 

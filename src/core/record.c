@@ -7,6 +7,7 @@
 #include "jsonv.h"
 #include "outbox.h"
 #include "outcome.h"
+#include "sharing.h"
 #include "record.h"
 #include "util.h"
 
@@ -88,7 +89,7 @@ checkin_save(struct store *st, const struct measure *m, const int *answers,
 	 * all; a risk answer goes to the head of the queue. */
 	key = draft_key("checkin", m->id);
 	rc = outbox_save_record(st, RECORD_CHECKIN, completed_at, json, r.risk,
-	    key, id, err);
+	    key, -1, id, err);
 	free(key);
 	store_secret_free(json);
 	if (rc == 0 && out != NULL) {
@@ -232,7 +233,8 @@ checkins_free(struct checkin *v, size_t n)
 
 static int
 entry_store(struct store *st, const struct exercise *e, const char *follows,
-    const cJSON *values, long long completed_at, struct sw_error *err)
+    const cJSON *values, long long completed_at, bool share,
+    struct sw_error *err)
 {
 	struct diags	 d = { 0 };
 	cJSON		*j;
@@ -265,7 +267,7 @@ entry_store(struct store *st, const struct exercise *e, const char *follows,
 	key = follows != NULL ? draft_key("plan", follows) :
 	    draft_key("exercise", e->id);
 	rc = outbox_save_record(st, RECORD_EXERCISE, completed_at, json, false,
-	    key, NULL, err);
+	    key, share ? 1 : 0, NULL, err);
 	free(key);
 	store_secret_free(json);
 	return rc;
@@ -273,17 +275,27 @@ entry_store(struct store *st, const struct exercise *e, const char *follows,
 
 int
 exercise_entry_save(struct store *st, const struct exercise *e,
-    const cJSON *values, long long completed_at, struct sw_error *err)
+    const cJSON *values, long long completed_at, bool share,
+    struct sw_error *err)
 {
-	return entry_store(st, e, NULL, values, completed_at, err);
+	return entry_store(st, e, NULL, values, completed_at, share, err);
 }
 
+/* The look-back on a plan is shared as the plan was: the patient was
+ * asked once, when the plan was saved. */
 int
 exercise_entry_finish(struct store *st, const struct exercise *e,
     const char *plan_id, const cJSON *values, long long completed_at,
     struct sw_error *err)
 {
-	return entry_store(st, e, plan_id, values, completed_at, err);
+	struct sharing	*sh;
+	bool		 share;
+
+	if (sharing_load(st, &sh, err) != 0)
+		return -1;
+	share = sharing_allows(sh, plan_id, RECORD_EXERCISE);
+	sharing_free(sh);
+	return entry_store(st, e, plan_id, values, completed_at, share, err);
 }
 
 struct entries_walk {

@@ -68,9 +68,11 @@ typedef int (*entry_fn)(void *arg, const char *id, const char *exercise,
 int	exercise_entries_each(struct store *, const char *exercise, entry_fn,
 	    void *arg, struct sw_error *);
 
-/* Store a finished exercise entry (values checked against the exercise). */
+/* Store a finished exercise entry (values checked against the exercise),
+ * shared with the clinic or kept private as the patient chose (sharing.h). */
 int	exercise_entry_save(struct store *, const struct exercise *,
-	    const cJSON *values, long long completed_at, struct sw_error *);
+	    const cJSON *values, long long completed_at, bool share,
+	    struct sw_error *);
 
 /* An entry saved with some "later" fields empty is an open plan (e.g. an
  * activity planned, to be rated afterwards). Finishing it stores a new

@@ -10,6 +10,7 @@
 #include "jsonv.h"
 #include "plain.h"
 #include "record.h"
+#include "sharing.h"
 #include "util.h"
 
 enum { ASK_OK, ASK_SKIP, ASK_EOF };
@@ -263,6 +264,28 @@ show_values(struct plain *p, const struct exercise *e, const cJSON *values)
 		    e->fields[i].id));
 }
 
+/* Whether the entry goes to the clinic: asked once, as it is saved, with
+ * the clinic's default (an empty line takes it; "ask" has none). Without a
+ * clinic, or at the end of input, it stays private. */
+static bool
+ask_share(struct plain *p)
+{
+	enum share_default	d;
+	int			yes;
+
+	if (p->ob == NULL)
+		return false;
+	d = sharing_default(p->st);
+	plain_say(p, _("\nThis entry is private: it stays on this computer "
+	    "unless you share it with %s. You can change this later from "
+	    "your past entries, until it has been sent."),
+	    plain_clinic_name(p));
+	yes = plain_ask_yes(p, d == SHARE_YES ? _("Share it? (Y/n) ") :
+	    d == SHARE_NO ? _("Share it? (y/N) ") : _("Share it? (y/n) "),
+	    d == SHARE_YES ? 1 : d == SHARE_NO ? 0 : -1);
+	return yes == 1;
+}
+
 int
 plain_exercise(struct plain *p, const struct exercise *e)
 {
@@ -311,7 +334,7 @@ plain_exercise(struct plain *p, const struct exercise *e)
 		draft_exercise_save(p->st, e->id, values, i + 1, &err);
 	}
 	if (exercise_entry_save(p->st, e, values, (long long)time(NULL),
-	    &err) != 0) {
+	    ask_share(p), &err) != 0) {
 		plain_say(p, _("Could not save: %s"), err.msg);
 		rc = -1;
 		goto out;

@@ -182,7 +182,7 @@ plain_ask_lines(struct plain *p)
 }
 
 int
-plain_ask_yes(struct plain *p, const char *prompt, bool dflt)
+plain_ask_yes(struct plain *p, const char *prompt, int dflt)
 {
 	char	*line;
 	int	 rc;
@@ -191,7 +191,7 @@ plain_ask_yes(struct plain *p, const char *prompt, bool dflt)
 		if ((line = plain_ask(p, prompt)) == NULL)
 			return -1;
 		if (line[0] == '\0')
-			rc = dflt;
+			rc = dflt < 0 ? -2 : dflt != 0;
 		else if (strchr(_("yY"), line[0]) != NULL)
 			rc = 1;
 		else if (strchr(_("nN"), line[0]) != NULL)

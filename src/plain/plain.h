@@ -37,8 +37,9 @@ int	 plain_ask_int(struct plain *, const char *prompt, int min, int max,
 /* Lines up to one holding only a full stop (or the end of input), joined
  * with newlines; NULL when nothing was typed. Free with wipe_free. */
 char	*plain_ask_lines(struct plain *);
-/* y/n with a default on an empty line; -1 at EOF. */
-int	 plain_ask_yes(struct plain *, const char *prompt, bool dflt);
+/* y/n with a default on an empty line (dflt -1: none, an answer is
+ * needed); -1 at EOF. */
+int	 plain_ask_yes(struct plain *, const char *prompt, int dflt);
 void	 plain_crisis(struct plain *);
 
 /* ---- checkin.c ---- */

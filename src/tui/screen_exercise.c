@@ -542,7 +542,7 @@ ex_save(struct tui *t, struct ex *x)
 	if ((x->plan_id != NULL ? exercise_entry_finish(t->st, x->e,
 	    x->plan_id, v, (long long)time(NULL), &err) :
 	    exercise_entry_save(t->st, x->e, v, (long long)time(NULL),
-	    &err)) != 0) {
+	    false, &err)) != 0) {
 		tui_message(t, _("Not saved: %s"), err.msg);
 		cJSON_Delete(v);
 		return ACT_REDRAW;

@@ -73,7 +73,7 @@ python3 - "$T/all.json" "$T/ids" "$D1" "$D2" "$t0" <<'PY' && ok "results: exact 
 import json, sys
 r = json.load(open(sys.argv[1])); ids = dict(l.split() for l in open(sys.argv[2]))
 d1, d2, t0 = sys.argv[3], sys.argv[4], int(sys.argv[5])
-assert r["format"] == 1 and set(r) == {"format", "results", "quarantined", "outcomes"}
+assert r["format"] == 1 and set(r) == {"format", "results", "quarantined", "outcomes", "gaps"}
 # One pair at most for each (A with B for R1): no outcome yet for anyone.
 assert sorted(o["patient"] for o in r["outcomes"]) == ["R1", "R2"], r["outcomes"]
 assert all(o["category"] == "none" for o in r["outcomes"]), r["outcomes"]
@@ -205,7 +205,7 @@ assert len(a) == 1 and len(b) == 1
 for m, dev in ((a[0], sys.argv[3]), (b[0], sys.argv[4])):
     p = m["plain"]
     assert m["signature_ok"] is True and m["seq"] == 1 and m["padded"] % 256 == 0
-    want = {"v": 1, "id": m["id"], "device": dev, "sent_at": p["sent_at"],
+    want = {"v": 1, "id": m["id"], "device": dev, "sent_at": p["sent_at"], "n": 1,
             "from": "Sam (your supporter)", "text": 'Hello R1, "quoted"\nsecond line'}
     assert m["raw"] == json.dumps(want, separators=(",", ":"), ensure_ascii=False), m["raw"]
 assert a[0]["id"] == b[0]["id"]

@@ -164,7 +164,7 @@ seed() {
 }
 # enroll NAME FILE: stepwise enroll --no-sync; output in $T/NAME.enroll.
 enroll() {
-	sw "$1" enroll --no-sync "$2" >"$T/$1.enroll" 2>&1 ||
+	sw "$1" enroll --no-sync --send-earlier "$2" >"$T/$1.enroll" 2>&1 ||
 	    { bad "stepwise enroll $1" "$(cat "$T/$1.enroll")"; return 1; }
 }
 # make_patient NAME CLINIC-DIR REF: a profile, an enrollment file from the

@@ -135,7 +135,7 @@ enroll(void)
 	fields_default(&f);
 	write_efile(&f);
 	ck_assert_msg(enrollment_read(efile, &e, &err) == 0, "%s", err.msg);
-	ck_assert_msg(outbox_enroll(st, &e, NOW, &err) == 0, "%s", err.msg);
+	ck_assert_msg(outbox_enroll(st, &e, NOW, true, &err) == 0, "%s", err.msg);
 	enrollment_free(&e);
 }
 
@@ -407,14 +407,14 @@ START_TEST(test_enroll_twice_refused_expired_refused)
 	f.expires = "1700000000";
 	write_efile(&f);
 	ck_assert_int_eq(enrollment_read(efile, &e, &err), 0);
-	ck_assert_int_eq(outbox_enroll(st, &e, NOW, &err), -1);
+	ck_assert_int_eq(outbox_enroll(st, &e, NOW, true, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "expired"));
 	enrollment_free(&e);
 	enroll();
 	fields_default(&f);
 	write_efile(&f);
 	ck_assert_int_eq(enrollment_read(efile, &e, &err), 0);
-	ck_assert_int_eq(outbox_enroll(st, &e, NOW, &err), -1);
+	ck_assert_int_eq(outbox_enroll(st, &e, NOW, true, &err), -1);
 	ck_assert_int_eq(err.code, SW_EEXIST);
 	enrollment_free(&e);
 }
@@ -440,7 +440,7 @@ START_TEST(test_not_enrolled_profile_is_left_untouched)
 
 	/* A record saved before enrolling is kept, not queued. */
 	ck_assert_int_eq(outbox_save_record(st, "checkin", 10, "{\"risk\":"
-	    "false}", false, NULL, NULL, &err), 0);
+	    "false}", false, NULL, -1, NULL, &err), 0);
 	store_close(st);
 	st = NULL;
 	before = file_bytes(&n1);
@@ -498,7 +498,7 @@ START_TEST(test_clear_sync_state_without_sealed_enrollment_is_dropped)
 	free(box);
 	free(sign);
 	ck_assert_msg(outbox_save_record(st, "checkin", 10, "{\"risk\":"
-	    "false}", false, NULL, NULL, &err) == 0, "%s", err.msg);
+	    "false}", false, NULL, -1, NULL, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
 	ck_assert_int_eq(outbox_counts(ob, &w, &r, &err), 0);
 	ck_assert_uint_eq(w + r, 0);	/* nothing sealed to that key */
@@ -638,15 +638,22 @@ START_TEST(test_records_before_enrolling_are_queued_by_enroll)
 	int			 i = 0;
 
 	ck_assert_int_eq(outbox_save_record(st, "checkin", 300,
-	    "{\"total\":3,\"risk\":false}", false, NULL, NULL, &err), 0);
+	    "{\"total\":3,\"risk\":false}", false, NULL, -1, NULL, &err), 0);
 	ck_assert_int_eq(outbox_save_record(st, "exercise", 100,
-	    "{\"exercise\":\"mood-check\",\"values\":{}}", false, NULL, NULL, &err),
+	    "{\"exercise\":\"mood-check\",\"values\":{}}", false, NULL, 1, NULL, &err),
 	    0);
 	ck_assert_int_eq(outbox_save_record(st, "checkin", 200,
-	    "{\"total\":20,\"risk\":true}", true, NULL, NULL, &err), 0);
-	ck_assert_int_eq(outbox_save_record(st, "draft-like", 50, "{}", false, NULL,
+	    "{\"total\":20,\"risk\":true}", true, NULL, -1, NULL, &err), 0);
+	ck_assert_int_eq(outbox_save_record(st, "draft-like", 50, "{}", false, NULL, -1,
 	    NULL, &err), 0);
-	ck_assert_int_eq(outbox_count_unsent(st, &err), 3);
+	{
+		struct earlier ea;
+
+		ck_assert_int_eq(outbox_count_earlier(st, &ea, &err), 0);
+		ck_assert_int_eq(ea.checkins, 2);
+		ck_assert_int_eq(ea.shared_entries, 1);
+		ck_assert_int_eq(ea.private_entries, 0);
+	}
 	enroll();
 	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
 	registration_read(ob, &r);
@@ -739,20 +746,20 @@ START_TEST(test_each_envelope_carries_the_device_counter)
 	sqlite3			*db;
 
 	ck_assert_int_eq(outbox_save_record(st, "checkin", 500,
-	    "{\"total\":3,\"risk\":false}", false, NULL, saved[0], &err), 0);
+	    "{\"total\":3,\"risk\":false}", false, NULL, -1, saved[0], &err), 0);
 	enroll();
 	ck_assert_int_eq(outbox_save_record(st, "exercise", 100,
-	    "{\"exercise\":\"mood-check\",\"values\":{}}", false, NULL,
+	    "{\"exercise\":\"mood-check\",\"values\":{}}", false, NULL, 1,
 	    saved[1], &err), 0);
 	ck_assert_int_eq(outbox_save_record(st, "risk", 200,
-	    "{\"measure\":\"phq9\",\"item\":9,\"answer\":1}", true, NULL,
+	    "{\"measure\":\"phq9\",\"item\":9,\"answer\":1}", true, NULL, -1,
 	    saved[2], &err), 0);
 	/* The counter is sealed state: it survives closing the profile. */
 	store_close(st);
 	ck_assert_int_eq(store_open(path, NULL, &st, &err),
 	    0);
 	ck_assert_int_eq(outbox_save_record(st, "reply", 300,
-	    "{\"text\":\"Thanks\"}", false, NULL, saved[3], &err), 0);
+	    "{\"text\":\"Thanks\"}", false, NULL, -1, saved[3], &err), 0);
 	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
 	registration_read(ob, &r);
 	batch_numbers(ob, &r, ids, n, 4);
@@ -808,12 +815,12 @@ START_TEST(test_record_too_long_to_send_is_not_kept)
 
 	enroll();
 	ck_assert_int_eq(outbox_save_record(st, "exercise", 1,
-	    "{\"values\":{\"a\":\"short\"}}", false, NULL, NULL, &err), 0);
+	    "{\"values\":{\"a\":\"short\"}}", false, NULL, 1, NULL, &err), 0);
 	big = xmalloc(70000);
 	memset(big, 'a', 69999);
 	big[69999] = '\0';
 	json = xasprintf("{\"values\":{\"a\":\"%s\"}}", big);
-	ck_assert_int_eq(outbox_save_record(st, "exercise", 2, json, false, NULL,
+	ck_assert_int_eq(outbox_save_record(st, "exercise", 2, json, false, NULL, 1,
 	    NULL, &err), -1);
 	ck_assert_int_eq(err.code, SW_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "too long"));
@@ -822,7 +829,7 @@ START_TEST(test_record_too_long_to_send_is_not_kept)
 	ck_assert_int_eq(outbox_rows(), 1);
 	/* And the store is usable afterwards. */
 	ck_assert_int_eq(outbox_save_record(st, "exercise", 3,
-	    "{\"values\":{}}", false, NULL, NULL, &err), 0);
+	    "{\"values\":{}}", false, NULL, 1, NULL, &err), 0);
 	ck_assert_int_eq(outbox_rows(), 2);
 	free(big);
 	free(json);
@@ -850,7 +857,7 @@ START_TEST(test_queue_order_ack_reject_and_limits)
 		    "false");
 
 		ck_assert_int_eq(outbox_save_record(st, "checkin", recs[i].at,
-		    json, recs[i].risk, NULL, ids[i], &err), 0);
+		    json, recs[i].risk, NULL, -1, ids[i], &err), 0);
 		free(json);
 	}
 	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
@@ -917,7 +924,12 @@ START_TEST(test_queue_order_ack_reject_and_limits)
 	ck_assert_uint_eq(w, 3);	/* the registration is not counted */
 	ck_assert_uint_eq(rej, 1);
 	ck_assert_int_eq(store_count_records(st, "checkin", &err), 6);
-	ck_assert_int_eq(outbox_count_unsent(st, &err), 4);
+	{
+		struct earlier ea;
+
+		ck_assert_int_eq(outbox_count_earlier(st, &ea, &err), 0);
+		ck_assert_int_eq(ea.checkins, 4);
+	}
 	outbox_close(ob);
 }
 END_TEST
@@ -1156,7 +1168,7 @@ START_TEST(test_stopped_device_enrolls_again_and_keeps_messages)
 
 	enroll();
 	ck_assert_int_eq(outbox_save_record(st, "checkin", 5, "{\"risk\":"
-	    "false}", false, NULL, NULL, &err), 0);
+	    "false}", false, NULL, -1, NULL, &err), 0);
 	ck_assert_int_eq(outbox_from_store(st, &ob, &err), 0);
 	registration_read(ob, &r1);
 	proto_new_id(id);
@@ -1198,13 +1210,13 @@ START_TEST(test_no_answer_text_in_the_profile_file)
 
 	json = xasprintf("{\"exercise\":\"catch-a-thought\",\"values\":"
 	    "{\"thought\":\"%s before\"}}", MARKER);
-	ck_assert_int_eq(outbox_save_record(st, "exercise", 1, json, false, NULL,
+	ck_assert_int_eq(outbox_save_record(st, "exercise", 1, json, false, NULL, 1,
 	    NULL, &err), 0);
 	free(json);
 	enroll();
 	json = xasprintf("{\"exercise\":\"catch-a-thought\",\"values\":"
 	    "{\"thought\":\"%s after\"}}", MARKER);
-	ck_assert_int_eq(outbox_save_record(st, "exercise", 2, json, false, NULL,
+	ck_assert_int_eq(outbox_save_record(st, "exercise", 2, json, false, NULL, 1,
 	    NULL, &err), 0);
 	free(json);
 	ck_assert_int_eq(reply_save(st, MARKER " reply", NULL, 3, &err), 0);

@@ -145,7 +145,7 @@ START_TEST(test_exercise_entry_saved_and_exported)
 
 	ck_assert_ptr_nonnull(e);
 	/* The worked example is a complete, valid entry by construction. */
-	ck_assert_int_eq(exercise_entry_save(st, e, e->example, 5000, &err),
+	ck_assert_int_eq(exercise_entry_save(st, e, e->example, 5000, false, &err),
 	    0);
 	text = export_json(st, &ct, "default", 6000, &err);
 	doc = cJSON_Parse(text);
@@ -164,7 +164,7 @@ START_TEST(test_invalid_exercise_entry_refused)
 	const struct exercise *e = content_exercise(&ct, "thought-record");
 	cJSON		*v = cJSON_Parse("{\"situation\":42}");
 
-	ck_assert_int_eq(exercise_entry_save(st, e, v, 1, &err), -1);
+	ck_assert_int_eq(exercise_entry_save(st, e, v, 1, false, &err), -1);
 	ck_assert_int_eq(err.code, SW_EINVAL);
 	ck_assert_int_eq(store_count_records(st, NULL, &err), 0);
 	cJSON_Delete(v);
@@ -184,7 +184,7 @@ START_TEST(test_activity_plan_stays_open_until_finished)
 	for (size_t i = 0; i < e->n_fields; i++)
 		if (e->fields[i].later)
 			cJSON_DeleteItemFromObject(plan, e->fields[i].id);
-	ck_assert_int_eq(exercise_entry_save(st, e, plan, 100, &err), 0);
+	ck_assert_int_eq(exercise_entry_save(st, e, plan, 100, false, &err), 0);
 	ck_assert_int_eq(exercise_open_entries(st, &ct, &v, &n, &err), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(v[0].exercise, "activity-planning");
@@ -221,7 +221,7 @@ START_TEST(test_entry_without_later_fields_is_never_open)
 	struct open_entry	*v;
 	size_t			 n;
 
-	ck_assert_int_eq(exercise_entry_save(st, e, e->example, 1, &err), 0);
+	ck_assert_int_eq(exercise_entry_save(st, e, e->example, 1, false, &err), 0);
 	ck_assert_int_eq(exercise_open_entries(st, &ct, &v, &n, &err), 0);
 	ck_assert_uint_eq(n, 0);
 	open_entries_free(v, n);

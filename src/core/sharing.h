@@ -1,0 +1,58 @@
+/* sharing.h: what goes to the clinic, as the patient decides. Check-ins,
+ * risk answers and replies go to a joined clinic (check-ins made before
+ * joining only if the patient says so when joining); an exercise entry
+ * goes only when the patient shares it. The choices are sealed. */
+#ifndef STEPWISE_SHARING_H
+#define STEPWISE_SHARING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "store.h"
+
+/* The clinic's default for the question at an entry's save, from its
+ * enrollment file ("share_default"). */
+enum share_default {
+	SHARE_ASK,	/* ask, with no answer chosen beforehand */
+	SHARE_YES,	/* ask, with "share" as the default */
+	SHARE_NO,	/* ask, with "keep private" as the default */
+};
+
+/* Every choice made, loaded once for a walk over many records. */
+struct sharing;
+int	 sharing_load(struct store *, struct sharing **, struct sw_error *);
+/* Whether the record goes to the clinic: the patient's choice when there
+ * is one, else by kind (an exercise entry stays private). */
+bool	 sharing_allows(const struct sharing *, const char *id,
+	    const char *kind);
+void	 sharing_free(struct sharing *);
+/* Keep the choice for one record (in the caller's transaction, if any). */
+int	 sharing_set(struct store *, const char *id, bool share,
+	    struct sw_error *);
+
+/* The clinic's default, kept sealed when the profile was enrolled. */
+enum share_default sharing_default(struct store *);
+int	 sharing_set_default(struct store *, enum share_default,
+	    struct sw_error *);
+/* "ask", "share", "private" <-> the enum; -1 for anything else. */
+int	 share_default_parse(const char *);
+const char *share_default_id(enum share_default);
+
+/* Where an exercise entry stands. */
+enum entry_share {
+	ENTRY_PRIVATE,		/* kept on this computer only */
+	ENTRY_SHARED,		/* shared, waiting to be sent (or for a
+				 * clinic to be joined) */
+	ENTRY_SENT,		/* the clinic has it: it cannot be unsent */
+};
+int	 entry_share_state(struct store *, const char *id,
+	    enum entry_share *, struct sw_error *);
+/* Share an entry (queue it for the clinic, when one is joined), or make
+ * a shared one private again while it has not been sent (its envelope
+ * leaves the queue). Refuses, changing nothing, to unsend a sent one. One
+ * transaction. */
+int	 entry_share(struct store *, const char *id, bool share,
+	    struct sw_error *);
+
+#endif
