@@ -137,7 +137,7 @@ usage(FILE *f)
 	    "  serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
 	    "                  receive results and hand out messages "
 	    "(HTTP or HTTPS)\n"
-	    "  results [--patient REF] [--risk] [--format csv|json] "
+	    "  results [--patient REF] [--risk] [--format csv|json|fhir] "
 	    "[--content DIR]\n"
 	    "                  check, decrypt and list received results, "
 	    "risk first\n"

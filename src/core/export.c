@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "export.h"
+#include "fhir.h"
+#include "i18n.h"
 #include "outcome.h"
 #include "outbox.h"
 #include "record.h"
@@ -159,5 +161,125 @@ export_json(struct store *st, const struct content *ct, const char *profile,
 out:
 	checkins_free(v, n);
 	cJSON_Delete(doc);
+	return out;
+}
+
+/* ---- FHIR ---- */
+
+struct fhir_acc {
+	const struct content	*ct;
+	struct fhir_response	*v;
+	int			**answers;
+	size_t			 n, cap, left;
+	char			**ids;
+};
+
+/* A slot for a response of measure m, its answers all unanswered. */
+static struct fhir_response *
+fhir_slot(struct fhir_acc *a, const struct measure *m, const char *id)
+{
+	struct fhir_response *r;
+
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 16;
+		a->v = xreallocarray(a->v, a->cap, sizeof *a->v);
+		a->answers = xreallocarray(a->answers, a->cap,
+		    sizeof *a->answers);
+		a->ids = xreallocarray(a->ids, a->cap, sizeof *a->ids);
+	}
+	r = &a->v[a->n];
+	memset(r, 0, sizeof *r);
+	a->answers[a->n] = xcalloc(m->n_items, sizeof **a->answers);
+	for (size_t i = 0; i < m->n_items; i++)
+		a->answers[a->n][i] = MEASURE_UNANSWERED;
+	a->ids[a->n] = xstrdup(id);
+	r->id = a->ids[a->n];
+	r->m = m;
+	r->answers = a->answers[a->n];
+	r->functional = MEASURE_UNANSWERED;
+	a->n++;
+	return r;
+}
+
+static int
+fhir_risk(void *arg, const char *id, const char *kind, long long at,
+    const char *json)
+{
+	struct fhir_acc		*a = arg;
+	const struct measure	*m;
+	struct fhir_response	*r;
+	cJSON			*o = cJSON_Parse(json);
+	const cJSON		*item, *answer;
+
+	(void)kind;
+	item = cJSON_GetObjectItemCaseSensitive(o, "item");
+	answer = cJSON_GetObjectItemCaseSensitive(o, "answer");
+	m = content_measure(a->ct, cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(o, "measure")));
+	if (m == NULL || !cJSON_IsNumber(item) || !cJSON_IsNumber(answer) ||
+	    item->valuedouble < 1 || item->valuedouble > (double)m->n_items)
+		a->left++;
+	else {
+		r = fhir_slot(a, m, id);
+		a->answers[a->n - 1][(int)item->valuedouble - 1] =
+		    (int)answer->valuedouble;
+		r->authored = at;
+	}
+	cJSON_Delete(o);
+	return 0;
+}
+
+char *
+export_fhir(struct store *st, const struct content *ct, const char *profile,
+    long long now, size_t *left, struct sw_error *err)
+{
+	struct fhir_acc		 a = { .ct = ct };
+	struct fhir_subject	*subj = NULL;
+	struct checkin		*v = NULL;
+	const struct measure	*m;
+	struct fhir_response	*r;
+	size_t			 n = 0, bad = 0;
+	cJSON			*b = NULL;
+	char			*out = NULL;
+
+	if (checkins_load(st, &v, &n, err) != 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if ((m = content_measure(ct, v[i].measure)) == NULL ||
+		    v[i].n_answers != m->n_items) {
+			a.left++;
+			continue;
+		}
+		r = fhir_slot(&a, m, v[i].id);
+		memcpy(a.answers[a.n - 1], v[i].answers,
+		    m->n_items * sizeof *v[i].answers);
+		r->functional = v[i].functional;
+		r->authored = v[i].completed_at;
+		r->complete = true;
+		r->risk_signal = v[i].risk_signal;
+	}
+	if (store_each_record(st, RECORD_RISK, fhir_risk, &a, err) != 0)
+		goto out;
+	subj = xcalloc(a.n ? a.n : 1, sizeof *subj);
+	for (size_t i = 0; i < a.n; i++)
+		subj[i].display = profile;
+	if ((b = fhir_bundle(a.v, subj, a.n, now, &bad)) == NULL) {
+		sw_fail(err, SW_EINVAL, _("Could not write record %s as FHIR: "
+		    "an answer is not one of its measure's."), a.v[bad].id);
+		goto out;
+	}
+	out = cJSON_Print(b);
+	*left = a.left;
+out:
+	cJSON_Delete(b);
+	for (size_t i = 0; i < a.n; i++) {
+		free(a.answers[i]);
+		free(a.ids[i]);
+	}
+	free(a.answers);
+	free(a.ids);
+	free(a.v);
+	free(subj);
+	checkins_free(v, n);
 	return out;
 }
