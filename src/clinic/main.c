@@ -165,7 +165,14 @@ usage(FILE *f)
 	    "  upgrade\n"
 	    "                  move the database of a folder made by an "
 	    "earlier version\n"
-	    "                  into DIR/db, once\n\n"
+	    "                  into DIR/db, once\n"
+	    "  backup -o FILE [--with-keys] [--passphrase-fd N]\n"
+	    "                  a consistent copy of the database (and the "
+	    "keys), sealed to\n"
+	    "                  a passphrase, while serve runs\n"
+	    "  restore FILE NEWDIR [--keys-from DIR] [--passphrase-fd N]\n"
+	    "                  a backup, checked, as a clinic folder in a new "
+	    "or empty folder\n\n"
 	    "Every command takes --dir DIR, the clinic folder (default: the "
 	    "current folder).\nSee stepwise-clinic(8).\n"));
 }
@@ -289,6 +296,8 @@ static const struct {
 	{ "patients", clinic_cmd_patients },
 	{ "revoke", clinic_cmd_revoke },
 	{ "upgrade", clinic_cmd_upgrade },
+	{ "backup", clinic_cmd_backup },
+	{ "restore", clinic_cmd_restore },
 };
 
 int
