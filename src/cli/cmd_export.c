@@ -40,36 +40,6 @@ write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
-/* Write to a new file beside the target and rename it into place, so a
- * failure never leaves half an export under the name asked for. */
-static int
-write_file(const char *path, const char *text)
-{
-	char	*tmp = xasprintf("%s.XXXXXX", path);
-	int	 fd, rc = -1;
-
-	if ((fd = mkstemp(tmp)) == -1) {
-		cli_error(_("could not create %s: %s"), path, strerror(errno));
-		goto out;
-	}
-	if (write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0) {
-		cli_error(_("could not write %s: %s"), path, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmp, path) != 0) {
-		cli_error(_("could not write %s: %s"), path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(tmp);
-	return rc;
-}
-
 int
 cmd_export(struct cli *cli, int argc, char **argv)
 {
@@ -125,8 +95,10 @@ cmd_export(struct cli *cli, int argc, char **argv)
 			    strerror(errno));
 			goto out;
 		}
-	} else if (write_file(output, text) != 0)
+	} else if (write_file_replace(output, text, strlen(text)) != 0) {
+		cli_error(_("could not write %s: %s"), output, strerror(errno));
 		goto out;
+	}
 	else
 		fprintf(stderr, _("Wrote %s. It is not encrypted: keep it "
 		    "safe, and delete it when you no longer need it.\n"),

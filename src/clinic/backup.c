@@ -231,50 +231,6 @@ meta_json(sqlite3 *mem, const struct clinic_keys *k, size_t opened,
 	return out;
 }
 
-/* To a new file beside out (0600), flushed, renamed over out: a failure
- * never leaves half a backup under its name, and an older one stays until
- * the new one is whole. */
-static int
-write_out(const char *out, const unsigned char *data, size_t n,
-    struct sw_error *err)
-{
-	char	*tmp = xasprintf("%s.XXXXXX", out);
-	int	 fd, rc = -1;
-	size_t	 off = 0;
-	ssize_t	 w;
-
-	if ((fd = mkstemp(tmp)) == -1) {
-		sw_fail(err, SW_EIO, _("Could not create %s: %s"), out,
-		    strerror(errno));
-		goto out;
-	}
-	while (off < n) {
-		if ((w = write(fd, data + off, n - off)) < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	if (off != n || fsync(fd) != 0 || close(fd) != 0) {
-		sw_fail(err, SW_EIO, _("Could not write %s: %s"), out,
-		    strerror(errno));
-		if (off != n)
-			close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, out) != 0) {
-		sw_fail(err, SW_EIO, _("Could not write %s: %s"), out,
-		    strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(tmp);
-	return rc;
-}
-
 int
 clinic_cmd_backup(int argc, char **argv)
 {
@@ -343,8 +299,15 @@ clinic_cmd_backup(int argc, char **argv)
 		    cr.k.sign_sk, 64 };
 	}
 	if (pwseal_write(BACKUP_MAGIC, pass, parts, np, &sealed, &sealedlen,
-	    &err) != 0 || write_out(out, sealed, sealedlen, &err) != 0)
+	    &err) != 0)
 		goto out;
+	/* Under a temporary name, renamed when whole: an older backup of
+	 * the same name stays until the new one is. */
+	if (write_file_replace(out, sealed, sealedlen) != 0) {
+		sw_fail(&err, SW_EIO, _("Could not write %s: %s"), out,
+		    strerror(errno));
+		goto out;
+	}
 	printf(with_keys ? _("Wrote %s: the database (%zu records, %zu of "
 	    "them open with the clinic's key), clinic.json and the secret "
 	    "keys, sealed to the passphrase. Anyone with the file and the "
