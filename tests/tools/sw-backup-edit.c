@@ -46,6 +46,7 @@ main(int argc, char **argv)
 		v[i] = o.parts[i];
 		copy = xmalloc(v[i].len + 1);
 		memcpy(copy, v[i].data, v[i].len);
+		copy[v[i].len] = '\0';
 		v[i].data = copy;
 		if (strcmp(argv[3], "schema") == 0 &&
 		    strcmp(v[i].name, "db/clinic.db") == 0 && v[i].len > 64) {
@@ -58,7 +59,8 @@ main(int argc, char **argv)
 		if (strcmp(argv[3], "format") == 0 &&
 		    strcmp(v[i].name, "backup.json") == 0) {
 			meta = xasprintf("{\"format\":%ld,%s", n,
-			    strchr((char *)v[i].data, ',') + 1);
+			    strchr((char *)copy, ',') + 1);
+			free(copy);
 			v[i].data = (unsigned char *)meta;
 			v[i].len = strlen(meta);
 		}
@@ -69,5 +71,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "sw-backup-edit: %s\n", err.msg);
 		return 1;
 	}
+	for (size_t i = 0; i < o.n; i++)
+		free((void *)v[i].data);
+	free(v);
+	free(out);
+	free(in);
+	pwseal_close(&o);
 	return 0;
 }
