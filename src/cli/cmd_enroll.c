@@ -65,6 +65,11 @@ print_summary(const struct enrollment *e, const struct earlier *ea)
 	    "only if you share it; you are asked when you save one. All of "
 	    "it is encrypted so that only the clinic can read it.\n"),
 	    e->clinic);
+	if (ea->shared_entries > 0)
+		printf(ngettext("%d exercise entry you shared before joining "
+		    "goes too.\n", "%d exercise entries you shared before "
+		    "joining go too.\n", (unsigned long)ea->shared_entries),
+		    ea->shared_entries);
 	if (ea->private_entries > 0)
 		printf(ngettext("%d exercise entry made before joining stays on "
 		    "this computer; you can share it from its page.\n", "%d "
@@ -244,6 +249,10 @@ cmd_enroll(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	cli_print(_("Enrolled with %s.\n"), e.clinic);
+	if (ea.checkins > 0)
+		cli_print("%s\n", send == 1 ? _("The check-ins made before "
+		    "joining will be sent too.") : _("The check-ins made before "
+		    "joining stay on this computer only."));
 	/* The token is the file's one secret, and it is spent now: the
 	 * signed registration in the profile is all a resend needs. Wipe it
 	 * before the first sync, which may take minutes on a poor link. */
