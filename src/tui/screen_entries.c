@@ -49,7 +49,7 @@ when_words(long long at, char *buf, size_t size)
 	struct tm	tm;
 
 	localtime_r(&tt, &tm);
-	strftime(buf, size, "%A %e %B %Y, %H:%M", &tm);
+	strftime(buf, size, "%A %-d %B %Y, %H:%M", &tm);
 }
 
 static const char *
@@ -99,6 +99,13 @@ entries_load(struct tui *t, struct entries *l)
 	if (exercise_entries_each(t->st, l->e->id, entry_keep, l, &err) != 0) {
 		l->error = xstrdup(err.msg);
 		return;
+	}
+	/* Newest first. */
+	for (size_t i = 0; i < l->n / 2; i++) {
+		struct past tmp = l->v[i];
+
+		l->v[i] = l->v[l->n - 1 - i];
+		l->v[l->n - 1 - i] = tmp;
 	}
 	for (size_t i = 0; i < l->n; i++)
 		if (entry_share_state(t->st, l->v[i].id, &l->v[i].state,
