@@ -40,6 +40,29 @@ for r in json.load(sys.stdin)["results"]:
 make_clinic "$T/c" && start_server srv "$T/c" && start_proxy px "$T/srv.port" || finish
 set_url "$T/c" "http://127.0.0.1:${PORT[px]}"
 make_profile p || finish
+
+# The clinic's default is checked where it is written and where it is read.
+cp "$T/c/clinic.json" "$T/clinic.json.good"
+python3 - "$T/c/clinic.json" <<'PYEOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert c["share_default"] == "ask", c
+c["share_default"] = "sometimes"
+json.dump(c, open(sys.argv[1], "w"))
+PYEOF
+"$SC" enroll --dir "$T/c" --patient R9 -o "$T/bad.stepwise" >"$T/bad.out" 2>&1; st=$?
+[ $st -ne 0 ] && grep -q 'share_default' "$T/bad.out" && [ ! -e "$T/bad.stepwise" ] &&
+    ok "init writes share_default ask; another value is refused by enroll, named, and nothing written" ||
+    bad "bad share_default (exit $st)" "$(cat "$T/bad.out")"
+cp "$T/clinic.json.good" "$T/c/clinic.json"
+enroll_file "$T/c" R9 "$T/r9.stepwise" || finish
+sed 's/"share_default":[[:space:]]*"ask"/"share_default":"sometimes"/' "$T/r9.stepwise" >"$T/r9.bad"
+cmp -s "$T/r9.stepwise" "$T/r9.bad" && bad "the enrollment file carries share_default" "$(cat "$T/r9.stepwise")"
+make_profile q || finish
+sw q enroll --no-sync --keep-earlier "$T/r9.bad" >"$T/q.bad" 2>&1; st=$?
+[ $st -ne 0 ] && grep -qF '$.share_default' "$T/q.bad" &&
+    ok "a client refuses an enrollment file with another share_default, naming the field" ||
+    bad "client share_default (exit $st)" "$(cat "$T/q.bad")"
 MOOD=$(printf '4\n\nq\n' | sw p --plain 2>/dev/null | grep -m1 -i 'mood check' | cut -d. -f1 | tr -d ' ')
 [ -n "$MOOD" ] || { bad "the mood check is on the exercise list"; finish; }
 
