@@ -102,6 +102,10 @@ int	 clinic_cmd_risks(int argc, char **argv);	/* risks.c */
 int	 clinic_cmd_ack(int argc, char **argv);		/* ack.c */
 int	 clinic_cmd_watch(int argc, char **argv);	/* watch.c */
 int	 clinic_cmd_upgrade(int argc, char **argv);	/* upgrade.c */
+int	 clinic_cmd_assign(int argc, char **argv);	/* casework_cmds.c */
+int	 clinic_cmd_review(int argc, char **argv);	/* casework_cmds.c */
+int	 clinic_cmd_audit(int argc, char **argv);	/* casework_cmds.c */
+int	 clinic_cmd_time(int argc, char **argv);	/* casework_cmds.c */
 
 /* For the commands: a usage error (exit 2) and a failure (exit 1), each
  * one line on standard error. msg may hold one %s for arg. */

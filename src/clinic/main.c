@@ -159,6 +159,18 @@ usage(FILE *f)
 	    "  patients [--format text|json] [--content DIR]\n"
 	    "                  list patients, last contact and latest "
 	    "scores\n"
+	    "  assign --patient REF --to NAME [--as NAME]\n"
+	    "                  make a supporter responsible for a patient\n"
+	    "  review --patient REF [--minutes N --note TEXT|-] [--next DATE "
+	    "| --in DAYS]\n"
+	    "                  record a review, set the next one, or show "
+	    "the case\n"
+	    "  audit [--patient REF] [--format text|json]\n"
+	    "                  who assigned, reviewed, messaged, acknowledged "
+	    "and read what\n"
+	    "  time --from DATE --to DATE [--content DIR]\n"
+	    "                  per patient: dates of use and supporter "
+	    "minutes, as CSV\n"
 	    "  revoke --device ID\n"
 	    "                  stop accepting a device (lost, stolen or "
 	    "replaced)\n"
@@ -289,6 +301,10 @@ static const struct {
 	{ "patients", clinic_cmd_patients },
 	{ "revoke", clinic_cmd_revoke },
 	{ "upgrade", clinic_cmd_upgrade },
+	{ "assign", clinic_cmd_assign },
+	{ "review", clinic_cmd_review },
+	{ "audit", clinic_cmd_audit },
+	{ "time", clinic_cmd_time },
 };
 
 int

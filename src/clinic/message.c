@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "casework.h"
 #include "i18n.h"
 #include "util.h"
 #include "verify.h"
@@ -191,6 +192,8 @@ clinic_cmd_message(int argc, char **argv)
 	const struct vdevice	**to = NULL;
 	const char		 *dir = ".", *patient = NULL, *from = NULL;
 	char			 *text = NULL, id[PROTO_ID_LEN + 1];
+	char			 *ref;
+	struct cw_row		  cw = { 0 };
 	long long		  now = (long long)time(NULL);
 	sqlite3			 *db = NULL;
 	size_t			  nd = 0, nto, i;
@@ -222,6 +225,7 @@ clinic_cmd_message(int argc, char **argv)
 	if ((text = read_text(&err)) == NULL ||
 	    verify_devices(db, &k, patient, &devs, &nd, &err) != 0)
 		goto out;
+	ref = (char *)patient;
 	to = xcalloc(nd ? nd : 1, sizeof *to);
 	if ((nto = pick_devices(patient, devs, nd, to, &err)) == 0)
 		goto out;
@@ -238,6 +242,16 @@ clinic_cmd_message(int argc, char **argv)
 	for (i = 0; i < nto; i++)
 		if (queue_one(db, &k, to[i], id, now, from, text, &err) != 0)
 			goto out;
+	/* Who sent it, for the audit (with the message, or not at all). */
+	cw.action = CW_MESSAGE;
+	cw.by = (char *)clinic_login_name();
+	cw.by = cw.by != NULL && clinic_name_ok(cw.by) ? cw.by : "?";
+	cw.at = now;
+	cw.patients = &ref;
+	cw.n_patients = 1;
+	cw.what = id;
+	if (casework_add(db, &k, &cw, &err) != 0)
+		goto out;
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sw_fail(&err, SW_EIO, _("Could not queue the message: %s"),
 		    sqlite3_errmsg(db));
@@ -519,7 +533,9 @@ clinic_cmd_messages(int argc, char **argv)
 	    verify_devices(cr.db, &cr.k, patient, &devs, &nd, &err) != 0 ||
 	    verify_records(cr.db, &cr.k, NULL, patient, &recs, &nr,
 	    &err) != 0 ||
-	    load_sent(cr.db, &cr.k, devs, nd, patient, &t, &err) != 0)
+	    load_sent(cr.db, &cr.k, devs, nd, patient, &t, &err) != 0 ||
+	    casework_viewed(cr.db, &cr.k, "messages", patient, recs, nr,
+	    &err) != 0)
 		goto out;
 	for (size_t i = 0; i < nr; i++) {
 		if (recs[i].reason != NULL ||

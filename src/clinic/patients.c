@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "casework.h"
 #include "i18n.h"
 #include "outcomes.h"
 #include "risk.h"
@@ -434,7 +435,9 @@ clinic_cmd_patients(int argc, char **argv)
 	if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
 	    verify_devices(cr.db, &cr.k, NULL, &devs, &nd, &err) != 0 ||
 	    verify_records(cr.db, &cr.k, clinic_read_content(&cr), NULL,
-	    &recs, &nr, &err) != 0)
+	    &recs, &nr, &err) != 0 ||
+	    casework_viewed(cr.db, &cr.k, "patients", NULL, recs, nr,
+	    &err) != 0)
 		goto out;
 	risks_collect(recs, nr, &rs);
 	if (risks_load_audit(cr.db, &cr.k, &rs, false, &err) != 0)

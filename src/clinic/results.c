@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gaps.h"
+#include "casework.h"
 #include "i18n.h"
 #include "outcomes.h"
 #include "text.h"
@@ -360,7 +361,8 @@ clinic_cmd_results(int argc, char **argv)
 		return rc;
 	if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
 	    verify_records(cr.db, &cr.k, clinic_read_content(&cr), patient,
-	    &all, &n, &err) != 0)
+	    &all, &n, &err) != 0 ||
+	    casework_viewed(cr.db, &cr.k, "results", NULL, all, n, &err) != 0)
 		goto out;
 	shown = xcalloc(n ? n : 1, sizeof *shown);
 	for (size_t i = 0; i < n; i++)
