@@ -26,12 +26,17 @@ struct patient {
 	size_t			  tokens;	/* unused enrollment files */
 	long long		  token_expires;	/* the latest */
 	struct outcome		  outcome;	/* first pair to latest */
+	struct cw_case		  cw;		/* supporter, reviews */
 };
+
+/* No contact for this long puts a patient on the caseload's third tier. */
+#define SILENT_DAYS	14
 
 struct roster {
 	struct patient		*v;
 	size_t			 n, cap;
 	const struct content	*ct;
+	size_t			 shown;	/* the first shown are listed */
 };
 
 static struct patient *
@@ -236,11 +241,31 @@ add_tokens(sqlite3 *db, struct roster *r, const struct clinic_keys *k,
 	return 0;
 }
 
+/* The caseload's order: open risk first, then reviews overdue, then no
+ * contact for SILENT_DAYS or more, then the rest; by reference in each. */
+static long long order_now;
+
 static int
-by_ref(const void *a, const void *b)
+tier(const struct patient *p)
 {
-	return strcmp(((const struct patient *)a)->ref,
-	    ((const struct patient *)b)->ref);
+	if (p->open_risks > 0)
+		return 0;
+	if (p->cw.next_due > 0 && p->cw.next_due < order_now)
+		return 1;
+	if (p->devices > 0 && (p->last_contact == 0 ||
+	    order_now - p->last_contact >= SILENT_DAYS * 86400LL))
+		return 2;
+	return 3;
+}
+
+static int
+by_caseload(const void *a, const void *b)
+{
+	const struct patient *x = a, *y = b;
+
+	if (tier(x) != tier(y))
+		return tier(x) - tier(y);
+	return strcmp(x->ref, y->ref);
 }
 
 static void
@@ -278,9 +303,27 @@ print_text(const struct roster *r, long long now)
 	const struct vrecord	*l;
 	char			 a[32];
 
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; i < r->shown; i++) {
 		p = &r->v[i];
 		printf("%s\n", p->ref);
+		if (p->cw.supporter != NULL) {
+			char *who = untrusted_clean(p->cw.supporter, " ");
+
+			printf(_("  supporter: %s\n"), who);
+			wipe_free(who);
+		} else
+			printf("%s\n", _("  supporter: nobody assigned"));
+		if (p->cw.next_due > 0) {
+			print_day(p->cw.next_due, a, sizeof a);
+			printf(p->cw.next_due < now ? _("  next review: %s, "
+			    "overdue\n") : _("  next review: %s\n"), a);
+		}
+		if (p->devices > 0 && p->last_contact != 0 &&
+		    now - p->last_contact >= SILENT_DAYS * 86400LL)
+			printf(ngettext("  no contact for %lld day\n", "  no "
+			    "contact for %lld days\n", (unsigned long)((now -
+			    p->last_contact) / 86400)), (now -
+			    p->last_contact) / 86400);
 		if (p->tokens > 0) {
 			print_day(p->token_expires, a, sizeof a);
 			printf(p->token_expires > now ? _("  enrollment file "
@@ -362,6 +405,22 @@ json_patient(const struct roster *r, const struct patient *p, long long now)
 		cJSON_AddStringToObject(y, "id", l->id);
 	}
 	cJSON_AddItemToObject(o, "outcome", outcome_json(&p->outcome));
+	if (p->cw.supporter != NULL)
+		cJSON_AddStringToObject(o, "supporter", p->cw.supporter);
+	else
+		cJSON_AddNullToObject(o, "supporter");
+	if (p->cw.next_due > 0) {
+		x = cJSON_AddObjectToObject(o, "next_review");
+		cJSON_AddNumberToObject(x, "due", (double)p->cw.next_due);
+		cJSON_AddBoolToObject(x, "overdue", p->cw.next_due < now);
+	} else
+		cJSON_AddNullToObject(o, "next_review");
+	if (p->cw.last_review > 0)
+		cJSON_AddNumberToObject(o, "last_review",
+		    (double)p->cw.last_review);
+	else
+		cJSON_AddNullToObject(o, "last_review");
+	cJSON_AddNumberToObject(o, "supporter_minutes", p->cw.minutes);
 	cJSON_AddBoolToObject(o, "risk", p->open_risks > 0);
 	cJSON_AddNumberToObject(o, "open_risks", (double)p->open_risks);
 	if (p->tokens > 0) {
@@ -384,7 +443,7 @@ print_json(const struct roster *r, const struct vdevice *v, size_t n,
 	cJSON_AddNumberToObject(j, "format", 1);
 	cJSON_AddNumberToObject(j, "quarantined_risks", (double)unowned);
 	a = cJSON_AddArrayToObject(j, "patients");
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < r->shown; i++)
 		cJSON_AddItemToArray(a, json_patient(r, &r->v[i], now));
 	a = cJSON_AddArrayToObject(j, "failed_devices");
 	for (size_t i = 0; i < n; i++) {
@@ -407,11 +466,16 @@ clinic_cmd_patients(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "content", required_argument, NULL, 'c' },
+		{ "supporter", required_argument, NULL, 's' },
+		{ "mine", no_argument, NULL, 'm' },
 		CLINIC_COMMON_OPTIONS
 	};
+	struct casework		 cw = { 0 };
+	const char		*supporter = NULL;
+	bool			 mine = false;
 	struct sw_error		 err = { 0 };
 	struct clinic_read	 cr;
-	struct roster		 r = { NULL, 0, 0, &cr.ct };
+	struct roster		 r = { NULL, 0, 0, &cr.ct, 0 };
 	struct vdevice		*devs = NULL;
 	struct vrecord		*recs = NULL;
 	struct risks		 rs = { 0 };
@@ -423,16 +487,27 @@ clinic_cmd_patients(int argc, char **argv)
 	int			 opt, rc = CLINIC_EXIT_FAIL;
 
 	while ((opt = clinic_getopt("patients", _("Usage: stepwise-clinic "
-	    "patients [--dir DIR] [--format text|json] [--content DIR]\n"),
+	    "patients [--dir DIR] [--format text|json] [--content DIR]\n"
+	    "       [--supporter NAME | --mine]\n"),
 	    argc, argv, ":", longopts, &dir, 0, &rc)) > 0) {
 		if (opt == 'c')
 			content = optarg;
+		else if (opt == 's')
+			supporter = optarg;
+		else if (opt == 'm')
+			mine = true;
 		else if (!clinic_text_or_json("patients", optarg, &json))
 			return CLINIC_EXIT_USAGE;
 	}
 	if (opt < 0)
 		return rc;
+	if (mine && supporter != NULL)
+		return clinic_usage_error("patients", "%s", _("give --supporter "
+		    "or --mine, not both"));
+	if (mine && (supporter = clinic_who("patients", NULL)) == NULL)
+		return CLINIC_EXIT_USAGE;
 	if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
+	    casework_load(cr.db, &cr.k, NULL, &cw, &err) != 0 ||
 	    verify_devices(cr.db, &cr.k, NULL, &devs, &nd, &err) != 0 ||
 	    verify_records(cr.db, &cr.k, clinic_read_content(&cr), NULL,
 	    &recs, &nr, &err) != 0 ||
@@ -449,12 +524,34 @@ clinic_cmd_patients(int argc, char **argv)
 	if (add_messages(cr.db, &r, devs, nd, &err) != 0 ||
 	    add_tokens(cr.db, &r, &cr.k, &forged, &err) != 0)
 		goto out;
-	qsort(r.v, r.n, sizeof *r.v, by_ref);
+	for (size_t i = 0; i < r.n; i++)
+		casework_case(&cw, r.v[i].ref, &r.v[i].cw);
+	if (supporter != NULL) {
+		size_t kept = 0;
+
+		for (size_t i = 0; i < r.n; i++) {
+			if (r.v[i].cw.supporter != NULL &&
+			    strcmp(r.v[i].cw.supporter, supporter) == 0) {
+				struct patient tmp = r.v[kept];
+
+				r.v[kept++] = r.v[i];
+				r.v[i] = tmp;
+			}
+		}
+		/* The others stay past shown, freed with the roster. */
+		r.shown = kept;
+	} else
+		r.shown = r.n;
+	order_now = now;
+	qsort(r.v, r.shown, sizeof *r.v, by_caseload);
 	if (json)
 		print_json(&r, devs, nd, now, unowned);
 	else if (r.n == 0)
 		printf(_("No patients yet: enroll one with stepwise-clinic "
 		    "enroll --patient REF.\n"));
+	else if (r.shown == 0)
+		printf(_("No patient is assigned to %s (see stepwise-clinic "
+		    "assign).\n"), supporter);
 	else
 		print_text(&r, now);
 	for (size_t i = 0; i < nd; i++)
@@ -492,6 +589,7 @@ out:
 	if (rc != CLINIC_EXIT_OK && err.msg[0] != '\0')
 		clinic_fail(&err);
 	risks_free(&rs);
+	casework_free(&cw);
 	roster_free(&r);
 	vrecords_free(recs, nr);
 	vdevices_free(devs, nd);

@@ -10,6 +10,8 @@
 #   casework.sh STEPWISE STEPWISE-CLINIC SW-SEED CONTENT-DIR SW-PROXY
 . "$(dirname "$0")/lib.sh"
 export TZ=UTC
+# faketime preloads its library; a sanitizer build must let it.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 P1=PATIENT-QUOKKA-1 P2=PATIENT-WOMBAT-2
 NOTE="Talked through the sleep diary; agreed a wind-down routine."
 db() { sqlite3 -cmd '.timeout 5000' "$(clinic_db "$T/c")" "$@"; }
@@ -104,6 +106,34 @@ grep -q "2 rows of the casework table failed the clinic's check" <<<"$out" &&
     ok "the copy and the forged row are reported and left out" || bad "bad rows" "$out"
 db "UPDATE casework SET done_by = 'x'" 2>/dev/null && bad "an update is refused" || ok "an update is refused"
 db "DELETE FROM casework" 2>/dev/null && bad "a delete is refused" || ok "a delete is refused"
+
+# ---- the caseload (patients) ----
+# P2's review is overdue, P1's is not; a third patient, P3, synced 20 days
+# ago (faketime) and not since; P1's risk answer comes last, and puts P1 first.
+P3=PATIENT-NUMBAT-3
+make_profile p3 && seed p3 phq9 "0,0,0,0,0,0,0,0,0" 1794312000 || finish
+enroll_file "$T/c" "$P3" "$T/p3.stepwise" && enroll p3 "$T/p3.stepwise" || finish
+# The server stamps last contact with its own clock: P3 syncs with a server
+# 20 days in the past, then the server runs on today's clock again.
+printf '#!/bin/sh\nexec faketime -f -20d "%s" "$@"\n' "$SC" >"$T/sc-past" && chmod +x "$T/sc-past"
+stop_server srv && SC=$T/sc-past start_server srv "$T/c" "${PORT[srv]}" || bad "the server 20 days ago"
+sync_until p3 5 >/dev/null || bad "P3 syncs" "$(cat "$T/p3.syncs")"
+stop_server srv && start_server srv "$T/c" "${PORT[srv]}" || finish
+order() { sc patients "$@" 2>/dev/null | grep '^PATIENT-' | paste -sd' '; }
+expect "caseload: overdue review first, then 14 days silent, then the rest" "$P2 $P3 $P1" "$(order)"
+grep -q "no contact for 2[01] days" <<<"$(sc patients 2>/dev/null)" && ok "the silent patient shows the days" || bad "silent days" "$(sc patients 2>&1)"
+checkin_plain p1 phq9 '0\n0\n0\n0\n0\n0\n0\n0\n2\nc\n0\n\n'
+sync_until p1 5 >/dev/null
+expect "caseload: an open risk goes before everything" "$P1 $P2 $P3" "$(order)"
+expect "--supporter: only that supporter's patients" "$P1" "$(order --supporter "Kim Keyworker")"
+grep -q "No patient is assigned to Nobody" <<<"$(sc patients --supporter Nobody 2>&1)" && ok "--supporter with none says so" || bad "supporter none"
+sc patients --format json 2>/dev/null | python3 -c '
+import json, sys
+p = {x["patient"]: x for x in json.load(sys.stdin)["patients"]}
+a, b = p[sys.argv[1]], p[sys.argv[2]]
+assert a["supporter"] == "Kim Keyworker" and a["supporter_minutes"] == 12 and a["last_review"], a
+assert a["next_review"]["overdue"] is False and b["next_review"]["overdue"] is True, (a, b)
+assert b["supporter"] is None, b' "$P1" "$P2" && ok "patients JSON: supporter, minutes, last review, next review and overdue" || bad "patients json" "$(sc patients --format json 2>&1 | head -c 1500)"
 
 # ---- time ----
 csv=$(sc time --from 2026-11-01 --to 2026-11-30 2>"$T/time.err")
