@@ -150,9 +150,12 @@ usage(FILE *f)
 	    "  watch --exec CMD [--interval SECONDS] [--once]\n"
 	    "                  run CMD once for each new open risk (where the "
 	    "keys are)\n"
-	    "  message --patient REF [--from NAME] < TEXT\n"
+	    "  message --patient REF [--from NAME] < TEXT | --template NAME\n"
 	    "                  queue a supporter message to the patient's "
 	    "devices\n"
+	    "  template [list] | template show NAME --patient REF\n"
+	    "                  the message templates in DIR/templates, "
+	    "filled in\n"
 	    "  messages --patient REF [--format text|json]\n"
 	    "                  show the messages sent and the patient's "
 	    "replies\n"
@@ -305,6 +308,7 @@ static const struct {
 	{ "review", clinic_cmd_review },
 	{ "audit", clinic_cmd_audit },
 	{ "time", clinic_cmd_time },
+	{ "template", clinic_cmd_template },
 };
 
 int

@@ -12,11 +12,34 @@
 #include <unistd.h>
 
 #include "casework.h"
+#include "template.h"
 #include "i18n.h"
 #include "util.h"
 #include "verify.h"
 
 /* ---- stepwise-clinic message ---- */
+
+/* The text of template NAME filled in for the patient (template.h). */
+static char *
+from_template(const char *dir, sqlite3 *db, const struct clinic_keys *k,
+    const char *name, const char *patient, const char *from,
+    struct sw_error *err)
+{
+	struct casework	 cw = { 0 };
+	struct cw_case	 c;
+	struct tvars	 v = { 0 };
+	char		*text;
+
+	if (casework_load(db, k, patient, &cw, err) != 0)
+		return NULL;
+	casework_case(&cw, patient, &c);
+	v.patient = patient;
+	v.supporter = from != NULL ? from : c.supporter;
+	v.next_due = c.next_due;
+	text = template_fill(dir, name, &v, err);
+	casework_free(&cw);
+	return text;
+}
 
 /* The text from standard input, without one trailing new line. */
 static char *
@@ -184,8 +207,10 @@ clinic_cmd_message(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "patient", required_argument, NULL, 'p' },
 		{ "from", required_argument, NULL, 'F' },
+		{ "template", required_argument, NULL, 't' },
 		CLINIC_COMMON_OPTIONS
 	};
+	const char		 *tname = NULL;
 	struct sw_error		  err = { 0 };
 	struct clinic_keys	  k;
 	struct vdevice		 *devs = NULL;
@@ -201,10 +226,13 @@ clinic_cmd_message(int argc, char **argv)
 	int			  opt, rc = CLINIC_EXIT_FAIL;
 
 	while ((opt = clinic_getopt("message", _("Usage: stepwise-clinic "
-	    "message [--dir DIR] --patient REF [--from NAME] < TEXT\n"), argc,
+	    "message [--dir DIR] --patient REF [--from NAME]\n"
+	    "       < TEXT | --template NAME\n"), argc,
 	    argv, ":", longopts, &dir, 0, &rc)) > 0) {
 		if (opt == 'p')
 			patient = optarg;
+		else if (opt == 't')
+			tname = optarg;
 		else
 			from = optarg;
 	}
@@ -217,12 +245,16 @@ clinic_cmd_message(int argc, char **argv)
 		return clinic_usage_error("message", _("--from needs a name "
 		    "of 1 to 200 bytes of UTF-8 on one line, without control "
 		    "characters, not '%s'"), from);
+	if (tname != NULL && !template_name_ok(tname))
+		return clinic_usage_error("message", _("'%s' is not a template "
+		    "name (a-z, 0-9 and -)"), tname);
 	if (clinic_keys_load(dir, &k, &err) != 0)
 		goto out;
 	have_keys = true;
 	if (clinic_db_open(dir, &db, &err) != 0)
 		goto out;
-	if ((text = read_text(&err)) == NULL ||
+	if ((text = tname != NULL ? from_template(dir, db, &k, tname,
+	    patient, from, &err) : read_text(&err)) == NULL ||
 	    verify_devices(db, &k, patient, &devs, &nd, &err) != 0)
 		goto out;
 	ref = (char *)patient;

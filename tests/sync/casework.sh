@@ -135,6 +135,37 @@ assert a["supporter"] == "Kim Keyworker" and a["supporter_minutes"] == 12 and a[
 assert a["next_review"]["overdue"] is False and b["next_review"]["overdue"] is True, (a, b)
 assert b["supporter"] is None, b' "$P1" "$P2" && ok "patients JSON: supporter, minutes, last review, next review and overdue" || bad "patients json" "$(sc patients --format json 2>&1 | head -c 1500)"
 
+# ---- templates ----
+expect "no templates yet: says where to write them" "No templates yet: write them as text files in $T/c/templates, one message each (NAME.txt)." "$(sc template 2>&1)"
+mkdir -m 700 "$T/c/templates"
+printf 'Hello from {supporter} at {clinic}.\nYour next review is on {next_review}. {{Reply}} when you can.\n' >"$T/c/templates/weekly-check.txt"
+printf 'Hi,\nthis has {nonsense} in it.\n' >"$T/c/templates/broken.txt"
+printf 'Hello from {supporter}.\n' >"$T/c/templates/hello.txt"
+expect "template list" "broken hello weekly-check" "$(sc template list 2>&1 | paste -sd' ')"
+out=$(sc template show weekly-check --patient "$P1" 2>&1)
+expect "template show fills in the supporter, the clinic and the review date" \
+    "Hello from Kim Keyworker at Test Clinic.
+Your next review is on Sunday 20 December. {Reply} when you can." "$out"
+out=$(sc template show broken --patient "$P1" 2>&1); st=$?
+[ $st -eq 1 ] && grep -qF "$T/c/templates/broken.txt, line 2: unknown placeholder {nonsense}" <<<"$out" &&
+    ok "an unknown placeholder is named with its file and line" || bad "unknown placeholder (exit $st)" "$out"
+out=$(sc template show hello --patient "$P3" 2>&1); st=$?
+[ $st -eq 1 ] && grep -q "nobody is assigned to $P3" <<<"$out" && ok "{supporter} with nobody assigned is refused" || bad "no supporter (exit $st)" "$out"
+chmod 666 "$T/c/templates/hello.txt"
+out=$(sc template show hello --patient "$P1" 2>&1); st=$?
+[ $st -eq 1 ] && ok "a template another account can write is refused" || bad "writable template (exit $st)" "$out"
+chmod 600 "$T/c/templates/hello.txt"
+n_before=$(db 'SELECT count(*) FROM messages')
+out=$(sc message --patient "$P1" --template weekly-check 2>&1) || bad "message --template" "$out"
+sync_until p1 5 >/dev/null
+printf '8\nq\nq\n' | sw p1 --plain >"$T/p1.read" 2>&1
+flat=$(tr '\n' ' ' <"$T/p1.read")
+grep -qF "Hello from Kim Keyworker at Test Clinic." <<<"$flat" &&
+    ok "the filled-in template reaches the patient's Messages" || bad "template message not read" "$(tail -30 "$T/p1.read")"
+out=$(sc message --patient "$P1" --template broken 2>&1); st=$?
+[ $st -eq 1 ] && [ "$(db 'SELECT count(*) FROM messages')" = $((n_before + 1)) ] &&
+    ok "a broken template sends nothing" || bad "broken template (exit $st)" "$out"
+
 # ---- time ----
 csv=$(sc time --from 2026-11-01 --to 2026-11-30 2>"$T/time.err")
 python3 - "$csv" "$P1" "$P2" <<'PYEOF' && ok "time: dates of use, supporter and minutes per patient, as CSV" || bad "time" "$csv
