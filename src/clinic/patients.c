@@ -10,6 +10,7 @@
 #include "casework.h"
 #include "i18n.h"
 #include "outcomes.h"
+#include "proto.h"
 #include "risk.h"
 #include "util.h"
 
@@ -27,6 +28,9 @@ struct patient {
 	long long		  token_expires;	/* the latest */
 	struct outcome		  outcome;	/* first pair to latest */
 	struct cw_case		  cw;		/* supporter, reviews */
+	bool			 *lesson_done;	/* per content lesson */
+	size_t			  lessons_done;
+	long long		  last_lesson;	/* when the latest was done */
 };
 
 /* No contact for this long puts a patient on the caseload's third tier. */
@@ -56,6 +60,8 @@ roster_get(struct roster *r, const char *ref)
 	p->ref = xstrdup(ref);
 	p->latest = xcalloc(r->ct->n_measures ? r->ct->n_measures : 1,
 	    sizeof *p->latest);
+	p->lesson_done = xcalloc(r->ct->n_lessons ? r->ct->n_lessons : 1,
+	    sizeof *p->lesson_done);
 	return p;
 }
 
@@ -65,6 +71,7 @@ roster_free(struct roster *r)
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->v[i].ref);
 		free(r->v[i].latest);
+		free(r->v[i].lesson_done);
 	}
 	free(r->v);
 }
@@ -99,6 +106,39 @@ add_outcomes(struct roster *r, const struct vrecord *v, size_t n)
 		    &r->v[i].outcome);
 }
 
+/* A lesson record: counted once per lesson the content knows. */
+static void
+lesson_seen(const struct roster *r, struct patient *p,
+    const struct vrecord *v)
+{
+	const char	*id = proto_str(v->record, "lesson");
+	long long	 at = 0;
+
+	proto_int(v->record, "done_at", &at);
+	for (size_t i = 0; id != NULL && i < r->ct->n_lessons; i++)
+		if (strcmp(r->ct->lessons[i].id, id) == 0 &&
+		    !p->lesson_done[i]) {
+			p->lesson_done[i] = true;
+			p->lessons_done++;
+			if (at > p->last_lesson)
+				p->last_lesson = at;
+		}
+}
+
+/* The furthest module with a lesson done: its index + 1, 0 for none. */
+static size_t
+module_reached(const struct roster *r, const struct patient *p)
+{
+	size_t reached = 0;
+
+	for (size_t m = 0; m < r->ct->n_modules; m++)
+		for (size_t i = 0; i < r->ct->modules[m].n_lessons; i++)
+			if (p->lesson_done[r->ct->modules[m].lessons[i] -
+			    r->ct->lessons])
+				reached = m + 1;
+	return reached;
+}
+
 static void
 add_records(struct roster *r, const struct vrecord *v, size_t n)
 {
@@ -111,6 +151,10 @@ add_records(struct roster *r, const struct vrecord *v, size_t n)
 			continue;
 		p = roster_get(r, v[i].patient);
 		p->records++;
+		if (strcmp(v[i].kind, "lesson") == 0) {
+			lesson_seen(r, p, &v[i]);
+			continue;
+		}
 		/* Scores from scored check-ins only: a risk signal names its
 		 * measure too, but has no total. */
 		if (v[i].measure == NULL || v[i].band == NULL)
@@ -345,6 +389,21 @@ print_text(const struct roster *r, long long now)
 			    "  messages: %zu sent, %zu delivered, %zu "
 			    "waiting\n"), p->records, p->sent, p->delivered,
 			    p->sent - p->delivered);
+		if (r->ct->n_lessons > 0 && (p->devices > 0 ||
+		    p->records > 0)) {
+			size_t mr = module_reached(r, p);
+
+			if (mr > 0) {
+				print_day(p->last_lesson, a, sizeof a);
+				printf(_("  programme: module %zu of %zu (%s), "
+				    "%zu of %zu lessons done, the latest %s\n"),
+				    mr, r->ct->n_modules,
+				    r->ct->modules[mr - 1].title,
+				    p->lessons_done, r->ct->n_lessons, a);
+			} else
+				printf("%s\n", _("  programme: no lesson done "
+				    "yet"));
+		}
 		for (size_t m = 0; m < r->ct->n_measures; m++) {
 			if ((l = p->latest[m]) == NULL)
 				continue;
@@ -421,6 +480,17 @@ json_patient(const struct roster *r, const struct patient *p, long long now)
 	else
 		cJSON_AddNullToObject(o, "last_review");
 	cJSON_AddNumberToObject(o, "supporter_minutes", p->cw.minutes);
+	x = cJSON_AddObjectToObject(o, "programme");
+	cJSON_AddNumberToObject(x, "module_reached",
+	    (double)module_reached(r, p));
+	cJSON_AddNumberToObject(x, "modules", (double)r->ct->n_modules);
+	cJSON_AddNumberToObject(x, "lessons_done", (double)p->lessons_done);
+	cJSON_AddNumberToObject(x, "lessons", (double)r->ct->n_lessons);
+	if (p->last_lesson > 0)
+		cJSON_AddNumberToObject(x, "last_lesson_at",
+		    (double)p->last_lesson);
+	else
+		cJSON_AddNullToObject(x, "last_lesson_at");
 	cJSON_AddBoolToObject(o, "risk", p->open_risks > 0);
 	cJSON_AddNumberToObject(o, "open_risks", (double)p->open_risks);
 	if (p->tokens > 0) {

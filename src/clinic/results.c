@@ -150,8 +150,8 @@ csv_row(const struct vrecord *r, const char *outcome)
 	csv_field(outcome, false);
 	if (checkin)
 		csv_field("", true);
-	else if (signal)
-		csv_json(o);	/* the item, the answer and when */
+	else if (signal || strcmp(r->kind, "lesson") == 0)
+		csv_json(o);	/* the item, the answer and when; the lesson */
 	else
 		csv_json(cJSON_GetObjectItemCaseSensitive(o, exercise ?
 		    "values" : "text"));

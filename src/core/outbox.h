@@ -81,7 +81,8 @@ int	outbox_enroll(struct store *, const struct enrollment *, long long now,
  * enrolling: check-ins (with risk answers and replies), and exercise
  * entries shared and private. */
 struct earlier {
-	int	checkins;
+	int	checkins;	/* with risk answers and replies */
+	int	lessons;	/* lessons finished (they go with them) */
 	int	shared_entries;
 	int	private_entries;
 };

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "outbox.h"
 #include "progress.h"
 #include "record.h"
 #include "util.h"
@@ -254,17 +257,39 @@ progress_lesson_save(struct store *st, const char *id, size_t position,
 	char		*key, *json;
 	int		 rc;
 
+	char		 rid[STORE_ID_LEN + 1], *record = NULL;
+	bool		 first;
+
 	/* Finishing is remembered: rereading a lesson keeps it done. */
 	if (progress_lesson_load(st, id, &old_pos, &done_at, err) != 0)
 		return -1;
-	if (done && done_at == 0)
+	if ((first = done && done_at == 0))
 		done_at = now;
 	key = lesson_key(id);
 	json = xasprintf("{\"position\":%zu,\"done_at\":%lld}", position,
 	    done_at);
-	rc = store_put_state(st, key, json, err);
+	/* The first finish is also a record for the clinic, queued in the
+	 * same transaction (stepwise-protocol(7), RECORDS: lesson). */
+	if (first) {
+		cJSON *r = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(r, "lesson", id);
+		cJSON_AddNumberToObject(r, "done_at", (double)done_at);
+		record = cJSON_PrintUnformatted(r);
+		cJSON_Delete(r);
+	}
+	rc = store_begin(st, err);
+	if (rc == 0 && (store_put_state(st, key, json, err) != 0 ||
+	    (record != NULL && (store_put_record(st, RECORD_LESSON, done_at,
+	    record, rid, err) != 0 || outbox_add_record(st, rid,
+	    RECORD_LESSON, done_at, record, false, err) != 0)))) {
+		store_rollback(st);
+		rc = -1;
+	} else if (rc == 0)
+		rc = store_commit(st, err);
 	free(key);
 	wipe_free(json);
+	wipe_free(record);
 	return rc;
 }
 

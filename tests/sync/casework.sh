@@ -10,8 +10,6 @@
 #   casework.sh STEPWISE STEPWISE-CLINIC SW-SEED CONTENT-DIR SW-PROXY
 . "$(dirname "$0")/lib.sh"
 export TZ=UTC
-# faketime preloads its library; a sanitizer build must let it.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 P1=PATIENT-QUOKKA-1 P2=PATIENT-WOMBAT-2
 NOTE="Talked through the sleep diary; agreed a wind-down routine."
 db() { sqlite3 -cmd '.timeout 5000' "$(clinic_db "$T/c")" "$@"; }
@@ -109,16 +107,14 @@ db "DELETE FROM casework" 2>/dev/null && bad "a delete is refused" || ok "a dele
 
 # ---- the caseload (patients) ----
 # P2's review is overdue, P1's is not; a third patient, P3, synced 20 days
-# ago (faketime) and not since; P1's risk answer comes last, and puts P1 first.
+# ago and not since; P1's risk answer comes last, and puts P1 first.
 P3=PATIENT-NUMBAT-3
 make_profile p3 && seed p3 phq9 "0,0,0,0,0,0,0,0,0" 1794312000 || finish
 enroll_file "$T/c" "$P3" "$T/p3.stepwise" && enroll p3 "$T/p3.stepwise" || finish
-# The server stamps last contact with its own clock: P3 syncs with a server
-# 20 days in the past, then the server runs on today's clock again.
-printf '#!/bin/sh\nexec faketime -f -20d "%s" "$@"\n' "$SC" >"$T/sc-past" && chmod +x "$T/sc-past"
-stop_server srv && SC=$T/sc-past start_server srv "$T/c" "${PORT[srv]}" || bad "the server 20 days ago"
 sync_until p3 5 >/dev/null || bad "P3 syncs" "$(cat "$T/p3.syncs")"
-stop_server srv && start_server srv "$T/c" "${PORT[srv]}" || finish
+# The server stamps a device's last contact with its own clock: make P3's
+# twenty days old, as if it had not synced since.
+db "UPDATE devices SET last_seen = strftime('%s', 'now') - 20 * 86400 WHERE patient = '$P3'" || bad "age P3's last contact"
 order() { sc patients "$@" 2>/dev/null | grep '^PATIENT-' | paste -sd' '; }
 expect "caseload: overdue review first, then 14 days silent, then the rest" "$P2 $P3 $P1" "$(order)"
 grep -q "no contact for 2[01] days" <<<"$(sc patients 2>/dev/null)" && ok "the silent patient shows the days" || bad "silent days" "$(sc patients 2>&1)"
@@ -134,6 +130,26 @@ a, b = p[sys.argv[1]], p[sys.argv[2]]
 assert a["supporter"] == "Kim Keyworker" and a["supporter_minutes"] == 12 and a["last_review"], a
 assert a["next_review"]["overdue"] is False and b["next_review"]["overdue"] is True, (a, b)
 assert b["supporter"] is None, b' "$P1" "$P2" && ok "patients JSON: supporter, minutes, last review, next review and overdue" || bad "patients json" "$(sc patients --format json 2>&1 | head -c 1500)"
+
+# ---- programme progress: a lesson finished is a record of its own ----
+grep -q "programme: no lesson done yet" <<<"$(sc patients 2>/dev/null)" && ok "before any lesson: no lesson done yet" || bad "no lesson line"
+read_lesson() { printf '3\n1\n\n\n\n\n\n\n\n\n\n\n\nq\nq\nq\n' | sw p1 --plain >"$T/p1.lesson" 2>&1; }
+read_lesson
+grep -q "It is marked as read" "$T/p1.lesson" || bad "the lesson is read to its end" "$(tail -20 "$T/p1.lesson")"
+n0=$(clinic_count "$T/c")
+sync_until p1 5 >/dev/null
+expect "the finished lesson reaches the clinic as one record" $((n0 + 1)) "$(clinic_count "$T/c")"
+first=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["modules"][0]["title"])' "$CONTENT/programme.json")
+grep -qE "programme: module 1 of [0-9]+ \($first\), 1 of [0-9]+ lessons done, the latest 20[0-9-]+" <<<"$(sc patients 2>/dev/null)" &&
+    ok "patients shows the module reached and the lessons done" || bad "programme line" "$(sc patients 2>&1 | grep -A12 "^$P1")"
+results "$T/c" --patient "$P1" | python3 -c '
+import json, sys
+l = [r for r in json.load(sys.stdin)["results"] if r["kind"] == "lesson"]
+assert len(l) == 1 and l[0]["check"] == "ok" and l[0]["record"]["lesson"] and l[0]["record"]["done_at"] > 0, l' &&
+    ok "results lists the lesson record, checked" || bad "lesson in results"
+read_lesson
+sync_until p1 5 >/dev/null
+expect "reading it again sends nothing more" $((n0 + 1)) "$(clinic_count "$T/c")"
 
 # ---- templates ----
 expect "no templates yet: says where to write them" "No templates yet: write them as text files in $T/c/templates, one message each (NAME.txt)." "$(sc template 2>&1)"
