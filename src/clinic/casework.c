@@ -24,6 +24,7 @@ static const char *const action_ids[] = {
 	[CW_MESSAGE] = "message",
 	[CW_VIEW] = "view",
 	[CW_ACK] = "ack",
+	[CW_PROGRAMME] = "programme",
 };
 #define N_ACTIONS	(sizeof action_ids / sizeof action_ids[0])
 
@@ -263,6 +264,7 @@ row_open(sqlite3_stmt *s, const struct clinic_keys *k, struct cw_row *r,
 	case CW_MESSAGE:
 	case CW_VIEW:
 	case CW_ACK:
+	case CW_PROGRAMME:
 		ok = r->what != NULL;
 		break;
 	}
@@ -372,7 +374,8 @@ casework_case(const struct casework *cw, const char *patient,
 		const struct cw_row *r = &cw->v[i];
 
 		if (r->action == CW_VIEW || r->action == CW_MESSAGE ||
-		    r->action == CW_ACK || !names(r, patient))
+		    r->action == CW_ACK || r->action == CW_PROGRAMME ||
+		    !names(r, patient))
 			continue;
 		if (r->action == CW_ASSIGN)
 			c->supporter = r->to;

@@ -33,6 +33,7 @@ enum cw_action {
 	CW_MESSAGE,	/* a message sent (its id) */
 	CW_VIEW,	/* records decrypted by a command (what) */
 	CW_ACK,		/* a risk acknowledged (what: its id) */
+	CW_PROGRAMME,	/* a module opened or held (what: "open:ID") */
 };
 
 struct cw_row {

@@ -378,6 +378,8 @@ action_words(const struct cw_row *r)
 		return _("sent a message");
 	case CW_ACK:
 		return _("acknowledged a risk");
+	case CW_PROGRAMME:
+		return _("changed the programme of");
 	case CW_VIEW:
 		break;
 	}
@@ -444,6 +446,9 @@ row_text(const struct cw_row *r)
 		break;
 	case CW_ACK:
 		printf(_(" (record %s)"), r->what);
+		break;
+	case CW_PROGRAMME:
+		printf(": %s", r->what);
 		break;
 	case CW_VIEW:
 		break;

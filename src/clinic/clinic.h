@@ -107,6 +107,7 @@ int	 clinic_cmd_review(int argc, char **argv);	/* casework_cmds.c */
 int	 clinic_cmd_audit(int argc, char **argv);	/* casework_cmds.c */
 int	 clinic_cmd_time(int argc, char **argv);	/* casework_cmds.c */
 int	 clinic_cmd_template(int argc, char **argv);	/* template.c */
+int	 clinic_cmd_unlock(int argc, char **argv);	/* unlock.c */
 
 /* For the commands: a usage error (exit 2) and a failure (exit 1), each
  * one line on standard error. msg may hold one %s for arg. */

@@ -174,6 +174,9 @@ usage(FILE *f)
 	    "  time --from DATE --to DATE [--content DIR]\n"
 	    "                  per patient: dates of use and supporter "
 	    "minutes, as CSV\n"
+	    "  unlock --patient REF --module ID|N [--hold] [--why TEXT]\n"
+	    "                  open a module early for a patient, or hold it "
+	    "closed\n"
 	    "  revoke --device ID\n"
 	    "                  stop accepting a device (lost, stolen or "
 	    "replaced)\n"
@@ -309,6 +312,7 @@ static const struct {
 	{ "audit", clinic_cmd_audit },
 	{ "time", clinic_cmd_time },
 	{ "template", clinic_cmd_template },
+	{ "unlock", clinic_cmd_unlock },
 };
 
 int
