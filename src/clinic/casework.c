@@ -339,7 +339,8 @@ casework_load(sqlite3 *db, const struct clinic_keys *k, const char *patient,
 		return sw_fail(err, SW_EIO, _("Could not read the casework "
 		    "table: %s"), sqlite3_errmsg(db));
 	}
-	qsort(cw->v, cw->n, sizeof *cw->v, by_time);
+	if (cw->n > 1)
+		qsort(cw->v, cw->n, sizeof *cw->v, by_time);
 	return 0;
 }
 

@@ -632,7 +632,8 @@ clinic_cmd_time(int argc, char **argv)
 			p->minutes += cw.v[i].minutes;
 			p->reviews++;
 		}
-	qsort(u, nu, sizeof *u, use_by_ref);
+	if (nu > 1)
+		qsort(u, nu, sizeof *u, use_by_ref);
 	programme = clinic_read_content(&cr) != NULL ?
 	    clinic_read_content(&cr)->id : "";
 	puts("patient,programme,first_use,last_use,supporter,"

@@ -613,7 +613,8 @@ clinic_cmd_patients(int argc, char **argv)
 	} else
 		r.shown = r.n;
 	order_now = now;
-	qsort(r.v, r.shown, sizeof *r.v, by_caseload);
+	if (r.shown > 1)
+		qsort(r.v, r.shown, sizeof *r.v, by_caseload);
 	if (json)
 		print_json(&r, devs, nd, now, unowned);
 	else if (r.n == 0)

@@ -293,7 +293,8 @@ clinic_cmd_template(int argc, char **argv)
 			}
 		}
 		closedir(d);
-		qsort(names, n, sizeof *names, by_name);
+		if (n > 1)
+			qsort(names, n, sizeof *names, by_name);
 		for (size_t i = 0; i < n; i++) {
 			puts(names[i]);
 			free(names[i]);
