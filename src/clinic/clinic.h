@@ -117,6 +117,12 @@ int	 clinic_cmd_risks(int argc, char **argv);	/* risks.c */
 int	 clinic_cmd_ack(int argc, char **argv);		/* ack.c */
 int	 clinic_cmd_watch(int argc, char **argv);	/* watch.c */
 int	 clinic_cmd_upgrade(int argc, char **argv);	/* upgrade.c */
+int	 clinic_cmd_assign(int argc, char **argv);	/* casework_cmds.c */
+int	 clinic_cmd_review(int argc, char **argv);	/* casework_cmds.c */
+int	 clinic_cmd_audit(int argc, char **argv);	/* casework_cmds.c */
+int	 clinic_cmd_time(int argc, char **argv);	/* casework_cmds.c */
+int	 clinic_cmd_template(int argc, char **argv);	/* template.c */
+int	 clinic_cmd_unlock(int argc, char **argv);	/* unlock.c */
 int	 clinic_cmd_backup(int argc, char **argv);	/* backup.c */
 int	 clinic_cmd_restore(int argc, char **argv);	/* restore.c */
 

@@ -66,6 +66,17 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER notices_no_delete BEFORE DELETE ON notices BEGIN"
 	" SELECT RAISE(ABORT, 'notices are kept for audit and never"
 	" deleted'); END;",
+	/* 4: casework (casework.h): assignments, reviews, review dates,
+	 * messages sent and every decrypt, for audit. Who and when are in
+	 * clear; the patient and everything else in sealed. */
+	"CREATE TABLE casework(n INTEGER PRIMARY KEY, done_by TEXT NOT NULL,"
+	" done_at INTEGER NOT NULL, sealed BLOB NOT NULL);"
+	"CREATE TRIGGER casework_no_update BEFORE UPDATE ON casework BEGIN"
+	" SELECT RAISE(ABORT, 'casework is kept for audit and never"
+	" changed'); END;"
+	"CREATE TRIGGER casework_no_delete BEFORE DELETE ON casework BEGIN"
+	" SELECT RAISE(ABORT, 'casework is kept for audit and never"
+	" deleted'); END;",
 };
 #define SCHEMA_VERSION	(int)(sizeof migrations / sizeof migrations[0])
 

@@ -150,15 +150,33 @@ usage(FILE *f)
 	    "  watch --exec CMD [--interval SECONDS] [--once]\n"
 	    "                  run CMD once for each new open risk (where the "
 	    "keys are)\n"
-	    "  message --patient REF [--from NAME] < TEXT\n"
+	    "  message --patient REF [--from NAME] < TEXT | --template NAME\n"
 	    "                  queue a supporter message to the patient's "
 	    "devices\n"
+	    "  template [list] | template show NAME --patient REF\n"
+	    "                  the message templates in DIR/templates, "
+	    "filled in\n"
 	    "  messages --patient REF [--format text|json]\n"
 	    "                  show the messages sent and the patient's "
 	    "replies\n"
 	    "  patients [--format text|json] [--content DIR]\n"
 	    "                  list patients, last contact and latest "
 	    "scores\n"
+	    "  assign --patient REF --to NAME [--as NAME]\n"
+	    "                  make a supporter responsible for a patient\n"
+	    "  review --patient REF [--minutes N --note TEXT|-] [--next DATE "
+	    "| --in DAYS]\n"
+	    "                  record a review, set the next one, or show "
+	    "the case\n"
+	    "  audit [--patient REF] [--format text|json]\n"
+	    "                  who assigned, reviewed, messaged, acknowledged "
+	    "and read what\n"
+	    "  time --from DATE --to DATE [--content DIR]\n"
+	    "                  per patient: dates of use and supporter "
+	    "minutes, as CSV\n"
+	    "  unlock --patient REF --module ID|N [--hold] [--why TEXT]\n"
+	    "                  open a module early for a patient, or hold it "
+	    "closed\n"
 	    "  revoke --device ID\n"
 	    "                  stop accepting a device (lost, stolen or "
 	    "replaced)\n"
@@ -296,6 +314,12 @@ static const struct {
 	{ "patients", clinic_cmd_patients },
 	{ "revoke", clinic_cmd_revoke },
 	{ "upgrade", clinic_cmd_upgrade },
+	{ "assign", clinic_cmd_assign },
+	{ "review", clinic_cmd_review },
+	{ "audit", clinic_cmd_audit },
+	{ "time", clinic_cmd_time },
+	{ "template", clinic_cmd_template },
+	{ "unlock", clinic_cmd_unlock },
 	{ "backup", clinic_cmd_backup },
 	{ "restore", clinic_cmd_restore },
 };

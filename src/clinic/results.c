@@ -10,6 +10,7 @@
 
 #include "fhir.h"
 #include "gaps.h"
+#include "casework.h"
 #include "i18n.h"
 #include "outcomes.h"
 #include "text.h"
@@ -151,8 +152,8 @@ csv_row(const struct vrecord *r, const char *outcome)
 	csv_field(outcome, false);
 	if (checkin)
 		csv_field("", true);
-	else if (signal)
-		csv_json(o);	/* the item, the answer and when */
+	else if (signal || strcmp(r->kind, "lesson") == 0)
+		csv_json(o);	/* the item, the answer and when; the lesson */
 	else
 		csv_json(cJSON_GetObjectItemCaseSensitive(o, exercise ?
 		    "values" : "text"));
@@ -447,7 +448,8 @@ clinic_cmd_results(int argc, char **argv)
 		return rc;
 	if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
 	    verify_records(cr.db, &cr.k, clinic_read_content(&cr), patient,
-	    &all, &n, &err) != 0)
+	    &all, &n, &err) != 0 ||
+	    casework_viewed(cr.db, &cr.k, "results", NULL, all, n, &err) != 0)
 		goto out;
 	shown = xcalloc(n ? n : 1, sizeof *shown);
 	for (size_t i = 0; i < n; i++)

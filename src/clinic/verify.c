@@ -328,6 +328,26 @@ check_reply(const cJSON *o)
 	return NULL;
 }
 
+/* A lesson finished: its id as content ids are written (the clinic's own
+ * content, when it has one, names the lesson) and when. */
+static const char *
+check_lesson(const cJSON *o)
+{
+	static const char *const keys[] = { "lesson", "done_at", NULL };
+	const char	*id = proto_str(o, "lesson");
+	long long	 at;
+	size_t		 n = 0;
+
+	if (!only_keys(o, keys) || id == NULL || !proto_int(o, "done_at",
+	    &at) || at <= 0)
+		return "malformed";
+	for (; id[n] != '\0'; n++)
+		if (!((id[n] >= 'a' && id[n] <= 'z') || (id[n] >= '0' &&
+		    id[n] <= '9') || id[n] == '-' || id[n] == '_'))
+			return "malformed";
+	return n >= 1 && n <= 64 ? NULL : "malformed";
+}
+
 /* Step 5: the envelope's own fields, then the record for its kind. */
 static const char *
 check_plain(struct vrecord *r, const struct content *ct)
@@ -335,7 +355,7 @@ check_plain(struct vrecord *r, const struct content *ct)
 	static const char *const keys[] = { "v", "id", "device", "kind",
 	    "created_at", "n", "record", NULL };
 	static const char *const kinds[] = { "checkin", "exercise", "reply",
-	    "risk", NULL };
+	    "risk", "lesson", NULL };
 	const cJSON	*p = r->plain;
 	const char	*id, *device, *kind;
 	long long	 v;
@@ -371,6 +391,8 @@ check_plain(struct vrecord *r, const struct content *ct)
 		return check_exercise(r->record);
 	if (r->kind == kinds[3])
 		return check_risk(r, ct);
+	if (r->kind == kinds[4])
+		return check_lesson(r->record);
 	return check_reply(r->record);
 }
 
@@ -455,7 +477,7 @@ plain_risk(const cJSON *p, bool strict, const struct content *ct,
 		    "risk")) ? VRISK_NONE : VRISK_UNKNOWN;
 	}
 	if (known && (strcmp(kind, "exercise") == 0 ||
-	    strcmp(kind, "reply") == 0))
+	    strcmp(kind, "reply") == 0 || strcmp(kind, "lesson") == 0))
 		return VRISK_NONE;
 	return VRISK_UNKNOWN;
 }

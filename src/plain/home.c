@@ -135,6 +135,14 @@ describe_step(struct plain *p, const struct progress *pr)
 		    e->minutes);
 		break;
 	case STEP_WAIT:
+		if (s->held || s->at == 0) {
+			plain_say(p, s->held ? _("You have done everything for "
+			    "now. Module %zu, %s, waits until your supporter "
+			    "opens it.") : _("You have done everything for now. "
+			    "Module %zu, %s, opens when you finish the one "
+			    "before."), s->module + 1, mod->title);
+			break;
+		}
 		t = (time_t)s->at;
 		strftime(date, sizeof date, "%A %e %B", localtime(&t));
 		plain_say(p, _("You have done everything for now. Module %zu, "
@@ -196,9 +204,15 @@ list_modules(struct plain *p, const struct progress *pr)
 			plain_say(p, _("Module %zu, %s: done."), i + 1,
 			    m->title);
 		else if (mp->state == MODULE_AVAILABLE)
-			plain_say(p, _("Module %zu, %s: open. %zu of %zu "
-			    "lessons read."), i + 1, m->title,
+			plain_say(p, mp->opened_early ? _("Module %zu, %s: open "
+			    "(your supporter opened it early). %zu of %zu "
+			    "lessons read.") : _("Module %zu, %s: open. %zu of "
+			    "%zu lessons read."), i + 1, m->title,
 			    mp->lessons_done, m->n_lessons);
+		else if (mp->held)
+			plain_say(p, _("Module %zu, %s: your supporter asked you "
+			    "to wait; it opens when they say."), i + 1,
+			    m->title);
 		else if (mp->waits_for_previous)
 			plain_say(p, _("Module %zu, %s: opens after module "
 			    "%zu."), i + 1, m->title, i);

@@ -242,6 +242,9 @@ step_words(struct tui *t, const struct step *s)
 		return xasprintf(_("Next: an exercise, %s, about %d minutes"),
 		    e ? e->title : s->id, e ? e->minutes : 10);
 	case STEP_WAIT:
+		if (s->held)
+			return xasprintf(_("Next: module %zu waits until your "
+			    "supporter opens it"), s->module + 1);
 		if (s->at == 0)
 			return xasprintf(_("Next: module %zu opens when you "
 			    "finish this one"), s->module + 1);
@@ -265,7 +268,11 @@ module_rows(struct tui *t, struct home *h, struct progress_facts *f,
 	char				 day[64];
 
 	if (mp->state == MODULE_LOCKED) {
-		if (mp->available_at != 0) {
+		if (mp->held)
+			row_add(h, ROW_MODULE, NULL, m, xasprintf(_("Module "
+			    "%zu: %s (your supporter asked you to wait)"),
+			    m + 1, mod->title));
+		else if (mp->available_at != 0) {
 			format_day(mp->available_at, day, sizeof day);
 			row_add(h, ROW_MODULE, NULL, m, xasprintf(_("Module "
 			    "%zu: %s (opens on %s)"), m + 1, mod->title, day));
@@ -276,7 +283,8 @@ module_rows(struct tui *t, struct home *h, struct progress_facts *f,
 		return;
 	}
 	row_add(h, ROW_MODULE, NULL, m, xasprintf("%s %zu: %s%s", _("Module"),
-	    m + 1, mod->title, mp->state == MODULE_DONE ? _(" (done)") : ""));
+	    m + 1, mod->title, mp->state == MODULE_DONE ? _(" (done)") :
+	    mp->opened_early ? _(" (opened early by your supporter)") : ""));
 	for (size_t i = 0; i < mod->n_checkins; i++) {
 		const struct measure *me = content_measure(&t->ct,
 		    mod->checkins[i]);
