@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cjson/cJSON.h>
 #include <sodium.h>
 
@@ -23,6 +25,7 @@
 #include "passcheck.h"
 #include "passread.h"
 #include "pwseal.h"
+#include "template.h"
 #include "util.h"
 #include "verify.h"
 
@@ -160,6 +163,80 @@ backup_fd_arg(const char *cmd, const char *arg, int *fd)
 	return true;
 }
 
+bool
+backup_template_part(const char *name)
+{
+	size_t	 n = strlen(name), pre = strlen(TEMPLATE_DIR "/");
+	char	*base;
+	bool	 ok;
+
+	if (n <= pre + 4 || strncmp(name, TEMPLATE_DIR "/", pre) != 0 ||
+	    strcmp(name + n - 4, ".txt") != 0)
+		return false;
+	base = xstrndup(name + pre, n - pre - 4);
+	ok = template_name_ok(base);
+	free(base);
+	return ok;
+}
+
+struct templates {
+	char	*name[BACKUP_TEMPLATES_MAX];
+	char	*text[BACKUP_TEMPLATES_MAX];
+	size_t	 len[BACKUP_TEMPLATES_MAX];
+	size_t	 n;
+};
+
+/* The clinic's message templates, read as template.c reads them: only
+ * files the admin alone can have written. */
+static int
+templates_read(const char *dir, struct templates *t, struct sw_error *err)
+{
+	char		*tdir = xasprintf("%s/" TEMPLATE_DIR, dir), *part, *p;
+	DIR		*d;
+	struct dirent	*e;
+	int		 rc = 0;
+
+	if ((d = opendir(tdir)) == NULL) {
+		free(tdir);
+		return errno == ENOENT ? 0 : sw_fail(err, SW_EIO, _("Could "
+		    "not read %s/" TEMPLATE_DIR ": %s"), dir, strerror(errno));
+	}
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		part = xasprintf(TEMPLATE_DIR "/%s", e->d_name);
+		if (!backup_template_part(part)) {
+			free(part);
+			continue;
+		}
+		p = xasprintf("%s/%s", tdir, e->d_name);
+		if (t->n == BACKUP_TEMPLATES_MAX)
+			rc = sw_fail(err, SW_EINVAL, _("%s holds more than %d "
+			    "templates."), tdir, BACKUP_TEMPLATES_MAX);
+		else if (clinic_trusted(tdir, e->d_name, err) != 0)
+			rc = -1;
+		else if ((t->text[t->n] = read_file(p, &t->len[t->n])) == NULL)
+			rc = sw_fail(err, SW_EIO, _("Could not read %s: %s"), p,
+			    strerror(errno));
+		else {
+			t->name[t->n++] = part;
+			part = NULL;
+		}
+		free(part);
+		free(p);
+	}
+	closedir(d);
+	free(tdir);
+	return rc;
+}
+
+static void
+templates_free(struct templates *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->name[i]);
+		free(t->text[i]);
+	}
+}
+
 /* The database as it stands at one instant, in memory: SQLite's online
  * backup in one step holds one read transaction (in write-ahead-log mode
  * the server goes on writing meanwhile), so the copy is one consistent
@@ -242,7 +319,8 @@ clinic_cmd_backup(int argc, char **argv)
 	};
 	struct sw_error		 err = { 0 };
 	struct clinic_read	 cr = { 0 };
-	struct pwseal_part	 parts[5];
+	struct pwseal_part	 parts[5 + BACKUP_TEMPLATES_MAX];
+	struct templates	*tpl = xcalloc(1, sizeof *tpl);
 	const char		*dir = ".", *out = NULL;
 	unsigned char		*img = NULL, *sealed = NULL;
 	sqlite3			*mem = NULL;
@@ -280,7 +358,8 @@ clinic_cmd_backup(int argc, char **argv)
 		    strerror(errno));
 		goto out;
 	}
-	if ((pass = backup_passphrase(fd, true, &err)) == NULL)
+	if (templates_read(dir, tpl, &err) != 0 ||
+	    (pass = backup_passphrase(fd, true, &err)) == NULL)
 		goto out;
 	if ((img = snapshot(cr.db, &mem, &imglen, &err)) == NULL ||
 	    backup_opened(mem, &cr.k, &opened, &total, hash, &err) != 0)
@@ -298,6 +377,9 @@ clinic_cmd_backup(int argc, char **argv)
 		parts[np++] = (struct pwseal_part){ BACKUP_SIGN_SK,
 		    cr.k.sign_sk, 64 };
 	}
+	for (size_t i = 0; i < tpl->n; i++)
+		parts[np++] = (struct pwseal_part){ tpl->name[i],
+		    (unsigned char *)tpl->text[i], tpl->len[i] };
 	if (pwseal_write(BACKUP_MAGIC, pass, parts, np, &sealed, &sealedlen,
 	    &err) != 0)
 		goto out;
@@ -309,11 +391,11 @@ clinic_cmd_backup(int argc, char **argv)
 		goto out;
 	}
 	printf(with_keys ? _("Wrote %s: the database (%zu records, %zu of "
-	    "them open with the clinic's key), clinic.json and the secret "
-	    "keys, sealed to the passphrase. Anyone with the file and the "
+	    "them open with the clinic's key), clinic.json, the templates "
+	    "and the secret keys, sealed to the passphrase. Anyone with the file and the "
 	    "passphrase can read every result: keep them apart.\n") :
 	    _("Wrote %s: the database (%zu records, %zu of them open with "
-	    "the clinic's key) and clinic.json, sealed to the passphrase. "
+	    "the clinic's key), clinic.json and the templates, sealed to the passphrase. "
 	    "The secret keys are not in it: restoring needs them "
 	    "(--keys-from).\n"), out, total, opened);
 	rc = CLINIC_EXIT_OK;
@@ -323,6 +405,8 @@ out:
 	free(sealed);
 	free(meta);
 	free(cpath);
+	templates_free(tpl);
+	free(tpl);
 	if (img != NULL) {
 		sodium_memzero(img, (size_t)imglen);
 		sqlite3_free(img);

@@ -18,6 +18,11 @@
 #define BACKUP_DB	CLINIC_DB_DIR "/" CLINIC_DB_NAME
 #define BACKUP_BOX_SK	"box.sk"
 #define BACKUP_SIGN_SK	"sign.sk"
+/* The message templates (template.c): "templates/NAME.txt" each. */
+#define BACKUP_TEMPLATES_MAX	500
+/* Whether a part's name is one of the templates' ("templates/NAME.txt",
+ * NAME as template_name_ok takes it). */
+bool	 backup_template_part(const char *name);
 
 /* The passphrase, in sodium_malloc'd memory: one line from descriptor fd
  * (fd >= 0), else typed on the terminal (twice when twice, and checked by

@@ -190,25 +190,78 @@ init_write(const char *dir, const struct clinic_keys *k, const char *conf,
 	return 0;
 }
 
+/* The extra files, counting them in *made; a parent folder each one
+ * needs is made once. */
+static int
+extra_write(const char *dir, const struct clinic_file *x, size_t n,
+    size_t *made, struct sw_error *err)
+{
+	const char	*slash;
+	char		*sub;
+
+	for (; *made < n; (*made)++) {
+		if ((slash = strchr(x[*made].name, '/')) != NULL) {
+			sub = xasprintf("%s/%.*s", dir,
+			    (int)(slash - x[*made].name), x[*made].name);
+			if (mkdir(sub, 0700) != 0 && errno != EEXIST) {
+				sw_fail(err, SW_EIO, _("Could not create %s: "
+				    "%s"), sub, strerror(errno));
+				free(sub);
+				return -1;
+			}
+			free(sub);
+		}
+		if (write_in(dir, x[*made].name, x[*made].data, x[*made].len,
+		    0644, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+extra_undo(const char *dir, const struct clinic_file *x, size_t n,
+    size_t made)
+{
+	const char	*slash;
+	char		*p;
+
+	for (size_t i = 0; i < made; i++) {
+		p = path_in(dir, x[i].name);
+		unlink(p);
+		free(p);
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((slash = strchr(x[i].name, '/')) != NULL) {
+			p = xasprintf("%s/%.*s", dir, (int)(slash - x[i].name),
+			    x[i].name);
+			rmdir(p);
+			free(p);
+		}
+}
+
 int
 clinic_folder_make(const char *dir, const struct clinic_keys *k,
-    const char *conf, const void *db, size_t dblen, struct sw_error *err)
+    const char *conf, const void *db, size_t dblen,
+    const struct clinic_file *extra, size_t nextra, struct sw_error *err)
 {
 	sqlite3	*h = NULL;
-	size_t	 made = 0;
+	size_t	 made = 0, xmade = 0;
 	bool	 made_dir = false;
 	int	 rc = -1;
 
 	if (init_folder(dir, &made_dir, err) != 0)
 		return -1;
 	if (init_write(dir, k, conf, db, dblen, &made, err) != 0 ||
-	    clinic_db_open(dir, &h, err) != 0)
+	    clinic_db_open(dir, &h, err) != 0 ||
+	    extra_write(dir, extra, nextra, &xmade, err) != 0)
 		goto out;
 	rc = 0;
 out:
 	sqlite3_close(h);
-	if (rc != 0)
+	if (rc != 0) {
+		extra_undo(dir, extra, nextra, xmade);
 		init_undo(dir, made, made_dir);
+	}
 	return rc;
 }
 
@@ -235,7 +288,7 @@ clinic_init(const char *dir, const char *name, const char *url,
 	crypto_box_keypair(k.box_pk, k.box_sk);
 	crypto_sign_keypair(k.sign_pk, k.sign_sk);
 	conf = config_json(name, url);
-	rc = clinic_folder_make(dir, &k, conf, "", 0, err);
+	rc = clinic_folder_make(dir, &k, conf, "", 0, NULL, 0, err);
 out:
 	free(conf);
 	clinic_keys_free(&k);

@@ -31,9 +31,17 @@ int	 clinic_init(const char *dir, const char *name, const char *url,
 /* The clinic folder as init lays it out (stepwise-clinic(8), FILES), in
  * dir (new, or the admin's and empty of the clinic's files): the keys,
  * clinic.json (conf), and the database (db, dblen bytes: 0 for a new one),
- * opened once. A failure removes what it made. init and restore. */
+ * opened once; then extra[0..nextra), each in the folder or in a folder
+ * of its own below it (0700), files 0644 (restore's templates). A failure
+ * removes what it made. init and restore. */
+struct clinic_file {
+	const char	*name;		/* in the folder: "templates/x.txt" */
+	const void	*data;
+	size_t		 len;
+};
 int	 clinic_folder_make(const char *dir, const struct clinic_keys *,
-	    const char *conf, const void *db, size_t dblen, struct sw_error *);
+	    const char *conf, const void *db, size_t dblen,
+	    const struct clinic_file *extra, size_t nextra, struct sw_error *);
 /* The secret keys, and the public keys derived from them (keys.c): box.pk
  * and sign.pk are only compared with those, and a command stops when they
  * differ, since only someone else could have changed them. The folder and

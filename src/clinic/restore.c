@@ -133,7 +133,8 @@ clinic_cmd_restore(int argc, char **argv)
 	unsigned char		*in = NULL;
 	cJSON			*meta = NULL;
 	char			*pass = NULL, *conftext = NULL;
-	size_t			 inlen = 0, opened = 0;
+	struct clinic_file	*extra = NULL;
+	size_t			 inlen = 0, opened = 0, nextra = 0;
 	int			 opt, fd = -1, rc;
 
 	while ((opt = clinic_getopt("restore", _("Usage: stepwise-clinic "
@@ -187,9 +188,15 @@ clinic_cmd_restore(int argc, char **argv)
 		goto out;
 	}
 	conftext = xstrndup((const char *)conf->data, conf->len);
+	extra = xcalloc(o.n, sizeof *extra);
+	for (size_t i = 0; i < o.n; i++)
+		if (backup_template_part(o.parts[i].name))
+			extra[nextra++] = (struct clinic_file){ o.parts[i].name,
+			    o.parts[i].data, o.parts[i].len };
 	if (restore_keys(&o, file, keys_from, meta, &k, &err) != 0 ||
 	    restore_check_db(db, file, meta, &k, &opened, &err) != 0 ||
-	    clinic_folder_make(dir, &k, conftext, db->data, db->len, &err) != 0)
+	    clinic_folder_make(dir, &k, conftext, db->data, db->len, extra,
+	    nextra, &err) != 0)
 		goto out;
 	printf(_("Restored %s into %s: %zu records, each one that opened when "
 	    "the backup was made opening still.\nGive %s/db to the server's "
@@ -200,6 +207,7 @@ out:
 	if (rc != CLINIC_EXIT_OK)
 		clinic_fail(&err);
 	cJSON_Delete(meta);
+	free(extra);
 	free(conftext);
 	clinic_keys_free(&k);
 	pwseal_close(&o);
