@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "casework.h"
+#include "review_view.h"
 #include "i18n.h"
 #include "jsonv.h"
 #include "proto.h"
@@ -180,51 +181,6 @@ clinic_cmd_assign(int argc, char **argv)
 
 /* ---- review ---- */
 
-static void
-print_case(const char *patient, const struct casework *cw, long long now)
-{
-	struct cw_case	 c;
-	char		 day[32];
-	size_t		 reviews = 0;
-
-	casework_case(cw, patient, &c);
-	printf(_("Patient %s\n"), patient);
-	if (c.supporter != NULL) {
-		char *who = untrusted_clean(c.supporter, " ");
-
-		printf(_("  Supporter:    %s\n"), who);
-		wipe_free(who);
-	} else
-		printf("%s\n", _("  Supporter:    nobody assigned yet"));
-	if (c.next_due > 0) {
-		format_day(c.next_due, day, sizeof day);
-		printf(c.next_due < now ? _("  Next review:  %s (overdue)\n") :
-		    _("  Next review:  %s\n"), day);
-	} else
-		printf("%s\n", _("  Next review:  no date set"));
-	for (size_t i = 0; i < cw->n; i++)
-		reviews += cw->v[i].action == CW_REVIEW;
-	printf(_("  Reviews:      %zu\n"), reviews);
-	printf(ngettext("  Time spent:   %d minute\n", "  Time spent:   %d "
-	    "minutes\n", (unsigned long)c.minutes), c.minutes);
-	for (size_t i = 0; i < cw->n; i++) {
-		const struct cw_row *r = &cw->v[i];
-		char		    *who;
-
-		if (r->action != CW_REVIEW)
-			continue;
-		format_local(r->at, day, sizeof day);
-		who = untrusted_clean(r->by, " ");
-		printf(ngettext("  %s, %s, %d minute:\n", "  %s, %s, %d "
-		    "minutes:\n", (unsigned long)r->minutes), day, who,
-		    r->minutes);
-		wipe_free(who);
-		fputs("    ", stdout);
-		print_untrusted(stdout, r->note, "    ");
-		fputc('\n', stdout);
-	}
-}
-
 int
 clinic_cmd_review(int argc, char **argv)
 {
@@ -235,12 +191,19 @@ clinic_cmd_review(int argc, char **argv)
 		{ "next", required_argument, NULL, 'x' },
 		{ "in", required_argument, NULL, 'i' },
 		{ "as", required_argument, NULL, 'a' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "content", required_argument, NULL, 'c' },
 		CLINIC_COMMON_OPTIONS
 	};
 	struct sw_error		 err = { 0 };
 	struct clinic_read	 cr;
 	struct casework		 cw = { 0 };
 	struct cw_row		 r = { 0 };
+	struct vrecord		*recs = NULL;
+	size_t			 nr = 0, failed = 0;
+	const char		*content = NULL;
+	bool			 json = false;
+	cJSON			*view;
 	const char		*dir = ".", *patient = NULL, *as = NULL;
 	const char		*next = NULL, *in = NULL, *minutes_arg = NULL;
 	char			*note_arg = NULL, *note = NULL, *ref, *end;
@@ -253,7 +216,8 @@ clinic_cmd_review(int argc, char **argv)
 	while ((opt = clinic_getopt("review", _("Usage: stepwise-clinic review "
 	    "[--dir DIR] --patient REF [--as NAME]\n"
 	    "       [--minutes N --note TEXT|-] [--next YYYY-MM-DD | --in "
-	    "DAYS]\n"), argc, argv, ":", longopts, &dir, 0, &rc)) > 0) {
+	    "DAYS]\n"
+	    "       [--format text|json] [--content DIR]\n"), argc, argv, ":", longopts, &dir, 0, &rc)) > 0) {
 		switch (opt) {
 		case 'p':
 			patient = optarg;
@@ -272,6 +236,13 @@ clinic_cmd_review(int argc, char **argv)
 			break;
 		case 'a':
 			as = optarg;
+			break;
+		case 'c':
+			content = optarg;
+			break;
+		case 'f':
+			if (!clinic_text_or_json("review", optarg, &json))
+				return CLINIC_EXIT_USAGE;
 			break;
 		}
 	}
@@ -318,6 +289,32 @@ clinic_cmd_review(int argc, char **argv)
 		if (note == NULL)
 			goto out;
 	}
+	if (note == NULL && due == 0) {
+		/* The whole case, for the review itself. */
+		if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
+		    patient_known(cr.db, patient, &err) != 0 ||
+		    casework_load(cr.db, &cr.k, patient, &cw, &err) != 0 ||
+		    verify_records(cr.db, &cr.k, clinic_read_content(&cr),
+		    patient, &recs, &nr, &err) != 0 ||
+		    casework_viewed(cr.db, &cr.k, "review", patient, recs, nr,
+		    &err) != 0 || (view = review_view_json(&cr, patient, recs,
+		    nr, &cw, now, &failed, &err)) == NULL)
+			goto out;
+		if (json)
+			json_print_wiped(view);
+		else {
+			review_view_print(view);
+			json_wipe_delete(view);
+		}
+		if (failed > 0)
+			fprintf(stderr, ngettext("stepwise-clinic: %zu message "
+			    "failed the clinic's check and is not shown.\n",
+			    "stepwise-clinic: %zu messages failed the clinic's "
+			    "check and are not shown.\n", failed), failed);
+		casework_report_bad_rows(&cw);
+		rc = clinic_read_report(&cr);
+		goto out;
+	}
 	if (open_rw(dir, &cr, &err) != 0 ||
 	    patient_known(cr.db, patient, &err) != 0)
 		goto out;
@@ -346,17 +343,12 @@ clinic_cmd_review(int argc, char **argv)
 		printf(_("The next review of %s is due on %s.\n"), patient,
 		    day);
 	}
-	if (note == NULL && due == 0) {
-		if (casework_load(cr.db, &cr.k, patient, &cw, &err) != 0)
-			goto out;
-		print_case(patient, &cw, now);
-		casework_report_bad_rows(&cw);
-	}
 	rc = CLINIC_EXIT_OK;
 out:
-	if (rc != CLINIC_EXIT_OK)
+	if (rc != CLINIC_EXIT_OK && err.msg[0] != '\0')
 		clinic_fail(&err);
 	wipe_free(note);
+	vrecords_free(recs, nr);
 	casework_free(&cw);
 	clinic_read_close(&cr);
 	return rc;

@@ -19,11 +19,13 @@
 
 /* ---- stepwise-clinic message ---- */
 
-/* The text of template NAME filled in for the patient (template.h). */
+/* The text of template NAME filled in for the patient (template.h); the
+ * sender, when none was given, is the supporter assigned (*from then
+ * points into supporter, to free). */
 static char *
 from_template(const char *dir, sqlite3 *db, const struct clinic_keys *k,
-    const char *name, const char *patient, const char *from,
-    struct sw_error *err)
+    const char *name, const char *patient, const char **from,
+    char **supporter, struct sw_error *err)
 {
 	struct casework	 cw = { 0 };
 	struct cw_case	 c;
@@ -34,9 +36,11 @@ from_template(const char *dir, sqlite3 *db, const struct clinic_keys *k,
 		return NULL;
 	casework_case(&cw, patient, &c);
 	v.patient = patient;
-	v.supporter = from != NULL ? from : c.supporter;
+	v.supporter = *from != NULL ? *from : c.supporter;
 	v.next_due = c.next_due;
 	text = template_fill(dir, name, &v, err);
+	if (text != NULL && *from == NULL && c.supporter != NULL)
+		*from = *supporter = xstrdup(c.supporter);
 	casework_free(&cw);
 	return text;
 }
@@ -278,6 +282,7 @@ clinic_cmd_message(int argc, char **argv)
 	struct clinic_keys	  k;
 	const char		 *dir = ".", *patient = NULL, *from = NULL;
 	char			 *text = NULL, id[PROTO_ID_LEN + 1];
+	char			 *supporter = NULL;
 	sqlite3			 *db = NULL;
 	size_t			  nto = 0;
 	bool			  have_keys = false;
@@ -312,7 +317,7 @@ clinic_cmd_message(int argc, char **argv)
 	if (clinic_db_open(dir, &db, &err) != 0)
 		goto out;
 	if ((text = tname != NULL ? from_template(dir, db, &k, tname,
-	    patient, from, &err) : read_text(&err)) == NULL ||
+	    patient, &from, &supporter, &err) : read_text(&err)) == NULL ||
 	    clinic_message_queue(db, &k, patient, from, text, NULL, id, &nto,
 	    &err) != 0)
 		goto out;
@@ -325,6 +330,7 @@ out:
 	if (rc != CLINIC_EXIT_OK)
 		clinic_fail(&err);
 	wipe_free(text);
+	free(supporter);
 	if (have_keys)
 		clinic_keys_free(&k);
 	sqlite3_close(db);
@@ -510,16 +516,13 @@ print_talk_text(const struct talk *t, const char *patient)
 	}
 }
 
-static void
-print_talk_json(const struct talk *t, const char *patient)
+static cJSON *
+talk_json(const struct talk *t)
 {
 	const struct line	*l;
-	cJSON			*j = cJSON_CreateObject(), *a, *o;
+	cJSON			*a = cJSON_CreateArray(), *o;
 	const char		*s;
 
-	cJSON_AddNumberToObject(j, "format", 1);
-	cJSON_AddStringToObject(j, "patient", patient);
-	a = cJSON_AddArrayToObject(j, "messages");
 	for (size_t i = 0; i < t->n; i++) {
 		l = &t->v[i];
 		o = cJSON_CreateObject();
@@ -549,7 +552,71 @@ print_talk_json(const struct talk *t, const char *patient)
 		}
 		cJSON_AddItemToArray(a, o);
 	}
+	return a;
+}
+
+static void
+print_talk_json(const struct talk *t, const char *patient)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(j, "format", 1);
+	cJSON_AddStringToObject(j, "patient", patient);
+	cJSON_AddItemToObject(j, "messages", talk_json(t));
 	json_print_wiped(j);
+}
+
+/* The messages sent and the replies (from recs), oldest first. */
+static int
+talk_load(sqlite3 *db, const struct clinic_keys *k, const char *patient,
+    const struct vdevice *devs, size_t nd, const struct vrecord *recs,
+    size_t nr, struct talk *t, struct sw_error *err)
+{
+	struct line *l;
+
+	if (load_sent(db, k, devs, nd, patient, t, err) != 0)
+		return -1;
+	for (size_t i = 0; i < nr; i++) {
+		if (recs[i].reason != NULL ||
+		    strcmp(recs[i].kind, "reply") != 0 ||
+		    strcmp(recs[i].patient, patient) != 0)
+			continue;
+		l = talk_add(t);
+		snprintf(l->id, sizeof l->id, "%s", recs[i].id);
+		l->at = recs[i].created_at;
+		l->reply = &recs[i];
+	}
+	if (t->n > 1)
+		qsort(t->v, t->n, sizeof *t->v, by_time);
+	return 0;
+}
+
+static void
+talk_free(struct talk *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		json_wipe_delete(t->v[i].plain);
+	free(t->v);
+}
+
+cJSON *
+clinic_thread_json(sqlite3 *db, const struct clinic_keys *k,
+    const char *patient, const struct vrecord *recs, size_t nr,
+    size_t *failed, struct sw_error *err)
+{
+	struct vdevice	*devs = NULL;
+	struct talk	 t = { NULL, 0, 0, 0 };
+	size_t		 nd = 0;
+	cJSON		*a = NULL;
+
+	if (verify_devices(db, k, patient, &devs, &nd, err) == 0 &&
+	    talk_load(db, k, patient, devs, nd, recs, nr, &t, err) == 0) {
+		a = talk_json(&t);
+		*failed = t.failed;
+	}
+	talk_free(&t);
+	vdevices_free(devs, nd);
+	return a;
 }
 
 int
@@ -565,7 +632,6 @@ clinic_cmd_messages(int argc, char **argv)
 	struct vdevice		*devs = NULL;
 	struct vrecord		*recs = NULL;
 	struct talk		 t = { NULL, 0, 0, 0 };
-	struct line		*l;
 	const char		*dir = ".", *patient = NULL;
 	size_t			 nd = 0, nr = 0;
 	bool			 json = false;
@@ -589,21 +655,11 @@ clinic_cmd_messages(int argc, char **argv)
 	    verify_devices(cr.db, &cr.k, patient, &devs, &nd, &err) != 0 ||
 	    verify_records(cr.db, &cr.k, NULL, patient, &recs, &nr,
 	    &err) != 0 ||
-	    load_sent(cr.db, &cr.k, devs, nd, patient, &t, &err) != 0 ||
+	    talk_load(cr.db, &cr.k, patient, devs, nd, recs, nr, &t,
+	    &err) != 0 ||
 	    casework_viewed(cr.db, &cr.k, "messages", patient, recs, nr,
 	    &err) != 0)
 		goto out;
-	for (size_t i = 0; i < nr; i++) {
-		if (recs[i].reason != NULL ||
-		    strcmp(recs[i].kind, "reply") != 0 ||
-		    strcmp(recs[i].patient, patient) != 0)
-			continue;
-		l = talk_add(&t);
-		snprintf(l->id, sizeof l->id, "%s", recs[i].id);
-		l->at = recs[i].created_at;
-		l->reply = &recs[i];
-	}
-	qsort(t.v, t.n, sizeof *t.v, by_time);
 	if (json)
 		print_talk_json(&t, patient);
 	else if (t.n == 0)
@@ -611,16 +667,15 @@ clinic_cmd_messages(int argc, char **argv)
 	else
 		print_talk_text(&t, patient);
 	if (t.failed > 0)
-		fprintf(stderr, _("stepwise-clinic: %zu message%s failed "
-		    "the clinic's check and %s not shown.\n"), t.failed,
-		    t.failed == 1 ? "" : "s", t.failed == 1 ? "is" : "are");
+		fprintf(stderr, ngettext("stepwise-clinic: %zu message failed "
+		    "the clinic's check and is not shown.\n", "stepwise-clinic: "
+		    "%zu messages failed the clinic's check and are not "
+		    "shown.\n", t.failed), t.failed);
 	rc = CLINIC_EXIT_OK;
 out:
 	if (rc != CLINIC_EXIT_OK)
 		clinic_fail(&err);
-	for (size_t i = 0; i < t.n; i++)
-		json_wipe_delete(t.v[i].plain);
-	free(t.v);
+	talk_free(&t);
 	vrecords_free(recs, nr);
 	vdevices_free(devs, nd);
 	clinic_read_close(&cr);

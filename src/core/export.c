@@ -8,6 +8,7 @@
 #include "outcome.h"
 #include "outbox.h"
 #include "record.h"
+#include "sharing.h"
 #include "util.h"
 
 #ifndef STEPWISE_VERSION
@@ -47,12 +48,25 @@ checkin_object(const struct checkin *c, const struct checkin *prev)
 	return o;
 }
 
+struct entries_walk {
+	struct store	*st;
+	cJSON		*arr;
+};
+
 static int
 add_exercise(void *arg, const char *id, const char *exercise,
     const cJSON *values, long long at, const char *follows)
 {
-	cJSON	*o = cJSON_CreateObject();
-	char	 when[32];
+	static const char *const states[] = {
+		[ENTRY_PRIVATE] = "private",
+		[ENTRY_SHARED] = "shared",
+		[ENTRY_SENT] = "sent",
+	};
+	struct entries_walk	*w = arg;
+	struct sw_error		 err = { 0 };
+	enum entry_share	 state;
+	cJSON			*o = cJSON_CreateObject();
+	char			 when[32];
 
 	format_rfc3339(at, when, sizeof when);
 	cJSON_AddStringToObject(o, "id", id);
@@ -62,7 +76,38 @@ add_exercise(void *arg, const char *id, const char *exercise,
 	/* A finished plan names the entry it completes; others have null. */
 	cJSON_AddItemToObject(o, "follows", follows ?
 	    cJSON_CreateString(follows) : cJSON_CreateNull());
-	cJSON_AddItemToArray(arg, o);
+	/* Whether the clinic gets it: the patient's choice (sharing.h). */
+	if (entry_share_state(w->st, id, &state, &err) != 0) {
+		cJSON_Delete(o);
+		return -1;
+	}
+	cJSON_AddStringToObject(o, "sharing", states[state]);
+	cJSON_AddItemToArray(w->arr, o);
+	return 0;
+}
+
+/* A lesson finished, as the record the clinic gets of it. */
+static int
+add_lesson(void *arg, const char *id, const char *kind, long long at,
+    const char *json)
+{
+	cJSON	*o = cJSON_Parse(json), *l;
+	char	 when[32];
+
+	(void)id;
+	(void)kind;
+	if (!cJSON_IsObject(o) || !cJSON_IsString(cJSON_GetObjectItem(o,
+	    "lesson"))) {
+		cJSON_Delete(o);
+		return 0;
+	}
+	l = cJSON_CreateObject();
+	format_rfc3339(at, when, sizeof when);
+	cJSON_AddStringToObject(l, "lesson",
+	    cJSON_GetObjectItem(o, "lesson")->valuestring);
+	cJSON_AddStringToObject(l, "finished_at", when);
+	cJSON_AddItemToArray(arg, l);
+	cJSON_Delete(o);
 	return 0;
 }
 
@@ -149,7 +194,15 @@ export_json(struct store *st, const struct content *ct, const char *profile,
 	} else
 		cJSON_AddNullToObject(doc, "outcome");
 	arr = cJSON_AddArrayToObject(doc, "exercises");
-	if (exercise_entries_each(st, NULL, add_exercise, arr, err) != 0)
+	{
+		struct entries_walk w = { st, arr };
+
+		if (exercise_entries_each(st, NULL, add_exercise, &w,
+		    err) != 0)
+			goto out;
+	}
+	arr = cJSON_AddArrayToObject(doc, "lessons");
+	if (store_each_record(st, RECORD_LESSON, add_lesson, arr, err) != 0)
 		goto out;
 	arr = cJSON_AddArrayToObject(doc, "risk_answers");
 	if (store_each_record(st, RECORD_RISK, add_risk, arr, err) != 0)

@@ -182,7 +182,7 @@ ask_field(struct plain *p, const struct exercise *e, const struct field *f,
 	cJSON	*v = NULL;
 	int	 rc;
 
-	plain_say(p, "\n%zu of %zu. %s%s", i + 1, e->n_fields, f->prompt,
+	plain_say(p, _("\n%zu of %zu. %s%s"), i + 1, e->n_fields, f->prompt,
 	    f->later ? _(" (you can fill this in later: press Enter to skip)")
 	    : !f->required ? _(" (optional: press Enter to skip)") : "");
 	if (f->help)

@@ -53,7 +53,9 @@ grep -q "Recorded a review of $P1 by Sam Supporter: 12 minutes." <<<"$out" &&
     ok "a review with minutes, a note from standard input and the next date" || bad "review" "$out"
 sc review --patient "$P2" --next 2026-01-05 --as Ann >/dev/null 2>&1 || bad "P2's next review"
 out=$(sc review --patient "$P1" 2>&1)
-for want in "Supporter:    Sam Supporter" "Next review:  2026-12-20" "Reviews:      1" "Time spent:   12 minutes" "$NOTE"; do
+for want in "Supporter:    Sam Supporter" "Next review:  2026-12-20" "Time spent:   12 minutes" \
+    "review by Sam Supporter, 12 minutes:" "$NOTE" "PHQ-9 (caseness at 10 or more):" "check-in PHQ-9: 11 Moderate" \
+    "assigned to Sam Supporter by Ann Admin"; do
 	grep -qF "$want" <<<"$out" && ok "the case of $P1 shows: $want" || bad "case: $want" "$out"
 done
 grep -q "Next review:  2026-01-05 (overdue)" <<<"$(sc review --patient "$P2" 2>&1)" &&
@@ -181,6 +183,33 @@ grep -qF "Hello from Kim Keyworker at Test Clinic." <<<"$flat" &&
 out=$(sc message --patient "$P1" --template broken 2>&1); st=$?
 [ $st -eq 1 ] && [ "$(db 'SELECT count(*) FROM messages')" = $((n_before + 1)) ] &&
     ok "a broken template sends nothing" || bad "broken template (exit $st)" "$out"
+
+# ---- the whole case, for a review ----
+sc ack --patient "$P1" --as "Sam Supporter" --note "Phoned; safe, with a plan." >/dev/null 2>&1 || bad "ack P1's risk"
+view=$(sc review --patient "$P1" --format json 2>"$T/view.err")
+python3 - "$view" <<'PYEOF' && ok "review --format json: case, outcome, scores with bands and caseness, one timeline of everything" || bad "review json" "$(head -c 3000 <<<"$view"; cat "$T/view.err")"
+import json, sys
+v = json.loads(sys.argv[1])
+assert v["case"]["supporter"] == "Kim Keyworker" and v["case"]["open_risks"] == 0, v["case"]
+phq = [m for m in v["scores"] if m["measure"] == "phq9"][0]
+assert phq["caseness"] == 10 and phq["bands"][0]["min"] == 0 and len(phq["points"]) == 3, phq
+types = [t["type"] for t in v["timeline"]]
+for want in ("checkin", "risk", "lesson", "message", "review", "assign", "next_review"):
+    assert want in types, (want, types)
+risk = [t for t in v["timeline"] if t["type"] == "risk"][0]
+assert risk["item"] == 9 and risk["answer"] == 2 and risk["acknowledged"]["by"] == "Sam Supporter", risk
+assert risk["acknowledged"]["note"] == "Phoned; safe, with a plan.", risk
+msgs = [t for t in v["timeline"] if t["type"] == "message"]
+assert any(m["direction"] == "to_patient" and "Kim Keyworker" in m["text"] for m in msgs), msgs
+ats = [t["at"] for t in v["timeline"]]
+assert ats == sorted(ats), ats
+PYEOF
+text=$(sc review --patient "$P1" 2>&1)
+grep -q "RISK: item 9 answered 2, acknowledged by Sam Supporter on" <<<"$text" && grep -q "note: Phoned; safe, with a plan." <<<"$text" &&
+    grep -q "lesson finished: " <<<"$text" && grep -q "message to the patient, from Kim Keyworker:" <<<"$text" &&
+    ok "review shows the risk with who acknowledged it, the lesson and the messages" || bad "review text" "$text"
+grep -q " read the records (review) of $P1" <<<"$(sc audit --patient "$P1" 2>&1)" &&
+    ok "reading the case is in the audit" || bad "review audit"
 
 # ---- time ----
 csv=$(sc time --from 2026-11-01 --to 2026-11-30 2>"$T/time.err")

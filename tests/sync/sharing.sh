@@ -144,4 +144,14 @@ for w in Pelicanmarmalade Quetzalporridge Capybaratoffee; do
 done
 [ -z "$found" ] && ok "no private entry's id or text on the wire, in the clinic's database or its results" ||
     bad "private entries leaked:$found"
+sw p export 2>/dev/null | python3 -c '
+import json, sys
+d = {}
+for e in json.load(sys.stdin)["exercises"]:
+    for w in ("Pelicanmarmalade", "Narwhalbiscuit", "Quetzalporridge", "Axolotlcrumpet", "Capybaratoffee", "Okapimeringue"):
+        if w in json.dumps(e["values"]):
+            d[w] = e["sharing"]
+want = {"Pelicanmarmalade": "private", "Narwhalbiscuit": "sent", "Quetzalporridge": "private",
+        "Axolotlcrumpet": "sent", "Capybaratoffee": "private", "Okapimeringue": "sent"}
+assert d == want, d' && ok "the export says of each entry whether it is private, shared or sent" || bad "export sharing" "$(sw p export 2>&1 | head -c 2000)"
 finish
