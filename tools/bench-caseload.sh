@@ -23,7 +23,7 @@ for f in "$SC" "$FX"; do
 done
 export STEPWISE_CONTENT_DIR=$ROOT/content
 T=$(mktemp -d --suffix=.stepwise-caseload)
-trap 'rm -rf "$T"' EXIT
+[ -n "${KEEP:-}" ] && echo "kept $T" || trap 'rm -rf "$T"' EXIT
 C=$T/clinic
 "$SC" init "$C" --name "Bench Clinic" >/dev/null || exit 1
 

@@ -9,6 +9,7 @@
 #include "jsonv.h"
 #include "record.h"
 #include "sharing.h"
+#include "sync.h"
 #include "tui_int.h"
 #include "util.h"
 
@@ -237,6 +238,14 @@ entries_key(struct screen *s, struct tui *t, int key)
 		return ACT_PUSH;
 	}
 	share = cmd == E_SHARE;
+	/* What is being sent now may reach the clinic whatever is chosen:
+	 * making an entry private waits until the sync has finished. */
+	if (!share && l->v[l->sel].state == ENTRY_SHARED && t->sync != NULL &&
+	    sync_running(t->sync)) {
+		tui_message(t, "%s", _("Stepwise is sending to your clinic right "
+		    "now. Try again when it has finished."));
+		return ACT_REDRAW;
+	}
 	if (entry_share(t->st, l->v[l->sel].id, share, &err) != 0) {
 		tui_message(t, "%s", err.msg);
 		return ACT_REDRAW;
