@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "backup.h"
+#include "casework.h"
 #include "config.h"
 #include "i18n.h"
 #include "passcheck.h"
@@ -115,8 +116,8 @@ by_string(const void *a, const void *b)
 }
 
 int
-backup_opened(sqlite3 *db, const struct clinic_keys *k, size_t *opened,
-    size_t *total, char hash[65], struct sw_error *err)
+backup_opened(sqlite3 *db, const struct clinic_keys *k, sqlite3 *audit,
+    size_t *opened, size_t *total, char hash[65], struct sw_error *err)
 {
 	struct vrecord		*v = NULL;
 	crypto_generichash_state st;
@@ -128,6 +129,12 @@ backup_opened(sqlite3 *db, const struct clinic_keys *k, size_t *opened,
 	 * scored, the same at both ends whatever content is installed. */
 	if (verify_records(db, k, NULL, NULL, &v, &n, err) != 0)
 		return -1;
+	/* Opening every record is reading it: said in the casework table. */
+	if (audit != NULL && casework_viewed(audit, k, "backup", NULL, v, n,
+	    err) != 0) {
+		vrecords_free(v, n);
+		return -1;
+	}
 	ids = xcalloc(n ? n : 1, sizeof *ids);
 	for (size_t i = 0; i < n; i++)
 		if (v[i].reason == NULL)
@@ -362,7 +369,8 @@ clinic_cmd_backup(int argc, char **argv)
 	    (pass = backup_passphrase(fd, true, &err)) == NULL)
 		goto out;
 	if ((img = snapshot(cr.db, &mem, &imglen, &err)) == NULL ||
-	    backup_opened(mem, &cr.k, &opened, &total, hash, &err) != 0)
+	    backup_opened(mem, &cr.k, cr.db, &opened, &total, hash,
+	    &err) != 0)
 		goto out;
 	meta = meta_json(mem, &cr.k, opened, total, hash, with_keys);
 	parts[0] = (struct pwseal_part){ BACKUP_META,

@@ -31,9 +31,11 @@ char	*backup_passphrase(int fd, bool twice, struct sw_error *);
 void	 backup_passphrase_free(char *);
 
 /* The records of db that open with k: how many, out of *total, and a
- * BLAKE2b-256 of their device and id, sorted, as 64 hex characters. */
+ * BLAKE2b-256 of their device and id, sorted, as 64 hex characters. With
+ * audit set, a casework row there says whose records were read. */
 int	 backup_opened(sqlite3 *db, const struct clinic_keys *k,
-	    size_t *opened, size_t *total, char hash[65], struct sw_error *);
+	    sqlite3 *audit, size_t *opened, size_t *total, char hash[65],
+	    struct sw_error *);
 
 /* --passphrase-fd N: the descriptor, or a usage error (false). */
 bool	 backup_fd_arg(const char *cmd, const char *arg, int *fd);

@@ -99,7 +99,7 @@ restore_check_db(const struct pwseal_part *db, const char *file,
 		goto out;
 	}
 	if (clinic_db_image_ok(mem, file, err) != 0 ||
-	    backup_opened(mem, k, opened, &total, hash, err) != 0)
+	    backup_opened(mem, k, NULL, opened, &total, hash, err) != 0)
 		goto out;
 	if (want == NULL || !cJSON_IsNumber(n) || strcmp(want, hash) != 0 ||
 	    (double)*opened != n->valuedouble) {

@@ -73,6 +73,8 @@ total=$(clinic_count "$T/c")
 grep -q "^Wrote $T/a.swb: the database ($held records, $held of them open" "$T/a.out" &&
     ok "backup says what it holds" || bad "backup's words" "$(cat "$T/a.out")"
 [ "$(stat -c %a "$T/a.swb")" = 600 ] && ok "the backup file is 0600" || bad "mode $(stat -c %a "$T/a.swb")"
+grep -q "read the records (backup) of R1" <<<"$("$SC" audit --dir "$T/c" 2>&1)" &&
+    ok "opening every record for a backup is in the audit" || bad "backup audit" "$("$SC" audit --dir "$T/c" 2>&1)"
 
 results "$T/c" >"$T/orig.json"
 restore "$T/a.swb" "$T/ra" >"$T/ra.out" 2>&1 && ok "restore of backup A" || bad "restore of backup A" "$(cat "$T/ra.out")"
