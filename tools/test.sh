@@ -1,7 +1,8 @@
 #!/bin/sh
 # test.sh: install what is missing, build, and run the whole test suite:
 # once in a normal build, then again built with AddressSanitizer and
-# UndefinedBehaviorSanitizer and -Werror; then the fuzz targets for a
+# UndefinedBehaviorSanitizer and -Werror; then the main flows under
+# valgrind (tests/valgrind/flows.sh); then the fuzz targets for a
 # short fixed time each (tests/fuzz/run.sh, clang, build-fuzz). The second
 # command in README.md, and exactly what .ci/run calls.
 #   tools/test.sh                                  both builds
@@ -50,5 +51,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false \
 	    -Dwerror=true || failed=1
+# The main flows under valgrind's memcheck, on the normal build.
+tests/tools/hermetic.sh tests/valgrind/flows.sh build-test || failed=1
 tests/fuzz/run.sh build-fuzz || failed=1
 exit $failed
