@@ -10,13 +10,7 @@
 # escape reaches the terminal), and the full-screen interface answers keys
 # while the clinic does not answer.
 #   faults.sh STEPWISE STEPWISE-CLINIC SW-SEED CONTENT-DIR SW-PROXY
-if [ "${SW_FAULTS_NETNS:-}" != 1 ]; then
-	for t in unshare ip nft tmux; do
-		command -v $t >/dev/null || { echo "SKIP: no $t"; exit 77; }
-	done
-	unshare -n true 2>/dev/null || { echo "SKIP: unshare -n does not work here (it needs root or user namespaces)"; exit 77; }
-	SW_FAULTS_NETNS=1 exec unshare -n bash "$0" "$@"
-fi
+NETNS_NEEDS=tmux . "$(dirname "$0")/netns.sh"
 . "$(dirname "$0")/lib.sh"
 FAULT=$(cd "$(dirname "$0")/../tools" && pwd)/sw-fault.py
 ip link set lo up && ip link set lo mtu 1500 || skip_all "cannot bring up lo in the namespace"
