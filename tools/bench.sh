@@ -444,7 +444,7 @@ bench_scale() {
 		t=$(printf '%s\n' "${ts[@]}" | median)
 		tu=$(printf '%s\n' "${tus[@]}" | median)
 		row "open+unlock+progress, $n check-ins (median of 3)" "$t ms" "status (opens, unlocks): $tu ms" \
-		    "+$((t - tu)) ms" "no worse than linear"
+		    "$(printf "%+d ms" $((t - tu)))" "no worse than linear"
 		[ "$n" = 10 ] && UNLOCK=$tu
 	done
 	row "unlock: stepwise status (Argon2id, ops 3, 64 MiB)" "$UNLOCK ms" "" "" ""
