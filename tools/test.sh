@@ -37,10 +37,29 @@ suite() {
 	    >"$prefix/share/stepwise/content/programme.json"
 	status=0
 	meson test -C "$dir" --print-errorlogs --num-processes 2 || status=$?
-	python3 tools/test-summary.py "$dir/meson-logs/testlog.json"
+	python3 tools/test-summary.py "$dir/meson-logs/testlog.json" |
+	    tee -a "$sums"
 	return $status
 }
 
+# step COMMAND...: one more step of the run, its closing "N passed, M
+# failed" line kept for the total.
+step() {
+	log=$(mktemp)
+	{ "$@" && echo 0 >"$log.st" || echo $? >"$log.st"; } 2>&1 | tee "$log"
+	st=$(cat "$log.st")
+	line=$(grep -E '^([a-z]+: )?[0-9]+ passed, [0-9]+ failed' "$log" |
+	    tail -1 | sed 's/^[a-z]*: //')
+	# A step that failed without counting is one failure.
+	[ -n "$line" ] || { [ "$st" -eq 0 ] && line="0 passed, 0 failed" ||
+	    line="0 passed, 1 failed"; }
+	echo "$line" >>"$sums"
+	rm -f "$log" "$log.st"
+	return "$st"
+}
+
+sums=$(mktemp)
+trap 'rm -f "$sums"' EXIT
 if [ $# -gt 0 ]; then
 	suite "$@"
 	exit
@@ -52,6 +71,8 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false \
 	    -Dwerror=true || failed=1
 # The main flows under valgrind's memcheck, on the normal build.
-tests/tools/hermetic.sh tests/valgrind/flows.sh build-test || failed=1
-tests/fuzz/run.sh build-fuzz || failed=1
+step tests/tools/hermetic.sh tests/valgrind/flows.sh build-test || failed=1
+step tests/fuzz/run.sh build-fuzz || failed=1
+# One closing line for the whole run.
+awk '{ p += $1; f += $3 } END { printf "all: %d passed, %d failed\n", p, f }' "$sums"
 exit $failed
