@@ -7,7 +7,8 @@
 # step of its own. The flows: a clinic made, a patient enrolled; stepwise
 # init, a PHQ-9 in plain mode with a risk answer (the crisis screen), an
 # exercise, enroll and its sync to the real server (itself under
-# valgrind), a supporter message fetched and read in plain mode, status,
+# valgrind), a supporter message fetched and read in plain mode, the
+# full-screen interface (unlock, a check-in, quit; in tmux), status,
 # export, check-content; the clinic's results, risks, patients and
 # message. Prints "N passed, N failed".
 set -u
@@ -91,14 +92,46 @@ step sync-message 0 "" "$SW" --data-dir "$T/d" sync
 step plain 0 "$PW\n8\n1\n\nq\nq\nq\n" "$SW" "${D[@]}" --plain
 grep -q "Well done this week." "$T/plain.out" && ok "plain mode showed the message" ||
     bad "plain mode did not show the message" "$(tail -30 "$T/plain.out")"
+# The full-screen interface in tmux: unlock, Home, a whole PHQ-9, quit.
+if command -v tmux >/dev/null; then
+	S=sw-vg-$$
+	tmux -L $S -f /dev/null new-session -d -x 80 -y 24 -s v \
+	    "env TERM=screen-256color LANG=C.UTF-8 valgrind -q --error-exitcode=99 \
+	    --leak-check=full --show-leak-kinds=definite,indirect \
+	    --errors-for-leak-kinds=definite,indirect --log-file=$T/vg/tui.%p \
+	    $SW --data-dir $T/d; echo EXITED-\$?; sleep 60"
+	scr() { tmux -L $S capture-pane -p -t v; }
+	upto() { local i; for i in $(seq 600); do scr | grep -qF -- "$1" && return 0; sleep 0.1; done; return 1; }
+	tui_ok=1
+	upto "Type your passphrase" && tmux -L $S send-keys -t v -l "$PW" &&
+	    tmux -L $S send-keys -t v Enter && upto "Connected to Test Clinic" || tui_ok=0
+	# The next step on Home is the GAD-7 (the PHQ-9 is done): Enter
+	# starts it; seven answers, the optional question, the review.
+	tmux -L $S send-keys -t v Enter
+	upto "1 of 7" || tui_ok=0
+	for a in 0 1 0 1 0 1 0; do tmux -L $S send-keys -t v $a; sleep 0.3; done
+	upto "This one is optional" || tui_ok=0
+	tmux -L $S send-keys -t v 1
+	upto "Check your answers" || tui_ok=0
+	tmux -L $S send-keys -t v Enter
+	upto "score is" || tui_ok=0
+	tmux -L $S send-keys -t v Enter
+	sleep 1
+	tmux -L $S send-keys -t v q
+	upto "EXITED-" || tui_ok=0
+	got=$(scr | grep -o 'EXITED-[0-9]*')
+	[ $tui_ok = 1 ] && [ "$got" = EXITED-0 ] && ok "tui under memcheck: unlock, a GAD-7, quit ($got)" ||
+	    bad "tui under memcheck ($got)" "$(scr)"
+	tmux -L $S kill-server 2>/dev/null
+fi
 step status 0 "$PW\n" "$SW" "${D[@]}" status
 step export 0 "$PW\n" "$SW" "${D[@]}" export
 step check-content 0 "" "$SW" check-content "$ROOT/content"
 step results 0 "" "$SC" results --dir "$T/c" --format json
 step risks 0 "" "$SC" risks --dir "$T/c"
 step patients 0 "" "$SC" patients --dir "$T/c"
-# The risk signal and both check-ins.
-grep -q '^3 results' "$T/results.out" && ok "the clinic holds the check-ins" ||
+# The risk signal, the two PHQ-9s and the TUI's GAD-7.
+grep -q '^4 results' "$T/results.out" && ok "the clinic holds the check-ins" ||
     bad "results: no check-in at the clinic" "$(head -20 "$T/results.out")"
 
 kill -TERM $SRV
