@@ -1,6 +1,9 @@
 #!/bin/sh
 # install-deps.sh: install, from Debian's packages, everything Stepwise needs
 # to build, run and be tested. Installs only what is missing; safe to rerun.
+# clang and libclang-rt-dev build the libFuzzer targets (tests/fuzz/run.sh),
+# valgrind runs the main flows under memcheck (tests/valgrind/run.sh), and
+# dialog is what tools/bench.sh compares the check-in's terminal bytes with.
 set -eu
 
 packages="gcc meson ninja-build pkg-config gettext
@@ -8,7 +11,8 @@ libncurses-dev libcurl4-openssl-dev libcjson-dev check libsodium-dev
 libsqlite3-dev libcmark-dev libmicrohttpd-dev zlib1g-dev
 libpwquality-dev cracklib-runtime
 tmux diction faketime python3 openssl xxd sqlite3 iproute2 nftables
-curl ca-certificates time procps strace nodejs"
+curl ca-certificates time procps strace nodejs
+clang libclang-rt-dev valgrind dialog"
 # npm comes with some builds of nodejs; Debian's own is a package of its own.
 command -v npm >/dev/null 2>&1 || packages="$packages npm"
 

@@ -47,6 +47,8 @@ INPUT[checkin]='1\n2\n0\n1\n0\n3\n0\n1\n0\n1\n\n'
 CMD[checkin]="--plain checkin phq9"
 PROBE[checkin]='q\nq\n'
 OFFER[checkin]='You started this check-in before|You answered every question'
+# "y": share the entry with the clinic (exercise entries are private
+# unless the patient shares them), so that the clinic must hold it.
 INPUT[exercise]="4\n$mood\n1\n\n6\n4\n3\nI went for a walk.\ny\nq\n"
 CMD[exercise]="--plain"
 PROBE[exercise]="4\n$mood\n1\nq\nq\nq\nq\n"

@@ -6,13 +6,7 @@
 # so the shaping touches nothing else; skipped (77) where that cannot be
 # done. How long it takes is measured by tools/bench-sync.sh.
 #   poorlink.sh STEPWISE STEPWISE-CLINIC SW-SEED CONTENT-DIR SW-PROXY
-if [ "${SW_POORLINK_NETNS:-}" != 1 ]; then
-	for t in unshare ip tc nft; do
-		command -v $t >/dev/null || { echo "SKIP: no $t"; exit 77; }
-	done
-	unshare -n true 2>/dev/null || { echo "SKIP: unshare -n does not work here (it needs root or user namespaces)"; exit 77; }
-	SW_POORLINK_NETNS=1 exec unshare -n bash "$0" "$@"
-fi
+. "$(dirname "$0")/netns.sh"
 . "$(dirname "$0")/lib.sh"
 N=200
 

@@ -50,7 +50,7 @@ static cJSON *
 load_json(const char *path)
 {
 	char	*s = read_file(path, NULL);
-	cJSON	*j;
+	cJSON	*j = NULL;
 
 	if (s == NULL || (j = cJSON_Parse(s)) == NULL)
 		die("cannot read a JSON file");

@@ -38,6 +38,9 @@
                            forward the whole request; hold the server's
                            answer until SIGUSR2, then pass it on (the
                            answer is in the capture files already)
+      --delay MS           hold every byte MS milliseconds in each way
+                           before passing it on (a long link's latency:
+                           600 ms more to each round trip with 300)
       Each event is printed as a line on stdout, flushed: "triggered N",
       "cut N", "stalled N", "reply-cut N", "reply-stalled N", "reply-held
       N", "reply-released N" (N the connection). Otherwise bytes pass
@@ -60,18 +63,62 @@ Python 3 standard library only.
 import base64
 import json
 import os
+import queue
 import re
 import signal
 import socket
 import sys
 import threading
+import time
 import zlib
+
+
+class Delayed:
+    """A socket whose sends (and close) happen delay seconds later, in
+    order, from a thread of its own; recv is the socket's own."""
+
+    def __init__(self, sock, delay):
+        self.sock = sock
+        self.delay = delay
+        self.q = queue.Queue()
+        self.closing = False
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def recv(self, n):
+        return self.sock.recv(n)
+
+    def sendall(self, data):
+        self.q.put((time.monotonic() + self.delay, data))
+
+    def shutdown(self, how):
+        self.close()
+
+    def close(self):
+        if not self.closing:
+            self.closing = True
+            self.q.put((time.monotonic() + self.delay, None))
+
+    def run(self):
+        while True:
+            at, data = self.q.get()
+            wait = at - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                if data is None:
+                    self.sock.shutdown(socket.SHUT_RDWR)
+                    self.sock.close()
+                    return
+                self.sock.sendall(data)
+            except OSError:
+                pass
 
 
 class Proxy:
     def __init__(self, target, prefix, after, at, nth, offset, action,
-                 times):
+                 times, delay=0):
         self.target = target
+        self.delay = delay / 1000.0
         self.prefix = prefix
         self.after = after
         self.at = at.encode() if at is not None else None
@@ -261,6 +308,9 @@ class Conn:
         except OSError:
             self.close_all()
             return
+        if self.p.delay > 0:
+            self.s = Delayed(self.s, self.p.delay)
+            self.c = Delayed(self.c, self.p.delay)
         up = threading.Thread(target=self.upload, daemon=True)
         down = threading.Thread(target=self.download, daemon=True)
         up.start()
@@ -269,19 +319,20 @@ class Conn:
 
 def serve(args):
     opts = {"after": None, "at": None, "nth": 1, "offset": 0, "times": 1,
-            "action": None, "capture": None, "target-file": None}
+            "action": None, "capture": None, "target-file": None,
+            "delay": 0}
     target = None
     i = 0
     while i < len(args):
         a = args[i]
         if a in ("--after", "--at", "--nth", "--offset", "--action",
-                 "--capture", "--times", "--target-file"):
+                 "--capture", "--times", "--target-file", "--delay"):
             if i + 1 >= len(args):
                 sys.exit("sw-proxy: %s needs a value" % a)
             v = args[i + 1]
             key = a[2:]
             opts[key] = int(v) if key in ("after", "nth", "offset",
-                                          "times") else v
+                                          "times", "delay") else v
             i += 2
             continue
         if a.startswith("-") or target is not None:
@@ -299,7 +350,8 @@ def serve(args):
     if opts["action"] and opts["after"] is None and opts["at"] is None:
         sys.exit("sw-proxy: --action needs --after or --at")
     p = Proxy(target, opts["capture"], opts["after"], opts["at"],
-              opts["nth"], opts["offset"], opts["action"], opts["times"])
+              opts["nth"], opts["offset"], opts["action"], opts["times"],
+              opts["delay"])
     def disarm(*_):
         p.fired = True
     signal.signal(signal.SIGUSR1, disarm)

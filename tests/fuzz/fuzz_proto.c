@@ -1,0 +1,139 @@
+/* fuzz_proto.c: the byte rules of stepwise-protocol(7) that both sides
+ * share (src/core/proto.c). The first byte of an input picks the rule, the
+ * rest is its input. Besides not crashing, the round trips must hold:
+ * unpad(pad(x)) == x with the padded length a multiple of the block,
+ * open(seal(x)) == x, inflate(deflate(x)) == x. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "proto.h"
+#include "util.h"
+
+static unsigned char pk[crypto_box_PUBLICKEYBYTES];
+static unsigned char sk[crypto_box_SECRETKEYBYTES];
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	unsigned char seed[crypto_box_SEEDBYTES] = { 7 };
+
+	(void)argc;
+	(void)argv;
+	if (sodium_init() < 0)
+		return -1;
+	crypto_box_seed_keypair(pk, sk, seed);
+	return 0;
+}
+
+#define CHECK(x) do { if (!(x)) abort(); } while (0)
+
+static void
+json_members(const cJSON *j)
+{
+	static const char *const keys[] = { "v", "device", "records", NULL };
+	unsigned char	 bin[64];
+	long long	 v;
+
+	(void)proto_only_keys(j, keys);
+	(void)proto_str(j, "device");
+	(void)proto_int(j, "v", &v);
+	(void)proto_bin(j, "signature", bin, sizeof bin);
+	(void)proto_error_code_ok(proto_str(j, "error"));
+}
+
+static void
+round_trips(const char *s)
+{
+	unsigned char	*p, *ct, *z, *back;
+	char		*t;
+	size_t		 n, zn, bn;
+
+	if ((p = proto_pad(s, &n)) != NULL) {
+		CHECK(n % PROTO_PAD_BLOCK == 0 && n > strlen(s));
+		CHECK((t = proto_unpad(p, n)) != NULL && strcmp(t, s) == 0);
+		free(t);
+	}
+	if ((ct = proto_seal(s, pk, &n)) != NULL) {
+		CHECK((t = proto_open(ct, n, pk, sk)) != NULL &&
+		    strcmp(t, s) == 0);
+		wipe_free(t);
+		free(ct);
+	}
+	if ((z = proto_deflate(s, strlen(s), &zn)) != NULL) {
+		CHECK(proto_inflate(z, zn, false, PROTO_MAX_BODY, &back,
+		    &bn) == 0 && bn == strlen(s) && memcmp(back, s, bn) == 0);
+		free(back);
+		free(z);
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char		 why[PROTO_WHY_MAX], *s, *t;
+	const char	*w;
+	unsigned char	*out, *buf, key[PROTO_KEY_LEN];
+	size_t		 n, len;
+	cJSON		*j;
+
+	if (size < 1)
+		return 0;
+	n = size - 1;
+	s = xmalloc(n + 1);	/* the input as a string, NUL-terminated */
+	memcpy(s, data + 1, n);
+	s[n] = '\0';
+	switch (data[0] % 9) {
+	case 0:
+		if ((j = proto_parse(s, n, why, sizeof why)) != NULL) {
+			json_members(j);
+			cJSON_Delete(j);
+		}
+		break;
+	case 1:
+		if (proto_unb64_alloc(s, PROTO_MAX_CIPHERTEXT, &out, &len) == 0)
+			free(out);
+		(void)proto_unb64(s, key, sizeof key);
+		break;
+	case 2:
+		buf = xmalloc(n ? n : 1);
+		memcpy(buf, data + 1, n);
+		if ((t = proto_unpad(buf, n)) != NULL)
+			free(t);
+		break;
+	case 3:
+	case 4:
+		if (proto_inflate(data + 1, n, data[0] % 9 == 4, 65536, &out,
+		    &len) == 0) {
+			CHECK(len <= 65536 && out[len] == '\0');
+			free(out);
+		}
+		break;
+	case 5:
+		(void)proto_utf8_ok(s, n);
+		(void)proto_text_ok(s, PROTO_TEXT_MAX);
+		(void)proto_lines_ok(s, PROTO_MAX_MESSAGE_TEXT);
+		(void)proto_text_why(s, PROTO_TEXT_MAX, false, why, sizeof why);
+		(void)proto_text_why(s, PROTO_TEXT_MAX, true, why, sizeof why);
+		break;
+	case 6:
+		(void)proto_pin_ok(s);
+		(void)proto_url_ok(s, &w);
+		(void)proto_url_is_http(s);
+		(void)proto_id_ok(s);
+		(void)proto_error_code_ok(s);
+		break;
+	case 7:
+		if ((t = proto_open(data + 1, n, pk, sk)) != NULL)
+			wipe_free(t);
+		break;
+	case 8:
+		if (strlen(s) == n)
+			round_trips(s);
+		break;
+	}
+	free(s);
+	return 0;
+}
