@@ -58,8 +58,13 @@ cli_session(struct cli *cli, const char *measure_id)
 	char			*path;
 	int			 rc = EXIT_FAIL;
 
-	if (!needs_plain(cli))
-		return tui_run(cli, measure_id);
+	if (!needs_plain(cli)) {
+		char why[256];
+
+		if (tui_terminal_check(why, sizeof why) == 0)
+			return tui_run(cli, measure_id);
+		fprintf(stderr, "stepwise: %s.\n", why);
+	}
 	if (cli_load_content(cli, &ct) != 0)
 		return EXIT_FAIL;
 	memset(&p, 0, sizeof p);

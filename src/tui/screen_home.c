@@ -584,8 +584,12 @@ home_key(struct screen *s, struct tui *t, int key)
 	case H_QUIT:
 		return ACT_QUIT;
 	}
-	if (key == KEY_ESCAPE)
-		return ACT_QUIT;
+	/* A lone Esc is what a slow link makes of an arrow key cut in two:
+	 * it never quits. */
+	if (key == KEY_ESCAPE) {
+		tui_message(t, "%s", _("To quit, press q."));
+		return ACT_NONE;
+	}
 	return ACT_UNHANDLED;
 }
 

@@ -87,6 +87,7 @@ struct tui {
 	char			 pendingline[160];	/* status: what is due */
 	char			 message[256];	/* one-off message, status line */
 	bool			 dirty;		/* draw again (set by sources) */
+	bool			 small_contacts;	/* too small: h pressed */
 	/* The clinic, when the profile is enrolled (tui_sync.c). */
 	struct outbox		*ob;
 	struct sync		*sync;
@@ -109,6 +110,8 @@ int		 binding_find(const struct binding *, size_t, int key);
 long long	 now_ms(void);
 void		 tui_message(struct tui *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
+/* The window is below TUI_MIN_COLS x TUI_MIN_ROWS. */
+bool		 tui_too_small(void);
 /* After the store is open: Home (and the first check-in if asked). */
 enum action	 tui_opened(struct tui *, bool first_run);
 
