@@ -272,6 +272,21 @@ tdoc_draw(const struct tdoc *d, int y, int x, size_t top, int rows)
 		draw_cells(y + r, x, d->v[top + r].c, d->v[top + r].n);
 }
 
+/* The selected row, drawn at column x: "> " in the two columns before it
+ * and the cursor on the marker, so that a screen reader, a braille line or
+ * a terminal without reverse video finds it too. */
+void
+mark_selected(struct tui *t, int y, int x)
+{
+	attrset(A_BOLD);
+	mvaddstr(y, x - 2, "> ");
+	attrset(A_NORMAL);
+	if (t->cur_y < 0) {
+		t->cur_y = y;
+		t->cur_x = x - 2;
+	}
+}
+
 /* One line, cut to width columns. */
 void
 put_line(int y, int x, int width, const char *utf8, attr_t a)

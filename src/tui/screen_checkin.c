@@ -103,13 +103,15 @@ draw_options(struct tui *t, int y, const struct measure_option *o,
 	for (size_t i = 0; i < n && y < LINES - 3; i++) {
 		attr_t a = i == sel ? A_REVERSE : A_NORMAL;
 
-		s = xasprintf("%s %d  %s", o[i].value == answer ? ">" : " ",
-		    o[i].value, o[i].label);
+		/* The answer given is bold, and selected when the question
+		 * comes back (answer_sel). */
+		if (i == sel)
+			mark_selected(t, y, 4);
+		s = xasprintf("%d  %s", o[i].value, o[i].label);
 		put_line(y++, 4, COLS - 8, s, a | (o[i].value == answer ?
 		    A_BOLD : 0));
 		free(s);
 	}
-	(void)t;
 	return y;
 }
 
@@ -144,6 +146,8 @@ draw_review(struct tui *t, struct checkin_screen *c, int y, int w)
 		}
 		s = xasprintf("%2zu. %-*.*s  %s", i + 1, w / 2, w / 2, text,
 		    ans);
+		if (i == c->sel)
+			mark_selected(t, y, 2);
 		put_line(y++, 2, w, s, i == c->sel ? A_REVERSE : A_NORMAL);
 		free(s);
 	}
@@ -237,6 +241,27 @@ checkin_draw(struct screen *s, struct tui *t)
 	}
 }
 
+/* A question shown again has its answer selected; else the first option. */
+static void
+answer_sel(struct checkin_screen *c)
+{
+	const struct measure		*m = c->m;
+	const struct measure_option	*o = m->options;
+	size_t				 n = m->n_options;
+	int				 v = c->answers[c->pos];
+
+	c->sel = 0;
+	if (c->phase == PH_FUNCTIONAL) {
+		o = m->functional_options;
+		n = m->n_functional_options;
+		v = c->functional;
+	} else if (c->phase != PH_ITEM)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (o[i].value == v)
+			c->sel = i;
+}
+
 /* After an answer: the next item, the functional question or the review. */
 static void
 advance(struct checkin_screen *c)
@@ -250,12 +275,12 @@ advance(struct checkin_screen *c)
 		return;
 	}
 	if (++c->pos < m->n_items) {
-		c->sel = 0;
+		answer_sel(c);
 		return;
 	}
 	c->pos = m->n_items - 1;
 	c->phase = m->functional_text ? PH_FUNCTIONAL : PH_REVIEW;
-	c->sel = 0;
+	answer_sel(c);
 }
 
 static enum action
@@ -350,7 +375,7 @@ back(struct checkin_screen *c)
 		c->phase = PH_ITEM;
 	else if (c->phase == PH_REVIEW)
 		c->phase = c->m->functional_text ? PH_FUNCTIONAL : PH_ITEM;
-	c->sel = 0;
+	answer_sel(c);
 	return ACT_REDRAW;
 }
 
@@ -472,7 +497,7 @@ checkin_key(struct screen *s, struct tui *t, int key)
 			c->pos = c->sel;
 		}
 		c->from_review = true;
-		c->sel = 0;
+		answer_sel(c);
 		return ACT_REDRAW;
 	}
 	return ACT_UNHANDLED;
@@ -530,6 +555,7 @@ screen_checkin_new(struct tui *t, const struct measure *m)
 		if (measure_score(m, c->answers, m->n_items, &r) == 0)
 			c->crisis_shown = r.risk;
 		tui_message(t, "%s", _("Carrying on from where you stopped."));
+		answer_sel(c);
 	}
 	return screen_new(&checkin_ops, c, _("Check-in"));
 }

@@ -315,6 +315,8 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 			s = xasprintf("%s %s", st->chosen[k] ? (f->multiple ?
 			    "[x]" : "(*)") : (f->multiple ? "[ ]" : "( )"),
 			    f->options[k]);
+			if (k == st->sel)
+				mark_selected(t, y, 2);
 			put_line(y++, 2, w, s, k == st->sel ? A_REVERSE :
 			    A_NORMAL);
 			free(s);

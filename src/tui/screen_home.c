@@ -432,6 +432,8 @@ home_draw(struct screen *s, struct tui *t)
 	y++;
 	/* The one next step, large and first: selected unless the patient
 	 * has moved down the list. */
+	if (h->sel == 0)
+		mark_selected(t, y, 4);
 	y = put_wrapped(t, y, 4, w - 2, y + 3, h->next, A_BOLD |
 	    (h->sel == 0 ? A_REVERSE : 0));
 	put_line(y++, 4, w - 2, h->sel == 0 ? _("Press Enter to start.") :
@@ -469,8 +471,10 @@ home_draw(struct screen *s, struct tui *t)
 	for (size_t i = h->top + 1; i < h->n_rows && y < bottom - 1; i++) {
 		attr_t a = h->rows[i].kind == ROW_MODULE ? A_BOLD : A_NORMAL;
 
-		if (i == h->sel)
+		if (i == h->sel) {
 			a |= A_REVERSE;
+			mark_selected(t, y, 2);
+		}
 		put_line(y++, 2, w, h->rows[i].text, a);
 	}
 	tdoc_draw(&d, bottom, 2, 0, LINES - 1 - bottom);

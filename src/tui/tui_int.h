@@ -160,6 +160,7 @@ void		 tdoc_free(struct tdoc *);
 void		 tdoc_draw(const struct tdoc *, int y, int x, size_t top,
 		    int rows);
 void		 put_line(int y, int x, int width, const char *utf8, attr_t);
+void		 mark_selected(struct tui *, int y, int x);
 int		 put_wrapped(const struct tui *, int y, int x, int width,
 		    int maxy, const char *utf8, attr_t);
 /* How many rows utf8 takes wrapped at width. */

@@ -83,7 +83,7 @@ open_exercises() {
 # first line, then down to it.
 select_exercise() {
 	first=$(screen | grep -n ' min[: ]' | head -1 | cut -d: -f1)
-	want=$(screen | grep -n "^ *$1, " | head -1 | cut -d: -f1)
+	want=$(screen | grep -n "^[ >]*$1, " | head -1 | cut -d: -f1)
 	[ -n "$first" ] && [ -n "$want" ] || return 1
 	n=$(screen | grep -c ' min[: ]')
 	while [ "$n" -gt 0 ]; do keys Up; n=$((n - 1)); done
