@@ -166,6 +166,9 @@ terminal_start(struct tui *t)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	set_escdelay(escape_delay());
+	/* Shift-Tab as most terminals send it, also where terminfo does not
+	 * name it (vt100): else its ESC would leave the screen. */
+	define_key("\033[Z", KEY_BTAB);
 	t->utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0;
 	t->italic = tigetstr("sitm") != NULL && tigetstr("sitm") !=
 	    (char *)-1;
