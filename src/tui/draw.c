@@ -104,7 +104,7 @@ str_width(const char *s)
 	return n;
 }
 
-static struct tline *
+struct tline *
 tdoc_newline(struct tdoc *d)
 {
 	d->v = xreallocarray(d->v, d->n + 1, sizeof *d->v);
@@ -112,7 +112,7 @@ tdoc_newline(struct tdoc *d)
 	return &d->v[d->n++];
 }
 
-static void
+void
 line_put(struct tline *l, wchar_t c, attr_t a)
 {
 	l->c = xreallocarray(l->c, l->n + 1, sizeof *l->c);
@@ -229,6 +229,22 @@ tdoc_text(struct tdoc *d, const char *utf8, attr_t a)
 	para_begin(&p, d, NULL, NULL, A_NORMAL);
 	para_add(&p, utf8, a);
 	para_end(&p);
+}
+
+/* One line of a tdoc, cut at width columns; returns the columns used. */
+int
+line_text(struct tline *l, const char *utf8, attr_t a, int width)
+{
+	wchar_t	*w = wcs_from_utf8(utf8);
+	int	 col = 0;
+
+	for (wchar_t *c = w; *c != L'\0' && col + wc_width(*c) <= width;
+	    c++) {
+		line_put(l, *c, a);
+		col += wc_width(*c);
+	}
+	free(w);
+	return col;
 }
 
 void

@@ -328,13 +328,13 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 		break;
 	case FIELD_RATING:
 		if (st->rating == UNSET)
-			s = xasprintf(_("[   ]  (%d to %d: type a number or use "
-			    "the arrows)"), f->min, f->max);
+			s = xasprintf(_("[   ]  (%d to %d: type a number)"),
+			    f->min, f->max);
 		else
 			s = xasprintf("[%3d]  (%d %s, %d %s)", st->rating,
 			    f->min, f->min_label ? f->min_label : "", f->max,
 			    f->max_label ? f->max_label : "");
-		put_line(y, 2, w, s, A_BOLD);
+		put_wrapped(t, y, 2, w, LINES - 2, s, A_BOLD);
 		free(s);
 		break;
 	case FIELD_CHOICE:
@@ -459,9 +459,13 @@ ex_draw(struct screen *s, struct tui *t)
 		put_line(y++, 2, w, _("(optional)"), tui_attr(t, ATTR_DIM));
 	y++;
 	draw_field(t, x, &e->fields[x->page - 1], &x->f[x->page - 1], y, w);
-	put_line(LINES - 2, 2, w, page_types(x) ? _("Tab next, Ctrl-P back, "
-	    "Ctrl-X example, Esc leave") : _("Tab next, b back, e example, "
-	    "Esc leave"), tui_attr(t, ATTR_DIM));
+	line = page_types(x) ? _("Tab next, Ctrl-P back, Ctrl-X example, Esc "
+	    "leave") : _("Tab next, b back, e example, Esc leave");
+	/* The short form for a narrow window; ? lists every key. */
+	if (str_width(line) > w)
+		line = page_types(x) ? _("Tab next, ^P back, ^X example") :
+		    _("Tab next, b back, e example");
+	put_line(LINES - 2, 2, w, line, tui_attr(t, ATTR_DIM));
 }
 
 /* ---- keys ---- */

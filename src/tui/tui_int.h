@@ -156,6 +156,10 @@ void		 para_add(struct para *, const char *utf8, attr_t);
 void		 para_end(struct para *);
 void		 tdoc_text(struct tdoc *, const char *utf8, attr_t);
 void		 tdoc_blank(struct tdoc *);
+/* A line made cell by cell (a chart). */
+struct tline	*tdoc_newline(struct tdoc *);
+void		 line_put(struct tline *, wchar_t, attr_t);
+int		 line_text(struct tline *, const char *utf8, attr_t, int width);
 void		 tdoc_free(struct tdoc *);
 void		 tdoc_draw(const struct tdoc *, int y, int x, size_t top,
 		    int rows);
