@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -22,12 +23,17 @@ needs_plain(const struct cli *cli)
 	    !isatty(STDOUT_FILENO);
 }
 
+/* The terminal's own width when there is one (shells seldom export
+ * COLUMNS), else COLUMNS, else 80; one column spare. */
 static int
 plain_width(void)
 {
 	const char	*c = getenv("COLUMNS");
+	struct winsize	 ws;
 	int		 w = c ? atoi(c) : 0;
 
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		w = ws.ws_col;
 	return w >= 20 && w <= 500 ? w - 1 : 79;
 }
 

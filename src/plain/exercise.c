@@ -295,7 +295,7 @@ plain_exercise(struct plain *p, const struct exercise *e)
 	char		*line;
 	int		 rc = 0;
 
-	plain_say(p, _("\n== %s ==\n%s\n\nAbout %d minutes."), e->title,
+	plain_say(p, _("\n%s\n%s\n\nAbout %d minutes."), e->title,
 	    e->intro, e->minutes);
 	if (draft_exercise_load(p->st, e->id, &values, &start, &err) == 0 &&
 	    values != NULL) {
@@ -394,7 +394,7 @@ plain_finish_plan(struct plain *p, const struct exercise *e,
 
 	format_rfc3339(plan->created_at, when, sizeof when);
 	when[10] = '\0';
-	plain_say(p, _("\n== %s: how did it go? ==\nYour plan from %s:"),
+	plain_say(p, _("\n%s: how did it go?\nYour plan from %s:"),
 	    e->title, when);
 	show_values(p, e, plan->values);
 	if ((values = plan_values(p, e, plan, &start)) == NULL)

@@ -397,7 +397,7 @@ plain_messages(struct plain *p)
 		plain_say(p, "%s", err.msg);
 		return -1;
 	}
-	plain_say(p, _("\n== Messages with %s =="), plain_clinic_name(p));
+	plain_heading(p, _("Messages with %s"), plain_clinic_name(p));
 	show(p, v, n);
 	rc = reply(p, v, n);
 	messages_free(v, n);
