@@ -172,7 +172,12 @@ para_flush(struct para *p)
 		gap = 0;
 	}
 	if (gap) {
-		line_put(p->line, L' ', A_NORMAL);
+		/* Between two words drawn alike the space is drawn alike too:
+		 * one attribute change per run, not per word. */
+		attr_t ga = p->line->n > 0 && p->line->c[p->line->n - 1].a ==
+		    p->word[0].a ? p->word[0].a : A_NORMAL;
+
+		line_put(p->line, L' ', ga);
 		p->col++;
 	}
 	for (i = 0; i < p->nword; i++) {
