@@ -46,7 +46,13 @@ text_width(const char *s, size_t n)
 static void
 put_clean(const char *s, size_t n)
 {
-	char *t = text_clean(s, n, TEXT_LINES);
+	static int	 ascii = -1;
+	char		*t;
+
+	/* Without UTF-8, text degrades to its ASCII forms (text_ascii). */
+	if (ascii < 0)
+		ascii = !text_locale_utf8();
+	t = text_clean(s, n, TEXT_LINES | (ascii ? TEXT_ASCII : 0));
 
 	for (const char *c = t; *c != '\0'; c++)
 		putchar(*c == '\t' ? ' ' : *c);

@@ -47,13 +47,21 @@ wc_width(wchar_t c)
 wchar_t *
 wcs_from_utf8(const char *utf8)
 {
-	char		*clean = text_clean(utf8, strlen(utf8), TEXT_LINES);
-	const char	*s = clean;
-	size_t		 len = strlen(s), n = 0;
-	wchar_t		*w = xcalloc(len + 1, sizeof *w);
+	static int	 ascii = -1;
+	char		*clean;
+	const char	*s;
+	size_t		 n = 0;
+	wchar_t		*w;
 	mbstate_t	 ps;
 	size_t		 r;
 
+	/* Without UTF-8, text degrades to its ASCII forms, not to '?'. */
+	if (ascii < 0)
+		ascii = !text_locale_utf8();
+	clean = text_clean(utf8, strlen(utf8), TEXT_LINES |
+	    (ascii ? TEXT_ASCII : 0));
+	s = clean;
+	w = xcalloc(strlen(s) + 1, sizeof *w);
 	memset(&ps, 0, sizeof ps);
 	while (*s != '\0') {
 		r = mbrtowc(&w[n], s, strlen(s), &ps);

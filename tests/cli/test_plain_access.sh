@@ -72,6 +72,11 @@ printf '4\n\nq\n' | sw >"$T/exlist" 2>&1
 printf '6\nq\n' | sw >"$T/progress" 2>&1
 tr '\n' ' ' <"$T/progress" | grep -Eq 'On [A-Z][a-z]+day [0-9]+ [A-Z][a-z]+ at [0-9:]+ your PHQ-9 score was 1 out of 27' && ! grep -Eq '[0-9]{4}-[0-9]{2}-[0-9]{2}' "$T/progress" && ok "progress dates are local words, no raw dates" || bad "progress dates" "$(cat "$T/progress" | head -30)"
 
+# Without UTF-8 (LC_ALL=C) the dash of question 8 is ASCII, and no byte
+# outside ASCII is sent.
+printf '0\n0\n0\n0\n0\n0\n0\nq\n' | LC_ALL=C sw checkin phq9 >"$T/c-locale" 2>&1
+tr '\n' ' ' <"$T/c-locale" | tr -s ' ' | grep -q "opposite - being" && ! LC_ALL=C grep -q $'[\x80-\xff]' "$T/c-locale" && ok "under LC_ALL=C the output is ASCII, a dash as -" || bad "LC_ALL=C output" "$(grep -n opposite "$T/c-locale")"
+
 # Headings and control bytes, in every output above.
 ! cat "$T"/first "$T"/phq "$T"/ex "$T"/lesson "$T"/menu "$T"/exlist "$T"/progress | grep -q '^== .* ==$' && ok "no heading reads == x ==" || bad "== headings"
 python3 - "$T"/first "$T"/phq "$T"/ex "$T"/lesson "$T"/menu "$T"/exlist "$T"/progress <<'PYEOF' && ok "no control byte but newline, and no C1 control, in any flow" || bad "control bytes in plain output"
