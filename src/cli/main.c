@@ -217,9 +217,11 @@ cli_load_content(const struct cli *cli, struct content *ct)
 	if (rc != 0) {
 		/* One line, as for any failure; check-content lists them all. */
 		line = diags_format(&d, 0);
-		cli_error(_("the content is not usable: %s (%zu problem%s; "
-		    "run 'stepwise check-content %s' to list them)"), line,
-		    d.n, d.n == 1 ? "" : "s", dir);
+		cli_error(ngettext("the content is not usable: %s (%zu "
+		    "problem; run 'stepwise check-content %s' to list it)",
+		    "the content is not usable: %s (%zu problems; run "
+		    "'stepwise check-content %s' to list them)", d.n), line,
+		    d.n, dir);
 		free(line);
 	}
 	diags_free(&d);

@@ -204,10 +204,11 @@ mention_plans(struct plain *p)
 	if (exercise_open_entries(p->st, p->ct, &v, &n, &err) != 0)
 		return;
 	if (n > 0)
-		plain_say(p, _("You have %zu plan%s to look back on, such as "
-		    "\"%s\": choose Exercises, then that exercise."), n,
-		    n == 1 ? "" : "s", content_exercise(p->ct,
-		    v[0].exercise)->title);
+		plain_say(p, ngettext("You have %zu plan to look back on, "
+		    "\"%s\": choose Exercises, then that exercise.", "You have "
+		    "%zu plans to look back on, such as \"%s\": choose "
+		    "Exercises, then that exercise.", n), n, content_exercise(
+		    p->ct, v[0].exercise)->title);
 	open_entries_free(v, n);
 }
 

@@ -215,10 +215,10 @@ plain_sync_header(struct plain *p)
 		return;
 	}
 	if (unread > 0)
-		plain_say(p, unread == 1 ? _("You have %d new message from "
-		    "your supporter: choose 8 to read it.") : _("You have %d "
-		    "new messages from your supporter: choose 8 to read them."),
-		    unread);
+		plain_say(p, ngettext("You have %d new message from your "
+		    "supporter: choose 8 to read it.", "You have %d new "
+		    "messages from your supporter: choose 8 to read them.",
+		    unread), unread);
 	if (st.stopped[0] != '\0') {
 		plain_say(p, phone ? _("%s Sending has stopped: please ask %s "
 		    "for a new enrollment file (phone %s).") : _("%s Sending "

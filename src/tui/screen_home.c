@@ -382,8 +382,8 @@ home_load(struct tui *t, struct home *h)
 	}
 	if (ndue > 0)
 		snprintf(t->pendingline, sizeof t->pendingline,
-		    ndue == 1 ? _("%zu check-in due") :
-		    _("%zu check-ins due"), ndue);
+		    ngettext("%zu check-in due", "%zu check-ins due", ndue),
+		    ndue);
 	else
 		t->pendingline[0] = '\0';
 	progress_facts_free(&f);
@@ -400,14 +400,14 @@ messages_line(struct tui *t, struct home *h, int width)
 	if (t->ob == NULL)
 		return NULL;
 	if (t->unread > 0) {
-		s = xasprintf(t->unread == 1 ? _("%d new message from your "
-		    "supporter: press m to read it") : _("%d new messages from "
-		    "your supporter: press m to read them"), t->unread);
+		s = xasprintf(ngettext("%d new message from your supporter: "
+		    "press m to read it", "%d new messages from your "
+		    "supporter: press m to read them", t->unread), t->unread);
 		if (str_width(s) <= width)
 			return s;
 		free(s);
-		return xasprintf(t->unread == 1 ? _("%d new message: press m") :
-		    _("%d new messages: press m"), t->unread);
+		return xasprintf(ngettext("%d new message: press m",
+		    "%d new messages: press m", t->unread), t->unread);
 	}
 	if (h->reply_draft)
 		return xstrdup(_("Your reply is not sent yet: press m to "

@@ -66,8 +66,8 @@ chart(struct tui *t, struct tdoc *d, const struct measure *m,
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(all[i].measure, m->id) == 0)
 			tot[k++] = all[i].total;
-	line = xasprintf(_("%s (%zu check-in%s)"), m->title, k,
-	    k == 1 ? "" : "s");
+	line = xasprintf(ngettext("%s (%zu check-in)", "%s (%zu check-ins)",
+	    k), m->title, k);
 	tdoc_text(d, line, tui_attr(t, ATTR_TITLE));
 	free(line);
 	if (k == 0) {
