@@ -161,7 +161,6 @@ describe_step(struct plain *p, const struct progress *pr)
 	const struct exercise	*e;
 	const struct measure	*m;
 	char			 date[64];
-	time_t			 t;
 
 	switch (s->kind) {
 	case STEP_CHECKIN:
@@ -182,8 +181,7 @@ describe_step(struct plain *p, const struct progress *pr)
 		    e->minutes);
 		break;
 	case STEP_WAIT:
-		t = (time_t)s->at;
-		strftime(date, sizeof date, "%A %e %B", localtime(&t));
+		format_day(s->at, date, sizeof date);
 		plain_say(p, _("You have done everything for now. Module %zu, "
 		    "%s, opens on %s."), s->module + 1, mod->title, date);
 		break;
@@ -269,7 +267,6 @@ static void
 list_modules(struct plain *p, const struct progress *pr)
 {
 	char	date[64];
-	time_t	t;
 
 	for (size_t i = 0; i < p->ct->n_modules; i++) {
 		const struct module		*m = &p->ct->modules[i];
@@ -286,8 +283,7 @@ list_modules(struct plain *p, const struct progress *pr)
 			plain_say(p, _("Module %zu, %s: opens after module "
 			    "%zu."), i + 1, m->title, i);
 		else {
-			t = (time_t)mp->available_at;
-			strftime(date, sizeof date, "%e %B", localtime(&t));
+			format_day(mp->available_at, date, sizeof date);
 			plain_say(p, _("Module %zu, %s: opens on %s."), i + 1,
 			    m->title, date);
 		}
@@ -337,12 +333,11 @@ pick_plan(struct plain *p, const struct exercise *e,
 	plain_say(p, _("Which plan do you want to look back on?"));
 	for (k = 0; k < mine; k++) {
 		const char	*gist = open_entry_gist(e, &v[idx[k]]);
-		time_t		 t = (time_t)v[idx[k]].created_at;
 		bool		 started = false;
 
 		for (size_t b = 0; b < begun.n; b++)
 			started |= strcmp(begun.ids[b], v[idx[k]].id) == 0;
-		strftime(date, sizeof date, "%e %B", localtime(&t));
+		format_day(v[idx[k]].created_at, date, sizeof date);
 		if (started)
 			plain_say(p, _("%zu. \"%s\" (planned on %s; you began "
 			    "looking back on it)"), k + 1, gist ? gist : "",

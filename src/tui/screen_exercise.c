@@ -388,12 +388,9 @@ draw_plan(struct tui *t, struct ex *x, int y, int w)
 {
 	struct tdoc	 d = { NULL, 0, w - 2 };
 	char		 day[64], *line;
-	time_t		 at = (time_t)x->plan_at;
-	struct tm	 tm;
 	int		 rows = (LINES - 6) / 3;
 
-	localtime_r(&at, &tm);
-	strftime(day, sizeof day, "%A %e %B", &tm);
+	format_day(x->plan_at, day, sizeof day);
 	line = xasprintf(_("Your plan, made on %s:"), day);
 	put_line(y++, 2, w, line, tui_attr(t, ATTR_ACCENT));
 	free(line);

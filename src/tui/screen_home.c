@@ -118,16 +118,6 @@ row_add(struct home *h, enum row_kind k, const char *id, size_t m,
 	r->text = text;
 }
 
-static void
-format_day(long long at, char *buf, size_t size)
-{
-	time_t		t = (time_t)at;
-	struct tm	tm;
-
-	localtime_r(&t, &tm);
-	strftime(buf, size, "%A %e %B", &tm);
-}
-
 /* The first draft becomes the next step; the others get a line each. */
 static int
 draft_seen(void *arg, const char *kind, const char *id)

@@ -136,8 +136,10 @@ printf '4\n%s\n3\n1\ny\n6\nGood to be out.\n.\nq\n' "$idx" |
     --passphrase-fd 3 3<"$T/pw" >"$T/resume" 2>&1
 grep -q "You started looking back on this plan before" "$T/resume" && grep -q "Thank you for coming back" "$T/resume" &&
     ok "the next time offers to carry on, asks only what is left, and saves" || bad "look-back resumed" "$(tail -25 "$T/resume")"
-grep -q '^1\. "Walk to the park" (planned on [^;]*; you began looking back on it)' "$T/resume" &&
-    grep -q '^2\. "Call a friend" (planned on [^;)]*)$' "$T/resume" &&
+# (a numbered line wrapped goes on under its text: joined again here)
+sed -e ':a' -e 'N' -e '$!ba' -e 's/\n   / /g' "$T/resume" >"$T/resume.joined"
+grep -q '^1\. "Walk to the park" (planned on [^;]*; you began looking back on it)' "$T/resume.joined" &&
+    grep -q '^2\. "Call a friend" (planned on [^;)]*)$' "$T/resume.joined" &&
     ok "the plan list marks the plan whose look-back was begun, and only it" || bad "begun mark" "$(grep '^[12]\. ' "$T/resume")"
 sw export 2>/dev/null | python3 -c '
 import json, sys
