@@ -21,7 +21,9 @@ tui_attr(const struct tui *t, int which)
 	case ATTR_WARN:
 		return A_BOLD | (t->colour ? COLOR_PAIR(3) : 0);
 	case ATTR_DIM:
-		return t->colour ? COLOR_PAIR(4) : A_NORMAL;
+		/* Not blue on black (about 2:1): the terminal's own colour,
+		 * dimmed where it can be. */
+		return A_DIM;
 	case ATTR_SELECT:
 		return A_REVERSE;
 	}

@@ -159,17 +159,34 @@ screen_doc_new(struct tui *t, const char *where, const char *title,
 
 /* ---- help: the keys of a screen, from its table ---- */
 
+/* One key a line, its words in a column of their own that wraps under
+ * itself; in a narrow window the words go under the key instead. */
 static void
 keys_add(struct tdoc *d, const struct binding *b, size_t n)
 {
-	char *line;
+	static const wchar_t	 col[] = L"                ";
+	struct para		 p;
+	int			 kw = 16;
 
+	if (d->width < 48)
+		kw = 2;
 	for (size_t i = 0; i < n; i++) {
 		if (b[i].name == NULL)
 			continue;
-		line = xasprintf("%-14s %s", b[i].name, _(b[i].help));
-		tdoc_text(d, line, A_NORMAL);
-		free(line);
+		if (kw == 2) {
+			tdoc_text(d, b[i].name, A_BOLD);
+			para_begin(&p, d, col + 16 - kw, col + 16 - kw,
+			    A_NORMAL);
+		} else {
+			char	*name = xasprintf("%-15s ", b[i].name);
+			wchar_t	*wname = wcs_from_utf8(name);
+
+			para_begin(&p, d, wname, col + 16 - kw, A_NORMAL);
+			free(wname);
+			free(name);
+		}
+		para_add(&p, _(b[i].help), A_NORMAL);
+		para_end(&p);
 	}
 }
 

@@ -407,6 +407,19 @@ messages_line(struct tui *t, struct home *h, int width)
 	return NULL;
 }
 
+/* Whether Enter on the next step opens something (a module still closed,
+ * or the course finished, has nothing to open). */
+static bool
+home_startable(const struct home *h)
+{
+	if (h->n_rows == 0)
+		return false;
+	if (h->rows[0].kind == ROW_DRAFT)
+		return true;
+	return h->have_prog && h->prog.next.kind != STEP_WAIT &&
+	    h->prog.next.kind != STEP_FINISHED;
+}
+
 static void
 home_draw(struct screen *s, struct tui *t)
 {
@@ -426,9 +439,10 @@ home_draw(struct screen *s, struct tui *t)
 		mark_selected(t, y, 4);
 	y = put_wrapped(t, y, 4, w - 2, y + 3, h->next, A_BOLD |
 	    (h->sel == 0 ? A_REVERSE : 0));
-	put_line(y++, 4, w - 2, h->sel == 0 ? _("Press Enter to start.") :
-	    _("Press n to select the next step again."),
-	    tui_attr(t, ATTR_DIM));
+	put_line(y++, 4, w - 2, h->sel != 0 ? _("Press n to select the next "
+	    "step again.") : home_startable(h) ? _("Press Enter to start.") :
+	    _("Nothing to start now: choose a line below, or e for the "
+	    "exercises."), tui_attr(t, ATTR_DIM));
 	if (h->due != NULL) {
 		char *d = xasprintf(_("Check-ins due: %s"), h->due);
 

@@ -178,7 +178,6 @@ terminal_start(struct tui *t)
 		init_pair(1, COLOR_CYAN, -1);
 		init_pair(2, COLOR_GREEN, -1);
 		init_pair(3, COLOR_RED, -1);
-		init_pair(4, COLOR_BLUE, -1);
 		t->colour = true;
 	}
 	return 0;
