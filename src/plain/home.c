@@ -397,9 +397,32 @@ exercise_menu(struct plain *p, const struct exercise *e)
 	return rc;
 }
 
+/* One line of a list, saying what is done: a lesson read, an exercise
+ * with an entry. */
+static void
+item_line(struct plain *p, const struct progress_facts *f, size_t n,
+    const char *title, const struct lesson *l, const struct exercise *e)
+{
+	bool done = false;
+
+	for (size_t k = 0; l != NULL && k < p->ct->n_lessons; k++)
+		if (&p->ct->lessons[k] == l)
+			done = f->lesson_done[k] != 0;
+	for (size_t k = 0; e != NULL && k < p->ct->n_exercises; k++)
+		if (&p->ct->exercises[k] == e)
+			done = f->exercise_last[k] != 0;
+	if (!done)
+		plain_say(p, "%zu. %s", n, title);
+	else if (l != NULL)
+		plain_say(p, _("%zu. %s (read)"), n, title);
+	else
+		plain_say(p, _("%zu. %s (done before)"), n, title);
+}
+
 /* Choose from the open modules' lessons and exercises, and the extras. */
 static int
-choose_item(struct plain *p, const struct progress *pr, bool lessons)
+choose_item(struct plain *p, const struct progress_facts *f,
+    const struct progress *pr, bool lessons)
 {
 	const void	*items[64];
 	size_t		 n = 0;
@@ -414,8 +437,8 @@ choose_item(struct plain *p, const struct progress *pr, bool lessons)
 		if (lessons)
 			for (size_t j = 0; j < m->n_lessons; j++) {
 				items[n++] = m->lessons[j];
-				plain_say(p, "%zu. %s", n,
-				    m->lessons[j]->title);
+				item_line(p, f, n, m->lessons[j]->title,
+				    m->lessons[j], NULL);
 			}
 		else
 			for (size_t j = 0; j < m->n_exercises; j++) {
@@ -423,7 +446,7 @@ choose_item(struct plain *p, const struct progress *pr, bool lessons)
 				    p->ct, m->exercises[j]);
 
 				items[n++] = e;
-				plain_say(p, "%zu. %s", n, e->title);
+				item_line(p, f, n, e->title, NULL, e);
 			}
 	}
 	if (!lessons)
@@ -438,7 +461,7 @@ choose_item(struct plain *p, const struct progress *pr, bool lessons)
 			if (listed)
 				continue;
 			items[n++] = e;
-			plain_say(p, "%zu. %s", n, e->title);
+			item_line(p, f, n, e->title, NULL, e);
 		}
 	if (plain_ask_int(p, _("Type a number, or press Enter to go back: "),
 	    1, (int)n, true, &k, &skipped) != 0)
@@ -510,10 +533,10 @@ plain_home(struct plain *p)
 			list_modules(p, &pr);
 			break;
 		case 3:
-			rc = choose_item(p, &pr, true);
+			rc = choose_item(p, &f, &pr, true);
 			break;
 		case 4:
-			rc = choose_item(p, &pr, false);
+			rc = choose_item(p, &f, &pr, false);
 			break;
 		case 5:
 			rc = choose_checkin(p);

@@ -50,6 +50,9 @@ got=$(sed -n '/^How Stepwise works$/,/marked as read/p' "$T/lesson" | grep -c '^
 [ "$got" -ge $((src - 2)) ] && ok "the lesson keeps its paragraphs ($got blank lines, source $src)" || bad "paragraphs: $got blank lines, source has $src"
 grep -q '^- A few short lessons, like this one\. You read$' "$T/lesson" && grep -q '^  them at your own pace\.$' "$T/lesson" && ok "a wrapped list line keeps its indent" || bad "list indent" "$(grep -A2 'A few short' "$T/lesson")"
 
+printf '3\n\nq\n' | sw >"$T/lessons" 2>&1
+grep -q '1\. How Stepwise works (read)$' "$T/lessons" && ok "the list of lessons says which are read" || bad "read mark" "$(grep -n 'How Stepwise' "$T/lessons")"
+
 # On a terminal: the terminal's width (no COLUMNS), a section at a time,
 # q stops with the place kept.
 term() { printf "$1" | script -qec "stty cols 44 rows 24; env -u COLUMNS TERM=dumb $SW --content $CONTENT --data-dir $T/data --passphrase-fd 3 3<$T/pw" /dev/null 2>&1 | tr -d '\r'; }
