@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "text.h"
 #include "util.h"
@@ -77,6 +78,49 @@ text_check(const char *s, size_t n, int flags, uint32_t *bad)
 		i += k;
 	}
 	return TEXT_OK;
+}
+
+size_t
+text_utf8_count(const char *s)
+{
+	size_t		n = 0, len = strlen(s), i = 0, k;
+	uint32_t	cp;
+
+	while (i < len) {
+		k = text_utf8_next(s + i, len - i, &cp);
+		i += k ? k : 1;
+		n++;
+	}
+	return n;
+}
+
+int
+text_width(const char *s, size_t n)
+{
+	mbstate_t	ps;
+	wchar_t		wc;
+	size_t		r;
+	int		w = 0, cw;
+
+	memset(&ps, 0, sizeof ps);
+	while (n > 0) {
+		r = mbrtowc(&wc, s, n, &ps);
+		if (r == (size_t)-1 || r == (size_t)-2) {
+			memset(&ps, 0, sizeof ps);
+			r = 1;
+			cw = 1;
+		} else {
+			if (r == 0)
+				r = 1;
+			cw = wcwidth(wc);
+			if (cw < 0)
+				cw = 0;
+		}
+		w += cw;
+		s += r;
+		n -= r;
+	}
+	return w;
 }
 
 static const struct {

@@ -38,6 +38,12 @@ enum text_fault text_check(const char *s, size_t n, int flags, uint32_t *cp);
  * A new NUL-terminated string: wipe_free() it when s was clinical. */
 char	*text_clean(const char *s, size_t n, int flags);
 
+/* How many characters s holds (a byte that is not UTF-8 counts as one). */
+size_t	 text_utf8_count(const char *s);
+/* How many terminal columns s[0..n) takes in the locale (wcwidth; a byte
+ * that cannot be read counts as one, a control as none). */
+int	 text_width(const char *s, size_t n);
+
 /* The one transliteration table, for a locale that is not UTF-8: the
  * ASCII form of a dash, quote, bullet, arrow, ellipsis, no-break space or
  * line-drawing character (never longer than its UTF-8), or NULL. */

@@ -3,42 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
 #include "i18n.h"
 #include "plain.h"
 #include "text.h"
 #include "util.h"
-
-/* Display width of one UTF-8 line piece; bytes that are not valid count 1. */
-static int
-text_width(const char *s, size_t n)
-{
-	mbstate_t	ps;
-	wchar_t		wc;
-	size_t		r;
-	int		w = 0, cw;
-
-	memset(&ps, 0, sizeof ps);
-	while (n > 0) {
-		r = mbrtowc(&wc, s, n, &ps);
-		if (r == (size_t)-1 || r == (size_t)-2) {
-			memset(&ps, 0, sizeof ps);
-			r = 1;
-			cw = 1;
-		} else {
-			if (r == 0)
-				r = 1;
-			cw = wcwidth(wc);
-			if (cw < 0)
-				cw = 0;
-		}
-		w += cw;
-		s += r;
-		n -= r;
-	}
-	return w;
-}
 
 /* Through the sanitiser (text.h): C0 and C1 controls, DEL, bidirectional
  * controls and bytes that are not UTF-8 (a lone 0x9b is CSI on an 8-bit

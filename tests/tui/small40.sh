@@ -22,6 +22,19 @@ shows() {
 		esac
 	done
 }
+# pages N END: what N pages show, Space between them, stopping at END.
+pages() {
+	got=""
+	n=0
+	while [ $n -lt "$1" ]; do
+		got="$got $(flat)"
+		case $got in *"$2"*) break ;; esac
+		keys Space
+		sleep 0.3
+		n=$((n + 1))
+	done
+	printf '%s' "$got"
+}
 json() { python3 -c "import json, sys; m = json.load(open(sys.argv[1])); print($1)" "$M"; }
 STEM=$(json 'm["stem"]')
 FUNC=$(json 'm["functional"]["text"]')
@@ -64,15 +77,7 @@ keys s
 wait_for "You said you have had thoughts" >/dev/null
 # The result, read to its end a page at a time: the risk sentence, the
 # score, the band and the way back are all reached.
-all=""
-n=0
-while [ $n -lt 10 ]; do
-	all="$all $(flat)"
-	case $all in *"Saved. Press Enter to go back."*) break ;; esac
-	keys Space
-	sleep 0.3
-	n=$((n + 1))
-done
+all=$(pages 10 "Saved. Press Enter to go back.")
 band=$(json '[b for b in m["bands"] if b["min"] <= 2 <= b["max"]][0]["label"]')
 result_ok() {
 	for want in "You said you have had thoughts" "Your PHQ-9 score is 2" \
@@ -129,14 +134,7 @@ wait_for "Not connected" >/dev/null
 # Progress: both charts, scrolling.
 keys p
 wait_for "Your progress" >/dev/null
-seen=""
-n=0
-while [ $n -lt 6 ]; do
-	seen="$seen $(flat)"
-	keys Space
-	sleep 0.3
-	n=$((n + 1))
-done
+seen=$(pages 6 "-- end:")
 charts() { case $seen in *"PHQ-9 (1 check-in)"*"Latest: 2"*"GAD-7 (1 check-in)"*"Latest: 7"*) return 0 ;; esac; return 1; }
 check "progress shows both charts" charts
 keys Enter

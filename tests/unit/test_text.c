@@ -162,6 +162,17 @@ START_TEST(test_clean_ascii_transliterates_dashes_quotes_bullets_arrows)
 }
 END_TEST
 
+/* The counting and width rules the front ends share. */
+START_TEST(test_count_and_width)
+{
+	ck_assert_uint_eq(text_utf8_count("caf\xc3\xa9"), 4);
+	ck_assert_uint_eq(text_utf8_count("a\xff" "b"), 3);
+	ck_assert_int_eq(text_width("abc", 3), 3);
+	/* In the C locale each byte is a column. */
+	ck_assert_int_eq(text_width("\xc3\xa9", 2), 2);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -175,6 +186,7 @@ main(void)
 	tcase_add_test(t, test_text_why_names_the_fault);
 	tcase_add_test(t,
 	    test_clean_ascii_transliterates_dashes_quotes_bullets_arrows);
+	tcase_add_test(t, test_count_and_width);
 	suite_add_tcase(s, t);
 	return unit_run(s);
 }
