@@ -49,11 +49,13 @@ static const struct binding msgs_keys[] = {
 	    MS_SYNC },
 	{ '\t', "Tab", N_("when writing: check the reply before sending"),
 	    MS_REVIEW },
-	{ FN(KEY_F(3)), "F3", N_("when writing: send the reply now"),
+	{ FN(KEY_F(3)), "F3", N_("when writing: send the reply now (without "
+	    "F3: Tab, then Enter)"),
 	    MS_SEND },
 	{ '\r', "Enter", N_("when writing: a new line; when checking: send"),
 	    -1 },
-	{ FN(KEY_BTAB), "Shift-Tab", N_("when checking: change the reply"),
+	{ FN(KEY_BTAB), "Shift-Tab", N_("when checking: change the reply "
+	    "(Tab does too)"),
 	    MS_BACK },
 	{ KEY_ESCAPE, "Esc", N_("stop writing; the reply is kept to finish "
 	    "later"), MS_STOP },
