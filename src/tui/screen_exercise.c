@@ -372,9 +372,9 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 			    _("Add one"), tui_attr(t, ATTR_DIM));
 			edit_draw(&st->ed, y, 2, w, 1, A_UNDERLINE, &t->cur_y,
 			    &t->cur_x);
-			put_line(y + 1, 2, w, _("Enter adds it. Backspace on "
-			    "an empty line takes the last one back."),
-			    tui_attr(t, ATTR_DIM));
+			put_wrapped(t, y + 1, 2, w, LINES - 2, _("Enter adds "
+			    "it. Backspace on an empty line takes the last one "
+			    "back."), tui_attr(t, ATTR_DIM));
 		}
 		break;
 	}
@@ -414,6 +414,7 @@ ex_draw(struct screen *s, struct tui *t)
 	struct tdoc		 d = { NULL, 0, 0 };
 	cJSON			*v;
 	size_t			 k, n;
+	bool			 compact;
 
 	if (w > 76)
 		w = 76;
@@ -441,20 +442,29 @@ ex_draw(struct screen *s, struct tui *t)
 		tdoc_free(&d);
 		return;
 	}
+	/* In a small window: the step beside the title, no spacing, and the
+	 * question and its help whole, the field taking what is left. */
+	compact = LINES < 20 && x->plan == NULL;
 	page_count(x, &k, &n);
-	line = xasprintf(_("Step %zu of %zu"), k, n);
-	put_line(y++, 2, w, line, tui_attr(t, ATTR_DIM));
+	line = compact ? xasprintf(_("%s, step %zu of %zu"), e->title, k, n) :
+	    xasprintf(_("Step %zu of %zu"), k, n);
+	if (compact)
+		y--;
+	put_line(y++, 2, w, line, compact ? tui_attr(t, ATTR_TITLE) :
+	    tui_attr(t, ATTR_DIM));
 	free(line);
-	y++;
-	y = put_wrapped(t, y, 2, w, LINES - 6, e->fields[x->page - 1].prompt,
-	    A_BOLD);
+	if (!compact)
+		y++;
+	y = put_wrapped(t, y, 2, w, LINES - (compact ? 4 : 6),
+	    e->fields[x->page - 1].prompt, A_BOLD);
 	if (e->fields[x->page - 1].help)
-		y = put_wrapped(t, y, 2, w, LINES - 6,
+		y = put_wrapped(t, y, 2, w, LINES - (compact ? 4 : 6),
 		    e->fields[x->page - 1].help, tui_attr(t, ATTR_DIM));
 	if (!e->fields[x->page - 1].required ||
 	    (e->fields[x->page - 1].later && x->plan_id == NULL))
 		put_line(y++, 2, w, _("(optional)"), tui_attr(t, ATTR_DIM));
-	y++;
+	if (!compact)
+		y++;
 	draw_field(t, x, &e->fields[x->page - 1], &x->f[x->page - 1], y, w);
 	line = page_types(x) ? _("Tab next, Ctrl-P back, Ctrl-X example, Esc "
 	    "leave") : _("Tab next, b back, e example, Esc leave");

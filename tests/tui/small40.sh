@@ -120,9 +120,13 @@ wait_for "Exercises" >/dev/null
 keys Enter
 wait_for "Press Tab to begin" >/dev/null
 keys Tab 5 Tab 4 Tab
-wait_for "Step 3 of 4" >/dev/null
+wait_for "step 3 of 4" >/dev/null
 check "every choice of the exercise shows" shows "1 ( ) Very badly" "5 ( ) Very well"
 keys 3 Tab
+wait_for "step 4 of 4" >/dev/null
+check "a text step shows its question and help whole" shows \
+    "One thing that went OK today" \
+    "It can be very small, like a nice cup of tea or a kind word."
 type_text "Tea with Sam"
 keys Tab
 wait_for "Check and save" >/dev/null
