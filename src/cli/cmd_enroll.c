@@ -65,6 +65,11 @@ print_summary(const struct enrollment *e, const struct earlier *ea)
 	    "only if you share it; you are asked when you save one. All of "
 	    "it is encrypted so that only the clinic can read it.\n"),
 	    e->clinic);
+	if (ea->shared_entries > 0)
+		printf(ngettext("%d exercise entry you shared before joining "
+		    "goes too.\n", "%d exercise entries you shared before "
+		    "joining go too.\n", (unsigned long)ea->shared_entries),
+		    ea->shared_entries);
 	if (ea->private_entries > 0)
 		printf(ngettext("%d exercise entry made before joining stays on "
 		    "this computer; you can share it from its page.\n", "%d "
@@ -80,12 +85,19 @@ ask_earlier(const struct enrollment *e, const struct earlier *ea, int said)
 {
 	char	 line[32];
 
-	if (ea->checkins == 0)
+	if (ea->checkins == 0 && ea->lessons == 0)
 		return 0;
-	cli_print(ngettext("This profile holds %d check-in made before joining, "
-	    "not sent to anyone.\n", "This profile holds %d check-ins made "
-	    "before joining, not sent to anyone.\n",
-	    (unsigned long)ea->checkins), ea->checkins);
+	if (ea->checkins > 0)
+		cli_print(ngettext("This profile holds %d check-in made before "
+		    "joining, not sent to anyone.\n", "This profile holds %d "
+		    "check-ins made before joining, not sent to anyone.\n",
+		    (unsigned long)ea->checkins), ea->checkins);
+	if (ea->lessons > 0)
+		cli_print(ngettext("This profile shows you have finished %d lesson; that "
+		    "goes, or stays here, with the check-ins.\n", "It shows "
+		    "you have finished %d lessons; those go, or stay here, with "
+		    "the check-ins.\n", (unsigned long)ea->lessons),
+		    ea->lessons);
 	if (said >= 0)
 		return said;
 	if (!isatty(STDIN_FILENO))
@@ -244,6 +256,10 @@ cmd_enroll(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	cli_print(_("Enrolled with %s.\n"), e.clinic);
+	if (ea.checkins > 0 || ea.lessons > 0)
+		cli_print("%s\n", send == 1 ? _("The check-ins made before "
+		    "joining will be sent too.") : _("The check-ins made before "
+		    "joining stay on this computer only."));
 	/* The token is the file's one secret, and it is spent now: the
 	 * signed registration in the profile is all a resend needs. Wipe it
 	 * before the first sync, which may take minutes on a poor link. */

@@ -16,10 +16,12 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, _("Usage: stepwise export [--format json] [-o FILE]\n"
+	fprintf(f, _("Usage: stepwise export [--format json|fhir] [-o FILE]\n"
 	    "Write every check-in and exercise entry of the profile as JSON "
-	    "to FILE\n(made readable by you only) or to standard output. "
-	    "The export is not\nencrypted: keep it somewhere safe.\n"));
+	    "to FILE\n(made readable by you only) or to standard output; "
+	    "with --format fhir, the\ncheck-ins as a FHIR R4 bundle for a "
+	    "health record. The export is not\nencrypted: keep it somewhere "
+	    "safe.\n"));
 }
 
 static int
@@ -38,36 +40,6 @@ write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
-/* Write to a new file beside the target and rename it into place, so a
- * failure never leaves half an export under the name asked for. */
-static int
-write_file(const char *path, const char *text)
-{
-	char	*tmp = xasprintf("%s.XXXXXX", path);
-	int	 fd, rc = -1;
-
-	if ((fd = mkstemp(tmp)) == -1) {
-		cli_error(_("could not create %s: %s"), path, strerror(errno));
-		goto out;
-	}
-	if (write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0) {
-		cli_error(_("could not write %s: %s"), path, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
-	if (rename(tmp, path) != 0) {
-		cli_error(_("could not write %s: %s"), path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(tmp);
-	return rc;
-}
-
 int
 cmd_export(struct cli *cli, int argc, char **argv)
 {
@@ -82,25 +54,36 @@ cmd_export(struct cli *cli, int argc, char **argv)
 	struct store	*st = NULL;
 	const char	*output = NULL;
 	char		*text = NULL;
+	size_t		 left = 0;
+	bool		 fhir = false;
 	int		 opt, rc = EXIT_FAIL, have_content, code;
 
 	while ((opt = cli_getopt(cli, "export", usage, argc, argv, ":o:",
 	    longopts, 0, &code)) > 0) {
 		if (opt == 'o')
 			output = optarg;
+		else if (strcmp(optarg, "fhir") == 0)
+			fhir = true;
 		else if (strcmp(optarg, "json") != 0)
-			return cli_usage_error("export", _("the only format is "
-			    "json, not '%s'"), optarg);
+			return cli_usage_error("export", _("--format is json or "
+			    "fhir, not '%s'"), optarg);
 	}
 	if (opt < 0)
 		return code;
 	/* Content only adds the change between check-ins; an export must
 	 * still work when the content cannot be read. */
 	have_content = cli_load_content(cli, &ct) == 0;
+	/* FHIR's codes are the content's: without it there is no FHIR. */
+	if (fhir && !have_content)
+		goto out;
 	if (cli_open_store(cli, &st, NULL) != 0)
 		goto out;
-	text = export_json(st, have_content ? &ct : NULL, cli->profile,
-	    (long long)time(NULL), &err);
+	if (fhir)
+		text = export_fhir(st, &ct, cli->profile,
+		    (long long)time(NULL), &left, &err);
+	else
+		text = export_json(st, have_content ? &ct : NULL, cli->profile,
+		    (long long)time(NULL), &err);
 	if (text == NULL) {
 		cli_error("%s", err.msg);
 		goto out;
@@ -112,12 +95,19 @@ cmd_export(struct cli *cli, int argc, char **argv)
 			    strerror(errno));
 			goto out;
 		}
-	} else if (write_file(output, text) != 0)
+	} else if (write_file_replace(output, text, strlen(text)) != 0) {
+		cli_error(_("could not write %s: %s"), output, strerror(errno));
 		goto out;
+	}
 	else
 		fprintf(stderr, _("Wrote %s. It is not encrypted: keep it "
 		    "safe, and delete it when you no longer need it.\n"),
 		    output);
+	if (left > 0)
+		fprintf(stderr, ngettext("%zu check-in is not in the FHIR "
+		    "bundle: its measure is not in the content.\n", "%zu "
+		    "check-ins are not in the FHIR bundle: their measure is "
+		    "not in the content.\n", left), left);
 	rc = EXIT_OK;
 out:
 	wipe_free(text);

@@ -3,13 +3,13 @@
  * (stepwise-clinic(8), ack and AUDIT). */
 #include <errno.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "casework.h"
 #include "i18n.h"
 #include "risk.h"
 #include "util.h"
@@ -47,18 +47,6 @@ fail:
 	sodium_memzero(buf, n);
 	free(buf);
 	return NULL;
-}
-
-/* --as defaults to the login name. */
-static const char *
-login_name(void)
-{
-	const struct passwd	*pw;
-	const char		*s = getlogin();
-
-	if (s == NULL && (pw = getpwuid(getuid())) != NULL)
-		s = pw->pw_name;
-	return s;
 }
 
 /* The one open risk to close: the one with the id, or the patient's only
@@ -132,6 +120,7 @@ clinic_cmd_ack(int argc, char **argv)
 	const char		*dir = ".", *patient = NULL, *id = NULL;
 	const char		*as = NULL, *content = NULL;
 	char			*note_arg = NULL, *note = NULL, *who, when[32];
+	char			*ref;
 	long long		 now = (long long)time(NULL);
 	size_t			 n = 0;
 	int			 opt, rc = CLINIC_EXIT_FAIL;
@@ -169,7 +158,7 @@ clinic_cmd_ack(int argc, char **argv)
 	if (id != NULL && !proto_id_ok(id))
 		return ack_usage(_("--id needs a record id (32 lower-case hex "
 		    "characters), not '%s'"), id);
-	if (as == NULL && (as = login_name()) == NULL)
+	if (as == NULL && (as = clinic_login_name()) == NULL)
 		return ack_usage("%s", _("--as NAME is needed: the login name "
 		    "cannot be found"));
 	if (!clinic_name_ok(as))
@@ -193,6 +182,19 @@ clinic_cmd_ack(int argc, char **argv)
 	    (r = pick(&rs, patient, id, &err)) == NULL ||
 	    risk_ack_write(cr.db, &cr.k, r, as, now, note, &err) != 0)
 		goto out;
+	ref = (char *)risk_patient(r);
+	if (ref != NULL && clinic_patient_ok(ref)) {
+		struct cw_row cw = { 0 };
+
+		cw.action = CW_ACK;
+		cw.by = (char *)as;
+		cw.at = now;
+		cw.patients = &ref;
+		cw.n_patients = 1;
+		cw.what = r->id;
+		if (casework_add(cr.db, &cr.k, &cw, &err) != 0)
+			goto out;
+	}
 	format_local(r->received_at, when, sizeof when);
 	who = untrusted_clean(risk_patient(r), " ");
 	printf(_("Acknowledged the risk of %s received %s (id %s), as %s.\n"),

@@ -152,22 +152,21 @@ init_folder(const char *dir, bool *made_dir, struct sw_error *err)
 
 /* Write the files in init_files' order, counting them in *made. Secret
  * keys 0600; public keys and configuration 0644, for anyone to read. The
- * database starts empty, in DIR/db (0700, for the admin to give to the
- * server's account); opening it makes the tables. */
+ * database (db bytes: empty for a new one, a backup's image for restore)
+ * goes in DIR/db (0700, for the admin to give to the server's account);
+ * opening it makes or updates the tables. */
 static int
-init_write(const char *dir, const unsigned char *box_sk,
-    const unsigned char *sign_sk, const unsigned char *box_pk,
-    const unsigned char *sign_pk, const char *conf, size_t *made,
-    struct sw_error *err)
+init_write(const char *dir, const struct clinic_keys *k, const char *conf,
+    const void *db, size_t dblen, size_t *made, struct sw_error *err)
 {
 	const struct {
 		const void	*data;
 		size_t		 n;
 		mode_t		 mode;
 	} f[] = {
-		{ box_sk, 32, 0600 }, { sign_sk, 64, 0600 },
-		{ box_pk, 32, 0644 }, { sign_pk, 32, 0644 },
-		{ conf, strlen(conf), 0644 }, { "", 0, 0600 },
+		{ k->box_sk, 32, 0600 }, { k->sign_sk, 64, 0600 },
+		{ k->box_pk, 32, 0644 }, { k->sign_pk, 32, 0644 },
+		{ conf, strlen(conf), 0644 }, { db, dblen, 0600 },
 	};
 	char *p;
 
@@ -191,20 +190,93 @@ init_write(const char *dir, const unsigned char *box_sk,
 	return 0;
 }
 
+/* The extra files, counting them in *made; a parent folder each one
+ * needs is made once. */
+static int
+extra_write(const char *dir, const struct clinic_file *x, size_t n,
+    size_t *made, struct sw_error *err)
+{
+	const char	*slash;
+	char		*sub;
+
+	for (; *made < n; (*made)++) {
+		if ((slash = strchr(x[*made].name, '/')) != NULL) {
+			sub = xasprintf("%s/%.*s", dir,
+			    (int)(slash - x[*made].name), x[*made].name);
+			if (mkdir(sub, 0700) != 0 && errno != EEXIST) {
+				sw_fail(err, SW_EIO, _("Could not create %s: "
+				    "%s"), sub, strerror(errno));
+				free(sub);
+				return -1;
+			}
+			free(sub);
+		}
+		if (write_in(dir, x[*made].name, x[*made].data, x[*made].len,
+		    0644, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+extra_undo(const char *dir, const struct clinic_file *x, size_t n,
+    size_t made)
+{
+	const char	*slash;
+	char		*p;
+
+	for (size_t i = 0; i < made; i++) {
+		p = path_in(dir, x[i].name);
+		unlink(p);
+		free(p);
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((slash = strchr(x[i].name, '/')) != NULL) {
+			p = xasprintf("%s/%.*s", dir, (int)(slash - x[i].name),
+			    x[i].name);
+			rmdir(p);
+			free(p);
+		}
+}
+
+int
+clinic_folder_make(const char *dir, const struct clinic_keys *k,
+    const char *conf, const void *db, size_t dblen,
+    const struct clinic_file *extra, size_t nextra, struct sw_error *err)
+{
+	sqlite3	*h = NULL;
+	size_t	 made = 0, xmade = 0;
+	bool	 made_dir = false;
+	int	 rc = -1;
+
+	if (init_folder(dir, &made_dir, err) != 0)
+		return -1;
+	if (init_write(dir, k, conf, db, dblen, &made, err) != 0 ||
+	    clinic_db_open(dir, &h, err) != 0 ||
+	    extra_write(dir, extra, nextra, &xmade, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	sqlite3_close(h);
+	if (rc != 0) {
+		extra_undo(dir, extra, nextra, xmade);
+		init_undo(dir, made, made_dir);
+	}
+	return rc;
+}
+
 int
 clinic_init(const char *dir, const char *name, const char *url,
     struct sw_error *err)
 {
-	unsigned char	 box_pk[32], sign_pk[32];
-	unsigned char	*box_sk = sodium_malloc(32), *sign_sk = sodium_malloc(64);
-	const char	*why;
-	char		*conf = NULL;
-	sqlite3		*db = NULL;
-	size_t		 made = 0;
-	bool		 made_dir = false;
-	int		 rc = -1;
+	struct clinic_keys	 k = { 0 };
+	const char		*why;
+	char			*conf = NULL;
+	int			 rc = -1;
 
-	if (box_sk == NULL || sign_sk == NULL) {
+	k.box_sk = sodium_malloc(32);
+	k.sign_sk = sodium_malloc(64);
+	if (k.box_sk == NULL || k.sign_sk == NULL) {
 		sw_fail(err, SW_EIO, _("out of memory"));
 		goto out;
 	}
@@ -213,22 +285,13 @@ clinic_init(const char *dir, const char *name, const char *url,
 		    url, why);
 		goto out;
 	}
-	if (init_folder(dir, &made_dir, err) != 0)
-		goto out;
-	crypto_box_keypair(box_pk, box_sk);
-	crypto_sign_keypair(sign_pk, sign_sk);
+	crypto_box_keypair(k.box_pk, k.box_sk);
+	crypto_sign_keypair(k.sign_pk, k.sign_sk);
 	conf = config_json(name, url);
-	if (init_write(dir, box_sk, sign_sk, box_pk, sign_pk, conf, &made,
-	    err) != 0 || clinic_db_open(dir, &db, err) != 0)
-		goto out;
-	rc = 0;
+	rc = clinic_folder_make(dir, &k, conf, "", 0, NULL, 0, err);
 out:
-	sqlite3_close(db);
-	if (rc != 0)
-		init_undo(dir, made, made_dir);
 	free(conf);
-	sodium_free(box_sk);
-	sodium_free(sign_sk);
+	clinic_keys_free(&k);
 	return rc;
 }
 

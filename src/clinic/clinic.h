@@ -28,6 +28,20 @@ void	 clinic_fingerprint(const struct clinic_keys *, char out[40]);
 
 int	 clinic_init(const char *dir, const char *name, const char *url,
 	    struct sw_error *);
+/* The clinic folder as init lays it out (stepwise-clinic(8), FILES), in
+ * dir (new, or the admin's and empty of the clinic's files): the keys,
+ * clinic.json (conf), and the database (db, dblen bytes: 0 for a new one),
+ * opened once; then extra[0..nextra), each in the folder or in a folder
+ * of its own below it (0700), files 0644 (restore's templates). A failure
+ * removes what it made. init and restore. */
+struct clinic_file {
+	const char	*name;		/* in the folder: "templates/x.txt" */
+	const void	*data;
+	size_t		 len;
+};
+int	 clinic_folder_make(const char *dir, const struct clinic_keys *,
+	    const char *conf, const void *db, size_t dblen,
+	    const struct clinic_file *extra, size_t nextra, struct sw_error *);
 /* The secret keys, and the public keys derived from them (keys.c): box.pk
  * and sign.pk are only compared with those, and a command stops when they
  * differ, since only someone else could have changed them. The folder and
@@ -39,6 +53,11 @@ int	 clinic_keys_load(const char *dir, struct clinic_keys *,
 int	 clinic_keys_read(const char *dir, struct clinic_keys *,
 	    struct sw_error *);
 void	 clinic_keys_free(struct clinic_keys *);
+/* The keys from secret keys held elsewhere (a backup: where names it):
+ * copied into locked memory, the public keys derived from them. */
+int	 clinic_keys_from(const unsigned char *box_sk,
+	    const unsigned char *sign_sk, const char *where,
+	    struct clinic_keys *, struct sw_error *);
 /* dir, and dir/name unless name is NULL, belong to this account (or root)
  * and cannot be written by any other: else -1 and err says which and why.
  * What the admin's commands read from the clinic folder is taken only
@@ -54,6 +73,10 @@ char	*clinic_db_path(const char *dir, const char *name);
 /* 0 when the database is in DIR/db; a sentence saying what to do when it
  * is still beside the keys, as before, or there is none. */
 int	 clinic_db_layout_check(const char *dir, struct sw_error *);
+/* Whether a database (an image restore was given) is one this version
+ * knows: its schema not newer, and SQLite's quick check passing. name is
+ * for the sentence. */
+int	 clinic_db_image_ok(sqlite3 *, const char *name, struct sw_error *);
 /* Open, with the hardening of db.c, in write-ahead-log mode, migrated. */
 int	 clinic_db_open(const char *dir, sqlite3 **, struct sw_error *);
 /* Move DIR/clinic.db into DIR/db, once no other process has it open. */
@@ -102,6 +125,14 @@ int	 clinic_cmd_risks(int argc, char **argv);	/* risks.c */
 int	 clinic_cmd_ack(int argc, char **argv);		/* ack.c */
 int	 clinic_cmd_watch(int argc, char **argv);	/* watch.c */
 int	 clinic_cmd_upgrade(int argc, char **argv);	/* upgrade.c */
+int	 clinic_cmd_assign(int argc, char **argv);	/* casework_cmds.c */
+int	 clinic_cmd_review(int argc, char **argv);	/* casework_cmds.c */
+int	 clinic_cmd_audit(int argc, char **argv);	/* casework_cmds.c */
+int	 clinic_cmd_time(int argc, char **argv);	/* casework_cmds.c */
+int	 clinic_cmd_template(int argc, char **argv);	/* template.c */
+int	 clinic_cmd_unlock(int argc, char **argv);	/* unlock.c */
+int	 clinic_cmd_backup(int argc, char **argv);	/* backup.c */
+int	 clinic_cmd_restore(int argc, char **argv);	/* restore.c */
 
 /* For the commands: a usage error (exit 2) and a failure (exit 1), each
  * one line on standard error. msg may hold one %s for arg. */

@@ -66,6 +66,17 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER notices_no_delete BEFORE DELETE ON notices BEGIN"
 	" SELECT RAISE(ABORT, 'notices are kept for audit and never"
 	" deleted'); END;",
+	/* 4: casework (casework.h): assignments, reviews, review dates,
+	 * messages sent and every decrypt, for audit. Who and when are in
+	 * clear; the patient and everything else in sealed. */
+	"CREATE TABLE casework(n INTEGER PRIMARY KEY, done_by TEXT NOT NULL,"
+	" done_at INTEGER NOT NULL, sealed BLOB NOT NULL);"
+	"CREATE TRIGGER casework_no_update BEFORE UPDATE ON casework BEGIN"
+	" SELECT RAISE(ABORT, 'casework is kept for audit and never"
+	" changed'); END;"
+	"CREATE TRIGGER casework_no_delete BEFORE DELETE ON casework BEGIN"
+	" SELECT RAISE(ABORT, 'casework is kept for audit and never"
+	" deleted'); END;",
 };
 #define SCHEMA_VERSION	(int)(sizeof migrations / sizeof migrations[0])
 
@@ -106,6 +117,33 @@ fail:
 	    sqlite3_errmsg(db));
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
+}
+
+int
+clinic_db_image_ok(sqlite3 *db, const char *name, struct sw_error *err)
+{
+	sqlite3_stmt	*s;
+	int		 v = -1;
+	bool		 fine = false;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) ==
+	    SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (v > SCHEMA_VERSION)
+		return sw_fail(err, SW_EFORMAT, _("%s holds a database of "
+		    "schema %d, made by a newer stepwise-clinic; this one knows "
+		    "schema %d at most. Nothing was done: restore it with that "
+		    "version or a later one."), name, v, SCHEMA_VERSION);
+	if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, NULL) ==
+	    SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		fine = strcmp((const char *)sqlite3_column_text(s, 0), "ok") == 0;
+	sqlite3_finalize(s);
+	if (v < 0 || !fine)
+		return sw_fail(err, SW_ECORRUPT, _("The database in %s fails "
+		    "SQLite's check (%s). Nothing was done."), name,
+		    sqlite3_errmsg(db));
+	return 0;
 }
 
 /* Write-ahead logging, so that an admin command reading the database (a
@@ -185,7 +223,9 @@ clinic_db_layout_check(const char *dir, struct sw_error *err)
  * for SQLite to write or truncate); defensive mode (no writable_schema, no
  * journal_mode=OFF, no direct page writes); and a schema that may not run
  * functions with side effects from its triggers and views
- * (trusted_schema=OFF). */
+ * (trusted_schema=OFF). A sort or an index built for a query stays in
+ * memory (temp_store=MEMORY): never rows of the database in a file of
+ * SQLite's own in /var/tmp. */
 static int
 db_open_path(const char *path, sqlite3 **db, struct sw_error *err)
 {
@@ -205,6 +245,8 @@ db_open_path(const char *path, sqlite3 **db, struct sw_error *err)
 	    sqlite3_db_config(*db, SQLITE_DBCONFIG_DEFENSIVE, 1, &on) !=
 	    SQLITE_OK || on != 1 ||
 	    sqlite3_exec(*db, "PRAGMA trusted_schema = OFF", NULL, NULL,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_exec(*db, "PRAGMA temp_store = MEMORY", NULL, NULL,
 	    NULL) != SQLITE_OK) {
 		sw_fail(err, SW_EIO, _("Could not open %s: %s"), path,
 		    *db ? sqlite3_errmsg(*db) : _("out of memory"));

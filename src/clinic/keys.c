@@ -200,6 +200,26 @@ clinic_keys_load(const char *dir, struct clinic_keys *k, struct sw_error *err)
 	return clinic_keys_read(dir, k, err);
 }
 
+int
+clinic_keys_from(const unsigned char *box_sk, const unsigned char *sign_sk,
+    const char *where, struct clinic_keys *k, struct sw_error *err)
+{
+	memset(k, 0, sizeof *k);
+	k->box_sk = sodium_malloc(32);
+	k->sign_sk = sodium_malloc(64);
+	if (k->box_sk == NULL || k->sign_sk == NULL) {
+		clinic_keys_free(k);
+		return sw_fail(err, SW_EIO, _("out of memory"));
+	}
+	memcpy(k->box_sk, box_sk, 32);
+	memcpy(k->sign_sk, sign_sk, 64);
+	if (derive_public(where, k, err) != 0) {
+		clinic_keys_free(k);
+		return -1;
+	}
+	return 0;
+}
+
 void
 clinic_keys_free(struct clinic_keys *k)
 {

@@ -137,7 +137,7 @@ usage(FILE *f)
 	    "  serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
 	    "                  receive results and hand out messages "
 	    "(HTTP or HTTPS)\n"
-	    "  results [--patient REF] [--risk] [--format csv|json] "
+	    "  results [--patient REF] [--risk] [--format csv|json|fhir] "
 	    "[--content DIR]\n"
 	    "                  check, decrypt and list received results, "
 	    "risk first\n"
@@ -150,22 +150,47 @@ usage(FILE *f)
 	    "  watch --exec CMD [--interval SECONDS] [--once]\n"
 	    "                  run CMD once for each new open risk (where the "
 	    "keys are)\n"
-	    "  message --patient REF [--from NAME] < TEXT\n"
+	    "  message --patient REF [--from NAME] < TEXT | --template NAME\n"
 	    "                  queue a supporter message to the patient's "
 	    "devices\n"
+	    "  template [list] | template show NAME --patient REF\n"
+	    "                  the message templates in DIR/templates, "
+	    "filled in\n"
 	    "  messages --patient REF [--format text|json]\n"
 	    "                  show the messages sent and the patient's "
 	    "replies\n"
 	    "  patients [--format text|json] [--content DIR]\n"
 	    "                  list patients, last contact and latest "
 	    "scores\n"
+	    "  assign --patient REF --to NAME [--as NAME]\n"
+	    "                  make a supporter responsible for a patient\n"
+	    "  review --patient REF [--minutes N --note TEXT|-] [--next DATE "
+	    "| --in DAYS]\n"
+	    "                  record a review, set the next one, or show "
+	    "the case\n"
+	    "  audit [--patient REF] [--format text|json]\n"
+	    "                  who assigned, reviewed, messaged, acknowledged "
+	    "and read what\n"
+	    "  time --from DATE --to DATE [--content DIR]\n"
+	    "                  per patient: dates of use and supporter "
+	    "minutes, as CSV\n"
+	    "  unlock --patient REF --module ID|N [--hold] [--why TEXT]\n"
+	    "                  open a module early for a patient, or hold it "
+	    "closed\n"
 	    "  revoke --device ID\n"
 	    "                  stop accepting a device (lost, stolen or "
 	    "replaced)\n"
 	    "  upgrade\n"
 	    "                  move the database of a folder made by an "
 	    "earlier version\n"
-	    "                  into DIR/db, once\n\n"
+	    "                  into DIR/db, once\n"
+	    "  backup -o FILE [--with-keys] [--passphrase-fd N]\n"
+	    "                  a consistent copy of the database (and the "
+	    "keys), sealed to\n"
+	    "                  a passphrase, while serve runs\n"
+	    "  restore FILE NEWDIR [--keys-from DIR] [--passphrase-fd N]\n"
+	    "                  a backup, checked, as a clinic folder in a new "
+	    "or empty folder\n\n"
 	    "Every command takes --dir DIR, the clinic folder (default: the "
 	    "current folder).\nSee stepwise-clinic(8).\n"));
 }
@@ -289,6 +314,14 @@ static const struct {
 	{ "patients", clinic_cmd_patients },
 	{ "revoke", clinic_cmd_revoke },
 	{ "upgrade", clinic_cmd_upgrade },
+	{ "assign", clinic_cmd_assign },
+	{ "review", clinic_cmd_review },
+	{ "audit", clinic_cmd_audit },
+	{ "time", clinic_cmd_time },
+	{ "template", clinic_cmd_template },
+	{ "unlock", clinic_cmd_unlock },
+	{ "backup", clinic_cmd_backup },
+	{ "restore", clinic_cmd_restore },
 };
 
 int

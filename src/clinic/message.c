@@ -11,11 +11,39 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "casework.h"
+#include "template.h"
 #include "i18n.h"
 #include "util.h"
 #include "verify.h"
 
 /* ---- stepwise-clinic message ---- */
+
+/* The text of template NAME filled in for the patient (template.h); the
+ * sender, when none was given, is the supporter assigned (*from then
+ * points into supporter, to free). */
+static char *
+from_template(const char *dir, sqlite3 *db, const struct clinic_keys *k,
+    const char *name, const char *patient, const char **from,
+    char **supporter, struct sw_error *err)
+{
+	struct casework	 cw = { 0 };
+	struct cw_case	 c;
+	struct tvars	 v = { 0 };
+	char		*text;
+
+	if (casework_load(db, k, patient, &cw, err) != 0)
+		return NULL;
+	casework_case(&cw, patient, &c);
+	v.patient = patient;
+	v.supporter = *from != NULL ? *from : c.supporter;
+	v.next_due = c.next_due;
+	text = template_fill(dir, name, &v, err);
+	if (text != NULL && *from == NULL && c.supporter != NULL)
+		*from = *supporter = xstrdup(c.supporter);
+	casework_free(&cw);
+	return text;
+}
 
 /* The text from standard input, without one trailing new line. */
 static char *
@@ -64,7 +92,7 @@ fail:
  * device sees a gap when the server drops one. */
 static char *
 message_json(const char *id, const char *device, long long sent_at,
-    long long n, const char *from, const char *text)
+    long long n, const char *from, const char *text, const cJSON *programme)
 {
 	cJSON	*j = cJSON_CreateObject();
 	char	*s;
@@ -77,6 +105,9 @@ message_json(const char *id, const char *device, long long sent_at,
 	if (from != NULL)
 		cJSON_AddStringToObject(j, "from", from);
 	cJSON_AddStringToObject(j, "text", text);
+	if (programme != NULL)
+		cJSON_AddItemToObject(j, "programme",
+		    cJSON_Duplicate(programme, 1));
 	s = cJSON_PrintUnformatted(j);
 	json_wipe_delete(j);
 	return s;
@@ -85,7 +116,7 @@ message_json(const char *id, const char *device, long long sent_at,
 static int
 queue_one(sqlite3 *db, const struct clinic_keys *k, const struct vdevice *d,
     const char *id, long long now, const char *from, const char *text,
-    struct sw_error *err)
+    const cJSON *programme, struct sw_error *err)
 {
 	char		*plain;
 	unsigned char	*ct = NULL, *copy = NULL, *m, sig[64];
@@ -104,7 +135,7 @@ queue_one(sqlite3 *db, const struct clinic_keys *k, const struct vdevice *d,
 	s = NULL;
 	if (seq <= 0)
 		goto db_fail;
-	plain = message_json(id, d->device, now, seq, from, text);
+	plain = message_json(id, d->device, now, seq, from, text, programme);
 	ct = proto_seal(plain, d->box_pk, &ctlen);
 	copy = clinic_self_seal(plain, k, &copylen);
 	wipe_free(plain);
@@ -178,30 +209,93 @@ pick_devices(const char *patient, struct vdevice *v, size_t n,
 }
 
 int
+clinic_message_queue(sqlite3 *db, const struct clinic_keys *k,
+    const char *patient, const char *from, const char *text,
+    const cJSON *programme, char id[PROTO_ID_LEN + 1], size_t *copies,
+    struct sw_error *err)
+{
+	struct vdevice		 *devs = NULL;
+	const struct vdevice	**to = NULL;
+	struct cw_row		  cw = { 0 };
+	char			 *ref = (char *)patient;
+	long long		  now = (long long)time(NULL);
+	size_t			  nd = 0, nto, i;
+	bool			  in_tx = false;
+	int			  rc = -1;
+
+	if (verify_devices(db, k, patient, &devs, &nd, err) != 0)
+		goto out;
+	to = xcalloc(nd ? nd : 1, sizeof *to);
+	if ((nto = pick_devices(patient, devs, nd, to, err)) == 0)
+		goto out;
+	/* One id for every copy: the patient sees one message whichever
+	 * device reads it. All copies are queued, or none. */
+	proto_new_id(id);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		sw_fail(err, SW_EIO, _("Could not queue the message: %s"),
+		    sqlite3_errmsg(db));
+		goto out;
+	}
+	in_tx = true;
+	for (i = 0; i < nto; i++)
+		if (queue_one(db, k, to[i], id, now, from, text, programme,
+		    err) != 0)
+			goto out;
+	/* Who sent it, for the audit (with the message, or not at all). */
+	cw.action = CW_MESSAGE;
+	cw.by = (char *)clinic_login_name();
+	cw.by = cw.by != NULL && clinic_name_ok(cw.by) ? cw.by : "?";
+	cw.at = now;
+	cw.patients = &ref;
+	cw.n_patients = 1;
+	cw.what = id;
+	if (casework_add(db, k, &cw, err) != 0)
+		goto out;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sw_fail(err, SW_EIO, _("Could not queue the message: %s"),
+		    sqlite3_errmsg(db));
+		goto out;
+	}
+	in_tx = false;
+	*copies = nto;
+	rc = 0;
+out:
+	if (in_tx)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	free(to);
+	vdevices_free(devs, nd);
+	return rc;
+}
+
+int
 clinic_cmd_message(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "patient", required_argument, NULL, 'p' },
 		{ "from", required_argument, NULL, 'F' },
+		{ "template", required_argument, NULL, 't' },
 		CLINIC_COMMON_OPTIONS
 	};
+	const char		 *tname = NULL;
 	struct sw_error		  err = { 0 };
 	struct clinic_keys	  k;
-	struct vdevice		 *devs = NULL;
-	const struct vdevice	**to = NULL;
 	const char		 *dir = ".", *patient = NULL, *from = NULL;
 	char			 *text = NULL, id[PROTO_ID_LEN + 1];
-	long long		  now = (long long)time(NULL);
+	char			 *supporter = NULL;
 	sqlite3			 *db = NULL;
-	size_t			  nd = 0, nto, i;
-	bool			  have_keys = false, in_tx = false;
+	size_t			  nto = 0;
+	bool			  have_keys = false;
 	int			  opt, rc = CLINIC_EXIT_FAIL;
 
 	while ((opt = clinic_getopt("message", _("Usage: stepwise-clinic "
-	    "message [--dir DIR] --patient REF [--from NAME] < TEXT\n"), argc,
+	    "message [--dir DIR] --patient REF [--from NAME]\n"
+	    "       < TEXT | --template NAME\n"), argc,
 	    argv, ":", longopts, &dir, 0, &rc)) > 0) {
 		if (opt == 'p')
 			patient = optarg;
+		else if (opt == 't')
+			tname = optarg;
 		else
 			from = optarg;
 	}
@@ -214,47 +308,29 @@ clinic_cmd_message(int argc, char **argv)
 		return clinic_usage_error("message", _("--from needs a name "
 		    "of 1 to 200 bytes of UTF-8 on one line, without control "
 		    "characters, not '%s'"), from);
+	if (tname != NULL && !template_name_ok(tname))
+		return clinic_usage_error("message", _("'%s' is not a template "
+		    "name (a-z, 0-9 and -)"), tname);
 	if (clinic_keys_load(dir, &k, &err) != 0)
 		goto out;
 	have_keys = true;
 	if (clinic_db_open(dir, &db, &err) != 0)
 		goto out;
-	if ((text = read_text(&err)) == NULL ||
-	    verify_devices(db, &k, patient, &devs, &nd, &err) != 0)
+	if ((text = tname != NULL ? from_template(dir, db, &k, tname,
+	    patient, &from, &supporter, &err) : read_text(&err)) == NULL ||
+	    clinic_message_queue(db, &k, patient, from, text, NULL, id, &nto,
+	    &err) != 0)
 		goto out;
-	to = xcalloc(nd ? nd : 1, sizeof *to);
-	if ((nto = pick_devices(patient, devs, nd, to, &err)) == 0)
-		goto out;
-	/* One id for every copy: the patient sees one message whichever
-	 * device reads it. All copies are queued, or none. */
-	proto_new_id(id);
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
-		sw_fail(&err, SW_EIO, _("Could not queue the message: %s"),
-		    sqlite3_errmsg(db));
-		goto out;
-	}
-	in_tx = true;
-	for (i = 0; i < nto; i++)
-		if (queue_one(db, &k, to[i], id, now, from, text, &err) != 0)
-			goto out;
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		sw_fail(&err, SW_EIO, _("Could not queue the message: %s"),
-		    sqlite3_errmsg(db));
-		goto out;
-	}
-	in_tx = false;
-	printf(_("Queued message %s for %s on %zu device%s; each gets it "
-	    "when it next syncs.\n"), id, patient, nto, nto == 1 ? "" : "s");
+	printf(ngettext("Queued message %s for %s on %zu device; it gets it "
+	    "when it next syncs.\n", "Queued message %s for %s on %zu "
+	    "devices; each gets it when it next syncs.\n", nto), id, patient,
+	    nto);
 	rc = CLINIC_EXIT_OK;
 out:
-	if (in_tx)
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	if (rc != CLINIC_EXIT_OK)
 		clinic_fail(&err);
 	wipe_free(text);
-	free(to);
-	vdevices_free(devs, nd);
+	free(supporter);
 	if (have_keys)
 		clinic_keys_free(&k);
 	sqlite3_close(db);
@@ -302,7 +378,7 @@ open_copy(sqlite3_stmt *s, const struct clinic_keys *k, const char *device,
     const char *id)
 {
 	static const char *const keys[] = { "v", "id", "device", "sent_at",
-	    "n", "from", "text", NULL };
+	    "n", "from", "text", "programme", NULL };
 	const unsigned char	*ct = sqlite3_column_blob(s, 3);
 	const unsigned char	*copy = sqlite3_column_blob(s, 5);
 	unsigned char		*m;
@@ -440,16 +516,13 @@ print_talk_text(const struct talk *t, const char *patient)
 	}
 }
 
-static void
-print_talk_json(const struct talk *t, const char *patient)
+static cJSON *
+talk_json(const struct talk *t)
 {
 	const struct line	*l;
-	cJSON			*j = cJSON_CreateObject(), *a, *o;
+	cJSON			*a = cJSON_CreateArray(), *o;
 	const char		*s;
 
-	cJSON_AddNumberToObject(j, "format", 1);
-	cJSON_AddStringToObject(j, "patient", patient);
-	a = cJSON_AddArrayToObject(j, "messages");
 	for (size_t i = 0; i < t->n; i++) {
 		l = &t->v[i];
 		o = cJSON_CreateObject();
@@ -479,7 +552,71 @@ print_talk_json(const struct talk *t, const char *patient)
 		}
 		cJSON_AddItemToArray(a, o);
 	}
+	return a;
+}
+
+static void
+print_talk_json(const struct talk *t, const char *patient)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(j, "format", 1);
+	cJSON_AddStringToObject(j, "patient", patient);
+	cJSON_AddItemToObject(j, "messages", talk_json(t));
 	json_print_wiped(j);
+}
+
+/* The messages sent and the replies (from recs), oldest first. */
+static int
+talk_load(sqlite3 *db, const struct clinic_keys *k, const char *patient,
+    const struct vdevice *devs, size_t nd, const struct vrecord *recs,
+    size_t nr, struct talk *t, struct sw_error *err)
+{
+	struct line *l;
+
+	if (load_sent(db, k, devs, nd, patient, t, err) != 0)
+		return -1;
+	for (size_t i = 0; i < nr; i++) {
+		if (recs[i].reason != NULL ||
+		    strcmp(recs[i].kind, "reply") != 0 ||
+		    strcmp(recs[i].patient, patient) != 0)
+			continue;
+		l = talk_add(t);
+		snprintf(l->id, sizeof l->id, "%s", recs[i].id);
+		l->at = recs[i].created_at;
+		l->reply = &recs[i];
+	}
+	if (t->n > 1)
+		qsort(t->v, t->n, sizeof *t->v, by_time);
+	return 0;
+}
+
+static void
+talk_free(struct talk *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		json_wipe_delete(t->v[i].plain);
+	free(t->v);
+}
+
+cJSON *
+clinic_thread_json(sqlite3 *db, const struct clinic_keys *k,
+    const char *patient, const struct vrecord *recs, size_t nr,
+    size_t *failed, struct sw_error *err)
+{
+	struct vdevice	*devs = NULL;
+	struct talk	 t = { NULL, 0, 0, 0 };
+	size_t		 nd = 0;
+	cJSON		*a = NULL;
+
+	if (verify_devices(db, k, patient, &devs, &nd, err) == 0 &&
+	    talk_load(db, k, patient, devs, nd, recs, nr, &t, err) == 0) {
+		a = talk_json(&t);
+		*failed = t.failed;
+	}
+	talk_free(&t);
+	vdevices_free(devs, nd);
+	return a;
 }
 
 int
@@ -495,7 +632,6 @@ clinic_cmd_messages(int argc, char **argv)
 	struct vdevice		*devs = NULL;
 	struct vrecord		*recs = NULL;
 	struct talk		 t = { NULL, 0, 0, 0 };
-	struct line		*l;
 	const char		*dir = ".", *patient = NULL;
 	size_t			 nd = 0, nr = 0;
 	bool			 json = false;
@@ -519,19 +655,11 @@ clinic_cmd_messages(int argc, char **argv)
 	    verify_devices(cr.db, &cr.k, patient, &devs, &nd, &err) != 0 ||
 	    verify_records(cr.db, &cr.k, NULL, patient, &recs, &nr,
 	    &err) != 0 ||
-	    load_sent(cr.db, &cr.k, devs, nd, patient, &t, &err) != 0)
+	    talk_load(cr.db, &cr.k, patient, devs, nd, recs, nr, &t,
+	    &err) != 0 ||
+	    casework_viewed(cr.db, &cr.k, "messages", patient, recs, nr,
+	    &err) != 0)
 		goto out;
-	for (size_t i = 0; i < nr; i++) {
-		if (recs[i].reason != NULL ||
-		    strcmp(recs[i].kind, "reply") != 0 ||
-		    strcmp(recs[i].patient, patient) != 0)
-			continue;
-		l = talk_add(&t);
-		snprintf(l->id, sizeof l->id, "%s", recs[i].id);
-		l->at = recs[i].created_at;
-		l->reply = &recs[i];
-	}
-	qsort(t.v, t.n, sizeof *t.v, by_time);
 	if (json)
 		print_talk_json(&t, patient);
 	else if (t.n == 0)
@@ -539,16 +667,15 @@ clinic_cmd_messages(int argc, char **argv)
 	else
 		print_talk_text(&t, patient);
 	if (t.failed > 0)
-		fprintf(stderr, _("stepwise-clinic: %zu message%s failed "
-		    "the clinic's check and %s not shown.\n"), t.failed,
-		    t.failed == 1 ? "" : "s", t.failed == 1 ? "is" : "are");
+		fprintf(stderr, ngettext("stepwise-clinic: %zu message failed "
+		    "the clinic's check and is not shown.\n", "stepwise-clinic: "
+		    "%zu messages failed the clinic's check and are not "
+		    "shown.\n", t.failed), t.failed);
 	rc = CLINIC_EXIT_OK;
 out:
 	if (rc != CLINIC_EXIT_OK)
 		clinic_fail(&err);
-	for (size_t i = 0; i < t.n; i++)
-		json_wipe_delete(t.v[i].plain);
-	free(t.v);
+	talk_free(&t);
 	vrecords_free(recs, nr);
 	vdevices_free(devs, nd);
 	clinic_read_close(&cr);

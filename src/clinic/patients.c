@@ -7,8 +7,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "casework.h"
 #include "i18n.h"
 #include "outcomes.h"
+#include "proto.h"
 #include "risk.h"
 #include "util.h"
 
@@ -25,12 +27,20 @@ struct patient {
 	size_t			  tokens;	/* unused enrollment files */
 	long long		  token_expires;	/* the latest */
 	struct outcome		  outcome;	/* first pair to latest */
+	struct cw_case		  cw;		/* supporter, reviews */
+	bool			 *lesson_done;	/* per content lesson */
+	size_t			  lessons_done;
+	long long		  last_lesson;	/* when the latest was done */
 };
+
+/* No contact for this long puts a patient on the caseload's third tier. */
+#define SILENT_DAYS	14
 
 struct roster {
 	struct patient		*v;
 	size_t			 n, cap;
 	const struct content	*ct;
+	size_t			 shown;	/* the first shown are listed */
 };
 
 static struct patient *
@@ -50,6 +60,8 @@ roster_get(struct roster *r, const char *ref)
 	p->ref = xstrdup(ref);
 	p->latest = xcalloc(r->ct->n_measures ? r->ct->n_measures : 1,
 	    sizeof *p->latest);
+	p->lesson_done = xcalloc(r->ct->n_lessons ? r->ct->n_lessons : 1,
+	    sizeof *p->lesson_done);
 	return p;
 }
 
@@ -59,6 +71,7 @@ roster_free(struct roster *r)
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->v[i].ref);
 		free(r->v[i].latest);
+		free(r->v[i].lesson_done);
 	}
 	free(r->v);
 }
@@ -93,6 +106,39 @@ add_outcomes(struct roster *r, const struct vrecord *v, size_t n)
 		    &r->v[i].outcome);
 }
 
+/* A lesson record: counted once per lesson the content knows. */
+static void
+lesson_seen(const struct roster *r, struct patient *p,
+    const struct vrecord *v)
+{
+	const char	*id = proto_str(v->record, "lesson");
+	long long	 at = 0;
+
+	proto_int(v->record, "done_at", &at);
+	for (size_t i = 0; id != NULL && i < r->ct->n_lessons; i++)
+		if (strcmp(r->ct->lessons[i].id, id) == 0 &&
+		    !p->lesson_done[i]) {
+			p->lesson_done[i] = true;
+			p->lessons_done++;
+			if (at > p->last_lesson)
+				p->last_lesson = at;
+		}
+}
+
+/* The furthest module with a lesson done: its index + 1, 0 for none. */
+static size_t
+module_reached(const struct roster *r, const struct patient *p)
+{
+	size_t reached = 0;
+
+	for (size_t m = 0; m < r->ct->n_modules; m++)
+		for (size_t i = 0; i < r->ct->modules[m].n_lessons; i++)
+			if (p->lesson_done[r->ct->modules[m].lessons[i] -
+			    r->ct->lessons])
+				reached = m + 1;
+	return reached;
+}
+
 static void
 add_records(struct roster *r, const struct vrecord *v, size_t n)
 {
@@ -105,6 +151,10 @@ add_records(struct roster *r, const struct vrecord *v, size_t n)
 			continue;
 		p = roster_get(r, v[i].patient);
 		p->records++;
+		if (strcmp(v[i].kind, "lesson") == 0) {
+			lesson_seen(r, p, &v[i]);
+			continue;
+		}
 		/* Scores from scored check-ins only: a risk signal names its
 		 * measure too, but has no total. */
 		if (v[i].measure == NULL || v[i].band == NULL)
@@ -235,11 +285,31 @@ add_tokens(sqlite3 *db, struct roster *r, const struct clinic_keys *k,
 	return 0;
 }
 
+/* The caseload's order: open risk first, then reviews overdue, then no
+ * contact for SILENT_DAYS or more, then the rest; by reference in each. */
+static long long order_now;
+
 static int
-by_ref(const void *a, const void *b)
+tier(const struct patient *p)
 {
-	return strcmp(((const struct patient *)a)->ref,
-	    ((const struct patient *)b)->ref);
+	if (p->open_risks > 0)
+		return 0;
+	if (p->cw.next_due > 0 && p->cw.next_due < order_now)
+		return 1;
+	if (p->devices > 0 && (p->last_contact == 0 ||
+	    order_now - p->last_contact >= SILENT_DAYS * 86400LL))
+		return 2;
+	return 3;
+}
+
+static int
+by_caseload(const void *a, const void *b)
+{
+	const struct patient *x = a, *y = b;
+
+	if (tier(x) != tier(y))
+		return tier(x) - tier(y);
+	return strcmp(x->ref, y->ref);
 }
 
 static void
@@ -277,9 +347,27 @@ print_text(const struct roster *r, long long now)
 	const struct vrecord	*l;
 	char			 a[32];
 
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; i < r->shown; i++) {
 		p = &r->v[i];
 		printf("%s\n", p->ref);
+		if (p->cw.supporter != NULL) {
+			char *who = untrusted_clean(p->cw.supporter, " ");
+
+			printf(_("  supporter: %s\n"), who);
+			wipe_free(who);
+		} else
+			printf("%s\n", _("  supporter: nobody assigned"));
+		if (p->cw.next_due > 0) {
+			print_day(p->cw.next_due, a, sizeof a);
+			printf(p->cw.next_due < now ? _("  next review: %s, "
+			    "overdue\n") : _("  next review: %s\n"), a);
+		}
+		if (p->devices > 0 && p->last_contact != 0 &&
+		    now - p->last_contact >= SILENT_DAYS * 86400LL)
+			printf(ngettext("  no contact for %lld day\n", "  no "
+			    "contact for %lld days\n", (unsigned long)((now -
+			    p->last_contact) / 86400)), (now -
+			    p->last_contact) / 86400);
 		if (p->tokens > 0) {
 			print_day(p->token_expires, a, sizeof a);
 			printf(p->token_expires > now ? _("  enrollment file "
@@ -301,6 +389,21 @@ print_text(const struct roster *r, long long now)
 			    "  messages: %zu sent, %zu delivered, %zu "
 			    "waiting\n"), p->records, p->sent, p->delivered,
 			    p->sent - p->delivered);
+		if (r->ct->n_lessons > 0 && (p->devices > 0 ||
+		    p->records > 0)) {
+			size_t mr = module_reached(r, p);
+
+			if (mr > 0) {
+				print_day(p->last_lesson, a, sizeof a);
+				printf(_("  programme: module %zu of %zu (%s), "
+				    "%zu of %zu lessons done, the latest %s\n"),
+				    mr, r->ct->n_modules,
+				    r->ct->modules[mr - 1].title,
+				    p->lessons_done, r->ct->n_lessons, a);
+			} else
+				printf("%s\n", _("  programme: no lesson done "
+				    "yet"));
+		}
 		for (size_t m = 0; m < r->ct->n_measures; m++) {
 			if ((l = p->latest[m]) == NULL)
 				continue;
@@ -361,6 +464,33 @@ json_patient(const struct roster *r, const struct patient *p, long long now)
 		cJSON_AddStringToObject(y, "id", l->id);
 	}
 	cJSON_AddItemToObject(o, "outcome", outcome_json(&p->outcome));
+	if (p->cw.supporter != NULL)
+		cJSON_AddStringToObject(o, "supporter", p->cw.supporter);
+	else
+		cJSON_AddNullToObject(o, "supporter");
+	if (p->cw.next_due > 0) {
+		x = cJSON_AddObjectToObject(o, "next_review");
+		cJSON_AddNumberToObject(x, "due", (double)p->cw.next_due);
+		cJSON_AddBoolToObject(x, "overdue", p->cw.next_due < now);
+	} else
+		cJSON_AddNullToObject(o, "next_review");
+	if (p->cw.last_review > 0)
+		cJSON_AddNumberToObject(o, "last_review",
+		    (double)p->cw.last_review);
+	else
+		cJSON_AddNullToObject(o, "last_review");
+	cJSON_AddNumberToObject(o, "supporter_minutes", p->cw.minutes);
+	x = cJSON_AddObjectToObject(o, "programme");
+	cJSON_AddNumberToObject(x, "module_reached",
+	    (double)module_reached(r, p));
+	cJSON_AddNumberToObject(x, "modules", (double)r->ct->n_modules);
+	cJSON_AddNumberToObject(x, "lessons_done", (double)p->lessons_done);
+	cJSON_AddNumberToObject(x, "lessons", (double)r->ct->n_lessons);
+	if (p->last_lesson > 0)
+		cJSON_AddNumberToObject(x, "last_lesson_at",
+		    (double)p->last_lesson);
+	else
+		cJSON_AddNullToObject(x, "last_lesson_at");
 	cJSON_AddBoolToObject(o, "risk", p->open_risks > 0);
 	cJSON_AddNumberToObject(o, "open_risks", (double)p->open_risks);
 	if (p->tokens > 0) {
@@ -383,7 +513,7 @@ print_json(const struct roster *r, const struct vdevice *v, size_t n,
 	cJSON_AddNumberToObject(j, "format", 1);
 	cJSON_AddNumberToObject(j, "quarantined_risks", (double)unowned);
 	a = cJSON_AddArrayToObject(j, "patients");
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < r->shown; i++)
 		cJSON_AddItemToArray(a, json_patient(r, &r->v[i], now));
 	a = cJSON_AddArrayToObject(j, "failed_devices");
 	for (size_t i = 0; i < n; i++) {
@@ -406,11 +536,16 @@ clinic_cmd_patients(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "content", required_argument, NULL, 'c' },
+		{ "supporter", required_argument, NULL, 's' },
+		{ "mine", no_argument, NULL, 'm' },
 		CLINIC_COMMON_OPTIONS
 	};
+	struct casework		 cw = { 0 };
+	const char		*supporter = NULL;
+	bool			 mine = false;
 	struct sw_error		 err = { 0 };
 	struct clinic_read	 cr;
-	struct roster		 r = { NULL, 0, 0, &cr.ct };
+	struct roster		 r = { NULL, 0, 0, &cr.ct, 0 };
 	struct vdevice		*devs = NULL;
 	struct vrecord		*recs = NULL;
 	struct risks		 rs = { 0 };
@@ -422,19 +557,32 @@ clinic_cmd_patients(int argc, char **argv)
 	int			 opt, rc = CLINIC_EXIT_FAIL;
 
 	while ((opt = clinic_getopt("patients", _("Usage: stepwise-clinic "
-	    "patients [--dir DIR] [--format text|json] [--content DIR]\n"),
+	    "patients [--dir DIR] [--format text|json] [--content DIR]\n"
+	    "       [--supporter NAME | --mine]\n"),
 	    argc, argv, ":", longopts, &dir, 0, &rc)) > 0) {
 		if (opt == 'c')
 			content = optarg;
+		else if (opt == 's')
+			supporter = optarg;
+		else if (opt == 'm')
+			mine = true;
 		else if (!clinic_text_or_json("patients", optarg, &json))
 			return CLINIC_EXIT_USAGE;
 	}
 	if (opt < 0)
 		return rc;
+	if (mine && supporter != NULL)
+		return clinic_usage_error("patients", "%s", _("give --supporter "
+		    "or --mine, not both"));
+	if (mine && (supporter = clinic_who("patients", NULL)) == NULL)
+		return CLINIC_EXIT_USAGE;
 	if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
+	    casework_load(cr.db, &cr.k, NULL, &cw, &err) != 0 ||
 	    verify_devices(cr.db, &cr.k, NULL, &devs, &nd, &err) != 0 ||
 	    verify_records(cr.db, &cr.k, clinic_read_content(&cr), NULL,
-	    &recs, &nr, &err) != 0)
+	    &recs, &nr, &err) != 0 ||
+	    casework_viewed(cr.db, &cr.k, "patients", NULL, recs, nr,
+	    &err) != 0)
 		goto out;
 	risks_collect(recs, nr, &rs);
 	if (risks_load_audit(cr.db, &cr.k, &rs, false, &err) != 0)
@@ -446,12 +594,35 @@ clinic_cmd_patients(int argc, char **argv)
 	if (add_messages(cr.db, &r, devs, nd, &err) != 0 ||
 	    add_tokens(cr.db, &r, &cr.k, &forged, &err) != 0)
 		goto out;
-	qsort(r.v, r.n, sizeof *r.v, by_ref);
+	for (size_t i = 0; i < r.n; i++)
+		casework_case(&cw, r.v[i].ref, &r.v[i].cw);
+	if (supporter != NULL) {
+		size_t kept = 0;
+
+		for (size_t i = 0; i < r.n; i++) {
+			if (r.v[i].cw.supporter != NULL &&
+			    strcmp(r.v[i].cw.supporter, supporter) == 0) {
+				struct patient tmp = r.v[kept];
+
+				r.v[kept++] = r.v[i];
+				r.v[i] = tmp;
+			}
+		}
+		/* The others stay past shown, freed with the roster. */
+		r.shown = kept;
+	} else
+		r.shown = r.n;
+	order_now = now;
+	if (r.shown > 1)
+		qsort(r.v, r.shown, sizeof *r.v, by_caseload);
 	if (json)
 		print_json(&r, devs, nd, now, unowned);
 	else if (r.n == 0)
 		printf(_("No patients yet: enroll one with stepwise-clinic "
 		    "enroll --patient REF.\n"));
+	else if (r.shown == 0)
+		printf(_("No patient is assigned to %s (see stepwise-clinic "
+		    "assign).\n"), supporter);
 	else
 		print_text(&r, now);
 	for (size_t i = 0; i < nd; i++)
@@ -489,6 +660,7 @@ out:
 	if (rc != CLINIC_EXIT_OK && err.msg[0] != '\0')
 		clinic_fail(&err);
 	risks_free(&rs);
+	casework_free(&cw);
 	roster_free(&r);
 	vrecords_free(recs, nr);
 	vdevices_free(devs, nd);

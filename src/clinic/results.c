@@ -6,15 +6,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "fhir.h"
 #include "gaps.h"
+#include "casework.h"
 #include "i18n.h"
 #include "outcomes.h"
 #include "text.h"
 #include "util.h"
 #include "verify.h"
 
-enum format { FORMAT_CSV, FORMAT_JSON };
+enum format { FORMAT_CSV, FORMAT_JSON, FORMAT_FHIR };
 
 /* Risk first, the newest to reach the server first (a device's clock may
  * be wrong, and what came in last is what nobody has seen yet); then the
@@ -149,8 +152,8 @@ csv_row(const struct vrecord *r, const char *outcome)
 	csv_field(outcome, false);
 	if (checkin)
 		csv_field("", true);
-	else if (signal)
-		csv_json(o);	/* the item, the answer and when */
+	else if (signal || strcmp(r->kind, "lesson") == 0)
+		csv_json(o);	/* the item, the answer and when; the lesson */
 	else
 		csv_json(cJSON_GetObjectItemCaseSensitive(o, exercise ?
 		    "values" : "text"));
@@ -264,6 +267,89 @@ print_json(struct vrecord **shown, size_t n, const char **outcome,
 	json_print_wiped(j);
 }
 
+/* ---- FHIR R4 (fhir.c) ---- */
+
+/* A check-in's answers, or a risk answer's one, as fhir.h takes them. */
+static void
+fhir_answers(const struct vrecord *r, int *a, int *functional)
+{
+	const cJSON	*it, *fn;
+	size_t		 i = 0;
+
+	for (i = 0; i < r->measure->n_items; i++)
+		a[i] = MEASURE_UNANSWERED;
+	*functional = MEASURE_UNANSWERED;
+	if (strcmp(r->kind, "risk") == 0) {
+		a[r->risk_item - 1] = r->risk_answer;
+		return;
+	}
+	i = 0;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r->record,
+	    "answers"))
+		if (i < r->measure->n_items)
+			a[i++] = (int)it->valuedouble;
+	fn = cJSON_GetObjectItemCaseSensitive(r->record, "functional");
+	if (cJSON_IsNumber(fn))
+		*functional = (int)fn->valuedouble;
+}
+
+/* Check-ins and risk answers the clinic could score; what it could not
+ * (a measure its content does not have) is counted, and said. */
+static int
+print_fhir(struct vrecord **shown, size_t n, struct sw_error *err)
+{
+	struct fhir_response	*v = xcalloc(n ? n : 1, sizeof *v);
+	struct fhir_subject	*s = xcalloc(n ? n : 1, sizeof *s);
+	int			**answers = xcalloc(n ? n : 1, sizeof *answers);
+	size_t			 k = 0, left = 0, risky = 0, bad = 0;
+	cJSON			*b;
+	int			 rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct vrecord *r = shown[i];
+		bool checkin = strcmp(r->kind, "checkin") == 0;
+
+		if (!checkin && strcmp(r->kind, "risk") != 0)
+			continue;
+		if (r->measure == NULL) {
+			left++;
+			risky += r->risk;
+			continue;
+		}
+		answers[k] = xcalloc(r->measure->n_items, sizeof **answers);
+		fhir_answers(r, answers[k], &v[k].functional);
+		v[k].id = r->id;
+		v[k].m = r->measure;
+		v[k].answers = answers[k];
+		v[k].authored = r->created_at;
+		v[k].complete = checkin;
+		v[k].risk_signal = checkin && r->risk_signal[0] != '\0' ?
+		    r->risk_signal : NULL;
+		s[k].ref = r->patient;
+		k++;
+	}
+	if ((b = fhir_bundle(v, s, k, (long long)time(NULL), &bad)) == NULL)
+		rc = sw_fail(err, SW_EINVAL, _("Could not write record %s as "
+		    "FHIR: an answer is not one of its measure's."), v[bad].id);
+	else
+		json_print_wiped(b);
+	if (left > 0)
+		fprintf(stderr, ngettext("%zu result is not in the FHIR bundle: "
+		    "its measure is not in the content.\n", "%zu results are "
+		    "not in the FHIR bundle: their measure is not in the "
+		    "content.\n", left), left);
+	if (risky > 0)
+		fprintf(stderr, ngettext("%zu of them shows a risk answer: see "
+		    "stepwise-clinic risks.\n", "%zu of them show a risk answer: "
+		    "see stepwise-clinic risks.\n", risky), risky);
+	for (size_t i = 0; i < k; i++)
+		free(answers[i]);
+	free(answers);
+	free(s);
+	free(v);
+	return rc;
+}
+
 /* "5 results, 2 quarantined (1 bad_signature, 1 id_mismatch)" */
 static void
 print_summary(size_t shown, const struct vrecord *all, size_t n)
@@ -333,7 +419,7 @@ clinic_cmd_results(int argc, char **argv)
 
 	while ((opt = clinic_getopt("results", _("Usage: stepwise-clinic "
 	    "results [--dir DIR] [--patient REF] [--risk]\n"
-	    "       [--format csv|json] [--content DIR]\n"), argc, argv, ":",
+	    "       [--format csv|json|fhir] [--content DIR]\n"), argc, argv, ":",
 	    longopts, &dir, 0, &rc)) > 0) {
 		switch (opt) {
 		case 'p':
@@ -347,9 +433,11 @@ clinic_cmd_results(int argc, char **argv)
 				format = FORMAT_CSV;
 			else if (strcmp(optarg, "json") == 0)
 				format = FORMAT_JSON;
+			else if (strcmp(optarg, "fhir") == 0)
+				format = FORMAT_FHIR;
 			else
 				return clinic_usage_error("results", _("--format "
-				    "is csv or json, not '%s'"), optarg);
+				    "is csv, json or fhir, not '%s'"), optarg);
 			break;
 		case 'c':
 			content = optarg;
@@ -360,7 +448,8 @@ clinic_cmd_results(int argc, char **argv)
 		return rc;
 	if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
 	    verify_records(cr.db, &cr.k, clinic_read_content(&cr), patient,
-	    &all, &n, &err) != 0)
+	    &all, &n, &err) != 0 ||
+	    casework_viewed(cr.db, &cr.k, "results", NULL, all, n, &err) != 0)
 		goto out;
 	shown = xcalloc(n ? n : 1, sizeof *shown);
 	for (size_t i = 0; i < n; i++)
@@ -378,7 +467,10 @@ clinic_cmd_results(int argc, char **argv)
 		outcome[i] = outcome_id(oc.category);
 	}
 	ngaps = gaps_find(all, n, &gaps);
-	if (format == FORMAT_JSON)
+	if (format == FORMAT_FHIR) {
+		if (print_fhir(shown, nshown, &err) != 0)
+			goto out;
+	} else if (format == FORMAT_JSON)
 		print_json(shown, nshown, outcome, clinic_read_content(&cr),
 		    all, n, gaps, ngaps);
 	else

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "casework.h"
 #include "i18n.h"
 #include "risk.h"
 #include "util.h"
@@ -98,7 +99,8 @@ clinic_cmd_risks(int argc, char **argv)
 		return rc;
 	if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
 	    verify_records(cr.db, &cr.k, clinic_read_content(&cr), patient,
-	    &recs, &n, &err) != 0)
+	    &recs, &n, &err) != 0 ||
+	    casework_viewed(cr.db, &cr.k, "risks", NULL, recs, n, &err) != 0)
 		goto out;
 	risks_collect(recs, n, &rs);
 	if (risks_load_audit(cr.db, &cr.k, &rs, all, &err) != 0)

@@ -3,8 +3,10 @@
  * checks when it decrypts. Nothing the server's database says is believed
  * until a signature made with a key the clinic holds vouches for it. */
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "config.h"
@@ -328,6 +330,26 @@ check_reply(const cJSON *o)
 	return NULL;
 }
 
+/* A lesson finished: its id as content ids are written (the clinic's own
+ * content, when it has one, names the lesson) and when. */
+static const char *
+check_lesson(const cJSON *o)
+{
+	static const char *const keys[] = { "lesson", "done_at", NULL };
+	const char	*id = proto_str(o, "lesson");
+	long long	 at;
+	size_t		 n = 0;
+
+	if (!only_keys(o, keys) || id == NULL || !proto_int(o, "done_at",
+	    &at) || at <= 0)
+		return "malformed";
+	for (; id[n] != '\0'; n++)
+		if (!((id[n] >= 'a' && id[n] <= 'z') || (id[n] >= '0' &&
+		    id[n] <= '9') || id[n] == '-' || id[n] == '_'))
+			return "malformed";
+	return n >= 1 && n <= 64 ? NULL : "malformed";
+}
+
 /* Step 5: the envelope's own fields, then the record for its kind. */
 static const char *
 check_plain(struct vrecord *r, const struct content *ct)
@@ -335,7 +357,7 @@ check_plain(struct vrecord *r, const struct content *ct)
 	static const char *const keys[] = { "v", "id", "device", "kind",
 	    "created_at", "n", "record", NULL };
 	static const char *const kinds[] = { "checkin", "exercise", "reply",
-	    "risk", NULL };
+	    "risk", "lesson", NULL };
 	const cJSON	*p = r->plain;
 	const char	*id, *device, *kind;
 	long long	 v;
@@ -371,35 +393,43 @@ check_plain(struct vrecord *r, const struct content *ct)
 		return check_exercise(r->record);
 	if (r->kind == kinds[3])
 		return check_risk(r, ct);
+	if (r->kind == kinds[4])
+		return check_lesson(r->record);
 	return check_reply(r->record);
 }
 
+/* One row's bytes, read from the database before any is checked, so that
+ * the checks (a signature and a box each) can run on several processors. */
+struct raw_row {
+	unsigned char	*ct;		/* NULL: not a blob */
+	size_t		 ctlen;
+	unsigned char	 sig[64];
+	bool		 sig_ok;	/* a blob of 64 bytes */
+};
+
 /* Steps 3 to 5 for one row whose device chain holds. */
 static const char *
-check_record(sqlite3_stmt *s, const struct clinic_keys *k,
+check_record(const struct raw_row *w, const struct clinic_keys *k,
     const struct content *ct, const struct vdevice *d, struct vrecord *r)
 {
-	const unsigned char	*ct_bytes = sqlite3_column_blob(s, 2);
-	size_t			 ctlen;
-	unsigned char		 sig[64], *m;
-	char			*text, why[128];
-	size_t			 n;
-	int			 bad;
+	unsigned char	*m;
+	char		*text, why[128];
+	size_t		 n;
+	int		 bad;
 
-	ctlen = (size_t)sqlite3_column_bytes(s, 2);
 	if (d == NULL)
 		return "unknown_device";
 	if (d->fault != NULL)
 		return d->fault;
-	if (!proto_id_ok(r->id) || !blob(s, 3, sig, 64) || ct_bytes == NULL)
+	if (!proto_id_ok(r->id) || !w->sig_ok || w->ct == NULL)
 		return "bad_signature";
-	m = proto_envelope_bytes(PROTO_CTX_RECORD, r->device, r->id, ct_bytes,
-	    ctlen, &n);
-	bad = crypto_sign_verify_detached(sig, m, n, d->sign_pk);
+	m = proto_envelope_bytes(PROTO_CTX_RECORD, r->device, r->id, w->ct,
+	    w->ctlen, &n);
+	bad = crypto_sign_verify_detached(w->sig, m, n, d->sign_pk);
 	free(m);
 	if (bad)
 		return "bad_signature";
-	if ((text = proto_open(ct_bytes, ctlen, k->box_pk, k->box_sk)) == NULL)
+	if ((text = proto_open(w->ct, w->ctlen, k->box_pk, k->box_sk)) == NULL)
 		return "does_not_open";
 	r->plain = proto_parse(text, strlen(text), why, sizeof why);
 	wipe_free(text);
@@ -455,7 +485,7 @@ plain_risk(const cJSON *p, bool strict, const struct content *ct,
 		    "risk")) ? VRISK_NONE : VRISK_UNKNOWN;
 	}
 	if (known && (strcmp(kind, "exercise") == 0 ||
-	    strcmp(kind, "reply") == 0))
+	    strcmp(kind, "reply") == 0 || strcmp(kind, "lesson") == 0))
 		return VRISK_NONE;
 	return VRISK_UNKNOWN;
 }
@@ -464,17 +494,16 @@ plain_risk(const cJSON *p, bool strict, const struct content *ct,
  * learn whether it shows risk; nothing else of it is kept. The lenient
  * parse reads what strict JSON refuses, and may only ever find risk. */
 static void
-quarantine_risk(sqlite3_stmt *s, const struct clinic_keys *k,
+quarantine_risk(const struct raw_row *w, const struct clinic_keys *k,
     const struct content *ct, struct vrecord *r)
 {
-	const unsigned char	*c = sqlite3_column_blob(s, 2);
 	char			*text, why[128];
 	cJSON			*p;
 	bool			 strict = true;
 
 	r->qrisk = VRISK_UNKNOWN;
-	if (c == NULL || (text = proto_open(c,
-	    (size_t)sqlite3_column_bytes(s, 2), k->box_pk, k->box_sk)) == NULL)
+	if (w->ct == NULL || (text = proto_open(w->ct, w->ctlen, k->box_pk,
+	    k->box_sk)) == NULL)
 		return;
 	if ((p = proto_parse(text, strlen(text), why, sizeof why)) == NULL) {
 		strict = false;
@@ -489,7 +518,7 @@ quarantine_risk(sqlite3_stmt *s, const struct clinic_keys *k,
 /* Nothing of a quarantined record is kept but what it shows of risk and
  * the patient its device is claimed for. */
 static void
-quarantine(sqlite3_stmt *s, const struct clinic_keys *k,
+quarantine(const struct raw_row *w, const struct clinic_keys *k,
     const struct content *ct, const struct vdevice *d, struct vrecord *r)
 {
 	json_wipe_delete(r->plain);
@@ -507,7 +536,74 @@ quarantine(sqlite3_stmt *s, const struct clinic_keys *k,
 	if (d != NULL && (d->claimed != NULL || d->patient != NULL))
 		r->claimed = xstrdup(d->claimed != NULL ? d->claimed :
 		    d->patient);
-	quarantine_risk(s, k, ct, r);
+	quarantine_risk(w, k, ct, r);
+}
+
+/* The checks of rows from, every step-th (one worker's share). */
+struct check_work {
+	struct vrecord		*v;
+	struct raw_row		*raw;
+	size_t			 n, from, step;
+	const struct clinic_keys *k;
+	const struct content	*ct;
+	const struct vdevice	*devs;
+	size_t			 nd;
+};
+
+static void *
+check_rows(void *arg)
+{
+	struct check_work	*w = arg;
+	const struct vdevice	*d;
+	struct vrecord		*r;
+
+	for (size_t i = w->from; i < w->n; i += w->step) {
+		r = &w->v[i];
+		d = vdevice_find(w->devs, w->nd, r->device);
+		if ((r->reason = check_record(&w->raw[i], w->k, w->ct, d,
+		    r)) != NULL)
+			quarantine(&w->raw[i], w->k, w->ct, d, r);
+		else
+			r->patient = xstrdup(d->patient);
+	}
+	return NULL;
+}
+
+/* Up to this many workers; one when there are few rows or one processor. */
+#define CHECK_WORKERS	4
+#define CHECK_PER_WORKER 32
+
+static void
+check_all(struct vrecord *v, struct raw_row *raw, size_t n,
+    const struct clinic_keys *k, const struct content *ct,
+    const struct vdevice *devs, size_t nd)
+{
+	struct check_work	 w[CHECK_WORKERS];
+	pthread_t		 th[CHECK_WORKERS];
+	bool			 started[CHECK_WORKERS] = { false };
+	long			 cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t			 workers = cpus > 1 ? (size_t)cpus : 1;
+
+	if (workers > CHECK_WORKERS)
+		workers = CHECK_WORKERS;
+	if (workers > n / CHECK_PER_WORKER)
+		workers = n / CHECK_PER_WORKER ? n / CHECK_PER_WORKER : 1;
+	for (size_t i = 0; i < workers; i++) {
+		w[i] = (struct check_work){ v, raw, n, i, workers, k, ct, devs,
+		    nd };
+		/* The first share is this thread's own; a worker that cannot
+		 * start leaves its share to this thread too. */
+		if (i > 0)
+			started[i] = pthread_create(&th[i], NULL, check_rows,
+			    &w[i]) == 0;
+	}
+	check_rows(&w[0]);
+	for (size_t i = 1; i < workers; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			check_rows(&w[i]);
+	}
 }
 
 int
@@ -516,11 +612,12 @@ verify_records(sqlite3 *db, const struct clinic_keys *k,
     size_t *n, struct sw_error *err)
 {
 	struct vdevice	*devs;
-	const struct vdevice *d;
 	struct vrecord	*v = NULL, *r;
+	struct raw_row	*raw = NULL, *w;
 	sqlite3_stmt	*s;
 	size_t		 nd, cap = 0;
 	const char	*t;
+	const void	*b;
 	int		 rc;
 
 	*out = NULL;
@@ -542,22 +639,32 @@ verify_records(sqlite3 *db, const struct clinic_keys *k,
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;
 			v = xreallocarray(v, cap, sizeof *v);
+			raw = xreallocarray(raw, cap, sizeof *raw);
 		}
+		w = &raw[*n];
 		r = &v[(*n)++];
 		memset(r, 0, sizeof *r);
+		memset(w, 0, sizeof *w);
+		if (sqlite3_column_type(s, 2) == SQLITE_BLOB &&
+		    (b = sqlite3_column_blob(s, 2)) != NULL) {
+			w->ctlen = (size_t)sqlite3_column_bytes(s, 2);
+			w->ct = xmalloc(w->ctlen);
+			memcpy(w->ct, b, w->ctlen);
+		}
+		w->sig_ok = blob(s, 3, w->sig, sizeof w->sig);
 		t = (const char *)sqlite3_column_text(s, 0);
 		snprintf(r->device, sizeof r->device, "%s", t ? t : "");
 		t = (const char *)sqlite3_column_text(s, 1);
 		snprintf(r->id, sizeof r->id, "%s", t ? t : "");
 		r->received_at = sqlite3_column_int64(s, 4);
 		r->arrival = *n - 1;
-		d = vdevice_find(devs, nd, r->device);
-		if ((r->reason = check_record(s, k, ct, d, r)) != NULL)
-			quarantine(s, k, ct, d, r);
-		else
-			r->patient = xstrdup(d->patient);
 	}
 	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		check_all(v, raw, *n, k, ct, devs, nd);
+	for (size_t i = 0; i < *n; i++)
+		free(raw[i].ct);
+	free(raw);
 	vdevices_free(devs, nd);
 	*out = v;
 	if (rc != SQLITE_DONE) {

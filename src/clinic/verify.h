@@ -135,6 +135,21 @@ void	 json_print_wiped(cJSON *);
 void	 print_untrusted(FILE *, const char *text, const char *indent);
 /* The same as a new string, to wipe_free(). */
 char	*untrusted_clean(const char *text, const char *indent);
+/* message.c: queue text, with a programme instruction when programme is
+ * not NULL (stepwise-protocol(7), Programme instructions), to each of the
+ * patient's devices that passes its check, in one transaction with its
+ * casework row; id gets the message's id and copies how many devices. */
+int	 clinic_message_queue(sqlite3 *, const struct clinic_keys *,
+	    const char *patient, const char *from, const char *text,
+	    const cJSON *programme, char id[PROTO_ID_LEN + 1], size_t *copies,
+	    struct sw_error *);
+/* The patient's conversation as stepwise-clinic messages --format json
+ * lists it ("messages"), from the messages the clinic sent and the replies
+ * among recs; *failed counts messages that failed the clinic's check.
+ * NULL with err when it cannot be read. */
+cJSON	*clinic_thread_json(sqlite3 *, const struct clinic_keys *,
+	    const char *patient, const struct vrecord *recs, size_t nr,
+	    size_t *failed, struct sw_error *);
 /* "2026-11-23 10:26" in local time; buf >= 32 bytes. */
 void	 format_local(long long t, char *buf, size_t size);
 

@@ -22,7 +22,7 @@
 #define CRISIS_MAX	10
 
 static const char *const queued_kinds[] = { "checkin", "exercise", "reply",
-    "risk", NULL };
+    "risk", "lesson", NULL };
 
 /* Nothing telling in clear: the queue's order is its rows' (seq), and
  * which envelopes go first, when, and which messages were read are in
@@ -812,7 +812,9 @@ earlier_seen(void *arg, const char *id, const char *kind, long long at,
 		return 0;
 	if ((sent = record_sent(store_sqlite(w->st), id)) != 0)
 		return sent < 0 ? -1 : 0;
-	if (strcmp(kind, RECORD_EXERCISE) != 0)
+	if (strcmp(kind, RECORD_LESSON) == 0)
+		w->e->lessons++;
+	else if (strcmp(kind, RECORD_EXERCISE) != 0)
 		w->e->checkins++;
 	else if (sharing_allows(w->sh, id, kind))
 		w->e->shared_entries++;

@@ -11,4 +11,12 @@
 char	*export_json(struct store *, const struct content *,
 	    const char *profile, long long now, struct sw_error *);
 
+/* The check-ins and risk answers as a FHIR R4 Bundle (fhir.h), subject
+ * the profile by name; content is needed for the codes. A check-in of a
+ * measure the content does not have is left out and counted in *left.
+ * Caller wipe_free()s. */
+char	*export_fhir(struct store *, const struct content *,
+	    const char *profile, long long now, size_t *left,
+	    struct sw_error *);
+
 #endif

@@ -39,11 +39,12 @@ message_parse(const char *plain, const char *id, const char *device,
 	/* "n", the clinic's counter for this device: stepwise-protocol(7),
 	 * Gaps in the clinic's messages. */
 	static const char *const keys[] = { "v", "id", "device", "sent_at",
-	    "from", "text", "n", NULL };
+	    "from", "text", "n", "programme", NULL };
+	static const char *const pkeys[] = { "module", "action", NULL };
 	char		 why[160];
 	cJSON		*j;
-	const cJSON	*from;
-	const char	*s, *text;
+	const cJSON	*from, *prog;
+	const char	*s, *text, *pm = NULL, *pa = NULL;
 	long long	 v, at;
 	bool		 ok;
 
@@ -58,7 +59,20 @@ message_parse(const char *plain, const char *id, const char *device,
 	    text != NULL && *text != '\0' &&
 	    strlen(text) <= PROTO_MAX_MESSAGE_TEXT &&
 	    (from == NULL || cJSON_IsString(from));
+	/* An instruction must be whole: a module id and open or hold. */
+	if (ok && (prog = cJSON_GetObjectItemCaseSensitive(j, "programme")) !=
+	    NULL)
+		ok = cJSON_IsObject(prog) && proto_only_keys(prog, pkeys) &&
+		    (pm = proto_str(prog, "module")) != NULL && *pm != '\0' &&
+		    strlen(pm) <= 64 && (pa = proto_str(prog, "action")) !=
+		    NULL && (strcmp(pa, "open") == 0 || strcmp(pa, "hold") ==
+		    0);
 	if (ok) {
+		if (pm != NULL) {
+			m->prog_module = xstrdup(pm);
+			m->prog_action = strcmp(pa, "open") == 0 ? PROG_OPEN :
+			    PROG_HOLD;
+		}
 		snprintf(m->id, sizeof m->id, "%s", id);
 		snprintf(m->device, sizeof m->device, "%s", device);
 		if (!proto_int(j, "n", &m->n) || m->n < 0)
@@ -338,6 +352,7 @@ messages_free(struct message *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		wipe_free(v[i].from);
 		wipe_free(v[i].text);
+		free(v[i].prog_module);
 	}
 	free(v);
 }

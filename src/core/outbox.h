@@ -81,7 +81,8 @@ int	outbox_enroll(struct store *, const struct enrollment *, long long now,
  * enrolling: check-ins (with risk answers and replies), and exercise
  * entries shared and private. */
 struct earlier {
-	int	checkins;
+	int	checkins;	/* with risk answers and replies */
+	int	lessons;	/* lessons finished (they go with them) */
 	int	shared_entries;
 	int	private_entries;
 };
@@ -232,6 +233,10 @@ struct message {
 					 * second */
 	long long	 n;		/* the clinic's number for it, 0 none */
 	char		 device[PROTO_ID_LEN + 1];	/* it was sealed to */
+	/* A programme instruction the message carries (stepwise-protocol(7),
+	 * Programme instructions): a module opened early or held. */
+	char		*prog_module;	/* NULL: none */
+	enum { PROG_NONE, PROG_OPEN, PROG_HOLD } prog_action;
 };
 /* Every message, opened and checked, and every reply, oldest first.
  * A message that fails to open or check is dropped from the inbox and

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "outbox.h"
 #include "progress.h"
 #include "record.h"
 #include "util.h"
@@ -103,8 +106,20 @@ module_compute(const struct content *ct, const struct progress_facts *f,
 
 	memset(mp, 0, sizeof *mp);
 	open_time(ct, p, m, f, mp);
+	/* The supporter opened it early: from when they sent it. */
+	if (m < f->n_modules && f->module_override[m] == PROG_OPEN &&
+	    (mp->available_at == 0 || mp->available_at > now)) {
+		mp->available_at = f->override_at[m] > 0 &&
+		    f->override_at[m] <= now ? f->override_at[m] : now;
+		mp->waits_for_previous = false;
+		mp->opened_early = true;
+	}
 	if (mp->available_at == 0 || mp->available_at > now) {
 		mp->state = MODULE_LOCKED;
+		if (m < f->n_modules && f->module_override[m] == PROG_HOLD) {
+			mp->available_at = 0;
+			mp->held = true;
+		}
 		return;
 	}
 	done_at = mp->available_at;
@@ -133,6 +148,13 @@ module_compute(const struct content *ct, const struct progress_facts *f,
 	}
 	mp->state = done ? MODULE_DONE : MODULE_AVAILABLE;
 	mp->done_at = done ? done_at : 0;
+	/* The supporter asked the patient to wait with it (a module done
+	 * stays done). */
+	if (!done && m < f->n_modules && f->module_override[m] == PROG_HOLD) {
+		mp->state = MODULE_LOCKED;
+		mp->available_at = 0;
+		mp->held = true;
+	}
 }
 
 static void
@@ -151,6 +173,7 @@ next_step(const struct content *ct, const struct progress_facts *f,
 		if (mp->state == MODULE_LOCKED) {
 			s->kind = STEP_WAIT;
 			s->at = mp->available_at;
+			s->held = mp->held;
 			return;
 		}
 		/* Check-ins come first: they measure where the patient is as
@@ -254,17 +277,39 @@ progress_lesson_save(struct store *st, const char *id, size_t position,
 	char		*key, *json;
 	int		 rc;
 
+	char		 rid[STORE_ID_LEN + 1], *record = NULL;
+	bool		 first;
+
 	/* Finishing is remembered: rereading a lesson keeps it done. */
 	if (progress_lesson_load(st, id, &old_pos, &done_at, err) != 0)
 		return -1;
-	if (done && done_at == 0)
+	if ((first = done && done_at == 0))
 		done_at = now;
 	key = lesson_key(id);
 	json = xasprintf("{\"position\":%zu,\"done_at\":%lld}", position,
 	    done_at);
-	rc = store_put_state(st, key, json, err);
+	/* The first finish is also a record for the clinic, queued in the
+	 * same transaction (stepwise-protocol(7), RECORDS: lesson). */
+	if (first) {
+		cJSON *r = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(r, "lesson", id);
+		cJSON_AddNumberToObject(r, "done_at", (double)done_at);
+		record = cJSON_PrintUnformatted(r);
+		cJSON_Delete(r);
+	}
+	rc = store_begin(st, err);
+	if (rc == 0 && (store_put_state(st, key, json, err) != 0 ||
+	    (record != NULL && (store_put_record(st, RECORD_LESSON, done_at,
+	    record, rid, err) != 0 || outbox_add_record(st, rid,
+	    RECORD_LESSON, done_at, record, false, err) != 0)))) {
+		store_rollback(st);
+		rc = -1;
+	} else if (rc == 0)
+		rc = store_commit(st, err);
 	free(key);
 	wipe_free(json);
+	wipe_free(record);
 	return rc;
 }
 
@@ -291,6 +336,38 @@ exercise_seen(void *arg, const char *id, const char *exercise,
 	return 0;
 }
 
+/* The clinic's programme instructions, from the messages it signed (read
+ * and checked afresh each time, never from clear state): the latest for
+ * each module wins. */
+static void
+overrides_load(struct store *st, const struct content *ct,
+    struct progress_facts *f)
+{
+	struct sw_error	 err = { 0 };
+	struct message	*v;
+	size_t		 n;
+
+	f->n_modules = ct->n_modules;
+	f->module_override = xcalloc(ct->n_modules + 1,
+	    sizeof *f->module_override);
+	f->override_at = xcalloc(ct->n_modules + 1, sizeof *f->override_at);
+	/* Messages that cannot be read now (the profile busy) leave the
+	 * programme as the content has it; the next load reads them. */
+	if (messages_load(st, &v, &n, &err) != 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].from_patient || v[i].prog_module == NULL)
+			continue;
+		for (size_t m = 0; m < ct->n_modules; m++)
+			if (strcmp(ct->modules[m].id, v[i].prog_module) == 0 &&
+			    v[i].at >= f->override_at[m]) {
+				f->module_override[m] = (int)v[i].prog_action;
+				f->override_at[m] = v[i].at;
+			}
+	}
+	messages_free(v, n);
+}
+
 int
 progress_facts_load(struct store *st, const struct content *ct,
     long long now, struct progress_facts *f, struct sw_error *err)
@@ -310,6 +387,7 @@ progress_facts_load(struct store *st, const struct content *ct,
 		if (progress_lesson_load(st, ct->lessons[i].id, &pos,
 		    &f->lesson_done[i], err) != 0)
 			goto fail;
+	overrides_load(st, ct, f);
 	f->n_exercises = ct->n_exercises;
 	f->exercise_last = xcalloc(ct->n_exercises, sizeof *f->exercise_last);
 	if (exercise_entries_each(st, NULL, exercise_seen, &w, err) != 0)
@@ -339,6 +417,8 @@ progress_facts_free(struct progress_facts *f)
 	free(f->checkin_at);
 	free(f->lesson_done);
 	free(f->exercise_last);
+	free(f->module_override);
+	free(f->override_at);
 	memset(f, 0, sizeof *f);
 }
 

@@ -21,6 +21,12 @@ struct progress_facts {
 	size_t		 n_checkins;	/* every check-in, oldest first */
 	char		**checkin_measure;
 	long long	*checkin_at;
+	/* The clinic's instructions (messages it signed), the latest for
+	 * each module: parallel to content.modules, PROG_NONE, PROG_OPEN or
+	 * PROG_HOLD (outbox.h), and when it was sent. */
+	size_t		 n_modules;
+	int		*module_override;
+	long long	*override_at;
 };
 
 enum module_state {
@@ -37,6 +43,8 @@ struct module_progress {
 	size_t			 lessons_done;
 	size_t			 exercises_done;
 	size_t			 checkins_due;	/* measures not yet answered */
+	bool			 opened_early;	/* by the clinic's instruction */
+	bool			 held;		/* the clinic asked to wait */
 };
 
 enum step_kind {
@@ -52,6 +60,8 @@ struct step {
 	const char	*id;
 	size_t		 module;	/* index into content.modules */
 	long long	 at;		/* STEP_WAIT: when the module opens */
+	bool		 held;		/* STEP_WAIT: the supporter asked the
+					 * patient to wait (no date) */
 };
 
 struct progress {

@@ -16,6 +16,9 @@
 /* A risk answer (PHQ-9 item 9 above 0), its own record from the moment it
  * is given, whether or not the check-in is ever finished. */
 #define RECORD_RISK	"risk"
+/* A lesson finished, the first time: which one and when, so that the
+ * clinic sees how far through the programme the patient is. */
+#define RECORD_LESSON	"lesson"
 
 struct checkin {
 	char		*id;		/* store id, when read back */

@@ -262,3 +262,31 @@ entry_share(struct store *st, const char *id, bool share,
 	}
 	return store_commit(st, err);
 }
+
+char *
+entry_share_words(enum entry_share s, const char *clinic)
+{
+	switch (s) {
+	case ENTRY_SENT:
+		return xasprintf(_("Shared: %s has it."), clinic ? clinic :
+		    _("your clinic"));
+	case ENTRY_SHARED:
+		return clinic ? xasprintf(_("Shared: it goes to %s at the next "
+		    "sync."), clinic) : xstrdup(_("Shared: it will go to your "
+		    "clinic if you join one."));
+	case ENTRY_PRIVATE:
+		break;
+	}
+	return xstrdup(_("Private: only on this computer."));
+}
+
+char *
+entry_shared_words(bool share, const char *clinic)
+{
+	if (!share)
+		return xstrdup(_("This entry is private again: it stays on "
+		    "this computer."));
+	return clinic ? xasprintf(_("This entry is shared: it goes to %s at "
+	    "the next sync."), clinic) : xstrdup(_("This entry is shared: it "
+	    "will go to your clinic if you join one."));
+}

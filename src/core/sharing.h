@@ -54,5 +54,10 @@ int	 entry_share_state(struct store *, const char *id,
  * transaction. */
 int	 entry_share(struct store *, const char *id, bool share,
 	    struct sw_error *);
+/* Where the entry stands, in a sentence for the patient (allocated):
+ * clinic is the clinic's name when the profile is joined, else NULL. */
+char	*entry_share_words(enum entry_share, const char *clinic);
+/* What the patient is told after entry_share(share) succeeded. */
+char	*entry_shared_words(bool share, const char *clinic);
 
 #endif

@@ -40,6 +40,7 @@
 #include <sqlite3.h>
 
 #include "i18n.h"
+#include "pwseal.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
@@ -284,23 +285,6 @@ meta_get_int(sqlite3 *db, const char *key, long long *v)
 
 /* ---- keys ---- */
 
-static unsigned char *
-derive_key(const char *passphrase, const unsigned char *salt,
-    unsigned long long ops, size_t mem)
-{
-	unsigned char	*key = sodium_malloc(KEY_LEN);
-	const char	*pw = passphrase ? passphrase : "";
-
-	if (key == NULL)
-		return NULL;
-	if (crypto_pwhash(key, KEY_LEN, pw, strlen(pw), salt, ops, mem,
-	    crypto_pwhash_ALG_ARGON2ID13) != 0) {
-		sodium_free(key);
-		return NULL;
-	}
-	return key;
-}
-
 static int
 open_db(const char *path, int flags, sqlite3 **db, struct sw_error *err)
 {
@@ -350,7 +334,7 @@ store_create(const char *path, const char *passphrase, struct sw_error *err)
 		if ((key = sodium_malloc(KEY_LEN)) != NULL)
 			randombytes_buf(key, KEY_LEN);
 	} else
-		key = derive_key(passphrase, salt, STORE_KDF_OPSLIMIT,
+		key = pw_derive_key(passphrase, salt, STORE_KDF_OPSLIMIT,
 		    STORE_KDF_MEMLIMIT);
 	if (key == NULL) {
 		sw_fail(err, SW_EIO, _("There is not enough memory to protect "
@@ -472,7 +456,7 @@ profile_key(sqlite3 *db, const struct header *h, const char *passphrase,
 	unsigned char *key;
 
 	if (!h->raw)
-		key = derive_key(h->has_pw ? passphrase : NULL, h->salt,
+		key = pw_derive_key(h->has_pw ? passphrase : NULL, h->salt,
 		    (unsigned long long)h->ops, (size_t)h->mem);
 	else if ((key = sodium_malloc(KEY_LEN)) != NULL &&
 	    meta_get(db, "key", key, KEY_LEN) != KEY_LEN) {

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -93,6 +94,46 @@ xasprintf(const char *fmt, ...)
 	return p;
 }
 
+int
+write_file_replace(const char *path, const void *data, size_t n)
+{
+	const unsigned char	*p = data;
+	char			*tmp = xasprintf("%s.XXXXXX", path);
+	size_t			 off = 0;
+	ssize_t			 w;
+	int			 fd, saved;
+
+	if ((fd = mkstemp(tmp)) == -1)
+		goto fail;
+	while (off < n) {
+		if ((w = write(fd, p + off, n - off)) < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+	if (off != n || fsync(fd) != 0) {
+		saved = errno;
+		close(fd);
+		unlink(tmp);
+		errno = saved;
+		goto fail;
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		saved = errno;
+		unlink(tmp);
+		errno = saved;
+		goto fail;
+	}
+	free(tmp);
+	return 0;
+fail:
+	saved = errno;
+	free(tmp);
+	errno = saved;
+	return -1;
+}
+
 char *
 read_file(const char *path, size_t *len)
 {
@@ -175,7 +216,7 @@ format_day_time(long long t, char *buf, size_t size)
 }
 
 void
-format_day(long long t, char *buf, size_t size)
+format_day_words(long long t, char *buf, size_t size)
 {
 	/* TRANSLATORS: strftime(3): a day and a date. */
 	format_local(t, _("%A %e %B"), buf, size);

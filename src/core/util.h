@@ -18,12 +18,16 @@ char	*xvasprintf(const char *, va_list);
 
 /* Read a whole file; NULL with errno set on failure. *len gets its size. */
 char	*read_file(const char *path, size_t *len);
+/* Write n bytes to path whole or not at all: to a new file beside it
+ * (mode 0600), flushed, then renamed over path, so a failure never leaves
+ * half a file under its name. 0, or -1 with errno set. */
+int	 write_file_replace(const char *path, const void *data, size_t n);
 /* RFC 3339 UTC ("2026-11-23T09:35:00Z") for a Unix time; buf >= 21 bytes. */
 void	 format_rfc3339(long long t, char *buf, size_t size);
 /* A local day and time in words, "Monday 1 December at 14:05". */
 void	 format_day_time(long long t, char *buf, size_t size);
 /* A local day in words, "Monday 1 December". */
-void	 format_day(long long t, char *buf, size_t size);
+void	 format_day_words(long long t, char *buf, size_t size);
 
 /* Days in month (1 to 12) of year, in the Gregorian calendar. */
 int	 days_in_month(int year, int month);

@@ -182,7 +182,7 @@ ask_field(struct plain *p, const struct exercise *e, const struct field *f,
 	cJSON	*v = NULL;
 	int	 rc;
 
-	plain_say(p, "\n%zu of %zu. %s%s", i + 1, e->n_fields, f->prompt,
+	plain_say(p, _("\n%zu of %zu. %s%s"), i + 1, e->n_fields, f->prompt,
 	    f->later ? _(" (you can fill this in later: press Enter to skip)")
 	    : !f->required ? _(" (optional: press Enter to skip)") : "");
 	if (f->help)
@@ -293,6 +293,7 @@ plain_exercise(struct plain *p, const struct exercise *e)
 	cJSON		*values = NULL;
 	size_t		 start = 0;
 	char		*line;
+	bool		 share;
 	int		 rc = 0;
 
 	plain_say(p, _("\n%s\n%s\n\nAbout %d minutes."), e->title,
@@ -333,8 +334,9 @@ plain_exercise(struct plain *p, const struct exercise *e)
 		}
 		draft_exercise_save(p->st, e->id, values, i + 1, &err);
 	}
+	share = ask_share(p);
 	if (exercise_entry_save(p->st, e, values, (long long)time(NULL),
-	    ask_share(p), &err) != 0) {
+	    share, &err) != 0) {
 		plain_say(p, _("Could not save: %s"), err.msg);
 		rc = -1;
 		goto out;
@@ -348,7 +350,11 @@ plain_exercise(struct plain *p, const struct exercise *e)
 			    "\"Finish a plan\"."));
 			break;
 		}
-	plain_record_saved(p);
+	if (share)
+		plain_record_saved(p);
+	else if (p->ob != NULL)
+		plain_say(p, "%s", _("It stays on this computer: only you can "
+		    "see it."));
 out:
 	cJSON_Delete(values);
 	return rc;
@@ -390,6 +396,7 @@ plain_finish_plan(struct plain *p, const struct exercise *e,
 	char		 when[32];
 	size_t		 start;
 	bool		 kept;
+	enum entry_share state;
 	int		 rc = 0;
 
 	format_rfc3339(plan->created_at, when, sizeof when);
@@ -426,7 +433,10 @@ plain_finish_plan(struct plain *p, const struct exercise *e,
 		goto out;
 	}
 	plain_say(p, _("\nSaved. Thank you for coming back to it."));
-	plain_record_saved(p);
+	/* The look back goes as the plan went. */
+	if (entry_share_state(p->st, plan->id, &state, &err) != 0 ||
+	    state != ENTRY_PRIVATE)
+		plain_record_saved(p);
 out:
 	json_wipe_delete(values);
 	return rc;
@@ -436,29 +446,92 @@ struct history {
 	struct plain		*p;
 	const struct exercise	*e;
 	int			 n;
+	char			**ids;
 };
+
+static const char *
+joined_clinic(const struct plain *p)
+{
+	return p->ob != NULL ? plain_clinic_name(p) : NULL;
+}
 
 static int
 show_entry(void *arg, const char *id, const char *exercise,
     const cJSON *values, long long at, const char *follows)
 {
 	struct history	*h = arg;
-	char		 when[32];
+	struct sw_error	 err = { 0 };
+	enum entry_share state;
+	char		 when[32], *words;
 
-	(void)id;
 	(void)exercise;
-	h->n++;
+	h->ids = xreallocarray(h->ids, (size_t)h->n + 1, sizeof *h->ids);
+	h->ids[h->n++] = xstrdup(id);
 	format_rfc3339(at, when, sizeof when);
 	plain_say(h->p, follows ? _("\n-- Entry %d, %s (how a plan went) --") :
 	    _("\n-- Entry %d, %s --"), h->n, when);
+	if (entry_share_state(h->p->st, id, &state, &err) != 0)
+		plain_say(h->p, "%s", err.msg);
+	else {
+		words = entry_share_words(state, joined_clinic(h->p));
+		plain_say(h->p, "%s", words);
+		free(words);
+	}
 	show_values(h->p, h->e, values);
 	return 0;
+}
+
+/* After the list: share an entry, or make a shared one private again. */
+static void
+change_sharing(struct plain *p, struct history *h)
+{
+	struct sw_error	 err = { 0 };
+	enum entry_share state;
+	const char	*id;
+	char		*prompt, *words;
+	bool		 skipped;
+	int		 k, yes;
+
+	if (plain_ask_int(p, _("\nTo share an entry with your clinic or make "
+	    "it private, type its number; press Enter to go back: "), 1,
+	    h->n, true, &k, &skipped) != 0 || skipped)
+		return;
+	id = h->ids[k - 1];
+	if (entry_share_state(p->st, id, &state, &err) != 0) {
+		plain_say(p, "%s", err.msg);
+		return;
+	}
+	if (state == ENTRY_SENT) {
+		plain_say(p, _("Entry %d has been sent to %s already, so it "
+		    "stays shared."), k, plain_clinic_name(p));
+		return;
+	}
+	if (state == ENTRY_SHARED)
+		prompt = xasprintf(_("Entry %d is shared. Make it private "
+		    "again? (y/n) "), k);
+	else
+		prompt = xasprintf(_("Entry %d is private. Share it with %s? "
+		    "(y/n) "), k, p->ob != NULL ? plain_clinic_name(p) :
+		    _("your clinic, if you join one"));
+	yes = plain_ask_yes(p, prompt, -1);
+	free(prompt);
+	if (yes != 1)
+		return;
+	if (entry_share(p->st, id, state != ENTRY_SHARED, &err) != 0) {
+		plain_say(p, "%s", err.msg);
+		return;
+	}
+	words = entry_shared_words(state != ENTRY_SHARED, joined_clinic(p));
+	plain_say(p, "%s", words);
+	free(words);
+	if (state != ENTRY_SHARED)
+		plain_record_saved(p);
 }
 
 void
 plain_exercise_history(struct plain *p, const struct exercise *e)
 {
-	struct history	h = { p, e, 0 };
+	struct history	h = { p, e, 0, NULL };
 	struct sw_error	err = { 0 };
 
 	if (exercise_entries_each(p->st, e->id, show_entry, &h, &err) != 0)
@@ -466,4 +539,9 @@ plain_exercise_history(struct plain *p, const struct exercise *e)
 	else if (h.n == 0)
 		plain_say(p, _("You have no saved entries for %s yet."),
 		    e->title);
+	else
+		change_sharing(p, &h);
+	for (int i = 0; i < h.n; i++)
+		free(h.ids[i]);
+	free(h.ids);
 }

@@ -181,7 +181,15 @@ describe_step(struct plain *p, const struct progress *pr)
 		    e->minutes);
 		break;
 	case STEP_WAIT:
-		format_day(s->at, date, sizeof date);
+		if (s->held || s->at == 0) {
+			plain_say(p, s->held ? _("You have done everything for "
+			    "now. Module %zu, %s, waits until your supporter "
+			    "opens it.") : _("You have done everything for now. "
+			    "Module %zu, %s, opens when you finish the one "
+			    "before."), s->module + 1, mod->title);
+			break;
+		}
+		format_day_words(s->at, date, sizeof date);
 		plain_say(p, _("You have done everything for now. Module %zu, "
 		    "%s, opens on %s."), s->module + 1, mod->title, date);
 		break;
@@ -276,14 +284,20 @@ list_modules(struct plain *p, const struct progress *pr)
 			plain_say(p, _("Module %zu, %s: done."), i + 1,
 			    m->title);
 		else if (mp->state == MODULE_AVAILABLE)
-			plain_say(p, _("Module %zu, %s: open. %zu of %zu "
-			    "lessons read."), i + 1, m->title,
+			plain_say(p, mp->opened_early ? _("Module %zu, %s: open "
+			    "(your supporter opened it early). %zu of %zu "
+			    "lessons read.") : _("Module %zu, %s: open. %zu of "
+			    "%zu lessons read."), i + 1, m->title,
 			    mp->lessons_done, m->n_lessons);
+		else if (mp->held)
+			plain_say(p, _("Module %zu, %s: your supporter asked you "
+			    "to wait; it opens when they say."), i + 1,
+			    m->title);
 		else if (mp->waits_for_previous)
 			plain_say(p, _("Module %zu, %s: opens after module "
 			    "%zu."), i + 1, m->title, i);
 		else {
-			format_day(mp->available_at, date, sizeof date);
+			format_day_words(mp->available_at, date, sizeof date);
 			plain_say(p, _("Module %zu, %s: opens on %s."), i + 1,
 			    m->title, date);
 		}
@@ -337,7 +351,7 @@ pick_plan(struct plain *p, const struct exercise *e,
 
 		for (size_t b = 0; b < begun.n; b++)
 			started |= strcmp(begun.ids[b], v[idx[k]].id) == 0;
-		format_day(v[idx[k]].created_at, date, sizeof date);
+		format_day_words(v[idx[k]].created_at, date, sizeof date);
 		if (started)
 			plain_say(p, _("%zu. \"%s\" (planned on %s; you began "
 			    "looking back on it)"), k + 1, gist ? gist : "",

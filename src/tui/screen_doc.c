@@ -352,8 +352,10 @@ welcome_build(struct tui *t, void *arg, struct tdoc *d)
 	tdoc_text(d, _("Your check-in answers and the exercises you save are "
 	    "kept on this computer, encrypted. When this device is linked to "
 	    "a clinic, your check-ins are sent to it encrypted the next time "
-	    "the device connects to the internet. That may be hours or days "
-	    "later, so never rely on Stepwise for urgent help."), A_NORMAL);
+	    "the device connects to the internet. An exercise entry is sent "
+	    "only if you share it: you are asked each time you save one. "
+	    "Sending may happen hours or days later, so never rely on "
+	    "Stepwise for urgent help."), A_NORMAL);
 	tdoc_blank(d);
 	tdoc_text(d, _("If you need help urgently"), A_BOLD);
 	for (size_t i = 0; i < sf->n_contacts; i++) {

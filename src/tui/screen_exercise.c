@@ -14,6 +14,7 @@
 #include "i18n.h"
 #include "jsonv.h"
 #include "record.h"
+#include "sharing.h"
 #include "tui_int.h"
 #include "util.h"
 
@@ -44,6 +45,9 @@ struct ex {
 	char			*plan_id;	/* finishing this open plan */
 	cJSON			*plan;		/* its values, shown above */
 	long long		 plan_at;
+	int			 share;	/* the review's answer: 1 share with
+					 * the clinic, 0 keep private, -1
+					 * not chosen yet */
 };
 
 /* Every action has a key that is neither an arrow nor a function key: a
@@ -69,6 +73,8 @@ static const struct binding ex_keys[] = {
 	    "below (also Up, Down)"), -1 },
 	{ 's', "s / F3", N_("on the last step: save (also Enter)"), X_SAVE },
 	{ FN(KEY_F(3)), NULL, NULL, X_SAVE },
+	{ 'y', "y / n", N_("on the last step: share the entry with your "
+	    "clinic, or keep it private"), -1 },
 	{ KEY_ESCAPE, "Esc", N_("leave; what you wrote is kept as a draft"),
 	    -1 },
 };
@@ -390,7 +396,7 @@ draw_plan(struct tui *t, struct ex *x, int y, int w)
 	char		 day[64], *line;
 	int		 rows = (LINES - 6) / 3;
 
-	format_day(x->plan_at, day, sizeof day);
+	format_day_words(x->plan_at, day, sizeof day);
 	line = xasprintf(_("Your plan, made on %s:"), day);
 	put_line(y++, 2, w, line, tui_attr(t, ATTR_ACCENT));
 	free(line);
@@ -402,6 +408,37 @@ draw_plan(struct tui *t, struct ex *x, int y, int w)
 	tdoc_draw(&d, y, 4, 0, rows);
 	tdoc_free(&d);
 	return y + rows;
+}
+
+/* The review asks, once, whether a new entry goes to the clinic (a look
+ * back on a plan goes as the plan went). */
+static bool
+share_asked(const struct tui *t, const struct ex *x)
+{
+	return t->ob != NULL && x->plan_id == NULL;
+}
+
+static int
+draw_share(struct tui *t, const struct ex *x, int y, int w)
+{
+	const char	*clinic = tui_clinic_name(t);
+	char		*line;
+
+	if (!share_asked(t, x))
+		return y;
+	if (x->share < 0)
+		line = xasprintf(_("Share this entry with %s? y: share it, n: "
+		    "keep it private."), clinic);
+	else if (x->share)
+		line = xasprintf(_("Shared with %s (n keeps it private)."),
+		    clinic);
+	else
+		line = xasprintf(_("Private: only on this computer (y shares "
+		    "it with %s)."), clinic);
+	y = put_wrapped(t, y, 2, w, LINES - 3, line, x->share < 0 ?
+	    A_BOLD : A_NORMAL);
+	free(line);
+	return y;
 }
 
 static void
@@ -431,7 +468,7 @@ ex_draw(struct screen *s, struct tui *t)
 	if (x->page > e->n_fields) {
 		put_line(y++, 2, w, _("Check and save: Enter or s saves, b "
 		    "goes back"), tui_attr(t, ATTR_ACCENT));
-		y++;
+		y = draw_share(t, x, y, w) + 1;
 		d.width = w;
 		v = values_get(x);
 		values_render(t, e, v, &d);
@@ -574,6 +611,12 @@ ex_save(struct tui *t, struct ex *x)
 			return ACT_REDRAW;
 		}
 	}
+	if (share_asked(t, x) && x->share < 0) {
+		tui_message(t, _("Choose first: y shares this entry with %s, n "
+		    "keeps it private."), tui_clinic_name(t));
+		cJSON_Delete(v);
+		return ACT_REDRAW;
+	}
 	if (!exercise_check_values(x->e, v, true, x->e->id, "$", &d)) {
 		tui_message(t, "%s", d.v[0].msg);
 		diags_free(&d);
@@ -583,13 +626,14 @@ ex_save(struct tui *t, struct ex *x)
 	if ((x->plan_id != NULL ? exercise_entry_finish(t->st, x->e,
 	    x->plan_id, v, (long long)time(NULL), &err) :
 	    exercise_entry_save(t->st, x->e, v, (long long)time(NULL),
-	    false, &err)) != 0) {
+	    share_asked(t, x) && x->share == 1, &err)) != 0) {
 		tui_message(t, _("Not saved: %s"), err.msg);
 		cJSON_Delete(v);
 		return ACT_REDRAW;
 	}
 	x->saved = true;
-	tui_record_saved(t);
+	if (x->plan_id != NULL || x->share == 1)
+		tui_record_saved(t);
 	if (x->plan_id != NULL) {
 		tui_message(t, _("Saved how your %s went. Well done for "
 		    "looking back on it."), x->e->title);
@@ -777,6 +821,11 @@ ex_key(struct screen *s, struct tui *t, int key)
 	if (x->page == 0 || x->page > x->e->n_fields) {
 		if (x->page > 0 && (is_enter(key) || key == 's'))
 			return ex_save(t, x);
+		if (x->page > 0 && share_asked(t, x) && (key == 'y' ||
+		    key == 'n')) {
+			x->share = key == 'y';
+			return ACT_REDRAW;
+		}
 		if (key == FN(KEY_DOWN) || key == 'j')
 			x->top++;
 		else if ((key == FN(KEY_UP) || key == 'k') && x->top > 0)
@@ -869,7 +918,9 @@ screen_exercise_new(struct tui *t, const struct exercise *e)
 	struct sw_error	 err = { 0 };
 	cJSON		*v = NULL;
 	size_t		 pos = 0;
+	enum share_default d = sharing_default(t->st);
 
+	x->share = d == SHARE_YES ? 1 : d == SHARE_NO ? 0 : -1;
 	if (draft_exercise_load(t->st, e->id, &v, &pos, &err) == 0 &&
 	    v != NULL) {
 		values_set(x, v);

@@ -191,7 +191,7 @@ plan_rows(struct tui *t, struct home *h)
 
 		for (size_t k = 0; k < h->n_plan_drafts; k++)
 			started |= strcmp(h->plan_drafts[k], p->id) == 0;
-		format_day(p->created_at, day, sizeof day);
+		format_day_words(p->created_at, day, sizeof day);
 		if (started)
 			row_add(h, ROW_PLAN, p->id, 0, xasprintf(_("Finish "
 			    "looking back on: %s (planned on %s)"), e ?
@@ -232,10 +232,13 @@ step_words(struct tui *t, const struct step *s)
 		return xasprintf(_("Next: an exercise, %s, about %d minutes"),
 		    e ? e->title : s->id, e ? e->minutes : 10);
 	case STEP_WAIT:
+		if (s->held)
+			return xasprintf(_("Next: module %zu waits until your "
+			    "supporter opens it"), s->module + 1);
 		if (s->at == 0)
 			return xasprintf(_("Next: module %zu opens when you "
 			    "finish this one"), s->module + 1);
-		format_day(s->at, day, sizeof day);
+		format_day_words(s->at, day, sizeof day);
 		return xasprintf(_("Module %zu opens on %s"), s->module + 1,
 		    day);
 	case STEP_FINISHED:
@@ -255,8 +258,12 @@ module_rows(struct tui *t, struct home *h, struct progress_facts *f,
 	char				 day[64];
 
 	if (mp->state == MODULE_LOCKED) {
-		if (mp->available_at != 0) {
-			format_day(mp->available_at, day, sizeof day);
+		if (mp->held)
+			row_add(h, ROW_MODULE, NULL, m, xasprintf(_("Module "
+			    "%zu: %s (your supporter asked you to wait)"),
+			    m + 1, mod->title));
+		else if (mp->available_at != 0) {
+			format_day_words(mp->available_at, day, sizeof day);
 			row_add(h, ROW_MODULE, NULL, m, xasprintf(_("Module "
 			    "%zu: %s (opens on %s)"), m + 1, mod->title, day));
 		} else
@@ -266,7 +273,8 @@ module_rows(struct tui *t, struct home *h, struct progress_facts *f,
 		return;
 	}
 	row_add(h, ROW_MODULE, NULL, m, xasprintf("%s %zu: %s%s", _("Module"),
-	    m + 1, mod->title, mp->state == MODULE_DONE ? _(" (done)") : ""));
+	    m + 1, mod->title, mp->state == MODULE_DONE ? _(" (done)") :
+	    mp->opened_early ? _(" (opened early by your supporter)") : ""));
 	for (size_t i = 0; i < mod->n_checkins; i++) {
 		const struct measure *me = content_measure(&t->ct,
 		    mod->checkins[i]);

@@ -157,7 +157,8 @@ not_enrolled_build(struct tui *t, struct tdoc *d)
 	    "run this command, with the file's name in place of FILE:"),
 	    A_NORMAL);
 	tdoc_blank(d);
-	tdoc_text(d, "    stepwise enroll FILE", A_BOLD);
+	/* TRANSLATORS: a command: only FILE may be translated. */
+	tdoc_text(d, _("    stepwise enroll FILE"), A_BOLD);
 	tdoc_blank(d);
 	tdoc_text(d, _("After that, Stepwise sends your check-ins and the "
 	    "exercises you save to the clinic, encrypted, and your "

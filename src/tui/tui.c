@@ -569,9 +569,11 @@ tui_run(struct cli *cli, const char *start_measure)
 	atexit(terminal_restore);
 	signals_start();
 	if (terminal_start(&t) != 0) {
+		const char *term = getenv("TERM");
+
 		tui_cleanup(&t);
 		return cli_error(_("the terminal '%s' could not be started"),
-		    getenv("TERM") ? getenv("TERM") : "");
+		    term ? term : "");
 	}
 	if (!exists)
 		push(&t, screen_firstrun_new(&t));

@@ -24,7 +24,7 @@ printf '0\n0\n0\n0\n0\n0\n0\n0\n1\nc\n1\n\n' | faketime "@$T3" "$SW" --content "
     bad "the risk check-in" "$(tail "$T/p.risk")"
 printf '1\n1\n' | sw p --plain checkin gad7 >/dev/null 2>&1	# a check-in draft
 printf '4\n2\n1\nNot sleeping well\n' | sw p --plain >/dev/null 2>&1	# the safety plan's
-printf '3\n1\n' | sw p --plain >/dev/null 2>&1	# a lesson opened
+printf '3\n1\n' | sw p --plain >/dev/null 2>&1	# a lesson read to its end (a record of its own)
 sw p status >"$T/p.status" 2>&1
 grep -q "^Unfinished: 2 " "$T/p.status" && ok "two drafts are kept (a check-in, the safety plan)" || bad "drafts" "$(cat "$T/p.status")"
 enroll_file "$T/c" R1 "$T/p.stepwise" && enroll p "$T/p.stepwise" || finish
@@ -33,7 +33,7 @@ printf '%s' "Hello from Sam." | "$SC" message --dir "$T/c" --patient R1 --from S
 sw_sync p
 printf '8\ny\nThanks, Sam.\n.\n\nq\n' | sw p --plain >"$T/p.reply" 2>&1
 grep -q "Your reply is saved" "$T/p.reply" || bad "reply" "$(cat "$T/p.reply")"
-expect "the clinic holds the five records (three check-ins, the risk answer, the reply)" 5 "$(clinic_count "$T/c")"
+expect "the clinic holds the six records (three check-ins, the risk answer, the reply, the lesson finished)" 6 "$(clinic_count "$T/c")"
 # The control: the profile really holds those, sealed; and their times are
 # what the file must not tell.
 times=$(sw p export | python3 -c '
@@ -70,5 +70,5 @@ cols=$(sqlite3 "$DB" "SELECT group_concat(m.name || '.' || p.name, ' ') FROM sql
 expect "no table has a kind, risk or time column" "" "$cols"
 expect "records: id, a sealed body, a sent flag, a sealed number" "id body sent n" \
     "$(sqlite3 "$DB" "SELECT group_concat(name, ' ') FROM pragma_table_info('records')")"
-expect "every record is flagged sent" "5|5" "$(sqlite3 "$DB" 'SELECT count(*), sum(sent) FROM records')"
+expect "every record is flagged sent" "6|6" "$(sqlite3 "$DB" 'SELECT count(*), sum(sent) FROM records')"
 finish

@@ -82,7 +82,7 @@ wait_for "EXITED-0" >/dev/null
 # ---- with a clinic ----
 clinic_up "$CLINIC_BIN" "$DATA/clinic" || fail "the clinic starts"
 "$CLINIC_BIN" enroll --dir "$DATA/clinic" --patient R1 -o "$DATA/r1.stepwise" >/dev/null 2>&1
-"$STEPWISE" --data-dir "$DATA" --passphrase-fd 3 enroll --no-sync "$DATA/r1.stepwise" >/dev/null 2>&1 3<<EOP
+"$STEPWISE" --data-dir "$DATA" --passphrase-fd 3 enroll --no-sync --send-earlier "$DATA/r1.stepwise" >/dev/null 2>&1 3<<EOP
 $PASS
 EOP
 unlock checkin phq9

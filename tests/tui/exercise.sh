@@ -41,8 +41,11 @@ keys Enter
 check "saved" wait_for "Saved your Thought record"
 # Saving returns to the list, still on the thought record.
 keys r
+check "past entries list it, private (no clinic)" wait_for "Private: only on this computer."
+keys Enter
 check "read back" wait_for "She probably did not see me."
 check "ratings read back" wait_for "Sad (30)"
+keys q
 keys q
 keys q
 keys q

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outbox.h"
 #include "progress.h"
 #include "util.h"
 #include "unit.h"
@@ -30,6 +31,9 @@ setup(void)
 	f.exercise_last = xcalloc(ct.n_exercises, sizeof *f.exercise_last);
 	f.checkin_measure = xcalloc(64, sizeof *f.checkin_measure);
 	f.checkin_at = xcalloc(64, sizeof *f.checkin_at);
+	f.n_modules = ct.n_modules;
+	f.module_override = xcalloc(ct.n_modules, sizeof *f.module_override);
+	f.override_at = xcalloc(ct.n_modules, sizeof *f.override_at);
 	memset(&p, 0, sizeof p);
 }
 
@@ -176,6 +180,37 @@ START_TEST(test_whole_programme_finished)
 }
 END_TEST
 
+/* The clinic's instructions (stepwise-clinic unlock): a module opened
+ * early is available from when it was sent, whatever it waited for; one
+ * held stays locked with no date, and says so; one done stays done. */
+START_TEST(test_clinic_opens_a_module_early_and_holds_one)
+{
+	f.module_override[2] = PROG_OPEN;
+	f.override_at[2] = T0 + 3 * DAY;
+	compute(T0 + 2 * DAY);
+	ck_assert_int_eq(p.modules[2].state, MODULE_AVAILABLE);
+	ck_assert(p.modules[2].opened_early);
+	ck_assert_int_eq(p.modules[2].available_at, T0 + 2 * DAY);
+	ck_assert_int_eq(p.modules[1].state, MODULE_LOCKED);
+	compute(T0 + 4 * DAY);
+	ck_assert_int_eq(p.modules[2].available_at, T0 + 3 * DAY);
+
+	f.module_override[0] = PROG_HOLD;
+	compute(T0 + 4 * DAY);
+	ck_assert_int_eq(p.modules[0].state, MODULE_LOCKED);
+	ck_assert(p.modules[0].held);
+	ck_assert_int_eq(p.modules[0].available_at, 0);
+	ck_assert_int_eq(p.next.kind, STEP_WAIT);
+	ck_assert(p.next.held);
+	ck_assert_uint_eq(p.next.module, 0);
+
+	finish_module(0, T0 + DAY);
+	compute(T0 + 4 * DAY);
+	ck_assert_int_eq(p.modules[0].state, MODULE_DONE);
+	ck_assert(!p.modules[0].held);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -191,6 +226,7 @@ main(void)
 	tcase_add_test(tc,
 	    test_unfinished_module_keeps_the_next_locked_forever);
 	tcase_add_test(tc, test_whole_programme_finished);
+	tcase_add_test(tc, test_clinic_opens_a_module_early_and_holds_one);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

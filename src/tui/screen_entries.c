@@ -1,0 +1,287 @@
+/* screen_entries.c: an exercise's past entries, newest first, each with
+ * whether the clinic gets it. Enter reads one; s shares it and p makes a
+ * shared one private again while it has not been sent (sharing.h). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "i18n.h"
+#include "jsonv.h"
+#include "record.h"
+#include "sharing.h"
+#include "sync.h"
+#include "tui_int.h"
+#include "util.h"
+
+struct past {
+	char		*id;
+	cJSON		*values;
+	long long	 created;
+	bool		 follows;	/* how a plan went */
+	enum entry_share state;
+};
+
+struct entries {
+	const struct exercise	*e;
+	struct past		*v;
+	size_t			 n, sel;
+	char			*error;	/* the entries could not be read */
+};
+
+enum { E_UP, E_DOWN, E_READ, E_SHARE, E_PRIVATE };
+
+static const struct binding entries_keys[] = {
+	{ FN(KEY_UP), "Up / k", N_("select the entry above"), E_UP },
+	{ 'k', NULL, NULL, E_UP },
+	{ FN(KEY_DOWN), "Down / j", N_("select the entry below"), E_DOWN },
+	{ 'j', NULL, NULL, E_DOWN },
+	{ '\r', "Enter", N_("read the entry"), E_READ },
+	{ '\n', NULL, NULL, E_READ },
+	{ FN(KEY_ENTER), NULL, NULL, E_READ },
+	{ 's', "s", N_("share the entry with your clinic"), E_SHARE },
+	{ 'p', "p", N_("make a shared entry private again, if it has not "
+	    "been sent"), E_PRIVATE },
+};
+
+static void
+when_words(long long at, char *buf, size_t size)
+{
+	time_t		tt = (time_t)at;
+	struct tm	tm;
+
+	localtime_r(&tt, &tm);
+	strftime(buf, size, "%A %-d %B %Y, %H:%M", &tm);
+}
+
+static const char *
+joined_clinic(const struct tui *t)
+{
+	return t->ob != NULL ? tui_clinic_name(t) : NULL;
+}
+
+static void
+entries_clear(struct entries *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].id);
+		json_wipe_delete(l->v[i].values);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+	free(l->error);
+	l->error = NULL;
+}
+
+static int
+entry_keep(void *arg, const char *id, const char *exercise,
+    const cJSON *values, long long created, const char *follows)
+{
+	struct entries	*l = arg;
+	struct past	*p;
+
+	(void)exercise;
+	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+	p = &l->v[l->n++];
+	p->id = xstrdup(id);
+	p->values = cJSON_Duplicate(values, 1);
+	p->created = created;
+	p->follows = follows != NULL;
+	p->state = ENTRY_PRIVATE;
+	return 0;
+}
+
+static void
+entries_load(struct tui *t, struct entries *l)
+{
+	struct sw_error err = { 0 };
+
+	entries_clear(l);
+	if (exercise_entries_each(t->st, l->e->id, entry_keep, l, &err) != 0) {
+		l->error = xstrdup(err.msg);
+		return;
+	}
+	/* Newest first. */
+	for (size_t i = 0; i < l->n / 2; i++) {
+		struct past tmp = l->v[i];
+
+		l->v[i] = l->v[l->n - 1 - i];
+		l->v[l->n - 1 - i] = tmp;
+	}
+	for (size_t i = 0; i < l->n; i++)
+		if (entry_share_state(t->st, l->v[i].id, &l->v[i].state,
+		    &err) != 0) {
+			l->error = xstrdup(err.msg);
+			break;
+		}
+	if (l->sel >= l->n)
+		l->sel = l->n ? l->n - 1 : 0;
+}
+
+static void
+entries_draw(struct screen *s, struct tui *t)
+{
+	struct entries	*l = s->data;
+	int		 w = COLS - 4, y = 0;
+	size_t		 first = 0, rows;
+	char		 when[64], *state, *line;
+
+	if (w > 76)
+		w = 76;
+	line = xasprintf(_("Your entries: %s"), l->e->title);
+	put_line(y++, 2, w, line, tui_attr(t, ATTR_TITLE));
+	free(line);
+	if (l->error != NULL) {
+		put_wrapped(t, y + 1, 2, w, LINES - 2, l->error,
+		    tui_attr(t, ATTR_WARN));
+		return;
+	}
+	if (l->n == 0) {
+		put_wrapped(t, y + 1, 2, w, LINES - 2, _("You have no saved "
+		    "entries for this exercise yet."), A_NORMAL);
+		return;
+	}
+	y = put_wrapped(t, y, 2, w, LINES - 3, _("Enter reads an entry; s "
+	    "shares it; p makes it private."), tui_attr(t, ATTR_DIM));
+	y++;
+	rows = LINES - 2 > y ? (size_t)(LINES - 2 - y) : 1;
+	if (l->sel >= rows)
+		first = l->sel - rows + 1;
+	for (size_t i = first; i < l->n && y < LINES - 2; i++) {
+		when_words(l->v[i].created, when, sizeof when);
+		state = entry_share_words(l->v[i].state, joined_clinic(t));
+		line = xasprintf(l->v[i].follows ? _("%s %s (how a plan went). "
+		    "%s") : _("%s %s. %s"), i == l->sel ? ">" : " ", when,
+		    state);
+		if (i == l->sel) {
+			t->cur_y = y;
+			t->cur_x = 2;
+		}
+		put_line(y++, 2, w, line, i == l->sel ?
+		    tui_attr(t, ATTR_SELECT) : A_NORMAL);
+		free(line);
+		free(state);
+	}
+}
+
+/* ---- one entry, read in full ---- */
+
+struct one {
+	const struct exercise	*e;
+	cJSON			*values;
+	char			*head;	/* the date and where it stands */
+};
+
+static void
+one_build(struct tui *t, void *arg, struct tdoc *d)
+{
+	struct one *o = arg;
+
+	tdoc_text(d, o->head, tui_attr(t, ATTR_ACCENT));
+	tdoc_blank(d);
+	values_render(t, o->e, o->values, d);
+}
+
+static void
+one_free(void *arg)
+{
+	struct one *o = arg;
+
+	json_wipe_delete(o->values);
+	free(o->head);
+	free(o);
+}
+
+static struct screen *
+one_new(struct tui *t, const struct exercise *e, const struct past *p)
+{
+	struct one	*o = xcalloc(1, sizeof *o);
+	char		 when[64], *state, *title;
+	struct screen	*s;
+
+	when_words(p->created, when, sizeof when);
+	state = entry_share_words(p->state, joined_clinic(t));
+	o->e = e;
+	o->values = cJSON_Duplicate(p->values, 1);
+	o->head = xasprintf("%s. %s", when, state);
+	free(state);
+	title = xasprintf(_("Your entry: %s"), e->title);
+	s = screen_doc_new(t, _("Past entry"), title, one_build, o, one_free);
+	free(title);
+	return s;
+}
+
+static enum action
+entries_key(struct screen *s, struct tui *t, int key)
+{
+	struct entries	*l = s->data;
+	struct sw_error	 err = { 0 };
+	bool		 share;
+	char		*words;
+	int		 cmd;
+
+	cmd = binding_find(entries_keys, sizeof entries_keys /
+	    sizeof entries_keys[0], key);
+	if (cmd == -1 || l->n == 0)
+		return ACT_UNHANDLED;
+	switch (cmd) {
+	case E_UP:
+		if (l->sel > 0)
+			l->sel--;
+		return ACT_REDRAW;
+	case E_DOWN:
+		if (l->sel + 1 < l->n)
+			l->sel++;
+		return ACT_REDRAW;
+	case E_READ:
+		t->pending = one_new(t, l->e, &l->v[l->sel]);
+		return ACT_PUSH;
+	}
+	share = cmd == E_SHARE;
+	/* What is being sent now may reach the clinic whatever is chosen:
+	 * making an entry private waits until the sync has finished. */
+	if (!share && l->v[l->sel].state == ENTRY_SHARED && t->sync != NULL &&
+	    sync_running(t->sync)) {
+		tui_message(t, "%s", _("Stepwise is sending to your clinic right "
+		    "now. Try again when it has finished."));
+		return ACT_REDRAW;
+	}
+	if (entry_share(t->st, l->v[l->sel].id, share, &err) != 0) {
+		tui_message(t, "%s", err.msg);
+		return ACT_REDRAW;
+	}
+	words = entry_shared_words(share, joined_clinic(t));
+	tui_message(t, "%s", words);
+	free(words);
+	if (share)
+		tui_record_saved(t);
+	else
+		tui_sync_refresh(t);
+	entries_load(t, l);
+	return ACT_REDRAW;
+}
+
+static void
+entries_leave(struct screen *s, struct tui *t)
+{
+	struct entries *l = s->data;
+
+	(void)t;
+	entries_clear(l);
+	free(l);
+}
+
+static const struct screen_ops entries_ops = {
+	"entries", entries_draw, entries_key, NULL, entries_leave,
+	entries_keys, sizeof entries_keys / sizeof entries_keys[0], false,
+};
+
+struct screen *
+screen_entries_new(struct tui *t, const struct exercise *e)
+{
+	struct entries *l = xcalloc(1, sizeof *l);
+
+	l->e = e;
+	entries_load(t, l);
+	return screen_new(&entries_ops, l, _("Past entries"));
+}
