@@ -178,9 +178,16 @@ draw_review(struct tui *t, struct checkin_screen *c, int y, int w)
 				    1 : 0), first = 0, avail;
 	char			*s;
 
+	bool			 narrow = w < 56;
+
 	y = put_wrapped(t, y, 2, w, LINES - 2, _("Check your answers. "
 	    "Highlight one and press a number or c to change it. Press Enter "
-	    "or s to save."), A_NORMAL) + 1;
+	    "or s to save."), A_NORMAL) + (narrow ? 0 : 1);
+	/* Too narrow for a question beside its answer: the highlighted
+	 * one's question whole above the answers. */
+	if (narrow)
+		y = put_wrapped(t, y, 2, w, LINES - 3, c->sel < m->n_items ?
+		    m->items[c->sel].text : m->functional_text, A_BOLD);
 	avail = LINES - 2 > y ? (size_t)(LINES - 2 - y) : 1;
 	if (c->sel >= avail)
 		first = c->sel - avail + 1;
@@ -199,7 +206,8 @@ draw_review(struct tui *t, struct checkin_screen *c, int y, int w)
 			    option_label(m->functional_options,
 			    m->n_functional_options, v);
 		}
-		s = xasprintf("%2zu. %-*.*s  %s", i + 1, w / 2, w / 2, text,
+		s = narrow ? xasprintf("%2zu. %s", i + 1, ans) :
+		    xasprintf("%2zu. %-*.*s  %s", i + 1, w / 2, w / 2, text,
 		    ans);
 		if (i == c->sel)
 			mark_selected(t, y, 2);

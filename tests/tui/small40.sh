@@ -73,6 +73,9 @@ check "the last question is whole, with its answers" shows "$FUNC" \
     "0 Not difficult at all" "3 Extremely difficult" "This one is optional"
 keys s
 wait_for "Check your answers" >/dev/null
+keys j j j j j j j
+check "the review shows the highlighted question whole" shows \
+    "$(json 'm["items"][7]["text"]')" " 8. Not at all"
 keys s
 wait_for "You said you have had thoughts" >/dev/null
 # The result, read to its end a page at a time: the risk sentence, the
