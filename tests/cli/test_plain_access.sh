@@ -71,6 +71,10 @@ grep -q "Unfinished: your Daily mood check" "$T/menu" && ok "the menu lists an u
 printf '4\n\nq\n' | sw >"$T/exlist" 2>&1
 [ "$(grep -c '^[0-9]*\. Safety plan$' "$T/exlist")" -eq 1 ] && ok "Safety plan is listed once" || bad "Safety plan listed twice" "$(grep -n 'Safety plan' "$T/exlist")"
 
+# Past entries in local words too.
+printf '4\n%s\n2\nq\n' "$idx" | sw >"$T/hist" 2>&1
+tr '\n' ' ' <"$T/hist" | grep -Eq -- '-- Entry 1, [A-Z][a-z]+day [0-9]+ [A-Z][a-z]+ at [0-9:]+ --' && ! grep -Eq '[0-9]{4}-[0-9]{2}-[0-9]{2}' "$T/hist" && ok "past entries are dated in local words" || bad "past entry dates" "$(grep -n 'Entry' "$T/hist")"
+
 # Progress in local words.
 printf '6\nq\n' | sw >"$T/progress" 2>&1
 tr '\n' ' ' <"$T/progress" | grep -Eq 'On [A-Z][a-z]+day [0-9]+ [A-Z][a-z]+ at [0-9:]+ your PHQ-9 score was 1 out of 27' && ! grep -Eq '[0-9]{4}-[0-9]{2}-[0-9]{2}' "$T/progress" && ok "progress dates are local words, no raw dates" || bad "progress dates" "$(cat "$T/progress" | head -30)"
