@@ -24,39 +24,7 @@ sw init >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 # check-ins, then lessons, then exercises. Exercise fields get a valid
 # answer of their type, read from the content itself.
 answers() {
-	python3 - "$CONTENT" "$1" <<'PY'
-import json, sys
-content, m = sys.argv[1], int(sys.argv[2])
-prog = json.load(open(f"{content}/programme.json"))
-mod = prog["modules"][m]
-out = []
-for c in mod["checkins"]:
-    meas = json.load(open(f"{content}/measures/{c}.json"))
-    # An answer of 1 to a risk item brings the contacts, passed with c.
-    risky = any(r["threshold"] <= 1 for r in meas.get("risk_items", []))
-    out += ["1"] + ["1"] * len(meas["items"]) + (["c"] if risky else []) + ["", ""]
-for _ in mod["lessons"]:
-    out += ["1"]
-for e in mod["exercises"]:
-    ex = json.load(open(f"{content}/exercises/{e}.json"))
-    out += ["1", ""]
-    for f in ex["fields"]:
-        t = f["type"]
-        if t == "text":
-            out += ["Something I noticed."] + (["."] if f.get("multiline", True) else [])
-        elif t == "rating":
-            out += [str(f["min"])]
-        elif t == "choice":
-            out += ["1"]
-        elif t == "list":
-            for _ in range(max(1, f.get("min_items", 1))):
-                out += ["One thing"] + ([str(f["rating"]["min"])] if "rating" in f else [])
-            out += [""]
-        else:
-            out += ["2026-12-01" if f.get("date_only") else "2026-12-01 10:00"]
-out += ["q"]
-print("\n".join(out))
-PY
+	python3 "$(dirname "$0")/../tools/module_answers.py" "$CONTENT" "$1"
 }
 
 for m in 0 1 2 3 4 5 6 7; do
