@@ -57,6 +57,10 @@ usage(FILE *f)
 	    "descriptor N\n"
 	    "  --content DIR        use the content in DIR\n"
 	    "  --data-dir DIR       keep profiles in DIR\n"
+	    "  --plain              numbered lines instead of the full "
+	    "screen (for\n"
+	    "                       screen readers, braille displays and "
+	    "scripts)\n"
 	    "  --help               show this help\n"
 	    "  --version            show the version\n\n"
 	    "Run 'stepwise COMMAND --help' for a command's options, and "
@@ -217,9 +221,11 @@ cli_load_content(const struct cli *cli, struct content *ct)
 	if (rc != 0) {
 		/* One line, as for any failure; check-content lists them all. */
 		line = diags_format(&d, 0);
-		cli_error(_("the content is not usable: %s (%zu problem%s; "
-		    "run 'stepwise check-content %s' to list them)"), line,
-		    d.n, d.n == 1 ? "" : "s", dir);
+		cli_error(ngettext("the content is not usable: %s (%zu "
+		    "problem; run 'stepwise check-content %s' to list it)",
+		    "the content is not usable: %s (%zu problems; run "
+		    "'stepwise check-content %s' to list them)", d.n), line,
+		    d.n, dir);
 		free(line);
 	}
 	diags_free(&d);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -22,12 +23,17 @@ needs_plain(const struct cli *cli)
 	    !isatty(STDOUT_FILENO);
 }
 
+/* The terminal's own width when there is one (shells seldom export
+ * COLUMNS), else COLUMNS, else 80; one column spare. */
 static int
 plain_width(void)
 {
 	const char	*c = getenv("COLUMNS");
+	struct winsize	 ws;
 	int		 w = c ? atoi(c) : 0;
 
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		w = ws.ws_col;
 	return w >= 20 && w <= 500 ? w - 1 : 79;
 }
 
@@ -58,8 +64,13 @@ cli_session(struct cli *cli, const char *measure_id)
 	char			*path;
 	int			 rc = EXIT_FAIL;
 
-	if (!needs_plain(cli))
-		return tui_run(cli, measure_id);
+	if (!needs_plain(cli)) {
+		char why[256];
+
+		if (tui_terminal_check(why, sizeof why) == 0)
+			return tui_run(cli, measure_id);
+		fprintf(stderr, "stepwise: %s.\n", why);
+	}
 	if (cli_load_content(cli, &ct) != 0)
 		return EXIT_FAIL;
 	memset(&p, 0, sizeof p);

@@ -9,18 +9,8 @@
 
 #include "i18n.h"
 #include "passcheck.h"
+#include "text.h"
 #include "util.h"
-
-static size_t
-utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
 
 static pwquality_settings_t *
 settings(void)
@@ -87,7 +77,7 @@ passphrase_check(const char *pass, struct pass_verdict *v)
 	int			 score;
 
 	memset(v, 0, sizeof *v);
-	if (utf8_chars(pass) < PASSPHRASE_MIN_CHARS) {
+	if (text_utf8_count(pass) < PASSPHRASE_MIN_CHARS) {
 		v->words = _("That is too short: please use at least 8 "
 		    "characters. A few words you will remember work well.");
 		return;

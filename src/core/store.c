@@ -87,11 +87,19 @@ store_db_words(sqlite3 *db)
 	return sqlite3_errmsg(db);
 }
 
+/* Whole sentences, for translators: not "Could not %s" with a verb. */
+enum db_op { DB_READ, DB_WRITE };
+
 static int
-db_fail(struct store *st, struct sw_error *err, const char *what)
+db_fail(struct store *st, struct sw_error *err, enum db_op op)
 {
-	return sw_fail(err, SW_EIO, _("Could not %s the profile: %s"), what,
-	    st ? store_db_words(st->db) : "");
+	const char *why = st ? store_db_words(st->db) : "";
+
+	if (op == DB_READ)
+		return sw_fail(err, SW_EIO, _("Could not read the profile: %s"),
+		    why);
+	return sw_fail(err, SW_EIO, _("Could not write to the profile: %s"),
+	    why);
 }
 
 /* ---- sealing ---- */
@@ -600,7 +608,7 @@ store_set_remind_at(struct store *st, long long at, struct sw_error *err)
 	if (meta_get_int(st->db, "remind_at", &old) == 0 && old == at)
 		return 0;
 	if (meta_put_int(st->db, "remind_at", at) != 0)
-		return db_fail(st, err, _("write to"));
+		return db_fail(st, err, DB_WRITE);
 	return 0;
 }
 
@@ -699,7 +707,7 @@ store_insert_record(struct store *st, const char *table, long long rowid,
 	body = seal(st->key, "records", id, b.p, plen, &blen);
 	nb = seal_n(st->key, id, n, &nlen);
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		db_fail(st, err, _("write to"));
+		db_fail(st, err, DB_WRITE);
 		goto out;
 	}
 	if (rowid > 0)
@@ -709,7 +717,7 @@ store_insert_record(struct store *st, const char *table, long long rowid,
 	sqlite3_bind_int(s, 4, sent ? 1 : 0);
 	sqlite3_bind_blob(s, 5, nb, (int)nlen, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE)
-		db_fail(st, err, _("write to"));
+		db_fail(st, err, DB_WRITE);
 	else
 		rc = 0;
 out:
@@ -790,7 +798,7 @@ find_records(struct store *st, const char *kind, struct hit **out,
 	*n = 0;
 	if (sqlite3_prepare_v2(st->db, "SELECT rowid, id, body FROM records "
 	    "ORDER BY rowid", -1, &s, NULL) != SQLITE_OK)
-		return db_fail(st, err, _("read"));
+		return db_fail(st, err, DB_READ);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if ((ret = row_open(st, s, 1, &b, &k, &at, &json, err)) != 0)
 			break;
@@ -801,7 +809,7 @@ find_records(struct store *st, const char *kind, struct hit **out,
 		(*out)[(*n)++].at = at;
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
-		ret = db_fail(st, err, _("read"));
+		ret = db_fail(st, err, DB_READ);
 	sqlite3_finalize(s);
 	sbuf_free(&b);
 	if (ret != 0) {
@@ -831,14 +839,14 @@ store_each_record(struct store *st, const char *kind, store_record_fn fn,
 	if (sqlite3_prepare_v2(st->db, "SELECT id, body FROM records WHERE "
 	    "rowid = ?", -1, &s, NULL) != SQLITE_OK) {
 		free(v);
-		return db_fail(st, err, _("read"));
+		return db_fail(st, err, DB_READ);
 	}
 	/* One row at a time, so fn may write (enrolling numbers records). */
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		sqlite3_reset(s);
 		sqlite3_bind_int64(s, 1, v[i].rowid);
 		if (sqlite3_step(s) != SQLITE_ROW)
-			ret = db_fail(st, err, _("read"));
+			ret = db_fail(st, err, DB_READ);
 		else if ((ret = row_open(st, s, 0, &b, &k, &at, &json,
 		    err)) == 0)
 			ret = fn(arg, (const char *)sqlite3_column_text(s, 0), k,
@@ -875,14 +883,14 @@ store_record_set_n(struct store *st, const char *id, long long n,
 	if (sqlite3_prepare_v2(st->db, "UPDATE records SET n = ? WHERE id = ?",
 	    -1, &s, NULL) != SQLITE_OK) {
 		free(nb);
-		return db_fail(st, err, _("write to"));
+		return db_fail(st, err, DB_WRITE);
 	}
 	sqlite3_bind_blob(s, 1, nb, (int)nlen, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	free(nb);
-	return rc == SQLITE_DONE ? 0 : db_fail(st, err, _("write to"));
+	return rc == SQLITE_DONE ? 0 : db_fail(st, err, DB_WRITE);
 }
 
 int
@@ -897,7 +905,7 @@ store_record_n(struct store *st, const char *id, long long *n,
 	*n = 0;
 	if (sqlite3_prepare_v2(st->db, "SELECT n FROM records WHERE id = ?", -1,
 	    &s, NULL) != SQLITE_OK)
-		return db_fail(st, err, _("read"));
+		return db_fail(st, err, DB_READ);
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (!unseal_into(st->key, "records.n", id, sqlite3_column_blob(s,
@@ -909,7 +917,7 @@ store_record_n(struct store *st, const char *id, long long *n,
 				*n = (long long)(((unsigned long long)*n << 8) |
 				    (unsigned char)b.p[i]);
 	} else if (rc != SQLITE_DONE)
-		ret = db_fail(st, err, _("read"));
+		ret = db_fail(st, err, DB_READ);
 	sqlite3_finalize(s);
 	sbuf_free(&b);
 	return ret;
@@ -952,14 +960,14 @@ store_put_state_in(struct store *st, const char *table, const char *name,
 	free(sql);
 	if (rc != SQLITE_OK) {
 		free(body);
-		return db_fail(st, err, _("write to"));
+		return db_fail(st, err, DB_WRITE);
 	}
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, body, (int)blen, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	free(body);
-	return rc == SQLITE_DONE ? 0 : db_fail(st, err, _("write to"));
+	return rc == SQLITE_DONE ? 0 : db_fail(st, err, DB_WRITE);
 }
 
 int
@@ -1001,7 +1009,7 @@ store_get_state(struct store *st, const char *name, char **json,
 	store_state_rowkey(st, name, key);
 	if (sqlite3_prepare_v2(st->db, "SELECT body FROM state WHERE key = ?",
 	    -1, &s, NULL) != SQLITE_OK)
-		return db_fail(st, err, _("read"));
+		return db_fail(st, err, DB_READ);
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -1013,7 +1021,7 @@ store_get_state(struct store *st, const char *name, char **json,
 		else
 			memcpy(*json, v, strlen(v) + 1);
 	} else if (rc != SQLITE_DONE)
-		ret = db_fail(st, err, _("read"));
+		ret = db_fail(st, err, DB_READ);
 	sqlite3_finalize(s);
 	sbuf_free(&b);
 	return ret;
@@ -1057,11 +1065,11 @@ store_delete_state(struct store *st, const char *name, struct sw_error *err)
 	store_state_rowkey(st, name, key);
 	if (sqlite3_prepare_v2(st->db, "DELETE FROM state WHERE key = ?", -1,
 	    &s, NULL) != SQLITE_OK)
-		return db_fail(st, err, _("write to"));
+		return db_fail(st, err, DB_WRITE);
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : db_fail(st, err, _("write to"));
+	return rc == SQLITE_DONE ? 0 : db_fail(st, err, DB_WRITE);
 }
 
 static int
@@ -1084,7 +1092,7 @@ state_names(struct store *st, const char *prefix, char ***out, size_t *n,
 	*n = 0;
 	if (sqlite3_prepare_v2(st->db, "SELECT key, body FROM state", -1, &s,
 	    NULL) != SQLITE_OK)
-		return db_fail(st, err, _("read"));
+		return db_fail(st, err, DB_READ);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *key = (const char *)sqlite3_column_text(s, 0);
 
@@ -1100,7 +1108,7 @@ state_names(struct store *st, const char *prefix, char ***out, size_t *n,
 		(*out)[(*n)++] = xstrdup(b.p);
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
-		ret = db_fail(st, err, _("read"));
+		ret = db_fail(st, err, DB_READ);
 	sqlite3_finalize(s);
 	sbuf_free(&b);
 	if (*n > 1)
@@ -1133,7 +1141,7 @@ store_begin(struct store *st, struct sw_error *err)
 {
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK)
-		return db_fail(st, err, _("write to"));
+		return db_fail(st, err, DB_WRITE);
 	return 0;
 }
 
@@ -1141,7 +1149,7 @@ int
 store_commit(struct store *st, struct sw_error *err)
 {
 	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		db_fail(st, err, _("write to"));
+		db_fail(st, err, DB_WRITE);
 		store_rollback(st);
 		return -1;
 	}

@@ -1,8 +1,10 @@
 /* text.c: what characters outside text may hold, and the sanitiser that
  * prints it (text.h). */
+#include <langinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "text.h"
 #include "util.h"
@@ -78,6 +80,85 @@ text_check(const char *s, size_t n, int flags, uint32_t *bad)
 	return TEXT_OK;
 }
 
+size_t
+text_utf8_count(const char *s)
+{
+	size_t		n = 0, len = strlen(s), i = 0, k;
+	uint32_t	cp;
+
+	while (i < len) {
+		k = text_utf8_next(s + i, len - i, &cp);
+		i += k ? k : 1;
+		n++;
+	}
+	return n;
+}
+
+int
+text_width(const char *s, size_t n)
+{
+	mbstate_t	ps;
+	wchar_t		wc;
+	size_t		r;
+	int		w = 0, cw;
+
+	memset(&ps, 0, sizeof ps);
+	while (n > 0) {
+		r = mbrtowc(&wc, s, n, &ps);
+		if (r == (size_t)-1 || r == (size_t)-2) {
+			memset(&ps, 0, sizeof ps);
+			r = 1;
+			cw = 1;
+		} else {
+			if (r == 0)
+				r = 1;
+			cw = wcwidth(wc);
+			if (cw < 0)
+				cw = 0;
+		}
+		w += cw;
+		s += r;
+		n -= r;
+	}
+	return w;
+}
+
+static const struct {
+	uint32_t	 cp;
+	const char	*ascii;
+} ascii_table[] = {
+	{ 0x00a0, " " },	{ 0x00ab, "\"" },	{ 0x00bb, "\"" },
+	{ 0x00b7, "." },	{ 0x00d7, "x" },
+	{ 0x2010, "-" },	{ 0x2011, "-" },	{ 0x2012, "-" },
+	{ 0x2013, "-" },	{ 0x2014, "-" },	{ 0x2015, "-" },
+	{ 0x2018, "'" },	{ 0x2019, "'" },	{ 0x201a, "'" },
+	{ 0x201b, "'" },	{ 0x201c, "\"" },	{ 0x201d, "\"" },
+	{ 0x201e, "\"" },	{ 0x2022, "-" },	{ 0x2026, "..." },
+	{ 0x2039, "<" },	{ 0x203a, ">" },	{ 0x2190, "<-" },
+	{ 0x2191, "^" },	{ 0x2192, "->" },	{ 0x2193, "v" },
+	{ 0x2212, "-" },	{ 0x2264, "<=" },	{ 0x2265, ">=" },
+	{ 0x2500, "-" },	{ 0x2502, "|" },	{ 0x25cf, "*" },
+};
+
+const char *
+text_ascii(uint32_t cp)
+{
+	for (size_t i = 0; i < sizeof ascii_table / sizeof ascii_table[0];
+	    i++)
+		if (ascii_table[i].cp == cp)
+			return ascii_table[i].ascii;
+	return NULL;
+}
+
+bool
+text_locale_utf8(void)
+{
+	const char *cs = nl_langinfo(CODESET);
+
+	return cs != NULL && (strcmp(cs, "UTF-8") == 0 ||
+	    strcmp(cs, "utf8") == 0);
+}
+
 /* s[0..n) with each character text_char_ok refuses, and each byte that
  * does not begin a well-formed UTF-8 sequence, replaced: by '?', or in
  * JSON by its \u escape (U+FFFD for a byte that is not UTF-8, which cJSON
@@ -99,6 +180,17 @@ text_replace(const char *s, size_t n, int flags, bool json)
 			else
 				*o++ = '?';
 			i += k ? k : 1;
+			continue;
+		}
+		if ((flags & TEXT_ASCII) && cp >= 0x80 && !json) {
+			const char *a = text_ascii(cp);
+
+			/* Never longer than the UTF-8 it replaces. */
+			if (a == NULL || strlen(a) > k)
+				a = "?";
+			memcpy(o, a, strlen(a));
+			o += strlen(a);
+			i += k;
 			continue;
 		}
 		memcpy(o, s + i, k);

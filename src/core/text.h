@@ -11,6 +11,9 @@
 #include <stdint.h>
 
 #define TEXT_LINES	0x1	/* multi-line text: new line and tab allowed */
+#define TEXT_ASCII	0x2	/* text_clean: for a locale without UTF-8,
+				   every character outside ASCII as its
+				   ASCII form (text_ascii), else '?' */
 
 /* The length of the well-formed UTF-8 sequence at the start of s[0..n),
  * with its code point in *cp; 0 when there is none (an overlong form, a
@@ -34,6 +37,19 @@ enum text_fault text_check(const char *s, size_t n, int flags, uint32_t *cp);
  * each byte that does not begin a well-formed UTF-8 sequence, becomes '?'.
  * A new NUL-terminated string: wipe_free() it when s was clinical. */
 char	*text_clean(const char *s, size_t n, int flags);
+
+/* How many characters s holds (a byte that is not UTF-8 counts as one). */
+size_t	 text_utf8_count(const char *s);
+/* How many terminal columns s[0..n) takes in the locale (wcwidth; a byte
+ * that cannot be read counts as one, a control as none). */
+int	 text_width(const char *s, size_t n);
+
+/* The one transliteration table, for a locale that is not UTF-8: the
+ * ASCII form of a dash, quote, bullet, arrow, ellipsis, no-break space or
+ * line-drawing character (never longer than its UTF-8), or NULL. */
+const char *text_ascii(uint32_t cp);
+/* Whether the locale's character set is UTF-8 (after setlocale). */
+bool	 text_locale_utf8(void);
 
 /* A JSON text as cJSON prints it, made safe for a terminal without
  * changing what it says: each character text_char_ok refuses (cJSON

@@ -188,22 +188,38 @@ format_rfc3339(long long t, char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-void
-format_day_time(long long t, char *buf, size_t size)
+/* Every local date in words is made here, in the locale's words. */
+static void
+format_local(long long t, const char *fmt, char *buf, size_t size)
 {
 	time_t		tt = (time_t)t;
 	struct tm	tm;
 	char		*p;
 
 	localtime_r(&tt, &tm);
-	/* TRANSLATORS: strftime(3): a day, a date and a time of day. */
-	if (strftime(buf, size, _("%A %e %B at %H:%M"), &tm) == 0) {
+	if (strftime(buf, size, fmt, &tm) == 0) {
 		buf[0] = '\0';
 		return;
 	}
 	/* %e pads the day with a space. */
 	while ((p = strstr(buf, "  ")) != NULL)
 		memmove(p, p + 1, strlen(p));
+	if (buf[0] == ' ')
+		memmove(buf, buf + 1, strlen(buf));
+}
+
+void
+format_day_time(long long t, char *buf, size_t size)
+{
+	/* TRANSLATORS: strftime(3): a day, a date and a time of day. */
+	format_local(t, _("%A %e %B at %H:%M"), buf, size);
+}
+
+void
+format_day_words(long long t, char *buf, size_t size)
+{
+	/* TRANSLATORS: strftime(3): a day and a date. */
+	format_local(t, _("%A %e %B"), buf, size);
 }
 
 void

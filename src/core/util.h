@@ -26,6 +26,8 @@ int	 write_file_replace(const char *path, const void *data, size_t n);
 void	 format_rfc3339(long long t, char *buf, size_t size);
 /* A local day and time in words, "Monday 1 December at 14:05". */
 void	 format_day_time(long long t, char *buf, size_t size);
+/* A local day in words, "Monday 1 December". */
+void	 format_day_words(long long t, char *buf, size_t size);
 
 /* Days in month (1 to 12) of year, in the Gregorian calendar. */
 int	 days_in_month(int year, int month);

@@ -61,6 +61,22 @@ stopped(struct session *s)
 	    "start this check-in, you can carry on where you stopped."));
 }
 
+/* The scale in one line for the prompt: "0 Not at all, 1 Several days,
+ * ...", so that every prompt carries it, not only the first question's. */
+static char *
+scale_words(const struct measure_option *o, size_t n)
+{
+	char *all = xstrdup(""), *next;
+
+	for (size_t i = 0; i < n; i++) {
+		next = xasprintf(i == 0 ? "%s%d %s" : "%s, %d %s", all,
+		    o[i].value, o[i].label);
+		free(all);
+		all = next;
+	}
+	return all;
+}
+
 static void
 print_options(struct session *s, const struct measure_option *o, size_t n)
 {
@@ -115,7 +131,7 @@ static int
 ask_item(struct session *s, size_t i)
 {
 	const struct measure	*m = s->m;
-	char			*prompt, *line, *end;
+	char			*prompt, *line, *end, *scale;
 	long			 v;
 	int			 lo = m->options[0].value;
 	int			 hi = m->options[m->n_options - 1].value;
@@ -125,7 +141,12 @@ ask_item(struct session *s, size_t i)
 	if (s->answers[i] != MEASURE_UNANSWERED)
 		plain_say(s->p, _("(Your answer was %d, %s.)"), s->answers[i],
 		    option_label(m->options, m->n_options, s->answers[i]));
-	prompt = xasprintf(_("Answer %d to %d (b back, q stop): "), lo, hi);
+	scale = scale_words(m->options, m->n_options);
+	/* TRANSLATORS: %s is the scale, "0 Not at all, 1 Several days,
+	 * ...". */
+	prompt = xasprintf(_("%s. Your answer (b back, h help now, q stop): "),
+	    scale);
+	free(scale);
 	for (;;) {
 		if ((line = plain_ask(s->p, prompt)) == NULL) {
 			free(prompt);
@@ -192,6 +213,7 @@ ask_functional(struct session *s)
 	const struct measure	*m = s->m;
 	bool			 skipped;
 	int			 v, lo, hi;
+	char			*scale, *prompt;
 
 	if (m->functional_text == NULL)
 		return 0;
@@ -200,9 +222,15 @@ ask_functional(struct session *s)
 	plain_say(s->p, _("\nOne more question. You can press Enter to skip "
 	    "it.\n%s"), m->functional_text);
 	print_options(s, m->functional_options, m->n_functional_options);
-	if (plain_ask_int(s->p, _("Your answer: "), lo, hi, true, &v,
-	    &skipped) != 0)
+	scale = scale_words(m->functional_options, m->n_functional_options);
+	prompt = xasprintf(_("%s. Your answer (Enter skips, h help now): "),
+	    scale);
+	free(scale);
+	if (plain_ask_int(s->p, prompt, lo, hi, true, &v, &skipped) != 0) {
+		free(prompt);
 		return -1;
+	}
+	free(prompt);
 	s->functional = skipped ? MEASURE_UNANSWERED : v;
 	save_draft(s);
 	return 0;
@@ -340,10 +368,12 @@ plain_checkin(struct plain *p, const struct measure *m)
 	s.answers = xcalloc(m->n_items, sizeof *s.answers);
 	for (size_t i = 0; i < m->n_items; i++)
 		s.answers[i] = MEASURE_UNANSWERED;
-	plain_say(p, _("\n== %s check-in ==\n%s"), m->title, m->stem);
+	plain_heading(p, _("%s check-in"), m->title);
+	plain_say(p, "%s", m->stem);
 	print_options(&s, m->options, m->n_options);
 	plain_say(p, _("Type the number of your answer. Type b to go back to "
-	    "the previous question, or q to stop for now."));
+	    "the previous question, h for the crisis contacts (Help now), or "
+	    "q to stop for now."));
 	if (!resume_draft(&s))
 		goto out;
 	if ((r = ask_items(&s, m->n_items)) != 0) {

@@ -296,7 +296,7 @@ plain_exercise(struct plain *p, const struct exercise *e)
 	bool		 share;
 	int		 rc = 0;
 
-	plain_say(p, _("\n== %s ==\n%s\n\nAbout %d minutes."), e->title,
+	plain_say(p, _("\n%s\n%s\n\nAbout %d minutes."), e->title,
 	    e->intro, e->minutes);
 	if (draft_exercise_load(p->st, e->id, &values, &start, &err) == 0 &&
 	    values != NULL) {
@@ -393,15 +393,14 @@ plain_finish_plan(struct plain *p, const struct exercise *e,
 {
 	struct sw_error	 err = { 0 };
 	cJSON		*values;
-	char		 when[32];
+	char		 when[64];
 	size_t		 start;
 	bool		 kept;
 	enum entry_share state;
 	int		 rc = 0;
 
-	format_rfc3339(plan->created_at, when, sizeof when);
-	when[10] = '\0';
-	plain_say(p, _("\n== %s: how did it go? ==\nYour plan from %s:"),
+	format_day_words(plan->created_at, when, sizeof when);
+	plain_say(p, _("\n%s: how did it go?\nYour plan from %s:"),
 	    e->title, when);
 	show_values(p, e, plan->values);
 	if ((values = plan_values(p, e, plan, &start)) == NULL)
@@ -462,12 +461,12 @@ show_entry(void *arg, const char *id, const char *exercise,
 	struct history	*h = arg;
 	struct sw_error	 err = { 0 };
 	enum entry_share state;
-	char		 when[32], *words;
+	char		 when[64], *words;
 
 	(void)exercise;
 	h->ids = xreallocarray(h->ids, (size_t)h->n + 1, sizeof *h->ids);
 	h->ids[h->n++] = xstrdup(id);
-	format_rfc3339(at, when, sizeof when);
+	format_day_time(at, when, sizeof when);
 	plain_say(h->p, follows ? _("\n-- Entry %d, %s (how a plan went) --") :
 	    _("\n-- Entry %d, %s --"), h->n, when);
 	if (entry_share_state(h->p->st, id, &state, &err) != 0)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "draft.h"
 #include "i18n.h"
@@ -14,34 +15,81 @@
 
 /* ---- lessons ---- */
 
+/* One block as its own line or lines: list items keep their indent and
+ * mark (wrapped lines go under the text), block quotes a "> ". */
+static void
+lesson_block(struct plain *p, const struct block *b)
+{
+	char		*text = block_text(b), *pre;
+	const char	*quote = b->quote ? "> " : "";
+	int		 ind = b->indent > 0 ? (b->indent - 1) * 2 : 0;
+
+	if (b->type == BLOCK_RULE)
+		plain_say(p, "----");
+	else if (b->type == BLOCK_HEADING)
+		plain_heading(p, "%s", text);
+	else if (b->item != 0) {
+		pre = b->item < 0 ? xstrdup("-") : xasprintf("%d.", b->item);
+		plain_say(p, "%*s%s%s %s", ind, "", quote, pre, text);
+		free(pre);
+	} else
+		plain_say(p, "%*s%s%s", b->indent ? ind + 2 : 0, "", quote,
+		    text);
+	free(text);
+}
+
+/* Paragraphs are kept apart by a blank line, as in the source; the items
+ * of one list follow each other. */
+static bool
+blank_before(const struct block *prev, const struct block *b)
+{
+	if (prev == NULL || b->type == BLOCK_HEADING)
+		return false;	/* a heading brings its own */
+	return !(b->indent > 0 && prev->indent > 0 && b->item != 0);
+}
+
+/* On a terminal a lesson comes a section at a time: Enter for more, q to
+ * stop (the place is kept, and the next reading starts there); it is
+ * marked read at its end. Without one (a script) it comes whole. */
 void
 plain_lesson(struct plain *p, const struct lesson *l)
 {
-	struct sw_error err = { 0 };
+	struct sw_error	 err = { 0 };
+	bool		 paced = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	size_t		 from = 1, saved = 0;
+	long long	 done_at = 0;
+	char		*line;
 
-	plain_say(p, _("\n== %s ==\n(About %d minutes.)"), l->title,
-	    l->minutes);
-	for (size_t i = 1; i < l->n_blocks; i++) {
-		const struct block	*b = &l->blocks[i];
-		char			*text = block_text(b), *pre;
-		const char		*quote = b->quote ? "> " : "";
-
-		if (b->type == BLOCK_RULE) {
-			plain_say(p, "----");
-		} else if (b->type == BLOCK_HEADING) {
-			plain_say(p, "\n== %s ==", text);
-		} else if (b->item != 0) {
-			pre = b->item < 0 ? xstrdup("-") :
-			    xasprintf("%d.", b->item);
-			plain_say(p, "%*s%s%s %s", (b->indent - 1) * 2, "",
-			    quote, pre, text);
-			free(pre);
-		} else
-			plain_say(p, "%s%s%s", b->indent ? "   " : "", quote,
-			    text);
-		free(text);
+	if (progress_lesson_load(p->st, l->id, &saved, &done_at, &err) == 0 &&
+	    done_at == 0 && saved > 1 && saved < l->n_blocks) {
+		from = saved;
+		plain_say(p, _("Carrying on from where you stopped."));
 	}
-	/* Plain mode prints the whole lesson: reaching here is reading it. */
+	plain_heading(p, "%s", l->title);
+	plain_say(p, _("(About %d minutes.)\n"), l->minutes);
+	for (size_t i = from; i < l->n_blocks; i++) {
+		const struct block *b = &l->blocks[i];
+
+		if (paced && b->type == BLOCK_HEADING && i > from) {
+			line = plain_ask(p, _("Press Enter for more, or type q "
+			    "to stop here: "));
+			if (line == NULL || strcmp(line, "q") == 0) {
+				free(line);
+				if (progress_lesson_save(p->st, l->id, i,
+				    done_at != 0, (long long)time(NULL),
+				    &err) != 0)
+					plain_say(p, "%s", err.msg);
+				else
+					plain_say(p, _("Stopped. The lesson "
+					    "carries on from here next time."));
+				return;
+			}
+			free(line);
+		}
+		if (blank_before(i > from ? &l->blocks[i - 1] : NULL, b))
+			putchar('\n');
+		lesson_block(p, b);
+	}
 	if (progress_lesson_save(p->st, l->id, l->n_blocks, true,
 	    (long long)time(NULL), &err) != 0)
 		plain_say(p, "%s", err.msg);
@@ -60,23 +108,22 @@ plain_progress(struct plain *p)
 	struct outcome	 oc;
 	char		*since;
 	size_t		 n;
-	char		 when[32];
+	char		 when[64];
 
 	if (checkins_load(p->st, &v, &n, &err) != 0) {
 		plain_say(p, "%s", err.msg);
 		return;
 	}
-	plain_say(p, _("\n== Your check-ins =="));
+	plain_heading(p, "%s", _("Your check-ins"));
 	if (n == 0)
 		plain_say(p, _("No check-ins yet."));
 	for (size_t i = 0; i < n; i++) {
 		const struct measure *m = content_measure(p->ct, v[i].measure);
 
-		format_rfc3339(v[i].completed_at, when, sizeof when);
-		when[10] = '\0';
-		plain_say(p, "%s  %s  %d%s%d  %s", when, m ? m->title :
-		    v[i].measure, v[i].total, _(" of "), m ? m->max_total : 0,
-		    v[i].severity_label);
+		format_day_time(v[i].completed_at, when, sizeof when);
+		plain_say(p, _("On %s your %s score was %d out of %d: %s."),
+		    when, m ? m->title : v[i].measure, v[i].total,
+		    m ? m->max_total : 0, v[i].severity_label);
 	}
 	for (size_t k = 0; k < p->ct->n_measures; k++) {
 		const struct measure	*m = &p->ct->measures[k];
@@ -114,7 +161,6 @@ describe_step(struct plain *p, const struct progress *pr)
 	const struct exercise	*e;
 	const struct measure	*m;
 	char			 date[64];
-	time_t			 t;
 
 	switch (s->kind) {
 	case STEP_CHECKIN:
@@ -143,8 +189,7 @@ describe_step(struct plain *p, const struct progress *pr)
 			    "before."), s->module + 1, mod->title);
 			break;
 		}
-		t = (time_t)s->at;
-		strftime(date, sizeof date, "%A %e %B", localtime(&t));
+		format_day_words(s->at, date, sizeof date);
 		plain_say(p, _("You have done everything for now. Module %zu, "
 		    "%s, opens on %s."), s->module + 1, mod->title, date);
 		break;
@@ -165,11 +210,47 @@ mention_plans(struct plain *p)
 	if (exercise_open_entries(p->st, p->ct, &v, &n, &err) != 0)
 		return;
 	if (n > 0)
-		plain_say(p, _("You have %zu plan%s to look back on, such as "
-		    "\"%s\": choose Exercises, then that exercise."), n,
-		    n == 1 ? "" : "s", content_exercise(p->ct,
-		    v[0].exercise)->title);
+		plain_say(p, ngettext("You have %zu plan to look back on, "
+		    "\"%s\": choose Exercises, then that exercise.", "You have "
+		    "%zu plans to look back on, such as \"%s\": choose "
+		    "Exercises, then that exercise.", n), n, content_exercise(
+		    p->ct, v[0].exercise)->title);
 	open_entries_free(v, n);
+}
+
+/* What waits unfinished, as the full-screen Home lists it. */
+static int
+draft_line(void *arg, const char *kind, const char *id)
+{
+	struct plain		*p = arg;
+	const struct measure	*m;
+	const struct exercise	*e;
+
+	if (strcmp(kind, "checkin") == 0) {
+		m = content_measure(p->ct, id);
+		plain_say(p, _("Unfinished: your %s check-in. Choose Check-ins "
+		    "to carry on where you stopped."), m ? m->title : id);
+	} else if (strcmp(kind, "exercise") == 0) {
+		e = content_exercise(p->ct, id);
+		plain_say(p, _("Unfinished: your %s. Choose Exercises to carry "
+		    "on where you stopped."), e ? e->title : id);
+	}
+	return 0;
+}
+
+static void
+mention_drafts(struct plain *p)
+{
+	struct sw_error	 err = { 0 };
+	char		*reply = NULL;
+
+	draft_each(p->st, draft_line, p, &err);
+	if (p->ob != NULL && draft_reply_load(p->st, &reply, &err) == 0 &&
+	    reply != NULL) {
+		plain_say(p, "%s", _("Your reply to your supporter is kept, "
+		    "not sent yet. Choose Messages to finish it."));
+		wipe_free(reply);
+	}
 }
 
 static int
@@ -194,7 +275,6 @@ static void
 list_modules(struct plain *p, const struct progress *pr)
 {
 	char	date[64];
-	time_t	t;
 
 	for (size_t i = 0; i < p->ct->n_modules; i++) {
 		const struct module		*m = &p->ct->modules[i];
@@ -217,8 +297,7 @@ list_modules(struct plain *p, const struct progress *pr)
 			plain_say(p, _("Module %zu, %s: opens after module "
 			    "%zu."), i + 1, m->title, i);
 		else {
-			t = (time_t)mp->available_at;
-			strftime(date, sizeof date, "%e %B", localtime(&t));
+			format_day_words(mp->available_at, date, sizeof date);
 			plain_say(p, _("Module %zu, %s: opens on %s."), i + 1,
 			    m->title, date);
 		}
@@ -268,12 +347,11 @@ pick_plan(struct plain *p, const struct exercise *e,
 	plain_say(p, _("Which plan do you want to look back on?"));
 	for (k = 0; k < mine; k++) {
 		const char	*gist = open_entry_gist(e, &v[idx[k]]);
-		time_t		 t = (time_t)v[idx[k]].created_at;
 		bool		 started = false;
 
 		for (size_t b = 0; b < begun.n; b++)
 			started |= strcmp(begun.ids[b], v[idx[k]].id) == 0;
-		strftime(date, sizeof date, "%e %B", localtime(&t));
+		format_day_words(v[idx[k]].created_at, date, sizeof date);
 		if (started)
 			plain_say(p, _("%zu. \"%s\" (planned on %s; you began "
 			    "looking back on it)"), k + 1, gist ? gist : "",
@@ -333,9 +411,32 @@ exercise_menu(struct plain *p, const struct exercise *e)
 	return rc;
 }
 
+/* One line of a list, saying what is done: a lesson read, an exercise
+ * with an entry. */
+static void
+item_line(struct plain *p, const struct progress_facts *f, size_t n,
+    const char *title, const struct lesson *l, const struct exercise *e)
+{
+	bool done = false;
+
+	for (size_t k = 0; l != NULL && k < p->ct->n_lessons; k++)
+		if (&p->ct->lessons[k] == l)
+			done = f->lesson_done[k] != 0;
+	for (size_t k = 0; e != NULL && k < p->ct->n_exercises; k++)
+		if (&p->ct->exercises[k] == e)
+			done = f->exercise_last[k] != 0;
+	if (!done)
+		plain_say(p, "%zu. %s", n, title);
+	else if (l != NULL)
+		plain_say(p, _("%zu. %s (read)"), n, title);
+	else
+		plain_say(p, _("%zu. %s (done before)"), n, title);
+}
+
 /* Choose from the open modules' lessons and exercises, and the extras. */
 static int
-choose_item(struct plain *p, const struct progress *pr, bool lessons)
+choose_item(struct plain *p, const struct progress_facts *f,
+    const struct progress *pr, bool lessons)
 {
 	const void	*items[64];
 	size_t		 n = 0;
@@ -350,8 +451,8 @@ choose_item(struct plain *p, const struct progress *pr, bool lessons)
 		if (lessons)
 			for (size_t j = 0; j < m->n_lessons; j++) {
 				items[n++] = m->lessons[j];
-				plain_say(p, "%zu. %s", n,
-				    m->lessons[j]->title);
+				item_line(p, f, n, m->lessons[j]->title,
+				    m->lessons[j], NULL);
 			}
 		else
 			for (size_t j = 0; j < m->n_exercises; j++) {
@@ -359,16 +460,22 @@ choose_item(struct plain *p, const struct progress *pr, bool lessons)
 				    p->ct, m->exercises[j]);
 
 				items[n++] = e;
-				plain_say(p, "%zu. %s", n, e->title);
+				item_line(p, f, n, e->title, NULL, e);
 			}
 	}
 	if (!lessons)
 		for (size_t j = 0; j < p->ct->n_always && n < 64; j++) {
-			const struct exercise *e = content_exercise(p->ct,
-			    p->ct->always[j]);
+			const struct exercise	*e = content_exercise(p->ct,
+						    p->ct->always[j]);
+			bool			 listed = false;
 
+			/* Once, though a module lists it too. */
+			for (size_t k = 0; k < n; k++)
+				listed |= items[k] == e;
+			if (listed)
+				continue;
 			items[n++] = e;
-			plain_say(p, "%zu. %s", n, e->title);
+			item_line(p, f, n, e->title, NULL, e);
 		}
 	if (plain_ask_int(p, _("Type a number, or press Enter to go back: "),
 	    1, (int)n, true, &k, &skipped) != 0)
@@ -414,8 +521,9 @@ plain_home(struct plain *p)
 			plain_sync_close(p);
 			return -1;
 		}
-		plain_say(p, "\n== %s ==", p->ct->title);
+		plain_heading(p, "%s", p->ct->title);
 		describe_step(p, &pr);
+		mention_drafts(p);
 		mention_plans(p);
 		plain_sync_header(p);
 		plain_say(p, _("\n1. Do the next step\n2. Modules\n3. Lessons\n"
@@ -439,10 +547,10 @@ plain_home(struct plain *p)
 			list_modules(p, &pr);
 			break;
 		case 3:
-			rc = choose_item(p, &pr, true);
+			rc = choose_item(p, &f, &pr, true);
 			break;
 		case 4:
-			rc = choose_item(p, &pr, false);
+			rc = choose_item(p, &f, &pr, false);
 			break;
 		case 5:
 			rc = choose_checkin(p);

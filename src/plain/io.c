@@ -3,42 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
 #include "i18n.h"
 #include "plain.h"
 #include "text.h"
 #include "util.h"
-
-/* Display width of one UTF-8 line piece; bytes that are not valid count 1. */
-static int
-text_width(const char *s, size_t n)
-{
-	mbstate_t	ps;
-	wchar_t		wc;
-	size_t		r;
-	int		w = 0, cw;
-
-	memset(&ps, 0, sizeof ps);
-	while (n > 0) {
-		r = mbrtowc(&wc, s, n, &ps);
-		if (r == (size_t)-1 || r == (size_t)-2) {
-			memset(&ps, 0, sizeof ps);
-			r = 1;
-			cw = 1;
-		} else {
-			if (r == 0)
-				r = 1;
-			cw = wcwidth(wc);
-			if (cw < 0)
-				cw = 0;
-		}
-		w += cw;
-		s += r;
-		n -= r;
-	}
-	return w;
-}
 
 /* Through the sanitiser (text.h): C0 and C1 controls, DEL, bidirectional
  * controls and bytes that are not UTF-8 (a lone 0x9b is CSI on an 8-bit
@@ -46,19 +15,34 @@ text_width(const char *s, size_t n)
 static void
 put_clean(const char *s, size_t n)
 {
-	char *t = text_clean(s, n, TEXT_LINES);
+	static int	 ascii = -1;
+	char		*t;
+
+	/* Without UTF-8, text degrades to its ASCII forms (text_ascii). */
+	if (ascii < 0)
+		ascii = !text_locale_utf8();
+	t = text_clean(s, n, TEXT_LINES | (ascii ? TEXT_ASCII : 0));
 
 	for (const char *c = t; *c != '\0'; c++)
 		putchar(*c == '\t' ? ' ' : *c);
 	wipe_free(t);
 }
 
-/* Word-wrap one paragraph (no newlines) to width. */
+/* Word-wrap one paragraph (no newlines) to width; a line that starts
+ * with a list mark ("- ", "1. ") after its indent has its wrapped lines
+ * under the text, not under the mark. nl: end with a newline (a prompt
+ * does not). */
 static void
-wrap_line(const char *s, int width)
+wrap_text(const char *s, int width, bool nl)
 {
 	int	indent = (int)strspn(s, " ");
-	int	col = indent;
+	int	col = indent, hang = indent;
+	size_t	mark = strspn(s + indent, "0123456789");
+
+	if ((mark == 0 && s[indent] == '-' && s[indent + 1] == ' ') ||
+	    (mark > 0 && s[indent + mark] == '.' &&
+	    s[indent + mark + 1] == ' '))
+		hang = indent + (int)(mark ? mark + 2 : 2);
 
 	/* Leading spaces indent the first line and every wrapped one. */
 	printf("%*s", indent, "");
@@ -73,8 +57,9 @@ wrap_line(const char *s, int width)
 		wl = strcspn(s, " ");
 		ww = text_width(s, wl);
 		if (col > indent && col + 1 + ww > width) {
-			printf("\n%*s", indent, "");
-			col = indent;
+			printf("\n%*s", hang, "");
+			col = hang;
+			indent = hang;
 		} else if (col > indent) {
 			putchar(' ');
 			col++;
@@ -83,7 +68,25 @@ wrap_line(const char *s, int width)
 		col += ww;
 		s += wl;
 	}
-	putchar('\n');
+	if (nl)
+		putchar('\n');
+	else if (col > 0)
+		putchar(' ');
+}
+
+/* A heading: a line of its own after a blank one (no "== x ==", which
+ * speech reads as "equals equals"). */
+void
+plain_heading(struct plain *p, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*text;
+
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	plain_say(p, "\n%s", text);
+	free(text);
 }
 
 void
@@ -103,7 +106,7 @@ plain_say(struct plain *p, const char *fmt, ...)
 		if (*line == '\0')
 			putchar('\n');
 		else
-			wrap_line(line, p->width);
+			wrap_text(line, p->width, true);
 	}
 	free(text);
 	fflush(stdout);
@@ -116,20 +119,34 @@ plain_ask(struct plain *p, const char *prompt)
 	size_t	 cap = 0;
 	ssize_t	 n;
 
-	if (p->eof)
-		return NULL;
-	put_clean(prompt, strlen(prompt));
-	fflush(stdout);
-	n = getline(&line, &cap, stdin);
-	if (n < 0) {
-		free(line);
-		p->eof = true;
-		putchar('\n');
-		return NULL;
+	for (;;) {
+		if (p->eof)
+			return NULL;
+		/* Wrapped like the rest, the answer after its last line. */
+		if (prompt[0] != '\0' && prompt[strlen(prompt) - 1] == ' ') {
+			char *pr = xstrdup(prompt);
+
+			pr[strlen(pr) - 1] = '\0';
+			wrap_text(pr, p->width, false);
+			free(pr);
+		} else
+			put_clean(prompt, strlen(prompt));
+		fflush(stdout);
+		n = getline(&line, &cap, stdin);
+		if (n < 0) {
+			free(line);
+			p->eof = true;
+			putchar('\n');
+			return NULL;
+		}
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		/* h is Help now at every prompt, as on every screen of the
+		 * full-screen interface; the question is then asked again. */
+		if (strcmp(line, "h") != 0)
+			return line;
+		plain_crisis(p);
 	}
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = '\0';
-	return line;
 }
 
 int
@@ -232,7 +249,7 @@ plain_crisis(struct plain *p)
 {
 	const struct safety *s = &p->ct->safety;
 
-	plain_say(p, "\n== %s ==", s->title);
+	plain_heading(p, "%s", s->title);
 	plain_say(p, "%s\n", s->intro);
 	for (size_t i = 0; i < s->n_contacts; i++) {
 		const struct contact *c = &s->contacts[i];

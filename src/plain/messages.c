@@ -14,18 +14,6 @@
 #include "sync.h"
 #include "util.h"
 
-/* A date and time for people, in the local zone. */
-static void
-when_words(long long at, char *buf, size_t size)
-{
-	time_t		t = (time_t)at;
-	struct tm	tm;
-
-	localtime_r(&t, &tm);
-	if (strftime(buf, size, "%a %e %b %Y, %H:%M", &tm) == 0)
-		buf[0] = '\0';
-}
-
 const char *
 plain_clinic_name(const struct plain *p)
 {
@@ -171,7 +159,7 @@ plain_record_saved(struct plain *p)
 	    outbox_status(p->ob, &st, &err) != 0 || st.stopped[0] != '\0')
 		return;
 	next = st.next_try;
-	when_words(next, when, sizeof when);
+	format_day_time(next, when, sizeof when);
 	plain_say(p, _("It is saved here and goes to your clinic at the next "
 	    "try (%s), or choose 9 (Sync now) to send it at once."), when);
 }
@@ -215,10 +203,10 @@ plain_sync_header(struct plain *p)
 		return;
 	}
 	if (unread > 0)
-		plain_say(p, unread == 1 ? _("You have %d new message from "
-		    "your supporter: choose 8 to read it.") : _("You have %d "
-		    "new messages from your supporter: choose 8 to read them."),
-		    unread);
+		plain_say(p, ngettext("You have %d new message from your "
+		    "supporter: choose 8 to read it.", "You have %d new "
+		    "messages from your supporter: choose 8 to read them.",
+		    unread), unread);
 	if (st.stopped[0] != '\0') {
 		plain_say(p, phone ? _("%s Sending has stopped: please ask %s "
 		    "for a new enrollment file (phone %s).") : _("%s Sending "
@@ -227,7 +215,7 @@ plain_sync_header(struct plain *p)
 		return;
 	}
 	if (st.failures > 0) {
-		when_words(st.next_try, when, sizeof when);
+		format_day_time(st.next_try, when, sizeof when);
 		if (waiting > 0)
 			plain_say(p, _("%s %zu waiting to send. Stepwise will "
 			    "try again after %s; choose 9 to try now."),
@@ -239,7 +227,7 @@ plain_sync_header(struct plain *p)
 		plain_say(p, _("Connected to %s. %zu waiting to send."),
 		    plain_clinic_name(p), waiting);
 	else {
-		when_words(st.last_success, when, sizeof when);
+		format_day_time(st.last_success, when, sizeof when);
 		if (waiting > 0)
 			plain_say(p, _("Connected to %s. %zu waiting to send; "
 			    "last sent %s."), plain_clinic_name(p), waiting, when);
@@ -292,7 +280,7 @@ show(struct plain *p, struct message *v, size_t n)
 		plain_say(p, "%s", _("No messages yet. When your supporter "
 		    "writes to you, their messages appear here."));
 	for (size_t i = 0; i < n; i++) {
-		when_words(v[i].at, when, sizeof when);
+		format_day_time(v[i].at, when, sizeof when);
 		if (v[i].from_patient)
 			plain_say(p, _("\nYou wrote, %s:"), when);
 		else
@@ -397,7 +385,7 @@ plain_messages(struct plain *p)
 		plain_say(p, "%s", err.msg);
 		return -1;
 	}
-	plain_say(p, _("\n== Messages with %s =="), plain_clinic_name(p));
+	plain_heading(p, _("Messages with %s"), plain_clinic_name(p));
 	show(p, v, n);
 	rc = reply(p, v, n);
 	messages_free(v, n);

@@ -27,8 +27,11 @@ struct plain {
  * a file can never put an escape sequence on the line. */
 void	plain_say(struct plain *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+void	plain_heading(struct plain *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 /* Print prompt, read one line (without newline) into a new string; NULL at
- * end of input (p->eof is then set). The caller frees with wipe_free. */
+ * end of input (p->eof is then set). A line "h" shows the crisis contacts
+ * and asks again. The caller frees with wipe_free. */
 char	*plain_ask(struct plain *, const char *prompt);
 /* A whole number in [min, max]; asks again on anything else. skip_ok lets
  * an empty line mean "skip" (returns 0 with *skipped set). -1 at EOF. */

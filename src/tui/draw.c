@@ -21,7 +21,9 @@ tui_attr(const struct tui *t, int which)
 	case ATTR_WARN:
 		return A_BOLD | (t->colour ? COLOR_PAIR(3) : 0);
 	case ATTR_DIM:
-		return t->colour ? COLOR_PAIR(4) : A_NORMAL;
+		/* Not blue on black (about 2:1): the terminal's own colour,
+		 * dimmed where it can be. */
+		return A_DIM;
 	case ATTR_SELECT:
 		return A_REVERSE;
 	}
@@ -47,13 +49,21 @@ wc_width(wchar_t c)
 wchar_t *
 wcs_from_utf8(const char *utf8)
 {
-	char		*clean = text_clean(utf8, strlen(utf8), TEXT_LINES);
-	const char	*s = clean;
-	size_t		 len = strlen(s), n = 0;
-	wchar_t		*w = xcalloc(len + 1, sizeof *w);
+	static int	 ascii = -1;
+	char		*clean;
+	const char	*s;
+	size_t		 n = 0;
+	wchar_t		*w;
 	mbstate_t	 ps;
 	size_t		 r;
 
+	/* Without UTF-8, text degrades to its ASCII forms, not to '?'. */
+	if (ascii < 0)
+		ascii = !text_locale_utf8();
+	clean = text_clean(utf8, strlen(utf8), TEXT_LINES |
+	    (ascii ? TEXT_ASCII : 0));
+	s = clean;
+	w = xcalloc(strlen(s) + 1, sizeof *w);
 	memset(&ps, 0, sizeof ps);
 	while (*s != '\0') {
 		r = mbrtowc(&w[n], s, strlen(s), &ps);
@@ -104,7 +114,7 @@ str_width(const char *s)
 	return n;
 }
 
-static struct tline *
+struct tline *
 tdoc_newline(struct tdoc *d)
 {
 	d->v = xreallocarray(d->v, d->n + 1, sizeof *d->v);
@@ -112,7 +122,7 @@ tdoc_newline(struct tdoc *d)
 	return &d->v[d->n++];
 }
 
-static void
+void
 line_put(struct tline *l, wchar_t c, attr_t a)
 {
 	l->c = xreallocarray(l->c, l->n + 1, sizeof *l->c);
@@ -172,7 +182,12 @@ para_flush(struct para *p)
 		gap = 0;
 	}
 	if (gap) {
-		line_put(p->line, L' ', A_NORMAL);
+		/* Between two words drawn alike the space is drawn alike too:
+		 * one attribute change per run, not per word. */
+		attr_t ga = p->line->n > 0 && p->line->c[p->line->n - 1].a ==
+		    p->word[0].a ? p->word[0].a : A_NORMAL;
+
+		line_put(p->line, L' ', ga);
 		p->col++;
 	}
 	for (i = 0; i < p->nword; i++) {
@@ -231,6 +246,22 @@ tdoc_text(struct tdoc *d, const char *utf8, attr_t a)
 	para_end(&p);
 }
 
+/* One line of a tdoc, cut at width columns; returns the columns used. */
+int
+line_text(struct tline *l, const char *utf8, attr_t a, int width)
+{
+	wchar_t	*w = wcs_from_utf8(utf8);
+	int	 col = 0;
+
+	for (wchar_t *c = w; *c != L'\0' && col + wc_width(*c) <= width;
+	    c++) {
+		line_put(l, *c, a);
+		col += wc_width(*c);
+	}
+	free(w);
+	return col;
+}
+
 void
 tdoc_blank(struct tdoc *d)
 {
@@ -270,6 +301,21 @@ tdoc_draw(const struct tdoc *d, int y, int x, size_t top, int rows)
 {
 	for (int r = 0; r < rows && top + (size_t)r < d->n; r++)
 		draw_cells(y + r, x, d->v[top + r].c, d->v[top + r].n);
+}
+
+/* The selected row, drawn at column x: "> " in the two columns before it
+ * and the cursor on the marker, so that a screen reader, a braille line or
+ * a terminal without reverse video finds it too. */
+void
+mark_selected(struct tui *t, int y, int x)
+{
+	attrset(A_BOLD);
+	mvaddstr(y, x - 2, "> ");
+	attrset(A_NORMAL);
+	if (t->cur_y < 0) {
+		t->cur_y = y;
+		t->cur_x = x - 2;
+	}
 }
 
 /* One line, cut to width columns. */

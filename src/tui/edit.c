@@ -204,9 +204,11 @@ edit_key(struct edit *e, int key, int width)
 {
 	switch (key) {
 	case FN(KEY_LEFT):
+	case CTRLK('b'):
 		edit_move(e, EDIT_LEFT, width);
 		break;
 	case FN(KEY_RIGHT):
+	case CTRLK('f'):
 		edit_move(e, EDIT_RIGHT, width);
 		break;
 	case FN(KEY_UP):

@@ -24,6 +24,9 @@ struct checkin_screen {
 	int			*answers;
 	int			 functional;
 	size_t			 sel;		/* highlighted option or row */
+	size_t			 top;		/* the result's first line */
+	int			 result_rows;	/* shown of it */
+	char			 where[64];	/* status line, when compact */
 	bool			 from_review;	/* changing one answer */
 	bool			 crisis_shown;
 	bool			 saved;
@@ -68,6 +71,58 @@ option_label(const struct measure_option *o, size_t n, int v)
 	return "";
 }
 
+/* Where option i goes when the options share rows (a small window): as
+ * many to a row as fit in width, each with room for its marker. Returns
+ * the rows taken; xs and ys (may be NULL) get each option's place. */
+static int
+options_pack(const struct measure_option *o, size_t n, int width, int *xs,
+    int *ys)
+{
+	int	 col = 0, row = 0, ow;
+	char	*s;
+
+	for (size_t i = 0; i < n; i++) {
+		s = xasprintf("%d  %s", o[i].value, o[i].label);
+		ow = 2 + str_width(s);
+		free(s);
+		if (col > 0 && col + 1 + ow > width) {
+			row++;
+			col = 0;
+		} else if (col > 0)
+			col++;
+		if (xs != NULL) {
+			xs[i] = col + 2;
+			ys[i] = row;
+		}
+		col += ow;
+	}
+	return n > 0 ? row + 1 : 0;
+}
+
+static void
+draw_options_packed(struct tui *t, int y, int x, int width,
+    const struct measure_option *o, size_t n, int answer, size_t sel)
+{
+	int	*xs = xcalloc(n + 1, sizeof *xs), *ys = xcalloc(n + 1,
+		    sizeof *ys);
+	char	*s;
+
+	options_pack(o, n, width, xs, ys);
+	for (size_t i = 0; i < n; i++) {
+		if (y + ys[i] >= LINES - 1)
+			break;
+		if (i == sel)
+			mark_selected(t, y + ys[i], x + xs[i]);
+		s = xasprintf("%d  %s", o[i].value, o[i].label);
+		put_line(y + ys[i], x + xs[i], width - xs[i], s, (i == sel ?
+		    A_REVERSE : A_NORMAL) | (o[i].value == answer ? A_BOLD :
+		    0));
+		free(s);
+	}
+	free(xs);
+	free(ys);
+}
+
 /* Keep the answers; a risk answer's own record goes with them, and is
  * sent at once when the clinic can be reached. */
 static void
@@ -95,21 +150,23 @@ draft_save(struct tui *t, struct checkin_screen *c)
 }
 
 static int
-draw_options(struct tui *t, int y, const struct measure_option *o,
-    size_t n, int answer, size_t sel)
+draw_options(struct tui *t, int y, int x, int maxy,
+    const struct measure_option *o, size_t n, int answer, size_t sel)
 {
 	char *s;
 
-	for (size_t i = 0; i < n && y < LINES - 3; i++) {
+	for (size_t i = 0; i < n && y < maxy; i++) {
 		attr_t a = i == sel ? A_REVERSE : A_NORMAL;
 
-		s = xasprintf("%s %d  %s", o[i].value == answer ? ">" : " ",
-		    o[i].value, o[i].label);
-		put_line(y++, 4, COLS - 8, s, a | (o[i].value == answer ?
+		/* The answer given is bold, and selected when the question
+		 * comes back (answer_sel). */
+		if (i == sel)
+			mark_selected(t, y, x);
+		s = xasprintf("%d  %s", o[i].value, o[i].label);
+		put_line(y++, x, COLS - x - 1, s, a | (o[i].value == answer ?
 		    A_BOLD : 0));
 		free(s);
 	}
-	(void)t;
 	return y;
 }
 
@@ -121,9 +178,16 @@ draw_review(struct tui *t, struct checkin_screen *c, int y, int w)
 				    1 : 0), first = 0, avail;
 	char			*s;
 
+	bool			 narrow = w < 56;
+
 	y = put_wrapped(t, y, 2, w, LINES - 2, _("Check your answers. "
 	    "Highlight one and press a number or c to change it. Press Enter "
-	    "or s to save."), A_NORMAL) + 1;
+	    "or s to save."), A_NORMAL) + (narrow ? 0 : 1);
+	/* Too narrow for a question beside its answer: the highlighted
+	 * one's question whole above the answers. */
+	if (narrow)
+		y = put_wrapped(t, y, 2, w, LINES - 3, c->sel < m->n_items ?
+		    m->items[c->sel].text : m->functional_text, A_BOLD);
 	avail = LINES - 2 > y ? (size_t)(LINES - 2 - y) : 1;
 	if (c->sel >= avail)
 		first = c->sel - avail + 1;
@@ -142,15 +206,19 @@ draw_review(struct tui *t, struct checkin_screen *c, int y, int w)
 			    option_label(m->functional_options,
 			    m->n_functional_options, v);
 		}
-		s = xasprintf("%2zu. %-*.*s  %s", i + 1, w / 2, w / 2, text,
+		s = narrow ? xasprintf("%2zu. %s", i + 1, ans) :
+		    xasprintf("%2zu. %-*.*s  %s", i + 1, w / 2, w / 2, text,
 		    ans);
+		if (i == c->sel)
+			mark_selected(t, y, 2);
 		put_line(y++, 2, w, s, i == c->sel ? A_REVERSE : A_NORMAL);
 		free(s);
 	}
 }
 
+/* The result as lines, so that a small window scrolls through it. */
 static void
-draw_result(struct tui *t, struct checkin_screen *c, int y, int w)
+result_build(struct tui *t, struct checkin_screen *c, struct tdoc *d)
 {
 	const struct measure_band	*b = measure_band_for(c->m,
 					    c->result.total);
@@ -162,34 +230,148 @@ draw_result(struct tui *t, struct checkin_screen *c, int y, int w)
 		s = xasprintf(_("You said you have had thoughts of being better "
 		    "off dead or of hurting yourself. If you might act on "
 		    "them, get help now: %s."), t->ct.safety.summary);
-		y = put_wrapped(t, y, 2, w, LINES - 3, s,
-		    tui_attr(t, ATTR_WARN)) + 1;
+		tdoc_text(d, s, tui_attr(t, ATTR_WARN));
+		tdoc_blank(d);
 		free(s);
 		if (t->ob != NULL) {
 			s = xasprintf(_("This check-in goes to %s with that "
 			    "answer."), tui_clinic_name(t));
-			y = put_wrapped(t, y, 2, w, LINES - 3, s, A_BOLD) + 1;
+			tdoc_text(d, s, A_BOLD);
+			tdoc_blank(d);
 			free(s);
 		}
 	}
 	s = xasprintf(_("Your %s score is %d (out of %d)"), c->m->title,
 	    c->result.total, c->m->max_total);
-	put_line(y, 2, w, s, A_BOLD);
+	tdoc_text(d, s, A_BOLD);
+	tdoc_blank(d);
 	free(s);
-	y += 2;
 	if (b != NULL) {
-		put_line(y++, 2, w, b->label, tui_attr(t, ATTR_ACCENT));
-		y = put_wrapped(t, y, 2, w, LINES - 3, b->description,
-		    A_NORMAL) + 1;
-		if (b->clinic_note != NULL && t->ob != NULL)
-			y = put_wrapped(t, y, 2, w, LINES - 3, b->clinic_note,
-			    A_NORMAL) + 1;
+		tdoc_text(d, b->label, tui_attr(t, ATTR_ACCENT));
+		tdoc_text(d, b->description, A_NORMAL);
+		tdoc_blank(d);
+		if (b->clinic_note != NULL && t->ob != NULL) {
+			tdoc_text(d, b->clinic_note, A_NORMAL);
+			tdoc_blank(d);
+		}
 	}
-	if (c->change != NULL)
-		y = put_wrapped(t, y, 2, w, LINES - 3, c->change, A_NORMAL) +
-		    1;
-	put_wrapped(t, y, 2, w, LINES - 2, _("Saved. Press Enter to go "
-	    "back."), tui_attr(t, ATTR_DIM));
+	if (c->change != NULL) {
+		tdoc_text(d, c->change, A_NORMAL);
+		tdoc_blank(d);
+	}
+	tdoc_text(d, _("Saved. Press Enter to go back."), tui_attr(t,
+	    ATTR_DIM));
+}
+
+static void
+draw_result(struct tui *t, struct checkin_screen *c, int y, int w)
+{
+	struct tdoc	d = { NULL, 0, w };
+	int		rows = LINES - 1 - y;
+
+	result_build(t, c, &d);
+	if (rows < (int)d.n)
+		rows--;		/* the "more" line */
+	if (rows < 1)
+		rows = 1;
+	if (c->top + (size_t)rows > d.n)
+		c->top = d.n > (size_t)rows ? d.n - (size_t)rows : 0;
+	c->result_rows = rows;
+	tdoc_draw(&d, y, 2, c->top, rows);
+	if (c->top + (size_t)rows < d.n)
+		put_line(y + rows, 2, w, _("-- more: Space or j --"),
+		    tui_attr(t, ATTR_DIM));
+	tdoc_free(&d);
+}
+
+/* The question, its stem and every answer: with room, spaced out and with
+ * the keys under them; in a small window without the spacing, the title
+ * and the keys line (the status line names the screen). */
+static void
+draw_item(struct screen *s, struct tui *t, struct checkin_screen *c, int w)
+{
+	const struct measure	*m = c->m;
+	int			 y = 0, x = 2, stem, item, need;
+	char			*line;
+
+	stem = text_rows(m->stem, w);
+	item = text_rows(m->items[c->pos].text, w);
+	need = 2 + stem + 1 + 1 + item + 1 + (int)m->n_options;
+	if (need <= LINES - 2) {
+		line = xasprintf(_("%s check-in"), m->title);
+		put_line(y++, 2, w, line, tui_attr(t, ATTR_TITLE));
+		free(line);
+		y++;
+		y = put_wrapped(t, y, 2, w, y + stem, m->stem,
+		    tui_attr(t, ATTR_DIM)) + 1;
+		line = xasprintf(_("%zu of %zu"), c->pos + 1, m->n_items);
+		put_line(y++, 2, w, line, A_BOLD);
+		free(line);
+		y = put_wrapped(t, y, 2, w, y + item, m->items[c->pos].text,
+		    A_BOLD) + 1;
+		x = 4;
+		put_line(LINES - 2, 2, w, _("Press a number, or Up/Down and "
+		    "Enter. b goes back."), tui_attr(t, ATTR_DIM));
+	} else {
+		/* Compact: no spacing; then the answers share rows; the
+		 * answers are never cut, the stem gives way last. */
+		bool packed = 1 + stem + item + (int)m->n_options >
+		    LINES - 1;
+		int opt_rows = packed ? options_pack(m->options,
+		    m->n_options, COLS - x, NULL, NULL) : (int)m->n_options;
+
+		line = xasprintf(_("%s, %zu of %zu"), m->title, c->pos + 1,
+		    m->n_items);
+		/* Short of one row more: where they are goes to the status
+		 * line. */
+		if (1 + stem + item + opt_rows <= LINES - 1)
+			put_line(y++, 2, w, line, tui_attr(t, ATTR_TITLE));
+		else {
+			snprintf(c->where, sizeof c->where, "%s", line);
+			s->where = c->where;
+		}
+		free(line);
+		need = LINES - 1 - y - item - opt_rows;
+		y = put_wrapped(t, y, 2, w, y + (need < stem ? need : stem),
+		    m->stem, tui_attr(t, ATTR_DIM));
+		y = put_wrapped(t, y, 2, w, y + item, m->items[c->pos].text,
+		    A_BOLD);
+		if (packed) {
+			draw_options_packed(t, y, 0, COLS - 1, m->options,
+			    m->n_options, c->answers[c->pos], c->sel);
+			return;
+		}
+	}
+	draw_options(t, y, x, LINES - 1, m->options, m->n_options,
+	    c->answers[c->pos], c->sel);
+}
+
+static void
+draw_functional(struct tui *t, struct checkin_screen *c, int w)
+{
+	const struct measure	*m = c->m;
+	int			 y = 0, text = text_rows(m->functional_text, w);
+	bool			 roomy = 2 + text + 1 + (int)
+				    m->n_functional_options + 1 <= LINES - 2;
+	char			*line;
+
+	line = roomy ? xasprintf(_("%s check-in"), m->title) :
+	    xasprintf(_("%s, one more question"), m->title);
+	put_line(y++, 2, w, line, tui_attr(t, ATTR_TITLE));
+	free(line);
+	if (roomy)
+		y++;
+	y = put_wrapped(t, y, 2, w, y + text, m->functional_text, A_BOLD) +
+	    (roomy ? 1 : 0);
+	y = draw_options(t, y, roomy ? 4 : 2, LINES - 1,
+	    m->functional_options, m->n_functional_options, c->functional,
+	    c->sel);
+	if (roomy)
+		put_line(LINES - 2, 2, w, _("This one is optional: press s to "
+		    "skip it. b goes back."), tui_attr(t, ATTR_DIM));
+	else
+		put_wrapped(t, y, 2, w, LINES - 1, _("This one is optional: s "
+		    "skips it."), tui_attr(t, ATTR_DIM));
 }
 
 static void
@@ -202,31 +384,25 @@ checkin_draw(struct screen *s, struct tui *t)
 
 	if (w > 76)
 		w = 76;
+	s->where = _("Check-in");
+	switch (c->phase) {
+	case PH_ITEM:
+		draw_item(s, t, c, COLS < 50 ? COLS - 3 : w);
+		return;
+	case PH_FUNCTIONAL:
+		draw_functional(t, c, COLS < 50 ? COLS - 3 : w);
+		return;
+	default:
+		break;
+	}
 	line = xasprintf(_("%s check-in"), m->title);
 	put_line(y++, 2, w, line, tui_attr(t, ATTR_TITLE));
 	free(line);
-	y++;
+	if (LINES > TUI_MIN_ROWS + 4)
+		y++;
 	switch (c->phase) {
 	case PH_ITEM:
-		y = put_wrapped(t, y, 2, w, LINES - 6, m->stem,
-		    tui_attr(t, ATTR_DIM)) + 1;
-		line = xasprintf(_("%zu of %zu"), c->pos + 1, m->n_items);
-		put_line(y++, 2, w, line, A_BOLD);
-		free(line);
-		y = put_wrapped(t, y, 2, w, LINES - 4, m->items[c->pos].text,
-		    A_BOLD) + 1;
-		y = draw_options(t, y, m->options, m->n_options,
-		    c->answers[c->pos], c->sel);
-		put_line(LINES - 2, 2, w, _("Press a number, or Up/Down and "
-		    "Enter. b goes back."), tui_attr(t, ATTR_DIM));
-		break;
 	case PH_FUNCTIONAL:
-		y = put_wrapped(t, y, 2, w, LINES - 6, m->functional_text,
-		    A_BOLD) + 1;
-		draw_options(t, y, m->functional_options,
-		    m->n_functional_options, c->functional, c->sel);
-		put_line(LINES - 2, 2, w, _("This one is optional: press s to "
-		    "skip it. b goes back."), tui_attr(t, ATTR_DIM));
 		break;
 	case PH_REVIEW:
 		draw_review(t, c, y, w);
@@ -235,6 +411,27 @@ checkin_draw(struct screen *s, struct tui *t)
 		draw_result(t, c, y, w);
 		break;
 	}
+}
+
+/* A question shown again has its answer selected; else the first option. */
+static void
+answer_sel(struct checkin_screen *c)
+{
+	const struct measure		*m = c->m;
+	const struct measure_option	*o = m->options;
+	size_t				 n = m->n_options;
+	int				 v = c->answers[c->pos];
+
+	c->sel = 0;
+	if (c->phase == PH_FUNCTIONAL) {
+		o = m->functional_options;
+		n = m->n_functional_options;
+		v = c->functional;
+	} else if (c->phase != PH_ITEM)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (o[i].value == v)
+			c->sel = i;
 }
 
 /* After an answer: the next item, the functional question or the review. */
@@ -250,12 +447,12 @@ advance(struct checkin_screen *c)
 		return;
 	}
 	if (++c->pos < m->n_items) {
-		c->sel = 0;
+		answer_sel(c);
 		return;
 	}
 	c->pos = m->n_items - 1;
 	c->phase = m->functional_text ? PH_FUNCTIONAL : PH_REVIEW;
-	c->sel = 0;
+	answer_sel(c);
 }
 
 static enum action
@@ -350,7 +547,7 @@ back(struct checkin_screen *c)
 		c->phase = PH_ITEM;
 	else if (c->phase == PH_REVIEW)
 		c->phase = c->m->functional_text ? PH_FUNCTIONAL : PH_ITEM;
-	c->sel = 0;
+	answer_sel(c);
 	return ACT_REDRAW;
 }
 
@@ -430,14 +627,44 @@ pick(struct tui *t, struct checkin_screen *c)
 }
 
 static enum action
+result_key(struct checkin_screen *c, int key)
+{
+	size_t page = c->result_rows > 1 ? (size_t)c->result_rows - 1 : 1;
+
+	switch (key) {
+	case '\r':
+	case '\n':
+	case FN(KEY_ENTER):
+		return ACT_POP;
+	case ' ':
+	case FN(KEY_NPAGE):
+		c->top += page;
+		return ACT_REDRAW;
+	case 'j':
+	case FN(KEY_DOWN):
+		c->top++;
+		return ACT_REDRAW;
+	case 'k':
+	case FN(KEY_UP):
+		if (c->top > 0)
+			c->top--;
+		return ACT_REDRAW;
+	case 'b':
+	case FN(KEY_PPAGE):
+		c->top = c->top > page ? c->top - page : 0;
+		return ACT_REDRAW;
+	}
+	return ACT_UNHANDLED;
+}
+
+static enum action
 checkin_key(struct screen *s, struct tui *t, int key)
 {
 	struct checkin_screen	*c = s->data;
 	size_t			 n = n_choices(c);
 
 	if (c->phase == PH_RESULT)
-		return key == '\r' || key == '\n' || key == FN(KEY_ENTER) ?
-		    ACT_POP : ACT_UNHANDLED;
+		return result_key(c, key);
 	if (key >= '0' && key <= '9')
 		return digit(t, c, key - '0');
 	switch (binding_find(checkin_keys, sizeof checkin_keys /
@@ -472,7 +699,7 @@ checkin_key(struct screen *s, struct tui *t, int key)
 			c->pos = c->sel;
 		}
 		c->from_review = true;
-		c->sel = 0;
+		answer_sel(c);
 		return ACT_REDRAW;
 	}
 	return ACT_UNHANDLED;
@@ -530,6 +757,7 @@ screen_checkin_new(struct tui *t, const struct measure *m)
 		if (measure_score(m, c->answers, m->n_items, &r) == 0)
 			c->crisis_shown = r.risk;
 		tui_message(t, "%s", _("Carrying on from where you stopped."));
+		answer_sel(c);
 	}
 	return screen_new(&checkin_ops, c, _("Check-in"));
 }

@@ -19,8 +19,10 @@ static const struct binding doc_keys[] = {
 	{ 'b', NULL, NULL, DOC_PGUP },
 	{ FN(KEY_NPAGE), "PgDn / Space", N_("scroll down a page"), DOC_PGDN },
 	{ ' ', NULL, NULL, DOC_PGDN },
-	{ FN(KEY_HOME), "Home", N_("go to the top"), DOC_TOP },
-	{ FN(KEY_END), "End", N_("go to the end"), DOC_END },
+	{ FN(KEY_HOME), "Home / g", N_("go to the top"), DOC_TOP },
+	{ 'g', NULL, NULL, DOC_TOP },
+	{ FN(KEY_END), "End / G", N_("go to the end"), DOC_END },
+	{ 'G', NULL, NULL, DOC_END },
 	{ '\r', "Enter", N_("close this page"), DOC_DONE },
 	{ '\n', NULL, NULL, DOC_DONE },
 	{ FN(KEY_ENTER), NULL, NULL, DOC_DONE },
@@ -157,17 +159,34 @@ screen_doc_new(struct tui *t, const char *where, const char *title,
 
 /* ---- help: the keys of a screen, from its table ---- */
 
+/* One key a line, its words in a column of their own that wraps under
+ * itself; in a narrow window the words go under the key instead. */
 static void
 keys_add(struct tdoc *d, const struct binding *b, size_t n)
 {
-	char *line;
+	static const wchar_t	 col[] = L"                ";
+	struct para		 p;
+	int			 kw = 16;
 
+	if (d->width < 48)
+		kw = 2;
 	for (size_t i = 0; i < n; i++) {
 		if (b[i].name == NULL)
 			continue;
-		line = xasprintf("%-14s %s", b[i].name, _(b[i].help));
-		tdoc_text(d, line, A_NORMAL);
-		free(line);
+		if (kw == 2) {
+			tdoc_text(d, b[i].name, A_BOLD);
+			para_begin(&p, d, col + 16 - kw, col + 16 - kw,
+			    A_NORMAL);
+		} else {
+			char	*name = xasprintf("%-15s ", b[i].name);
+			wchar_t	*wname = wcs_from_utf8(name);
+
+			para_begin(&p, d, wname, col + 16 - kw, A_NORMAL);
+			free(wname);
+			free(name);
+		}
+		para_add(&p, _(b[i].help), A_NORMAL);
+		para_end(&p);
 	}
 }
 

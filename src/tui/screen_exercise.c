@@ -50,16 +50,29 @@ struct ex {
 					 * not chosen yet */
 };
 
-enum { X_NEXT, X_PREV, X_EXAMPLE, X_SAVE };
+/* Every action has a key that is neither an arrow nor a function key: a
+ * letter where the step takes no typing (X_*_LETTER), a control key where
+ * it does. */
+enum { X_NEXT, X_PREV, X_EXAMPLE, X_SAVE, X_PREV_LETTER, X_EXAMPLE_LETTER };
 
 static const struct binding ex_keys[] = {
-	{ '\t', "Tab", N_("next step"), X_NEXT },
-	{ FN(KEY_BTAB), "Shift-Tab", N_("step before"), X_PREV },
-	{ FN(KEY_NPAGE), "PgDn", N_("next step"), X_NEXT },
-	{ FN(KEY_PPAGE), "PgUp", N_("step before"), X_PREV },
-	{ FN(KEY_F(2)), "F2", N_("show the worked example"), X_EXAMPLE },
-	{ FN(KEY_F(3)), "F3", N_("save now (also Enter on the last step)"),
-	    X_SAVE },
+	{ '\t', "Tab / Ctrl-N", N_("next step"), X_NEXT },
+	{ CTRLK('n'), NULL, NULL, X_NEXT },
+	{ FN(KEY_NPAGE), NULL, NULL, X_NEXT },
+	{ 'b', "b / Ctrl-P", N_("step before (b where you are not typing; "
+	    "also Shift-Tab, PgUp)"), X_PREV_LETTER },
+	{ CTRLK('p'), NULL, NULL, X_PREV },
+	{ FN(KEY_BTAB), NULL, NULL, X_PREV },
+	{ FN(KEY_PPAGE), NULL, NULL, X_PREV },
+	{ 'e', "e / Ctrl-X", N_("show the worked example (e where you are not "
+	    "typing; also F2)"), X_EXAMPLE_LETTER },
+	{ CTRLK('x'), NULL, NULL, X_EXAMPLE },
+	{ FN(KEY_F(2)), NULL, NULL, X_EXAMPLE },
+	{ '1', "1-9", N_("in a list of choices: choose that one"), -1 },
+	{ 'k', "k / j", N_("in a list of choices: select the one above or "
+	    "below (also Up, Down)"), -1 },
+	{ 's', "s / F3", N_("on the last step: save (also Enter)"), X_SAVE },
+	{ FN(KEY_F(3)), NULL, NULL, X_SAVE },
 	{ 'y', "y / n", N_("on the last step: share the entry with your "
 	    "clinic, or keep it private"), -1 },
 	{ KEY_ESCAPE, "Esc", N_("leave; what you wrote is kept as a draft"),
@@ -70,6 +83,20 @@ static bool
 is_enter(int k)
 {
 	return k == '\r' || k == '\n' || k == FN(KEY_ENTER);
+}
+
+/* Whether the page shown takes typing: letters are text there, not
+ * commands. */
+static bool
+page_types(const struct ex *x)
+{
+	const struct field *f;
+
+	if (x->page == 0 || x->page > x->e->n_fields)
+		return false;
+	f = &x->e->fields[x->page - 1];
+	return f->type == FIELD_TEXT || f->type == FIELD_DATETIME ||
+	    (f->type == FIELD_LIST && !x->f[x->page - 1].rating_phase);
 }
 
 /* Whether page p (1..n_fields) is asked: finishing a plan asks only the
@@ -307,26 +334,28 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 		break;
 	case FIELD_RATING:
 		if (st->rating == UNSET)
-			s = xasprintf(_("[   ]  (%d to %d: type a number or use "
-			    "the arrows)"), f->min, f->max);
+			s = xasprintf(_("[   ]  (%d to %d: type a number)"),
+			    f->min, f->max);
 		else
 			s = xasprintf("[%3d]  (%d %s, %d %s)", st->rating,
 			    f->min, f->min_label ? f->min_label : "", f->max,
 			    f->max_label ? f->max_label : "");
-		put_line(y, 2, w, s, A_BOLD);
+		put_wrapped(t, y, 2, w, LINES - 2, s, A_BOLD);
 		free(s);
 		break;
 	case FIELD_CHOICE:
 		for (size_t k = 0; k < f->n_options && y < LINES - 2; k++) {
-			s = xasprintf("%s %s", st->chosen[k] ? (f->multiple ?
-			    "[x]" : "(*)") : (f->multiple ? "[ ]" : "( )"),
-			    f->options[k]);
+			s = xasprintf("%zu %s %s", k + 1, st->chosen[k] ?
+			    (f->multiple ? "[x]" : "(*)") : (f->multiple ?
+			    "[ ]" : "( )"), f->options[k]);
+			if (k == st->sel)
+				mark_selected(t, y, 2);
 			put_line(y++, 2, w, s, k == st->sel ? A_REVERSE :
 			    A_NORMAL);
 			free(s);
 		}
-		put_line(y, 2, w, f->multiple ? _("Up/Down, Space to tick") :
-		    _("Up/Down, Space or Enter to choose"),
+		put_line(y, 2, w, f->multiple ? _("A number ticks it, or "
+		    "j/k and Space.") : _("Press a number, or j/k and Space."),
 		    tui_attr(t, ATTR_DIM));
 		break;
 	case FIELD_LIST:
@@ -349,9 +378,9 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 			    _("Add one"), tui_attr(t, ATTR_DIM));
 			edit_draw(&st->ed, y, 2, w, 1, A_UNDERLINE, &t->cur_y,
 			    &t->cur_x);
-			put_line(y + 1, 2, w, _("Enter adds it. Backspace on "
-			    "an empty line takes the last one back."),
-			    tui_attr(t, ATTR_DIM));
+			put_wrapped(t, y + 1, 2, w, LINES - 2, _("Enter adds "
+			    "it. Backspace on an empty line takes the last one "
+			    "back."), tui_attr(t, ATTR_DIM));
 		}
 		break;
 	}
@@ -365,12 +394,9 @@ draw_plan(struct tui *t, struct ex *x, int y, int w)
 {
 	struct tdoc	 d = { NULL, 0, w - 2 };
 	char		 day[64], *line;
-	time_t		 at = (time_t)x->plan_at;
-	struct tm	 tm;
 	int		 rows = (LINES - 6) / 3;
 
-	localtime_r(&at, &tm);
-	strftime(day, sizeof day, "%A %e %B", &tm);
+	format_day_words(x->plan_at, day, sizeof day);
 	line = xasprintf(_("Your plan, made on %s:"), day);
 	put_line(y++, 2, w, line, tui_attr(t, ATTR_ACCENT));
 	free(line);
@@ -425,6 +451,7 @@ ex_draw(struct screen *s, struct tui *t)
 	struct tdoc		 d = { NULL, 0, 0 };
 	cJSON			*v;
 	size_t			 k, n;
+	bool			 compact;
 
 	if (w > 76)
 		w = 76;
@@ -435,12 +462,12 @@ ex_draw(struct screen *s, struct tui *t)
 		y++;
 		y = put_wrapped(t, y, 2, w, LINES - 4, e->intro, A_NORMAL) + 1;
 		put_wrapped(t, y, 2, w, LINES - 2, _("Press Tab to begin. "
-		    "F2 shows a worked example."), tui_attr(t, ATTR_ACCENT));
+		    "e shows a worked example."), tui_attr(t, ATTR_ACCENT));
 		return;
 	}
 	if (x->page > e->n_fields) {
-		put_line(y++, 2, w, _("Check and save: Enter or F3 saves, "
-		    "Shift-Tab goes back"), tui_attr(t, ATTR_ACCENT));
+		put_line(y++, 2, w, _("Check and save: Enter or s saves, b "
+		    "goes back"), tui_attr(t, ATTR_ACCENT));
 		y = draw_share(t, x, y, w) + 1;
 		d.width = w;
 		v = values_get(x);
@@ -452,23 +479,37 @@ ex_draw(struct screen *s, struct tui *t)
 		tdoc_free(&d);
 		return;
 	}
+	/* In a small window: the step beside the title, no spacing, and the
+	 * question and its help whole, the field taking what is left. */
+	compact = LINES < 20 && x->plan == NULL;
 	page_count(x, &k, &n);
-	line = xasprintf(_("Step %zu of %zu"), k, n);
-	put_line(y++, 2, w, line, tui_attr(t, ATTR_DIM));
+	line = compact ? xasprintf(_("%s, step %zu of %zu"), e->title, k, n) :
+	    xasprintf(_("Step %zu of %zu"), k, n);
+	if (compact)
+		y--;
+	put_line(y++, 2, w, line, compact ? tui_attr(t, ATTR_TITLE) :
+	    tui_attr(t, ATTR_DIM));
 	free(line);
-	y++;
-	y = put_wrapped(t, y, 2, w, LINES - 6, e->fields[x->page - 1].prompt,
-	    A_BOLD);
+	if (!compact)
+		y++;
+	y = put_wrapped(t, y, 2, w, LINES - (compact ? 4 : 6),
+	    e->fields[x->page - 1].prompt, A_BOLD);
 	if (e->fields[x->page - 1].help)
-		y = put_wrapped(t, y, 2, w, LINES - 6,
+		y = put_wrapped(t, y, 2, w, LINES - (compact ? 4 : 6),
 		    e->fields[x->page - 1].help, tui_attr(t, ATTR_DIM));
 	if (!e->fields[x->page - 1].required ||
 	    (e->fields[x->page - 1].later && x->plan_id == NULL))
 		put_line(y++, 2, w, _("(optional)"), tui_attr(t, ATTR_DIM));
-	y++;
+	if (!compact)
+		y++;
 	draw_field(t, x, &e->fields[x->page - 1], &x->f[x->page - 1], y, w);
-	put_line(LINES - 2, 2, w, _("Tab: next step   Shift-Tab: back   "
-	    "F2: example   Esc: leave"), tui_attr(t, ATTR_DIM));
+	line = page_types(x) ? _("Tab next, Ctrl-P back, Ctrl-X example, Esc "
+	    "leave") : _("Tab next, b back, e example, Esc leave");
+	/* The short form for a narrow window; ? lists every key. */
+	if (str_width(line) > w)
+		line = page_types(x) ? _("Tab next, ^P back, ^X example") :
+		    _("Tab next, b back, e example");
+	put_line(LINES - 2, 2, w, line, tui_attr(t, ATTR_DIM));
 }
 
 /* ---- keys ---- */
@@ -645,9 +686,14 @@ key_rating(const struct field *f, struct fstate *st, int key)
 static enum action
 key_choice(const struct field *f, struct fstate *st, int key, bool *next)
 {
-	if (key == FN(KEY_UP) && st->sel > 0)
+	if (key >= '1' && key <= '9' && (size_t)(key - '1') < f->n_options) {
+		st->sel = (size_t)(key - '1');
+		key = ' ';
+	}
+	if ((key == FN(KEY_UP) || key == 'k') && st->sel > 0)
 		st->sel--;
-	else if (key == FN(KEY_DOWN) && st->sel + 1 < f->n_options)
+	else if ((key == FN(KEY_DOWN) || key == 'j') &&
+	    st->sel + 1 < f->n_options)
 		st->sel++;
 	else if (key == ' ' || is_enter(key)) {
 		if (f->multiple && key == ' ')
@@ -742,10 +788,18 @@ ex_key(struct screen *s, struct tui *t, int key)
 	struct fstate		*st = NULL;
 	enum action		 a = ACT_UNHANDLED;
 	bool			 next = false;
-	int			 w = COLS - 4 > 76 ? 76 : COLS - 4;
+	int			 w = COLS - 4 > 76 ? 76 : COLS - 4, cmd;
 
-	switch (binding_find(ex_keys, sizeof ex_keys / sizeof ex_keys[0],
-	    key)) {
+	cmd = binding_find(ex_keys, sizeof ex_keys / sizeof ex_keys[0], key);
+	/* Letters are text where the patient types; s saves only on the
+	 * review; j and k go to the step itself (a list of choices, the
+	 * review). */
+	if (cmd == X_PREV_LETTER || cmd == X_EXAMPLE_LETTER)
+		cmd = page_types(x) ? -1 : cmd == X_PREV_LETTER ? X_PREV :
+		    X_EXAMPLE;
+	if (cmd == X_SAVE && key == 's' && x->page <= x->e->n_fields)
+		cmd = -1;
+	switch (cmd) {
 	case X_NEXT:
 		if (x->page <= x->e->n_fields && page_ok(t, x)) {
 			page_step(x, 1);
@@ -772,9 +826,9 @@ ex_key(struct screen *s, struct tui *t, int key)
 			x->share = key == 'y';
 			return ACT_REDRAW;
 		}
-		if (key == FN(KEY_DOWN))
+		if (key == FN(KEY_DOWN) || key == 'j')
 			x->top++;
-		else if (key == FN(KEY_UP) && x->top > 0)
+		else if ((key == FN(KEY_UP) || key == 'k') && x->top > 0)
 			x->top--;
 		else if (x->page == 0 && is_enter(key))
 			page_step(x, 1);

@@ -126,6 +126,8 @@ exlist_draw(struct screen *s, struct tui *t)
 		else
 			line = xasprintf("%s, %d min: %s", e->title,
 			    e->minutes, e->summary);
+		if (i == l->sel)
+			mark_selected(t, y, 2);
 		put_line(y++, 2, w, line, i == l->sel ? A_REVERSE : A_NORMAL);
 		free(line);
 	}

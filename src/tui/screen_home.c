@@ -118,16 +118,6 @@ row_add(struct home *h, enum row_kind k, const char *id, size_t m,
 	r->text = text;
 }
 
-static void
-format_day(long long at, char *buf, size_t size)
-{
-	time_t		t = (time_t)at;
-	struct tm	tm;
-
-	localtime_r(&t, &tm);
-	strftime(buf, size, "%A %e %B", &tm);
-}
-
 /* The first draft becomes the next step; the others get a line each. */
 static int
 draft_seen(void *arg, const char *kind, const char *id)
@@ -201,7 +191,7 @@ plan_rows(struct tui *t, struct home *h)
 
 		for (size_t k = 0; k < h->n_plan_drafts; k++)
 			started |= strcmp(h->plan_drafts[k], p->id) == 0;
-		format_day(p->created_at, day, sizeof day);
+		format_day_words(p->created_at, day, sizeof day);
 		if (started)
 			row_add(h, ROW_PLAN, p->id, 0, xasprintf(_("Finish "
 			    "looking back on: %s (planned on %s)"), e ?
@@ -248,7 +238,7 @@ step_words(struct tui *t, const struct step *s)
 		if (s->at == 0)
 			return xasprintf(_("Next: module %zu opens when you "
 			    "finish this one"), s->module + 1);
-		format_day(s->at, day, sizeof day);
+		format_day_words(s->at, day, sizeof day);
 		return xasprintf(_("Module %zu opens on %s"), s->module + 1,
 		    day);
 	case STEP_FINISHED:
@@ -273,7 +263,7 @@ module_rows(struct tui *t, struct home *h, struct progress_facts *f,
 			    "%zu: %s (your supporter asked you to wait)"),
 			    m + 1, mod->title));
 		else if (mp->available_at != 0) {
-			format_day(mp->available_at, day, sizeof day);
+			format_day_words(mp->available_at, day, sizeof day);
 			row_add(h, ROW_MODULE, NULL, m, xasprintf(_("Module "
 			    "%zu: %s (opens on %s)"), m + 1, mod->title, day));
 		} else
@@ -390,8 +380,8 @@ home_load(struct tui *t, struct home *h)
 	}
 	if (ndue > 0)
 		snprintf(t->pendingline, sizeof t->pendingline,
-		    ndue == 1 ? _("%zu check-in due") :
-		    _("%zu check-ins due"), ndue);
+		    ngettext("%zu check-in due", "%zu check-ins due", ndue),
+		    ndue);
 	else
 		t->pendingline[0] = '\0';
 	progress_facts_free(&f);
@@ -408,14 +398,14 @@ messages_line(struct tui *t, struct home *h, int width)
 	if (t->ob == NULL)
 		return NULL;
 	if (t->unread > 0) {
-		s = xasprintf(t->unread == 1 ? _("%d new message from your "
-		    "supporter: press m to read it") : _("%d new messages from "
-		    "your supporter: press m to read them"), t->unread);
+		s = xasprintf(ngettext("%d new message from your supporter: "
+		    "press m to read it", "%d new messages from your "
+		    "supporter: press m to read them", t->unread), t->unread);
 		if (str_width(s) <= width)
 			return s;
 		free(s);
-		return xasprintf(t->unread == 1 ? _("%d new message: press m") :
-		    _("%d new messages: press m"), t->unread);
+		return xasprintf(ngettext("%d new message: press m",
+		    "%d new messages: press m", t->unread), t->unread);
 	}
 	if (h->reply_draft)
 		return xstrdup(_("Your reply is not sent yet: press m to "
@@ -423,6 +413,19 @@ messages_line(struct tui *t, struct home *h, int width)
 	if (t->sync_st.bad_messages > 0)
 		return xstrdup(_("A message could not be shown: press m"));
 	return NULL;
+}
+
+/* Whether Enter on the next step opens something (a module still closed,
+ * or the course finished, has nothing to open). */
+static bool
+home_startable(const struct home *h)
+{
+	if (h->n_rows == 0)
+		return false;
+	if (h->rows[0].kind == ROW_DRAFT)
+		return true;
+	return h->have_prog && h->prog.next.kind != STEP_WAIT &&
+	    h->prog.next.kind != STEP_FINISHED;
 }
 
 static void
@@ -440,11 +443,14 @@ home_draw(struct screen *s, struct tui *t)
 	y++;
 	/* The one next step, large and first: selected unless the patient
 	 * has moved down the list. */
+	if (h->sel == 0)
+		mark_selected(t, y, 4);
 	y = put_wrapped(t, y, 4, w - 2, y + 3, h->next, A_BOLD |
 	    (h->sel == 0 ? A_REVERSE : 0));
-	put_line(y++, 4, w - 2, h->sel == 0 ? _("Press Enter to start.") :
-	    _("Press n to select the next step again."),
-	    tui_attr(t, ATTR_DIM));
+	put_line(y++, 4, w - 2, h->sel != 0 ? _("Press n to select the next "
+	    "step again.") : home_startable(h) ? _("Press Enter to start.") :
+	    _("Nothing to start now: choose a line below, or e for the "
+	    "exercises."), tui_attr(t, ATTR_DIM));
 	if (h->due != NULL) {
 		char *d = xasprintf(_("Check-ins due: %s"), h->due);
 
@@ -477,8 +483,10 @@ home_draw(struct screen *s, struct tui *t)
 	for (size_t i = h->top + 1; i < h->n_rows && y < bottom - 1; i++) {
 		attr_t a = h->rows[i].kind == ROW_MODULE ? A_BOLD : A_NORMAL;
 
-		if (i == h->sel)
+		if (i == h->sel) {
 			a |= A_REVERSE;
+			mark_selected(t, y, 2);
+		}
 		put_line(y++, 2, w, h->rows[i].text, a);
 	}
 	tdoc_draw(&d, bottom, 2, 0, LINES - 1 - bottom);
@@ -592,8 +600,12 @@ home_key(struct screen *s, struct tui *t, int key)
 	case H_QUIT:
 		return ACT_QUIT;
 	}
-	if (key == KEY_ESCAPE)
-		return ACT_QUIT;
+	/* A lone Esc is what a slow link makes of an arrow key cut in two:
+	 * it never quits. */
+	if (key == KEY_ESCAPE) {
+		tui_message(t, "%s", _("To quit, press q."));
+		return ACT_NONE;
+	}
 	return ACT_UNHANDLED;
 }
 

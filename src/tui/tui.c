@@ -26,7 +26,7 @@ static bool	curses_on;
 const struct binding global_keys[] = {
 	{ '?', "?", N_("show the keys for this screen"), 0 },
 	{ 'h', "h", N_("help now: who to contact in a crisis"), 0 },
-	{ 'q', "q / Esc", N_("go back (on the home screen: quit)"), 0 },
+	{ 'q', "q / Esc", N_("go back (on the home screen, q quits)"), 0 },
 };
 const size_t n_global_keys = sizeof global_keys / sizeof global_keys[0];
 
@@ -113,19 +113,62 @@ tui_opened(struct tui *t, bool first_run)
 	return ACT_REPLACE;
 }
 
-static void
+/* A split arrow key on a slow link must not read as a lone Esc: ESCDELAY
+ * when the patient sets it, else a wait long enough for a lossy link. */
+#define ESCDELAY_DEFAULT_MS	400
+
+static int
+escape_delay(void)
+{
+	const char	*e = getenv("ESCDELAY");
+	char		*end;
+	long		 v;
+
+	if (e == NULL || *e == '\0')
+		return ESCDELAY_DEFAULT_MS;
+	v = strtol(e, &end, 10);
+	if (*end != '\0' || v < 0 || v > 10000)
+		return ESCDELAY_DEFAULT_MS;
+	return (int)v;
+}
+
+int
+tui_terminal_check(char *why, size_t size)
+{
+	const char	*term = getenv("TERM");
+	int		 err = 0;
+
+	/* setupterm, not initscr: an unknown terminal is told here, and
+	 * nothing is drawn or exited. */
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK) {
+		snprintf(why, size, err == 0 ? _("the terminal type '%s' is "
+		    "not known on this computer, so Stepwise runs in plain "
+		    "mode") : _("the terminal '%s' cannot be used for the "
+		    "full screen, so Stepwise runs in plain mode"),
+		    term ? term : "");
+		return -1;
+	}
+	del_curterm(cur_term);
+	return 0;
+}
+
+static int
 terminal_start(struct tui *t)
 {
 	const char *cs = nl_langinfo(CODESET);
 
-	initscr();
+	if (newterm(NULL, stdout, stdin) == NULL)
+		return -1;
 	curses_on = true;
 	cbreak();
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
-	set_escdelay(25);
+	set_escdelay(escape_delay());
+	/* Shift-Tab as most terminals send it, also where terminfo does not
+	 * name it (vt100): else its ESC would leave the screen. */
+	define_key("\033[Z", KEY_BTAB);
 	t->utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0;
 	t->italic = tigetstr("sitm") != NULL && tigetstr("sitm") !=
 	    (char *)-1;
@@ -135,9 +178,9 @@ terminal_start(struct tui *t)
 		init_pair(1, COLOR_CYAN, -1);
 		init_pair(2, COLOR_GREEN, -1);
 		init_pair(3, COLOR_RED, -1);
-		init_pair(4, COLOR_BLUE, -1);
 		t->colour = true;
 	}
+	return 0;
 }
 
 static void
@@ -178,6 +221,54 @@ status_message(const char *msg)
 	tdoc_free(&d);
 }
 
+bool
+tui_too_small(void)
+{
+	return COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS;
+}
+
+/* Too small to use, never too small to get help or leave: the crisis
+ * numbers come before anything else that is cut, and h shows every
+ * contact. */
+static void
+too_small(struct tui *t)
+{
+	const struct safety	*sf = &t->ct.safety;
+	const char		*head = _("This window is too small: make it at "
+				    "least 40 x 12.");
+	const char		*keys = _("h: all crisis contacts. q or Esc: "
+				    "leave (your work is kept).");
+	struct tdoc		 d = { NULL, 0, COLS };
+	int			 hr, sr, y = 0;
+	char			*s;
+
+	if (t->small_contacts) {
+		for (size_t i = 0; i < sf->n_contacts; i++) {
+			s = xasprintf("%s: %s", sf->contacts[i].name,
+			    sf->contacts[i].phone);
+			tdoc_text(&d, s, A_NORMAL);
+			free(s);
+		}
+		tdoc_text(&d, _("h: back. q or Esc: leave."), A_BOLD);
+		tdoc_draw(&d, 0, 0, 0, LINES);
+		tdoc_free(&d);
+	} else {
+		sr = text_rows(sf->summary, COLS);
+		if (sr > LINES)
+			sr = LINES;
+		hr = text_rows(head, COLS);
+		if (hr > LINES - sr)
+			hr = LINES - sr;
+		if (hr > 0)
+			y = put_wrapped(t, 0, 0, COLS, hr, head, A_BOLD);
+		y = put_wrapped(t, y, 0, COLS, y + sr, sf->summary,
+		    tui_attr(t, ATTR_WARN));
+		put_wrapped(t, y, 0, COLS, LINES, keys, A_NORMAL);
+	}
+	curs_set(0);
+	refresh();
+}
+
 static void
 render(struct tui *t)
 {
@@ -187,21 +278,15 @@ render(struct tui *t)
 	 * letter, and shows the contacts itself. */
 	const char	*keys = s != NULL && s->ops->no_global ? _("Esc leaves") :
 			    _("? keys  h help now");
-	int		 kw, room, y;
+	int		 kw, room;
 
 	t->cur_y = t->cur_x = -1;
 	erase();
-	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS) {
-		/* Too small to use, never too small to get help or leave. */
-		y = put_wrapped(t, 0, 0, COLS, LINES, _("Please make the "
-		    "window larger (at least 40 x 12), or press q to leave."),
-		    A_BOLD);
-		put_wrapped(t, y, 0, COLS, LINES, t->ct.safety.summary,
-		    A_NORMAL);
-		curs_set(0);
-		refresh();
+	if (tui_too_small()) {
+		too_small(t);
 		return;
 	}
+	t->small_contacts = false;
 	if (s != NULL)
 		s->ops->draw(s, t);
 	/* The status line: where the patient is, what is pending. */
@@ -327,10 +412,13 @@ handle_key(struct tui *t, int key)
 
 	if (key == FN(KEY_RESIZE))
 		return true;
-	/* Nothing else is visible to act on; q and Esc still leave (every
-	 * screen saves its draft on the way out). */
-	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS)
+	/* Nothing else is visible to act on; h shows every contact, q and
+	 * Esc leave (every screen saves its draft on the way out). */
+	if (tui_too_small()) {
+		if (key == 'h')
+			t->small_contacts = !t->small_contacts;
 		return key != 'q' && key != KEY_ESCAPE;
+	}
 	t->message[0] = '\0';
 	a = s->ops->key(s, t, key);
 	if (a == ACT_UNHANDLED && !s->ops->no_global)
@@ -480,7 +568,13 @@ tui_run(struct cli *cli, const char *start_measure)
 	}
 	atexit(terminal_restore);
 	signals_start();
-	terminal_start(&t);
+	if (terminal_start(&t) != 0) {
+		const char *term = getenv("TERM");
+
+		tui_cleanup(&t);
+		return cli_error(_("the terminal '%s' could not be started"),
+		    term ? term : "");
+	}
 	if (!exists)
 		push(&t, screen_firstrun_new(&t));
 	else if (!opened)

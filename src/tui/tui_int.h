@@ -87,6 +87,7 @@ struct tui {
 	char			 pendingline[160];	/* status: what is due */
 	char			 message[256];	/* one-off message, status line */
 	bool			 dirty;		/* draw again (set by sources) */
+	bool			 small_contacts;	/* too small: h pressed */
 	/* The clinic, when the profile is enrolled (tui_sync.c). */
 	struct outbox		*ob;
 	struct sync		*sync;
@@ -109,6 +110,8 @@ int		 binding_find(const struct binding *, size_t, int key);
 long long	 now_ms(void);
 void		 tui_message(struct tui *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
+/* The window is below TUI_MIN_COLS x TUI_MIN_ROWS. */
+bool		 tui_too_small(void);
 /* After the store is open: Home (and the first check-in if asked). */
 enum action	 tui_opened(struct tui *, bool first_run);
 
@@ -153,10 +156,15 @@ void		 para_add(struct para *, const char *utf8, attr_t);
 void		 para_end(struct para *);
 void		 tdoc_text(struct tdoc *, const char *utf8, attr_t);
 void		 tdoc_blank(struct tdoc *);
+/* A line made cell by cell (a chart). */
+struct tline	*tdoc_newline(struct tdoc *);
+void		 line_put(struct tline *, wchar_t, attr_t);
+int		 line_text(struct tline *, const char *utf8, attr_t, int width);
 void		 tdoc_free(struct tdoc *);
 void		 tdoc_draw(const struct tdoc *, int y, int x, size_t top,
 		    int rows);
 void		 put_line(int y, int x, int width, const char *utf8, attr_t);
+void		 mark_selected(struct tui *, int y, int x);
 int		 put_wrapped(const struct tui *, int y, int x, int width,
 		    int maxy, const char *utf8, attr_t);
 /* How many rows utf8 takes wrapped at width. */

@@ -24,39 +24,7 @@ sw init >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 # check-ins, then lessons, then exercises. Exercise fields get a valid
 # answer of their type, read from the content itself.
 answers() {
-	python3 - "$CONTENT" "$1" <<'PY'
-import json, sys
-content, m = sys.argv[1], int(sys.argv[2])
-prog = json.load(open(f"{content}/programme.json"))
-mod = prog["modules"][m]
-out = []
-for c in mod["checkins"]:
-    meas = json.load(open(f"{content}/measures/{c}.json"))
-    # An answer of 1 to a risk item brings the contacts, passed with c.
-    risky = any(r["threshold"] <= 1 for r in meas.get("risk_items", []))
-    out += ["1"] + ["1"] * len(meas["items"]) + (["c"] if risky else []) + ["", ""]
-for _ in mod["lessons"]:
-    out += ["1"]
-for e in mod["exercises"]:
-    ex = json.load(open(f"{content}/exercises/{e}.json"))
-    out += ["1", ""]
-    for f in ex["fields"]:
-        t = f["type"]
-        if t == "text":
-            out += ["Something I noticed."] + (["."] if f.get("multiline", True) else [])
-        elif t == "rating":
-            out += [str(f["min"])]
-        elif t == "choice":
-            out += ["1"]
-        elif t == "list":
-            for _ in range(max(1, f.get("min_items", 1))):
-                out += ["One thing"] + ([str(f["rating"]["min"])] if "rating" in f else [])
-            out += [""]
-        else:
-            out += ["2026-12-01" if f.get("date_only") else "2026-12-01 10:00"]
-out += ["q"]
-print("\n".join(out))
-PY
+	python3 "$(dirname "$0")/../tools/module_answers.py" "$CONTENT" "$1"
 }
 
 for m in 0 1 2 3 4 5 6 7; do
@@ -136,8 +104,10 @@ printf '4\n%s\n3\n1\ny\n6\nGood to be out.\n.\nq\n' "$idx" |
     --passphrase-fd 3 3<"$T/pw" >"$T/resume" 2>&1
 grep -q "You started looking back on this plan before" "$T/resume" && grep -q "Thank you for coming back" "$T/resume" &&
     ok "the next time offers to carry on, asks only what is left, and saves" || bad "look-back resumed" "$(tail -25 "$T/resume")"
-grep -q '^1\. "Walk to the park" (planned on [^;]*; you began looking back on it)' "$T/resume" &&
-    grep -q '^2\. "Call a friend" (planned on [^;)]*)$' "$T/resume" &&
+# (a numbered line wrapped goes on under its text: joined again here)
+sed -e ':a' -e 'N' -e '$!ba' -e 's/\n   / /g' "$T/resume" >"$T/resume.joined"
+grep -q '^1\. "Walk to the park" (planned on [^;]*; you began looking back on it)' "$T/resume.joined" &&
+    grep -q '^2\. "Call a friend" (planned on [^;)]*)$' "$T/resume.joined" &&
     ok "the plan list marks the plan whose look-back was begun, and only it" || bad "begun mark" "$(grep '^[12]\. ' "$T/resume")"
 sw export 2>/dev/null | python3 -c '
 import json, sys

@@ -58,7 +58,7 @@ wait_for "EXITED-0" >/dev/null
 # ---- too small: the numbers, and q leaves ----
 TUI_COLS=30 TUI_ROWS=10 start
 check "a window too small shows a crisis number" wait_for "116 123"
-check "and says how to leave" wait_for "press q"
+check "and says how to leave" wait_for "Esc: leave"
 keys q
 check "q leaves a window too small" wait_for "EXITED-0"
 

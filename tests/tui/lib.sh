@@ -42,7 +42,7 @@ start() {
 	NSESS=$((NSESS + 1))
 	CUR=sw$NSESS
 	T -f /dev/null new-session -d -x "${TUI_COLS:-80}" -y "${TUI_ROWS:-24}" -s "$CUR" \
-	    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color $SW_ENV \
+	    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=${TUI_TERM:-screen-256color} $SW_ENV \
 	    $STEPWISE --content $CONTENT --data-dir $DATA $*; \
 	    echo EXITED-\$?; sleep 30"
 	T set-option -t "$CUR" remain-on-exit on >/dev/null
@@ -83,7 +83,7 @@ open_exercises() {
 # first line, then down to it.
 select_exercise() {
 	first=$(screen | grep -n ' min[: ]' | head -1 | cut -d: -f1)
-	want=$(screen | grep -n "^ *$1, " | head -1 | cut -d: -f1)
+	want=$(screen | grep -n "^[ >]*$1, " | head -1 | cut -d: -f1)
 	[ -n "$first" ] && [ -n "$want" ] || return 1
 	n=$(screen | grep -c ' min[: ]')
 	while [ "$n" -gt 0 ]; do keys Up; n=$((n - 1)); done

@@ -4,7 +4,7 @@
 
 first_run >/dev/null || fail "first run"
 T resize-window -t "$CUR" -x 30 -y 10
-check "asks for a larger window" wait_for "Please make the window"
+check "asks for a larger window" wait_for "too small"
 T resize-window -t "$CUR" -x 80 -y 24
 check "home again at 80x24" wait_for "Not connected to a clinic yet"
 check "the next step again" wait_for "Next: your check-in (PHQ-9)"

@@ -139,6 +139,40 @@ START_TEST(test_text_why_names_the_fault)
 }
 END_TEST
 
+/* Without UTF-8: the one table's ASCII forms, '?' for anything else, and
+ * the sanitiser's rule still first. */
+START_TEST(test_clean_ascii_transliterates_dashes_quotes_bullets_arrows)
+{
+	char *c;
+
+	c = text_clean("the opposite \xe2\x80\x94 being \xe2\x80\x9cso\xe2"
+	    "\x80\x9d \xe2\x80\x98x\xe2\x80\x99 \xe2\x80\xa2 a \xe2\x86\x92 b"
+	    "\xe2\x80\xa6", 54, TEXT_ASCII);
+	ck_assert_str_eq(c, "the opposite - being \"so\" 'x' - a -> b...");
+	free(c);
+	c = text_clean("caf\xc3\xa9 \xc2\x9b" "2J", 10, TEXT_ASCII);
+	ck_assert_str_eq(c, "caf? ?2J");
+	free(c);
+	ck_assert_str_eq(text_ascii(0x2026), "...");
+	ck_assert_ptr_null(text_ascii(0xe9));
+	/* With UTF-8 nothing is transliterated. */
+	c = text_clean("a \xe2\x80\x94 b", 7, 0);
+	ck_assert_str_eq(c, "a \xe2\x80\x94 b");
+	free(c);
+}
+END_TEST
+
+/* The counting and width rules the front ends share. */
+START_TEST(test_count_and_width)
+{
+	ck_assert_uint_eq(text_utf8_count("caf\xc3\xa9"), 4);
+	ck_assert_uint_eq(text_utf8_count("a\xff" "b"), 3);
+	ck_assert_int_eq(text_width("abc", 3), 3);
+	/* In the C locale each byte is a column. */
+	ck_assert_int_eq(text_width("\xc3\xa9", 2), 2);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -150,6 +184,9 @@ main(void)
 	tcase_add_test(t, test_clean_shows_each_refused_character_as_a_question_mark);
 	tcase_add_test(t, test_json_safe_escapes_without_changing_the_value);
 	tcase_add_test(t, test_text_why_names_the_fault);
+	tcase_add_test(t,
+	    test_clean_ascii_transliterates_dashes_quotes_bullets_arrows);
+	tcase_add_test(t, test_count_and_width);
 	suite_add_tcase(s, t);
 	return unit_run(s);
 }
