@@ -43,16 +43,6 @@ static const struct binding entries_keys[] = {
 	    "been sent"), E_PRIVATE },
 };
 
-static void
-when_words(long long at, char *buf, size_t size)
-{
-	time_t		tt = (time_t)at;
-	struct tm	tm;
-
-	localtime_r(&tt, &tm);
-	strftime(buf, size, "%A %-d %B %Y, %H:%M", &tm);
-}
-
 static const char *
 joined_clinic(const struct tui *t)
 {
@@ -148,15 +138,12 @@ entries_draw(struct screen *s, struct tui *t)
 	if (l->sel >= rows)
 		first = l->sel - rows + 1;
 	for (size_t i = first; i < l->n && y < LINES - 2; i++) {
-		when_words(l->v[i].created, when, sizeof when);
+		format_day_time(l->v[i].created, when, sizeof when);
 		state = entry_share_words(l->v[i].state, joined_clinic(t));
-		line = xasprintf(l->v[i].follows ? _("%s %s (how a plan went). "
-		    "%s") : _("%s %s. %s"), i == l->sel ? ">" : " ", when,
-		    state);
-		if (i == l->sel) {
-			t->cur_y = y;
-			t->cur_x = 2;
-		}
+		line = xasprintf(l->v[i].follows ? _("%s (how a plan went). %s") :
+		    _("%s. %s"), when, state);
+		if (i == l->sel)
+			mark_selected(t, y, 2);
 		put_line(y++, 2, w, line, i == l->sel ?
 		    tui_attr(t, ATTR_SELECT) : A_NORMAL);
 		free(line);
@@ -199,7 +186,7 @@ one_new(struct tui *t, const struct exercise *e, const struct past *p)
 	char		 when[64], *state, *title;
 	struct screen	*s;
 
-	when_words(p->created, when, sizeof when);
+	format_day_time(p->created, when, sizeof when);
 	state = entry_share_words(p->state, joined_clinic(t));
 	o->e = e;
 	o->values = cJSON_Duplicate(p->values, 1);
