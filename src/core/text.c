@@ -212,3 +212,38 @@ text_json_safe(const char *json)
 {
 	return text_replace(json, strlen(json), TEXT_LINES, true);
 }
+
+char *
+text_digits_spoken(const char *s)
+{
+	size_t	 n = strlen(s), o = 0, i = 0, j, digits;
+	char	*out = xmalloc(4 * n + 1);
+
+	while (i < n) {
+		if (s[i] < '0' || s[i] > '9') {
+			out[o++] = s[i++];
+			continue;
+		}
+		/* A run: digit groups with single spaces between them. */
+		for (j = i, digits = 0; j < n; j++) {
+			if (s[j] >= '0' && s[j] <= '9')
+				digits++;
+			else if (!(s[j] == ' ' && j + 1 < n && s[j + 1] >= '0' &&
+			    s[j + 1] <= '9' && j > i))
+				break;
+		}
+		for (; i < j; i++) {
+			if (digits < 3 || s[i] == ' ') {
+				if (s[i] == ' ' && digits >= 3)
+					out[o++] = ',';
+				out[o++] = s[i];
+				continue;
+			}
+			out[o++] = s[i];
+			if (i + 1 < j && s[i + 1] != ' ')
+				out[o++] = ' ';
+		}
+	}
+	out[o] = '\0';
+	return out;
+}

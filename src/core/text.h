@@ -51,6 +51,14 @@ const char *text_ascii(uint32_t cp);
 /* Whether the locale's character set is UTF-8 (after setlocale). */
 bool	 text_locale_utf8(void);
 
+/* A phone number (or text holding one) written so that speech reads it
+ * digit by digit: each group of digits, where the digits number three or
+ * more in all, becomes its digits apart, groups parted by ", " ("116 123"
+ * is "1 1 6, 1 2 3"; "Text SHOUT to 85258" is "Text SHOUT to 8 5 2 5 8").
+ * Screen readers read "116 123" as two numbers in hundreds. Everything
+ * else is kept. A new string. */
+char	*text_digits_spoken(const char *s);
+
 /* A JSON text as cJSON prints it, made safe for a terminal without
  * changing what it says: each character text_char_ok refuses (cJSON
  * escapes C0 controls itself, not DEL, C1 or bidirectional controls) is

@@ -11,6 +11,7 @@
 #include "i18n.h"
 #include "outcome.h"
 #include "plain.h"
+#include "text.h"
 #include "record.h"
 #include "util.h"
 
@@ -288,10 +289,14 @@ result(struct session *s, const struct checkin *c)
 	size_t				 n;
 
 	if (c->risk) {
-		/* Never reassurance alone: the risk answer comes first. */
+		/* Never reassurance alone: the risk answer comes first, with
+		 * the numbers written for speech. */
+		char *spoken = text_digits_spoken(s->p->ct->safety.summary);
+
 		plain_say(s->p, _("\nYou said you have had thoughts of being "
 		    "better off dead or of hurting yourself. If you might act "
-		    "on them, get help now: %s."), s->p->ct->safety.summary);
+		    "on them, get help now: %s."), spoken);
+		free(spoken);
 		if (s->p->ob != NULL)
 			plain_say(s->p, _("This check-in goes to %s with that "
 			    "answer."), plain_clinic_name(s->p));

@@ -230,6 +230,7 @@ clinic_crisis(struct plain *p)
 	size_t			 n = outbox_clinic_crisis(p->clinic, v,
 				    CLINIC_CRISIS_MAX);
 	const char		*clinic = proto_str(p->clinic, "clinic");
+	char			*spoken;
 
 	if (n == 0)
 		return;
@@ -238,7 +239,9 @@ clinic_crisis(struct plain *p)
 	else
 		plain_say(p, "%s", _("\nFrom your clinic:"));
 	for (size_t i = 0; i < n; i++) {
-		plain_say(p, "%s: %s", v[i].name, v[i].phone);
+		spoken = text_digits_spoken(v[i].phone);
+		plain_say(p, "%s: %s", v[i].name, spoken);
+		free(spoken);
 		if (v[i].note != NULL)
 			plain_say(p, "   %s", v[i].note);
 	}
@@ -254,7 +257,11 @@ plain_crisis(struct plain *p)
 	for (size_t i = 0; i < s->n_contacts; i++) {
 		const struct contact *c = &s->contacts[i];
 
-		plain_say(p, "%zu. %s: %s", i + 1, c->name, c->phone);
+		/* Written so that speech reads the number digit by digit. */
+		char *spoken = text_digits_spoken(c->phone);
+
+		plain_say(p, "%zu. %s: %s", i + 1, c->name, spoken);
+		free(spoken);
 		if (c->when)
 			plain_say(p, "   %s", c->when);
 		plain_say(p, "   %s", c->what);

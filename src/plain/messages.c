@@ -11,6 +11,7 @@
 #include "draft.h"
 #include "i18n.h"
 #include "plain.h"
+#include "text.h"
 #include "sync.h"
 #include "util.h"
 
@@ -208,10 +209,13 @@ plain_sync_header(struct plain *p)
 		    "messages from your supporter: choose 8 to read them.",
 		    unread), unread);
 	if (st.stopped[0] != '\0') {
+		char *spoken = phone ? text_digits_spoken(phone) : NULL;
+
 		plain_say(p, phone ? _("%s Sending has stopped: please ask %s "
 		    "for a new enrollment file (phone %s).") : _("%s Sending "
 		    "has stopped: please ask %s for a new enrollment file."),
-		    st.last_error, plain_clinic_name(p), phone);
+		    st.last_error, plain_clinic_name(p), spoken);
+		free(spoken);
 		return;
 	}
 	if (st.failures > 0) {

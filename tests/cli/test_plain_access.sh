@@ -17,8 +17,9 @@ ok()  { pass=$((pass + 1)); echo "ok - $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/    /' | head -40; }
 echo "a long enough passphrase" >"$T/pw"
 sw() { COLUMNS=50 "$SW" --content "$CONTENT" --data-dir "$T/data" --passphrase-fd 3 "$@" 3<"$T/pw"; }
-FIRST=$(python3 -c 'import json, sys
-print(json.load(open(sys.argv[1]))["contacts"][0]["phone"])' "$CONTENT/safety/en-GB.json")
+# Plain mode writes numbers for speech, digit by digit (tests/tools/spoken.py).
+FIRST=$(python3 "$(dirname "$0")/../tools/spoken.py" "$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["contacts"][0]["phone"])' "$CONTENT/safety/en-GB.json")")
 
 printf 'y\nq\n' | sw >"$T/first" 2>&1
 

@@ -41,13 +41,13 @@ sw p init >/dev/null 2>&1 || bad "init"
 # line, the next answer, a word. None passes the prompt; c does.
 printf '0\n0\n0\n0\n0\n0\n0\n0\n1\n\n1\nyes\nh\nc\n\n\n' | sw p --plain checkin phq9 >"$T/a" 2>&1; st=$?
 n_prompt=$(grep -o "c, q or h: " "$T/a" | wc -l)
-c1=$(grep -n "116 123" "$T/a" | head -1 | cut -d: -f1)
+c1=$(grep -n "1 1 6, 1 2 3" "$T/a" | head -1 | cut -d: -f1)
 f=$(grep -n "One more question" "$T/a" | head -1 | cut -d: -f1)
 [ $st -eq 0 ] && [ "$n_prompt" -ge 4 ] && [ -n "$c1" ] && [ -n "$f" ] && [ "$c1" -lt "$f" ] &&
     ok "lines typed ahead do not pass the crisis prompt; c does" ||
     bad "the crisis prompt" "status $st, $n_prompt prompts
 $(cat "$T/a")"
-[ "$(grep -c "Samaritans: 116 123" "$T/a")" -ge 2 ] && ok "h at the prompt shows the numbers again" ||
+[ "$(grep -c "Samaritans: 1 1 6, 1 2 3" "$T/a")" -ge 2 ] && ok "h at the prompt shows the numbers again" ||
     bad "h at the crisis prompt" "$(cat "$T/a")"
 tr '\n' ' ' <"$T/a" | tr -s ' ' | grep -q "Stepwise is not connected to a clinic, so nobody else will see this answer" &&
     ! grep -qi "clinic will not see\|your supporter will" "$T/a" &&
@@ -55,7 +55,7 @@ tr '\n' ' ' <"$T/a" | tr -s ' ' | grep -q "Stepwise is not connected to a clinic
     bad "the words without a clinic" "$(cat "$T/a")"
 r=$(grep -n "You said you have had thoughts" "$T/a" | head -1 | cut -d: -f1)
 s=$(grep -n "Saved. Your PHQ-9 total is 1 out of 27" "$T/a" | head -1 | cut -d: -f1)
-[ -n "$r" ] && [ -n "$s" ] && [ "$r" -lt "$s" ] && sed -n "${r},${s}p" "$T/a" | grep -q "116 123" &&
+[ -n "$r" ] && [ -n "$s" ] && [ "$r" -lt "$s" ] && sed -n "${r},${s}p" "$T/a" | grep -q "1 1 6, 1 2 3" &&
     ok "a total of 1 with a risk answer: the result starts with the risk answer and a number" ||
     bad "the result after a risk answer" "$(tail -20 "$T/a")"
 clean "$T/a" && ok "no control byte in the crisis flow" || bad "control bytes in the crisis flow"

@@ -18,8 +18,9 @@ $(cat "$T/p.enroll")"
 
 # PHQ-9 in plain mode; item 9 is 1, so the crisis screen comes first.
 checkin_plain p phq9 '1\n2\n0\n1\n0\n3\n0\n1\n1\nc\n1\n\n'; st=$?
-first=$(python3 -c 'import json, sys
-print(json.load(open(sys.argv[1]))["contacts"][0]["phone"])' "$CONTENT/safety/en-GB.json")
+# Plain mode writes the number for speech, digit by digit.
+first=$(python3 "$(dirname "$0")/../tools/spoken.py" "$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["contacts"][0]["phone"])' "$CONTENT/safety/en-GB.json")")
 [ $st -eq 0 ] && grep -qF "$first" "$T/p.checkin" && grep -q "total is 9 out of 27" "$T/p.checkin" &&
     ok "plain PHQ-9 with item 9 = 1 shows the crisis screen and saves" ||
     bad "plain PHQ-9" "status $st

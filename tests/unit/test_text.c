@@ -163,6 +163,29 @@ START_TEST(test_clean_ascii_transliterates_dashes_quotes_bullets_arrows)
 END_TEST
 
 /* The counting and width rules the front ends share. */
+/* Phone numbers for speech (issue 16, point 11): digit by digit. */
+START_TEST(test_digits_spoken)
+{
+	static const char *const cases[][2] = {
+		{ "116 123", "1 1 6, 1 2 3" },
+		{ "0808 808 8000", "0 8 0 8, 8 0 8, 8 0 0 0" },
+		{ "Text SHOUT to 85258", "Text SHOUT to 8 5 2 5 8" },
+		{ "111", "1 1 1" },
+		{ "999, or 111", "9 9 9, or 1 1 1" },
+		{ "+44 20 7946 0958", "+4 4, 2 0, 7 9 4 6, 0 9 5 8" },
+		{ "1 in 4, 24/7", "1 in 4, 24/7" },
+		{ "", "" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = text_digits_spoken(cases[i][0]);
+
+		ck_assert_str_eq(got, cases[i][1]);
+		free(got);
+	}
+}
+END_TEST
+
 START_TEST(test_count_and_width)
 {
 	ck_assert_uint_eq(text_utf8_count("caf\xc3\xa9"), 4);
@@ -187,6 +210,7 @@ main(void)
 	tcase_add_test(t,
 	    test_clean_ascii_transliterates_dashes_quotes_bullets_arrows);
 	tcase_add_test(t, test_count_and_width);
+	tcase_add_test(t, test_digits_spoken);
 	suite_add_tcase(s, t);
 	return unit_run(s);
 }

@@ -80,7 +80,7 @@ D=(--data-dir "$T/d" --passphrase-fd 0)
 step init 0 "$PW\n" "$SW" "${D[@]}" init
 # Item 9 answered 1: the crisis screen, and the risk queued first.
 step checkin-risk 0 "$PW\n1\n1\n1\n1\n1\n1\n1\n1\n1\nc\n1\n\n" "$SW" "${D[@]}" checkin phq9
-grep -q "116 123" "$T/checkin-risk.out" && ok "the crisis contacts were shown" ||
+grep -q "1 1 6, 1 2 3" "$T/checkin-risk.out" && ok "the crisis contacts were shown" ||
     bad "no crisis contacts after a risk answer" "$(tail -20 "$T/checkin-risk.out")"
 step enroll 0 "$PW\n" "$SW" "${D[@]}" enroll --send-earlier "$T/e.json"
 step checkin 0 "$PW\n0\n1\n0\n1\n0\n1\n0\n1\n0\n0\n\n" "$SW" "${D[@]}" checkin phq9
