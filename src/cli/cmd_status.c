@@ -27,7 +27,6 @@ print_next(const struct content *ct, const struct progress *pr)
 {
 	const struct step	*s = &pr->next;
 	char			 date[64];
-	time_t			 t;
 
 	switch (s->kind) {
 	case STEP_CHECKIN:
@@ -44,8 +43,17 @@ print_next(const struct content *ct, const struct progress *pr)
 		    content_exercise(ct, s->id)->title, s->module + 1);
 		break;
 	case STEP_WAIT:
-		t = (time_t)s->at;
-		strftime(date, sizeof date, "%Y-%m-%d", localtime(&t));
+		if (s->held) {
+			printf(_("Next: module %zu waits until your supporter "
+			    "opens it\n"), s->module + 1);
+			break;
+		}
+		if (s->at == 0) {
+			printf(_("Next: module %zu opens when you finish the one "
+			    "before\n"), s->module + 1);
+			break;
+		}
+		format_local_iso(s->at, false, date, sizeof date);
 		printf(_("Next: module %zu opens on %s\n"), s->module + 1,
 		    date);
 		break;
@@ -59,13 +67,9 @@ print_next(const struct content *ct, const struct progress *pr)
 static const char *
 when_words(long long at, char *buf, size_t size)
 {
-	time_t		t = (time_t)at;
-	struct tm	tm;
-
 	if (at == 0)
 		return _("never");
-	localtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%d %H:%M", &tm);
+	format_local_iso(at, true, buf, size);
 	return buf;
 }
 

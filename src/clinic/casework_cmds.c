@@ -69,11 +69,7 @@ parse_day(const char *s)
 static void
 format_day(long long t, char *buf, size_t size)
 {
-	time_t		tt = (time_t)t;
-	struct tm	tm;
-
-	localtime_r(&tt, &tm);
-	strftime(buf, size, "%Y-%m-%d", &tm);
+	format_local_iso(t, false, buf, size);
 }
 
 /* A review's note: like an acknowledgement's ("-" reads standard input,

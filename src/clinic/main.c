@@ -285,9 +285,7 @@ cmd_enroll(int argc, char **argv)
 		out = named = xasprintf("enroll-%s.json", patient);
 	rc = clinic_enroll(dir, patient, (int)days, pin, out, now, fp, &err);
 	if (rc == 0) {
-		time_t t = (time_t)(now + days * 86400);
-
-		strftime(when, sizeof when, "%Y-%m-%d", localtime(&t));
+		format_local_iso(now + days * 86400, false, when, sizeof when);
 		printf(_("Wrote %s for patient %s.\nIt works once, until %s. "
 		    "Give it to the patient in person or by a channel\nonly "
 		    "they read, and ask them to check this clinic "

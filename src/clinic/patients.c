@@ -315,11 +315,7 @@ by_caseload(const void *a, const void *b)
 static void
 print_day(long long t, char *buf, size_t size)
 {
-	time_t		tt = (time_t)t;
-	struct tm	tm;
-
-	localtime_r(&tt, &tm);
-	strftime(buf, size, "%Y-%m-%d", &tm);
+	format_local_iso(t, false, buf, size);
 }
 
 /* "  outcome: PHQ-9 20, GAD-7 15 (2026-11-01) to PHQ-9 8, GAD-7 6

@@ -157,9 +157,7 @@ static void
 log_expired(enum conn_phase phase, unsigned seconds)
 {
 	char	when[32];
-	time_t	now = time(NULL);
-
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	format_rfc3339((long long)time(NULL), when, sizeof when);
 	fprintf(stderr, phase == PHASE_HEAD ? "%s - closed a connection: its "
 	    "request line and headers were not in within %u seconds\n" :
 	    "%s - closed a connection: its request was not done within %u "

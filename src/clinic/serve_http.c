@@ -704,7 +704,7 @@ log_request(const struct req *r, enum MHD_RequestTerminationCode toe)
 		memcpy(path + i, "...", 4);
 	else
 		path[i] = '\0';
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	format_rfc3339((long long)now, when, sizeof when);
 	if (r->status != 0)
 		fprintf(stderr, "%s %s %s%s %u in=%zu out=%zu%s\n", when,
 		    r->method[0] ? r->method : "-", path, r->target[n] ?

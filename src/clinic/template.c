@@ -175,13 +175,8 @@ template_fill(const char *dir, const char *name, const struct tvars *v,
 			if (k == 1 && clinic == NULL &&
 			    (clinic = clinic_name(dir, err)) == NULL)
 				goto fail;
-			if (k == 2) {
-				time_t	  t = (time_t)v->next_due;
-				struct tm tm;
-
-				localtime_r(&t, &tm);
-				strftime(day, sizeof day, "%A %-d %B", &tm);
-			}
+			if (k == 2)
+				format_day_words(v->next_due, day, sizeof day);
 			value = xstrdup(k == 0 ? v->supporter : k == 1 ?
 			    clinic : day);
 			p = end;

@@ -811,9 +811,5 @@ print_untrusted(FILE *f, const char *s, const char *indent)
 void
 format_local(long long t, char *buf, size_t size)
 {
-	time_t		tt = (time_t)t;
-	struct tm	tm;
-
-	localtime_r(&tt, &tm);
-	strftime(buf, size, "%Y-%m-%d %H:%M", &tm);
+	format_local_iso(t, true, buf, size);
 }

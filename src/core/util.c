@@ -223,6 +223,30 @@ format_day_words(long long t, char *buf, size_t size)
 }
 
 void
+format_when_short(long long t, char *buf, size_t size)
+{
+	time_t		now = time(NULL), when = (time_t)t;
+	struct tm	tn, tw;
+
+	localtime_r(&now, &tn);
+	localtime_r(&when, &tw);
+	if (tn.tm_year == tw.tm_year && tn.tm_yday == tw.tm_yday)
+		/* TRANSLATORS: strftime(3): a time of day, today. */
+		format_local(t, _("%H:%M"), buf, size);
+	else if (tn.tm_year == tw.tm_year)
+		/* TRANSLATORS: strftime(3): a date this year, short. */
+		format_local(t, _("%e %b %H:%M"), buf, size);
+	else
+		format_local(t, "%Y-%m-%d %H:%M", buf, size);
+}
+
+void
+format_local_iso(long long t, bool with_time, char *buf, size_t size)
+{
+	format_local(t, with_time ? "%Y-%m-%d %H:%M" : "%Y-%m-%d", buf, size);
+}
+
+void
 wipe_free(char *s)
 {
 	if (s != NULL) {

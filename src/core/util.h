@@ -6,6 +6,7 @@
 #define STEPWISE_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 void	*xmalloc(size_t);
@@ -28,6 +29,11 @@ void	 format_rfc3339(long long t, char *buf, size_t size);
 void	 format_day_time(long long t, char *buf, size_t size);
 /* A local day in words, "Monday 1 December". */
 void	 format_day_words(long long t, char *buf, size_t size);
+/* A time for a status line: "14:05" today, "3 Dec 14:05" this year, else
+ * "2025-12-03 14:05". */
+void	 format_when_short(long long t, char *buf, size_t size);
+/* A local date ("2026-12-03"), with the time ("2026-12-03 14:05"). */
+void	 format_local_iso(long long t, bool with_time, char *buf, size_t size);
 
 /* Days in month (1 to 12) of year, in the Gregorian calendar. */
 int	 days_in_month(int year, int month);

@@ -171,7 +171,7 @@ message_add(struct tui *t, struct tdoc *d, const struct message *msg)
 	struct para	 p;
 	char		 when[64], *head;
 
-	tui_when(msg->at, when, sizeof when);
+	format_when_short(msg->at, when, sizeof when);
 	if (msg->from_patient)
 		head = xasprintf(_("You, %s"), when);
 	else

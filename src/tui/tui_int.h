@@ -207,8 +207,6 @@ void		 tui_sync_status(const struct tui *, int width, char *buf,
 		    size_t size);
 /* Home's sync line: the clinic, the state and what to do, in words. */
 char		*tui_sync_words(const struct tui *);
-/* A time for people: "10:42" today, else "3 Mar 10:42". */
-void		 tui_when(long long at, char *buf, size_t size);
 
 /* The screens. */
 struct screen	*screen_firstrun_new(struct tui *);

@@ -271,27 +271,6 @@ tui_sync_now(struct tui *t)
 
 /* ---- words ---- */
 
-void
-tui_when(long long at, char *buf, size_t size)
-{
-	time_t		now = time(NULL), when = (time_t)at;
-	struct tm	tn, tw;
-	const char	*fmt;
-
-	localtime_r(&now, &tn);
-	localtime_r(&when, &tw);
-	if (tn.tm_year == tw.tm_year && tn.tm_yday == tw.tm_yday)
-		fmt = "%H:%M";
-	else if (tn.tm_year == tw.tm_year)
-		fmt = "%e %b %H:%M";
-	else
-		fmt = "%Y-%m-%d %H:%M";
-	if (strftime(buf, size, fmt, &tw) == 0)
-		buf[0] = '\0';
-	if (buf[0] == ' ')
-		memmove(buf, buf + 1, strlen(buf));
-}
-
 static const char *
 clinic_str(const struct tui *t, const char *key)
 {
@@ -366,7 +345,7 @@ status_candidates(const struct tui *t, char **c)
 		char err[256];
 
 		error_words(t, err, sizeof err);
-		tui_when(t->sync_st.next_try, when, sizeof when);
+		format_when_short(t->sync_st.next_try, when, sizeof when);
 		if (t->waiting > 0)
 			c[n++] = xasprintf(_("%zu waiting to send%s%s; will try "
 			    "again at %s"), t->waiting, sep, err, when);
@@ -377,7 +356,7 @@ status_candidates(const struct tui *t, char **c)
 		return n;
 	}
 	if (st->last_success != 0)
-		tui_when(st->last_success, when, sizeof when);
+		format_when_short(st->last_success, when, sizeof when);
 	if (t->waiting > 0 && st->last_success != 0) {
 		c[n++] = xasprintf(_("%zu waiting to send%slast sent %s"),
 		    t->waiting, sep, when);
@@ -444,7 +423,7 @@ tui_sync_words(const struct tui *t)
 	}
 	else if (st->failures > 0) {
 		error_words(t, err, sizeof err);
-		tui_when(t->sync_st.next_try, when, sizeof when);
+		format_when_short(t->sync_st.next_try, when, sizeof when);
 		s = t->waiting > 0 ? xasprintf(_("%s. %zu waiting to send. "
 		    "Stepwise will try again at %s; press S to try now."), err,
 		    t->waiting, when) : xasprintf(_("%s. Stepwise will try "
@@ -453,7 +432,7 @@ tui_sync_words(const struct tui *t)
 		s = xasprintf(_("Connected to %s. %zu waiting to send; press S "
 		    "to send now."), name, t->waiting);
 	else {
-		tui_when(st->last_success, when, sizeof when);
+		format_when_short(st->last_success, when, sizeof when);
 		s = t->waiting > 0 ? xasprintf(_("Connected to %s. %zu waiting "
 		    "to send; last sent %s. Press S to send now."), name,
 		    t->waiting, when) : xasprintf(_("Connected to %s. "
