@@ -154,7 +154,7 @@ template_fill(const char *dir, const char *name, const struct tvars *v,
 					break;
 			if (known[k] == NULL) {
 				sw_fail(err, SW_EINVAL, _("%s, line %zu: unknown "
-				    "placeholder %.*s; use {supporter}, {clinic} "
+				    "field %.*s; use {supporter}, {clinic} "
 				    "or {next_review}."), path, line,
 				    (int)(end - p + 1), p);
 				goto fail;

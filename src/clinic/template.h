@@ -1,6 +1,6 @@
 /* template.h: message templates (template.c): text files the clinic's
- * admin writes in DIR/templates, NAME.txt, with the placeholders
- * {supporter}, {clinic} and {next_review} ({{ and }} for braces). */
+ * admin writes in DIR/templates, NAME.txt, with the fields {supporter},
+ * {clinic} and {next_review} in braces ({{ and }} write a brace). */
 #ifndef STEPWISE_CLINIC_TEMPLATE_H
 #define STEPWISE_CLINIC_TEMPLATE_H
 
@@ -11,7 +11,7 @@
 
 #define TEMPLATE_DIR	"templates"
 
-/* What the placeholders become for one patient. */
+/* What the fields are filled in with for one patient. */
 struct tvars {
 	const char	*patient;	/* for the words of an error */
 	const char	*supporter;	/* NULL: nobody assigned */

@@ -88,7 +88,8 @@ write_all(int fd, const void *p, size_t n)
 	}
 }
 
-/* The body with the placeholders put in; the caller frees it. */
+/* The body with its marked names replaced by their values; the caller
+ * frees it. */
 static uint8_t *
 substitute(const uint8_t *p, size_t n, size_t *len)
 {

@@ -165,8 +165,8 @@ expect "template show fills in the supporter, the clinic and the review date" \
     "Hello from Kim Keyworker at Test Clinic.
 Your next review is on Sunday 20 December. {Reply} when you can." "$out"
 out=$(sc template show broken --patient "$P1" 2>&1); st=$?
-[ $st -eq 1 ] && grep -qF "$T/c/templates/broken.txt, line 2: unknown placeholder {nonsense}" <<<"$out" &&
-    ok "an unknown placeholder is named with its file and line" || bad "unknown placeholder (exit $st)" "$out"
+[ $st -eq 1 ] && grep -qF "$T/c/templates/broken.txt, line 2: unknown field {nonsense}" <<<"$out" &&
+    ok "an unknown field is named with its file and line" || bad "unknown field (exit $st)" "$out"
 out=$(sc template show hello --patient "$P3" 2>&1); st=$?
 [ $st -eq 1 ] && grep -q "nobody is assigned to $P3" <<<"$out" && ok "{supporter} with nobody assigned is refused" || bad "no supporter (exit $st)" "$out"
 chmod 666 "$T/c/templates/hello.txt"
