@@ -14,41 +14,6 @@
 #include "risk.h"
 #include "util.h"
 
-/* The note: one to RISK_NOTE_MAX characters of UTF-8, lines and tabs but
- * no other control character. "-" reads it from standard input, which
- * keeps it out of the process list and the shell's history. */
-static char *
-read_note(const char *arg, struct sw_error *err)
-{
-	size_t		 n;
-	char		*buf, whybuf[PROTO_WHY_MAX];
-	const char	*why;
-
-	if (strcmp(arg, "-") != 0)
-		n = strlen(buf = xstrdup(arg));
-	else if ((buf = clinic_read_stdin(RISK_NOTE_MAX * 4 + 2, &n)) ==
-	    NULL) {
-		sw_fail(err, SW_EIO, _("Could not read the note from standard "
-		    "input: %s"), strerror(errno));
-		return NULL;
-	}
-	if (n == 0) {
-		sw_fail(err, SW_EINVAL, _("The note is empty: say what was "
-		    "done, for the record."));
-		goto fail;
-	}
-	if ((why = proto_text_why(buf, RISK_NOTE_MAX, true, whybuf,
-	    sizeof whybuf)) != NULL) {
-		sw_fail(err, SW_EINVAL, _("The note: %s."), why);
-		goto fail;
-	}
-	return buf;
-fail:
-	sodium_memzero(buf, n);
-	free(buf);
-	return NULL;
-}
-
 /* The one open risk to close: the one with the id, or the patient's only
  * one; NULL (with err, and the candidates listed) otherwise. */
 static struct risk *
@@ -168,7 +133,8 @@ clinic_cmd_ack(int argc, char **argv)
 	if (note_arg == NULL)
 		return ack_usage("%s", _("--note TEXT is needed: what was done "
 		    "(or --note - to read it from standard input)"));
-	note = read_note(note_arg, &err);
+	note = clinic_read_note(note_arg, RISK_NOTE_MAX, _("The note is empty: "
+	    "say what was done, for the record."), &err);
 	/* The note may be clinical: gone from the process list at once. */
 	sodium_memzero(note_arg, strlen(note_arg));
 	if (note == NULL)

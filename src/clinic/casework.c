@@ -53,12 +53,8 @@ clinic_who(const char *cmd, const char *as)
 		    "name cannot be found"));
 		return NULL;
 	}
-	if (!clinic_name_ok(as)) {
-		clinic_usage_error(cmd, _("--as needs a name of 1 to 200 bytes "
-		    "of UTF-8 on one line, without control characters, not "
-		    "'%s'"), as);
+	if (clinic_name_arg(cmd, "as", as) != 0)
 		return NULL;
-	}
 	return as;
 }
 

@@ -72,40 +72,6 @@ format_day(long long t, char *buf, size_t size)
 	format_local_iso(t, false, buf, size);
 }
 
-/* A review's note: like an acknowledgement's ("-" reads standard input,
- * which keeps it out of the process list). */
-static char *
-read_note(const char *arg, struct sw_error *err)
-{
-	size_t		 n;
-	char		*buf, whybuf[PROTO_WHY_MAX];
-	const char	*why;
-
-	if (strcmp(arg, "-") != 0)
-		n = strlen(buf = xstrdup(arg));
-	else if ((buf = clinic_read_stdin(CASEWORK_NOTE_MAX * 4 + 2, &n)) ==
-	    NULL) {
-		sw_fail(err, SW_EIO, _("Could not read the note from standard "
-		    "input: %s"), strerror(errno));
-		return NULL;
-	}
-	if (n == 0) {
-		sw_fail(err, SW_EINVAL, _("The note is empty: say what the "
-		    "review found, for the record."));
-		goto fail;
-	}
-	if ((why = proto_text_why(buf, CASEWORK_NOTE_MAX, true, whybuf,
-	    sizeof whybuf)) != NULL) {
-		sw_fail(err, SW_EINVAL, _("The note: %s."), why);
-		goto fail;
-	}
-	return buf;
-fail:
-	sodium_memzero(buf, n);
-	free(buf);
-	return NULL;
-}
-
 /* The database and the keys, for a command that writes rows. */
 static int
 open_rw(const char *dir, struct clinic_read *cr, struct sw_error *err)
@@ -131,7 +97,7 @@ clinic_cmd_assign(int argc, char **argv)
 	const char		*dir = ".", *patient = NULL, *to = NULL;
 	const char		*as = NULL;
 	char			*ref;
-	int			 opt, rc = CLINIC_EXIT_FAIL;
+	int			 opt, u, rc = CLINIC_EXIT_FAIL;
 
 	while ((opt = clinic_getopt("assign", _("Usage: stepwise-clinic assign "
 	    "[--dir DIR] --patient REF --to NAME [--as NAME]\n"), argc, argv,
@@ -145,15 +111,13 @@ clinic_cmd_assign(int argc, char **argv)
 	}
 	if (opt < 0)
 		return rc;
-	if (patient == NULL || !clinic_patient_ok(patient))
-		return clinic_usage_error("assign", patient ? _("'%s' is not a "
-		    "patient reference") : "%s", patient ? patient :
-		    _("--patient REF is needed"));
-	if (to == NULL || !clinic_name_ok(to))
-		return clinic_usage_error("assign", to ? _("--to needs a name "
-		    "of 1 to 200 bytes on one line, without control "
-		    "characters, not '%s'") : "%s", to ? to : _("--to NAME is "
+	if ((u = clinic_patient_arg("assign", patient)) != 0)
+		return u;
+	if (to == NULL)
+		return clinic_usage_error("assign", "%s", _("--to NAME is "
 		    "needed: the supporter"));
+	if ((u = clinic_name_arg("assign", "to", to)) != 0)
+		return u;
 	if ((as = clinic_who("assign", as)) == NULL)
 		return CLINIC_EXIT_USAGE;
 	ref = (char *)patient;
@@ -206,7 +170,7 @@ clinic_cmd_review(int argc, char **argv)
 	char			 day[32];
 	long long		 now = (long long)time(NULL), due = 0;
 	long			 minutes = -1, days;
-	int			 opt, rc = CLINIC_EXIT_FAIL;
+	int			 opt, u, rc = CLINIC_EXIT_FAIL;
 
 	memset(&cr, 0, sizeof cr);
 	while ((opt = clinic_getopt("review", _("Usage: stepwise-clinic review "
@@ -244,10 +208,8 @@ clinic_cmd_review(int argc, char **argv)
 	}
 	if (opt < 0)
 		return rc;
-	if (patient == NULL || !clinic_patient_ok(patient))
-		return clinic_usage_error("review", patient ? _("'%s' is not a "
-		    "patient reference") : "%s", patient ? patient :
-		    _("--patient REF is needed"));
+	if ((u = clinic_patient_arg("review", patient)) != 0)
+		return u;
 	if ((note_arg == NULL) != (minutes_arg == NULL))
 		return clinic_usage_error("review", "%s", _("a review done "
 		    "needs both --minutes N and --note TEXT"));
@@ -280,7 +242,8 @@ clinic_cmd_review(int argc, char **argv)
 	    (as = clinic_who("review", as)) == NULL)
 		return CLINIC_EXIT_USAGE;
 	if (note_arg != NULL) {
-		note = read_note(note_arg, &err);
+		note = clinic_read_note(note_arg, CASEWORK_NOTE_MAX, _("The note is "
+		    "empty: say what the review found, for the record."), &err);
 		sodium_memzero(note_arg, strlen(note_arg));
 		if (note == NULL)
 			goto out;

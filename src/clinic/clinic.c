@@ -343,3 +343,34 @@ clinic_read_stdin(size_t cap, size_t *len)
 	*len = n;
 	return buf;
 }
+
+char *
+clinic_read_note(const char *arg, size_t max, const char *empty,
+    struct sw_error *err)
+{
+	size_t		 n;
+	char		*buf, whybuf[PROTO_WHY_MAX];
+	const char	*why;
+
+	if (strcmp(arg, "-") != 0)
+		n = strlen(buf = xstrdup(arg));
+	else if ((buf = clinic_read_stdin(max * 4 + 2, &n)) == NULL) {
+		sw_fail(err, SW_EIO, _("Could not read the note from standard "
+		    "input: %s"), strerror(errno));
+		return NULL;
+	}
+	if (n == 0) {
+		sw_fail(err, SW_EINVAL, "%s", empty);
+		goto fail;
+	}
+	if ((why = proto_text_why(buf, max, true, whybuf,
+	    sizeof whybuf)) != NULL) {
+		sw_fail(err, SW_EINVAL, _("The note: %s."), why);
+		goto fail;
+	}
+	return buf;
+fail:
+	sodium_memzero(buf, n);
+	free(buf);
+	return NULL;
+}

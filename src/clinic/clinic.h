@@ -96,6 +96,13 @@ bool	 clinic_name_ok(const char *);
  * buffer of cap + 1 bytes, NUL-terminated after the *len bytes read, for
  * the caller to wipe and free; NULL with errno when it cannot be read. */
 char	*clinic_read_stdin(size_t cap, size_t *len);
+/* A note for the record (an acknowledgement's, a review's): arg, or
+ * standard input for "-" (which keeps it out of the process list and the
+ * shell's history); 1 to max characters of UTF-8, lines and tabs but no
+ * other control character. To wipe_free(); NULL with err (empty: the
+ * sentence that says what to write). */
+char	*clinic_read_note(const char *arg, size_t max, const char *empty,
+	    struct sw_error *);
 
 /* The clinic's box to itself (nonce || crypto_box_easy of the padded
  * text, from and to the clinic's box key): what only box.sk can make or
@@ -144,6 +151,12 @@ int	 clinic_fail(const struct sw_error *);
 /* The usage error for what getopt_long() returned: a missing value (':')
  * or an unknown option. */
 int	 clinic_bad_option(const char *cmd, int opt, char **argv);
+/* --patient REF, checked: 0, or the usage error's status (said) when it
+ * is missing or not a reference. */
+int	 clinic_patient_arg(const char *cmd, const char *patient);
+/* A person's name given with --option (--as, --from, --to), checked by
+ * clinic_name_ok: 0, or the usage error's status (said). */
+int	 clinic_name_arg(const char *cmd, const char *option, const char *name);
 /* The usage error for an argument left after the options. */
 int	 clinic_extra_argument(const char *cmd, char **argv);
 /* getopt_long() for a command, with what every command shares: --dir

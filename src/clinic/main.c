@@ -100,6 +100,32 @@ clinic_getopt(const char *cmd, const char *help, int argc, char **argv,
 	return 0;
 }
 
+int
+clinic_patient_arg(const char *cmd, const char *patient)
+{
+	if (patient == NULL)
+		return clinic_usage_error(cmd, "%s", _("--patient REF is needed"));
+	if (!clinic_patient_ok(patient))
+		return clinic_usage_error(cmd, _("'%s' is not a patient "
+		    "reference"), patient);
+	return 0;
+}
+
+int
+clinic_name_arg(const char *cmd, const char *option, const char *name)
+{
+	char	*msg;
+	int	 rc;
+
+	if (clinic_name_ok(name))
+		return 0;
+	msg = xasprintf(_("--%s needs a name of 1 to 200 bytes of UTF-8 on one "
+	    "line, without control characters, not '%s'"), option, name);
+	rc = clinic_usage_error(cmd, "%s", msg);
+	free(msg);
+	return rc;
+}
+
 bool
 clinic_text_or_json(const char *cmd, const char *arg, bool *json)
 {

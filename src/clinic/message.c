@@ -286,7 +286,7 @@ clinic_cmd_message(int argc, char **argv)
 	sqlite3			 *db = NULL;
 	size_t			  nto = 0;
 	bool			  have_keys = false;
-	int			  opt, rc = CLINIC_EXIT_FAIL;
+	int			  opt, u, rc = CLINIC_EXIT_FAIL;
 
 	while ((opt = clinic_getopt("message", _("Usage: stepwise-clinic "
 	    "message [--dir DIR] --patient REF [--from NAME]\n"
@@ -304,10 +304,9 @@ clinic_cmd_message(int argc, char **argv)
 	if (patient == NULL)
 		return clinic_usage_error("message", "%s", _("--patient REF "
 		    "is needed"));
-	if (from != NULL && !clinic_name_ok(from))
-		return clinic_usage_error("message", _("--from needs a name "
-		    "of 1 to 200 bytes of UTF-8 on one line, without control "
-		    "characters, not '%s'"), from);
+	if (from != NULL && (u = clinic_name_arg("message", "from",
+	    from)) != 0)
+		return u;
 	if (tname != NULL && !template_name_ok(tname))
 		return clinic_usage_error("message", _("'%s' is not a template "
 		    "name (a-z, 0-9 and -)"), tname);

@@ -243,7 +243,7 @@ clinic_cmd_template(int argc, char **argv)
 	size_t			 n = 0, len;
 	struct dirent		*e;
 	DIR			*d;
-	int			 opt, rc = CLINIC_EXIT_FAIL;
+	int			 opt, u, rc = CLINIC_EXIT_FAIL;
 
 	memset(&cr, 0, sizeof cr);
 	while ((opt = clinic_getopt("template", _("Usage: stepwise-clinic "
@@ -311,9 +311,9 @@ clinic_cmd_template(int argc, char **argv)
 	if (patient == NULL || !clinic_patient_ok(patient))
 		return clinic_usage_error("template", "%s", _("show needs "
 		    "--patient REF: the template is filled in for them"));
-	if (from != NULL && !clinic_name_ok(from))
-		return clinic_usage_error("template", _("--from needs a name "
-		    "of 1 to 200 bytes on one line, not '%s'"), from);
+	if (from != NULL && (u = clinic_name_arg("template", "from",
+	    from)) != 0)
+		return u;
 	if (clinic_read_open(dir, NULL, false, &cr, &err) != 0 ||
 	    casework_load(cr.db, &cr.k, patient, &cw, &err) != 0)
 		goto out;

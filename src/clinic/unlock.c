@@ -93,7 +93,7 @@ clinic_cmd_unlock(int argc, char **argv)
 	cJSON			*prog = NULL;
 	size_t			 index = 0, copies = 0;
 	bool			 hold = false;
-	int			 opt, rc = CLINIC_EXIT_FAIL;
+	int			 opt, u, rc = CLINIC_EXIT_FAIL;
 
 	memset(&cr, 0, sizeof cr);
 	while ((opt = clinic_getopt("unlock", _("Usage: stepwise-clinic unlock "
@@ -126,19 +126,17 @@ clinic_cmd_unlock(int argc, char **argv)
 	}
 	if (opt < 0)
 		return rc;
-	if (patient == NULL || !clinic_patient_ok(patient))
-		return clinic_usage_error("unlock", patient ? _("'%s' is not a "
-		    "patient reference") : "%s", patient ? patient :
-		    _("--patient REF is needed"));
+	if ((u = clinic_patient_arg("unlock", patient)) != 0)
+		return u;
 	if (module == NULL)
 		return clinic_usage_error("unlock", "%s", _("--module is "
 		    "needed: the module's id or number"));
 	if (why != NULL && (whyerr = proto_text_why(why, UNLOCK_WHY_MAX, true,
 	    whybuf, sizeof whybuf)) != NULL)
 		return clinic_usage_error("unlock", _("--why: %s"), whyerr);
-	if (from != NULL && !clinic_name_ok(from))
-		return clinic_usage_error("unlock", _("--from needs a name of 1 "
-		    "to 200 bytes on one line, not '%s'"), from);
+	if (from != NULL && (u = clinic_name_arg("unlock", "from",
+	    from)) != 0)
+		return u;
 	if ((as = clinic_who("unlock", as)) == NULL)
 		return CLINIC_EXIT_USAGE;
 	if (clinic_read_open(dir, content, true, &cr, &err) != 0)
