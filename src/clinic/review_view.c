@@ -171,6 +171,10 @@ by_at(const void *a, const void *b)
 	double p = cJSON_GetObjectItem(x, "at")->valuedouble;
 	double q = cJSON_GetObjectItem(y, "at")->valuedouble;
 
+	if (p != q)
+		return p < q ? -1 : 1;
+	p = cJSON_GetObjectItem(x, "_k")->valuedouble;
+	q = cJSON_GetObjectItem(y, "_k")->valuedouble;
 	return p < q ? -1 : p > q;
 }
 
@@ -183,8 +187,8 @@ sorted(cJSON *tl)
 
 	while ((it = cJSON_DetachItemFromArray(tl, 0)) != NULL)
 		v[i++] = it;
-	/* qsort is not stable: items of the same second keep their kind's
-	 * order by index as a tie-break. */
+	/* qsort is not stable: items of the same second keep the order they
+	 * were added in (records, risks, messages, casework), by index. */
 	for (size_t k = 0; k < n; k++)
 		cJSON_AddNumberToObject(v[k], "_k", (double)k);
 	if (n > 1)

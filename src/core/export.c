@@ -51,6 +51,7 @@ checkin_object(const struct checkin *c, const struct checkin *prev)
 struct entries_walk {
 	struct store	*st;
 	cJSON		*arr;
+	struct sharing	*sh;	/* the choices, loaded once */
 };
 
 static int
@@ -77,7 +78,7 @@ add_exercise(void *arg, const char *id, const char *exercise,
 	cJSON_AddItemToObject(o, "follows", follows ?
 	    cJSON_CreateString(follows) : cJSON_CreateNull());
 	/* Whether the clinic gets it: the patient's choice (sharing.h). */
-	if (entry_share_state(w->st, id, &state, &err) != 0) {
+	if (entry_share_state(w->st, w->sh, id, &state, &err) != 0) {
 		cJSON_Delete(o);
 		return -1;
 	}
@@ -195,10 +196,12 @@ export_json(struct store *st, const struct content *ct, const char *profile,
 		cJSON_AddNullToObject(doc, "outcome");
 	arr = cJSON_AddArrayToObject(doc, "exercises");
 	{
-		struct entries_walk w = { st, arr };
+		struct entries_walk w = { st, arr, NULL };
+		int rc = sharing_load(st, &w.sh, err) != 0 ? -1 :
+		    exercise_entries_each(st, NULL, add_exercise, &w, err);
 
-		if (exercise_entries_each(st, NULL, add_exercise, &w,
-		    err) != 0)
+		sharing_free(w.sh);
+		if (rc != 0)
 			goto out;
 	}
 	arr = cJSON_AddArrayToObject(doc, "lessons");

@@ -199,10 +199,10 @@ find_entry(void *arg, const char *id, const char *kind, long long at,
 }
 
 int
-entry_share_state(struct store *st, const char *id, enum entry_share *out,
-    struct sw_error *err)
+entry_share_state(struct store *st, const struct sharing *sh, const char *id,
+    enum entry_share *out, struct sw_error *err)
 {
-	struct sharing	*s;
+	struct sharing	*s = NULL;
 	int		 sent;
 
 	if ((sent = outbox_record_sent(st, id)) < 0)
@@ -212,10 +212,10 @@ entry_share_state(struct store *st, const char *id, enum entry_share *out,
 		*out = ENTRY_SENT;
 		return 0;
 	}
-	if (sharing_load(st, &s, err) != 0)
+	if (sh == NULL && sharing_load(st, &s, err) != 0)
 		return -1;
-	*out = sharing_allows(s, id, RECORD_EXERCISE) ? ENTRY_SHARED :
-	    ENTRY_PRIVATE;
+	*out = sharing_allows(sh != NULL ? sh : s, id, RECORD_EXERCISE) ?
+	    ENTRY_SHARED : ENTRY_PRIVATE;
 	sharing_free(s);
 	return 0;
 }
@@ -242,7 +242,7 @@ entry_share(struct store *st, const char *id, bool share,
 		    "clinic, so it cannot be made private again."));
 	}
 	/* Already as asked: nothing to queue or take out. */
-	if ((rc = entry_share_state(st, id, &now, err)) != 0 ||
+	if ((rc = entry_share_state(st, NULL, id, &now, err)) != 0 ||
 	    (now == ENTRY_SHARED) == share) {
 		wipe_free(f.json);
 		return rc;

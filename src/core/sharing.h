@@ -46,8 +46,10 @@ enum entry_share {
 				 * clinic to be joined) */
 	ENTRY_SENT,		/* the clinic has it: it cannot be unsent */
 };
-int	 entry_share_state(struct store *, const char *id,
-	    enum entry_share *, struct sw_error *);
+/* sh: the choices loaded once for a walk over many entries (sharing_load),
+ * or NULL to load them for this one. */
+int	 entry_share_state(struct store *, const struct sharing *sh,
+	    const char *id, enum entry_share *, struct sw_error *);
 /* Share an entry (queue it for the clinic, when one is joined), or make
  * a shared one private again while it has not been sent (its envelope
  * leaves the queue). Refuses, changing nothing, to unsend a sent one. One

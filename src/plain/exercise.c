@@ -433,7 +433,7 @@ plain_finish_plan(struct plain *p, const struct exercise *e,
 	}
 	plain_say(p, _("\nSaved. Thank you for coming back to it."));
 	/* The look back goes as the plan went. */
-	if (entry_share_state(p->st, plan->id, &state, &err) != 0 ||
+	if (entry_share_state(p->st, NULL, plan->id, &state, &err) != 0 ||
 	    state != ENTRY_PRIVATE)
 		plain_record_saved(p);
 out:
@@ -446,6 +446,7 @@ struct history {
 	const struct exercise	*e;
 	int			 n;
 	char			**ids;
+	struct sharing		*sh;	/* loaded once for the list */
 };
 
 static const char *
@@ -469,7 +470,7 @@ show_entry(void *arg, const char *id, const char *exercise,
 	format_day_time(at, when, sizeof when);
 	plain_say(h->p, follows ? _("\n-- Entry %d, %s (how a plan went) --") :
 	    _("\n-- Entry %d, %s --"), h->n, when);
-	if (entry_share_state(h->p->st, id, &state, &err) != 0)
+	if (entry_share_state(h->p->st, h->sh, id, &state, &err) != 0)
 		plain_say(h->p, "%s", err.msg);
 	else {
 		words = entry_share_words(state, joined_clinic(h->p));
@@ -496,7 +497,7 @@ change_sharing(struct plain *p, struct history *h)
 	    h->n, true, &k, &skipped) != 0 || skipped)
 		return;
 	id = h->ids[k - 1];
-	if (entry_share_state(p->st, id, &state, &err) != 0) {
+	if (entry_share_state(p->st, NULL, id, &state, &err) != 0) {
 		plain_say(p, "%s", err.msg);
 		return;
 	}
@@ -530,10 +531,12 @@ change_sharing(struct plain *p, struct history *h)
 void
 plain_exercise_history(struct plain *p, const struct exercise *e)
 {
-	struct history	h = { p, e, 0, NULL };
+	struct history	h = { p, e, 0, NULL, NULL };
 	struct sw_error	err = { 0 };
 
-	if (exercise_entries_each(p->st, e->id, show_entry, &h, &err) != 0)
+	if (sharing_load(p->st, &h.sh, &err) != 0)
+		plain_say(p, "%s", err.msg);
+	else if (exercise_entries_each(p->st, e->id, show_entry, &h, &err) != 0)
 		plain_say(p, "%s", err.msg);
 	else if (h.n == 0)
 		plain_say(p, _("You have no saved entries for %s yet."),
@@ -543,4 +546,5 @@ plain_exercise_history(struct plain *p, const struct exercise *e)
 	for (int i = 0; i < h.n; i++)
 		free(h.ids[i]);
 	free(h.ids);
+	sharing_free(h.sh);
 }

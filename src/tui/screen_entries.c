@@ -84,7 +84,8 @@ entry_keep(void *arg, const char *id, const char *exercise,
 static void
 entries_load(struct tui *t, struct entries *l)
 {
-	struct sw_error err = { 0 };
+	struct sw_error	 err = { 0 };
+	struct sharing	*sh;
 
 	entries_clear(l);
 	if (exercise_entries_each(t->st, l->e->id, entry_keep, l, &err) != 0) {
@@ -98,12 +99,17 @@ entries_load(struct tui *t, struct entries *l)
 		l->v[i] = l->v[l->n - 1 - i];
 		l->v[l->n - 1 - i] = tmp;
 	}
+	if (sharing_load(t->st, &sh, &err) != 0) {
+		l->error = xstrdup(err.msg);
+		return;
+	}
 	for (size_t i = 0; i < l->n; i++)
-		if (entry_share_state(t->st, l->v[i].id, &l->v[i].state,
+		if (entry_share_state(t->st, sh, l->v[i].id, &l->v[i].state,
 		    &err) != 0) {
 			l->error = xstrdup(err.msg);
 			break;
 		}
+	sharing_free(sh);
 	if (l->sel >= l->n)
 		l->sel = l->n ? l->n - 1 : 0;
 }
