@@ -211,8 +211,8 @@ pick_devices(const char *patient, struct vdevice *v, size_t n,
 int
 clinic_message_queue(sqlite3 *db, const struct clinic_keys *k,
     const char *patient, const char *from, const char *text,
-    const cJSON *programme, char id[PROTO_ID_LEN + 1], size_t *copies,
-    struct sw_error *err)
+    const cJSON *programme, const struct cw_row *also,
+    char id[PROTO_ID_LEN + 1], size_t *copies, struct sw_error *err)
 {
 	struct vdevice		 *devs = NULL;
 	const struct vdevice	**to = NULL;
@@ -250,7 +250,8 @@ clinic_message_queue(sqlite3 *db, const struct clinic_keys *k,
 	cw.patients = &ref;
 	cw.n_patients = 1;
 	cw.what = id;
-	if (casework_add(db, k, &cw, err) != 0)
+	if (casework_add(db, k, &cw, err) != 0 ||
+	    (also != NULL && casework_add(db, k, also, err) != 0))
 		goto out;
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sw_fail(err, SW_EIO, _("Could not queue the message: %s"),
@@ -317,8 +318,8 @@ clinic_cmd_message(int argc, char **argv)
 		goto out;
 	if ((text = tname != NULL ? from_template(dir, db, &k, tname,
 	    patient, &from, &supporter, &err) : read_text(&err)) == NULL ||
-	    clinic_message_queue(db, &k, patient, from, text, NULL, id, &nto,
-	    &err) != 0)
+	    clinic_message_queue(db, &k, patient, from, text, NULL, NULL, id,
+	    &nto, &err) != 0)
 		goto out;
 	printf(ngettext("Queued message %s for %s on %zu device; it gets it "
 	    "when it next syncs.\n", "Queued message %s for %s on %zu "

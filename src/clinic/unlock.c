@@ -160,9 +160,7 @@ clinic_cmd_unlock(int argc, char **argv)
 	cJSON_AddStringToObject(prog, "module", m->id);
 	cJSON_AddStringToObject(prog, "action", hold ? "hold" : "open");
 	text = instruction_text(m, index, hold, why);
-	if (clinic_message_queue(cr.db, &cr.k, patient, from, text, prog, id,
-	    &copies, &err) != 0)
-		goto out;
+	/* The change is kept for audit with the message, or not at all. */
 	what = xasprintf("%s:%s", hold ? "hold" : "open", m->id);
 	ref = (char *)patient;
 	r.action = CW_PROGRAMME;
@@ -171,7 +169,8 @@ clinic_cmd_unlock(int argc, char **argv)
 	r.patients = &ref;
 	r.n_patients = 1;
 	r.what = what;
-	if (casework_add(cr.db, &cr.k, &r, &err) != 0)
+	if (clinic_message_queue(cr.db, &cr.k, patient, from, text, prog, &r,
+	    id, &copies, &err) != 0)
 		goto out;
 	printf(hold ? _("Module %zu (%s) is held for %s: the device keeps it "
 	    "closed from its next sync (message %s).\n") : _("Module %zu (%s) "
