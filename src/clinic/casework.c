@@ -151,7 +151,6 @@ casework_viewed(sqlite3 *db, const struct clinic_keys *k, const char *what,
 		if (v[i].patient != NULL)
 			refs[m++] = v[i].patient;
 	qsort(refs, m, sizeof *refs, by_ref);
-	r.n_patients = 0;
 	for (size_t i = 0; i < m; i++)
 		if (r.n_patients == 0 ||
 		    strcmp(refs[r.n_patients - 1], refs[i]) != 0)
