@@ -246,6 +246,49 @@ tdoc_text(struct tdoc *d, const char *utf8, attr_t a)
 	para_end(&p);
 }
 
+/* A row of a list, wrapped: its leading spaces indent every line, and
+ * the wrapped lines hang under its text, past a check mark ("[ ] ") when it
+ * has one, so that each row reads as one item. */
+void
+tdoc_row(struct tdoc *d, const char *utf8, attr_t a)
+{
+	struct para	 p;
+	wchar_t		 first[40], rest[44];
+	size_t		 indent = strspn(utf8, " "), hang, i;
+
+	if (indent > 32)
+		indent = 32;
+	hang = indent + (utf8[indent] == '[' && utf8[indent + 1] != '\0' &&
+	    utf8[indent + 2] == ']' && utf8[indent + 3] == ' ' ? 4 : 2);
+	for (i = 0; i < indent; i++)
+		first[i] = L' ';
+	first[i] = L'\0';
+	for (i = 0; i < hang; i++)
+		rest[i] = L' ';
+	rest[i] = L'\0';
+	para_begin(&p, d, first, rest, a);
+	para_add(&p, utf8 + indent, a);
+	para_end(&p);
+}
+
+/* The first line to show of a list scrolled by lines, keeping the lines
+ * from start to end (the selected row) on a window of avail lines, and
+ * no empty lines below the end of the list while there is more above. */
+size_t
+tdoc_scroll(const struct tdoc *d, size_t top, size_t start, size_t end,
+    int avail)
+{
+	size_t rows = avail > 0 ? (size_t)avail : 1;
+
+	if (end - start > rows || start < top)
+		top = start;
+	else if (end > top + rows)
+		top = end - rows;
+	if (top > 0 && d->n < top + rows)
+		top = d->n > rows ? d->n - rows : 0;
+	return top;
+}
+
 /* One line of a tdoc, cut at width columns; returns the columns used. */
 int
 line_text(struct tline *l, const char *utf8, attr_t a, int width)

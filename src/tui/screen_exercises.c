@@ -13,6 +13,7 @@
 
 struct exlist {
 	size_t			 sel;		/* index into shown */
+	size_t			 top;		/* first line drawn */
 	const struct exercise	**shown;
 	size_t			 n_shown;
 	struct open_entry	*plans;
@@ -103,20 +104,20 @@ static void
 exlist_draw(struct screen *s, struct tui *t)
 {
 	struct exlist	*l = s->data;
-	int		 w = COLS - 4, y = 0;
-	size_t		 first = 0, rows, n;
+	int		 w = COLS - 4, avail = LINES - 2;
+	struct tdoc	 page = { NULL, 0, w };
+	size_t		 start = 0, end = 0, n;
 	char		*line;
 
 	exlist_load(t, l);
-	put_line(y++, 2, w, _("Exercises"), tui_attr(t, ATTR_TITLE));
-	put_line(y++, 2, w, l->n_plans ? _("Enter starts a new entry; r reads "
+	tdoc_text(&page, _("Exercises"), tui_attr(t, ATTR_TITLE));
+	tdoc_text(&page, l->n_plans ? _("Enter starts a new entry; r reads "
 	    "your past entries; f finishes a plan.") : _("Enter starts a new "
 	    "entry; r reads your past entries."), tui_attr(t, ATTR_DIM));
-	y++;
-	rows = (size_t)(LINES - 2 - y);
-	if (l->sel >= rows)
-		first = l->sel - rows + 1;
-	for (size_t i = first; i < l->n_shown && y < LINES - 2; i++) {
+	tdoc_blank(&page);
+	/* Each exercise wrapped whole, its summary too; the list scrolls by
+	 * lines to keep the selected one on the screen. */
+	for (size_t i = 0; i < l->n_shown; i++) {
 		const struct exercise *e = l->shown[i];
 
 		if (plan_for(l, e, &n) != NULL)
@@ -127,14 +128,24 @@ exlist_draw(struct screen *s, struct tui *t)
 			line = xasprintf("%s, %d min: %s", e->title,
 			    e->minutes, e->summary);
 		if (i == l->sel)
-			mark_selected(t, y, 2);
-		put_line(y++, 2, w, line, i == l->sel ? A_REVERSE : A_NORMAL);
+			start = page.n;
+		tdoc_row(&page, line, i == l->sel ? A_REVERSE : A_NORMAL);
+		if (i == l->sel)
+			end = page.n;
 		free(line);
 	}
-	if (l->n_shown < t->ct.n_exercises && y < LINES - 2)
-		put_line(y + 1 < LINES - 2 ? y + 1 : y, 2, w, _("More "
-		    "exercises appear as their modules open."),
-		    tui_attr(t, ATTR_DIM));
+	if (l->n_shown < t->ct.n_exercises) {
+		tdoc_blank(&page);
+		tdoc_text(&page, _("More exercises appear as their modules "
+		    "open."), tui_attr(t, ATTR_DIM));
+	}
+	/* The first exercise shows the page from its top. */
+	l->top = l->n_shown == 0 ? 0 : tdoc_scroll(&page, l->top, l->sel == 0 ?
+	    0 : start, end, avail);
+	tdoc_draw(&page, 0, 2, l->top, avail);
+	if (l->n_shown > 0)
+		mark_selected(t, (int)(start - l->top), 2);
+	tdoc_free(&page);
 }
 
 static enum action

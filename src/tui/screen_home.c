@@ -428,69 +428,89 @@ home_startable(const struct home *h)
 	    h->prog.next.kind != STEP_FINISHED;
 }
 
+/* The page above the sync line: the title, the next step with its hint,
+ * what is due, then the rows, every one wrapped whole; start[i] and end[i]
+ * are the lines row i takes. */
+static void
+home_page(struct tui *t, struct home *h, struct tdoc *page, size_t *start,
+    size_t *end, int w)
+{
+	struct para	 p;
+	char		*msg, *line;
+
+	tdoc_text(page, t->ct.title, tui_attr(t, ATTR_TITLE));
+	tdoc_blank(page);
+	/* The one next step, large and first: selected unless the patient
+	 * has moved down the list. */
+	start[0] = page->n;
+	para_begin(&p, page, L"  ", L"  ", A_NORMAL);
+	para_add(&p, h->next, A_BOLD | (h->sel == 0 ? A_REVERSE : 0));
+	para_end(&p);
+	para_begin(&p, page, L"  ", L"  ", A_NORMAL);
+	para_add(&p, h->sel != 0 ? _("Press n to select the next step again.") :
+	    home_startable(h) ? _("Press Enter to start.") : _("Nothing to "
+	    "start now: choose a line below, or e for the exercises."),
+	    tui_attr(t, ATTR_DIM));
+	para_end(&p);
+	end[0] = page->n;
+	if (h->due != NULL) {
+		line = xasprintf(_("Check-ins due: %s"), h->due);
+		tdoc_text(page, line, tui_attr(t, ATTR_ACCENT));
+		free(line);
+	}
+	if (h->n_plans > 0) {
+		line = xasprintf(_("Plans to look back on: %zu (select one "
+		    "below and press Enter)"), h->n_plans);
+		tdoc_text(page, line, tui_attr(t, ATTR_ACCENT));
+		free(line);
+	}
+	if ((msg = messages_line(t, h, w)) != NULL)
+		tdoc_text(page, msg, tui_attr(t, ATTR_ACCENT));
+	free(msg);
+	tdoc_blank(page);
+	for (size_t i = 1; i < h->n_rows; i++) {
+		attr_t a = h->rows[i].kind == ROW_MODULE ? A_BOLD : A_NORMAL;
+
+		start[i] = page->n;
+		tdoc_row(page, h->rows[i].text, a | (i == h->sel ? A_REVERSE :
+		    0));
+		end[i] = page->n;
+	}
+}
+
 static void
 home_draw(struct screen *s, struct tui *t)
 {
 	struct home	*h = s->data;
-	int		 w = COLS - 4, y = 0, list_rows, bottom, rows;
-	char		*sync, *msg;
-	struct tdoc	 d = { NULL, 0, w };
+	int		 w = COLS - 4, bottom, rows;
+	char		*sync;
+	struct tdoc	 d = { NULL, 0, w }, page = { NULL, 0, w };
+	size_t		*start, *end;
 
 	home_load(t, h);
-	sync = tui_sync_words(t);
-	msg = messages_line(t, h, w);
-	put_line(y++, 2, w, t->ct.title, tui_attr(t, ATTR_TITLE));
-	y++;
-	/* The one next step, large and first: selected unless the patient
-	 * has moved down the list. */
-	if (h->sel == 0)
-		mark_selected(t, y, 4);
-	y = put_wrapped(t, y, 4, w - 2, y + 3, h->next, A_BOLD |
-	    (h->sel == 0 ? A_REVERSE : 0));
-	put_line(y++, 4, w - 2, h->sel != 0 ? _("Press n to select the next "
-	    "step again.") : home_startable(h) ? _("Press Enter to start.") :
-	    _("Nothing to start now: choose a line below, or e for the "
-	    "exercises."), tui_attr(t, ATTR_DIM));
-	if (h->due != NULL) {
-		char *d = xasprintf(_("Check-ins due: %s"), h->due);
-
-		put_line(y++, 2, w, d, tui_attr(t, ATTR_ACCENT));
-		free(d);
-	}
-	if (h->n_plans > 0) {
-		char *d = xasprintf(_("Plans to look back on: %zu (select one "
-		    "below and press Enter)"), h->n_plans);
-
-		put_line(y++, 2, w, d, tui_attr(t, ATTR_ACCENT));
-		free(d);
-	}
-	if (msg != NULL)
-		put_line(y++, 2, w, msg, tui_attr(t, ATTR_ACCENT));
-	free(msg);
-	y++;
+	start = xcalloc(h->n_rows + 1, sizeof *start);
+	end = xcalloc(h->n_rows + 1, sizeof *end);
+	home_page(t, h, &page, start, end, w);
 	/* The sync line at the foot takes up to three rows when it needs
 	 * them and the window has them. */
+	sync = tui_sync_words(t);
 	tdoc_text(&d, sync, tui_attr(t, ATTR_DIM));
 	rows = LINES >= 20 ? 3 : LINES > TUI_MIN_ROWS ? 2 : 1;
 	bottom = LINES - 1 - ((int)d.n < rows ? (int)d.n : rows);
-	list_rows = bottom - 1 - y;
-	if (list_rows < 1)
-		list_rows = 1;
-	if (h->sel > 0 && h->sel - 1 < h->top)
-		h->top = h->sel - 1;
-	if (h->sel > 0 && h->sel - 1 >= h->top + (size_t)list_rows)
-		h->top = h->sel - (size_t)list_rows;
-	for (size_t i = h->top + 1; i < h->n_rows && y < bottom - 1; i++) {
-		attr_t a = h->rows[i].kind == ROW_MODULE ? A_BOLD : A_NORMAL;
-
-		if (i == h->sel) {
-			a |= A_REVERSE;
-			mark_selected(t, y, 2);
-		}
-		put_line(y++, 2, w, h->rows[i].text, a);
-	}
+	/* Above it the page scrolls, by lines, to keep the selected row
+	 * whole on the screen; the next step shows the page from its top. */
+	h->top = h->sel == 0 ? 0 : tdoc_scroll(&page, h->top, start[h->sel],
+	    end[h->sel], bottom - 1);
+	tdoc_draw(&page, 0, 2, h->top, bottom - 1);
+	if (h->n_rows > 0 && start[h->sel] >= h->top &&
+	    start[h->sel] < h->top + (size_t)(bottom > 1 ? bottom - 1 : 1))
+		mark_selected(t, (int)(start[h->sel] - h->top), h->sel == 0 ?
+		    4 : 2);
 	tdoc_draw(&d, bottom, 2, 0, LINES - 1 - bottom);
 	tdoc_free(&d);
+	tdoc_free(&page);
+	free(start);
+	free(end);
 	free(sync);
 }
 

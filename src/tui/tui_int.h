@@ -156,6 +156,9 @@ void		 para_add(struct para *, const char *utf8, attr_t);
 void		 para_end(struct para *);
 void		 tdoc_text(struct tdoc *, const char *utf8, attr_t);
 void		 tdoc_blank(struct tdoc *);
+void		 tdoc_row(struct tdoc *, const char *utf8, attr_t);
+size_t		 tdoc_scroll(const struct tdoc *, size_t top, size_t start,
+		    size_t end, int avail);
 /* A line made cell by cell (a chart). */
 struct tline	*tdoc_newline(struct tdoc *);
 void		 line_put(struct tline *, wchar_t, attr_t);

@@ -5,7 +5,7 @@
 open_exercises || fail "content with every exercise open"
 first_run >/dev/null || fail "first run"
 keys e
-check "exercise list" wait_for "Thought record"
+check "exercise list" wait_for "Exercises"
 select_exercise "Thought record" || fail "select the thought record"
 keys Enter
 check "intro" wait_for "Press Tab to begin"

@@ -79,16 +79,28 @@ open_exercises() {
 	CONTENT=$OPEN
 }
 
-# Select the line of the exercise list that starts with $1: up to the
-# first line, then down to it.
+# Select the exercise whose row starts with $1: up to the first row, then
+# down until the row marked "> " is it (rows wrap, and the list scrolls).
 select_exercise() {
-	first=$(screen | grep -n ' min[: ]' | head -1 | cut -d: -f1)
-	want=$(screen | grep -n "^[ >]*$1, " | head -1 | cut -d: -f1)
-	[ -n "$first" ] && [ -n "$want" ] || return 1
-	n=$(screen | grep -c ' min[: ]')
-	while [ "$n" -gt 0 ]; do keys Up; n=$((n - 1)); done
-	i=$first
-	while [ "$i" -lt "$want" ]; do keys Down; i=$((i + 1)); done
+	screen | grep -q ' min[: ]' || return 1
+	n=0
+	while [ $n -lt 20 ]; do keys Up; n=$((n + 1)); done
+	sleep 0.2
+	n=0
+	while [ $n -lt 20 ]; do
+		if screen | grep -q "^> $1, "; then
+			return 0
+		fi
+		was=$(screen | grep '^> ')
+		keys Down
+		i=0
+		while [ $i -lt 20 ] && [ "$(screen | grep '^> ')" = "$was" ]; do
+			sleep 0.05
+			i=$((i + 1))
+		done
+		n=$((n + 1))
+	done
+	return 1
 }
 
 # The profile's export (JSON), unlocked with the test passphrase.
