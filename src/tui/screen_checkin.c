@@ -25,6 +25,7 @@ struct checkin_screen {
 	int			 functional;
 	size_t			 sel;		/* highlighted option or row */
 	size_t			 top;		/* the result's first line */
+	size_t			 review_top;	/* the review's first line */
 	int			 result_rows;	/* shown of it */
 	char			 where[64];	/* status line, when compact */
 	bool			 from_review;	/* changing one answer */
@@ -170,12 +171,81 @@ draw_options(struct tui *t, int y, int x, int maxy,
 	return y;
 }
 
+/* Row i of the review: its question (or the functional one) and the
+ * answer's label. */
+static const char *
+review_row(struct checkin_screen *c, size_t i, const char **ans)
+{
+	const struct measure *m = c->m;
+
+	if (i < m->n_items) {
+		*ans = option_label(m->options, m->n_options, c->answers[i]);
+		return m->items[i].text;
+	}
+	*ans = c->functional == MEASURE_UNANSWERED ? _("(skipped)") :
+	    option_label(m->functional_options, m->n_functional_options,
+	    c->functional);
+	return m->functional_text;
+}
+
+/* Wide enough for a question beside its answer: each question wrapped
+ * whole in the left column, its answer on its first line at the right;
+ * the rows scroll by lines to keep the highlighted one on the screen. */
+static void
+draw_review_wide(struct tui *t, struct checkin_screen *c, int y, int w,
+    size_t rows)
+{
+	struct tdoc	 page = { NULL, 0, w };
+	struct para	 p;
+	const char	*ans;
+	size_t		 start = 0, end = 0;
+	int		 aw = 0, qw, col;
+	wchar_t		 num[16];
+
+	for (size_t i = 0; i < rows; i++) {
+		review_row(c, i, &ans);
+		if (str_width(ans) > aw)
+			aw = str_width(ans);
+	}
+	qw = w - aw - 2 > w / 2 ? w - aw - 2 : w / 2;
+	for (size_t i = 0; i < rows; i++) {
+		attr_t		 a = i == c->sel ? A_REVERSE : A_NORMAL;
+		const char	*text = review_row(c, i, &ans);
+		struct tdoc	 q = { NULL, 0, qw };
+
+		swprintf(num, sizeof num / sizeof num[0], L"%2zu. ", i + 1);
+		para_begin(&p, &q, num, L"    ", a);
+		para_add(&p, text != NULL ? text : "", a);
+		para_end(&p);
+		col = 0;
+		for (size_t k = 0; k < q.v[0].n; k++)
+			col += wc_width(q.v[0].c[k].c);
+		for (; col < qw + 2; col++)
+			line_put(&q.v[0], L' ', a);
+		line_text(&q.v[0], ans, a, w - qw - 2);
+		if (i == c->sel)
+			start = page.n;
+		for (size_t k = 0; k < q.n; k++)
+			*tdoc_newline(&page) = q.v[k];
+		free(q.v);
+		if (i == c->sel)
+			end = page.n;
+	}
+	c->review_top = tdoc_scroll(&page, c->review_top, start, end,
+	    LINES - 2 - y);
+	tdoc_draw(&page, y, 2, c->review_top, LINES - 2 - y);
+	if (start >= c->review_top)
+		mark_selected(t, y + (int)(start - c->review_top), 2);
+	tdoc_free(&page);
+}
+
 static void
 draw_review(struct tui *t, struct checkin_screen *c, int y, int w)
 {
 	const struct measure	*m = c->m;
 	size_t			 rows = m->n_items + (m->functional_text ?
 				    1 : 0), first = 0, avail;
+	const char		*ans;
 	char			*s;
 
 	bool			 narrow = w < 56;
@@ -183,32 +253,20 @@ draw_review(struct tui *t, struct checkin_screen *c, int y, int w)
 	y = put_wrapped(t, y, 2, w, LINES - 2, _("Check your answers. "
 	    "Highlight one and press a number or c to change it. Press Enter "
 	    "or s to save."), A_NORMAL) + (narrow ? 0 : 1);
+	if (!narrow) {
+		draw_review_wide(t, c, y, w, rows);
+		return;
+	}
 	/* Too narrow for a question beside its answer: the highlighted
 	 * one's question whole above the answers. */
-	if (narrow)
-		y = put_wrapped(t, y, 2, w, LINES - 3, c->sel < m->n_items ?
-		    m->items[c->sel].text : m->functional_text, A_BOLD);
+	y = put_wrapped(t, y, 2, w, LINES - 3, review_row(c, c->sel, &ans),
+	    A_BOLD);
 	avail = LINES - 2 > y ? (size_t)(LINES - 2 - y) : 1;
 	if (c->sel >= avail)
 		first = c->sel - avail + 1;
 	for (size_t i = first; i < rows && y < LINES - 2; i++) {
-		const char	*text, *ans;
-		int		 v;
-
-		if (i < m->n_items) {
-			text = m->items[i].text;
-			v = c->answers[i];
-			ans = option_label(m->options, m->n_options, v);
-		} else {
-			text = _("How difficult");
-			v = c->functional;
-			ans = v == MEASURE_UNANSWERED ? _("(skipped)") :
-			    option_label(m->functional_options,
-			    m->n_functional_options, v);
-		}
-		s = narrow ? xasprintf("%2zu. %s", i + 1, ans) :
-		    xasprintf("%2zu. %-*.*s  %s", i + 1, w / 2, w / 2, text,
-		    ans);
+		review_row(c, i, &ans);
+		s = xasprintf("%2zu. %s", i + 1, ans);
 		if (i == c->sel)
 			mark_selected(t, y, 2);
 		put_line(y++, 2, w, s, i == c->sel ? A_REVERSE : A_NORMAL);
