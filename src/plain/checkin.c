@@ -285,7 +285,7 @@ result(struct session *s, const struct checkin *c)
 	struct sw_error			 err = { 0 };
 	struct checkin			*v;
 	struct outcome			 oc;
-	char				*diff, *since;
+	char				*diff;
 	size_t				 n;
 
 	if (c->risk) {
@@ -321,10 +321,7 @@ result(struct session *s, const struct checkin *c)
 	}
 	/* Since the start: the pair of measures, first to latest. */
 	checkins_outcome(s->p->ct, v, n, &oc);
-	if ((since = outcome_words(&oc, s->p->ob != NULL,
-	    &s->p->ct->safety)) != NULL)
-		plain_say(s->p, "%s", since);
-	free(since);
+	plain_say_outcome(s->p, &oc);
 	checkins_free(v, n);
 	if (c->risk)
 		plain_say(s->p, "%s", _("\nThe numbers to call are always under "

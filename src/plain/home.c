@@ -106,7 +106,6 @@ plain_progress(struct plain *p)
 	struct sw_error	 err = { 0 };
 	struct checkin	*v;
 	struct outcome	 oc;
-	char		*since;
 	size_t		 n;
 	char		 when[64];
 
@@ -143,10 +142,7 @@ plain_progress(struct plain *p)
 		}
 	}
 	checkins_outcome(p->ct, v, n, &oc);
-	if ((since = outcome_words(&oc, p->ob != NULL, &p->ct->safety)) !=
-	    NULL)
-		plain_say(p, "%s", since);
-	free(since);
+	plain_say_outcome(p, &oc);
 	checkins_free(v, n);
 }
 

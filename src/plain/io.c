@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "outcome.h"
 #include "plain.h"
 #include "text.h"
 #include "util.h"
@@ -245,6 +246,22 @@ clinic_crisis(struct plain *p)
 		if (v[i].note != NULL)
 			plain_say(p, "   %s", v[i].note);
 	}
+}
+
+/* The move since the start in words (outcome_words), with the numbers to
+ * call after a rise written for speech, digit by digit, as every number
+ * plain mode says; nothing while there is no pair of check-ins. */
+void
+plain_say_outcome(struct plain *p, const struct outcome *o)
+{
+	char *since = outcome_words(o, p->ob != NULL, &p->ct->safety), *spoken;
+
+	if (since == NULL)
+		return;
+	spoken = text_digits_spoken(since);
+	plain_say(p, "%s", spoken);
+	free(spoken);
+	free(since);
 }
 
 void

@@ -29,6 +29,9 @@ void	plain_say(struct plain *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	plain_heading(struct plain *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* The outcome since the start in words, numbers written for speech. */
+struct outcome;
+void	plain_say_outcome(struct plain *, const struct outcome *);
 /* Print prompt, read one line (without newline) into a new string; NULL at
  * end of input (p->eof is then set). A line "h" shows the crisis contacts
  * and asks again. The caller frees with wipe_free. */

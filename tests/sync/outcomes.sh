@@ -65,15 +65,34 @@ assert p["R2"]["outcome"]["reliable_deterioration"] is True, p["R2"]' &&
     ok "patients JSON: the outcome" || bad "patients JSON outcome"
 
 # The patient's own words: numbers week to week, the first-to-latest move
-# without category names, and what to do when it went up.
+# without category names, and what to do when it went up, with the numbers
+# to call: in plain mode written for speech, digit by digit, as all its
+# numbers are (tests/tools/spoken.py); in the TUI as written.
 summary=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["summary"])' "$CONTENT/safety/en-GB.json")
+spoken=$(python3 "$(dirname "$0")/../tools/spoken.py" "$summary")
+rise="Since you started, your scores have gone up a lot. Please tell your supporter. If you need help soon:"
 checkin_plain p2 gad7 '2\n2\n2\n2\n1\n1\n0\n\n\n'
 tr '\n' ' ' <"$T/p2.checkin" | tr -s ' ' >"$T/p2.flat"
 grep -q "Last time it was 9. That is 1 point higher than last time." "$T/p2.flat" &&
-    grep -qF "Since you started, your scores have gone up a lot. Please tell your supporter. If you need help soon: $summary." "$T/p2.flat" &&
+    grep -qF "$rise $spoken." "$T/p2.flat" && ! grep -qF "$rise $summary." "$T/p2.flat" &&
     ! grep -qi "deteriorat\|reliable\|recovery\|caseness" "$T/p2.checkin" &&
-    ok "plain result: points since last time, the rise since the start in plain words with what to do and the numbers" ||
+    ok "plain result: points since last time, the rise since the start in plain words with what to do and the numbers, spoken digit by digit" ||
     bad "plain result words" "$(cat "$T/p2.checkin")"
+printf '6\nq\n' | sw p2 --plain 2>&1 | tr '\n' ' ' | tr -s ' ' >"$T/p2.progress"
+grep -qF "$rise $spoken." "$T/p2.progress" && ! grep -qF "$rise $summary." "$T/p2.progress" &&
+    ok "plain progress: the rise with the numbers spoken digit by digit" ||
+    bad "plain progress words" "$(cat "$T/p2.progress")"
+SOCK=sw-outcomes-$$
+tmux -L $SOCK -f /dev/null new-session -d -x 80 -y 24 -s o \
+    "env TERM=screen-256color LANG=C.UTF-8 $SW --content $CONTENT --data-dir $T/p2; echo EXITED-\$?; sleep 30"
+PID[tmux]=$(tmux -L $SOCK display -p '#{pid}')
+scr() { tmux -L $SOCK capture-pane -p -t o; }
+wait_screen() { local i; for i in $(seq 200); do scr | grep -qF -- "$1" && return 0; sleep 0.05; done; return 1; }
+wait_screen "Type your passphrase" && tmux -L $SOCK send-keys -t o -l "$PW" && tmux -L $SOCK send-keys -t o Enter
+wait_screen "Press Enter to start" && tmux -L $SOCK send-keys -t o p && wait_screen "Your progress"
+scr | tr '\n' ' ' | tr -s ' ' | grep -qF "$rise $summary." &&
+    ok "TUI progress: the rise with the numbers as written" || bad "TUI progress words" "$(scr)"
+tmux -L $SOCK kill-server 2>/dev/null
 checkin_plain p1 phq9 '1\n1\n1\n1\n1\n1\n1\n1\n0\n\n\n'
 tr '\n' ' ' <"$T/p1.checkin" | tr -s ' ' >"$T/p1.flat"
 grep -q "Last time it was 14. That is 6 points lower than last time." "$T/p1.flat" &&
