@@ -6,7 +6,7 @@
 # terminal comes a section at a time with the place kept; the menu names
 # what is unfinished; Safety plan is listed once; dates are local words;
 # no heading reads "== x =="; and no output of any flow holds a control
-# byte other than newline, or a C1 control.
+# byte other than newline, or a C1 control, even where content holds one.
 #   test_plain_access.sh STEPWISE CONTENT-DIR
 set -u
 SW=$1 CONTENT=$2
@@ -85,9 +85,24 @@ tr '\n' ' ' <"$T/progress" | grep -Eq 'On [A-Z][a-z]+day [0-9]+ [A-Z][a-z]+ at [
 printf '0\n0\n0\n0\n0\n0\n0\nq\n' | LC_ALL=C sw checkin phq9 >"$T/c-locale" 2>&1
 tr '\n' ' ' <"$T/c-locale" | tr -s ' ' | grep -q "opposite - being" && ! LC_ALL=C grep -q $'[\x80-\xff]' "$T/c-locale" && ok "under LC_ALL=C the output is ASCII, a dash as -" || bad "LC_ALL=C output" "$(grep -n opposite "$T/c-locale")"
 
+# Text from outside reaches the terminal only through the filter: in a
+# copy of the content, a lesson whose Markdown holds character references
+# for ESC, CSI (a C1 control) and BEL (the source line holds none of them,
+# so the content is accepted; the lesson's text does) is printed with each
+# of them as "?", and the check of control bytes below reads it too.
+cp -R "$CONTENT" "$T/planted-content"
+python3 - "$T/planted-content/lessons/how-stepwise-works.md" <<'PYEOF'
+import sys
+p = sys.argv[1]
+head, rest = open(p).read().split("\n", 1)
+open(p, "w").write(head + "\n\nA planted line: &#27;[31mred&#27;[0m, &#x9b;2J and &#7; end.\n" + rest)
+PYEOF
+printf '3\n1\nq\n' | COLUMNS=50 "$SW" --content "$T/planted-content" --data-dir "$T/data" --passphrase-fd 3 3<"$T/pw" >"$T/planted" 2>&1
+grep -qF 'A planted line: ?[31mred?[0m, ?2J and ? end.' "$T/planted" && ok "a lesson's ESC, CSI and BEL are shown as ?" || bad "planted controls in a lesson" "$(grep -a 'planted' "$T/planted" | cat -v)"
+
 # Headings and control bytes, in every output above.
 ! cat "$T"/first "$T"/phq "$T"/ex "$T"/lesson "$T"/menu "$T"/exlist "$T"/progress | grep -q '^== .* ==$' && ok "no heading reads == x ==" || bad "== headings"
-python3 - "$T"/first "$T"/phq "$T"/ex "$T"/lesson "$T"/menu "$T"/exlist "$T"/progress <<'PYEOF' && ok "no control byte but newline, and no C1 control, in any flow" || bad "control bytes in plain output"
+python3 - "$T"/first "$T"/phq "$T"/ex "$T"/lesson "$T"/menu "$T"/exlist "$T"/progress "$T"/planted <<'PYEOF' && ok "no control byte but newline, and no C1 control, in any flow" || bad "control bytes in plain output"
 import sys
 bad = []
 for f in sys.argv[1:]:
