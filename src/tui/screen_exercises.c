@@ -100,18 +100,19 @@ plan_for(const struct exlist *l, const struct exercise *e, size_t *count)
 }
 
 static void
-exlist_draw(struct screen *s, struct tui *t)
+exlist_draw(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct exlist	*l = s->data;
 	int		 w = COLS - 4, y = 0;
 	size_t		 first = 0, rows, n;
 	char		*line;
 
 	exlist_load(t, l);
-	put_line(y++, 2, w, _("Exercises"), tui_attr(t, ATTR_TITLE));
+	put_line(y++, 2, w, _("Exercises"), ui_attr(&t->ui, ATTR_TITLE));
 	put_line(y++, 2, w, l->n_plans ? _("Enter starts a new entry; r reads "
 	    "your past entries; f finishes a plan.") : _("Enter starts a new "
-	    "entry; r reads your past entries."), tui_attr(t, ATTR_DIM));
+	    "entry; r reads your past entries."), ui_attr(&t->ui, ATTR_DIM));
 	y++;
 	rows = (size_t)(LINES - 2 - y);
 	if (l->sel >= rows)
@@ -127,19 +128,20 @@ exlist_draw(struct screen *s, struct tui *t)
 			line = xasprintf("%s, %d min: %s", e->title,
 			    e->minutes, e->summary);
 		if (i == l->sel)
-			mark_selected(t, y, 2);
+			mark_selected(&t->ui, y, 2);
 		put_line(y++, 2, w, line, i == l->sel ? A_REVERSE : A_NORMAL);
 		free(line);
 	}
 	if (l->n_shown < t->ct.n_exercises && y < LINES - 2)
 		put_line(y + 1 < LINES - 2 ? y + 1 : y, 2, w, _("More "
 		    "exercises appear as their modules open."),
-		    tui_attr(t, ATTR_DIM));
+		    ui_attr(&t->ui, ATTR_DIM));
 }
 
 static enum action
-exlist_key(struct screen *s, struct tui *t, int key)
+exlist_key(struct screen *s, struct ui *u, int key)
 {
+	struct tui	*t = tui_of(u);
 	struct exlist		*l = s->data;
 	const struct exercise	*e;
 	const struct open_entry	*plan;
@@ -161,22 +163,22 @@ exlist_key(struct screen *s, struct tui *t, int key)
 			l->sel++;
 		return ACT_REDRAW;
 	case L_NEW:
-		t->pending = screen_exercise_new(t, e);
+		t->ui.pending = screen_exercise_new(t, e);
 		return ACT_PUSH;
 	case L_PAST:
-		t->pending = screen_entries_new(t, e);
+		t->ui.pending = screen_entries_new(t, e);
 		return ACT_PUSH;
 	case L_FINISH:
 		if ((plan = plan_for(l, e, &n)) == NULL) {
-			tui_message(t, _("You have no plans to look back on "
+			ui_message(&t->ui, _("You have no plans to look back on "
 			    "for %s."), e->title);
 			return ACT_REDRAW;
 		}
 		/* The oldest first; the others stay for next time, and Home
 		 * lists each one to pick from. */
-		t->pending = screen_exercise_finish_new(t, e, plan);
+		t->ui.pending = screen_exercise_finish_new(t, e, plan);
 		if (n > 1)
-			tui_message(t, _("This is the oldest of your %zu plans "
+			ui_message(&t->ui, _("This is the oldest of your %zu plans "
 			    "for %s; Home lists each one."), n, e->title);
 		return ACT_PUSH;
 	}
@@ -184,8 +186,9 @@ exlist_key(struct screen *s, struct tui *t, int key)
 }
 
 static void
-exlist_leave(struct screen *s, struct tui *t)
+exlist_leave(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct exlist *l = s->data;
 
 	(void)t;

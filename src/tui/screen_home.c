@@ -42,7 +42,7 @@ struct home {
 	/* What was read is kept until another screen has been on top or the
 	 * minute turns: a key on Home decrypts nothing. */
 	bool			 loaded;
-	unsigned		 gen;		/* t->screen_gen then */
+	unsigned		 gen;		/* t->ui.screen_gen then */
 	long long		 minute;	/* time(NULL) / 60 then */
 };
 
@@ -176,7 +176,7 @@ plan_rows(struct tui *t, struct home *h)
 
 	if (exercise_open_entries(t->st, &t->ct, &h->plans, &h->n_plans,
 	    &err) != 0) {
-		tui_message(t, "%s", err.msg);
+		ui_message(&t->ui, "%s", err.msg);
 		h->plans = NULL;
 		h->n_plans = 0;
 		return;
@@ -319,14 +319,14 @@ home_load(struct tui *t, struct home *h)
 	size_t			 ndue = 0, sel = h->sel;
 	char			*due = NULL, *p;
 
-	if (h->loaded && h->gen == t->screen_gen && h->minute == now / 60)
+	if (h->loaded && h->gen == t->ui.screen_gen && h->minute == now / 60)
 		return;
 	h->loaded = true;
-	h->gen = t->screen_gen;
+	h->gen = t->ui.screen_gen;
 	h->minute = now / 60;
 	rows_clear(h);
 	if (progress_facts_load(t->st, &t->ct, now, &f, &err) != 0) {
-		tui_message(t, "%s", err.msg);
+		ui_message(&t->ui, "%s", err.msg);
 		row_add(h, ROW_NEXT, NULL, 0, xstrdup(""));
 		h->next = xstrdup(_("Your progress could not be read."));
 		return;
@@ -429,8 +429,9 @@ home_startable(const struct home *h)
 }
 
 static void
-home_draw(struct screen *s, struct tui *t)
+home_draw(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct home	*h = s->data;
 	int		 w = COLS - 4, y = 0, list_rows, bottom, rows;
 	char		*sync, *msg;
@@ -439,39 +440,39 @@ home_draw(struct screen *s, struct tui *t)
 	home_load(t, h);
 	sync = tui_sync_words(t);
 	msg = messages_line(t, h, w);
-	put_line(y++, 2, w, t->ct.title, tui_attr(t, ATTR_TITLE));
+	put_line(y++, 2, w, t->ct.title, ui_attr(&t->ui, ATTR_TITLE));
 	y++;
 	/* The one next step, large and first: selected unless the patient
 	 * has moved down the list. */
 	if (h->sel == 0)
-		mark_selected(t, y, 4);
-	y = put_wrapped(t, y, 4, w - 2, y + 3, h->next, A_BOLD |
+		mark_selected(&t->ui, y, 4);
+	y = put_wrapped(&t->ui, y, 4, w - 2, y + 3, h->next, A_BOLD |
 	    (h->sel == 0 ? A_REVERSE : 0));
 	put_line(y++, 4, w - 2, h->sel != 0 ? _("Press n to select the next "
 	    "step again.") : home_startable(h) ? _("Press Enter to start.") :
 	    _("Nothing to start now: choose a line below, or e for the "
-	    "exercises."), tui_attr(t, ATTR_DIM));
+	    "exercises."), ui_attr(&t->ui, ATTR_DIM));
 	if (h->due != NULL) {
 		char *d = xasprintf(_("Check-ins due: %s"), h->due);
 
-		put_line(y++, 2, w, d, tui_attr(t, ATTR_ACCENT));
+		put_line(y++, 2, w, d, ui_attr(&t->ui, ATTR_ACCENT));
 		free(d);
 	}
 	if (h->n_plans > 0) {
 		char *d = xasprintf(_("Plans to look back on: %zu (select one "
 		    "below and press Enter)"), h->n_plans);
 
-		put_line(y++, 2, w, d, tui_attr(t, ATTR_ACCENT));
+		put_line(y++, 2, w, d, ui_attr(&t->ui, ATTR_ACCENT));
 		free(d);
 	}
 	if (msg != NULL)
-		put_line(y++, 2, w, msg, tui_attr(t, ATTR_ACCENT));
+		put_line(y++, 2, w, msg, ui_attr(&t->ui, ATTR_ACCENT));
 	free(msg);
 	y++;
 	/* The sync line at the foot takes up to three rows when it needs
 	 * them and the window has them. */
-	tdoc_text(&d, sync, tui_attr(t, ATTR_DIM));
-	rows = LINES >= 20 ? 3 : LINES > TUI_MIN_ROWS ? 2 : 1;
+	tdoc_text(&d, sync, ui_attr(&t->ui, ATTR_DIM));
+	rows = LINES >= 20 ? 3 : LINES > UI_MIN_ROWS ? 2 : 1;
 	bottom = LINES - 1 - ((int)d.n < rows ? (int)d.n : rows);
 	list_rows = bottom - 1 - y;
 	if (list_rows < 1)
@@ -485,7 +486,7 @@ home_draw(struct screen *s, struct tui *t)
 
 		if (i == h->sel) {
 			a |= A_REVERSE;
-			mark_selected(t, y, 2);
+			mark_selected(&t->ui, y, 2);
 		}
 		put_line(y++, 2, w, h->rows[i].text, a);
 	}
@@ -505,17 +506,17 @@ open_row(struct tui *t, enum row_kind kind, const char *id)
 	case ROW_LESSON:
 		if ((l = content_lesson(&t->ct, id)) == NULL)
 			return ACT_NONE;
-		t->pending = screen_lesson_new(t, l);
+		t->ui.pending = screen_lesson_new(t, l);
 		return ACT_PUSH;
 	case ROW_EXERCISE:
 		if ((e = content_exercise(&t->ct, id)) == NULL)
 			return ACT_NONE;
-		t->pending = screen_exercise_new(t, e);
+		t->ui.pending = screen_exercise_new(t, e);
 		return ACT_PUSH;
 	case ROW_CHECKIN:
 		if ((m = content_measure(&t->ct, id)) == NULL)
 			return ACT_NONE;
-		t->pending = screen_checkin_new(t, m);
+		t->ui.pending = screen_checkin_new(t, m);
 		return ACT_PUSH;
 	default:
 		return ACT_NONE;
@@ -533,7 +534,7 @@ open_plan(struct tui *t, struct home *h, const char *id)
 		if ((e = content_exercise(&t->ct, h->plans[i].exercise)) ==
 		    NULL)
 			return ACT_NONE;
-		t->pending = screen_exercise_finish_new(t, e, &h->plans[i]);
+		t->ui.pending = screen_exercise_finish_new(t, e, &h->plans[i]);
 		return ACT_PUSH;
 	}
 	return ACT_NONE;
@@ -565,8 +566,9 @@ home_do(struct tui *t, struct home *h)
 }
 
 static enum action
-home_key(struct screen *s, struct tui *t, int key)
+home_key(struct screen *s, struct ui *u, int key)
 {
+	struct tui	*t = tui_of(u);
 	struct home *h = s->data;
 
 	switch (binding_find(home_keys, sizeof home_keys / sizeof home_keys[0],
@@ -586,13 +588,13 @@ home_key(struct screen *s, struct tui *t, int key)
 		h->top = 0;
 		return ACT_REDRAW;
 	case H_EXERCISES:
-		t->pending = screen_exercises_new(t);
+		t->ui.pending = screen_exercises_new(t);
 		return ACT_PUSH;
 	case H_PROGRESS:
-		t->pending = screen_progress_new(t);
+		t->ui.pending = screen_progress_new(t);
 		return ACT_PUSH;
 	case H_MESSAGES:
-		t->pending = screen_messages_new(t);
+		t->ui.pending = screen_messages_new(t);
 		return ACT_PUSH;
 	case H_SYNC:
 		tui_sync_now(t);
@@ -603,15 +605,16 @@ home_key(struct screen *s, struct tui *t, int key)
 	/* A lone Esc is what a slow link makes of an arrow key cut in two:
 	 * it never quits. */
 	if (key == KEY_ESCAPE) {
-		tui_message(t, "%s", _("To quit, press q."));
+		ui_message(&t->ui, "%s", _("To quit, press q."));
 		return ACT_NONE;
 	}
 	return ACT_UNHANDLED;
 }
 
 static void
-home_leave(struct screen *s, struct tui *t)
+home_leave(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct home *h = s->data;
 
 	(void)t;
