@@ -262,7 +262,7 @@ clinic_cmd_review(int argc, char **argv)
 		if (json)
 			json_print_wiped(view);
 		else {
-			review_view_print(view);
+			review_view_print(stdout, view);
 			json_wipe_delete(view);
 		}
 		if (failed > 0)
