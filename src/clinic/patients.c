@@ -32,6 +32,8 @@ struct patient {
 	bool			 *lesson_done;	/* per content lesson */
 	size_t			  lessons_done;
 	long long		  last_lesson;	/* when the latest was done */
+	long long		  last_read;	/* the case last opened */
+	size_t			  unread;	/* replies received after */
 };
 
 /* No contact for this long puts a patient on the caseload's third tier. */
@@ -286,6 +288,45 @@ add_tokens(sqlite3 *db, struct roster *r, const struct clinic_keys *k,
 	return 0;
 }
 
+static struct patient *
+roster_find(struct roster *r, const char *ref)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->v[i].ref, ref) == 0)
+			return &r->v[i];
+	return NULL;
+}
+
+/* A reply is unread until someone opens the patient's whole case (review,
+ * messages, the console's patient view) or writes to the patient after
+ * it came. */
+static void
+add_unread(struct roster *r, const struct casework *cw,
+    const struct vrecord *v, size_t n)
+{
+	const struct cw_row	*w;
+	struct patient		*p;
+	bool			 read;
+
+	for (size_t i = 0; i < cw->n; i++) {
+		w = &cw->v[i];
+		read = w->action == CW_MESSAGE || w->action == CW_REVIEW ||
+		    (w->action == CW_VIEW && w->what != NULL &&
+		    (strcmp(w->what, "review") == 0 || strcmp(w->what,
+		    "messages") == 0 || strcmp(w->what, "console") == 0));
+		if (!read || w->n_patients != 1 ||
+		    (p = roster_find(r, w->patients[0])) == NULL)
+			continue;
+		if (w->at > p->last_read)
+			p->last_read = w->at;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (v[i].reason == NULL && strcmp(v[i].kind, "reply") == 0 &&
+		    (p = roster_find(r, v[i].patient)) != NULL &&
+		    v[i].received_at > p->last_read)
+			p->unread++;
+}
+
 /* The caseload's order: open risk first, then reviews overdue, then no
  * contact for SILENT_DAYS or more, then the rest; by reference in each. */
 static long long order_now;
@@ -386,6 +427,11 @@ print_text(const struct roster *r, long long now)
 			    "  messages: %zu sent, %zu delivered, %zu "
 			    "waiting\n"), p->records, p->sent, p->delivered,
 			    p->sent - p->delivered);
+		if (p->unread > 0)
+			printf(ngettext("  replies: %zu not read yet (since the "
+			    "case was last opened)\n", "  replies: %zu not read "
+			    "yet (since the case was last opened)\n",
+			    p->unread), p->unread);
 		if (r->ct->n_lessons > 0 && (p->devices > 0 ||
 		    p->records > 0)) {
 			size_t mr = module_reached(r, p);
@@ -448,6 +494,8 @@ json_patient(const struct roster *r, const struct patient *p, long long now)
 	cJSON_AddNumberToObject(x, "delivered", (double)p->delivered);
 	cJSON_AddNumberToObject(x, "waiting", (double)(p->sent -
 	    p->delivered));
+
+	cJSON_AddNumberToObject(o, "unread_replies", (double)p->unread);
 	x = cJSON_AddObjectToObject(o, "latest");
 	for (size_t m = 0; m < r->ct->n_measures; m++) {
 		if ((l = p->latest[m]) == NULL)
@@ -579,6 +627,7 @@ caseload_load(struct clinic_read *cr, const char *what,
 		return -1;
 	for (size_t i = 0; i < r->n; i++)
 		casework_case(&l->cw, r->v[i].ref, &r->v[i].cw);
+	add_unread(r, &l->cw, l->recs, l->nr);
 	if (supporter != NULL) {
 		size_t kept = 0;
 
