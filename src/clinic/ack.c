@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "actions.h"
 #include "casework.h"
 #include "i18n.h"
 #include "risk.h"
@@ -60,6 +61,28 @@ pick(struct risks *rs, const char *patient, const char *id,
 	return NULL;
 }
 
+int
+clinic_ack_risk(sqlite3 *db, const struct clinic_keys *k,
+    const struct risk *r, const char *as, long long now, const char *note,
+    struct sw_error *err)
+{
+	struct cw_row	 cw = { 0 };
+	char		*ref;
+
+	if (risk_ack_write(db, k, r, as, now, note, err) != 0)
+		return -1;
+	ref = (char *)risk_patient(r);
+	if (ref == NULL || !clinic_patient_ok(ref))
+		return 0;
+	cw.action = CW_ACK;
+	cw.by = (char *)as;
+	cw.at = now;
+	cw.patients = &ref;
+	cw.n_patients = 1;
+	cw.what = (char *)r->id;
+	return casework_add(db, k, &cw, err);
+}
+
 static int
 ack_usage(const char *msg, const char *arg)
 {
@@ -85,7 +108,6 @@ clinic_cmd_ack(int argc, char **argv)
 	const char		*dir = ".", *patient = NULL, *id = NULL;
 	const char		*as = NULL, *content = NULL;
 	char			*note_arg = NULL, *note = NULL, *who, when[32];
-	char			*ref;
 	long long		 now = (long long)time(NULL);
 	size_t			 n = 0;
 	int			 opt, rc = CLINIC_EXIT_FAIL;
@@ -146,21 +168,8 @@ clinic_cmd_ack(int argc, char **argv)
 	risks_collect(recs, n, &rs);
 	if (risks_load_audit(cr.db, &cr.k, &rs, false, &err) != 0 ||
 	    (r = pick(&rs, patient, id, &err)) == NULL ||
-	    risk_ack_write(cr.db, &cr.k, r, as, now, note, &err) != 0)
+	    clinic_ack_risk(cr.db, &cr.k, r, as, now, note, &err) != 0)
 		goto out;
-	ref = (char *)risk_patient(r);
-	if (ref != NULL && clinic_patient_ok(ref)) {
-		struct cw_row cw = { 0 };
-
-		cw.action = CW_ACK;
-		cw.by = (char *)as;
-		cw.at = now;
-		cw.patients = &ref;
-		cw.n_patients = 1;
-		cw.what = r->id;
-		if (casework_add(cr.db, &cr.k, &cw, &err) != 0)
-			goto out;
-	}
 	format_local(r->received_at, when, sizeof when);
 	who = untrusted_clean(risk_patient(r), " ");
 	printf(_("Acknowledged the risk of %s received %s (id %s), as %s.\n"),

@@ -135,6 +135,15 @@ by_ref(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Who the view rows name: the login name unless set. */
+static const char *viewer;
+
+void
+casework_set_viewer(const char *as)
+{
+	viewer = as;
+}
+
 int
 casework_viewed(sqlite3 *db, const struct clinic_keys *k, const char *what,
     const char *patient, const struct vrecord *v, size_t n,
@@ -157,7 +166,7 @@ casework_viewed(sqlite3 *db, const struct clinic_keys *k, const char *what,
 			refs[r.n_patients++] = refs[i];
 	if (r.n_patients > 0) {
 		r.action = CW_VIEW;
-		r.by = (char *)clinic_login_name();
+		r.by = (char *)(viewer != NULL ? viewer : clinic_login_name());
 		r.by = r.by != NULL && clinic_name_ok(r.by) ? r.by : "?";
 		r.at = (long long)time(NULL);
 		r.patients = refs;

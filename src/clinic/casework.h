@@ -74,6 +74,10 @@ int	 casework_viewed(sqlite3 *, const struct clinic_keys *,
 	    const char *what, const char *patient, const struct vrecord *,
 	    size_t, struct sw_error *);
 
+/* The name view rows give from now on (the console's --as; NULL: the
+ * login name). */
+void	 casework_set_viewer(const char *as);
+
 /* A patient's case as the rows leave it. */
 struct cw_case {
 	const char	*supporter;	/* NULL: nobody assigned */
@@ -91,5 +95,8 @@ const char *clinic_login_name(void);
 const char *clinic_who(const char *cmd, const char *as);
 
 const char *cw_action_id(enum cw_action);
+
+/* YYYY-MM-DD, a day that exists, as local midnight; -1 otherwise. */
+long long clinic_parse_day(const char *);
 
 #endif

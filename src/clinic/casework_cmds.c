@@ -46,8 +46,8 @@ patient_known(sqlite3 *db, const char *patient, struct sw_error *err)
 }
 
 /* "YYYY-MM-DD", local midnight; -1 when it is not a date. */
-static long long
-parse_day(const char *s)
+long long
+clinic_parse_day(const char *s)
 {
 	struct tm	tm;
 	int		y, m, d, n = 0;
@@ -225,7 +225,7 @@ clinic_cmd_review(int argc, char **argv)
 	if (next != NULL && in != NULL)
 		return clinic_usage_error("review", "%s", _("give --next or "
 		    "--in, not both"));
-	if (next != NULL && (due = parse_day(next)) < 0)
+	if (next != NULL && (due = clinic_parse_day(next)) < 0)
 		return clinic_usage_error("review", _("--next needs a date as "
 		    "YYYY-MM-DD, not '%s'"), next);
 	if (in != NULL) {
@@ -236,7 +236,7 @@ clinic_cmd_review(int argc, char **argv)
 			return clinic_usage_error("review", _("--in needs a "
 			    "number of days from 0 to 365, not '%s'"), in);
 		format_day(now + days * 86400, day, sizeof day);
-		due = parse_day(day);
+		due = clinic_parse_day(day);
 	}
 	if ((note_arg != NULL || due > 0) &&
 	    (as = clinic_who("review", as)) == NULL)
@@ -262,7 +262,7 @@ clinic_cmd_review(int argc, char **argv)
 		if (json)
 			json_print_wiped(view);
 		else {
-			review_view_print(view);
+			review_view_print(stdout, view);
 			json_wipe_delete(view);
 		}
 		if (failed > 0)
@@ -546,10 +546,10 @@ clinic_cmd_time(int argc, char **argv)
 	if (from_arg == NULL || to_arg == NULL)
 		return clinic_usage_error("time", "%s", _("--from and --to are "
 		    "needed: the first and last day of the period"));
-	if ((from = parse_day(from_arg)) < 0)
+	if ((from = clinic_parse_day(from_arg)) < 0)
 		return clinic_usage_error("time", _("--from needs a date as "
 		    "YYYY-MM-DD, not '%s'"), from_arg);
-	if ((to = parse_day(to_arg)) < 0)
+	if ((to = clinic_parse_day(to_arg)) < 0)
 		return clinic_usage_error("time", _("--to needs a date as "
 		    "YYYY-MM-DD, not '%s'"), to_arg);
 	if (to < from)
@@ -557,7 +557,7 @@ clinic_cmd_time(int argc, char **argv)
 		    "(%s)"), to_arg);
 	/* The whole last day. */
 	format_day(to + 36 * 3600, day, sizeof day);
-	to = parse_day(day);
+	to = clinic_parse_day(day);
 	if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
 	    verify_records(cr.db, &cr.k, clinic_read_content(&cr), NULL,
 	    &recs, &n, &err) != 0 ||

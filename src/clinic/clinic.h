@@ -140,6 +140,7 @@ int	 clinic_cmd_template(int argc, char **argv);	/* template.c */
 int	 clinic_cmd_unlock(int argc, char **argv);	/* unlock.c */
 int	 clinic_cmd_backup(int argc, char **argv);	/* backup.c */
 int	 clinic_cmd_restore(int argc, char **argv);	/* restore.c */
+int	 clinic_cmd_console(int argc, char **argv);	/* console.c */
 
 /* For the commands: a usage error (exit 2) and a failure (exit 1), each
  * one line on standard error. msg may hold one %s for arg. */

@@ -346,6 +346,7 @@ static const struct {
 	{ "unlock", clinic_cmd_unlock },
 	{ "backup", clinic_cmd_backup },
 	{ "restore", clinic_cmd_restore },
+	{ "console", clinic_cmd_console },
 };
 
 int

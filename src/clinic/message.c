@@ -210,7 +210,7 @@ pick_devices(const char *patient, struct vdevice *v, size_t n,
 
 int
 clinic_message_queue(sqlite3 *db, const struct clinic_keys *k,
-    const char *patient, const char *from, const char *text,
+    const char *patient, const char *by, const char *from, const char *text,
     const cJSON *programme, const struct cw_row *also,
     char id[PROTO_ID_LEN + 1], size_t *copies, struct sw_error *err)
 {
@@ -244,7 +244,7 @@ clinic_message_queue(sqlite3 *db, const struct clinic_keys *k,
 			goto out;
 	/* Who sent it, for the audit (with the message, or not at all). */
 	cw.action = CW_MESSAGE;
-	cw.by = (char *)clinic_login_name();
+	cw.by = (char *)(by != NULL ? by : clinic_login_name());
 	cw.by = cw.by != NULL && clinic_name_ok(cw.by) ? cw.by : "?";
 	cw.at = now;
 	cw.patients = &ref;
@@ -318,7 +318,7 @@ clinic_cmd_message(int argc, char **argv)
 		goto out;
 	if ((text = tname != NULL ? from_template(dir, db, &k, tname,
 	    patient, &from, &supporter, &err) : read_text(&err)) == NULL ||
-	    clinic_message_queue(db, &k, patient, from, text, NULL, NULL, id,
+	    clinic_message_queue(db, &k, patient, NULL, from, text, NULL, NULL, id,
 	    &nto, &err) != 0)
 		goto out;
 	printf(ngettext("Queued message %s for %s on %zu device; it gets it "

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "caseload.h"
 #include "casework.h"
 #include "i18n.h"
 #include "outcomes.h"
@@ -31,6 +32,8 @@ struct patient {
 	bool			 *lesson_done;	/* per content lesson */
 	size_t			  lessons_done;
 	long long		  last_lesson;	/* when the latest was done */
+	long long		  last_read;	/* the case last opened */
+	size_t			  unread;	/* replies received after */
 };
 
 /* No contact for this long puts a patient on the caseload's third tier. */
@@ -285,6 +288,45 @@ add_tokens(sqlite3 *db, struct roster *r, const struct clinic_keys *k,
 	return 0;
 }
 
+static struct patient *
+roster_find(struct roster *r, const char *ref)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->v[i].ref, ref) == 0)
+			return &r->v[i];
+	return NULL;
+}
+
+/* A reply is unread until someone opens the patient's whole case (review,
+ * messages, the console's patient view) or writes to the patient after
+ * it came. */
+static void
+add_unread(struct roster *r, const struct casework *cw,
+    const struct vrecord *v, size_t n)
+{
+	const struct cw_row	*w;
+	struct patient		*p;
+	bool			 read;
+
+	for (size_t i = 0; i < cw->n; i++) {
+		w = &cw->v[i];
+		read = w->action == CW_MESSAGE || w->action == CW_REVIEW ||
+		    (w->action == CW_VIEW && w->what != NULL &&
+		    (strcmp(w->what, "review") == 0 || strcmp(w->what,
+		    "messages") == 0 || strcmp(w->what, "console") == 0));
+		if (!read || w->n_patients != 1 ||
+		    (p = roster_find(r, w->patients[0])) == NULL)
+			continue;
+		if (w->at > p->last_read)
+			p->last_read = w->at;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (v[i].reason == NULL && strcmp(v[i].kind, "reply") == 0 &&
+		    (p = roster_find(r, v[i].patient)) != NULL &&
+		    v[i].received_at > p->last_read)
+			p->unread++;
+}
+
 /* The caseload's order: open risk first, then reviews overdue, then no
  * contact for SILENT_DAYS or more, then the rest; by reference in each. */
 static long long order_now;
@@ -385,6 +427,11 @@ print_text(const struct roster *r, long long now)
 			    "  messages: %zu sent, %zu delivered, %zu "
 			    "waiting\n"), p->records, p->sent, p->delivered,
 			    p->sent - p->delivered);
+		if (p->unread > 0)
+			printf(ngettext("  replies: %zu not read yet (since the "
+			    "case was last opened)\n", "  replies: %zu not read "
+			    "yet (since the case was last opened)\n",
+			    p->unread), p->unread);
 		if (r->ct->n_lessons > 0 && (p->devices > 0 ||
 		    p->records > 0)) {
 			size_t mr = module_reached(r, p);
@@ -447,6 +494,8 @@ json_patient(const struct roster *r, const struct patient *p, long long now)
 	cJSON_AddNumberToObject(x, "delivered", (double)p->delivered);
 	cJSON_AddNumberToObject(x, "waiting", (double)(p->sent -
 	    p->delivered));
+
+	cJSON_AddNumberToObject(o, "unread_replies", (double)p->unread);
 	x = cJSON_AddObjectToObject(o, "latest");
 	for (size_t m = 0; m < r->ct->n_measures; m++) {
 		if ((l = p->latest[m]) == NULL)
@@ -500,8 +549,8 @@ json_patient(const struct roster *r, const struct patient *p, long long now)
 	return o;
 }
 
-static void
-print_json(const struct roster *r, const struct vdevice *v, size_t n,
+static cJSON *
+json_build(const struct roster *r, const struct vdevice *v, size_t n,
     long long now, size_t unowned)
 {
 	cJSON	*j = cJSON_CreateObject(), *a, *o;
@@ -523,7 +572,109 @@ print_json(const struct roster *r, const struct vdevice *v, size_t n,
 		cJSON_AddStringToObject(o, "reason", v[i].fault);
 		cJSON_AddItemToArray(a, o);
 	}
-	json_print_wiped(j);
+	return j;
+}
+
+/* Everything the caseload is made of, read and checked once. */
+struct loaded {
+	struct clinic_read	*cr;
+	struct casework		 cw;
+	struct roster		 r;
+	struct vdevice		*devs;
+	struct vrecord		*recs;
+	struct risks		 rs;
+	size_t			 nd, nr, forged, unowned, quarantined;
+};
+
+static void
+loaded_free(struct loaded *l)
+{
+	risks_free(&l->rs);
+	casework_free(&l->cw);
+	roster_free(&l->r);
+	vrecords_free(l->recs, l->nr);
+	vdevices_free(l->devs, l->nd);
+}
+
+/* Read and check it all, write the view row (what: the command), and put
+ * the patients of supporter (NULL: all) first, in caseload order. */
+static int
+caseload_load(struct clinic_read *cr, const char *what,
+    const char *supporter, long long now, struct loaded *l,
+    struct sw_error *err)
+{
+	struct roster *r = &l->r;
+
+	memset(l, 0, sizeof *l);
+	l->cr = cr;
+	r->ct = &cr->ct;
+	if (casework_load(cr->db, &cr->k, NULL, &l->cw, err) != 0 ||
+	    verify_devices(cr->db, &cr->k, NULL, &l->devs, &l->nd, err) != 0 ||
+	    verify_records(cr->db, &cr->k, clinic_read_content(cr), NULL,
+	    &l->recs, &l->nr, err) != 0 ||
+	    casework_viewed(cr->db, &cr->k, what, NULL, l->recs, l->nr,
+	    err) != 0)
+		return -1;
+	risks_collect(l->recs, l->nr, &l->rs);
+	if (risks_load_audit(cr->db, &cr->k, &l->rs, false, err) != 0)
+		return -1;
+	add_devices(r, l->devs, l->nd);
+	add_records(r, l->recs, l->nr);
+	add_outcomes(r, l->recs, l->nr);
+	l->unowned = add_risks(r, &l->rs);
+	if (add_messages(cr->db, r, l->devs, l->nd, err) != 0 ||
+	    add_tokens(cr->db, r, &cr->k, &l->forged, err) != 0)
+		return -1;
+	for (size_t i = 0; i < r->n; i++)
+		casework_case(&l->cw, r->v[i].ref, &r->v[i].cw);
+	add_unread(r, &l->cw, l->recs, l->nr);
+	if (supporter != NULL) {
+		size_t kept = 0;
+
+		for (size_t i = 0; i < r->n; i++) {
+			if (r->v[i].cw.supporter != NULL &&
+			    strcmp(r->v[i].cw.supporter, supporter) == 0) {
+				struct patient tmp = r->v[kept];
+
+				r->v[kept++] = r->v[i];
+				r->v[i] = tmp;
+			}
+		}
+		/* The others stay past shown, freed with the roster. */
+		r->shown = kept;
+	} else
+		r->shown = r->n;
+	order_now = now;
+	if (r->shown > 1)
+		qsort(r->v, r->shown, sizeof *r->v, by_caseload);
+	for (size_t i = 0; i < l->nr; i++)
+		if (l->recs[i].reason != NULL)
+			l->quarantined++;
+	return 0;
+}
+
+cJSON *
+caseload_json(struct clinic_read *cr, const char *what,
+    const char *supporter, long long now, struct caseload_notes *notes,
+    struct sw_error *err)
+{
+	struct loaded	 l;
+	cJSON		*j = NULL;
+
+	memset(notes, 0, sizeof *notes);
+	if (caseload_load(cr, what, supporter, now, &l, err) == 0) {
+		j = json_build(&l.r, l.devs, l.nd, now, l.unowned);
+		cJSON_AddNumberToObject(j, "all_patients", (double)l.r.n);
+		for (size_t i = 0; i < l.nd; i++)
+			if (l.devs[i].fault != NULL)
+				notes->failed_devices++;
+		notes->quarantined = l.quarantined;
+		notes->unowned = l.unowned;
+		notes->forged = l.forged;
+		notes->bad_rows = l.rs.bad_rows + l.cw.bad_rows;
+	}
+	loaded_free(&l);
+	return j;
 }
 
 int
@@ -536,22 +687,18 @@ clinic_cmd_patients(int argc, char **argv)
 		{ "mine", no_argument, NULL, 'm' },
 		CLINIC_COMMON_OPTIONS
 	};
-	struct casework		 cw = { 0 };
 	const char		*supporter = NULL;
 	bool			 mine = false;
 	struct sw_error		 err = { 0 };
 	struct clinic_read	 cr;
-	struct roster		 r = { NULL, 0, 0, &cr.ct, 0 };
-	struct vdevice		*devs = NULL;
-	struct vrecord		*recs = NULL;
-	struct risks		 rs = { 0 };
+	struct loaded		 l;
 	const char		*dir = ".", *content = NULL;
 	long long		 now = (long long)time(NULL);
-	size_t			 nd = 0, nr = 0, forged = 0;
-	size_t			 quarantined = 0, unowned = 0;
 	bool			 json = false;
 	int			 opt, rc = CLINIC_EXIT_FAIL;
 
+	memset(&l, 0, sizeof l);
+	memset(&cr, 0, sizeof cr);
 	while ((opt = clinic_getopt("patients", _("Usage: stepwise-clinic "
 	    "patients [--dir DIR] [--format text|json] [--content DIR]\n"
 	    "       [--supporter NAME | --mine]\n"),
@@ -573,93 +720,52 @@ clinic_cmd_patients(int argc, char **argv)
 	if (mine && (supporter = clinic_who("patients", NULL)) == NULL)
 		return CLINIC_EXIT_USAGE;
 	if (clinic_read_open(dir, content, true, &cr, &err) != 0 ||
-	    casework_load(cr.db, &cr.k, NULL, &cw, &err) != 0 ||
-	    verify_devices(cr.db, &cr.k, NULL, &devs, &nd, &err) != 0 ||
-	    verify_records(cr.db, &cr.k, clinic_read_content(&cr), NULL,
-	    &recs, &nr, &err) != 0 ||
-	    casework_viewed(cr.db, &cr.k, "patients", NULL, recs, nr,
-	    &err) != 0)
+	    caseload_load(&cr, "patients", supporter, now, &l, &err) != 0)
 		goto out;
-	risks_collect(recs, nr, &rs);
-	if (risks_load_audit(cr.db, &cr.k, &rs, false, &err) != 0)
-		goto out;
-	add_devices(&r, devs, nd);
-	add_records(&r, recs, nr);
-	add_outcomes(&r, recs, nr);
-	unowned = add_risks(&r, &rs);
-	if (add_messages(cr.db, &r, devs, nd, &err) != 0 ||
-	    add_tokens(cr.db, &r, &cr.k, &forged, &err) != 0)
-		goto out;
-	for (size_t i = 0; i < r.n; i++)
-		casework_case(&cw, r.v[i].ref, &r.v[i].cw);
-	if (supporter != NULL) {
-		size_t kept = 0;
-
-		for (size_t i = 0; i < r.n; i++) {
-			if (r.v[i].cw.supporter != NULL &&
-			    strcmp(r.v[i].cw.supporter, supporter) == 0) {
-				struct patient tmp = r.v[kept];
-
-				r.v[kept++] = r.v[i];
-				r.v[i] = tmp;
-			}
-		}
-		/* The others stay past shown, freed with the roster. */
-		r.shown = kept;
-	} else
-		r.shown = r.n;
-	order_now = now;
-	if (r.shown > 1)
-		qsort(r.v, r.shown, sizeof *r.v, by_caseload);
 	if (json)
-		print_json(&r, devs, nd, now, unowned);
-	else if (r.n == 0)
+		json_print_wiped(json_build(&l.r, l.devs, l.nd, now,
+		    l.unowned));
+	else if (l.r.n == 0)
 		printf(_("No patients yet: enroll one with stepwise-clinic "
 		    "enroll --patient REF.\n"));
-	else if (r.shown == 0)
+	else if (l.r.shown == 0)
 		printf(_("No patient is assigned to %s (see stepwise-clinic "
 		    "assign).\n"), supporter);
 	else
-		print_text(&r, now);
-	for (size_t i = 0; i < nd; i++)
-		if (devs[i].fault != NULL)
+		print_text(&l.r, now);
+	for (size_t i = 0; i < l.nd; i++)
+		if (l.devs[i].fault != NULL)
 			fprintf(stderr, _("stepwise-clinic: device %s (claimed "
 			    "for %s) failed its check (%s): it is not shown "
-			    "under any patient; revoke it.\n"), devs[i].device,
-			    devs[i].claimed ? devs[i].claimed : "?",
-			    devs[i].fault);
-	for (size_t i = 0; i < nr; i++)
-		if (recs[i].reason != NULL)
-			quarantined++;
-	if (quarantined > 0)
+			    "under any patient; revoke it.\n"), l.devs[i].device,
+			    l.devs[i].claimed ? l.devs[i].claimed : "?",
+			    l.devs[i].fault);
+	if (l.quarantined > 0)
 		fprintf(stderr, ngettext("stepwise-clinic: %zu record "
 		    "quarantined and not counted; see stepwise-clinic "
 		    "results.\n", "stepwise-clinic: %zu records quarantined "
 		    "and not counted; see stepwise-clinic results.\n",
-		    quarantined), quarantined);
-	if (unowned > 0)
+		    l.quarantined), l.quarantined);
+	if (l.unowned > 0)
 		fprintf(stderr, ngettext("stepwise-clinic: %zu open risk is "
 		    "shown only by a quarantined record, under no patient; see "
 		    "stepwise-clinic risks.\n", "stepwise-clinic: %zu open "
 		    "risks are shown only by quarantined records, under no "
-		    "patient; see stepwise-clinic risks.\n", unowned),
-		    unowned);
-	if (forged > 0)
+		    "patient; see stepwise-clinic risks.\n", l.unowned),
+		    l.unowned);
+	if (l.forged > 0)
 		fprintf(stderr, ngettext("stepwise-clinic: %zu enrollment "
 		    "token failed the clinic's signature check and is not "
 		    "shown.\n", "stepwise-clinic: %zu enrollment tokens failed "
 		    "the clinic's signature check and are not shown.\n",
-		    forged), forged);
-	risks_report_bad_rows(&rs);
+		    l.forged), l.forged);
+	risks_report_bad_rows(&l.rs);
+	casework_report_bad_rows(&l.cw);
 	rc = clinic_read_report(&cr);
 out:
 	if (rc != CLINIC_EXIT_OK && err.msg[0] != '\0')
 		clinic_fail(&err);
-	risks_free(&rs);
-	casework_free(&cw);
-	roster_free(&r);
-	vrecords_free(recs, nr);
-	vdevices_free(devs, nd);
+	loaded_free(&l);
 	clinic_read_close(&cr);
 	return rc;
 }

@@ -306,35 +306,35 @@ review_view_json(struct clinic_read *cr, const char *patient,
 /* ---- text ---- */
 
 static void
-say(const char *label, const cJSON *o, const char *key)
+say(FILE *f, const char *label, const cJSON *o, const char *key)
 {
 	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
 
 	if (s == NULL)
 		return;
-	fputs(label, stdout);
-	print_untrusted(stdout, s, "      ");
-	fputc('\n', stdout);
+	fputs(label, f);
+	print_untrusted(f, s, "      ");
+	fputc('\n', f);
 }
 
 static void
-values_text(const cJSON *values)
+values_text(FILE *f, const cJSON *values)
 {
-	const cJSON	*f;
+	const cJSON	*v;
 	char		*s;
 
-	cJSON_ArrayForEach(f, values) {
-		s = cJSON_IsString(f) ? xstrdup(f->valuestring) :
-		    cJSON_PrintUnformatted(f);
-		printf("      %s: ", f->string);
-		print_untrusted(stdout, s, "        ");
-		fputc('\n', stdout);
+	cJSON_ArrayForEach(v, values) {
+		s = cJSON_IsString(v) ? xstrdup(v->valuestring) :
+		    cJSON_PrintUnformatted(v);
+		fprintf(f, "      %s: ", v->string);
+		print_untrusted(f, s, "        ");
+		fputc('\n', f);
 		wipe_free(s);
 	}
 }
 
 void
-review_view_print(const cJSON *j)
+review_view_print(FILE *f, const cJSON *j)
 {
 	const cJSON	*c = cJSON_GetObjectItem(j, "case"), *it, *m, *p;
 	const cJSON	*a;
@@ -342,66 +342,66 @@ review_view_print(const cJSON *j)
 	char		 when[32];
 	double		 at;
 
-	printf(_("Patient %s\n"), cJSON_GetStringValue(cJSON_GetObjectItem(j,
+	fprintf(f, _("Patient %s\n"), cJSON_GetStringValue(cJSON_GetObjectItem(j,
 	    "patient")));
 	s = cJSON_GetStringValue(cJSON_GetObjectItem(c, "supporter"));
 	if (s != NULL)
-		say(_("  Supporter:    "), c, "supporter");
+		say(f, _("  Supporter:    "), c, "supporter");
 	else
-		printf("%s\n", _("  Supporter:    nobody assigned yet"));
+		fprintf(f, "%s\n", _("  Supporter:    nobody assigned yet"));
 	if ((s = cJSON_GetStringValue(cJSON_GetObjectItem(c, "next_review"))))
-		printf(cJSON_IsTrue(cJSON_GetObjectItem(c, "overdue")) ?
+		fprintf(f, cJSON_IsTrue(cJSON_GetObjectItem(c, "overdue")) ?
 		    _("  Next review:  %s (overdue)\n") :
 		    _("  Next review:  %s\n"), s);
 	else
-		printf("%s\n", _("  Next review:  no date set"));
-	printf(ngettext("  Time spent:   %d minute\n", "  Time spent:   %d "
+		fprintf(f, "%s\n", _("  Next review:  no date set"));
+	fprintf(f, ngettext("  Time spent:   %d minute\n", "  Time spent:   %d "
 	    "minutes\n", (unsigned long)cJSON_GetObjectItem(c,
 	    "supporter_minutes")->valueint), cJSON_GetObjectItem(c,
 	    "supporter_minutes")->valueint);
 	if (cJSON_GetObjectItem(c, "open_risks")->valueint > 0)
-		printf(ngettext("  RISK:         %d open risk, not acknowledged "
+		fprintf(f, ngettext("  RISK:         %d open risk, not acknowledged "
 		    "yet\n", "  RISK:         %d open risks, not acknowledged "
 		    "yet\n", (unsigned long)cJSON_GetObjectItem(c,
 		    "open_risks")->valueint), cJSON_GetObjectItem(c,
 		    "open_risks")->valueint);
 	if ((m = cJSON_GetObjectItem(j, "outcome")) != NULL &&
 	    (s = cJSON_GetStringValue(cJSON_GetObjectItem(m, "words"))))
-		printf(_("  Outcome:      %s\n"), s);
-	printf("%s\n", _("Scores"));
+		fprintf(f, _("  Outcome:      %s\n"), s);
+	fprintf(f, "%s\n", _("Scores"));
 	cJSON_ArrayForEach(m, cJSON_GetObjectItem(j, "scores")) {
-		printf(_("  %s (caseness at %d or more):"),
+		fprintf(f, _("  %s (caseness at %d or more):"),
 		    cJSON_GetStringValue(cJSON_GetObjectItem(m, "title")),
 		    cJSON_GetObjectItem(m, "caseness")->valueint);
 		if (cJSON_GetArraySize(cJSON_GetObjectItem(m, "points")) == 0)
-			printf(" %s", _("none yet"));
-		fputc('\n', stdout);
+			fprintf(f, " %s", _("none yet"));
+		fputc('\n', f);
 		cJSON_ArrayForEach(p, cJSON_GetObjectItem(m, "points")) {
 			format_local((long long)cJSON_GetObjectItem(p,
 			    "at")->valuedouble, when, sizeof when);
-			printf("    %s  %2d  %s\n", when, cJSON_GetObjectItem(p,
+			fprintf(f, "    %s  %2d  %s\n", when, cJSON_GetObjectItem(p,
 			    "total")->valueint, cJSON_GetStringValue(
 			    cJSON_GetObjectItem(p, "band")));
 		}
 	}
-	printf("%s\n", _("Timeline"));
+	fprintf(f, "%s\n", _("Timeline"));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "timeline")) {
 		at = cJSON_GetObjectItem(it, "at")->valuedouble;
 		format_local((long long)at, when, sizeof when);
 		type = cJSON_GetStringValue(cJSON_GetObjectItem(it, "type"));
-		printf("  %s  ", when);
+		fprintf(f, "  %s  ", when);
 		if (strcmp(type, "checkin") == 0) {
-			printf(_("check-in %s"), cJSON_GetStringValue(
+			fprintf(f, _("check-in %s"), cJSON_GetStringValue(
 			    cJSON_GetObjectItem(it, "measure")));
 			if (cJSON_GetObjectItem(it, "total") != NULL)
-				printf(": %d %s", cJSON_GetObjectItem(it,
+				fprintf(f, ": %d %s", cJSON_GetObjectItem(it,
 				    "total")->valueint, cJSON_GetStringValue(
 				    cJSON_GetObjectItem(it, "band")));
 			if (cJSON_IsTrue(cJSON_GetObjectItem(it, "risk")))
-				printf("%s", _(", with a risk answer"));
-			fputc('\n', stdout);
+				fprintf(f, "%s", _(", with a risk answer"));
+			fputc('\n', f);
 		} else if (strcmp(type, "risk") == 0) {
-			printf(_("RISK: item %d answered %d"),
+			fprintf(f, _("RISK: item %d answered %d"),
 			    cJSON_GetObjectItem(it, "item") ?
 			    cJSON_GetObjectItem(it, "item")->valueint : 0,
 			    cJSON_GetObjectItem(it, "answer") ?
@@ -410,49 +410,49 @@ review_view_print(const cJSON *j)
 			    "acknowledged"))) {
 				format_local((long long)cJSON_GetObjectItem(a,
 				    "at")->valuedouble, when, sizeof when);
-				printf("%s", _(", acknowledged by "));
-				print_untrusted(stdout, cJSON_GetStringValue(
+				fprintf(f, "%s", _(", acknowledged by "));
+				print_untrusted(f, cJSON_GetStringValue(
 				    cJSON_GetObjectItem(a, "by")), " ");
-				printf(_(" on %s\n"), when);
-				say(_("      note: "), a, "note");
+				fprintf(f, _(" on %s\n"), when);
+				say(f, _("      note: "), a, "note");
 			} else
-				printf("%s\n", _(", NOT ACKNOWLEDGED: see "
+				fprintf(f, "%s\n", _(", NOT ACKNOWLEDGED: see "
 				    "stepwise-clinic ack"));
 		} else if (strcmp(type, "exercise") == 0) {
-			say(_("shared exercise entry: "), it, "exercise");
-			values_text(cJSON_GetObjectItem(it, "values"));
+			say(f, _("shared exercise entry: "), it, "exercise");
+			values_text(f, cJSON_GetObjectItem(it, "values"));
 		} else if (strcmp(type, "lesson") == 0)
-			say(_("lesson finished: "), it, "lesson");
+			say(f, _("lesson finished: "), it, "lesson");
 		else if (strcmp(type, "message") == 0) {
 			if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(it,
 			    "direction")), "to_patient") == 0) {
-				printf("%s", _("message to the patient"));
+				fprintf(f, "%s", _("message to the patient"));
 				if (cJSON_GetObjectItem(it, "from") != NULL) {
-					printf("%s", _(", from "));
-					print_untrusted(stdout,
+					fprintf(f, "%s", _(", from "));
+					print_untrusted(f,
 					    cJSON_GetStringValue(
 					    cJSON_GetObjectItem(it, "from")),
 					    " ");
 				}
-				fputs(":\n", stdout);
+				fputs(":\n", f);
 			} else
-				printf("%s\n", _("reply from the patient:"));
-			say("      ", it, "text");
+				fprintf(f, "%s\n", _("reply from the patient:"));
+			say(f, "      ", it, "text");
 		} else if (strcmp(type, "review") == 0) {
-			printf(_("review by %s, %d minutes:\n"),
+			fprintf(f, _("review by %s, %d minutes:\n"),
 			    cJSON_GetStringValue(cJSON_GetObjectItem(it, "by")),
 			    cJSON_GetObjectItem(it, "minutes")->valueint);
-			say("      ", it, "note");
+			say(f, "      ", it, "note");
 		} else if (strcmp(type, "assign") == 0)
-			printf(_("assigned to %s by %s\n"),
+			fprintf(f, _("assigned to %s by %s\n"),
 			    cJSON_GetStringValue(cJSON_GetObjectItem(it, "to")),
 			    cJSON_GetStringValue(cJSON_GetObjectItem(it, "by")));
 		else if (strcmp(type, "next_review") == 0)
-			printf(_("next review set for %s by %s\n"),
+			fprintf(f, _("next review set for %s by %s\n"),
 			    cJSON_GetStringValue(cJSON_GetObjectItem(it, "due")),
 			    cJSON_GetStringValue(cJSON_GetObjectItem(it, "by")));
 		else if (strcmp(type, "programme") == 0)
-			printf(_("programme changed (%s) by %s\n"),
+			fprintf(f, _("programme changed (%s) by %s\n"),
 			    cJSON_GetStringValue(cJSON_GetObjectItem(it,
 			    "change")), cJSON_GetStringValue(
 			    cJSON_GetObjectItem(it, "by")));

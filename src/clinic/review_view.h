@@ -2,6 +2,8 @@
 #ifndef STEPWISE_CLINIC_REVIEW_VIEW_H
 #define STEPWISE_CLINIC_REVIEW_VIEW_H
 
+#include <stdio.h>
+
 #include <cjson/cJSON.h>
 
 #include "casework.h"
@@ -13,7 +15,8 @@
 cJSON	*review_view_json(struct clinic_read *, const char *patient,
 	    const struct vrecord *recs, size_t n, const struct casework *,
 	    long long now, size_t *failed_messages, struct sw_error *);
-/* The same as text, for a terminal (text from outside made harmless). */
-void	 review_view_print(const cJSON *);
+/* The same as text, for a terminal (text from outside made harmless), to
+ * f: standard output, or the console's page in memory. */
+void	 review_view_print(FILE *f, const cJSON *);
 
 #endif

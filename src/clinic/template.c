@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "actions.h"
 #include "casework.h"
 #include "i18n.h"
 #include "jsonv.h"
@@ -223,6 +224,47 @@ by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+int
+template_names(const char *dir, char ***out, size_t *n, struct sw_error *err)
+{
+	char		*tdir, **names = NULL;
+	struct dirent	*e;
+	size_t		 len;
+	DIR		*d;
+
+	*n = 0;
+	*out = NULL;
+	if (clinic_trusted(dir, NULL, err) != 0)
+		return -1;
+	tdir = templates_dir(dir);
+	if ((d = opendir(tdir)) == NULL) {
+		if (errno == ENOENT) {
+			free(tdir);
+			return 0;
+		}
+		sw_fail(err, SW_EIO, _("Could not read %s: %s"), tdir,
+		    strerror(errno));
+		free(tdir);
+		return -1;
+	}
+	free(tdir);
+	while ((e = readdir(d)) != NULL) {
+		len = strlen(e->d_name);
+		if (len > 4 && strcmp(e->d_name + len - 4, ".txt") == 0) {
+			e->d_name[len - 4] = '\0';
+			if (!template_name_ok(e->d_name))
+				continue;
+			names = xreallocarray(names, *n + 1, sizeof *names);
+			names[(*n)++] = xstrdup(e->d_name);
+		}
+	}
+	closedir(d);
+	if (*n > 1)
+		qsort(names, *n, sizeof *names, by_name);
+	*out = names;
+	return 0;
+}
+
 /* stepwise-clinic template [list] | template show NAME --patient REF */
 int
 clinic_cmd_template(int argc, char **argv)
@@ -240,9 +282,7 @@ clinic_cmd_template(int argc, char **argv)
 	const char		*dir = ".", *patient = NULL, *from = NULL;
 	const char		*verb = "list", *name = NULL;
 	char			*tdir, **names = NULL, *text;
-	size_t			 n = 0, len;
-	struct dirent		*e;
-	DIR			*d;
+	size_t			 n = 0;
 	int			 opt, u, rc = CLINIC_EXIT_FAIL;
 
 	memset(&cr, 0, sizeof cr);
@@ -263,33 +303,9 @@ clinic_cmd_template(int argc, char **argv)
 	if (optind < argc)
 		name = argv[optind++];
 	if (strcmp(verb, "list") == 0 && name == NULL && patient == NULL) {
-		tdir = templates_dir(dir);
-		if (clinic_trusted(dir, NULL, &err) != 0) {
-			free(tdir);
+		if (template_names(dir, &names, &n, &err) != 0)
 			return clinic_fail(&err);
-		}
-		if ((d = opendir(tdir)) == NULL) {
-			printf(_("No templates yet: write them as text files in "
-			    "%s, one message each (NAME.txt).\n"), tdir);
-			free(tdir);
-			return errno == ENOENT ? CLINIC_EXIT_OK :
-			    CLINIC_EXIT_FAIL;
-		}
-		while ((e = readdir(d)) != NULL) {
-			len = strlen(e->d_name);
-			if (len > 4 && strcmp(e->d_name + len - 4, ".txt") ==
-			    0) {
-				e->d_name[len - 4] = '\0';
-				if (!template_name_ok(e->d_name))
-					continue;
-				names = xreallocarray(names, n + 1,
-				    sizeof *names);
-				names[n++] = xstrdup(e->d_name);
-			}
-		}
-		closedir(d);
-		if (n > 1)
-			qsort(names, n, sizeof *names, by_name);
+		tdir = templates_dir(dir);
 		for (size_t i = 0; i < n; i++) {
 			puts(names[i]);
 			free(names[i]);

@@ -17,6 +17,7 @@
 #include "i18n.h"
 #include "jsonv.h"
 #include "proto.h"
+#include "actions.h"
 #include "util.h"
 #include "verify.h"
 
@@ -66,6 +67,47 @@ instruction_text(const struct module *m, size_t index, bool hold,
 }
 
 int
+clinic_unlock_send(sqlite3 *db, const struct clinic_keys *k,
+    const struct content *ct, const char *patient, size_t index, bool hold,
+    const char *why, const char *from, const char *as,
+    char id[PROTO_ID_LEN + 1], struct sw_error *err)
+{
+	const struct module	*m = &ct->modules[index];
+	struct casework		 cw = { 0 };
+	struct cw_case		 c;
+	struct cw_row		 r = { 0 };
+	char			*text, *what, *ref = (char *)patient;
+	cJSON			*prog;
+	size_t			 copies = 0;
+	int			 rc;
+
+	if (casework_load(db, k, patient, &cw, err) != 0)
+		return -1;
+	casework_case(&cw, patient, &c);
+	if (from == NULL)
+		from = c.supporter;
+	prog = cJSON_CreateObject();
+	cJSON_AddStringToObject(prog, "module", m->id);
+	cJSON_AddStringToObject(prog, "action", hold ? "hold" : "open");
+	text = instruction_text(m, index, hold, why);
+	/* The change is kept for audit with the message, or not at all. */
+	what = xasprintf("%s:%s", hold ? "hold" : "open", m->id);
+	r.action = CW_PROGRAMME;
+	r.by = (char *)as;
+	r.at = (long long)time(NULL);
+	r.patients = &ref;
+	r.n_patients = 1;
+	r.what = what;
+	rc = clinic_message_queue(db, k, patient, as, from, text, prog, &r, id,
+	    &copies, err);
+	cJSON_Delete(prog);
+	wipe_free(text);
+	free(what);
+	casework_free(&cw);
+	return rc;
+}
+
+int
 clinic_cmd_unlock(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -80,18 +122,13 @@ clinic_cmd_unlock(int argc, char **argv)
 	};
 	struct sw_error		 err = { 0 };
 	struct clinic_read	 cr;
-	struct casework		 cw = { 0 };
-	struct cw_case		 c;
-	struct cw_row		 r = { 0 };
 	const struct content	*ct;
 	const struct module	*m;
 	const char		*dir = ".", *patient = NULL, *module = NULL;
 	const char		*why = NULL, *from = NULL, *as = NULL;
 	const char		*content = NULL, *whyerr;
 	char			 id[PROTO_ID_LEN + 1], whybuf[PROTO_WHY_MAX];
-	char			*text = NULL, *what = NULL, *ref;
-	cJSON			*prog = NULL;
-	size_t			 index = 0, copies = 0;
+	size_t			 index = 0;
 	bool			 hold = false;
 	int			 opt, u, rc = CLINIC_EXIT_FAIL;
 
@@ -151,26 +188,8 @@ clinic_cmd_unlock(int argc, char **argv)
 		    ct->n_modules);
 		goto out;
 	}
-	if (casework_load(cr.db, &cr.k, patient, &cw, &err) != 0)
-		goto out;
-	casework_case(&cw, patient, &c);
-	if (from == NULL)
-		from = c.supporter;
-	prog = cJSON_CreateObject();
-	cJSON_AddStringToObject(prog, "module", m->id);
-	cJSON_AddStringToObject(prog, "action", hold ? "hold" : "open");
-	text = instruction_text(m, index, hold, why);
-	/* The change is kept for audit with the message, or not at all. */
-	what = xasprintf("%s:%s", hold ? "hold" : "open", m->id);
-	ref = (char *)patient;
-	r.action = CW_PROGRAMME;
-	r.by = (char *)as;
-	r.at = (long long)time(NULL);
-	r.patients = &ref;
-	r.n_patients = 1;
-	r.what = what;
-	if (clinic_message_queue(cr.db, &cr.k, patient, from, text, prog, &r,
-	    id, &copies, &err) != 0)
+	if (clinic_unlock_send(cr.db, &cr.k, ct, patient, index, hold, why,
+	    from, as, id, &err) != 0)
 		goto out;
 	printf(hold ? _("Module %zu (%s) is held for %s: the device keeps it "
 	    "closed from its next sync (message %s).\n") : _("Module %zu (%s) "
@@ -180,10 +199,6 @@ clinic_cmd_unlock(int argc, char **argv)
 out:
 	if (rc != CLINIC_EXIT_OK)
 		clinic_fail(&err);
-	cJSON_Delete(prog);
-	wipe_free(text);
-	free(what);
-	casework_free(&cw);
 	clinic_read_close(&cr);
 	return rc;
 }

@@ -138,11 +138,13 @@ char	*untrusted_clean(const char *text, const char *indent);
 /* message.c: queue text, with a programme instruction when programme is
  * not NULL (stepwise-protocol(7), Programme instructions), to each of the
  * patient's devices that passes its check, in one transaction with its
- * casework row, and also (another casework row, such as unlock's) when
- * it is not NULL; id gets the message's id and copies how many devices. */
+ * casework row (by: who sent it; NULL: the login name), and also (another
+ * casework row, such as unlock's) when it is not NULL; id gets the
+ * message's id and copies how many devices. */
 struct cw_row;
 int	 clinic_message_queue(sqlite3 *, const struct clinic_keys *,
-	    const char *patient, const char *from, const char *text,
+	    const char *patient, const char *by, const char *from,
+	    const char *text,
 	    const cJSON *programme, const struct cw_row *also,
 	    char id[PROTO_ID_LEN + 1], size_t *copies, struct sw_error *);
 /* The patient's conversation as stepwise-clinic messages --format json

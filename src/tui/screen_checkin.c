@@ -113,7 +113,7 @@ draw_options_packed(struct tui *t, int y, int x, int width,
 		if (y + ys[i] >= LINES - 1)
 			break;
 		if (i == sel)
-			mark_selected(t, y + ys[i], x + xs[i]);
+			mark_selected(&t->ui, y + ys[i], x + xs[i]);
 		s = xasprintf("%d  %s", o[i].value, o[i].label);
 		put_line(y + ys[i], x + xs[i], width - xs[i], s, (i == sel ?
 		    A_REVERSE : A_NORMAL) | (o[i].value == answer ? A_BOLD :
@@ -142,7 +142,7 @@ draft_save(struct tui *t, struct checkin_screen *c)
 	memcpy(d.risk_signal, c->risk_signal, sizeof d.risk_signal);
 	if (draft_checkin_save(t->st, c->m, &d, (long long)time(NULL),
 	    &signalled, &err) != 0) {
-		tui_message(t, "%s", err.msg);
+		ui_message(&t->ui, "%s", err.msg);
 		return;
 	}
 	memcpy(c->risk_signal, d.risk_signal, sizeof c->risk_signal);
@@ -162,7 +162,7 @@ draw_options(struct tui *t, int y, int x, int maxy,
 		/* The answer given is bold, and selected when the question
 		 * comes back (answer_sel). */
 		if (i == sel)
-			mark_selected(t, y, x);
+			mark_selected(&t->ui, y, x);
 		s = xasprintf("%d  %s", o[i].value, o[i].label);
 		put_line(y++, x, COLS - x - 1, s, a | (o[i].value == answer ?
 		    A_BOLD : 0));
@@ -235,7 +235,7 @@ draw_review_wide(struct tui *t, struct checkin_screen *c, int y, int w,
 	    LINES - 2 - y);
 	tdoc_draw(&page, y, 2, c->review_top, LINES - 2 - y);
 	if (start >= c->review_top)
-		mark_selected(t, y + (int)(start - c->review_top), 2);
+		mark_selected(&t->ui, y + (int)(start - c->review_top), 2);
 	tdoc_free(&page);
 }
 
@@ -250,7 +250,7 @@ draw_review(struct tui *t, struct checkin_screen *c, int y, int w)
 
 	bool			 narrow = w < 56;
 
-	y = put_wrapped(t, y, 2, w, LINES - 2, _("Check your answers. "
+	y = put_wrapped(&t->ui, y, 2, w, LINES - 2, _("Check your answers. "
 	    "Highlight one and press a number or c to change it. Press Enter "
 	    "or s to save."), A_NORMAL) + (narrow ? 0 : 1);
 	if (!narrow) {
@@ -259,7 +259,7 @@ draw_review(struct tui *t, struct checkin_screen *c, int y, int w)
 	}
 	/* Too narrow for a question beside its answer: the highlighted
 	 * one's question whole above the answers. */
-	y = put_wrapped(t, y, 2, w, LINES - 3, review_row(c, c->sel, &ans),
+	y = put_wrapped(&t->ui, y, 2, w, LINES - 3, review_row(c, c->sel, &ans),
 	    A_BOLD);
 	avail = LINES - 2 > y ? (size_t)(LINES - 2 - y) : 1;
 	if (c->sel >= avail)
@@ -268,7 +268,7 @@ draw_review(struct tui *t, struct checkin_screen *c, int y, int w)
 		review_row(c, i, &ans);
 		s = xasprintf("%2zu. %s", i + 1, ans);
 		if (i == c->sel)
-			mark_selected(t, y, 2);
+			mark_selected(&t->ui, y, 2);
 		put_line(y++, 2, w, s, i == c->sel ? A_REVERSE : A_NORMAL);
 		free(s);
 	}
@@ -288,7 +288,7 @@ result_build(struct tui *t, struct checkin_screen *c, struct tdoc *d)
 		s = xasprintf(_("You said you have had thoughts of being better "
 		    "off dead or of hurting yourself. If you might act on "
 		    "them, get help now: %s."), t->ct.safety.summary);
-		tdoc_text(d, s, tui_attr(t, ATTR_WARN));
+		tdoc_text(d, s, ui_attr(&t->ui, ATTR_WARN));
 		tdoc_blank(d);
 		free(s);
 		if (t->ob != NULL) {
@@ -305,7 +305,7 @@ result_build(struct tui *t, struct checkin_screen *c, struct tdoc *d)
 	tdoc_blank(d);
 	free(s);
 	if (b != NULL) {
-		tdoc_text(d, b->label, tui_attr(t, ATTR_ACCENT));
+		tdoc_text(d, b->label, ui_attr(&t->ui, ATTR_ACCENT));
 		tdoc_text(d, b->description, A_NORMAL);
 		tdoc_blank(d);
 		if (b->clinic_note != NULL && t->ob != NULL) {
@@ -317,7 +317,7 @@ result_build(struct tui *t, struct checkin_screen *c, struct tdoc *d)
 		tdoc_text(d, c->change, A_NORMAL);
 		tdoc_blank(d);
 	}
-	tdoc_text(d, _("Saved. Press Enter to go back."), tui_attr(t,
+	tdoc_text(d, _("Saved. Press Enter to go back."), ui_attr(&t->ui,
 	    ATTR_DIM));
 }
 
@@ -338,7 +338,7 @@ draw_result(struct tui *t, struct checkin_screen *c, int y, int w)
 	tdoc_draw(&d, y, 2, c->top, rows);
 	if (c->top + (size_t)rows < d.n)
 		put_line(y + rows, 2, w, _("-- more: Space or j --"),
-		    tui_attr(t, ATTR_DIM));
+		    ui_attr(&t->ui, ATTR_DIM));
 	tdoc_free(&d);
 }
 
@@ -357,19 +357,19 @@ draw_item(struct screen *s, struct tui *t, struct checkin_screen *c, int w)
 	need = 2 + stem + 1 + 1 + item + 1 + (int)m->n_options;
 	if (need <= LINES - 2) {
 		line = xasprintf(_("%s check-in"), m->title);
-		put_line(y++, 2, w, line, tui_attr(t, ATTR_TITLE));
+		put_line(y++, 2, w, line, ui_attr(&t->ui, ATTR_TITLE));
 		free(line);
 		y++;
-		y = put_wrapped(t, y, 2, w, y + stem, m->stem,
-		    tui_attr(t, ATTR_DIM)) + 1;
+		y = put_wrapped(&t->ui, y, 2, w, y + stem, m->stem,
+		    ui_attr(&t->ui, ATTR_DIM)) + 1;
 		line = xasprintf(_("%zu of %zu"), c->pos + 1, m->n_items);
 		put_line(y++, 2, w, line, A_BOLD);
 		free(line);
-		y = put_wrapped(t, y, 2, w, y + item, m->items[c->pos].text,
+		y = put_wrapped(&t->ui, y, 2, w, y + item, m->items[c->pos].text,
 		    A_BOLD) + 1;
 		x = 4;
 		put_line(LINES - 2, 2, w, _("Press a number, or Up/Down and "
-		    "Enter. b goes back."), tui_attr(t, ATTR_DIM));
+		    "Enter. b goes back."), ui_attr(&t->ui, ATTR_DIM));
 	} else {
 		/* Compact: no spacing; then the answers share rows; the
 		 * answers are never cut, the stem gives way last. */
@@ -383,16 +383,16 @@ draw_item(struct screen *s, struct tui *t, struct checkin_screen *c, int w)
 		/* Short of one row more: where they are goes to the status
 		 * line. */
 		if (1 + stem + item + opt_rows <= LINES - 1)
-			put_line(y++, 2, w, line, tui_attr(t, ATTR_TITLE));
+			put_line(y++, 2, w, line, ui_attr(&t->ui, ATTR_TITLE));
 		else {
 			snprintf(c->where, sizeof c->where, "%s", line);
 			s->where = c->where;
 		}
 		free(line);
 		need = LINES - 1 - y - item - opt_rows;
-		y = put_wrapped(t, y, 2, w, y + (need < stem ? need : stem),
-		    m->stem, tui_attr(t, ATTR_DIM));
-		y = put_wrapped(t, y, 2, w, y + item, m->items[c->pos].text,
+		y = put_wrapped(&t->ui, y, 2, w, y + (need < stem ? need : stem),
+		    m->stem, ui_attr(&t->ui, ATTR_DIM));
+		y = put_wrapped(&t->ui, y, 2, w, y + item, m->items[c->pos].text,
 		    A_BOLD);
 		if (packed) {
 			draw_options_packed(t, y, 0, COLS - 1, m->options,
@@ -415,26 +415,27 @@ draw_functional(struct tui *t, struct checkin_screen *c, int w)
 
 	line = roomy ? xasprintf(_("%s check-in"), m->title) :
 	    xasprintf(_("%s, one more question"), m->title);
-	put_line(y++, 2, w, line, tui_attr(t, ATTR_TITLE));
+	put_line(y++, 2, w, line, ui_attr(&t->ui, ATTR_TITLE));
 	free(line);
 	if (roomy)
 		y++;
-	y = put_wrapped(t, y, 2, w, y + text, m->functional_text, A_BOLD) +
+	y = put_wrapped(&t->ui, y, 2, w, y + text, m->functional_text, A_BOLD) +
 	    (roomy ? 1 : 0);
 	y = draw_options(t, y, roomy ? 4 : 2, LINES - 1,
 	    m->functional_options, m->n_functional_options, c->functional,
 	    c->sel);
 	if (roomy)
 		put_line(LINES - 2, 2, w, _("This one is optional: press s to "
-		    "skip it. b goes back."), tui_attr(t, ATTR_DIM));
+		    "skip it. b goes back."), ui_attr(&t->ui, ATTR_DIM));
 	else
-		put_wrapped(t, y, 2, w, LINES - 1, _("This one is optional: s "
-		    "skips it."), tui_attr(t, ATTR_DIM));
+		put_wrapped(&t->ui, y, 2, w, LINES - 1, _("This one is optional: s "
+		    "skips it."), ui_attr(&t->ui, ATTR_DIM));
 }
 
 static void
-checkin_draw(struct screen *s, struct tui *t)
+checkin_draw(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct checkin_screen	*c = s->data;
 	const struct measure	*m = c->m;
 	int			 w = COLS - 4, y = 0;
@@ -454,9 +455,9 @@ checkin_draw(struct screen *s, struct tui *t)
 		break;
 	}
 	line = xasprintf(_("%s check-in"), m->title);
-	put_line(y++, 2, w, line, tui_attr(t, ATTR_TITLE));
+	put_line(y++, 2, w, line, ui_attr(&t->ui, ATTR_TITLE));
 	free(line);
-	if (LINES > TUI_MIN_ROWS + 4)
+	if (LINES > UI_MIN_ROWS + 4)
 		y++;
 	switch (c->phase) {
 	case PH_ITEM:
@@ -528,7 +529,7 @@ answer_item(struct tui *t, struct checkin_screen *c, int v)
 	draft_save(t, c);
 	if (risk) {
 		/* Before the next question: the contacts, at once. */
-		t->pending = screen_crisis_answer_new(t, c->risk_signal);
+		t->ui.pending = screen_crisis_answer_new(t, c->risk_signal);
 		return ACT_PUSH;
 	}
 	return ACT_REDRAW;
@@ -578,14 +579,14 @@ save(struct tui *t, struct checkin_screen *c)
 		if (c->answers[i] == MEASURE_UNANSWERED) {
 			c->phase = PH_ITEM;
 			c->pos = i;
-			tui_message(t, "%s", _("Please answer this question "
+			ui_message(&t->ui, "%s", _("Please answer this question "
 			    "first."));
 			return ACT_REDRAW;
 		}
 	if (checkin_save(t->st, c->m, c->answers, c->m->n_items,
 	    c->functional, c->risk_signal, (long long)time(NULL), &c->result,
 	    &err) != 0) {
-		tui_message(t, _("Not saved: %s"), err.msg);
+		ui_message(&t->ui, _("Not saved: %s"), err.msg);
 		return ACT_REDRAW;
 	}
 	c->saved = true;
@@ -716,8 +717,9 @@ result_key(struct checkin_screen *c, int key)
 }
 
 static enum action
-checkin_key(struct screen *s, struct tui *t, int key)
+checkin_key(struct screen *s, struct ui *u, int key)
 {
+	struct tui	*t = tui_of(u);
 	struct checkin_screen	*c = s->data;
 	size_t			 n = n_choices(c);
 
@@ -764,8 +766,9 @@ checkin_key(struct screen *s, struct tui *t, int key)
 }
 
 static void
-checkin_leave(struct screen *s, struct tui *t)
+checkin_leave(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct checkin_screen	*c = s->data;
 	bool			 any = false;
 
@@ -814,7 +817,7 @@ screen_checkin_new(struct tui *t, const struct measure *m)
 		/* The contacts were shown when the risk answer was given. */
 		if (measure_score(m, c->answers, m->n_items, &r) == 0)
 			c->crisis_shown = r.risk;
-		tui_message(t, "%s", _("Carrying on from where you stopped."));
+		ui_message(&t->ui, "%s", _("Carrying on from where you stopped."));
 		answer_sel(c);
 	}
 	return screen_new(&checkin_ops, c, _("Check-in"));

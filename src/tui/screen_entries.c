@@ -115,8 +115,9 @@ entries_load(struct tui *t, struct entries *l)
 }
 
 static void
-entries_draw(struct screen *s, struct tui *t)
+entries_draw(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct entries	*l = s->data;
 	int		 w = COLS - 4, y = 0;
 	size_t		 first = 0, rows;
@@ -125,20 +126,20 @@ entries_draw(struct screen *s, struct tui *t)
 	if (w > 76)
 		w = 76;
 	line = xasprintf(_("Your entries: %s"), l->e->title);
-	put_line(y++, 2, w, line, tui_attr(t, ATTR_TITLE));
+	put_line(y++, 2, w, line, ui_attr(&t->ui, ATTR_TITLE));
 	free(line);
 	if (l->error != NULL) {
-		put_wrapped(t, y + 1, 2, w, LINES - 2, l->error,
-		    tui_attr(t, ATTR_WARN));
+		put_wrapped(&t->ui, y + 1, 2, w, LINES - 2, l->error,
+		    ui_attr(&t->ui, ATTR_WARN));
 		return;
 	}
 	if (l->n == 0) {
-		put_wrapped(t, y + 1, 2, w, LINES - 2, _("You have no saved "
+		put_wrapped(&t->ui, y + 1, 2, w, LINES - 2, _("You have no saved "
 		    "entries for this exercise yet."), A_NORMAL);
 		return;
 	}
-	y = put_wrapped(t, y, 2, w, LINES - 3, _("Enter reads an entry; s "
-	    "shares it; p makes it private."), tui_attr(t, ATTR_DIM));
+	y = put_wrapped(&t->ui, y, 2, w, LINES - 3, _("Enter reads an entry; s "
+	    "shares it; p makes it private."), ui_attr(&t->ui, ATTR_DIM));
 	y++;
 	rows = LINES - 2 > y ? (size_t)(LINES - 2 - y) : 1;
 	if (l->sel >= rows)
@@ -149,9 +150,9 @@ entries_draw(struct screen *s, struct tui *t)
 		line = xasprintf(l->v[i].follows ? _("%s (how a plan went). %s") :
 		    _("%s. %s"), when, state);
 		if (i == l->sel)
-			mark_selected(t, y, 2);
+			mark_selected(&t->ui, y, 2);
 		put_line(y++, 2, w, line, i == l->sel ?
-		    tui_attr(t, ATTR_SELECT) : A_NORMAL);
+		    ui_attr(&t->ui, ATTR_SELECT) : A_NORMAL);
 		free(line);
 		free(state);
 	}
@@ -166,11 +167,12 @@ struct one {
 };
 
 static void
-one_build(struct tui *t, void *arg, struct tdoc *d)
+one_build(struct ui *u, void *arg, struct tdoc *d)
 {
+	struct tui	*t = tui_of(u);
 	struct one *o = arg;
 
-	tdoc_text(d, o->head, tui_attr(t, ATTR_ACCENT));
+	tdoc_text(d, o->head, ui_attr(&t->ui, ATTR_ACCENT));
 	tdoc_blank(d);
 	values_render(t, o->e, o->values, d);
 }
@@ -199,14 +201,15 @@ one_new(struct tui *t, const struct exercise *e, const struct past *p)
 	o->head = xasprintf("%s. %s", when, state);
 	free(state);
 	title = xasprintf(_("Your entry: %s"), e->title);
-	s = screen_doc_new(t, _("Past entry"), title, one_build, o, one_free);
+	s = screen_doc_new(_("Past entry"), title, one_build, o, one_free);
 	free(title);
 	return s;
 }
 
 static enum action
-entries_key(struct screen *s, struct tui *t, int key)
+entries_key(struct screen *s, struct ui *u, int key)
 {
+	struct tui	*t = tui_of(u);
 	struct entries	*l = s->data;
 	struct sw_error	 err = { 0 };
 	bool		 share;
@@ -227,7 +230,7 @@ entries_key(struct screen *s, struct tui *t, int key)
 			l->sel++;
 		return ACT_REDRAW;
 	case E_READ:
-		t->pending = one_new(t, l->e, &l->v[l->sel]);
+		t->ui.pending = one_new(t, l->e, &l->v[l->sel]);
 		return ACT_PUSH;
 	}
 	share = cmd == E_SHARE;
@@ -235,16 +238,16 @@ entries_key(struct screen *s, struct tui *t, int key)
 	 * making an entry private waits until the sync has finished. */
 	if (!share && l->v[l->sel].state == ENTRY_SHARED && t->sync != NULL &&
 	    sync_running(t->sync)) {
-		tui_message(t, "%s", _("Stepwise is sending to your clinic right "
+		ui_message(&t->ui, "%s", _("Stepwise is sending to your clinic right "
 		    "now. Try again when it has finished."));
 		return ACT_REDRAW;
 	}
 	if (entry_share(t->st, l->v[l->sel].id, share, &err) != 0) {
-		tui_message(t, "%s", err.msg);
+		ui_message(&t->ui, "%s", err.msg);
 		return ACT_REDRAW;
 	}
 	words = entry_shared_words(share, joined_clinic(t));
-	tui_message(t, "%s", words);
+	ui_message(&t->ui, "%s", words);
 	free(words);
 	if (share)
 		tui_record_saved(t);
@@ -255,8 +258,9 @@ entries_key(struct screen *s, struct tui *t, int key)
 }
 
 static void
-entries_leave(struct screen *s, struct tui *t)
+entries_leave(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct entries *l = s->data;
 
 	(void)t;

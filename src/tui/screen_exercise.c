@@ -79,12 +79,6 @@ static const struct binding ex_keys[] = {
 	    -1 },
 };
 
-static bool
-is_enter(int k)
-{
-	return k == '\r' || k == '\n' || k == FN(KEY_ENTER);
-}
-
 /* Whether the page shown takes typing: letters are text there, not
  * commands. */
 static bool
@@ -263,7 +257,7 @@ render_fields(struct tui *t, const struct exercise *e, const cJSON *v,
 		j = cJSON_GetObjectItemCaseSensitive(v, f->id);
 		para_begin(&p, d, L"  ", L"  ", A_NORMAL);
 		if (j == NULL)
-			para_add(&p, _("(not filled in)"), tui_attr(t,
+			para_add(&p, _("(not filled in)"), ui_attr(&t->ui,
 			    ATTR_DIM));
 		else if (cJSON_IsString(j))
 			para_add(&p, j->valuestring, A_NORMAL);
@@ -288,7 +282,7 @@ render_fields(struct tui *t, const struct exercise *e, const cJSON *v,
 					para_add(&p, f->type == FIELD_LIST ?
 					    "\n" : ",", A_NORMAL);
 				para_add(&p, f->type == FIELD_LIST ?
-				    bullet(t) : "", A_NORMAL);
+				    bullet(&t->ui) : "", A_NORMAL);
 				para_add(&p, " ", A_NORMAL);
 				para_add(&p, s, A_NORMAL);
 				free(s);
@@ -322,7 +316,7 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 		if (f->type == FIELD_DATETIME)
 			put_line(y++, 2, w, f->date_only ? _("Type a date as "
 			    "YYYY-MM-DD") : _("Type a date and time as "
-			    "YYYY-MM-DD HH:MM"), tui_attr(t, ATTR_DIM));
+			    "YYYY-MM-DD HH:MM"), ui_attr(&t->ui, ATTR_DIM));
 		/* A one-line answer (Enter moves on) still wraps, so the
 		 * whole of it stays in view; a date never wraps. */
 		if (f->type == FIELD_DATETIME)
@@ -330,7 +324,7 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 		else if (!f->multiline && h > 4)
 			h = 4;
 		edit_draw(&st->ed, y, 2, w, h < 1 ? 1 : h, A_UNDERLINE,
-		    &t->cur_y, &t->cur_x);
+		    &t->ui.cur_y, &t->ui.cur_x);
 		break;
 	case FIELD_RATING:
 		if (st->rating == UNSET)
@@ -340,7 +334,7 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 			s = xasprintf("[%3d]  (%d %s, %d %s)", st->rating,
 			    f->min, f->min_label ? f->min_label : "", f->max,
 			    f->max_label ? f->max_label : "");
-		put_wrapped(t, y, 2, w, LINES - 2, s, A_BOLD);
+		put_wrapped(&t->ui, y, 2, w, LINES - 2, s, A_BOLD);
 		free(s);
 		break;
 	case FIELD_CHOICE:
@@ -349,20 +343,20 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 			    (f->multiple ? "[x]" : "(*)") : (f->multiple ?
 			    "[ ]" : "( )"), f->options[k]);
 			if (k == st->sel)
-				mark_selected(t, y, 2);
+				mark_selected(&t->ui, y, 2);
 			put_line(y++, 2, w, s, k == st->sel ? A_REVERSE :
 			    A_NORMAL);
 			free(s);
 		}
 		put_line(y, 2, w, f->multiple ? _("A number ticks it, or "
 		    "j/k and Space.") : _("Press a number, or j/k and Space."),
-		    tui_attr(t, ATTR_DIM));
+		    ui_attr(&t->ui, ATTR_DIM));
 		break;
 	case FIELD_LIST:
 		for (size_t k = 0; k < st->n_items && y < LINES - 4; k++) {
-			s = f->rated ? xasprintf("%s %s (%d)", bullet(t),
+			s = f->rated ? xasprintf("%s %s (%d)", bullet(&t->ui),
 			    st->items[k].text, st->items[k].rating) :
-			    xasprintf("%s %s", bullet(t), st->items[k].text);
+			    xasprintf("%s %s", bullet(&t->ui), st->items[k].text);
 			put_line(y++, 2, w, s, A_NORMAL);
 			free(s);
 		}
@@ -370,17 +364,17 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 			s = xasprintf("%s [%s]", f->rating_prompt ?
 			    f->rating_prompt : _("Rating"), st->digits);
 			put_line(y, 2, w, s, A_BOLD);
-			t->cur_y = y;
-			t->cur_x = 2 + str_width(s) - 1;
+			t->ui.cur_y = y;
+			t->ui.cur_x = 2 + str_width(s) - 1;
 			free(s);
 		} else {
 			put_line(y++, 2, w, f->item_prompt ? f->item_prompt :
-			    _("Add one"), tui_attr(t, ATTR_DIM));
-			edit_draw(&st->ed, y, 2, w, 1, A_UNDERLINE, &t->cur_y,
-			    &t->cur_x);
-			put_wrapped(t, y + 1, 2, w, LINES - 2, _("Enter adds "
+			    _("Add one"), ui_attr(&t->ui, ATTR_DIM));
+			edit_draw(&st->ed, y, 2, w, 1, A_UNDERLINE, &t->ui.cur_y,
+			    &t->ui.cur_x);
+			put_wrapped(&t->ui, y + 1, 2, w, LINES - 2, _("Enter adds "
 			    "it. Backspace on an empty line takes the last one "
-			    "back."), tui_attr(t, ATTR_DIM));
+			    "back."), ui_attr(&t->ui, ATTR_DIM));
 		}
 		break;
 	}
@@ -398,7 +392,7 @@ draw_plan(struct tui *t, struct ex *x, int y, int w)
 
 	format_day_words(x->plan_at, day, sizeof day);
 	line = xasprintf(_("Your plan, made on %s:"), day);
-	put_line(y++, 2, w, line, tui_attr(t, ATTR_ACCENT));
+	put_line(y++, 2, w, line, ui_attr(&t->ui, ATTR_ACCENT));
 	free(line);
 	render_fields(t, x->e, x->plan, &d, true);
 	if (rows < 1)
@@ -435,15 +429,16 @@ draw_share(struct tui *t, const struct ex *x, int y, int w)
 	else
 		line = xasprintf(_("Private: only on this computer (y shares "
 		    "it with %s)."), clinic);
-	y = put_wrapped(t, y, 2, w, LINES - 3, line, x->share < 0 ?
+	y = put_wrapped(&t->ui, y, 2, w, LINES - 3, line, x->share < 0 ?
 	    A_BOLD : A_NORMAL);
 	free(line);
 	return y;
 }
 
 static void
-ex_draw(struct screen *s, struct tui *t)
+ex_draw(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct ex		*x = s->data;
 	const struct exercise	*e = x->e;
 	int			 w = COLS - 4, y = 0;
@@ -455,19 +450,19 @@ ex_draw(struct screen *s, struct tui *t)
 
 	if (w > 76)
 		w = 76;
-	put_line(y++, 2, w, e->title, tui_attr(t, ATTR_TITLE));
+	put_line(y++, 2, w, e->title, ui_attr(&t->ui, ATTR_TITLE));
 	if (x->plan != NULL && x->page <= e->n_fields)
 		y = draw_plan(t, x, y, w);
 	if (x->page == 0) {
 		y++;
-		y = put_wrapped(t, y, 2, w, LINES - 4, e->intro, A_NORMAL) + 1;
-		put_wrapped(t, y, 2, w, LINES - 2, _("Press Tab to begin. "
-		    "e shows a worked example."), tui_attr(t, ATTR_ACCENT));
+		y = put_wrapped(&t->ui, y, 2, w, LINES - 4, e->intro, A_NORMAL) + 1;
+		put_wrapped(&t->ui, y, 2, w, LINES - 2, _("Press Tab to begin. "
+		    "e shows a worked example."), ui_attr(&t->ui, ATTR_ACCENT));
 		return;
 	}
 	if (x->page > e->n_fields) {
 		put_line(y++, 2, w, _("Check and save: Enter or s saves, b "
-		    "goes back"), tui_attr(t, ATTR_ACCENT));
+		    "goes back"), ui_attr(&t->ui, ATTR_ACCENT));
 		y = draw_share(t, x, y, w) + 1;
 		d.width = w;
 		v = values_get(x);
@@ -487,19 +482,19 @@ ex_draw(struct screen *s, struct tui *t)
 	    xasprintf(_("Step %zu of %zu"), k, n);
 	if (compact)
 		y--;
-	put_line(y++, 2, w, line, compact ? tui_attr(t, ATTR_TITLE) :
-	    tui_attr(t, ATTR_DIM));
+	put_line(y++, 2, w, line, compact ? ui_attr(&t->ui, ATTR_TITLE) :
+	    ui_attr(&t->ui, ATTR_DIM));
 	free(line);
 	if (!compact)
 		y++;
-	y = put_wrapped(t, y, 2, w, LINES - (compact ? 4 : 6),
+	y = put_wrapped(&t->ui, y, 2, w, LINES - (compact ? 4 : 6),
 	    e->fields[x->page - 1].prompt, A_BOLD);
 	if (e->fields[x->page - 1].help)
-		y = put_wrapped(t, y, 2, w, LINES - (compact ? 4 : 6),
-		    e->fields[x->page - 1].help, tui_attr(t, ATTR_DIM));
+		y = put_wrapped(&t->ui, y, 2, w, LINES - (compact ? 4 : 6),
+		    e->fields[x->page - 1].help, ui_attr(&t->ui, ATTR_DIM));
 	if (!e->fields[x->page - 1].required ||
 	    (e->fields[x->page - 1].later && x->plan_id == NULL))
-		put_line(y++, 2, w, _("(optional)"), tui_attr(t, ATTR_DIM));
+		put_line(y++, 2, w, _("(optional)"), ui_attr(&t->ui, ATTR_DIM));
 	if (!compact)
 		y++;
 	draw_field(t, x, &e->fields[x->page - 1], &x->f[x->page - 1], y, w);
@@ -509,7 +504,7 @@ ex_draw(struct screen *s, struct tui *t)
 	if (str_width(line) > w)
 		line = page_types(x) ? _("Tab next, ^P back, ^X example") :
 		    _("Tab next, b back, e example");
-	put_line(LINES - 2, 2, w, line, tui_attr(t, ATTR_DIM));
+	put_line(LINES - 2, 2, w, line, ui_attr(&t->ui, ATTR_DIM));
 }
 
 /* ---- keys ---- */
@@ -546,7 +541,7 @@ page_ok(struct tui *t, struct ex *x)
 	ok = datetime_ok(s, f->date_only);
 	free(s);
 	if (!ok)
-		tui_message(t, "%s", f->date_only ? _("Please type the date as "
+		ui_message(&t->ui, "%s", f->date_only ? _("Please type the date as "
 		    "YYYY-MM-DD, for example 2026-03-10.") : _("Please type "
 		    "the date and time as YYYY-MM-DD HH:MM, for example "
 		    "2026-03-10 14:30."));
@@ -576,10 +571,10 @@ draft_keep(struct tui *t, struct ex *x)
 	if (x->plan_id != NULL) {
 		if (later_answered(x->e, v) && draft_plan_save(t->st,
 		    x->plan_id, v, x->page, &err) != 0)
-			tui_message(t, "%s", err.msg);
+			ui_message(&t->ui, "%s", err.msg);
 	} else if (cJSON_GetArraySize(v) > 0 && draft_exercise_save(t->st,
 	    x->e->id, v, x->page, &err) != 0)
-		tui_message(t, "%s", err.msg);
+		ui_message(&t->ui, "%s", err.msg);
 	json_wipe_delete(v);
 }
 
@@ -605,20 +600,20 @@ ex_save(struct tui *t, struct ex *x)
 
 		if (f->required && (!f->later || x->plan_id != NULL) &&
 		    !cJSON_HasObjectItem(v, f->id)) {
-			tui_message(t, _("Please fill in: %s"), f->prompt);
+			ui_message(&t->ui, _("Please fill in: %s"), f->prompt);
 			x->page = i + 1;
 			cJSON_Delete(v);
 			return ACT_REDRAW;
 		}
 	}
 	if (share_asked(t, x) && x->share < 0) {
-		tui_message(t, _("Choose first: y shares this entry with %s, n "
+		ui_message(&t->ui, _("Choose first: y shares this entry with %s, n "
 		    "keeps it private."), tui_clinic_name(t));
 		cJSON_Delete(v);
 		return ACT_REDRAW;
 	}
 	if (!exercise_check_values(x->e, v, true, x->e->id, "$", &d)) {
-		tui_message(t, "%s", d.v[0].msg);
+		ui_message(&t->ui, "%s", d.v[0].msg);
 		diags_free(&d);
 		cJSON_Delete(v);
 		return ACT_REDRAW;
@@ -627,7 +622,7 @@ ex_save(struct tui *t, struct ex *x)
 	    x->plan_id, v, (long long)time(NULL), &err) :
 	    exercise_entry_save(t->st, x->e, v, (long long)time(NULL),
 	    share_asked(t, x) && x->share == 1, &err)) != 0) {
-		tui_message(t, _("Not saved: %s"), err.msg);
+		ui_message(&t->ui, _("Not saved: %s"), err.msg);
 		cJSON_Delete(v);
 		return ACT_REDRAW;
 	}
@@ -635,15 +630,15 @@ ex_save(struct tui *t, struct ex *x)
 	if (x->plan_id != NULL || x->share == 1)
 		tui_record_saved(t);
 	if (x->plan_id != NULL) {
-		tui_message(t, _("Saved how your %s went. Well done for "
+		ui_message(&t->ui, _("Saved how your %s went. Well done for "
 		    "looking back on it."), x->e->title);
 	} else {
 		if (later_missing(x->e, v))
-			tui_message(t, "%s", _("Saved. Come back after you "
+			ui_message(&t->ui, "%s", _("Saved. Come back after you "
 			    "have done it to rate how it went: it will be on "
 			    "your home screen."));
 		else
-			tui_message(t, _("Saved your %s."), x->e->title);
+			ui_message(&t->ui, _("Saved your %s."), x->e->title);
 	}
 	cJSON_Delete(v);
 	return ACT_POP;
@@ -740,7 +735,7 @@ key_list(struct tui *t, const struct field *f, struct fstate *st, int key,
 		else if (is_enter(key) && st->digits[0]) {
 			r = atoi(st->digits);
 			if (r < f->min || r > f->max) {
-				tui_message(t, _("Please give a number from %d "
+				ui_message(&t->ui, _("Please give a number from %d "
 				    "to %d."), f->min, f->max);
 				return ACT_REDRAW;
 			}
@@ -757,7 +752,7 @@ key_list(struct tui *t, const struct field *f, struct fstate *st, int key,
 			return ACT_REDRAW;
 		}
 		if (f->max_items > 0 && (int)st->n_items >= f->max_items) {
-			tui_message(t, _("That is the most this list takes (%d)."),
+			ui_message(&t->ui, _("That is the most this list takes (%d)."),
 			    f->max_items);
 			return ACT_REDRAW;
 		}
@@ -781,8 +776,9 @@ key_list(struct tui *t, const struct field *f, struct fstate *st, int key,
 }
 
 static enum action
-ex_key(struct screen *s, struct tui *t, int key)
+ex_key(struct screen *s, struct ui *u, int key)
 {
+	struct tui	*t = tui_of(u);
 	struct ex		*x = s->data;
 	const struct field	*f = NULL;
 	struct fstate		*st = NULL;
@@ -811,7 +807,7 @@ ex_key(struct screen *s, struct tui *t, int key)
 			page_step(x, -1);
 		return ACT_REDRAW;
 	case X_EXAMPLE:
-		t->pending = screen_example_new(t, x->e);
+		t->ui.pending = screen_example_new(t, x->e);
 		return ACT_PUSH;
 	case X_SAVE:
 		return page_ok(t, x) ? ex_save(t, x) : ACT_REDRAW;
@@ -868,8 +864,9 @@ ex_key(struct screen *s, struct tui *t, int key)
 }
 
 static void
-ex_leave(struct screen *s, struct tui *t)
+ex_leave(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct ex *x = s->data;
 
 	if (!x->saved)
@@ -926,7 +923,7 @@ screen_exercise_new(struct tui *t, const struct exercise *e)
 		values_set(x, v);
 		x->page = pos <= e->n_fields + 1 ? pos : 0;
 		cJSON_Delete(v);
-		tui_message(t, "%s", _("Carrying on from where you stopped."));
+		ui_message(&t->ui, "%s", _("Carrying on from where you stopped."));
 	}
 	return screen_new(&ex_ops, x, _("Exercise"));
 }
@@ -946,7 +943,7 @@ screen_exercise_finish_new(struct tui *t, const struct exercise *e,
 	x->plan = cJSON_Duplicate(plan->values, 1);
 	x->plan_at = plan->created_at;
 	if (draft_plan_load(t->st, e, plan, &v, &pos, &err) != 0)
-		tui_message(t, "%s", err.msg);
+		ui_message(&t->ui, "%s", err.msg);
 	if (v == NULL) {
 		values_set(x, x->plan);
 		page_step(x, 1);
@@ -959,15 +956,16 @@ screen_exercise_finish_new(struct tui *t, const struct exercise *e,
 		x->page = pos;
 	else
 		page_step(x, 1);
-	tui_message(t, "%s", _("Carrying on from where you stopped."));
+	ui_message(&t->ui, "%s", _("Carrying on from where you stopped."));
 	return screen_new(&ex_ops, x, _("Looking back"));
 }
 
 /* ---- the worked example ---- */
 
 static void
-example_build(struct tui *t, void *arg, struct tdoc *d)
+example_build(struct ui *u, void *arg, struct tdoc *d)
 {
+	struct tui	*t = tui_of(u);
 	const struct exercise *e = arg;
 
 	if (e->example_intro) {
@@ -981,8 +979,11 @@ struct screen *
 screen_example_new(struct tui *t, const struct exercise *e)
 {
 	char		*title = xasprintf(_("%s: an example"), e->title);
-	struct screen	*s = screen_doc_new(t, _("Example"), title,
-			    example_build, (void *)e, NULL);
+	struct screen	*s;
+
+	(void)t;
+	s = screen_doc_new(_("Example"), title, example_build, (void *)e,
+	    NULL);
 
 	free(title);
 	return s;

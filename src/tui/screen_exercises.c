@@ -101,8 +101,9 @@ plan_for(const struct exlist *l, const struct exercise *e, size_t *count)
 }
 
 static void
-exlist_draw(struct screen *s, struct tui *t)
+exlist_draw(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct exlist	*l = s->data;
 	int		 w = COLS - 4, avail = LINES - 2;
 	struct tdoc	 page = { NULL, 0, w };
@@ -110,10 +111,10 @@ exlist_draw(struct screen *s, struct tui *t)
 	char		*line;
 
 	exlist_load(t, l);
-	tdoc_text(&page, _("Exercises"), tui_attr(t, ATTR_TITLE));
+	tdoc_text(&page, _("Exercises"), ui_attr(&t->ui, ATTR_TITLE));
 	tdoc_text(&page, l->n_plans ? _("Enter starts a new entry; r reads "
 	    "your past entries; f finishes a plan.") : _("Enter starts a new "
-	    "entry; r reads your past entries."), tui_attr(t, ATTR_DIM));
+	    "entry; r reads your past entries."), ui_attr(&t->ui, ATTR_DIM));
 	tdoc_blank(&page);
 	/* Each exercise wrapped whole, its summary too; the list scrolls by
 	 * lines to keep the selected one on the screen. */
@@ -137,20 +138,21 @@ exlist_draw(struct screen *s, struct tui *t)
 	if (l->n_shown < t->ct.n_exercises) {
 		tdoc_blank(&page);
 		tdoc_text(&page, _("More exercises appear as their modules "
-		    "open."), tui_attr(t, ATTR_DIM));
+		    "open."), ui_attr(&t->ui, ATTR_DIM));
 	}
 	/* The first exercise shows the page from its top. */
 	l->top = l->n_shown == 0 ? 0 : tdoc_scroll(&page, l->top, l->sel == 0 ?
 	    0 : start, end, avail);
 	tdoc_draw(&page, 0, 2, l->top, avail);
 	if (l->n_shown > 0)
-		mark_selected(t, (int)(start - l->top), 2);
+		mark_selected(&t->ui, (int)(start - l->top), 2);
 	tdoc_free(&page);
 }
 
 static enum action
-exlist_key(struct screen *s, struct tui *t, int key)
+exlist_key(struct screen *s, struct ui *u, int key)
 {
+	struct tui	*t = tui_of(u);
 	struct exlist		*l = s->data;
 	const struct exercise	*e;
 	const struct open_entry	*plan;
@@ -172,22 +174,22 @@ exlist_key(struct screen *s, struct tui *t, int key)
 			l->sel++;
 		return ACT_REDRAW;
 	case L_NEW:
-		t->pending = screen_exercise_new(t, e);
+		t->ui.pending = screen_exercise_new(t, e);
 		return ACT_PUSH;
 	case L_PAST:
-		t->pending = screen_entries_new(t, e);
+		t->ui.pending = screen_entries_new(t, e);
 		return ACT_PUSH;
 	case L_FINISH:
 		if ((plan = plan_for(l, e, &n)) == NULL) {
-			tui_message(t, _("You have no plans to look back on "
+			ui_message(&t->ui, _("You have no plans to look back on "
 			    "for %s."), e->title);
 			return ACT_REDRAW;
 		}
 		/* The oldest first; the others stay for next time, and Home
 		 * lists each one to pick from. */
-		t->pending = screen_exercise_finish_new(t, e, plan);
+		t->ui.pending = screen_exercise_finish_new(t, e, plan);
 		if (n > 1)
-			tui_message(t, _("This is the oldest of your %zu plans "
+			ui_message(&t->ui, _("This is the oldest of your %zu plans "
 			    "for %s; Home lists each one."), n, e->title);
 		return ACT_PUSH;
 	}
@@ -195,8 +197,9 @@ exlist_key(struct screen *s, struct tui *t, int key)
 }
 
 static void
-exlist_leave(struct screen *s, struct tui *t)
+exlist_leave(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct exlist *l = s->data;
 
 	(void)t;

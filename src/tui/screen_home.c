@@ -42,7 +42,7 @@ struct home {
 	/* What was read is kept until another screen has been on top or the
 	 * minute turns: a key on Home decrypts nothing. */
 	bool			 loaded;
-	unsigned		 gen;		/* t->screen_gen then */
+	unsigned		 gen;		/* t->ui.screen_gen then */
 	long long		 minute;	/* time(NULL) / 60 then */
 };
 
@@ -176,7 +176,7 @@ plan_rows(struct tui *t, struct home *h)
 
 	if (exercise_open_entries(t->st, &t->ct, &h->plans, &h->n_plans,
 	    &err) != 0) {
-		tui_message(t, "%s", err.msg);
+		ui_message(&t->ui, "%s", err.msg);
 		h->plans = NULL;
 		h->n_plans = 0;
 		return;
@@ -319,14 +319,14 @@ home_load(struct tui *t, struct home *h)
 	size_t			 ndue = 0, sel = h->sel;
 	char			*due = NULL, *p;
 
-	if (h->loaded && h->gen == t->screen_gen && h->minute == now / 60)
+	if (h->loaded && h->gen == t->ui.screen_gen && h->minute == now / 60)
 		return;
 	h->loaded = true;
-	h->gen = t->screen_gen;
+	h->gen = t->ui.screen_gen;
 	h->minute = now / 60;
 	rows_clear(h);
 	if (progress_facts_load(t->st, &t->ct, now, &f, &err) != 0) {
-		tui_message(t, "%s", err.msg);
+		ui_message(&t->ui, "%s", err.msg);
 		row_add(h, ROW_NEXT, NULL, 0, xstrdup(""));
 		h->next = xstrdup(_("Your progress could not be read."));
 		return;
@@ -438,7 +438,7 @@ home_page(struct tui *t, struct home *h, struct tdoc *page, size_t *start,
 	struct para	 p;
 	char		*msg, *line;
 
-	tdoc_text(page, t->ct.title, tui_attr(t, ATTR_TITLE));
+	tdoc_text(page, t->ct.title, ui_attr(&t->ui, ATTR_TITLE));
 	tdoc_blank(page);
 	/* The one next step, large and first: selected unless the patient
 	 * has moved down the list. */
@@ -450,22 +450,22 @@ home_page(struct tui *t, struct home *h, struct tdoc *page, size_t *start,
 	para_add(&p, h->sel != 0 ? _("Press n to select the next step again.") :
 	    home_startable(h) ? _("Press Enter to start.") : _("Nothing to "
 	    "start now: choose a line below, or e for the exercises."),
-	    tui_attr(t, ATTR_DIM));
+	    ui_attr(&t->ui, ATTR_DIM));
 	para_end(&p);
 	end[0] = page->n;
 	if (h->due != NULL) {
 		line = xasprintf(_("Check-ins due: %s"), h->due);
-		tdoc_text(page, line, tui_attr(t, ATTR_ACCENT));
+		tdoc_text(page, line, ui_attr(&t->ui, ATTR_ACCENT));
 		free(line);
 	}
 	if (h->n_plans > 0) {
 		line = xasprintf(_("Plans to look back on: %zu (select one "
 		    "below and press Enter)"), h->n_plans);
-		tdoc_text(page, line, tui_attr(t, ATTR_ACCENT));
+		tdoc_text(page, line, ui_attr(&t->ui, ATTR_ACCENT));
 		free(line);
 	}
 	if ((msg = messages_line(t, h, w)) != NULL)
-		tdoc_text(page, msg, tui_attr(t, ATTR_ACCENT));
+		tdoc_text(page, msg, ui_attr(&t->ui, ATTR_ACCENT));
 	free(msg);
 	tdoc_blank(page);
 	for (size_t i = 1; i < h->n_rows; i++) {
@@ -479,8 +479,9 @@ home_page(struct tui *t, struct home *h, struct tdoc *page, size_t *start,
 }
 
 static void
-home_draw(struct screen *s, struct tui *t)
+home_draw(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct home	*h = s->data;
 	int		 w = COLS - 4, bottom, rows;
 	char		*sync;
@@ -494,8 +495,8 @@ home_draw(struct screen *s, struct tui *t)
 	/* The sync line at the foot takes up to three rows when it needs
 	 * them and the window has them. */
 	sync = tui_sync_words(t);
-	tdoc_text(&d, sync, tui_attr(t, ATTR_DIM));
-	rows = LINES >= 20 ? 3 : LINES > TUI_MIN_ROWS ? 2 : 1;
+	tdoc_text(&d, sync, ui_attr(&t->ui, ATTR_DIM));
+	rows = LINES >= 20 ? 3 : LINES > UI_MIN_ROWS ? 2 : 1;
 	bottom = LINES - 1 - ((int)d.n < rows ? (int)d.n : rows);
 	/* Above it the page scrolls, by lines, to keep the selected row
 	 * whole on the screen; the next step shows the page from its top. */
@@ -504,7 +505,7 @@ home_draw(struct screen *s, struct tui *t)
 	tdoc_draw(&page, 0, 2, h->top, bottom - 1);
 	if (h->n_rows > 0 && start[h->sel] >= h->top &&
 	    start[h->sel] < h->top + (size_t)(bottom > 1 ? bottom - 1 : 1))
-		mark_selected(t, (int)(start[h->sel] - h->top), h->sel == 0 ?
+		mark_selected(&t->ui, (int)(start[h->sel] - h->top), h->sel == 0 ?
 		    4 : 2);
 	tdoc_draw(&d, bottom, 2, 0, LINES - 1 - bottom);
 	tdoc_free(&d);
@@ -525,17 +526,17 @@ open_row(struct tui *t, enum row_kind kind, const char *id)
 	case ROW_LESSON:
 		if ((l = content_lesson(&t->ct, id)) == NULL)
 			return ACT_NONE;
-		t->pending = screen_lesson_new(t, l);
+		t->ui.pending = screen_lesson_new(t, l);
 		return ACT_PUSH;
 	case ROW_EXERCISE:
 		if ((e = content_exercise(&t->ct, id)) == NULL)
 			return ACT_NONE;
-		t->pending = screen_exercise_new(t, e);
+		t->ui.pending = screen_exercise_new(t, e);
 		return ACT_PUSH;
 	case ROW_CHECKIN:
 		if ((m = content_measure(&t->ct, id)) == NULL)
 			return ACT_NONE;
-		t->pending = screen_checkin_new(t, m);
+		t->ui.pending = screen_checkin_new(t, m);
 		return ACT_PUSH;
 	default:
 		return ACT_NONE;
@@ -553,7 +554,7 @@ open_plan(struct tui *t, struct home *h, const char *id)
 		if ((e = content_exercise(&t->ct, h->plans[i].exercise)) ==
 		    NULL)
 			return ACT_NONE;
-		t->pending = screen_exercise_finish_new(t, e, &h->plans[i]);
+		t->ui.pending = screen_exercise_finish_new(t, e, &h->plans[i]);
 		return ACT_PUSH;
 	}
 	return ACT_NONE;
@@ -585,8 +586,9 @@ home_do(struct tui *t, struct home *h)
 }
 
 static enum action
-home_key(struct screen *s, struct tui *t, int key)
+home_key(struct screen *s, struct ui *u, int key)
 {
+	struct tui	*t = tui_of(u);
 	struct home *h = s->data;
 
 	switch (binding_find(home_keys, sizeof home_keys / sizeof home_keys[0],
@@ -606,13 +608,13 @@ home_key(struct screen *s, struct tui *t, int key)
 		h->top = 0;
 		return ACT_REDRAW;
 	case H_EXERCISES:
-		t->pending = screen_exercises_new(t);
+		t->ui.pending = screen_exercises_new(t);
 		return ACT_PUSH;
 	case H_PROGRESS:
-		t->pending = screen_progress_new(t);
+		t->ui.pending = screen_progress_new(t);
 		return ACT_PUSH;
 	case H_MESSAGES:
-		t->pending = screen_messages_new(t);
+		t->ui.pending = screen_messages_new(t);
 		return ACT_PUSH;
 	case H_SYNC:
 		tui_sync_now(t);
@@ -623,15 +625,16 @@ home_key(struct screen *s, struct tui *t, int key)
 	/* A lone Esc is what a slow link makes of an arrow key cut in two:
 	 * it never quits. */
 	if (key == KEY_ESCAPE) {
-		tui_message(t, "%s", _("To quit, press q."));
+		ui_message(&t->ui, "%s", _("To quit, press q."));
 		return ACT_NONE;
 	}
 	return ACT_UNHANDLED;
 }
 
 static void
-home_leave(struct screen *s, struct tui *t)
+home_leave(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct home *h = s->data;
 
 	(void)t;

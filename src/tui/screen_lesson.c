@@ -45,11 +45,11 @@ span_attr(const struct tui *t, int style)
 	attr_t a = A_NORMAL;
 
 	if (style & SPAN_EMPH)
-		a |= t->italic ? A_ITALIC : A_UNDERLINE;
+		a |= t->ui.italic ? A_ITALIC : A_UNDERLINE;
 	if (style & SPAN_STRONG)
 		a |= A_BOLD;
 	if (style & SPAN_CODE)
-		a |= tui_attr(t, ATTR_ACCENT);
+		a |= ui_attr(&t->ui, ATTR_ACCENT);
 	return a;
 }
 
@@ -66,13 +66,13 @@ block_prefix(const struct tui *t, const struct block *b, wchar_t *first,
 	for (int i = 0; i < ind && n + 1 < size; i++)
 		first[n++] = L' ';
 	for (int q = 0; q < b->quote && n + 3 < size; q++) {
-		first[n++] = t->utf8 ? L'\x2502' : L'|';
+		first[n++] = t->ui.utf8 ? L'\x2502' : L'|';
 		first[n++] = L' ';
 	}
 	first[n] = L'\0';
 	wcscpy(rest, first);
 	if (b->item == -1)
-		swprintf(mark, 16, L"%ls ", t->utf8 ? L"\x2022" : L"-");
+		swprintf(mark, 16, L"%ls ", t->ui.utf8 ? L"\x2022" : L"-");
 	else if (b->item > 0)
 		swprintf(mark, 16, L"%d. ", b->item);
 	else if (b->indent > 0)
@@ -108,7 +108,7 @@ reader_build(struct tui *t, struct reader *r)
 			for (size_t k = 0; k < b->n_spans; k++)
 				para_add(&p, b->spans[k].text, A_BOLD |
 				    (b->level <= 2 ? A_UNDERLINE : 0) |
-				    (b->level == 1 ? tui_attr(t, ATTR_TITLE) :
+				    (b->level == 1 ? ui_attr(&t->ui, ATTR_TITLE) :
 				    0));
 			para_end(&p);
 			tdoc_blank(&r->d);
@@ -116,7 +116,7 @@ reader_build(struct tui *t, struct reader *r)
 		case BLOCK_PARAGRAPH:
 			block_prefix(t, b, first, rest, 64);
 			para_begin(&p, &r->d, first, rest,
-			    tui_attr(t, ATTR_DIM));
+			    ui_attr(&t->ui, ATTR_DIM));
 			for (size_t k = 0; k < b->n_spans; k++)
 				para_add(&p, b->spans[k].text,
 				    span_attr(t, b->spans[k].style));
@@ -127,7 +127,7 @@ reader_build(struct tui *t, struct reader *r)
 				tdoc_blank(&r->d);
 			break;
 		case BLOCK_RULE:
-			tdoc_text(&r->d, t->utf8 ? "\xe2\x80\x94  \xe2\x80\x94"
+			tdoc_text(&r->d, t->ui.utf8 ? "\xe2\x80\x94  \xe2\x80\x94"
 			    "  \xe2\x80\x94" : "-  -  -", A_NORMAL);
 			tdoc_blank(&r->d);
 			break;
@@ -138,7 +138,7 @@ reader_build(struct tui *t, struct reader *r)
 			r->line_block[k] = i;
 	}
 	tdoc_text(&r->d, _("End of the lesson. Press Enter to go back."),
-	    tui_attr(t, ATTR_ACCENT));
+	    ui_attr(&t->ui, ATTR_ACCENT));
 	r->line_block = xreallocarray(r->line_block, r->d.n + 1,
 	    sizeof *r->line_block);
 	r->line_block[r->d.n - 1] = l->n_blocks;
@@ -157,16 +157,17 @@ reader_mark_done(struct tui *t, struct reader *r)
 		return;
 	if (progress_lesson_save(t->st, r->l->id, r->block, true,
 	    (long long)time(NULL), &err) != 0)
-		tui_message(t, "%s", err.msg);
+		ui_message(&t->ui, "%s", err.msg);
 	else {
 		r->done = true;
-		tui_message(t, "%s", _("Lesson finished. Well done."));
+		ui_message(&t->ui, "%s", _("Lesson finished. Well done."));
 	}
 }
 
 static void
-reader_draw(struct screen *s, struct tui *t)
+reader_draw(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct reader	*r = s->data;
 	int		 width = COLS - 4;
 	char		*pos;
@@ -186,15 +187,16 @@ reader_draw(struct screen *s, struct tui *t)
 	tdoc_draw(&r->d, 0, 2, r->top, r->rows);
 	pos = xasprintf(_("%s, %zu%%"), r->l->title, r->d.n <= (size_t)r->rows
 	    ? 100 : (r->top + (size_t)r->rows) * 100 / r->d.n);
-	put_line(LINES - 2, 2, width, pos, tui_attr(t, ATTR_DIM));
+	put_line(LINES - 2, 2, width, pos, ui_attr(&t->ui, ATTR_DIM));
 	free(pos);
 	if (r->top + (size_t)r->rows >= r->d.n)
 		reader_mark_done(t, r);
 }
 
 static enum action
-reader_key(struct screen *s, struct tui *t, int key)
+reader_key(struct screen *s, struct ui *u, int key)
 {
+	struct tui	*t = tui_of(u);
 	struct reader	*r = s->data;
 	size_t		 page = r->rows > 2 ? (size_t)r->rows - 2 : 1;
 
@@ -228,8 +230,9 @@ reader_key(struct screen *s, struct tui *t, int key)
 }
 
 static void
-reader_leave(struct screen *s, struct tui *t)
+reader_leave(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct reader	*r = s->data;
 	struct sw_error	 err = { 0 };
 

@@ -61,12 +61,6 @@ static const struct binding msgs_keys[] = {
 	    "later"), MS_STOP },
 };
 
-static bool
-is_enter(int k)
-{
-	return k == '\r' || k == '\n' || k == FN(KEY_ENTER);
-}
-
 /* ---- the draft ---- */
 
 /* Empty the editor, wiping what was written. */
@@ -103,7 +97,7 @@ draft_keep(struct tui *t, struct msgs *m)
 		return;
 	text = edit_get(&m->ed);
 	if (draft_reply_save(t->st, text, &err) != 0)
-		tui_message(t, "%s", err.msg);
+		ui_message(&t->ui, "%s", err.msg);
 	else
 		m->had_draft = m->ed.len > 0;
 	wipe_free(text);
@@ -126,12 +120,12 @@ load(struct tui *t, struct msgs *m)
 	if (t->ob == NULL)
 		return;
 	if (messages_load(t->st, &m->v, &m->n, &err) != 0) {
-		tui_message(t, "%s", err.msg);
+		ui_message(&t->ui, "%s", err.msg);
 		return;
 	}
 	/* Shown now: read. */
 	if (messages_mark_read(t->st, m->v, m->n, now, &err) != 0)
-		tui_message(t, "%s", err.msg);
+		ui_message(&t->ui, "%s", err.msg);
 	tui_sync_refresh(t);
 }
 
@@ -178,7 +172,7 @@ message_add(struct tui *t, struct tdoc *d, const struct message *msg)
 		head = xasprintf("%s, %s", msg->from && *msg->from ? msg->from :
 		    _("Your supporter"), when);
 	tdoc_text(d, head, msg->from_patient ? A_BOLD :
-	    tui_attr(t, ATTR_ACCENT));
+	    ui_attr(&t->ui, ATTR_ACCENT));
 	free(head);
 	para_begin(&p, d, L"  ", L"  ", A_NORMAL);
 	para_add(&p, msg->text ? msg->text : "", A_NORMAL);
@@ -207,13 +201,13 @@ build(struct tui *t, struct msgs *m, int width)
 	for (size_t i = 0; i < m->n; i++)
 		message_add(t, &m->d, &m->v[i]);
 	if (problem != NULL) {
-		tdoc_text(&m->d, problem, tui_attr(t, ATTR_WARN));
+		tdoc_text(&m->d, problem, ui_attr(&t->ui, ATTR_WARN));
 		tdoc_blank(&m->d);
 		free(problem);
 	}
 	if (m->had_draft && m->mode == M_READ)
 		tdoc_text(&m->d, _("Your reply is not sent yet: press r to "
-		    "finish it."), tui_attr(t, ATTR_ACCENT));
+		    "finish it."), ui_attr(&t->ui, ATTR_ACCENT));
 }
 
 /* ---- drawing ---- */
@@ -231,7 +225,7 @@ draw_read(struct tui *t, struct msgs *m, int y, int w)
 	put_line(LINES - 2, 2, w, t->ob == NULL ? _("q: back") : m->top > 0 ?
 	    _("r: write a reply   Up/PgUp: earlier messages   S: sync   "
 	    "q: back") : _("r: write a reply   S: sync now   q: back"),
-	    tui_attr(t, ATTR_DIM));
+	    ui_attr(&t->ui, ATTR_DIM));
 }
 
 /* The message being answered, in at most a third of the screen. */
@@ -262,10 +256,10 @@ draw_write(struct tui *t, struct msgs *m, int y, int w)
 	y = draw_answering(t, m, y, w);
 	put_line(y++, 2, w, _("Your reply:"), A_BOLD);
 	h = LINES - 3 - y;
-	edit_draw(&m->ed, y, 2, w, h < 1 ? 1 : h, A_UNDERLINE, &t->cur_y,
-	    &t->cur_x);
+	edit_draw(&m->ed, y, 2, w, h < 1 ? 1 : h, A_UNDERLINE, &t->ui.cur_y,
+	    &t->ui.cur_x);
 	put_line(LINES - 2, 2, w, _("Tab: check and send   F3: send now   "
-	    "Esc: keep for later"), tui_attr(t, ATTR_DIM));
+	    "Esc: keep for later"), ui_attr(&t->ui, ATTR_DIM));
 }
 
 static void
@@ -275,7 +269,7 @@ draw_review(struct tui *t, struct msgs *m, int y, int w)
 	char		*text = edit_get(&m->ed);
 
 	put_line(y++, 2, w, _("Send this reply to your supporter? Enter "
-	    "sends it."), tui_attr(t, ATTR_ACCENT));
+	    "sends it."), ui_attr(&t->ui, ATTR_ACCENT));
 	y++;
 	tdoc_text(&d, text, A_NORMAL);
 	wipe_free(text);
@@ -283,12 +277,13 @@ draw_review(struct tui *t, struct msgs *m, int y, int w)
 	    (size_t)(LINES - 3 - y) : 0, LINES - 3 - y);
 	tdoc_free(&d);
 	put_line(LINES - 2, 2, w, _("Enter: send   Shift-Tab: change it   "
-	    "Esc: keep for later"), tui_attr(t, ATTR_DIM));
+	    "Esc: keep for later"), ui_attr(&t->ui, ATTR_DIM));
 }
 
 static void
-msgs_draw(struct screen *s, struct tui *t)
+msgs_draw(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct msgs	*m = s->data;
 	const char	*clinic = cJSON_GetStringValue(
 			    cJSON_GetObjectItemCaseSensitive(t->clinic,
@@ -306,7 +301,7 @@ msgs_draw(struct screen *s, struct tui *t)
 		build(t, m, w);
 	title = clinic && *clinic ? xasprintf(_("Messages with %s"), clinic) :
 	    xstrdup(_("Messages"));
-	put_line(0, 2, w, title, tui_attr(t, ATTR_TITLE));
+	put_line(0, 2, w, title, ui_attr(&t->ui, ATTR_TITLE));
 	free(title);
 	switch (m->mode) {
 	case M_READ:
@@ -335,7 +330,7 @@ send(struct tui *t, struct msgs *m)
 	    (long long)time(NULL), &err);
 	wipe_free(text);
 	if (rc != 0) {
-		tui_message(t, _("Not sent: %s"), err.msg);
+		ui_message(&t->ui, _("Not sent: %s"), err.msg);
 		m->mode = M_WRITE;
 		return ACT_REDRAW;
 	}
@@ -343,7 +338,7 @@ send(struct tui *t, struct msgs *m)
 	edit_wipe(m);
 	m->had_draft = false;
 	m->mode = M_READ;
-	tui_message(t, "%s", _("Reply saved; it goes to your clinic as soon "
+	ui_message(&t->ui, "%s", _("Reply saved; it goes to your clinic as soon "
 	    "as this device is online."));
 	tui_record_saved(t);
 	load(t, m);
@@ -394,8 +389,9 @@ key_read(struct tui *t, struct msgs *m, int cmd)
 }
 
 static enum action
-msgs_key(struct screen *s, struct tui *t, int key)
+msgs_key(struct screen *s, struct ui *u, int key)
 {
+	struct tui	*t = tui_of(u);
 	struct msgs	*m = s->data;
 	int		 cmd = binding_find(msgs_keys, sizeof msgs_keys /
 			    sizeof msgs_keys[0], key);
@@ -410,7 +406,7 @@ msgs_key(struct screen *s, struct tui *t, int key)
 			m->mode = M_READ;
 			m->d.width = 0;
 			if (m->had_draft)
-				tui_message(t, "%s", _("Your reply is kept. "
+				ui_message(&t->ui, "%s", _("Your reply is kept. "
 				    "Press r to finish it."));
 			return ACT_REDRAW;
 		}
@@ -419,7 +415,7 @@ msgs_key(struct screen *s, struct tui *t, int key)
 		if (cmd == MS_REVIEW) {
 			if (m->ed.b == NULL || m->ed.b[wcsspn(m->ed.b,
 			    L" \t\n")] == L'\0') {
-				tui_message(t, "%s", _("Please write your reply "
+				ui_message(&t->ui, "%s", _("Please write your reply "
 				    "first."));
 				return ACT_REDRAW;
 			}
@@ -442,7 +438,7 @@ msgs_key(struct screen *s, struct tui *t, int key)
 		if (cmd == MS_STOP) {
 			m->mode = M_READ;
 			m->d.width = 0;
-			tui_message(t, "%s", _("Your reply is kept. Press r to "
+			ui_message(&t->ui, "%s", _("Your reply is kept. Press r to "
 			    "finish it."));
 			return ACT_REDRAW;
 		}
@@ -452,8 +448,9 @@ msgs_key(struct screen *s, struct tui *t, int key)
 }
 
 static void
-msgs_leave(struct screen *s, struct tui *t)
+msgs_leave(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct msgs *m = s->data;
 
 	if (t->ob != NULL)
@@ -482,7 +479,7 @@ screen_messages_new(struct tui *t)
 	load(t, m);
 	m->at_end = true;
 	if (m->had_draft)
-		tui_message(t, "%s", _("Your reply is kept: press r to carry "
+		ui_message(&t->ui, "%s", _("Your reply is kept: press r to carry "
 		    "on."));
 	return screen_new(&msgs_ops, m, _("Messages"));
 }

@@ -33,13 +33,13 @@ chart_row(struct tui *t, struct tdoc *d, const struct measure *m,
 	int				 col = 0;
 
 	if (b != NULL && b->label != *prev_band) {
-		col = line_text(l, b->label, tui_attr(t, ATTR_DIM),
+		col = line_text(l, b->label, ui_attr(&t->ui, ATTR_DIM),
 		    GUTTER - 3);
 		*prev_band = b->label;
 	}
 	for (; col < GUTTER - 2; col++)
 		line_put(l, L' ', A_NORMAL);
-	line_put(l, t->utf8 ? L'\x2502' : L'|', A_NORMAL);
+	line_put(l, t->ui.utf8 ? L'\x2502' : L'|', A_NORMAL);
 	for (size_t i = first; i < k; i++) {
 		int e8 = (tot[i] - m->min_total) * height * 8 /
 		    (span > 0 ? span : 1) - (height - 1 - r) * 8;
@@ -49,7 +49,7 @@ chart_row(struct tui *t, struct tdoc *d, const struct measure *m,
 		if (e8 > 8)
 			e8 = 8;
 		line_put(l, L' ', A_NORMAL);
-		line_put(l, t->utf8 ? eighths[e8] : e8 >= 4 ? L'#' : L' ',
+		line_put(l, t->ui.utf8 ? eighths[e8] : e8 >= 4 ? L'#' : L' ',
 		    A_NORMAL);
 	}
 }
@@ -68,7 +68,7 @@ chart(struct tui *t, struct tdoc *d, const struct measure *m,
 			tot[k++] = all[i].total;
 	line = xasprintf(ngettext("%s (%zu check-in)", "%s (%zu check-ins)",
 	    k), m->title, k);
-	tdoc_text(d, line, tui_attr(t, ATTR_TITLE));
+	tdoc_text(d, line, ui_attr(&t->ui, ATTR_TITLE));
 	free(line);
 	if (k == 0) {
 		tdoc_text(d, _("No check-ins yet."), A_NORMAL);
@@ -95,8 +95,9 @@ chart(struct tui *t, struct tdoc *d, const struct measure *m,
 }
 
 static void
-progress_build(struct tui *t, void *arg, struct tdoc *d)
+progress_build(struct ui *u, void *arg, struct tdoc *d)
 {
+	struct tui	*t = tui_of(u);
 	struct checkin	*all = NULL;
 	struct outcome	 oc;
 	size_t		 n = 0;
@@ -107,7 +108,7 @@ progress_build(struct tui *t, void *arg, struct tdoc *d)
 
 	(void)arg;
 	if (checkins_load(t->st, &all, &n, &err) != 0) {
-		tdoc_text(d, err.msg, tui_attr(t, ATTR_WARN));
+		tdoc_text(d, err.msg, ui_attr(&t->ui, ATTR_WARN));
 		return;
 	}
 	/* First: the two measures together, first pair to latest. */
@@ -115,7 +116,7 @@ progress_build(struct tui *t, void *arg, struct tdoc *d)
 	if ((words = outcome_words(&oc, t->ob != NULL, &t->ct.safety)) !=
 	    NULL) {
 		tdoc_text(d, words, oc.category ==
-		    OUTCOME_RELIABLE_DETERIORATION ? tui_attr(t, ATTR_WARN) :
+		    OUTCOME_RELIABLE_DETERIORATION ? ui_attr(&t->ui, ATTR_WARN) :
 		    A_BOLD);
 		tdoc_blank(d);
 		free(words);
@@ -136,6 +137,7 @@ progress_build(struct tui *t, void *arg, struct tdoc *d)
 struct screen *
 screen_progress_new(struct tui *t)
 {
-	return screen_doc_new(t, _("Progress"), _("Your progress"),
+	(void)t;
+	return screen_doc_new(_("Progress"), _("Your progress"),
 	    progress_build, NULL, NULL);
 }

@@ -59,16 +59,17 @@ draw_prompt(struct tui *t, int y)
 	const char *label = _("Passphrase: ");
 
 	put_line(y, 2, COLS - 4, label, A_NORMAL);
-	t->cur_y = y;
-	t->cur_x = 2 + str_width(label);
+	t->ui.cur_y = y;
+	t->ui.cur_x = 2 + str_width(label);
 }
 
 static void
-lock_draw(struct screen *s, struct tui *t)
+lock_draw(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct lock	*l = s->data;
 	int		 y = 1, w = COLS - 4, bottom;
-	attr_t		 title = tui_attr(t, ATTR_TITLE);
+	attr_t		 title = ui_attr(&t->ui, ATTR_TITLE);
 	char		*help;
 
 	if (w > 76)
@@ -77,14 +78,14 @@ lock_draw(struct screen *s, struct tui *t)
 	 * typed into the passphrase here. */
 	help = xasprintf(_("Help now: %s"), t->ct.safety.summary);
 	bottom = LINES - 2 - text_rows(help, w);
-	put_wrapped(t, bottom + 1, 2, w, LINES - 1, help, A_NORMAL);
+	put_wrapped(&t->ui, bottom + 1, 2, w, LINES - 1, help, A_NORMAL);
 	free(help);
 	put_line(y, 2, w, l->first_run ? _("Welcome to Stepwise") :
 	    _("Stepwise"), title);
 	y += 2;
 	switch (l->state) {
 	case LOCK_CHOOSE:
-		y = put_wrapped(t, y, 2, w, bottom, _("Your answers will "
+		y = put_wrapped(&t->ui, y, 2, w, bottom, _("Your answers will "
 		    "be kept on this computer, encrypted. A passphrase stops "
 		    "anyone else who uses this computer from reading them."),
 		    A_NORMAL) + 1;
@@ -93,34 +94,34 @@ lock_draw(struct screen *s, struct tui *t)
 		put_line(y++, 4, w - 2, _("2  Go on without a passphrase"),
 		    A_NORMAL);
 		y++;
-		put_line(y, 2, w, _("Press 1 or 2."), tui_attr(t, ATTR_DIM));
+		put_line(y, 2, w, _("Press 1 or 2."), ui_attr(&t->ui, ATTR_DIM));
 		break;
 	case LOCK_FIRST:
 	case LOCK_AGAIN:
 		if (l->first_run)
-			y = put_wrapped(t, y, 2, w, bottom, l->state ==
+			y = put_wrapped(&t->ui, y, 2, w, bottom, l->state ==
 			    LOCK_FIRST ? _("Choose a passphrase of at least 8 "
 			    "characters. Nothing is shown as you type. If you "
 			    "forget it, your answers cannot be recovered.") :
 			    _("Type the same passphrase again, then press "
 			    "Enter."), A_NORMAL) + 1;
 		if (l->first_run && l->state == LOCK_AGAIN && l->hint != NULL)
-			y = put_wrapped(t, y, 2, w, bottom, l->hint,
+			y = put_wrapped(&t->ui, y, 2, w, bottom, l->hint,
 			    A_NORMAL) + 1;
 		else
-			y = put_wrapped(t, y, 2, w, bottom, _("Type your "
+			y = put_wrapped(&t->ui, y, 2, w, bottom, _("Type your "
 			    "passphrase and press Enter. Nothing is shown as "
 			    "you type."), A_NORMAL) + 1;
 		draw_prompt(t, y);
 		y += 2;
 		break;
 	case LOCK_NONE_WARN:
-		y = put_wrapped(t, y, 2, w, bottom, _("Without a passphrase, "
+		y = put_wrapped(&t->ui, y, 2, w, bottom, _("Without a passphrase, "
 		    "the profile is not protected: anyone who can read its "
 		    "file, on this computer or in a copy of it, can read your "
 		    "answers. Only do this on a computer that is yours alone. "
 		    "Never on a shared or public computer."),
-		    tui_attr(t, ATTR_WARN)) + 1;
+		    ui_attr(&t->ui, ATTR_WARN)) + 1;
 		put_line(y, 2, w, _("Go on without a passphrase? Press y for "
 		    "yes, n to choose one."), A_NORMAL);
 		y += 2;
@@ -132,8 +133,8 @@ lock_draw(struct screen *s, struct tui *t)
 		break;
 	}
 	if (l->error != NULL)
-		put_wrapped(t, y, 2, w, bottom, l->error,
-		    tui_attr(t, ATTR_WARN));
+		put_wrapped(&t->ui, y, 2, w, bottom, l->error,
+		    ui_attr(&t->ui, ATTR_WARN));
 }
 
 static void
@@ -151,7 +152,7 @@ lock_type(struct lock *l, int key)
 	char	 mb[MB_LEN_MAX];
 	int	 n;
 
-	if ((key & TUI_FN) || key < 0x20)
+	if ((key & UI_FN) || key < 0x20)
 		return ACT_NONE;
 	if ((n = wctomb(mb, (wchar_t)key)) <= 0 ||
 	    *len + (size_t)n + 1 >= PASS_MAX)
@@ -206,13 +207,14 @@ lock_enter(struct lock *l, struct tui *t)
 	if (l->state == LOCK_FIRST && l->len == 0)
 		return ACT_NONE;
 	l->state = LOCK_WORKING;
-	t->wake_at = now_ms();	/* draw "Opening..." first, then work */
+	t->ui.wake_at = now_ms();	/* draw "Opening..." first, then work */
 	return ACT_REDRAW;
 }
 
 static enum action
-lock_key(struct screen *s, struct tui *t, int key)
+lock_key(struct screen *s, struct ui *u, int key)
 {
+	struct tui	*t = tui_of(u);
 	struct lock	*l = s->data;
 	int		 cmd;
 
@@ -235,7 +237,7 @@ lock_key(struct screen *s, struct tui *t, int key)
 		else if (l->state == LOCK_NONE_WARN && cmd == LK_YES) {
 			l->none = true;
 			l->state = LOCK_WORKING;
-			t->wake_at = now_ms();
+			t->ui.wake_at = now_ms();
 		} else if (l->state == LOCK_NONE_WARN && cmd == LK_NO)
 			l->state = LOCK_FIRST;
 		return ACT_REDRAW;
@@ -251,8 +253,9 @@ lock_key(struct screen *s, struct tui *t, int key)
 }
 
 static enum action
-lock_tick(struct screen *s, struct tui *t)
+lock_tick(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct lock	*l = s->data;
 	struct sw_error	 err = { 0 };
 	const char	*pass = l->none ? NULL : l->pass;
@@ -260,7 +263,7 @@ lock_tick(struct screen *s, struct tui *t)
 	if (l->state != LOCK_WORKING)
 		return ACT_NONE;
 	if (l->first_run && store_create(t->path, pass, &err) != 0) {
-		tui_message(t, "%s", err.msg);
+		ui_message(&t->ui, "%s", err.msg);
 		l->state = LOCK_CHOOSE;
 		return ACT_REDRAW;
 	}
@@ -271,15 +274,16 @@ lock_tick(struct screen *s, struct tui *t)
 			l->error = _("That passphrase is not right. Please "
 			    "try again.");
 		else
-			tui_message(t, "%s", err.msg);
+			ui_message(&t->ui, "%s", err.msg);
 		return ACT_REDRAW;
 	}
 	return tui_opened(t, l->first_run);
 }
 
 static void
-lock_leave(struct screen *s, struct tui *t)
+lock_leave(struct screen *s, struct ui *u)
 {
+	struct tui	*t = tui_of(u);
 	struct lock *l = s->data;
 
 	(void)t;

@@ -98,11 +98,11 @@ hook_changed(void *arg)
 		t->sync_asked = false;
 		if (sync_result(t->sync) == SYNC_DONE ||
 		    sync_result(t->sync) == SYNC_NOTHING)
-			tui_message(t, "%s", sync_told(t->sync));
+			ui_message(&t->ui, "%s", sync_told(t->sync));
 		else if (sync_words(t->sync)[0] != '\0')
-			tui_message(t, "%s", sync_words(t->sync));
+			ui_message(&t->ui, "%s", sync_words(t->sync));
 	}
-	t->dirty = true;
+	t->ui.dirty = true;
 	tui_sync_refresh(t);
 	arm_due(t);
 }
@@ -143,9 +143,9 @@ enroll_look_ready(void *arg, int fd, short revents, long long now)
 	tui_sync_open(t);
 	if (t->ob == NULL)
 		return;
-	tui_message(t, _("This profile is now connected to %s."),
+	ui_message(&t->ui, _("This profile is now connected to %s."),
 	    tui_clinic_name(t));
-	t->dirty = true;
+	t->ui.dirty = true;
 }
 
 /* The clinic's name, contacts and crisis lines, read again when the
@@ -163,7 +163,7 @@ clinic_info_load(struct tui *t)
 	cJSON_Delete(t->clinic);
 	t->clinic = NULL;
 	if (outbox_clinic_info(t->st, &t->clinic, &err) != 0)
-		tui_message(t, "%s", err.msg);
+		ui_message(&t->ui, "%s", err.msg);
 	snprintf(t->clinic_for, sizeof t->clinic_for, "%s", device);
 }
 
@@ -177,7 +177,7 @@ tui_sync_open(struct tui *t)
 	if (t->ob != NULL || t->st == NULL)
 		return;
 	if (outbox_from_store(t->st, &t->ob, &err) != 0) {
-		tui_message(t, "%s", err.msg);
+		ui_message(&t->ui, "%s", err.msg);
 		return;
 	}
 	if (!outbox_enrolled(t->ob)) {
@@ -191,7 +191,7 @@ tui_sync_open(struct tui *t)
 	}
 	clinic_info_load(t);
 	if (sync_new(t->ob, &hooks, &t->sync, &err) != 0) {
-		tui_message(t, "%s", err.msg);
+		ui_message(&t->ui, "%s", err.msg);
 		t->sync = NULL;
 	}
 	tui_sync_refresh(t);
@@ -248,7 +248,7 @@ int
 tui_sync_now(struct tui *t)
 {
 	if (t->ob == NULL) {
-		tui_message(t, "%s", _("This profile is not connected to a "
+		ui_message(&t->ui, "%s", _("This profile is not connected to a "
 		    "clinic. To join one, run: stepwise enroll FILE (your "
 		    "clinic gives you the file)."));
 		return 1;
@@ -256,11 +256,11 @@ tui_sync_now(struct tui *t)
 	if (t->sync == NULL)
 		return 1;
 	if (sync_running(t->sync)) {
-		tui_message(t, "%s", _("Already sending."));
+		ui_message(&t->ui, "%s", _("Already sending."));
 		return 1;
 	}
 	if (sync_start(t->sync, true, now_ms()) != 0) {
-		tui_message(t, "%s", sync_words(t->sync)[0] != '\0' ?
+		ui_message(&t->ui, "%s", sync_words(t->sync)[0] != '\0' ?
 		    sync_words(t->sync) : _("Nothing to send now."));
 		arm_due(t);
 		return 1;
@@ -311,14 +311,14 @@ static size_t
 status_candidates(const struct tui *t, char **c)
 {
 	const struct sync_status	*st = &t->sync_st;
-	const char			*sep = t->utf8 ? " \xc2\xb7 " : " - ";
+	const char			*sep = t->ui.utf8 ? " \xc2\xb7 " : " - ";
 	const char			*name = clinic_str(t, "clinic");
 	const char			*phone = clinic_str(t, "phone");
 	char				 when[64];
 	size_t				 n = 0;
 
 	if (sync_running(t->sync)) {
-		c[n++] = xstrdup(t->utf8 ? _("Sending\xe2\x80\xa6") :
+		c[n++] = xstrdup(t->ui.utf8 ? _("Sending\xe2\x80\xa6") :
 		    _("Sending..."));
 		return n;
 	}

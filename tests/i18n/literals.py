@@ -2,7 +2,7 @@
 """literals.py: find text meant for people that cannot be translated.
 
 Every string literal with a letter in it that is passed straight to a
-function that shows text to a person (plain_say, tui_message, cli_print,
+function that shows text to a person (plain_say, ui_message, cli_print,
 cli_error, put_line, put_wrapped, tdoc_text, row_add's xasprintf and the
 like) must be wrapped in _() or N_() (or be an ngettext argument), so that
 xgettext finds it. Format strings with no letters ("%s", "%s\\n") need no
@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-SHOW = ("plain_say", "tui_message", "cli_print", "cli_error", "put_line",
+SHOW = ("plain_say", "ui_message", "cli_print", "cli_error", "put_line",
         "put_wrapped", "tdoc_text", "say_error", "clinic_usage_error")
 CALL = re.compile(r"\b(" + "|".join(SHOW) + r")\s*\(")
 LIT = re.compile(r'"(?:[^"\\\n]|\\.)*"')

@@ -235,7 +235,7 @@ edit_key(struct edit *e, int key, int width)
 		edit_delete(e);
 		break;
 	default:
-		if ((key & TUI_FN) || key < 0x20)
+		if ((key & UI_FN) || key < 0x20)
 			return ACT_UNHANDLED;
 		edit_insert(e, (wchar_t)key);
 	}

@@ -1,8 +1,8 @@
-/* edit.h: the TUI's text editor for one field. */
-#ifndef STEPWISE_TUI_EDIT_H
-#define STEPWISE_TUI_EDIT_H
+/* edit.h: the text editor both programs use for one field. */
+#ifndef STEPWISE_UI_EDIT_H
+#define STEPWISE_UI_EDIT_H
 
-#include "tui_int.h"
+#include "ui.h"
 
 struct edit {
 	wchar_t	*b;

@@ -7,11 +7,11 @@
 #include <wctype.h>
 
 #include "text.h"
-#include "tui_int.h"
+#include "ui.h"
 #include "util.h"
 
 attr_t
-tui_attr(const struct tui *t, int which)
+ui_attr(const struct ui *t, int which)
 {
 	switch (which) {
 	case ATTR_TITLE:
@@ -31,7 +31,7 @@ tui_attr(const struct tui *t, int which)
 }
 
 const char *
-bullet(const struct tui *t)
+bullet(const struct ui *t)
 {
 	return t->utf8 ? "\xe2\x80\xa2" : "-";
 }
@@ -44,7 +44,7 @@ wc_width(wchar_t c)
 	return w < 0 ? 1 : w;
 }
 
-/* Every string the TUI draws passes here, through the sanitiser first:
+/* Every string either program draws passes here, through the sanitiser first:
  * nothing from content, the clinic or a file can drive the terminal. */
 wchar_t *
 wcs_from_utf8(const char *utf8)
@@ -350,7 +350,7 @@ tdoc_draw(const struct tdoc *d, int y, int x, size_t top, int rows)
  * and the cursor on the marker, so that a screen reader, a braille line or
  * a terminal without reverse video finds it too. */
 void
-mark_selected(struct tui *t, int y, int x)
+mark_selected(struct ui *t, int y, int x)
 {
 	attrset(A_BOLD);
 	mvaddstr(y, x - 2, "> ");
@@ -392,7 +392,7 @@ text_rows(const char *utf8, int width)
 }
 
 int
-put_wrapped(const struct tui *t, int y, int x, int width, int maxy,
+put_wrapped(const struct ui *t, int y, int x, int width, int maxy,
     const char *utf8, attr_t a)
 {
 	struct tdoc	d = { NULL, 0, width };

@@ -1,5 +1,5 @@
 /* sources.c: the registry of descriptors and deadlines that parts other
- * than the keyboard (the sync client) add to the TUI's one poll loop. The
+ * than the keyboard (the sync client) add to the one poll loop (ui.c). The
  * loop asks for their pollfds and nearest deadline each turn, then hands
  * back what poll() found. A source is named by its descriptor and its
  * ready function, so one owner may keep a descriptor and a deadline (fd -1)
@@ -7,7 +7,7 @@
  * opens and closes sockets from inside curl_multi_socket_action()). */
 #include <string.h>
 
-#include "tui_int.h"
+#include "ui.h"
 
 #define SOURCES_MAX	16
 
@@ -105,7 +105,7 @@ sources_dispatch(const struct pollfd *pfd, size_t n, long long now)
 	}
 }
 
-/* Forget every source (the TUI is closing). */
+/* Forget every source (the program is closing). */
 void
 sources_clear(void)
 {
