@@ -86,12 +86,17 @@ SOCK=sw-outcomes-$$
 tmux -L $SOCK -f /dev/null new-session -d -x 80 -y 24 -s o \
     "env TERM=screen-256color LANG=C.UTF-8 $SW --content $CONTENT --data-dir $T/p2; echo EXITED-\$?; sleep 30"
 PID[tmux]=$(tmux -L $SOCK display -p '#{pid}')
+# stepwise itself too: one whose terminal went away can spin in a
+# sanitizer build's exit check.
+PID[tui]=$(pgrep -P "$(tmux -L $SOCK display -p -t o '#{pane_pid}')" | head -1)
 scr() { tmux -L $SOCK capture-pane -p -t o; }
 wait_screen() { local i; for i in $(seq 200); do scr | grep -qF -- "$1" && return 0; sleep 0.05; done; return 1; }
 wait_screen "Type your passphrase" && tmux -L $SOCK send-keys -t o -l "$PW" && tmux -L $SOCK send-keys -t o Enter
 wait_screen "Press Enter to start" && tmux -L $SOCK send-keys -t o p && wait_screen "Your progress"
 scr | tr '\n' ' ' | tr -s ' ' | grep -qF "$rise $summary." &&
     ok "TUI progress: the rise with the numbers as written" || bad "TUI progress words" "$(scr)"
+tmux -L $SOCK send-keys -t o q && wait_screen "Press Enter to start" &&
+    tmux -L $SOCK send-keys -t o q && wait_screen "EXITED-0" || bad "the TUI quits" "$(scr)"
 tmux -L $SOCK kill-server 2>/dev/null
 checkin_plain p1 phq9 '1\n1\n1\n1\n1\n1\n1\n1\n0\n\n\n'
 tr '\n' ' ' <"$T/p1.checkin" | tr -s ' ' >"$T/p1.flat"
