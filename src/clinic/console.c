@@ -272,13 +272,6 @@ static const struct binding prompt_keys[] = {
 };
 
 static void
-edit_wipe(struct edit *e)
-{
-	if (e->b != NULL)
-		sodium_memzero(e->b, e->cap * sizeof *e->b);
-}
-
-static void
 prompt_draw(struct screen *s, struct ui *u)
 {
 	struct prompt	*p = s->data;
@@ -382,8 +375,7 @@ prompt_leave(struct screen *s, struct ui *u)
 	struct prompt *p = s->data;
 
 	(void)u;
-	edit_wipe(&p->ed);
-	edit_free(&p->ed);
+	edit_free(&p->ed);	/* wiped */
 	free(p->title);
 	free(p->help);
 	free(p->check);
