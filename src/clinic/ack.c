@@ -98,6 +98,7 @@ clinic_cmd_ack(int argc, char **argv)
 		{ "note", required_argument, NULL, 'n' },
 		{ "id", required_argument, NULL, 'i' },
 		{ "content", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'f' },
 		CLINIC_COMMON_OPTIONS
 	};
 	struct sw_error		 err = { 0 };
@@ -110,12 +111,14 @@ clinic_cmd_ack(int argc, char **argv)
 	char			*note_arg = NULL, *note = NULL, *who, when[32];
 	long long		 now = (long long)time(NULL);
 	size_t			 n = 0;
+	bool			 json = false;
 	int			 opt, rc = CLINIC_EXIT_FAIL;
 
 	memset(&cr, 0, sizeof cr);
 	while ((opt = clinic_getopt("ack", _("Usage: stepwise-clinic ack "
 	    "[--dir DIR] --patient REF [--id RECORD-ID]\n"
-	    "       [--as NAME] --note TEXT|-  [--content DIR]\n"), argc,
+	    "       [--as NAME] --note TEXT|-  [--content DIR] [--format "
+	    "text|json]\n"), argc,
 	    argv, ":", longopts, &dir, 0, &rc)) > 0) {
 		switch (opt) {
 		case 'p':
@@ -132,6 +135,10 @@ clinic_cmd_ack(int argc, char **argv)
 			break;
 		case 'c':
 			content = optarg;
+			break;
+		case 'f':
+			if (!clinic_text_or_json("ack", optarg, &json))
+				return CLINIC_EXIT_USAGE;
 			break;
 		}
 	}
@@ -170,11 +177,20 @@ clinic_cmd_ack(int argc, char **argv)
 	    (r = pick(&rs, patient, id, &err)) == NULL ||
 	    clinic_ack_risk(cr.db, &cr.k, r, as, now, note, &err) != 0)
 		goto out;
-	format_local(r->received_at, when, sizeof when);
-	who = untrusted_clean(risk_patient(r), " ");
-	printf(_("Acknowledged the risk of %s received %s (id %s), as %s.\n"),
-	    who, when, r->id, as);
-	wipe_free(who);
+	if (json) {
+		cJSON *j = clinic_done_json("ack", risk_patient(r), as, now);
+
+		cJSON_AddStringToObject(j, "id", r->id);
+		cJSON_AddNumberToObject(j, "received_at",
+		    (double)r->received_at);
+		json_print_wiped(j);
+	} else {
+		format_local(r->received_at, when, sizeof when);
+		who = untrusted_clean(risk_patient(r), " ");
+		printf(_("Acknowledged the risk of %s received %s (id %s), as "
+		    "%s.\n"), who, when, r->id, as);
+		wipe_free(who);
+	}
 	risks_report_bad_rows(&rs);
 	clinic_read_report(&cr);
 	rc = CLINIC_EXIT_OK;

@@ -80,6 +80,20 @@ open_rw(const char *dir, struct clinic_read *cr, struct sw_error *err)
 	return clinic_read_open(dir, NULL, false, cr, err);
 }
 
+cJSON *
+clinic_done_json(const char *action, const char *patient, const char *by,
+    long long at)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(j, "format", 1);
+	cJSON_AddStringToObject(j, "action", action);
+	cJSON_AddStringToObject(j, "patient", patient);
+	cJSON_AddStringToObject(j, "by", by);
+	cJSON_AddNumberToObject(j, "at", (double)at);
+	return j;
+}
+
 /* ---- assign ---- */
 
 int
@@ -89,6 +103,7 @@ clinic_cmd_assign(int argc, char **argv)
 		{ "patient", required_argument, NULL, 'p' },
 		{ "to", required_argument, NULL, 't' },
 		{ "as", required_argument, NULL, 'a' },
+		{ "format", required_argument, NULL, 'f' },
 		CLINIC_COMMON_OPTIONS
 	};
 	struct sw_error		 err = { 0 };
@@ -97,17 +112,22 @@ clinic_cmd_assign(int argc, char **argv)
 	const char		*dir = ".", *patient = NULL, *to = NULL;
 	const char		*as = NULL;
 	char			*ref;
+	bool			 json = false;
+	cJSON			*j;
 	int			 opt, u, rc = CLINIC_EXIT_FAIL;
 
 	while ((opt = clinic_getopt("assign", _("Usage: stepwise-clinic assign "
-	    "[--dir DIR] --patient REF --to NAME [--as NAME]\n"), argc, argv,
-	    ":", longopts, &dir, 0, &rc)) > 0) {
+	    "[--dir DIR] --patient REF --to NAME [--as NAME]\n"
+	    "       [--format text|json]\n"), argc, argv, ":", longopts, &dir,
+	    0, &rc)) > 0) {
 		if (opt == 'p')
 			patient = optarg;
 		else if (opt == 't')
 			to = optarg;
-		else
+		else if (opt == 'a')
 			as = optarg;
+		else if (!clinic_text_or_json("assign", optarg, &json))
+			return CLINIC_EXIT_USAGE;
 	}
 	if (opt < 0)
 		return rc;
@@ -132,7 +152,12 @@ clinic_cmd_assign(int argc, char **argv)
 	    casework_add(cr.db, &cr.k, &r, &err) != 0)
 		clinic_fail(&err);
 	else {
-		printf(_("Patient %s is now %s's.\n"), patient, to);
+		if (json) {
+			j = clinic_done_json("assign", patient, as, r.at);
+			cJSON_AddStringToObject(j, "to", to);
+			json_print_wiped(j);
+		} else
+			printf(_("Patient %s is now %s's.\n"), patient, to);
 		rc = CLINIC_EXIT_OK;
 	}
 	clinic_read_close(&cr);
@@ -163,7 +188,7 @@ clinic_cmd_review(int argc, char **argv)
 	size_t			 nr = 0, failed = 0;
 	const char		*content = NULL;
 	bool			 json = false;
-	cJSON			*view;
+	cJSON			*view, *done = NULL;
 	const char		*dir = ".", *patient = NULL, *as = NULL;
 	const char		*next = NULL, *in = NULL, *minutes_arg = NULL;
 	char			*note_arg = NULL, *note = NULL, *ref, *end;
@@ -282,15 +307,19 @@ clinic_cmd_review(int argc, char **argv)
 	r.at = now;
 	r.patients = &ref;
 	r.n_patients = 1;
+	done = clinic_done_json("review", patient, as, now);
 	if (note != NULL) {
 		r.action = CW_REVIEW;
 		r.minutes = (int)minutes;
 		r.note = note;
 		if (casework_add(cr.db, &cr.k, &r, &err) != 0)
 			goto out;
-		printf(ngettext("Recorded a review of %s by %s: %ld minute.\n",
-		    "Recorded a review of %s by %s: %ld minutes.\n",
-		    (unsigned long)minutes), patient, as, minutes);
+		cJSON_AddNumberToObject(done, "minutes", (double)minutes);
+		if (!json)
+			printf(ngettext("Recorded a review of %s by %s: %ld "
+			    "minute.\n", "Recorded a review of %s by %s: %ld "
+			    "minutes.\n", (unsigned long)minutes), patient, as,
+			    minutes);
 	}
 	if (due > 0) {
 		r.action = CW_NEXT;
@@ -299,14 +328,21 @@ clinic_cmd_review(int argc, char **argv)
 		if (casework_add(cr.db, &cr.k, &r, &err) != 0)
 			goto out;
 		format_day(due, day, sizeof day);
-		printf(_("The next review of %s is due on %s.\n"), patient,
-		    day);
+		cJSON_AddStringToObject(done, "next_review", day);
+		if (!json)
+			printf(_("The next review of %s is due on %s.\n"),
+			    patient, day);
+	}
+	if (json) {
+		json_print_wiped(done);
+		done = NULL;
 	}
 	rc = CLINIC_EXIT_OK;
 out:
 	if (rc != CLINIC_EXIT_OK && err.msg[0] != '\0')
 		clinic_fail(&err);
 	wipe_free(note);
+	cJSON_Delete(done);
 	vrecords_free(recs, nr);
 	casework_free(&cw);
 	clinic_read_close(&cr);

@@ -168,6 +168,12 @@ int	 clinic_extra_argument(const char *cmd, char **argv);
 int	 clinic_getopt(const char *cmd, const char *help, int argc, char **argv,
 	    const char *shortopts, const struct option *longopts,
 	    const char **dir, int max_args, int *code);
+/* What an action command did, for --format json: {"format":1,"action",
+ * "patient","by","at"}, for the command to add its own and print with
+ * json_print_wiped (casework_cmds.c). */
+struct cJSON;
+struct cJSON *clinic_done_json(const char *action, const char *patient,
+	    const char *by, long long at);
 /* --format text|json: sets *json, or says it is a usage error (false). */
 bool	 clinic_text_or_json(const char *cmd, const char *arg, bool *json);
 /* The options every command takes, and the end of its option table. */

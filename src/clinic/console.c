@@ -272,13 +272,6 @@ static const struct binding prompt_keys[] = {
 };
 
 static void
-edit_wipe(struct edit *e)
-{
-	if (e->b != NULL)
-		sodium_memzero(e->b, e->cap * sizeof *e->b);
-}
-
-static void
 prompt_draw(struct screen *s, struct ui *u)
 {
 	struct prompt	*p = s->data;
@@ -382,8 +375,7 @@ prompt_leave(struct screen *s, struct ui *u)
 	struct prompt *p = s->data;
 
 	(void)u;
-	edit_wipe(&p->ed);
-	edit_free(&p->ed);
+	edit_free(&p->ed);	/* wiped */
 	free(p->title);
 	free(p->help);
 	free(p->check);
@@ -599,6 +591,8 @@ chart_build(struct console *c, const cJSON *m, struct tdoc *d)
 	int		 npts = cJSON_GetArraySize(pts), h, cols;
 	int		 first, lo, hi, v, row;
 	struct tline	*l;
+	const char	*label;
+	bool		 edge, caseness;
 	char		*s, when_a[32], when_b[32], lab[64];
 
 	s = xasprintf(_("%s over time (caseness at %d or more)"),
@@ -625,8 +619,9 @@ chart_build(struct console *c, const cJSON *m, struct tdoc *d)
 		l = tdoc_newline(d);
 		snprintf(lab, sizeof lab, "%3d|", lo);
 		line_text(l, lab, ui_attr(&c->ui, ATTR_DIM), 4);
-		bool edge = false, caseness = cas >= lo && cas <= hi;
-		const char *label = NULL;
+		edge = false;
+		caseness = cas >= lo && cas <= hi;
+		label = NULL;
 
 		cJSON_ArrayForEach(b, cJSON_GetObjectItem(m, "bands")) {
 			v = (int)jnum(b, "min", -1);
@@ -859,7 +854,7 @@ start_ack(struct console *c, struct pview *v)
 {
 	const cJSON	*it, *oldest = NULL;
 	struct prompt	*p;
-	char		*title;
+	char		*title, when[32];
 
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(v->view, "timeline"))
 		if (strcmp(jstr(it, "type"), "risk") == 0 &&
@@ -870,8 +865,10 @@ start_ack(struct console *c, struct pview *v)
 		ui_message(&c->ui, _("%s has no open risk."), v->ref);
 		return ACT_REDRAW;
 	}
-	title = xasprintf(_("Acknowledge the risk of %s: a note for the "
-	    "record"), v->ref);
+	format_local((long long)jnum(oldest, "at", 0), when, sizeof when);
+	title = xasprintf(_("Acknowledge the risk of %s from %s (item %d "
+	    "answered %d): a note for the record"), v->ref, when,
+	    (int)jnum(oldest, "item", 0), (int)jnum(oldest, "answer", 0));
 	p = prompt_new(title, _("What was done (a call, the plan agreed). "
 	    "Enter starts a new line; Tab checks it; Esc stops."),
 	    _("Enter saves the acknowledgement; Tab changes the note; Esc "

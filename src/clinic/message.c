@@ -276,9 +276,12 @@ clinic_cmd_message(int argc, char **argv)
 		{ "patient", required_argument, NULL, 'p' },
 		{ "from", required_argument, NULL, 'F' },
 		{ "template", required_argument, NULL, 't' },
+		{ "as", required_argument, NULL, 'a' },
+		{ "format", required_argument, NULL, 'f' },
 		CLINIC_COMMON_OPTIONS
 	};
-	const char		 *tname = NULL;
+	const char		 *tname = NULL, *as = NULL;
+	bool			  json = false;
 	struct sw_error		  err = { 0 };
 	struct clinic_keys	  k;
 	const char		 *dir = ".", *patient = NULL, *from = NULL;
@@ -290,15 +293,19 @@ clinic_cmd_message(int argc, char **argv)
 	int			  opt, u, rc = CLINIC_EXIT_FAIL;
 
 	while ((opt = clinic_getopt("message", _("Usage: stepwise-clinic "
-	    "message [--dir DIR] --patient REF [--from NAME]\n"
-	    "       < TEXT | --template NAME\n"), argc,
+	    "message [--dir DIR] --patient REF [--from NAME] [--as NAME]\n"
+	    "       [--format text|json] < TEXT | --template NAME\n"), argc,
 	    argv, ":", longopts, &dir, 0, &rc)) > 0) {
 		if (opt == 'p')
 			patient = optarg;
 		else if (opt == 't')
 			tname = optarg;
-		else
+		else if (opt == 'F')
 			from = optarg;
+		else if (opt == 'a')
+			as = optarg;
+		else if (!clinic_text_or_json("message", optarg, &json))
+			return CLINIC_EXIT_USAGE;
 	}
 	if (opt < 0)
 		return rc;
@@ -308,6 +315,8 @@ clinic_cmd_message(int argc, char **argv)
 	if (from != NULL && (u = clinic_name_arg("message", "from",
 	    from)) != 0)
 		return u;
+	if (as != NULL && (as = clinic_who("message", as)) == NULL)
+		return CLINIC_EXIT_USAGE;
 	if (tname != NULL && !template_name_ok(tname))
 		return clinic_usage_error("message", _("'%s' is not a template "
 		    "name (a-z, 0-9 and -)"), tname);
@@ -318,13 +327,22 @@ clinic_cmd_message(int argc, char **argv)
 		goto out;
 	if ((text = tname != NULL ? from_template(dir, db, &k, tname,
 	    patient, &from, &supporter, &err) : read_text(&err)) == NULL ||
-	    clinic_message_queue(db, &k, patient, NULL, from, text, NULL, NULL, id,
-	    &nto, &err) != 0)
+	    clinic_message_queue(db, &k, patient, as, from, text, NULL, NULL,
+	    id, &nto, &err) != 0)
 		goto out;
-	printf(ngettext("Queued message %s for %s on %zu device; it gets it "
-	    "when it next syncs.\n", "Queued message %s for %s on %zu "
-	    "devices; each gets it when it next syncs.\n", nto), id, patient,
-	    nto);
+	if (json) {
+		cJSON *j = clinic_done_json("message", patient, as != NULL ? as :
+		    clinic_login_name() != NULL ? clinic_login_name() : "?",
+		    (long long)time(NULL));
+
+		cJSON_AddStringToObject(j, "id", id);
+		cJSON_AddNumberToObject(j, "devices", (double)nto);
+		json_print_wiped(j);
+	} else
+		printf(ngettext("Queued message %s for %s on %zu device; it "
+		    "gets it when it next syncs.\n", "Queued message %s for %s "
+		    "on %zu devices; each gets it when it next syncs.\n", nto),
+		    id, patient, nto);
 	rc = CLINIC_EXIT_OK;
 out:
 	if (rc != CLINIC_EXIT_OK)

@@ -299,7 +299,8 @@ roster_find(struct roster *r, const char *ref)
 
 /* A reply is unread until someone opens the patient's whole case (review,
  * messages, the console's patient view) or writes to the patient after
- * it came. */
+ * it came: in a later second (times are seconds; a tie errs towards
+ * showing it). */
 static void
 add_unread(struct roster *r, const struct casework *cw,
     const struct vrecord *v, size_t n)
@@ -323,7 +324,7 @@ add_unread(struct roster *r, const struct casework *cw,
 	for (size_t i = 0; i < n; i++)
 		if (v[i].reason == NULL && strcmp(v[i].kind, "reply") == 0 &&
 		    (p = roster_find(r, v[i].patient)) != NULL &&
-		    v[i].received_at > p->last_read)
+		    v[i].received_at >= p->last_read)
 			p->unread++;
 }
 

@@ -272,8 +272,11 @@ clinic_cmd_template(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "patient", required_argument, NULL, 'p' },
 		{ "from", required_argument, NULL, 'F' },
+		{ "format", required_argument, NULL, 'f' },
 		CLINIC_COMMON_OPTIONS
 	};
+	bool			 json = false;
+	cJSON			*j, *a;
 	struct sw_error		 err = { 0 };
 	struct clinic_read	 cr;
 	struct casework		 cw = { 0 };
@@ -289,12 +292,15 @@ clinic_cmd_template(int argc, char **argv)
 	while ((opt = clinic_getopt("template", _("Usage: stepwise-clinic "
 	    "template [--dir DIR] [list]\n"
 	    "       stepwise-clinic template [--dir DIR] show NAME --patient "
-	    "REF [--from NAME]\n"), argc, argv, ":", longopts, &dir, 2,
-	    &rc)) > 0) {
+	    "REF [--from NAME]\n"
+	    "       (each with [--format text|json])\n"), argc, argv, ":",
+	    longopts, &dir, 2, &rc)) > 0) {
 		if (opt == 'p')
 			patient = optarg;
-		else
+		else if (opt == 'F')
 			from = optarg;
+		else if (!clinic_text_or_json("template", optarg, &json))
+			return CLINIC_EXIT_USAGE;
 	}
 	if (opt < 0)
 		return rc;
@@ -306,12 +312,24 @@ clinic_cmd_template(int argc, char **argv)
 		if (template_names(dir, &names, &n, &err) != 0)
 			return clinic_fail(&err);
 		tdir = templates_dir(dir);
+		j = cJSON_CreateObject();
+		cJSON_AddNumberToObject(j, "format", 1);
+		cJSON_AddStringToObject(j, "folder", tdir);
+		a = cJSON_AddArrayToObject(j, "templates");
 		for (size_t i = 0; i < n; i++) {
-			puts(names[i]);
+			if (json)
+				cJSON_AddItemToArray(a, cJSON_CreateString(
+				    names[i]));
+			else
+				puts(names[i]);
 			free(names[i]);
 		}
 		free(names);
-		if (n == 0)
+		if (json)
+			json_print_wiped(j);
+		else
+			cJSON_Delete(j);
+		if (n == 0 && !json)
 			printf(_("No templates yet: write them as text files in "
 			    "%s, one message each (NAME.txt).\n"), tdir);
 		free(tdir);
@@ -339,8 +357,17 @@ clinic_cmd_template(int argc, char **argv)
 	v.next_due = c.next_due;
 	if ((text = template_fill(dir, name, &v, &err)) == NULL)
 		goto out;
-	print_untrusted(stdout, text, "");
-	fputc('\n', stdout);
+	if (json) {
+		j = cJSON_CreateObject();
+		cJSON_AddNumberToObject(j, "format", 1);
+		cJSON_AddStringToObject(j, "template", name);
+		cJSON_AddStringToObject(j, "patient", patient);
+		cJSON_AddStringToObject(j, "text", text);
+		json_print_wiped(j);
+	} else {
+		print_untrusted(stdout, text, "");
+		fputc('\n', stdout);
+	}
 	wipe_free(text);
 	rc = CLINIC_EXIT_OK;
 out:

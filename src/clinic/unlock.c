@@ -118,10 +118,12 @@ clinic_cmd_unlock(int argc, char **argv)
 		{ "from", required_argument, NULL, 'F' },
 		{ "as", required_argument, NULL, 'a' },
 		{ "content", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'f' },
 		CLINIC_COMMON_OPTIONS
 	};
 	struct sw_error		 err = { 0 };
 	struct clinic_read	 cr;
+	bool			 json = false;
 	const struct content	*ct;
 	const struct module	*m;
 	const char		*dir = ".", *patient = NULL, *module = NULL;
@@ -135,7 +137,8 @@ clinic_cmd_unlock(int argc, char **argv)
 	memset(&cr, 0, sizeof cr);
 	while ((opt = clinic_getopt("unlock", _("Usage: stepwise-clinic unlock "
 	    "[--dir DIR] --patient REF --module ID|N [--hold]\n"
-	    "       [--why TEXT] [--from NAME] [--as NAME] [--content DIR]\n"),
+	    "       [--why TEXT] [--from NAME] [--as NAME] [--content DIR]\n"
+	    "       [--format text|json]\n"),
 	    argc, argv, ":", longopts, &dir, 0, &rc)) > 0) {
 		switch (opt) {
 		case 'p':
@@ -158,6 +161,10 @@ clinic_cmd_unlock(int argc, char **argv)
 			break;
 		case 'c':
 			content = optarg;
+			break;
+		case 'f':
+			if (!clinic_text_or_json("unlock", optarg, &json))
+				return CLINIC_EXIT_USAGE;
 			break;
 		}
 	}
@@ -191,10 +198,20 @@ clinic_cmd_unlock(int argc, char **argv)
 	if (clinic_unlock_send(cr.db, &cr.k, ct, patient, index, hold, why,
 	    from, as, id, &err) != 0)
 		goto out;
-	printf(hold ? _("Module %zu (%s) is held for %s: the device keeps it "
-	    "closed from its next sync (message %s).\n") : _("Module %zu (%s) "
-	    "is opened for %s: the device opens it at its next sync (message "
-	    "%s).\n"), index + 1, m->id, patient, id);
+	if (json) {
+		cJSON *j = clinic_done_json(hold ? "hold" : "open", patient, as,
+		    (long long)time(NULL));
+
+		cJSON_AddStringToObject(j, "module", m->id);
+		cJSON_AddNumberToObject(j, "module_number", (double)index + 1);
+		cJSON_AddStringToObject(j, "message", id);
+		json_print_wiped(j);
+	} else
+		printf(hold ? _("Module %zu (%s) is held for %s: the device "
+		    "keeps it closed from its next sync (message %s).\n") :
+		    _("Module %zu (%s) is opened for %s: the device opens it "
+		    "at its next sync (message %s).\n"), index + 1, m->id,
+		    patient, id);
 	rc = CLINIC_EXIT_OK;
 out:
 	if (rc != CLINIC_EXIT_OK)

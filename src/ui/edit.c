@@ -1,19 +1,31 @@
 /* edit.c: a text editor for one field: UTF-8 in, wide characters inside,
  * word-wrapped to a width, with the cursor moved by character, line and
- * word-wrapped row. */
+ * word-wrapped row. What it held may be clinical (an exercise answer, a
+ * message, a note): every buffer it lets go is wiped first. */
 #include <stdlib.h>
 #include <string.h>
 #include <wctype.h>
 
+#include <sodium.h>
+
 #include "edit.h"
 #include "util.h"
+
+static void
+buffer_drop(struct edit *e)
+{
+	if (e->b != NULL)
+		sodium_memzero(e->b, e->cap * sizeof *e->b);
+	free(e->b);
+	e->b = NULL;
+}
 
 void
 edit_set(struct edit *e, const char *utf8)
 {
 	wchar_t *w = wcs_from_utf8(utf8 ? utf8 : "");
 
-	free(e->b);
+	buffer_drop(e);
 	e->len = wcslen(w);
 	e->cap = e->len + 1;
 	e->b = w;
@@ -29,7 +41,7 @@ edit_get(const struct edit *e)
 void
 edit_free(struct edit *e)
 {
-	free(e->b);
+	buffer_drop(e);
 	memset(e, 0, sizeof *e);
 }
 
@@ -54,8 +66,14 @@ edit_insert(struct edit *e, wchar_t c)
 			return;
 	}
 	if (e->len + 2 > e->cap) {
-		e->cap = e->cap ? e->cap * 2 : 64;
-		e->b = xreallocarray(e->b, e->cap, sizeof *e->b);
+		size_t	 cap = e->cap ? e->cap * 2 : 64;
+		wchar_t	*b = xreallocarray(NULL, cap, sizeof *b);
+
+		if (e->b != NULL)
+			memcpy(b, e->b, e->len * sizeof *b);
+		buffer_drop(e);
+		e->b = b;
+		e->cap = cap;
 	}
 	memmove(&e->b[e->cur + 1], &e->b[e->cur], (e->len - e->cur) *
 	    sizeof *e->b);

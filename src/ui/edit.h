@@ -16,6 +16,7 @@ enum edit_move { EDIT_LEFT, EDIT_RIGHT, EDIT_UP, EDIT_DOWN, EDIT_HOME,
 
 void	 edit_set(struct edit *, const char *utf8);
 char	*edit_get(const struct edit *);
+/* Wipes the text and frees it. */
 void	 edit_free(struct edit *);
 void	 edit_insert(struct edit *, wchar_t);
 void	 edit_delete(struct edit *);

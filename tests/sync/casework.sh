@@ -185,7 +185,13 @@ out=$(sc message --patient "$P1" --template broken 2>&1); st=$?
     ok "a broken template sends nothing" || bad "broken template (exit $st)" "$out"
 
 # ---- the whole case, for a review ----
-sc ack --patient "$P1" --as "Sam Supporter" --note "Phoned; safe, with a plan." >/dev/null 2>&1 || bad "ack P1's risk"
+out=$(sc ack --patient "$P1" --as "Sam Supporter" --note "Phoned; safe, with a plan." --format json 2>&1)
+python3 - "$out" "$P1" <<'PYEOF' && ok "ack --format json: what was acknowledged, by whom, when" || bad "ack json" "$out"
+import json, sys
+j = json.loads(sys.argv[1])
+assert j["format"] == 1 and j["action"] == "ack" and j["patient"] == sys.argv[2] and j["by"] == "Sam Supporter", j
+assert len(j["id"]) == 32 and j["at"] >= j["received_at"] > 0, j
+PYEOF
 view=$(sc review --patient "$P1" --format json 2>"$T/view.err")
 python3 - "$view" <<'PYEOF' && ok "review --format json: case, outcome, scores with bands and caseness, one timeline of everything" || bad "review json" "$(head -c 3000 <<<"$view"; cat "$T/view.err")"
 import json, sys
@@ -211,6 +217,35 @@ grep -q "RISK: item 9 answered 2, acknowledged by Sam Supporter on" <<<"$text" &
 grep -q " read the records (review) of $P1" <<<"$(sc audit --patient "$P1" 2>&1)" &&
     ok "reading the case is in the audit" || bad "review audit"
 
+# ---- every action as JSON, for scripts and screen readers ----
+# jdone JSON ACTION KEY=VALUE...: the object names the action, P1 and Ann.
+jdone() {
+	python3 - "$@" "$P1" <<'PYEOF'
+import json, sys, time
+j = json.loads(sys.argv[1]); want = dict(a.split("=", 1) for a in sys.argv[3:-1])
+assert j["format"] == 1 and j["action"] == sys.argv[2] and j["patient"] == sys.argv[-1] and j["by"] == "Ann", j
+assert abs(j["at"] - time.time()) < 120, j
+for k, v in want.items():
+    assert str(j[k]) == v, (k, v, j)
+PYEOF
+}
+out=$(sc assign --patient "$P1" --to "Kim Keyworker" --as Ann --format json 2>&1)
+jdone "$out" assign "to=Kim Keyworker" && ok "assign --format json" || bad "assign json" "$out"
+out=$(printf 'Checked in by phone.' | sc review --patient "$P1" --minutes 5 --note - --next 2027-01-04 --as Ann --format json 2>&1)
+jdone "$out" review minutes=5 next_review=2027-01-04 && ok "review done --format json: minutes and the next date" || bad "review action json" "$out"
+out=$(sc template list --format json 2>&1)
+python3 -c 'import json,sys; j=json.loads(sys.argv[1]); assert j["templates"] == ["broken", "hello", "weekly-check"], j' "$out" &&
+    ok "template list --format json" || bad "template list json" "$out"
+out=$(sc template show hello --patient "$P1" --format json 2>&1)
+python3 -c 'import json,sys; j=json.loads(sys.argv[1]); assert j["text"] == "Hello from Kim Keyworker.", j' "$out" &&
+    ok "template show --format json: the filled-in text" || bad "template show json" "$out"
+out=$(printf 'See you Monday.' | sc message --patient "$P1" --as Ann --format json 2>&1)
+jdone "$out" message devices=1 && ok "message --format json: its id and devices" || bad "message json" "$out"
+out=$(sc unlock --patient "$P1" --module 3 --as Ann --content "$CONTENT" --format json 2>&1)
+jdone "$out" open module_number=3 && ok "unlock --format json: the module and the message" || bad "unlock json" "$out"
+grep -q "Ann sent a message" <<<"$(sc audit --patient "$P1" 2>&1)" &&
+    ok "message --as names the sender in the audit" || bad "message --as audit" "$(sc audit --patient "$P1" 2>&1)"
+
 # ---- time ----
 csv=$(sc time --from 2026-11-01 --to 2026-11-30 2>"$T/time.err")
 python3 - "$csv" "$P1" "$P2" <<'PYEOF' && ok "time: dates of use, supporter and minutes per patient, as CSV" || bad "time" "$csv
@@ -229,7 +264,7 @@ assert p1["programme"] != "", p1
 PYEOF
 today=$(date +%F)
 csv=$(sc time --from "$today" --to "$today" 2>/dev/null)
-grep -q "^$P1,.*,Kim Keyworker,12,1$" <<<"$csv" && ok "time: today's review counts 12 minutes for $P1" || bad "time today" "$csv"
+grep -q "^$P1,.*,Kim Keyworker,17,2$" <<<"$csv" && ok "time: today's two reviews count 12 + 5 minutes for $P1" || bad "time today" "$csv"
 out=$(sc time --from 2026-11-30 --to 2026-11-01 2>&1); st=$?
 [ $st -eq 2 ] && ok "time: --to before --from is a usage error" || bad "time order (exit $st)" "$out"
 finish

@@ -58,7 +58,15 @@ assert r[0]["patient"] == "R1" and r[0]["check"] == "ok", r
 assert r[0]["record"]["text"] == sys.argv[2], r[0]["record"]
 assert r[0]["risk"] is False
 PY
+unread() { "$SC" patients --dir "$T/c" --format json 2>/dev/null | python3 -c '
+import json, sys
+print([p["unread_replies"] for p in json.load(sys.stdin)["patients"] if p["patient"] == "R1"][0])'; }
+expect "the caseload counts the reply not read yet" 1 "$(unread)"
+grep -q "replies: 1 not read yet" <<<"$("$SC" patients --dir "$T/c" 2>/dev/null)" &&
+    ok "and says so in text" || bad "patients text: unread" "$("$SC" patients --dir "$T/c" 2>&1)"
+sleep 1	# times are seconds: a read in the reply's own second counts as before it
 "$SC" messages --dir "$T/c" --patient R1 >"$T/msgs" 2>&1; st=$?
+expect "once the conversation is opened (messages --patient), it is read" 0 "$(unread)"
 [ $st -eq 0 ] && grep -qF "$MSG" "$T/msgs" && grep -qF "$REPLY" "$T/msgs" &&
     ok "stepwise-clinic messages --patient R1 shows both" || bad "messages: status $st" "$(cat "$T/msgs")"
 "$SC" messages --dir "$T/c" --patient R1 --format json | python3 -c '
