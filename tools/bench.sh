@@ -132,7 +132,7 @@ bytes() { cat "$@" 2>/dev/null | wc -c; }
 # (for https, the connections: the requests inside are not to be seen).
 requests_since() {
 	local n
-	n=$(tail -c +$(($2 + 1)) "$1" | grep -aoE '(GET|POST) /v1/[a-z]+[^ ]* HTTP/1' | wc -l)
+	n=$(tail -c +$(($2 + 1)) "$1" | grep -aoE '(GET|POST) /v[12]/[a-z]+[^ ]* HTTP/1' | wc -l)
 	[ "$n" -gt 0 ] && echo "$n requests" ||
 	    echo "$(( $(ls "$1".*.up | wc -l) - ${c0:-0} )) TLS connections"
 }
@@ -391,7 +391,7 @@ bench_latency() {
 	mkdir -p "$d"
 	"$SC" init "$d/c" --name "Bench Clinic" >/dev/null || exit 1
 	serve "$d/c"
-	proxy lat "$SPORT" --at 'POST /v1/records' --action stall --offset 200
+	proxy lat "$SPORT" --at 'POST /v2/sync' --action stall --offset 200
 	set_url "$d/c" "http://127.0.0.1:$PXPORT"
 	profile "$d/p" 20 "$d/c"
 	session lat "$SW --data-dir $d/p"
