@@ -503,14 +503,14 @@ out:
 	cJSON_Delete(body);
 }
 
-/* The registered device's signing key; false with a's answer if it is
- * unknown, revoked or the database fails. */
+/* The registered device's signing and request keys; false with a's answer
+ * if it is unknown, revoked or the database fails. */
 static bool
-device_sign_pk(const struct request *q, const char *device,
-    unsigned char *pk, struct answer *a)
+device_pks(const struct request *q, const char *device,
+    unsigned char *sign_pk, unsigned char *request_pk, struct answer *a)
 {
-	sqlite3_stmt	*s = prep(q->srv->db, "SELECT sign_pk, revoked_at FROM "
-			    "devices WHERE device = ?");
+	sqlite3_stmt	*s = prep(q->srv->db, "SELECT sign_pk, request_pk, "
+			    "revoked_at FROM devices WHERE device = ?");
 	bool		 ok = false;
 	int		 rc;
 
@@ -522,12 +522,14 @@ device_sign_pk(const struct request *q, const char *device,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE)
 		unknown_device(a);
-	else if (rc != SQLITE_ROW || sqlite3_column_bytes(s, 0) != 32)
+	else if (rc != SQLITE_ROW || sqlite3_column_bytes(s, 0) != 32 ||
+	    sqlite3_column_bytes(s, 1) != 32)
 		answer_unavailable(a, q->srv->db);
-	else if (sqlite3_column_type(s, 1) != SQLITE_NULL)
+	else if (sqlite3_column_type(s, 2) != SQLITE_NULL)
 		device_revoked(a);
 	else {
-		memcpy(pk, sqlite3_column_blob(s, 0), 32);
+		memcpy(sign_pk, sqlite3_column_blob(s, 0), 32);
+		memcpy(request_pk, sqlite3_column_blob(s, 1), 32);
 		ok = true;
 	}
 	sqlite3_finalize(s);
@@ -540,7 +542,7 @@ api_records(const struct request *q, struct answer *a)
 	static const char *const keys[] = { "v", "device", "records", NULL };
 	const cJSON	*arr;
 	const char	*device;
-	unsigned char	 sign_pk[32];
+	unsigned char	 sign_pk[32], request_pk[32];
 	struct rec	*v = NULL;
 	size_t		 n, i;
 	bool		 all_pass, authentic;
@@ -560,7 +562,7 @@ api_records(const struct request *q, struct answer *a)
 		    "records."), PROTO_MAX_BATCH);
 		return;
 	}
-	if (!device_sign_pk(q, device, sign_pk, a))
+	if (!device_pks(q, device, sign_pk, request_pk, a))
 		return;
 	v = xcalloc(n, sizeof *v);
 	for (i = 0; i < n; i++)
@@ -763,39 +765,6 @@ api_messages(const struct request *q, struct answer *a)
 }
 
 /* ---- POST /v2/sync ---- */
-
-/* The registered device's signing and request keys; false with a's answer
- * if it is unknown, revoked or the database fails. */
-static bool
-device_pks(const struct request *q, const char *device,
-    unsigned char *sign_pk, unsigned char *request_pk, struct answer *a)
-{
-	sqlite3_stmt	*s = prep(q->srv->db, "SELECT sign_pk, request_pk, "
-			    "revoked_at FROM devices WHERE device = ?");
-	bool		 ok = false;
-	int		 rc;
-
-	if (s == NULL) {
-		answer_unavailable(a, q->srv->db);
-		return false;
-	}
-	sqlite3_bind_text(s, 1, device, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE)
-		unknown_device(a);
-	else if (rc != SQLITE_ROW || sqlite3_column_bytes(s, 0) != 32 ||
-	    sqlite3_column_bytes(s, 1) != 32)
-		answer_unavailable(a, q->srv->db);
-	else if (sqlite3_column_type(s, 2) != SQLITE_NULL)
-		device_revoked(a);
-	else {
-		memcpy(sign_pk, sqlite3_column_blob(s, 0), 32);
-		memcpy(request_pk, sqlite3_column_blob(s, 1), 32);
-		ok = true;
-	}
-	sqlite3_finalize(s);
-	return ok;
-}
 
 /* The request as a whole: its time within the window and its signature
  * under the device's request key; false with a's answer. */

@@ -221,23 +221,30 @@ proto_request_bytes(const char *method, const char *target, const char *time,
 
 /* ---- padded sealed boxes ---- */
 
-unsigned char *
-proto_pad(const char *text, size_t *len)
+/* n bytes padded with sodium_pad() to a multiple of block, at most
+ * PROTO_MAX_PADDED; the caller wipes and frees the result. */
+static unsigned char *
+pad_block(const void *p, size_t n, size_t block, size_t *len)
 {
-	size_t		 n = strlen(text), cap;
+	size_t		 cap = (n / block + 1) * block;
 	unsigned char	*buf;
 
-	cap = (n / PROTO_PAD_BLOCK + 1) * PROTO_PAD_BLOCK;
 	if (cap > PROTO_MAX_PADDED)
 		return NULL;
 	buf = xmalloc(cap);
-	memcpy(buf, text, n);
-	if (sodium_pad(len, buf, n, PROTO_PAD_BLOCK, cap) != 0) {
+	memcpy(buf, p, n);
+	if (sodium_pad(len, buf, n, block, cap) != 0) {
 		sodium_memzero(buf, cap);
 		free(buf);
 		return NULL;
 	}
 	return buf;
+}
+
+unsigned char *
+proto_pad(const char *text, size_t *len)
+{
+	return pad_block(text, strlen(text), PROTO_PAD_BLOCK, len);
 }
 
 char *
@@ -384,28 +391,18 @@ unsigned char *
 proto_seal2(const char *json, const unsigned char pk[32], size_t *ctlen)
 {
 	unsigned char	*z, *buf, *ct;
-	size_t		 n = strlen(json), zn, cap, padded;
+	size_t		 n = strlen(json), zn, padded;
 
 	if (n > PROTO_V2_MAX_PLAIN || (z = v2_deflate(json, n, &zn)) == NULL)
 		return NULL;
-	cap = (zn / PROTO_V2_BLOCK + 1) * PROTO_V2_BLOCK;
-	if (cap > PROTO_MAX_PADDED) {
-		sodium_memzero(z, zn);
-		free(z);
-		return NULL;
-	}
-	buf = xmalloc(cap);
-	memcpy(buf, z, zn);
+	buf = pad_block(z, zn, PROTO_V2_BLOCK, &padded);
 	sodium_memzero(z, zn);
 	free(z);
-	if (sodium_pad(&padded, buf, zn, PROTO_V2_BLOCK, cap) != 0) {
-		sodium_memzero(buf, cap);
-		free(buf);
+	if (buf == NULL)
 		return NULL;
-	}
 	ct = xmalloc(padded + crypto_box_SEALBYTES);
 	crypto_box_seal(ct, buf, padded, pk);
-	sodium_memzero(buf, cap);
+	sodium_memzero(buf, padded);
 	free(buf);
 	*ctlen = padded + crypto_box_SEALBYTES;
 	return ct;
