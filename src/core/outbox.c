@@ -424,7 +424,8 @@ batch_add(struct outbox *ob, struct outbox_batch *batch, const char *id,
 		return false;
 	if (!envelope_put(id, env, &batch->body, &batch->len)) {
 		batch->len = before;
-		outbox_reject(ob, id, "bad_record", &none);
+		if (outbox_reject(ob, id, "bad_record", &none) == 0)
+			batch->set_aside++;
 		return true;
 	}
 	snprintf(batch->ids[batch->n++], PROTO_ID_LEN + 1, "%s", id);

@@ -157,6 +157,7 @@ struct outbox_batch {
 	size_t		 len;
 	char	(*ids)[PROTO_ID_LEN + 1];
 	size_t		 n;
+	size_t		 set_aside;	/* unreadable envelopes set aside */
 };
 int	outbox_next_batch(struct outbox *, size_t max_records, size_t max_bytes,
 	    struct outbox_batch *, struct sw_error *);

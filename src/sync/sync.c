@@ -604,6 +604,9 @@ send_sync(struct sync *s)
 		finish(s, SYNC_FAILED, 0, "%s", err.msg);
 		return;
 	}
+	/* An envelope the profile holds damaged is set aside as the server
+	 * would have: the patient is told as for one the clinic refused. */
+	s->rejected += s->batch.set_aside;
 	if (s->batch.n == 0 && !s->need_fetch) {
 		finish(s, SYNC_DONE, 0, "%s", "");
 		return;

@@ -876,6 +876,51 @@ END_TEST
 
 /* ---- the queue ---- */
 
+/* An envelope the queue cannot read (a damaged disk) is never sent: the
+ * batch leaves it out, it is set aside as bad_record, and the batch says
+ * so, for the patient to be told. */
+START_TEST(test_damaged_envelope_set_aside_not_sent)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox		*ob;
+	struct outbox_batch	 b;
+	char			 ids[3][33], *sql;
+	size_t			 w, rej;
+	sqlite3			*db;
+
+	enroll();
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_int_eq(outbox_save_record(st, "checkin", 100 + (long
+		    long)i, "{\"risk\":false}", false, NULL, -1, ids[i], &err),
+		    0);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	sql = xasprintf("UPDATE outbox SET envelope = substr(envelope, 1, 60) "
+	    "WHERE id = '%s'", ids[1]);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	free(sql);
+	sqlite3_close(db);
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	ck_assert_int_eq(outbox_next_batch(ob, 64, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, 2);
+	ck_assert_uint_eq(b.set_aside, 1);
+	ck_assert_str_eq(b.ids[0], ids[0]);
+	ck_assert_str_eq(b.ids[1], ids[2]);
+	ck_assert(!batch_holds(&b, ids[1]));
+	outbox_batch_free(&b);
+	ck_assert_int_eq(outbox_counts(ob, &w, &rej, &err), 0);
+	ck_assert_uint_eq(w, 2);
+	ck_assert_uint_eq(rej, 1);
+	/* Set aside once: the next batch does not count it again. */
+	ck_assert_int_eq(outbox_next_batch(ob, 64, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, 2);
+	ck_assert_uint_eq(b.set_aside, 0);
+	outbox_batch_free(&b);
+	outbox_close(ob);
+}
+END_TEST
+
 START_TEST(test_queue_order_ack_reject_and_limits)
 {
 	struct sw_error		 err = { 0 };
@@ -1295,6 +1340,7 @@ main(void)
 	tcase_add_test(tc, test_each_envelope_carries_the_device_counter);
 	tcase_add_test(tc, test_record_too_long_to_send_is_not_kept);
 	tcase_add_test(tc, test_queue_order_ack_reject_and_limits);
+	tcase_add_test(tc, test_damaged_envelope_set_aside_not_sent);
 	tcase_add_test(tc, test_backoff_bounds_and_retry_after);
 	tcase_add_test(tc, test_keep_message_checks_the_clinic_signature);
 	tcase_add_test(tc, test_messages_load_opens_and_checks_messages_and_replies);
