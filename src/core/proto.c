@@ -262,20 +262,48 @@ proto_unpad(unsigned char *buf, size_t n)
 	return (char *)buf;
 }
 
-unsigned char *
-proto_seal(const char *json, const unsigned char pk[32], size_t *ctlen)
+/* Seal padded bytes to pk, then wipe and free them. */
+static unsigned char *
+seal_padded(unsigned char *buf, size_t padded, const unsigned char pk[32],
+    size_t *ctlen)
 {
-	size_t		 padded;
-	unsigned char	*buf, *ct;
+	unsigned char *ct = xmalloc(padded + crypto_box_SEALBYTES);
 
-	if ((buf = proto_pad(json, &padded)) == NULL)
-		return NULL;
-	ct = xmalloc(padded + crypto_box_SEALBYTES);
 	crypto_box_seal(ct, buf, padded, pk);
 	sodium_memzero(buf, padded);
 	free(buf);
 	*ctlen = padded + crypto_box_SEALBYTES;
 	return ct;
+}
+
+/* The padded bytes of a sealed box of version v, or NULL when its length
+ * is not one of v's or it does not open; *n gets their length. */
+static unsigned char *
+open_padded(int v, const unsigned char *ct, size_t ctlen,
+    const unsigned char pk[32], const unsigned char *sk, size_t *n)
+{
+	unsigned char *buf;
+
+	if (!proto_ct_len_ok(v, ctlen))
+		return NULL;
+	*n = ctlen - crypto_box_SEALBYTES;
+	buf = xmalloc(*n);
+	if (crypto_box_seal_open(buf, ct, ctlen, pk, sk) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+unsigned char *
+proto_seal(const char *json, const unsigned char pk[32], size_t *ctlen)
+{
+	size_t		 padded;
+	unsigned char	*buf;
+
+	if ((buf = proto_pad(json, &padded)) == NULL)
+		return NULL;
+	return seal_padded(buf, padded, pk, ctlen);
 }
 
 char *
@@ -285,16 +313,8 @@ proto_open(const unsigned char *ct, size_t ctlen, const unsigned char pk[32],
 	unsigned char	*buf;
 	size_t		 n;
 
-	if (ctlen < crypto_box_SEALBYTES + PROTO_PAD_BLOCK ||
-	    ctlen > PROTO_MAX_CIPHERTEXT ||
-	    (ctlen - crypto_box_SEALBYTES) % PROTO_PAD_BLOCK != 0)
+	if ((buf = open_padded(PROTO_VERSION, ct, ctlen, pk, sk, &n)) == NULL)
 		return NULL;
-	n = ctlen - crypto_box_SEALBYTES;
-	buf = xmalloc(n);
-	if (crypto_box_seal_open(buf, ct, ctlen, pk, sk) != 0) {
-		free(buf);
-		return NULL;
-	}
 	return proto_unpad(buf, n);
 }
 
@@ -390,7 +410,7 @@ v2_inflate(const unsigned char *in, size_t n)
 unsigned char *
 proto_seal2(const char *json, const unsigned char pk[32], size_t *ctlen)
 {
-	unsigned char	*z, *buf, *ct;
+	unsigned char	*z, *buf;
 	size_t		 n = strlen(json), zn, padded;
 
 	if (n > PROTO_V2_MAX_PLAIN || (z = v2_deflate(json, n, &zn)) == NULL)
@@ -400,12 +420,7 @@ proto_seal2(const char *json, const unsigned char pk[32], size_t *ctlen)
 	free(z);
 	if (buf == NULL)
 		return NULL;
-	ct = xmalloc(padded + crypto_box_SEALBYTES);
-	crypto_box_seal(ct, buf, padded, pk);
-	sodium_memzero(buf, padded);
-	free(buf);
-	*ctlen = padded + crypto_box_SEALBYTES;
-	return ct;
+	return seal_padded(buf, padded, pk, ctlen);
 }
 
 char *
@@ -416,14 +431,8 @@ proto_open2(const unsigned char *ct, size_t ctlen, const unsigned char pk[32],
 	size_t		 n, unpadded;
 	char		*text;
 
-	if (!proto_ct_len_ok(PROTO_V2, ctlen))
+	if ((buf = open_padded(PROTO_V2, ct, ctlen, pk, sk, &n)) == NULL)
 		return NULL;
-	n = ctlen - crypto_box_SEALBYTES;
-	buf = xmalloc(n);
-	if (crypto_box_seal_open(buf, ct, ctlen, pk, sk) != 0) {
-		free(buf);
-		return NULL;
-	}
 	text = sodium_unpad(&unpadded, buf, n, PROTO_V2_BLOCK) == 0 ?
 	    v2_inflate(buf, unpadded) : NULL;
 	sodium_memzero(buf, n);
