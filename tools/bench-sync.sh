@@ -50,7 +50,7 @@ PY
 		echo "$PW" | "$SEED" "$T/d/default.db" "$ROOT/content" phq9 \
 		    1,1,1,1,1,1,1,1,0 1790000000 "$2" >/dev/null || exit 1
 	fi
-	echo "$PW" | "$SW" --data-dir "$T/d" --passphrase-fd 0 enroll --no-sync \
+	echo "$PW" | "$SW" --data-dir "$T/d" --passphrase-fd 0 enroll --no-sync --send-earlier \
 	    "$T/e.json" >/dev/null || exit 1
 }
 
