@@ -50,7 +50,7 @@ PY
 		echo "$PW" | "$SEED" "$T/d/default.db" "$ROOT/content" phq9 \
 		    1,1,1,1,1,1,1,1,0 1790000000 "$2" >/dev/null || exit 1
 	fi
-	echo "$PW" | "$SW" --data-dir "$T/d" --passphrase-fd 0 enroll --no-sync \
+	echo "$PW" | "$SW" --data-dir "$T/d" --passphrase-fd 0 enroll --no-sync --send-earlier \
 	    "$T/e.json" >/dev/null || exit 1
 }
 
@@ -131,7 +131,7 @@ SRV=
 rm -rf "$T/c"
 "$SC" init "$T/c" >/dev/null || exit 1
 serve 0
-proxy --at 'POST /v1/records' --nth 2 --offset 1500 --action stall
+proxy --at 'POST /v2/sync' --nth 2 --offset 1500 --action stall
 patient "$PXPORT" 40
 "$SW" --data-dir "$T/d" sync >"$T/sync.out" 2>&1 &
 pid=$!
@@ -154,8 +154,8 @@ SRV='' PX=''
 rm -rf "$T/c"
 "$SC" init "$T/c" >/dev/null || exit 1
 serve 0
-# The first fetch (stepwise sync below) passes; the next is held.
-proxy --at 'GET /v1/messages' --nth 2 --action stall-reply
+# The first sync (stepwise sync below) passes; the next is held.
+proxy --at 'POST /v2/sync' --nth 2 --action stall-reply
 patient "$PXPORT" 0
 echo "$PW" | "$SW" --data-dir "$T/d" --passphrase-fd 0 sync >/dev/null 2>&1
 mkfifo "$T/in"

@@ -27,6 +27,7 @@
 #   1,000 and 10,000 stored check-ins, against unlocking alone;
 # - unlock time with the profile's Argon2id parameters.
 # The README's performance section quotes this table.
+# BENCH_ONLY="wire 2g" (any of tui wire 2g latency scale) runs only those.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=$(cd "${1:-build}" && pwd) || exit 2
@@ -53,7 +54,7 @@ cleanup() {
 	tmux -L "$SOCK" kill-server 2>/dev/null
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$T"
+	[ -n "${BENCH_KEEP:-}" ] && note "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
 ROWS=()
@@ -132,7 +133,7 @@ bytes() { cat "$@" 2>/dev/null | wc -c; }
 # (for https, the connections: the requests inside are not to be seen).
 requests_since() {
 	local n
-	n=$(tail -c +$(($2 + 1)) "$1" | grep -aoE '(GET|POST) /v1/[a-z]+[^ ]* HTTP/1' | wc -l)
+	n=$(tail -c +$(($2 + 1)) "$1" | grep -aoE '(GET|POST) /v[12]/[a-z]+[^ ]* HTTP/1' | wc -l)
 	[ "$n" -gt 0 ] && echo "$n requests" ||
 	    echo "$(( $(ls "$1".*.up | wc -l) - ${c0:-0} )) TLS connections"
 }
@@ -391,7 +392,7 @@ bench_latency() {
 	mkdir -p "$d"
 	"$SC" init "$d/c" --name "Bench Clinic" >/dev/null || exit 1
 	serve "$d/c"
-	proxy lat "$SPORT" --at 'POST /v1/records' --action stall --offset 200
+	proxy lat "$SPORT" --at 'POST /v2/sync' --action stall --offset 200
 	set_url "$d/c" "http://127.0.0.1:$PXPORT"
 	profile "$d/p" 20 "$d/c"
 	session lat "$SW --data-dir $d/p"
@@ -452,13 +453,17 @@ bench_scale() {
 
 # ---- the run ----
 
+part() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 note "$(nproc) CPUs, $(uname -m); build $B"
+if part tui; then
 bench_tui
 bench_dialog
 row "terminal bytes, one whole PHQ-9" "${SW_TTY:-?} B" "dialog: ${DIALOG_TTY:-?} B" "$(ratio "${SW_TTY:-0}" "${DIALOG_TTY:-0}")" "<= 0.12x"
 row "peak RSS (one PHQ-9 session)" "$(kib "${SW_PEAK:-0}")" "dialog: $(kib "${DIALOG_PEAK:-0}")" "$(ratio "${SW_PEAK:-0}" "${DIALOG_PEAK:-0}")" ""
 T_ kill-server 2>/dev/null
+fi
 
+if part wire || part 2g; then
 bench_wire http
 row "wire, one check-in + its message fetch (http)" "$WIRE_ONE B, $REQS_ONE" "" "" "<= 800 B"
 row "wire, 100 check-ins (http)" "$WIRE_100 B, $((WIRE_100 / 100)) B each, $REQS_100" "" "" "<= 20 KB"
@@ -478,11 +483,14 @@ unset STEPWISE_CA_FILE
 row "wire, one check-in + its message fetch (https)" "$WIRE_ONE B, $REQS_ONE" "" "" ""
 row "wire, 100 check-ins (https)" "$WIRE_100 B, $((WIRE_100 / 100)) B each, $REQS_100" "" "" ""
 CAP100=$CAP_HTTP CAP100_FIRST=$FIRST_HTTP
+fi
 
-bench_2g
+part 2g && bench_2g
+if part latency; then
 bench_latency
 T_ kill-server 2>/dev/null
-bench_scale
+fi
+part scale && bench_scale
 
 printf '\n%-52s | %-34s | %-26s | %-8s | %s\n' "figure" "Stepwise" "against" "ratio" "target"
 printf '%s\n' "-----------------------------------------------------+------------------------------------+----------------------------+----------+-----------------"

@@ -77,6 +77,10 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER casework_no_delete BEFORE DELETE ON casework BEGIN"
 	" SELECT RAISE(ABORT, 'casework is kept for audit and never"
 	" deleted'); END;",
+	/* 5: the version of each record's envelope (stepwise-protocol(7),
+	 * VERSION 2), which says how it is signed and opened; every record
+	 * stored before it is of version 1. */
+	"ALTER TABLE records ADD COLUMN v INTEGER NOT NULL DEFAULT 1;",
 };
 #define SCHEMA_VERSION	(int)(sizeof migrations / sizeof migrations[0])
 

@@ -47,7 +47,9 @@ struct request {
 	struct server	*srv;
 	const char	*target;	/* exactly as sent */
 	const char	*query;		/* after '?', or NULL */
-	const cJSON	*json;		/* POST only */
+	const cJSON	*json;		/* POST of JSON only */
+	const unsigned char *body;	/* POST of octets only: the body, */
+	size_t		 len;		/* after content decoding */
 	const char	*device;	/* X-Stepwise-* headers, or NULL */
 	const char	*time;
 	const char	*signature;
@@ -110,6 +112,7 @@ void	 api_enroll(const struct request *, struct answer *);
 void	 api_records(const struct request *, struct answer *);
 void	 api_messages(const struct request *, struct answer *);
 void	 api_health(const struct request *, struct answer *);
+void	 api_sync(const struct request *, struct answer *);
 
 /* The HTTP side: start and stop libmicrohttpd on a bound listening socket.
  * tls_cert and tls_key are PEM text, or NULL for plain http. */

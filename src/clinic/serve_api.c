@@ -317,6 +317,7 @@ out:
 /* ---- POST /v1/records ---- */
 
 struct rec {
+	int		 v;		/* the envelope's version */
 	const char	*id;		/* as sent; NULL when not a string */
 	unsigned char	*ct;
 	size_t		 ctlen;
@@ -351,6 +352,7 @@ record_check_form(const cJSON *item, struct rec *r)
 		r->error = "bad_record";
 		return;
 	}
+	r->v = PROTO_VERSION;
 	r->id = proto_str(item, "id");
 	if (!proto_only_keys(item, keys) || !proto_id_ok(r->id) ||
 	    !proto_bin(item, "signature", r->sig, sizeof r->sig) ||
@@ -374,18 +376,19 @@ record_signed(const char *device, const struct rec *r,
 	size_t		 n;
 	int		 rc;
 
-	m = proto_envelope_bytes(PROTO_CTX_RECORD, device, r->id, r->ct,
+	m = proto_envelope_bytes(proto_record_ctx(r->v), device, r->id, r->ct,
 	    r->ctlen, &n);
 	rc = crypto_sign_verify_detached(r->sig, m, n, sign_pk);
 	free(m);
 	return rc == 0;
 }
 
-/* Check every record; true when all pass, else a's answer lists them.
+/* Check every record, each already read into v (an error set when its
+ * form is wrong); true when all pass, else a's answer lists them.
  * *authentic says whether any record's signature verified: whether the
  * batch is known to come from the device it names. */
 static bool
-records_check(const cJSON *arr, struct rec *v, size_t n, const char *device,
+records_check(struct rec *v, size_t n, const char *device,
     const unsigned char *sign_pk, bool *authentic, struct answer *a)
 {
 	const char	*worst = NULL;
@@ -393,8 +396,6 @@ records_check(const cJSON *arr, struct rec *v, size_t n, const char *device,
 	cJSON		*rej, *e;
 
 	*authentic = false;
-	for (i = 0; i < n; i++)
-		record_check_form(cJSON_GetArrayItem(arr, (int)i), &v[i]);
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < i && v[i].error == NULL; k++)
 			if (v[k].id != NULL && v[i].id != NULL &&
@@ -440,22 +441,26 @@ records_check(const cJSON *arr, struct rec *v, size_t n, const char *device,
 	return false;
 }
 
-/* Store every record not held yet, in one transaction; a's answer lists
- * every id as acknowledged and the ones already held as duplicates. */
+/* Store every record not held yet, with its envelope's version, in one
+ * transaction; a's answer acknowledges every id (v1: each listed; v2:
+ * their number, the batch being the client's to know) and lists the ones
+ * already held as duplicates. */
 static void
 records_store(sqlite3 *db, const char *device, const struct rec *v,
-    size_t n, long long now, struct answer *a)
+    size_t n, long long now, bool v2, struct answer *a)
 {
 	sqlite3_stmt	*s = NULL;
 	cJSON		*acked, *dup, *body = cJSON_CreateObject();
 	size_t		 i;
 
-	acked = cJSON_AddArrayToObject(body, "acked");
+	acked = v2 ? NULL : cJSON_AddArrayToObject(body, "acked");
+	if (v2)
+		cJSON_AddNumberToObject(body, "acked", (double)n);
 	dup = cJSON_AddArrayToObject(body, "duplicate");
 	if (!db_begin(db, a))
 		goto out;
 	if ((s = prep(db, "INSERT INTO records(device, id, ciphertext, "
-	    "signature, received_at) VALUES(?, ?, ?, ?, ?) "
+	    "signature, received_at, v) VALUES(?, ?, ?, ?, ?, ?) "
 	    "ON CONFLICT(device, id) DO NOTHING")) == NULL)
 		goto busy;
 	for (i = 0; i < n; i++) {
@@ -466,9 +471,12 @@ records_store(sqlite3 *db, const char *device, const struct rec *v,
 		    SQLITE_STATIC);
 		sqlite3_bind_blob(s, 4, v[i].sig, 64, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 5, now);
+		sqlite3_bind_int(s, 6, v[i].v);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			goto busy;
-		cJSON_AddItemToArray(acked, cJSON_CreateString(v[i].id));
+		if (acked != NULL)
+			cJSON_AddItemToArray(acked,
+			    cJSON_CreateString(v[i].id));
 		if (sqlite3_changes(db) == 0)
 			cJSON_AddItemToArray(dup, cJSON_CreateString(v[i].id));
 	}
@@ -495,14 +503,14 @@ out:
 	cJSON_Delete(body);
 }
 
-/* The registered device's signing key; false with a's answer if it is
- * unknown, revoked or the database fails. */
+/* The registered device's signing and request keys; false with a's answer
+ * if it is unknown, revoked or the database fails. */
 static bool
-device_sign_pk(const struct request *q, const char *device,
-    unsigned char *pk, struct answer *a)
+device_pks(const struct request *q, const char *device,
+    unsigned char *sign_pk, unsigned char *request_pk, struct answer *a)
 {
-	sqlite3_stmt	*s = prep(q->srv->db, "SELECT sign_pk, revoked_at FROM "
-			    "devices WHERE device = ?");
+	sqlite3_stmt	*s = prep(q->srv->db, "SELECT sign_pk, request_pk, "
+			    "revoked_at FROM devices WHERE device = ?");
 	bool		 ok = false;
 	int		 rc;
 
@@ -514,12 +522,14 @@ device_sign_pk(const struct request *q, const char *device,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE)
 		unknown_device(a);
-	else if (rc != SQLITE_ROW || sqlite3_column_bytes(s, 0) != 32)
+	else if (rc != SQLITE_ROW || sqlite3_column_bytes(s, 0) != 32 ||
+	    sqlite3_column_bytes(s, 1) != 32)
 		answer_unavailable(a, q->srv->db);
-	else if (sqlite3_column_type(s, 1) != SQLITE_NULL)
+	else if (sqlite3_column_type(s, 2) != SQLITE_NULL)
 		device_revoked(a);
 	else {
-		memcpy(pk, sqlite3_column_blob(s, 0), 32);
+		memcpy(sign_pk, sqlite3_column_blob(s, 0), 32);
+		memcpy(request_pk, sqlite3_column_blob(s, 1), 32);
 		ok = true;
 	}
 	sqlite3_finalize(s);
@@ -532,7 +542,7 @@ api_records(const struct request *q, struct answer *a)
 	static const char *const keys[] = { "v", "device", "records", NULL };
 	const cJSON	*arr;
 	const char	*device;
-	unsigned char	 sign_pk[32];
+	unsigned char	 sign_pk[32], request_pk[32];
 	struct rec	*v = NULL;
 	size_t		 n, i;
 	bool		 all_pass, authentic;
@@ -552,17 +562,19 @@ api_records(const struct request *q, struct answer *a)
 		    "records."), PROTO_MAX_BATCH);
 		return;
 	}
-	if (!device_sign_pk(q, device, sign_pk, a))
+	if (!device_pks(q, device, sign_pk, request_pk, a))
 		return;
 	v = xcalloc(n, sizeof *v);
-	all_pass = records_check(arr, v, n, device, sign_pk, &authentic, a);
+	for (i = 0; i < n; i++)
+		record_check_form(cJSON_GetArrayItem(arr, (int)i), &v[i]);
+	all_pass = records_check(v, n, device, sign_pk, &authentic, a);
 	/* Only a batch the device signed counts against the device: anyone
 	 * can name a device id, and junk in its name must not use up its
 	 * limit (the limit per address still counts the junk). */
 	if (authentic && !device_rate_ok(q, a, RATE_UPLOAD, device))
 		goto out;	/* the 429 replaces any rejection */
 	if (all_pass)
-		records_store(q->srv->db, device, v, n, q->now, a);
+		records_store(q->srv->db, device, v, n, q->now, false, a);
 out:
 	for (i = 0; i < n; i++)
 		free(v[i].ct);
@@ -752,6 +764,107 @@ api_messages(const struct request *q, struct answer *a)
 	a->body = body;
 }
 
+/* ---- POST /v2/sync ---- */
+
+/* The request as a whole: its time within the window and its signature
+ * under the device's request key; false with a's answer. */
+static bool
+sync_signed(const struct request *q, const struct proto_sync2 *y,
+    const unsigned char *request_pk, struct answer *a)
+{
+	unsigned char	*m;
+	size_t		 n;
+	int		 bad;
+
+	if (y->time > q->now + PROTO_REQUEST_WINDOW ||
+	    y->time < q->now - PROTO_REQUEST_WINDOW) {
+		answer_error(a, 401, "stale_request", _("The request's time is "
+		    "more than %d seconds from the server's clock."),
+		    PROTO_REQUEST_WINDOW);
+		cJSON_AddNumberToObject(a->body, "server_time",
+		    (double)q->now);
+		return false;
+	}
+	m = proto_sync2_signed(q->body, y->signed_len, &n);
+	bad = crypto_sign_verify_detached(y->sig, m, n, request_pk);
+	free(m);
+	if (bad)
+		answer_error(a, 401, "bad_signature", "%s", _("The request's "
+		    "signature does not verify."));
+	return !bad;
+}
+
+/* The messages after the cursor into a's body, and the fetched mark. */
+static void
+sync_messages(const struct request *q, const struct proto_sync2 *y,
+    struct answer *a)
+{
+	if (messages_fetch(q->srv->db, y->device, y->after, a->body) &&
+	    mark_fetched(q->srv->db, y->device, y->after, q->now))
+		return;
+	cJSON_Delete(a->body);
+	a->body = NULL;
+	answer_unavailable(a, q->srv->db);
+}
+
+void
+api_sync(const struct request *q, struct answer *a)
+{
+	struct proto_sync2	*y = xcalloc(1, sizeof *y);
+	unsigned char		 sign_pk[32], request_pk[32];
+	struct rec		 v[PROTO_MAX_BATCH];
+	const char		*why;
+	bool			 all_pass, authentic;
+	size_t			 i;
+	int			 rc;
+
+	memset(v, 0, sizeof v);
+	if (q->query != NULL) {
+		bad_request(a, _("This endpoint takes no query string."));
+		goto out;
+	}
+	if ((rc = proto_sync2_parse(q->body, q->len, y, &why)) != 0) {
+		if (rc == -2)
+			answer_error(a, 413, "too_large", "%s", why);
+		else
+			bad_request(a, why);
+		goto out;
+	}
+	if (!device_pks(q, y->device, sign_pk, request_pk, a) ||
+	    !sync_signed(q, y, request_pk, a))
+		goto out;
+	for (i = 0; i < y->n; i++) {
+		v[i].v = y->rec[i].v;
+		v[i].id = y->rec[i].id;
+		memcpy(v[i].sig, y->rec[i].sig, sizeof v[i].sig);
+		v[i].ct = xmalloc(y->rec[i].ctlen);
+		memcpy(v[i].ct, y->rec[i].ct, y->rec[i].ctlen);
+		v[i].ctlen = y->rec[i].ctlen;
+	}
+	all_pass = records_check(v, y->n, y->device, sign_pk, &authentic, a);
+	/* As for /v1/records: only records the device signed count against
+	 * its uploads; a sync without records, against its fetches. */
+	if (y->n > 0 ? authentic && !device_rate_ok(q, a, RATE_UPLOAD,
+	    y->device) : !device_rate_ok(q, a, RATE_FETCH, y->device))
+		goto out;
+	if (!all_pass)
+		goto out;
+	if (y->n > 0)
+		records_store(q->srv->db, y->device, v, y->n, q->now, true, a);
+	else {
+		a->status = 200;
+		a->body = cJSON_CreateObject();
+		cJSON_AddNumberToObject(a->body, "acked", 0);
+		cJSON_AddArrayToObject(a->body, "duplicate");
+	}
+	if (a->status == 200)
+		sync_messages(q, y, a);
+out:
+	for (i = 0; i < PROTO_MAX_BATCH; i++)
+		free(v[i].ct);
+	free(y);
+}
+
 /* ---- GET /v1/health ---- */
 
 void
@@ -778,4 +891,5 @@ api_health(const struct request *q, struct answer *a)
 	cJSON_AddStringToObject(a->body, "status", "ok");
 	v = cJSON_AddArrayToObject(a->body, "versions");
 	cJSON_AddItemToArray(v, cJSON_CreateNumber(PROTO_VERSION));
+	cJSON_AddItemToArray(v, cJSON_CreateNumber(PROTO_V2));
 }

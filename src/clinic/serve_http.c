@@ -32,11 +32,13 @@ static const struct route {
 	const char	*method;
 	char		 bucket;	/* of the rate counters */
 	void		(*fn)(const struct request *, struct answer *);
+	const char	*media;		/* of a POST's body */
 } routes[] = {
-	{ "/v1/enroll", "POST", RATE_OTHER, api_enroll },
-	{ "/v1/records", "POST", RATE_UPLOAD, api_records },
-	{ "/v1/messages", "GET", RATE_FETCH, api_messages },
-	{ "/v1/health", "GET", RATE_OTHER, api_health },
+	{ "/v1/enroll", "POST", RATE_OTHER, api_enroll, "application/json" },
+	{ "/v1/records", "POST", RATE_UPLOAD, api_records, "application/json" },
+	{ "/v1/messages", "GET", RATE_FETCH, api_messages, NULL },
+	{ "/v1/health", "GET", RATE_OTHER, api_health, NULL },
+	{ PROTO_V2_TARGET, "POST", RATE_UPLOAD, api_sync, PROTO_V2_MEDIA },
 };
 
 struct req {
@@ -324,16 +326,16 @@ skip_space(const char *s)
 }
 
 static bool
-media_is_json(const char *v)
+media_is(const char *v, const char *type)
 {
-	static const char	type[] = "application/json";
+	size_t n = strlen(type);
 
 	if (v == NULL)
 		return false;
 	v = skip_space(v);
-	if (strncasecmp(v, type, sizeof type - 1) != 0)
+	if (strncasecmp(v, type, n) != 0)
 		return false;
-	v = skip_space(v + sizeof type - 1);
+	v = skip_space(v + n);
 	return *v == '\0' || *v == ';';
 }
 
@@ -498,10 +500,11 @@ check_head(struct req *r, struct MHD_Connection *c)
 			answer_error(&a, MHD_HTTP_NOT_FOUND, "not_found", "%s",
 			    _("There is no such endpoint."));
 	} else if (strcmp(r->route->method, "POST") == 0 &&
-	    !media_is_json(header(c, MHD_HTTP_HEADER_CONTENT_TYPE, NULL)))
+	    !media_is(header(c, MHD_HTTP_HEADER_CONTENT_TYPE, NULL),
+	    r->route->media))
 		answer_error(&a, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-		    "unsupported_media_type", "%s", _("The body must be sent "
-		    "with Content-Type: application/json."));
+		    "unsupported_media_type", _("The body must be sent with "
+		    "Content-Type: %s."), r->route->media);
 	else if (strcmp(r->route->method, "POST") == 0 &&
 	    content_coding(c, &r->coding) != 0) {
 		answer_error(&a, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
@@ -597,7 +600,11 @@ finish(struct req *r, struct MHD_Connection *c)
 		}
 		text = (const char *)dec;
 	}
-	if ((j = proto_parse(text != NULL ? text : "", n, why,
+	if (strcmp(r->route->media, "application/json") != 0) {
+		q.body = (const unsigned char *)(text != NULL ? text : "");
+		q.len = n;
+		r->route->fn(&q, &a);
+	} else if ((j = proto_parse(text != NULL ? text : "", n, why,
 	    sizeof why)) == NULL)
 		answer_error(&a, MHD_HTTP_BAD_REQUEST, "malformed_json", "%s",
 		    why);

@@ -350,9 +350,10 @@ check_lesson(const cJSON *o)
 	return n >= 1 && n <= 64 ? NULL : "malformed";
 }
 
-/* Step 5: the envelope's own fields, then the record for its kind. */
+/* Step 5: the envelope's own fields, then the record for its kind; the
+ * inner v is the version the envelope was stored and opened under. */
 static const char *
-check_plain(struct vrecord *r, const struct content *ct)
+check_plain(struct vrecord *r, int version, const struct content *ct)
 {
 	static const char *const keys[] = { "v", "id", "device", "kind",
 	    "created_at", "n", "record", NULL };
@@ -364,7 +365,7 @@ check_plain(struct vrecord *r, const struct content *ct)
 
 	if (!proto_int(p, "v", &v))
 		return "malformed";
-	if (v != PROTO_VERSION)
+	if (v != version)
 		return "unsupported_version";
 	if (!proto_int(p, "n", &r->n) || r->n < 0)
 		r->n = 0;
@@ -401,6 +402,7 @@ check_plain(struct vrecord *r, const struct content *ct)
 /* One row's bytes, read from the database before any is checked, so that
  * the checks (a signature and a box each) can run on several processors. */
 struct raw_row {
+	int		 v;		/* the envelope's version */
 	unsigned char	*ct;		/* NULL: not a blob */
 	size_t		 ctlen;
 	unsigned char	 sig[64];
@@ -421,21 +423,23 @@ check_record(const struct raw_row *w, const struct clinic_keys *k,
 		return "unknown_device";
 	if (d->fault != NULL)
 		return d->fault;
-	if (!proto_id_ok(r->id) || !w->sig_ok || w->ct == NULL)
+	if (!proto_id_ok(r->id) || !w->sig_ok || w->ct == NULL ||
+	    proto_record_ctx(w->v) == NULL)
 		return "bad_signature";
-	m = proto_envelope_bytes(PROTO_CTX_RECORD, r->device, r->id, w->ct,
-	    w->ctlen, &n);
+	m = proto_envelope_bytes(proto_record_ctx(w->v), r->device, r->id,
+	    w->ct, w->ctlen, &n);
 	bad = crypto_sign_verify_detached(w->sig, m, n, d->sign_pk);
 	free(m);
 	if (bad)
 		return "bad_signature";
-	if ((text = proto_open(w->ct, w->ctlen, k->box_pk, k->box_sk)) == NULL)
+	if ((text = proto_open_v(w->v, w->ct, w->ctlen, k->box_pk,
+	    k->box_sk)) == NULL)
 		return "does_not_open";
 	r->plain = proto_parse(text, strlen(text), why, sizeof why);
 	wipe_free(text);
 	if (r->plain == NULL)
 		return "malformed";
-	return check_plain(r, ct);
+	return check_plain(r, w->v, ct);
 }
 
 /* ---- what a quarantined record still shows of risk ---- */
@@ -443,10 +447,11 @@ check_record(const struct raw_row *w, const struct clinic_keys *k,
 /* From a quarantined record's plaintext, read however far it reads: risk
  * is shown by a risk signal, a check-in's risk flag or risk signal, or
  * its answers to a measure the clinic knows; none only for strict JSON of
- * version 1 and a known kind that shows no risk; unknown otherwise. */
+ * the envelope's own version and a known kind that shows no risk;
+ * unknown otherwise. */
 static enum vrisk
-plain_risk(const cJSON *p, bool strict, const struct content *ct,
-    struct vrecord *r)
+plain_risk(const cJSON *p, bool strict, int version,
+    const struct content *ct, struct vrecord *r)
 {
 	const cJSON		*o = cJSON_GetObjectItemCaseSensitive(p, "record");
 	const struct measure	*m;
@@ -456,7 +461,7 @@ plain_risk(const cJSON *p, bool strict, const struct content *ct,
 	size_t			 n;
 	long long		 v = 0, x;
 	bool			 known = strict && proto_int(p, "v", &v) &&
-				     v == PROTO_VERSION;
+				     v == version;
 
 	if (kind == NULL || !cJSON_IsObject(o))
 		return VRISK_UNKNOWN;
@@ -502,8 +507,8 @@ quarantine_risk(const struct raw_row *w, const struct clinic_keys *k,
 	bool			 strict = true;
 
 	r->qrisk = VRISK_UNKNOWN;
-	if (w->ct == NULL || (text = proto_open(w->ct, w->ctlen, k->box_pk,
-	    k->box_sk)) == NULL)
+	if (w->ct == NULL || (text = proto_open_v(w->v, w->ct, w->ctlen,
+	    k->box_pk, k->box_sk)) == NULL)
 		return;
 	if ((p = proto_parse(text, strlen(text), why, sizeof why)) == NULL) {
 		strict = false;
@@ -511,7 +516,7 @@ quarantine_risk(const struct raw_row *w, const struct clinic_keys *k,
 	}
 	wipe_free(text);
 	if (p != NULL)
-		r->qrisk = plain_risk(p, strict, ct, r);
+		r->qrisk = plain_risk(p, strict, w->v, ct, r);
 	json_wipe_delete(p);
 }
 
@@ -625,7 +630,7 @@ verify_records(sqlite3 *db, const struct clinic_keys *k,
 	if (verify_devices(db, k, patient, &devs, &nd, err) != 0)
 		return -1;
 	if (sqlite3_prepare_v2(db, "SELECT r.device, r.id, r.ciphertext,"
-	    " r.signature, r.received_at FROM records r"
+	    " r.signature, r.received_at, r.v FROM records r"
 	    " LEFT JOIN devices d ON d.device = r.device"
 	    " LEFT JOIN tokens t ON t.token_pk = d.token_pk"
 	    " WHERE ?1 IS NULL OR t.patient = ?1 OR d.patient = ?1"
@@ -657,6 +662,7 @@ verify_records(sqlite3 *db, const struct clinic_keys *k,
 		t = (const char *)sqlite3_column_text(s, 1);
 		snprintf(r->id, sizeof r->id, "%s", t ? t : "");
 		r->received_at = sqlite3_column_int64(s, 4);
+		w->v = sqlite3_column_int(s, 5);
 		r->arrival = *n - 1;
 	}
 	sqlite3_finalize(s);

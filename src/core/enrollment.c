@@ -515,7 +515,7 @@ envelope_queue(sqlite3 *db, const char *device,
 		    "expected form and cannot be sent to the clinic."), id);
 	}
 	j = cJSON_CreateObject();
-	cJSON_AddNumberToObject(j, "v", PROTO_VERSION);
+	cJSON_AddNumberToObject(j, "v", PROTO_V2);
 	cJSON_AddStringToObject(j, "id", id);
 	cJSON_AddStringToObject(j, "device", device);
 	cJSON_AddStringToObject(j, "kind", kind);
@@ -526,17 +526,21 @@ envelope_queue(sqlite3 *db, const char *device,
 	json_wipe_delete(j);
 	if (plain == NULL)
 		return sw_fail(err, SW_EIO, _("out of memory"));
-	ct = proto_seal(plain, clinic_box_pk, &ctlen);
+	ct = proto_seal2(plain, clinic_box_pk, &ctlen);
 	wipe_free(plain);
 	if (ct == NULL)
 		return sw_fail(err, SW_EINVAL, _("This is too long to send to "
 		    "your clinic (the limit is about 64,000 characters in "
 		    "all). Please make it shorter and save it again."));
-	m = proto_envelope_bytes(PROTO_CTX_RECORD, device, id, ct, ctlen,
+	m = proto_envelope_bytes(PROTO_CTX_RECORD2, device, id, ct, ctlen,
 	    &mlen);
 	crypto_sign_detached(sig, NULL, m, mlen, sign_sk);
 	free(m);
+	/* The envelope's version is kept with it: an envelope is always sent
+	 * and checked under the version it was made for (an outbox from
+	 * before version 2 holds envelopes without "v", version 1). */
 	env = cJSON_CreateObject();
+	cJSON_AddNumberToObject(env, "v", PROTO_V2);
 	cJSON_AddStringToObject(env, "id", id);
 	cJSON_AddItemToObject(env, "ciphertext", cJSON_CreateString(
 	    b = proto_b64(ct, ctlen)));

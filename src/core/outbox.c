@@ -378,49 +378,64 @@ outbox_registration_done(struct outbox *ob, long long now,
 	return tx_commit(ob, err);
 }
 
-struct buf {
-	char	*p;
-	size_t	 n;
-	size_t	 cap;
-};
-
-static void
-buf_add(struct buf *b, const char *s, size_t n)
+/* An envelope as the queue keeps it, {"v","id","ciphertext","signature"}
+ * ("v" absent: version 1), appended to the records of a version 2 body;
+ * false when it is not one (a damaged disk), so that it is set aside
+ * rather than sent. */
+static bool
+envelope_put(const char *id, const char *env, unsigned char **buf,
+    size_t *len)
 {
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2;
-		b->p = xreallocarray(b->p, b->cap, 1);
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
+	cJSON		*j = cJSON_Parse(env);
+	unsigned char	 sig[PROTO_SIG_LEN], *ct = NULL;
+	size_t		 ctlen = 0;
+	long long	 v = PROTO_VERSION;
+	const char	*eid;
+	bool		 ok;
+
+	ok = cJSON_IsObject(j) &&
+	    (!cJSON_HasObjectItem(j, "v") || proto_int(j, "v", &v)) &&
+	    (eid = proto_str(j, "id")) != NULL && strcmp(eid, id) == 0 &&
+	    proto_id_ok(id) && proto_bin(j, "signature", sig, sizeof sig) &&
+	    proto_unb64_alloc(proto_str(j, "ciphertext"),
+	    PROTO_MAX_CIPHERTEXT, &ct, &ctlen) == 0 &&
+	    proto_ct_len_ok((int)v, ctlen);
+	if (ok)
+		proto_rec2_put(buf, len, (int)v, id, sig, ct, ctlen);
+	free(ct);
+	cJSON_Delete(j);
+	return ok;
 }
 
-/* One envelope into the batch, unless it would pass max_json (the first
- * always goes in, so that a small limit can never stall the queue). */
+/* One envelope into the batch, unless it would pass max_bytes (the first
+ * always goes in, so that a small limit can never stall the queue). A
+ * damaged envelope is set aside. */
 static bool
-batch_add(struct outbox_batch *batch, struct buf *b, const char *id,
-    const char *env, size_t max_json)
+batch_add(struct outbox *ob, struct outbox_batch *batch, const char *id,
+    const char *env, size_t max_bytes)
 {
-	static const char tail[] = "]}";
-	size_t len = strlen(env);
+	struct sw_error	none = { 0 };
+	size_t		before = batch->len;
 
 	for (size_t i = 0; i < batch->n; i++)
 		if (strcmp(batch->ids[i], id) == 0)
 			return true;	/* already in, from the risk list */
-	if (batch->n > 0 && b->n + 1 + len + sizeof tail - 1 > max_json)
+	if (batch->n > 0 && batch->len + 2 * strlen(env) / 3 > max_bytes)
 		return false;
-	if (batch->n > 0)
-		buf_add(b, ",", 1);
-	buf_add(b, env, len);
+	if (!envelope_put(id, env, &batch->body, &batch->len)) {
+		batch->len = before;
+		if (outbox_reject(ob, id, "bad_record", &none) == 0)
+			batch->set_aside++;
+		return true;
+	}
 	snprintf(batch->ids[batch->n++], PROTO_ID_LEN + 1, "%s", id);
 	return true;
 }
 
 /* Unlocked, the sealed risk-first list goes first, in its order. */
 static int
-batch_risk_first(struct outbox *ob, size_t max_records, size_t max_json,
-    struct outbox_batch *batch, struct buf *b, struct sw_error *err)
+batch_risk_first(struct outbox *ob, size_t max_records, size_t max_bytes,
+    struct outbox_batch *batch, struct sw_error *err)
 {
 	cJSON		*a;
 	const cJSON	*it;
@@ -442,8 +457,8 @@ batch_risk_first(struct outbox *ob, size_t max_records, size_t max_json,
 		sqlite3_reset(s);
 		sqlite3_bind_text(s, 1, it->valuestring, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(s) == SQLITE_ROW)
-			room = batch_add(batch, b, it->valuestring,
-			    (const char *)sqlite3_column_text(s, 0), max_json);
+			room = batch_add(ob, batch, it->valuestring,
+			    (const char *)sqlite3_column_text(s, 0), max_bytes);
 	}
 	sqlite3_finalize(s);
 	cJSON_Delete(a);
@@ -451,24 +466,19 @@ batch_risk_first(struct outbox *ob, size_t max_records, size_t max_json,
 }
 
 int
-outbox_next_batch(struct outbox *ob, size_t max_records, size_t max_json,
+outbox_next_batch(struct outbox *ob, size_t max_records, size_t max_bytes,
     struct outbox_batch *batch, struct sw_error *err)
 {
-	static const char tail[] = "]}";
-	struct buf	 b = { NULL, 0, 0 };
 	sqlite3_stmt	*s = NULL;
-	char		*head;
 	int		 rc = SQLITE_DONE;
 
 	memset(batch, 0, sizeof *batch);
 	if (!ob->enrolled || max_records == 0)
 		return 0;
-	head = xasprintf("{\"v\":1,\"device\":\"%s\",\"records\":[",
-	    ob->device);
-	buf_add(&b, head, strlen(head));
-	free(head);
+	if (max_records > PROTO_MAX_BATCH)
+		max_records = PROTO_MAX_BATCH;
 	batch->ids = xcalloc(max_records, sizeof *batch->ids);
-	if (batch_risk_first(ob, max_records, max_json, batch, &b, err) != 0)
+	if (batch_risk_first(ob, max_records, max_bytes, batch, err) != 0)
 		goto fail;
 	/* Then the queue's own order: the order envelopes were queued in. */
 	if (sqlite3_prepare_v2(ob->db, "SELECT id, envelope FROM outbox WHERE "
@@ -477,25 +487,16 @@ outbox_next_batch(struct outbox *ob, size_t max_records, size_t max_json,
 		goto fail;
 	}
 	while (batch->n < max_records && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (!batch_add(batch, &b, (const char *)sqlite3_column_text(s,
-		    0), (const char *)sqlite3_column_text(s, 1), max_json))
+		if (!batch_add(ob, batch, (const char *)sqlite3_column_text(s,
+		    0), (const char *)sqlite3_column_text(s, 1), max_bytes))
 			break;
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		sync_db_fail(ob->db, err);
 		goto fail;
 	}
-	if (batch->n == 0) {
-		free(b.p);
-		outbox_batch_free(batch);
-		return 0;
-	}
-	buf_add(&b, tail, sizeof tail - 1);
-	batch->body = b.p;
-	batch->len = b.n;
 	return 0;
 fail:
-	free(b.p);
 	outbox_batch_free(batch);
 	return -1;
 }
@@ -613,43 +614,78 @@ outbox_waiting(struct outbox *ob, const char *id)
 
 /* ---- signed requests ---- */
 
+/* The request key from the clear sync state, in sodium_malloc'd memory
+ * the caller sodium_free()s; NULL with err when damaged. */
+static unsigned char *
+request_sk(struct outbox *ob, struct sw_error *err)
+{
+	unsigned char	*sk;
+	char		*enc = sync_get(ob->db, "request_sk");
+
+	if ((sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL)
+		sw_fail(err, SW_EIO, _("out of memory"));
+	else if (proto_unb64(enc, sk, crypto_sign_SECRETKEYBYTES) != 0) {
+		sodium_free(sk);
+		sk = NULL;
+		sw_fail(err, SW_ECORRUPT, _("The profile's request key is "
+		    "damaged. Ask your clinic for a new enrollment file."));
+	}
+	if (enc != NULL)
+		wipe_free(enc);
+	return sk;
+}
+
 int
 outbox_sign_request(struct outbox *ob, const char *method,
     const char *target, long long time, const void *body, size_t len,
     char sig[88], struct sw_error *err)
 {
-	unsigned char	*sk = NULL, *m = NULL, raw[PROTO_SIG_LEN];
-	char		*enc, *b, when[24];
+	unsigned char	*sk, *m, raw[PROTO_SIG_LEN];
+	char		*b, when[24];
 	size_t		 mlen;
-	int		 rc = -1;
 
 	if (!ob->enrolled)
 		return not_enrolled(err);
-	enc = sync_get(ob->db, "request_sk");
-	if ((sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL) {
-		sw_fail(err, SW_EIO, _("out of memory"));
-		goto out;
-	}
-	if (proto_unb64(enc, sk, crypto_sign_SECRETKEYBYTES) != 0) {
-		sw_fail(err, SW_ECORRUPT, _("The profile's request key is "
-		    "damaged. Ask your clinic for a new enrollment file."));
-		goto out;
-	}
+	if ((sk = request_sk(ob, err)) == NULL)
+		return -1;
 	snprintf(when, sizeof when, "%lld", time);
 	m = proto_request_bytes(method, target, when, ob->device, body, len,
 	    &mlen);
 	crypto_sign_detached(raw, NULL, m, mlen, sk);
+	sodium_free(sk);
+	free(m);
 	b = proto_b64(raw, sizeof raw);
 	snprintf(sig, 88, "%s", b);
 	free(b);
-	rc = 0;
-out:
+	return 0;
+}
+
+int
+outbox_sync_body(struct outbox *ob, const struct outbox_batch *batch,
+    long long time, long long after, unsigned char **body, size_t *len,
+    struct sw_error *err)
+{
+	unsigned char	*sk, *m, *b;
+	size_t		 n, mlen;
+
+	*body = NULL;
+	*len = 0;
+	if (!ob->enrolled)
+		return not_enrolled(err);
+	if ((sk = request_sk(ob, err)) == NULL)
+		return -1;
+	n = PROTO_V2_HEAD + batch->len;
+	b = xmalloc(n + PROTO_SIG_LEN);
+	proto_sync2_head(b, ob->device, time, after, batch->n);
+	if (batch->len > 0)
+		memcpy(b + PROTO_V2_HEAD, batch->body, batch->len);
+	m = proto_sync2_signed(b, n, &mlen);
+	crypto_sign_detached(b + n, NULL, m, mlen, sk);
+	sodium_free(sk);
 	free(m);
-	if (enc != NULL)
-		wipe_free(enc);
-	if (sk != NULL)
-		sodium_free(sk);
-	return rc;
+	*body = b;
+	*len = n + PROTO_SIG_LEN;
+	return 0;
 }
 
 /* ---- supporter messages, still sealed ---- */

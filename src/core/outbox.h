@@ -148,17 +148,25 @@ int	outbox_registration_done(struct outbox *, long long now,
 /* The next batch in send order, skipping records set aside: unlocked
  * (outbox_from_store), the sealed risk-first list, then the order they
  * were queued in; without the key only the latter. At most max_records
- * records and max_json bytes of JSON. body
- * is the whole POST /v1/records JSON; ids the record ids in it. n is 0
- * when nothing waits. */
+ * records (and 64) and about max_bytes bytes. body holds the records as a
+ * POST /v2/sync body lists them (each envelope under its own version);
+ * ids the record ids in it. n is 0 when nothing waits. An envelope the
+ * queue cannot read is set aside (bad_record), never sent. */
 struct outbox_batch {
-	char	*body;
-	size_t	 len;
+	unsigned char	*body;
+	size_t		 len;
 	char	(*ids)[PROTO_ID_LEN + 1];
-	size_t	 n;
+	size_t		 n;
+	size_t		 set_aside;	/* unreadable envelopes set aside */
 };
-int	outbox_next_batch(struct outbox *, size_t max_records, size_t max_json,
+int	outbox_next_batch(struct outbox *, size_t max_records, size_t max_bytes,
 	    struct outbox_batch *, struct sw_error *);
+/* The whole POST /v2/sync body for batch (which may hold no record),
+ * asking for the messages after the cursor after, signed with the
+ * request key; caller frees *body. */
+int	outbox_sync_body(struct outbox *, const struct outbox_batch *,
+	    long long time, long long after, unsigned char **body,
+	    size_t *len, struct sw_error *);
 void	outbox_batch_free(struct outbox_batch *);
 /* Drop acknowledged envelopes (one transaction). */
 int	outbox_ack(struct outbox *, const char *const *ids, size_t n,

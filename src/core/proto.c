@@ -221,23 +221,30 @@ proto_request_bytes(const char *method, const char *target, const char *time,
 
 /* ---- padded sealed boxes ---- */
 
-unsigned char *
-proto_pad(const char *text, size_t *len)
+/* n bytes padded with sodium_pad() to a multiple of block, at most
+ * PROTO_MAX_PADDED; the caller wipes and frees the result. */
+static unsigned char *
+pad_block(const void *p, size_t n, size_t block, size_t *len)
 {
-	size_t		 n = strlen(text), cap;
+	size_t		 cap = (n / block + 1) * block;
 	unsigned char	*buf;
 
-	cap = (n / PROTO_PAD_BLOCK + 1) * PROTO_PAD_BLOCK;
 	if (cap > PROTO_MAX_PADDED)
 		return NULL;
 	buf = xmalloc(cap);
-	memcpy(buf, text, n);
-	if (sodium_pad(len, buf, n, PROTO_PAD_BLOCK, cap) != 0) {
+	memcpy(buf, p, n);
+	if (sodium_pad(len, buf, n, block, cap) != 0) {
 		sodium_memzero(buf, cap);
 		free(buf);
 		return NULL;
 	}
 	return buf;
+}
+
+unsigned char *
+proto_pad(const char *text, size_t *len)
+{
+	return pad_block(text, strlen(text), PROTO_PAD_BLOCK, len);
 }
 
 char *
@@ -255,20 +262,48 @@ proto_unpad(unsigned char *buf, size_t n)
 	return (char *)buf;
 }
 
-unsigned char *
-proto_seal(const char *json, const unsigned char pk[32], size_t *ctlen)
+/* Seal padded bytes to pk, then wipe and free them. */
+static unsigned char *
+seal_padded(unsigned char *buf, size_t padded, const unsigned char pk[32],
+    size_t *ctlen)
 {
-	size_t		 padded;
-	unsigned char	*buf, *ct;
+	unsigned char *ct = xmalloc(padded + crypto_box_SEALBYTES);
 
-	if ((buf = proto_pad(json, &padded)) == NULL)
-		return NULL;
-	ct = xmalloc(padded + crypto_box_SEALBYTES);
 	crypto_box_seal(ct, buf, padded, pk);
 	sodium_memzero(buf, padded);
 	free(buf);
 	*ctlen = padded + crypto_box_SEALBYTES;
 	return ct;
+}
+
+/* The padded bytes of a sealed box of version v, or NULL when its length
+ * is not one of v's or it does not open; *n gets their length. */
+static unsigned char *
+open_padded(int v, const unsigned char *ct, size_t ctlen,
+    const unsigned char pk[32], const unsigned char *sk, size_t *n)
+{
+	unsigned char *buf;
+
+	if (!proto_ct_len_ok(v, ctlen))
+		return NULL;
+	*n = ctlen - crypto_box_SEALBYTES;
+	buf = xmalloc(*n);
+	if (crypto_box_seal_open(buf, ct, ctlen, pk, sk) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+unsigned char *
+proto_seal(const char *json, const unsigned char pk[32], size_t *ctlen)
+{
+	size_t		 padded;
+	unsigned char	*buf;
+
+	if ((buf = proto_pad(json, &padded)) == NULL)
+		return NULL;
+	return seal_padded(buf, padded, pk, ctlen);
 }
 
 char *
@@ -278,17 +313,309 @@ proto_open(const unsigned char *ct, size_t ctlen, const unsigned char pk[32],
 	unsigned char	*buf;
 	size_t		 n;
 
-	if (ctlen < crypto_box_SEALBYTES + PROTO_PAD_BLOCK ||
-	    ctlen > PROTO_MAX_CIPHERTEXT ||
-	    (ctlen - crypto_box_SEALBYTES) % PROTO_PAD_BLOCK != 0)
+	if ((buf = open_padded(PROTO_VERSION, ct, ctlen, pk, sk, &n)) == NULL)
 		return NULL;
-	n = ctlen - crypto_box_SEALBYTES;
-	buf = xmalloc(n);
-	if (crypto_box_seal_open(buf, ct, ctlen, pk, sk) != 0) {
-		free(buf);
+	return proto_unpad(buf, n);
+}
+
+/* ---- version 2 envelopes ---- */
+
+/* The preset dictionary of every version 2 plaintext (RFC 1951 with
+ * deflateSetDictionary): the names and values a record's JSON repeats,
+ * the commonest last, where they cost least to refer to. Part of the
+ * protocol: it never changes within version 2. */
+static const char v2_dict[] =
+    "{\"kind\":\"exercise\",\"values\":{\"follows\":\"\",\"text\":\"\","
+    "\"in_reply_to\":\"\",\"written_at\":,\"lesson\":\"\",\"done_at\":"
+    "\"kind\":\"risk\",\"created_at\":,\"n\":,\"record\":{\"measure\":"
+    "\"phq9\",\"item\":9,\"answer\":,\"answered_at\":\"2026-12-01T10:26:40Z\","
+    "\"answered_ts\":\"measure\":\"gad7\",\"severity\":\"minimal\","
+    "\"severity_label\":\"Minimal\",\"severity\":\"moderately_severe\","
+    "\"severity_label\":\"Moderately severe\",\"severity\":\"severe\","
+    "\"severity_label\":\"Severe\",\"severity\":\"moderate\","
+    "\"severity_label\":\"Moderate\",{\"v\":2,\"id\":\"\",\"device\":\"\","
+    "\"kind\":\"checkin\",\"created_at\":,\"n\":,\"record\":{\"measure\":"
+    "\"phq9\",\"answers\":[0,1,2,3,0,1,2,3,0],\"functional\":,\"total\":,"
+    "\"severity\":\"mild\",\"severity_label\":\"Mild\",\"risk\":false,"
+    "\"completed_at\":\"2026-12-01T10:26:40Z\",\"completed_ts\":,"
+    "\"risk_signal\":\"\",\"risk\":true,";
+
+static unsigned char *
+v2_deflate(const char *text, size_t n, size_t *outlen)
+{
+	z_stream	 z;
+	unsigned char	*out;
+	uLong		 cap;
+
+	memset(&z, 0, sizeof z);
+	if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 9,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		return NULL;
+	cap = deflateBound(&z, (uLong)n);
+	out = xmalloc(cap);
+	z.next_in = (unsigned char *)(uintptr_t)text;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	if (deflateSetDictionary(&z, (const Bytef *)v2_dict,
+	    sizeof v2_dict - 1) != Z_OK || deflate(&z, Z_FINISH) !=
+	    Z_STREAM_END) {
+		deflateEnd(&z);
+		sodium_memzero(out, cap);
+		free(out);
 		return NULL;
 	}
-	return proto_unpad(buf, n);
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	return out;
+}
+
+/* Inflate with the dictionary into a NUL-terminated string of at most
+ * PROTO_V2_MAX_PLAIN bytes; NULL when it does not inflate whole. */
+static char *
+v2_inflate(const unsigned char *in, size_t n)
+{
+	z_stream	 z;
+	unsigned char	*out;
+	size_t		 cap = PROTO_V2_MAX_PLAIN;
+	int		 zr;
+
+	memset(&z, 0, sizeof z);
+	if (inflateInit2(&z, -15) != Z_OK)
+		return NULL;
+	out = xmalloc(cap + 1);
+	if (inflateSetDictionary(&z, (const Bytef *)v2_dict,
+	    sizeof v2_dict - 1) != Z_OK) {
+		inflateEnd(&z);
+		free(out);
+		return NULL;
+	}
+	z.next_in = (unsigned char *)(uintptr_t)in;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	zr = inflate(&z, Z_FINISH);
+	if (zr != Z_STREAM_END || z.avail_in != 0 ||
+	    memchr(out, '\0', z.total_out) != NULL) {
+		sodium_memzero(out, cap);
+		free(out);
+		inflateEnd(&z);
+		return NULL;
+	}
+	out[z.total_out] = '\0';
+	inflateEnd(&z);
+	return (char *)out;
+}
+
+unsigned char *
+proto_seal2(const char *json, const unsigned char pk[32], size_t *ctlen)
+{
+	unsigned char	*z, *buf;
+	size_t		 n = strlen(json), zn, padded;
+
+	if (n > PROTO_V2_MAX_PLAIN || (z = v2_deflate(json, n, &zn)) == NULL)
+		return NULL;
+	buf = pad_block(z, zn, PROTO_V2_BLOCK, &padded);
+	sodium_memzero(z, zn);
+	free(z);
+	if (buf == NULL)
+		return NULL;
+	return seal_padded(buf, padded, pk, ctlen);
+}
+
+char *
+proto_open2(const unsigned char *ct, size_t ctlen, const unsigned char pk[32],
+    const unsigned char *sk)
+{
+	unsigned char	*buf;
+	size_t		 n, unpadded;
+	char		*text;
+
+	if ((buf = open_padded(PROTO_V2, ct, ctlen, pk, sk, &n)) == NULL)
+		return NULL;
+	text = sodium_unpad(&unpadded, buf, n, PROTO_V2_BLOCK) == 0 ?
+	    v2_inflate(buf, unpadded) : NULL;
+	sodium_memzero(buf, n);
+	free(buf);
+	return text;
+}
+
+char *
+proto_open_v(int v, const unsigned char *ct, size_t ctlen,
+    const unsigned char pk[32], const unsigned char *sk)
+{
+	if (v == PROTO_VERSION)
+		return proto_open(ct, ctlen, pk, sk);
+	if (v == PROTO_V2)
+		return proto_open2(ct, ctlen, pk, sk);
+	return NULL;
+}
+
+bool
+proto_ct_len_ok(int v, size_t ctlen)
+{
+	size_t block = v == PROTO_VERSION ? PROTO_PAD_BLOCK :
+	    v == PROTO_V2 ? PROTO_V2_BLOCK : 0;
+
+	return block != 0 && ctlen >= crypto_box_SEALBYTES + block &&
+	    ctlen <= PROTO_MAX_CIPHERTEXT &&
+	    (ctlen - crypto_box_SEALBYTES) % block == 0;
+}
+
+const char *
+proto_record_ctx(int v)
+{
+	return v == PROTO_VERSION ? PROTO_CTX_RECORD : v == PROTO_V2 ?
+	    PROTO_CTX_RECORD2 : NULL;
+}
+
+/* ---- the POST /v2/sync body ---- */
+
+static void
+be64_put(unsigned char *p, long long v)
+{
+	uint64_t u = (uint64_t)v;
+
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (unsigned char)(u & 0xff);
+		u >>= 8;
+	}
+}
+
+static long long
+be64_get(const unsigned char *p)
+{
+	uint64_t u = 0;
+
+	for (int i = 0; i < 8; i++)
+		u = u << 8 | p[i];
+	return u > 9007199254740991ULL ? -1 : (long long)u;
+}
+
+void
+proto_sync2_head(unsigned char out[PROTO_V2_HEAD], const char *device,
+    long long time, long long after, size_t count)
+{
+	size_t got;
+
+	out[0] = PROTO_V2;
+	sodium_hex2bin(out + 1, 16, device, PROTO_ID_LEN, NULL, &got, NULL);
+	be64_put(out + 17, time);
+	be64_put(out + 25, after);
+	out[33] = (unsigned char)count;
+}
+
+void
+proto_rec2_put(unsigned char **buf, size_t *len, int v, const char *id,
+    const unsigned char sig[PROTO_SIG_LEN], const unsigned char *ct,
+    size_t ctlen)
+{
+	size_t		 block = v == PROTO_VERSION ? PROTO_PAD_BLOCK :
+			    PROTO_V2_BLOCK, k, got;
+	unsigned char	*p;
+
+	k = (ctlen - crypto_box_SEALBYTES) / block;
+	*buf = xreallocarray(*buf, *len + 1 + 16 + PROTO_SIG_LEN + 2 + ctlen,
+	    1);
+	p = *buf + *len;
+	*p++ = (unsigned char)v;
+	sodium_hex2bin(p, 16, id, PROTO_ID_LEN, NULL, &got, NULL);
+	p += 16;
+	memcpy(p, sig, PROTO_SIG_LEN);
+	p += PROTO_SIG_LEN;
+	if (k < 0x80)
+		*p++ = (unsigned char)k;
+	else {
+		*p++ = (unsigned char)(0x80 | (k & 0x7f));
+		*p++ = (unsigned char)(k >> 7);
+	}
+	memcpy(p, ct, ctlen);
+	p += ctlen;
+	*len = (size_t)(p - *buf);
+}
+
+unsigned char *
+proto_sync2_signed(const unsigned char *body, size_t n, size_t *len)
+{
+	struct cat c = { NULL, 0 };
+
+	cat_ctx(&c, PROTO_CTX_SYNC2);
+	cat_put(&c, body, n);
+	*len = c.n;
+	return c.p;
+}
+
+int
+proto_sync2_parse(const unsigned char *b, size_t len, struct proto_sync2 *q,
+    const char **why)
+{
+	size_t	o, k, block;
+
+	memset(q, 0, sizeof *q);
+	*why = _("The body is shorter than its head and signature.");
+	if (len < PROTO_V2_HEAD + PROTO_SIG_LEN)
+		return -1;
+	*why = _("The body's version is not 2.");
+	if (b[0] != PROTO_V2)
+		return -1;
+	sodium_bin2hex(q->device, sizeof q->device, b + 1, 16);
+	*why = _("The body's time or cursor is over 2^53-1.");
+	if ((q->time = be64_get(b + 17)) < 0 ||
+	    (q->after = be64_get(b + 25)) < 0)
+		return -1;
+	q->n = b[33];
+	*why = _("A batch holds at most 64 records.");
+	if (q->n > PROTO_MAX_BATCH)
+		return -2;
+	o = PROTO_V2_HEAD;
+	for (size_t i = 0; i < q->n; i++) {
+		struct proto_rec2 *r = &q->rec[i];
+
+		*why = _("A record is cut short.");
+		if (len - PROTO_SIG_LEN < o + 1 + 16 + PROTO_SIG_LEN + 1)
+			return -1;
+		r->v = b[o++];
+		*why = _("A record's version is neither 1 nor 2.");
+		if (r->v != PROTO_VERSION && r->v != PROTO_V2)
+			return -1;
+		sodium_bin2hex(r->id, sizeof r->id, b + o, 16);
+		o += 16;
+		memcpy(r->sig, b + o, PROTO_SIG_LEN);
+		o += PROTO_SIG_LEN;
+		k = b[o++] & 0x7f;
+		if (b[o - 1] & 0x80) {
+			*why = _("A record is cut short.");
+			if (o >= len - PROTO_SIG_LEN)
+				return -1;
+			*why = _("A record's length is not in its shortest "
+			    "form.");
+			if (b[o] == 0 || b[o] & 0x80)
+				return -1;
+			k |= (size_t)b[o++] << 7;
+		}
+		block = r->v == PROTO_VERSION ? PROTO_PAD_BLOCK :
+		    PROTO_V2_BLOCK;
+		*why = _("A record's ciphertext is over 65584 bytes.");
+		if (k > PROTO_MAX_PADDED / block)
+			return -2;
+		*why = _("A record's ciphertext is empty.");
+		if (k == 0)
+			return -1;
+		r->ctlen = crypto_box_SEALBYTES + k * block;
+		*why = _("A record is cut short.");
+		if (len - PROTO_SIG_LEN - o < r->ctlen)
+			return -1;
+		r->ct = b + o;
+		o += r->ctlen;
+	}
+	*why = _("The body has bytes after its last record and before its "
+	    "signature.");
+	if (o != len - PROTO_SIG_LEN)
+		return -1;
+	q->signed_len = o;
+	memcpy(q->sig, b + o, PROTO_SIG_LEN);
+	*why = NULL;
+	return 0;
 }
 
 /* ---- zlib ---- */

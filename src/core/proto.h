@@ -26,12 +26,29 @@
 #define PROTO_REQUEST_WINDOW	300
 #define PROTO_ENROLL_SIGBYTES	179
 
+/* Version 2 (stepwise-protocol(7), VERSION 2): one POST /v2/sync carries a
+ * batch of record envelopes in binary and brings back the messages after
+ * the cursor it names. A version 2 envelope's plaintext is deflated with
+ * the protocol's dictionary before it is padded to a multiple of
+ * PROTO_V2_BLOCK, so that a check-in, with or without a risk answer, and
+ * a risk signal are all one size: 160 bytes padded, 208 sealed. */
+#define PROTO_V2		2
+#define PROTO_V2_BLOCK		160
+#define PROTO_V2_TARGET		"/v2/sync"
+#define PROTO_V2_MEDIA		"application/octet-stream"
+#define PROTO_V2_HEAD		(1 + 16 + 8 + 8 + 1)	/* v, device, time,
+							 * after, count */
+#define PROTO_V2_MAX_PLAIN	(PROTO_MAX_PADDED - 1)	/* the plaintext,
+							 * as in version 1 */
+
 /* The five context strings, each signed with its terminating NUL. */
 #define PROTO_CTX_TOKEN		"stepwise-token-v1"
 #define PROTO_CTX_ENROLL	"stepwise-enroll-v1"
 #define PROTO_CTX_RECORD	"stepwise-record-v1"
 #define PROTO_CTX_MESSAGE	"stepwise-message-v1"
 #define PROTO_CTX_REQUEST	"stepwise-request-v1"
+#define PROTO_CTX_RECORD2	"stepwise-record-v2"
+#define PROTO_CTX_SYNC2		"stepwise-sync-v2"
 
 /* base64url without padding. Decoding is strict: exactly len bytes, no
  * padding, no white space, no other alphabet; 0 on success, -1 otherwise. */
@@ -75,6 +92,61 @@ unsigned char *proto_seal(const char *json, const unsigned char pk[32],
  * wipe_free(), or NULL when it does not open, unpad or is not text. */
 char	*proto_open(const unsigned char *ct, size_t ctlen,
 	    const unsigned char pk[32], const unsigned char *sk);
+
+/* Version 2 envelopes: json deflated (raw RFC 1951, with the protocol's
+ * preset dictionary), padded with sodium_pad() to a multiple of 160 and
+ * sealed to pk; NULL when the padded text would be over PROTO_MAX_PADDED.
+ * proto_open2 takes it back to text, or NULL. */
+unsigned char *proto_seal2(const char *json, const unsigned char pk[32],
+	    size_t *ctlen);
+char	*proto_open2(const unsigned char *ct, size_t ctlen,
+	    const unsigned char pk[32], const unsigned char *sk);
+/* Open an envelope of version v (1 or 2); NULL for another version. */
+char	*proto_open_v(int v, const unsigned char *ct, size_t ctlen,
+	    const unsigned char pk[32], const unsigned char *sk);
+/* Whether ctlen is a ciphertext length of an envelope of version v: 48 +
+ * 256k (v1) or 48 + 160k (v2), 1 <= k, at most PROTO_MAX_CIPHERTEXT. */
+bool	 proto_ct_len_ok(int v, size_t ctlen);
+/* The context string of an envelope of version v, NULL when none. */
+const char *proto_record_ctx(int v);
+
+/* ---- the POST /v2/sync body ----
+ * v (1 byte, 2) || device (16 bytes) || time (8, big-endian) || after (8)
+ *   || count (1, 0..64) || count records || signature (64)
+ * each record: version (1: 1 or 2) || id (16) || signature (64)
+ *   || k (1 or 2 bytes, LEB128) || ciphertext (48 + 256k or 48 + 160k)
+ * The last 64 bytes sign, with the device's request key,
+ * "stepwise-sync-v2\0" || every byte before them. */
+struct proto_rec2 {
+	int			 v;
+	char			 id[PROTO_ID_LEN + 1];
+	unsigned char		 sig[PROTO_SIG_LEN];
+	const unsigned char	*ct;		/* into the body */
+	size_t			 ctlen;
+};
+struct proto_sync2 {
+	char			 device[PROTO_ID_LEN + 1];
+	long long		 time;
+	long long		 after;
+	size_t			 n;
+	struct proto_rec2	 rec[PROTO_MAX_BATCH];
+	size_t			 signed_len;	/* bytes before the signature */
+	unsigned char		 sig[PROTO_SIG_LEN];
+};
+/* Parse a body; 0, or -1 with the reason (a sentence) in *why, -2 when
+ * a ciphertext is over PROTO_MAX_CIPHERTEXT or count over 64. */
+int	 proto_sync2_parse(const unsigned char *, size_t, struct proto_sync2 *,
+	    const char **why);
+/* One record's bytes, appended to *buf (of *len bytes, realloc'd). */
+void	 proto_rec2_put(unsigned char **buf, size_t *len, int v,
+	    const char *id, const unsigned char sig[PROTO_SIG_LEN],
+	    const unsigned char *ct, size_t ctlen);
+/* The head of a body, for count records, into out[PROTO_V2_HEAD]. */
+void	 proto_sync2_head(unsigned char out[PROTO_V2_HEAD], const char *device,
+	    long long time, long long after, size_t count);
+/* The bytes the request signature covers: context || body[0..n). */
+unsigned char *proto_sync2_signed(const unsigned char *body, size_t n,
+	    size_t *len);
 
 /* zlib (RFC 1950) compression of a request body. */
 unsigned char *proto_deflate(const void *, size_t, size_t *outlen);

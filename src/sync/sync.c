@@ -1,7 +1,9 @@
 /* sync.c: the client side of stepwise-protocol(7) on libcurl's multi
  * interface with curl's socket callbacks. One run is a small state machine
- * (registration, record batches, messages), one transfer at a time, driven
- * by the caller's loop through struct sync_hooks or by sync_run's own. */
+ * (the registration, then POST /v2/sync: each carries a batch of records
+ * and brings back the messages after the cursor), one transfer at a time,
+ * driven by the caller's loop through struct sync_hooks or by sync_run's
+ * own. */
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -24,8 +26,7 @@
 enum step {
 	STEP_NONE,
 	STEP_ENROLL,
-	STEP_RECORDS,
-	STEP_MESSAGES,
+	STEP_SYNC,
 };
 
 /* The one transfer in flight. */
@@ -33,7 +34,7 @@ struct request {
 	CURL			*easy;
 	struct curl_slist	*headers;
 	char			*url;
-	unsigned char		*body;		/* deflated, NULL for GET */
+	unsigned char		*body;		/* as sent, NULL for GET */
 	size_t			 body_len;
 	char			*answer;
 	size_t			 len;
@@ -59,7 +60,9 @@ struct sync {
 	bool			 first_batch;
 	long long		 clock_offset;	/* server minus our clock */
 	bool			 stale_retried;
-	long long		 cursor;	/* after= of the fetch in flight */
+	long long		 cursor;	/* after of the sync in flight */
+	bool			 need_fetch;	/* no answer of this run has
+						 * covered the messages yet */
 
 	/* What this run moved. */
 	size_t			 registered;
@@ -85,8 +88,7 @@ struct answer {
 };
 
 static void	next_step(struct sync *);
-static void	send_records(struct sync *);
-static void	send_messages(struct sync *);
+static void	send_sync(struct sync *);
 
 static long long
 mono_ms(void)
@@ -309,7 +311,7 @@ finish(struct sync *s, enum sync_result result, long long retry_after,
 static void
 halve_batch(struct sync *s)
 {
-	if (s->step == STEP_RECORDS && s->batch.n > 0)
+	if (s->step == STEP_SYNC && s->batch.n > 0)
 		s->batch_max = s->batch.n > 1 ? s->batch.n / 2 : 1;
 }
 
@@ -475,9 +477,11 @@ setup_easy(struct sync *s, CURL *e)
 	set_ok(curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 100L), &ok);
 	set_ok(curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 60L), &ok);
 	set_ok(curl_easy_setopt(e, CURLOPT_TIMEOUT, 600L), &ok);
-	set_ok(curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""), &ok);
-	set_ok(curl_easy_setopt(e, CURLOPT_USERAGENT,
-	    "stepwise/" STEPWISE_VERSION), &ok);
+	/* Every header costs bytes on a slow link: no User-Agent, and an
+	 * Accept-Encoding only where the answer is worth compressing (a
+	 * sync's answer is mostly ciphertext). */
+	if (s->step == STEP_ENROLL)
+		set_ok(curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""), &ok);
 	set_ok(curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers), &ok);
 	set_ok(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb), &ok);
 	set_ok(curl_easy_setopt(e, CURLOPT_WRITEDATA, r), &ok);
@@ -512,33 +516,43 @@ setup_easy(struct sync *s, CURL *e)
 	return ok;
 }
 
-/* Start one request: target is the endpoint path (and query) appended to
- * the enrollment's URL; json the body before compression, or NULL. The
- * headers list becomes the request's. */
+/* Start one POST: target is the endpoint path appended to the
+ * enrollment's URL; body (taken) is sent as it is with media type media,
+ * or deflated first when deflate is true (JSON). */
 static void
-send_request(struct sync *s, const char *target, const char *json,
-    size_t len, struct curl_slist *headers)
+send_request(struct sync *s, const char *target, unsigned char *body,
+    size_t len, const char *media, bool deflate)
 {
 	struct request	*r = &s->req;
-	struct curl_slist *h = headers;
+	struct curl_slist *h = NULL;
 	const char	*url = outbox_url(s->ob), *why;
+	char		*line;
 
 	request_free(s);
 	if (url == NULL || !proto_url_ok(url, &why)) {
-		curl_slist_free_all(headers);
+		free(body);
 		finish(s, SYNC_FAILED, 0, _("The clinic's address is not "
 		    "usable: %s."), url == NULL ? "?" : why);
 		return;
 	}
 	r->url = xasprintf("%s%s", url, target);
+	/* No Expect (a satellite round trip spent on 100 Continue) and no
+	 * Accept: the answer's type is the protocol's to say. */
 	h = curl_slist_append(h, "Expect:");
-	if (json != NULL) {
-		r->body = proto_deflate(json, len, &r->body_len);
-		h = curl_slist_append(h, "Content-Type: application/json");
+	h = curl_slist_append(h, "Accept:");
+	line = xasprintf("Content-Type: %s", media);
+	h = curl_slist_append(h, line);
+	free(line);
+	if (deflate) {
+		r->body = proto_deflate(body, len, &r->body_len);
+		free(body);
 		h = curl_slist_append(h, "Content-Encoding: deflate");
+	} else {
+		r->body = body;
+		r->body_len = len;
 	}
 	r->headers = h;
-	if (h == NULL || (json != NULL && r->body == NULL) ||
+	if (h == NULL || r->body == NULL ||
 	    (r->easy = curl_easy_init()) == NULL) {
 		finish(s, SYNC_FAILED, 0, "%s", _("Stepwise could not prepare "
 		    "a request to the clinic."));
@@ -563,18 +577,24 @@ send_enroll(struct sync *s, char *body)
 {
 	s->step = STEP_ENROLL;
 	say(s, "%s", _("Registering this device with the clinic..."));
-	send_request(s, "/v1/enroll", body, strlen(body), NULL);
-	free(body);
+	send_request(s, "/v1/enroll", (unsigned char *)body, strlen(body),
+	    "application/json", true);
 }
 
+/* One POST /v2/sync: the next batch (none when nothing waits) and the
+ * cursor, so that its answer both acknowledges the records and brings the
+ * messages after the cursor: a sync with one record is one round trip. It
+ * ends the run when nothing waits and an answer of this run has already
+ * brought the messages. */
 static void
-send_records(struct sync *s)
+send_sync(struct sync *s)
 {
-	struct sw_error	err = { 0 };
-	size_t		max = s->batch_max;
+	struct sw_error	 err = { 0 };
+	size_t		 max = s->batch_max, len;
+	unsigned char	*body;
+	long long	 now = wall_now() + s->clock_offset;
 
 	outbox_batch_free(&s->batch);
-	s->step = STEP_RECORDS;
 	/* The first batch is small whether or not it holds a risk record,
 	 * so that its size tells an observer nothing. */
 	if (s->first_batch && max > PROTO_FIRST_BATCH)
@@ -584,50 +604,31 @@ send_records(struct sync *s)
 		finish(s, SYNC_FAILED, 0, "%s", err.msg);
 		return;
 	}
-	if (s->batch.n == 0) {
-		send_messages(s);
+	/* An envelope the profile holds damaged is set aside as the server
+	 * would have: the patient is told as for one the clinic refused. */
+	s->rejected += s->batch.set_aside;
+	if (s->batch.n == 0 && !s->need_fetch) {
+		finish(s, SYNC_DONE, 0, "%s", "");
 		return;
 	}
-	say(s, ngettext("Sending %zu record...", "Sending %zu records...",
-	    s->batch.n), s->batch.n);
-	send_request(s, "/v1/records", s->batch.body, s->batch.len, NULL);
-}
-
-static void
-send_messages(struct sync *s)
-{
-	struct sw_error		 err = { 0 };
-	struct curl_slist	*h = NULL;
-	const char		*device = outbox_device(s->ob);
-	char			 target[64], sig[88], *line;
-	long long		 now = wall_now() + s->clock_offset;
-
-	outbox_batch_free(&s->batch);
-	if (s->step != STEP_MESSAGES)
-		say(s, "%s", _("Fetching messages..."));
-	s->step = STEP_MESSAGES;
 	s->cursor = outbox_message_cursor(s->ob);
-	if (device == NULL || s->cursor < 0) {
+	if (outbox_device(s->ob) == NULL || s->cursor < 0) {
 		finish(s, SYNC_FAILED, 0, "%s", _("The clinic settings in "
 		    "this profile are damaged."));
 		return;
 	}
-	snprintf(target, sizeof target, "/v1/messages?after=%lld", s->cursor);
-	if (outbox_sign_request(s->ob, "GET", target, now, NULL, 0, sig,
+	if (outbox_sync_body(s->ob, &s->batch, now, s->cursor, &body, &len,
 	    &err) != 0) {
 		finish(s, SYNC_FAILED, 0, "%s", err.msg);
 		return;
 	}
-	line = xasprintf("X-Stepwise-Device: %s", device);
-	h = curl_slist_append(h, line);
-	free(line);
-	line = xasprintf("X-Stepwise-Time: %lld", now);
-	h = curl_slist_append(h, line);
-	free(line);
-	line = xasprintf("X-Stepwise-Signature: %s", sig);
-	h = curl_slist_append(h, line);
-	free(line);
-	send_request(s, target, NULL, 0, h);
+	if (s->batch.n > 0)
+		say(s, ngettext("Sending %zu record...", "Sending %zu "
+		    "records...", s->batch.n), s->batch.n);
+	else if (s->step != STEP_SYNC)
+		say(s, "%s", _("Fetching messages..."));
+	s->step = STEP_SYNC;
+	send_request(s, PROTO_V2_TARGET, body, len, PROTO_V2_MEDIA, false);
 }
 
 /* After the registration: records, then messages. */
@@ -644,7 +645,7 @@ next_step(struct sync *s)
 	if (body != NULL)
 		send_enroll(s, body);
 	else
-		send_records(s);
+		send_sync(s);
 }
 
 /* ---- answers ---- */
@@ -675,7 +676,7 @@ enroll_done(struct sync *s, const struct answer *a)
 	}
 	s->registered++;
 	changed(s);
-	send_records(s);
+	send_sync(s);
 }
 
 static bool
@@ -685,125 +686,6 @@ in_batch(const struct outbox_batch *b, const char *id)
 		if (strcmp(b->ids[i], id) == 0)
 			return true;
 	return false;
-}
-
-static bool
-in_list(const char *const *v, size_t n, const char *id)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i], id) == 0)
-			return true;
-	return false;
-}
-
-/* 200 from /v1/records: acked must be ids we sent, each once; duplicate
- * a part of acked. */
-static void
-records_acked(struct sync *s, const struct answer *a)
-{
-	static const char *const keys[] = { "acked", "duplicate", NULL };
-	struct sw_error	 err = { 0 };
-	const cJSON	*acked, *dup, *v;
-	const char	**ids = NULL;
-	size_t		 n = 0;
-
-	acked = cJSON_GetObjectItemCaseSensitive(a->json, "acked");
-	dup = cJSON_GetObjectItemCaseSensitive(a->json, "duplicate");
-	if (!proto_only_keys(a->json, keys) || !cJSON_IsArray(acked) ||
-	    !cJSON_IsArray(dup))
-		goto bad;
-	ids = xcalloc(s->batch.n ? s->batch.n : 1, sizeof *ids);
-	cJSON_ArrayForEach(v, acked) {
-		if (!cJSON_IsString(v) || !proto_id_ok(v->valuestring) ||
-		    !in_batch(&s->batch, v->valuestring) ||
-		    in_list(ids, n, v->valuestring))
-			goto bad;
-		ids[n++] = v->valuestring;
-	}
-	cJSON_ArrayForEach(v, dup) {
-		if (!cJSON_IsString(v) || !in_list(ids, n, v->valuestring))
-			goto bad;
-	}
-	/* An answer that acknowledges nothing would have us send the same
-	 * batch for ever. */
-	if (n == 0)
-		goto bad;
-	if (outbox_ack(s->ob, ids, n, wall_now(), &err) != 0) {
-		free(ids);
-		finish(s, SYNC_FAILED, 0, "%s", err.msg);
-		return;
-	}
-	free(ids);
-	s->acked += n;
-	s->first_batch = false;
-	if (s->batch_max < PROTO_MAX_BATCH)
-		s->batch_max = s->batch_max * 2 > PROTO_MAX_BATCH ?
-		    PROTO_MAX_BATCH : s->batch_max * 2;
-	changed(s);
-	send_records(s);
-	return;
-bad:
-	free(ids);
-	finish_bad_answer(s);
-}
-
-/* 400, 401 or 413 with "rejected": set those records aside and send the
- * rest at once. 1 when there was no usable list, so the caller goes on. */
-static int
-records_rejected(struct sync *s, const struct answer *a)
-{
-	static const char *const keys[] = { "id", "error", NULL };
-	struct sw_error	 err = { 0 };
-	const cJSON	*list, *v;
-	const char	*id, *code;
-	size_t		 n = 0;
-
-	list = cJSON_GetObjectItemCaseSensitive(a->json, "rejected");
-	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0)
-		return 1;
-	/* Check the whole list before setting anything aside. */
-	cJSON_ArrayForEach(v, list) {
-		if (!cJSON_IsObject(v) || !proto_only_keys(v, keys) ||
-		    (id = proto_str(v, "id")) == NULL ||
-		    !proto_error_code_ok(proto_str(v, "error")) ||
-		    !in_batch(&s->batch, id)) {
-			finish_bad_answer(s);
-			return 0;
-		}
-	}
-	cJSON_ArrayForEach(v, list) {
-		id = proto_str(v, "id");
-		code = proto_str(v, "error");
-		if (outbox_reject(s->ob, id, code, &err) != 0) {
-			finish(s, SYNC_FAILED, 0, "%s", err.msg);
-			return 0;
-		}
-		n++;
-	}
-	s->rejected += n;
-	changed(s);
-	send_records(s);
-	return 0;
-}
-
-static void
-records_done(struct sync *s, const struct answer *a)
-{
-	if (a->status == 200) {
-		records_acked(s, a);
-		return;
-	}
-	if ((a->status == 400 || a->status == 401 || a->status == 413) &&
-	    records_rejected(s, a) == 0)
-		return;
-	if (a->status == 413 && a->error != NULL &&
-	    strcmp(a->error, "too_large") == 0 && s->batch.n > 1) {
-		s->batch_max = s->batch.n / 2;
-		send_records(s);
-		return;
-	}
-	if (!finish_stopped(s, a))
-		finish_refused(s, a);
 }
 
 struct fetched {
@@ -846,62 +728,154 @@ messages_check(struct sync *s, const cJSON *list, struct fetched *f,
 	return 0;
 }
 
-static void
-messages_fetched(struct sync *s, const struct answer *a)
-{
-	static const char *const keys[] = { "messages", "more", NULL };
-	struct sw_error	 err = { 0 };
-	const cJSON	*list, *more;
+/* A sync's answer (stepwise-protocol(7), VERSION 2): acked, the number
+ * of records of the batch stored, which must be all of them; duplicate,
+ * those of them the clinic already held; and the messages after the
+ * cursor, checked as a fetch's. */
+struct synced {
+	const cJSON	*dup;
+	const cJSON	*list;
+	bool		 more;
 	struct fetched	 f[PROTO_MAX_MESSAGES];
-	size_t		 n = 0, i;
-	int		 rc;
+	size_t		 n;
+};
 
-	list = cJSON_GetObjectItemCaseSensitive(a->json, "messages");
-	more = cJSON_GetObjectItemCaseSensitive(a->json, "more");
-	memset(f, 0, sizeof f);
-	if (!proto_only_keys(a->json, keys) || !cJSON_IsArray(list) ||
-	    !cJSON_IsBool(more) ||
-	    cJSON_GetArraySize(list) > PROTO_MAX_MESSAGES ||
-	    messages_check(s, list, f, &n) != 0 ||
-	    (cJSON_IsTrue(more) && n == 0)) {
-		for (i = 0; i < PROTO_MAX_MESSAGES; i++)
-			free(f[i].ct);
-		finish_bad_answer(s);
-		return;
-	}
-	for (i = 0, rc = 0; i < n && rc >= 0; i++) {
+static bool
+sync_answer_ok(struct sync *s, const cJSON *j, struct synced *y)
+{
+	static const char *const keys[] = { "acked", "duplicate", "messages",
+	    "more", NULL };
+	const cJSON	*more, *v;
+	long long	 acked;
+
+	y->dup = cJSON_GetObjectItemCaseSensitive(j, "duplicate");
+	y->list = cJSON_GetObjectItemCaseSensitive(j, "messages");
+	more = cJSON_GetObjectItemCaseSensitive(j, "more");
+	if (!proto_only_keys(j, keys) || !proto_int(j, "acked", &acked) ||
+	    acked != (long long)s->batch.n || !cJSON_IsArray(y->dup) ||
+	    !cJSON_IsArray(y->list) || !cJSON_IsBool(more) ||
+	    cJSON_GetArraySize(y->list) > PROTO_MAX_MESSAGES)
+		return false;
+	cJSON_ArrayForEach(v, y->dup)
+		if (!cJSON_IsString(v) || !in_batch(&s->batch, v->valuestring))
+			return false;
+	y->more = cJSON_IsTrue(more);
+	return messages_check(s, y->list, y->f, &y->n) == 0 &&
+	    !(y->more && y->n == 0);
+}
+
+/* Keep each message in its turn (each moves the cursor); -1 on error. */
+static int
+messages_keep(struct sync *s, const struct fetched *f, size_t n,
+    struct sw_error *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc >= 0; i++) {
 		rc = outbox_keep_message(s->ob, f[i].seq, f[i].id, f[i].ct,
-		    f[i].ctlen, f[i].sig, wall_now(), &err);
+		    f[i].ctlen, f[i].sig, wall_now(), err);
 		if (rc == 0)
 			s->kept++;
 		else if (rc == 2)
 			s->bad++;
 	}
-	for (i = 0; i < n; i++)
-		free(f[i].ct);
-	if (rc < 0) {
+	return rc < 0 ? -1 : 0;
+}
+
+/* 200 from /v2/sync. */
+static void
+sync_acked(struct sync *s, const struct answer *a)
+{
+	struct sw_error	 err = { 0 };
+	struct synced	 y;
+	const char	**ids = NULL;
+	int		 rc = 0;
+
+	memset(&y, 0, sizeof y);
+	if (!sync_answer_ok(s, a->json, &y)) {
+		for (size_t i = 0; i < PROTO_MAX_MESSAGES; i++)
+			free(y.f[i].ct);
+		finish_bad_answer(s);
+		return;
+	}
+	if (s->batch.n > 0) {
+		ids = xcalloc(s->batch.n, sizeof *ids);
+		for (size_t i = 0; i < s->batch.n; i++)
+			ids[i] = s->batch.ids[i];
+		rc = outbox_ack(s->ob, ids, s->batch.n, wall_now(), &err);
+		free(ids);
+	}
+	if (rc == 0)
+		rc = messages_keep(s, y.f, y.n, &err);
+	for (size_t i = 0; i < PROTO_MAX_MESSAGES; i++)
+		free(y.f[i].ct);
+	if (rc != 0) {
 		finish(s, SYNC_FAILED, 0, "%s", err.msg);
 		return;
 	}
-	if (n > 0) {
-		s->inbox_gen++;
-		changed(s);
+	if (s->batch.n > 0) {
+		s->acked += s->batch.n;
+		s->first_batch = false;
+		if (s->batch_max < PROTO_MAX_BATCH)
+			s->batch_max = s->batch_max * 2 > PROTO_MAX_BATCH ?
+			    PROTO_MAX_BATCH : s->batch_max * 2;
 	}
-	/* Asking again after new messages is what tells the server they
-	 * arrived (the cursor is the acknowledgement); an empty page ends it. */
-	if (cJSON_IsTrue(more) || n > 0)
-		send_messages(s);
-	else
-		finish(s, SYNC_DONE, 0, "%s", "");
+	if (y.n > 0)
+		s->inbox_gen++;
+	changed(s);
+	/* The answer brought every message up to now, unless it says there
+	 * are more; after new ones, one more request with the new cursor
+	 * tells the server they arrived (the cursor is the acknowledgement). */
+	s->need_fetch = y.more || y.n > 0;
+	send_sync(s);
+}
+
+/* 400, 401 or 413 with "rejected": set those records aside and send the
+ * rest at once. 1 when there was no usable list, so the caller goes on. */
+static int
+records_rejected(struct sync *s, const struct answer *a)
+{
+	static const char *const keys[] = { "id", "error", NULL };
+	struct sw_error	 err = { 0 };
+	const cJSON	*list, *v;
+	const char	*id, *code;
+	size_t		 n = 0;
+
+	list = cJSON_GetObjectItemCaseSensitive(a->json, "rejected");
+	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0)
+		return 1;
+	/* Check the whole list before setting anything aside. */
+	cJSON_ArrayForEach(v, list) {
+		if (!cJSON_IsObject(v) || !proto_only_keys(v, keys) ||
+		    (id = proto_str(v, "id")) == NULL ||
+		    !proto_error_code_ok(proto_str(v, "error")) ||
+		    !in_batch(&s->batch, id)) {
+			finish_bad_answer(s);
+			return 0;
+		}
+	}
+	cJSON_ArrayForEach(v, list) {
+		id = proto_str(v, "id");
+		code = proto_str(v, "error");
+		if (outbox_reject(s->ob, id, code, &err) != 0) {
+			finish(s, SYNC_FAILED, 0, "%s", err.msg);
+			return 0;
+		}
+		n++;
+	}
+	s->rejected += n;
+	changed(s);
+	send_sync(s);
+	return 0;
 }
 
 static void
-messages_done(struct sync *s, const struct answer *a)
+sync_done(struct sync *s, const struct answer *a)
 {
 	long long server_time;
 
 	if (a->status == 200) {
-		messages_fetched(s, a);
+		sync_acked(s, a);
 		return;
 	}
 	/* The server's clock says ours is off: correct for it, once. */
@@ -911,11 +885,20 @@ messages_done(struct sync *s, const struct answer *a)
 		if (!s->stale_retried) {
 			s->stale_retried = true;
 			s->clock_offset = server_time - wall_now();
-			send_messages(s);
+			send_sync(s);
 		} else
 			finish(s, SYNC_FAILED, 0, "%s", _("The clinic did not "
 			    "accept this computer's clock. Please check the "
 			    "date and time."));
+		return;
+	}
+	if ((a->status == 400 || a->status == 401 || a->status == 413) &&
+	    records_rejected(s, a) == 0)
+		return;
+	if (a->status == 413 && a->error != NULL &&
+	    strcmp(a->error, "too_large") == 0 && s->batch.n > 1) {
+		s->batch_max = s->batch.n / 2;
+		send_sync(s);
 		return;
 	}
 	if (!finish_stopped(s, a))
@@ -983,11 +966,8 @@ transfer_done(struct sync *s, CURLcode code)
 		else if (!finish_stopped(s, &a))
 			finish_refused(s, &a);
 		break;
-	case STEP_RECORDS:
-		records_done(s, &a);
-		break;
-	case STEP_MESSAGES:
-		messages_done(s, &a);
+	case STEP_SYNC:
+		sync_done(s, &a);
 		break;
 	case STEP_NONE:
 		break;
@@ -1097,6 +1077,7 @@ sync_start(struct sync *s, bool force, long long now_ms)
 	s->result = SYNC_IDLE;
 	s->words[0] = s->stop_code[0] = s->told[0] = '\0';
 	s->first_batch = true;
+	s->need_fetch = true;
 	s->stale_retried = false;
 	s->registered = s->acked = s->rejected = s->kept = s->bad = 0;
 	changed(s);

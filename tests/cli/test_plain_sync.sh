@@ -191,7 +191,7 @@ exec 4>"$T/in"
 echo 9 >&4
 # Ctrl-C once the sync waits on an answer: its upload of the check-in
 # saved above has reached the silent clinic.
-wait_for "$T/stall" "Sending 1 record" 30 && wait_for "$T/silent.out" '^request POST /v1/records' 30 &&
+wait_for "$T/stall" "Sending 1 record" 30 && wait_for "$T/silent.out" '^request POST /v2/sync' 30 &&
     ok "Sync now waits on the clinic's answer to its upload" ||
     bad "the sync never sent the waiting check-in" "$(cat "$T/stall" "$T/silent.out")"
 kill -INT $pid

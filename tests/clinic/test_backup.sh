@@ -48,7 +48,7 @@ PY
 }
 
 make_clinic "$T/c" && start_server srv "$T/c" 0 --rate 100000 && start_proxy px "${PORT[srv]}" \
-    --at 'POST /v1/records' --nth 2 --action hold-reply || finish
+    --at 'POST /v2/sync' --nth 2 --action hold-reply || finish
 set_url "$T/c" "http://127.0.0.1:${PORT[px]}"
 mkdir "$T/c/templates" && printf 'Hello from {clinic}.\nSee you soon.\n' >"$T/c/templates/welcome.txt"
 make_patient p1 "$T/c" R1 && seed p1 phq9 1,2,1,0,1,2,0,1,1 1790000000 300 || finish

@@ -2,7 +2,10 @@
  * share (src/core/proto.c). The first byte of an input picks the rule, the
  * rest is its input. Besides not crashing, the round trips must hold:
  * unpad(pad(x)) == x with the padded length a multiple of the block,
- * open(seal(x)) == x, inflate(deflate(x)) == x. */
+ * open(seal(x)) == x (version 1 and 2, a version 2 ciphertext 48 bytes
+ * and a multiple of 160), inflate(deflate(x)) == x, and a POST /v2/sync
+ * body that parses gives records that lie inside it, each of a length
+ * its version allows. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,12 +65,37 @@ round_trips(const char *s)
 		wipe_free(t);
 		free(ct);
 	}
+	if ((ct = proto_seal2(s, pk, &n)) != NULL) {
+		CHECK(proto_ct_len_ok(PROTO_V2, n));
+		CHECK((t = proto_open2(ct, n, pk, sk)) != NULL &&
+		    strcmp(t, s) == 0);
+		wipe_free(t);
+		free(ct);
+	}
 	if ((z = proto_deflate(s, strlen(s), &zn)) != NULL) {
 		CHECK(proto_inflate(z, zn, false, PROTO_MAX_BODY, &back,
 		    &bn) == 0 && bn == strlen(s) && memcmp(back, s, bn) == 0);
 		free(back);
 		free(z);
 	}
+}
+
+static void
+sync2_parse(const uint8_t *b, size_t n)
+{
+	struct proto_sync2	*y = xmalloc(sizeof *y);
+	const char		*why;
+
+	if (proto_sync2_parse(b, n, y, &why) == 0) {
+		CHECK(why == NULL && y->n <= PROTO_MAX_BATCH &&
+		    y->signed_len + PROTO_SIG_LEN == n);
+		for (size_t i = 0; i < y->n; i++)
+			CHECK(proto_ct_len_ok(y->rec[i].v, y->rec[i].ctlen) &&
+			    y->rec[i].ct > b && y->rec[i].ct + y->rec[i].ctlen <=
+			    b + y->signed_len && proto_id_ok(y->rec[i].id));
+	} else
+		CHECK(why != NULL);
+	free(y);
 }
 
 int
@@ -128,6 +156,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 7:
 		if ((t = proto_open(data + 1, n, pk, sk)) != NULL)
 			wipe_free(t);
+		if ((t = proto_open2(data + 1, n, pk, sk)) != NULL)
+			wipe_free(t);
+		sync2_parse(data + 1, n);
 		break;
 	case 8:
 		if (strlen(s) == n)

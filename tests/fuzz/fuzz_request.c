@@ -1,12 +1,15 @@
 /* fuzz_request.c: every request body stepwise-clinic serve parses, as
  * serve_http.c hands it on: decoded with the Content-Encoding it names
  * (proto_inflate), parsed strictly (proto_parse), then given to the
- * endpoint (api_enroll, api_records) over a real clinic database that
- * holds one token and one registered device. The first byte of an input
- * picks the endpoint (bit 0: enroll or records; bit 1: a GET
- * /v1/messages whose query and X-Stepwise headers are the rest of the
- * input, lines of "after=...", device, time, signature) and the coding
- * (bits 2-3: identity, deflate, gzip); the rest is the body. */
+ * endpoint (api_enroll, api_records, api_sync) over a real clinic
+ * database that holds one token and one registered device. The first
+ * byte of an input picks the endpoint (bit 0: enroll or records; bit 1: a
+ * GET /v1/messages whose query and X-Stepwise headers are the rest of the
+ * input, lines of "after=...", device, time, signature; bit 5: a POST
+ * /v2/sync whose binary body is the rest, answered as if it came at the
+ * time it names, so that the window never stops the fuzzer short of the
+ * signatures) and the coding (bits 2-3: identity, deflate, gzip); the
+ * rest is the body. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +122,63 @@ write_seed(const char *dir)
 	cJSON_Delete(j);
 }
 
+/* A POST /v2/sync body of two records, both signed by the device, with
+ * its request signature (the fixture's request key is its signing key). */
+static void
+write_seed_v2(const char *dir)
+{
+	unsigned char	 ct[PROTO_SEAL_EXTRA + PROTO_V2_BLOCK], sig[64];
+	unsigned char	*msg, *recs = NULL, *body;
+	char		 id[PROTO_ID_LEN + 1], path[512];
+	size_t		 len, rlen = 0, n;
+	FILE		*f;
+
+	for (int i = 0; i < 2; i++) {
+		randombytes_buf(ct, sizeof ct);
+		proto_new_id(id);
+		msg = proto_envelope_bytes(PROTO_CTX_RECORD2, DEVICE, id, ct,
+		    sizeof ct, &len);
+		crypto_sign_detached(sig, NULL, msg, len, sign_sk);
+		free(msg);
+		proto_rec2_put(&recs, &rlen, PROTO_V2, id, sig, ct, sizeof ct);
+	}
+	n = PROTO_V2_HEAD + rlen;
+	body = xmalloc(n + 64);
+	proto_sync2_head(body, DEVICE, (long long)time(NULL), 0, 2);
+	memcpy(body + PROTO_V2_HEAD, recs, rlen);
+	msg = proto_sync2_signed(body, n, &len);
+	crypto_sign_detached(body + n, NULL, msg, len, sign_sk);
+	free(msg);
+	snprintf(path, sizeof path, "%s/sync-signed", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		abort();
+	fputc(0x20, f);	/* POST /v2/sync, identity */
+	fwrite(body, 1, n + 64, f);
+	fclose(f);
+	free(body);
+	free(recs);
+}
+
+/* POST /v2/sync: the body as it came, at the time it names. */
+static void
+sync_v2(const uint8_t *body, size_t len)
+{
+	struct request		 q = { 0 };
+	struct answer		 a = { 0 };
+	struct proto_sync2	*y = xmalloc(sizeof *y);
+	const char		*why;
+
+	q.srv = &srv;
+	q.target = PROTO_V2_TARGET;
+	q.body = body;
+	q.len = len;
+	q.now = proto_sync2_parse(body, len, y, &why) == 0 ? y->time :
+	    (long long)time(NULL);
+	free(y);
+	api_sync(&q, &a);
+	cJSON_Delete(a.body);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -138,8 +198,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	}
 	db_fixture(srv.db);
-	if (seeds != NULL)
+	if (seeds != NULL) {
 		write_seed(seeds);
+		write_seed_v2(seeds);
+	}
 	return 0;
 }
 
@@ -181,6 +243,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	if (data[0] & 0x20) {
+		uint8_t *body = xmalloc(size);	/* its own buffer, for ASan */
+
+		memcpy(body, data + 1, size - 1);
+		sync_v2(body, size - 1);
+		free(body);
+		return 0;
+	}
 	if (data[0] & 2) {
 		s = xmalloc(size);
 		memcpy(s, data + 1, size - 1);

@@ -21,8 +21,8 @@ want=$(export_ids p); got=$(clinic_ids "$T/c")
 [ $(echo "$want" | grep -c .) -eq $N ] && [ "$want" = "$got" ] && ok "the clinic's ids are the profile's $N export ids" ||
     bad "ids differ" "$(diff <(echo "$want") <(echo "$got") | head)"
 
-posts=$(grep -c 'POST.*/v1/records' "$T/srv.log")
-[ "$posts" -gt 1 ] && ok "the server log shows $posts POST /v1/records (batches)" || bad "POST /v1/records in the log: $posts" "$(head "$T/srv.log")"
+posts=$(grep -c 'POST.*/v2/sync' "$T/srv.log")
+[ "$posts" -gt 1 ] && ok "the server log shows $posts POST /v2/sync (batches)" || bad "POST /v2/sync in the log: $posts" "$(head "$T/srv.log")"
 b=$(batches px | tr '\n' ' ')
 python3 - "$N" $b <<'PY' && ok "batches on the wire: first <= 8, the rest <= 64, $N in all: $b" || bad "batch sizes: $b"
 import sys
@@ -30,11 +30,12 @@ n, b = int(sys.argv[1]), [int(x) for x in sys.argv[2:]]
 assert len(b) > 1 and 1 <= b[0] <= 8 and all(1 <= x <= 64 for x in b), b
 assert sum(b) == n, sum(b)
 PY
-expect "every POST /v1/records was answered 200" "" "$(requests px | python3 -c '
+expect "every POST /v2/sync was answered 200" "" "$(requests px | python3 -c '
 import json, sys
 for r in map(json.loads, sys.stdin):
-    if r["target"] == "/v1/records" and r["status"] != 200: print(r["status"])')"
-grep -q 'Content-Encoding: deflate' "$T/px.cap" && ok "request bodies are compressed (Content-Encoding: deflate)" || bad "no Content-Encoding: deflate"
+    if r["target"] == "/v2/sync" and r["status"] != 200: print(r["status"])')"
+grep -q 'Content-Type: application/octet-stream' "$T/px.cap" && ! grep -aq '"ciphertext"' "$T/px.cap" &&
+    ok "request bodies are binary (application/octet-stream), no base64 in JSON" || bad "bodies not binary" "$(head -c 600 "$T/px.cap")"
 
 sw_sync p; st=$?
 expect "then nothing to do: exit 3" 3 $st "$(cat "$T/p.sync")"

@@ -42,7 +42,7 @@ server_has_read() {
 # 1. The proxy cuts the second batch in the middle of its body, and
 # libcurl's own retry of it on a fresh connection too.
 echo "# cut in the middle of an upload"
-setup s1 "$T/c1" x1 p1 --at 'POST /v1/records' --nth 2 --offset 1500 --action cut --times 2 || finish
+setup s1 "$T/c1" x1 p1 --at 'POST /v2/sync' --nth 2 --offset 1500 --action cut --times 2 || finish
 sw_sync p1; st=$?
 kill -USR1 "${PID[x1]}"	# no more harm
 expect "cut upload: sync exits 4 (could not reach the clinic)" 4 $st "$(cat "$T/p1.sync")"
@@ -60,7 +60,7 @@ same_ids "$T/c1" p1 "after the cut"
 
 # 2. The server is killed (-9) while the second batch is half uploaded.
 echo "# server killed during an upload"
-setup s2 "$T/c2" x2 p2 --at 'POST /v1/records' --nth 2 --offset 1500 --action stall || finish
+setup s2 "$T/c2" x2 p2 --at 'POST /v2/sync' --nth 2 --offset 1500 --action stall || finish
 sw_sync p2 & spid=$!
 if wait_line "$T/x2.out" '^stalled ' 60; then
 	ok "the proxy holds the second batch half sent"
@@ -89,7 +89,7 @@ same_ids "$T/c2" p2 "after the kill"
 # 3. The server stores the batch, and is killed before its answer reaches
 # the client: the client sends it again, and the server keeps one copy.
 echo "# server killed after storing, before the answer arrives"
-setup s3 "$T/c3" x3 p3 --at 'POST /v1/records' --nth 2 --action stall-reply || finish
+setup s3 "$T/c3" x3 p3 --at 'POST /v2/sync' --nth 2 --action stall-reply || finish
 sw_sync p3 & spid=$!
 if wait_line "$T/x3.out" '^reply-stalled ' 60; then
 	expect "the server stored the whole second batch before answering" $N "$(clinic_count "$T/c3")"
@@ -110,7 +110,7 @@ s=$(sync_until p3 5)
 dups=$(requests x3 | python3 -c '
 import json, sys
 print(sum(len(json.loads(r["answer"])["duplicate"]) for r in map(json.loads, sys.stdin)
-          if r["target"] == "/v1/records" and r["status"] == 200 and r["answer"]))')
+          if r["target"] == "/v2/sync" and r["status"] == 200 and r["answer"]))')
 expect "the resent records were answered as duplicates" $((N - before)) "$dups"
 same_ids "$T/c3" p3 "after the lost answer"
 finish

@@ -222,25 +222,33 @@ results() {
 # requests NAME: one JSON line per request seen by proxy NAME.
 requests() { python3 "$PROXY" requests "$T/$1.cap"; }
 # acked_ids NAME: the record ids the server acknowledged in an answer that
-# reached the proxy, sorted, once each.
+# reached the proxy, sorted, once each (a 200 to POST /v2/sync acknowledges
+# every record of its batch; to POST /v1/records, those it lists).
 acked_ids() {
 	requests "$1" | python3 -c '
 import json, sys
 ids = set()
 for l in sys.stdin:
     r = json.loads(l)
-    if r["target"] == "/v1/records" and r["status"] == 200 and r["answer"]:
+    if r["status"] != 200 or not r["answer"]:
+        continue
+    if r["target"] == "/v2/sync" and r["body"]:
+        ids.update(x["id"] for x in json.loads(r["body"])["records"])
+    elif r["target"] == "/v1/records":
         ids.update(json.loads(r["answer"])["acked"])
 for i in sorted(ids):
     print(i)'
 }
-# batches NAME: the number of records in each POST /v1/records body that
-# reached the proxy whole, in order, one per line ("cut" for one cut short).
+# batches NAME: the number of records in each POST /v2/sync body that
+# carried records and reached the proxy whole, in order, one per line
+# ("cut" for one cut short).
 batches() {
 	requests "$1" | python3 -c '
 import json, sys
 for l in sys.stdin:
     r = json.loads(l)
-    if r["method"] == "POST" and r["target"] == "/v1/records":
-        print(len(json.loads(r["body"])["records"]) if r["body"] else "cut")'
+    if r["method"] == "POST" and r["target"] == "/v2/sync":
+        n = len(json.loads(r["body"])["records"]) if r["body"] else "cut"
+        if n != 0:
+            print(n)'
 }

@@ -52,7 +52,8 @@ expect "it is the newest record in the profile" "$rid" "$exp_last"
 requests px | python3 -c '
 import json, sys
 b = [json.loads(r["body"]) for r in map(json.loads, sys.stdin)
-     if r["target"] == "/v1/records" and r["body"]]
+     if r["target"] == "/v2/sync" and r["body"] and
+     json.loads(r["body"])["records"]]
 assert len(b[0]["records"]) <= 8, len(b[0]["records"])
 assert b[0]["records"][0]["id"] == sys.argv[1], b[0]["records"][0]["id"]' "$rid" &&
     ok "on the wire it is the first record of the first batch (of at most 8)" || bad "first batch on the wire" "$(batches px | sed -n 1,3p)"

@@ -39,16 +39,19 @@ grep -qF "$MSG" "$T/read" && ok "the patient reads the message" || bad "message 
 
 stop_server srv || bad "server stop"
 python3 "$PROXY" decode "$T/px.cap" --b64 >"$T/decoded" 2>"$T/decode.err" || bad "decode" "$(cat "$T/decode.err")"
-grep -aq 'POST /v1/records' "$T/decoded" && grep -aq 'GET /v1/messages' "$T/decoded" &&
-    ok "the capture holds the uploads and the message fetch" || bad "capture" "$(head -c 2000 "$T/decoded")"
+grep -aq 'POST /v2/sync' "$T/decoded" && grep -aq '"messages":\[{"seq":1' "$T/decoded" &&
+    ok "the capture holds the uploads and the message they brought back" || bad "capture" "$(head -c 2000 "$T/decoded")"
 dev=$(sqlite3 "$(clinic_db "$T/c")" 'SELECT device FROM devices')
 # Controls: the decoder inflates the request bodies, and grep finds what is
 # really there, so that finding nothing below means something.
-grep -aqF "{\"v\":1,\"device\":\"$dev\",\"records\":[{\"id\":" "$T/decoded" &&
+grep -aqF "{\"v\":2,\"device\":\"$dev\"," "$T/decoded" &&
     ! grep -aqF "\"records\":[{" "$T/px.cap" &&
-    ok "the decoded capture shows the inflated JSON bodies" || bad "bodies not decoded" "$(head -c 1500 "$T/decoded")"
+    ok "the decoded capture shows the binary bodies, decoded" || bad "bodies not decoded" "$(head -c 1500 "$T/decoded")"
 expect "four uploads (the risk answer, two check-ins, the reply) and one message in the capture" "4 1" \
-    "$(grep -ac '^== [0-9]* up POST /v1/records' "$T/decoded") $(grep -ac '"seq":1' "$T/decoded")"
+    "$(requests px | python3 -c '
+import json, sys
+print(sum(1 for r in map(json.loads, sys.stdin) if r["target"] == "/v2/sync"
+          and r["body"] and json.loads(r["body"])["records"]))') $(grep -ac '"seq":1' "$T/decoded")"
 
 # The wording the patient answered: each measure's stem, question texts
 # and answer labels, and its last question's text and labels, as the

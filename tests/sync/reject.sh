@@ -8,9 +8,10 @@
 . "$(dirname "$0")/lib.sh"
 
 # Patient p talks to the clinic through a proxy that holds back the
-# answer to the first POST /v1/records until told to pass it on.
+# answer to the second POST /v2/sync (the first is the registration's,
+# with no record) until told to pass it on.
 make_clinic "$T/c" && start_server srv "$T/c" &&
-    start_proxy px "${PORT[srv]}" --at 'POST /v1/records' --action hold-reply || finish
+    start_proxy px "${PORT[srv]}" --at 'POST /v2/sync' --nth 2 --action hold-reply || finish
 set_url "$T/c" "http://127.0.0.1:${PORT[px]}"
 
 # 1. One byte of one envelope's ciphertext changed in the profile's outbox.
@@ -46,7 +47,8 @@ if wait_line "$T/px.out" '^reply-held ' 60; then
 	expect "the batch with the damaged envelope was refused: 401" 401 \
 	    "$(requests px | python3 -c '
 import json, sys
-r = [r for r in map(json.loads, sys.stdin) if r["target"] == "/v1/records"]
+r = [r for r in map(json.loads, sys.stdin) if r["target"] == "/v2/sync" and
+     r["body"] and json.loads(r["body"])["records"]]
 print(r[0]["status"] if len(r) == 1 else "%d record requests" % len(r))')"
 	expect "the refused batch left the clinic's database as it was (dump hash)" "$before" "$(clinic_dump_hash "$T/c")"
 else
@@ -59,17 +61,19 @@ grep -qi "could not be sent" "$T/p.sync" && ok "sync says one record could not b
 expect "the 4 good records arrived" 4 "$(clinic_count "$T/c")"
 good=$(export_ids p | grep -v "^$bid\$")
 expect "exactly the 4 good ones" "$good" "$(clinic_ids "$T/c")"
-grep -q 'POST /v1/records 401 ' "$T/srv.log" && ok "the server refused the batch with 401" || bad "no 401 in the server log" "$(cat "$T/srv.log")"
+grep -q 'POST /v2/sync 401 ' "$T/srv.log" && ok "the server refused the batch with 401" || bad "no 401 in the server log" "$(cat "$T/srv.log")"
 # Had the refused batch been partly stored, the resend would be answered
 # with those ids as duplicates.
 requests px | python3 -c '
 import json, sys
-r = [(x["status"], x["answer"]) for x in map(json.loads, sys.stdin)
-     if x["target"] == "/v1/records"]
-assert [s for s, _ in r] == [401, 200], r
+r = [(x["status"], x["answer"], x["body"]) for x in map(json.loads, sys.stdin)
+     if x["target"] == "/v2/sync" and x["body"] and
+     json.loads(x["body"])["records"]]
+assert [s for s, _, _ in r] == [401, 200], r
 a = json.loads(r[1][1])
-assert a["duplicate"] == [], a
-assert sorted(a["acked"]) == sys.argv[1].split(), a' "$good" &&
+assert a["duplicate"] == [] and a["acked"] == 4, a
+ids = sorted(x["id"] for x in json.loads(r[1][2])["records"])
+assert ids == sorted(sys.argv[1].split()), ids' "$good" &&
     ok "on the wire: the 401 was followed by a 200 acknowledging the 4, none of them a duplicate" ||
     bad "requests after the refusal" "$(requests px)"
 sw p status >"$T/status" 2>&1
@@ -94,7 +98,7 @@ grep -qi "contact.*clinic\|clinic.*contact\|call.*clinic" "$T/q.sync" && ok "and
 expect "no device added" "$devs" "$(sqlite3 "$(clinic_db "$T/c")" 'SELECT count(*) FROM devices')"
 expect "no record added" 4 "$(clinic_count "$T/c")"
 grep -q 'POST /v1/enroll 409 ' "$T/srv.log" && ok "the server answered 409 (token_used)" || bad "no 409 in the log" "$(cat "$T/srv.log")"
-sed -n '/POST \/v1\/enroll 409 /,$p' "$T/srv.log" | grep -q 'POST /v1/records' && bad "records were sent after the refusal" || ok "no record sent after the refusal"
+sed -n '/POST \/v1\/enroll 409 /,$p' "$T/srv.log" | grep -q 'POST /v2/sync' && bad "records were sent after the refusal" || ok "no record sent after the refusal"
 sw_sync q; st=$?
 expect "it stays stopped: exit 5 again" 5 $st "$(cat "$T/q.sync")"
 
@@ -107,7 +111,7 @@ sw_sync p; st=$?
 expect "revoked device: sync exits 5" 5 $st "$(cat "$T/p.sync")"
 grep -qi "contact.*clinic\|clinic.*contact\|call.*clinic" "$T/p.sync" && ok "and says to contact the clinic" || bad "no word of the clinic" "$(cat "$T/p.sync")"
 expect "nothing stored from a revoked device" 4 "$(clinic_count "$T/c")"
-grep -q 'POST /v1/records 403 ' "$T/srv.log" && ok "the server answered 403 (device_revoked)" || bad "no 403 in the log" "$(cat "$T/srv.log")"
+grep -q 'POST /v2/sync 403 ' "$T/srv.log" && ok "the server answered 403 (device_revoked)" || bad "no 403 in the log" "$(cat "$T/srv.log")"
 n=$(sqlite3 "$T/p/default.db" 'SELECT count(*) FROM outbox WHERE rejected IS NULL')
 expect "the new record is kept in the outbox" 1 "$n"
 finish

@@ -26,7 +26,18 @@ class H(http.server.BaseHTTPRequestHandler):
     def answer(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         ids = []
-        if body:
+        if body[:1] == b"\x02":    # POST /v2/sync: the records' ids
+            o = 34
+            for _ in range(body[33]):
+                v = body[o]
+                ids.append(body[o + 1:o + 17].hex())
+                o += 81
+                k = body[o] & 0x7f
+                if body[o] & 0x80:
+                    o += 1
+                    k |= body[o] << 7
+                o += 1 + 48 + k * (256 if v == 1 else 160)
+        elif body:
             if self.headers.get("Content-Encoding") == "deflate":
                 body = zlib.decompress(body)
             ids = [r["id"] for r in json.loads(body).get("records", [])]
@@ -66,7 +77,7 @@ for mode in code message rejected; do
 	n=$((n + 1))
 	seed p phq9 1,1,1,1,1,1,1,1,0 $((1700000000 + n)) || finish
 	sw_sync p; st=$?
-	grep -q '^POST /v1/records' "$T/fake-$mode.log" && ok "$mode: the fake server was asked for the batch" || bad "$mode: not asked" "$(cat "$T/fake-$mode.log")"
+	grep -q '^POST /v2/sync' "$T/fake-$mode.log" && ok "$mode: the fake server was asked for the batch" || bad "$mode: not asked" "$(cat "$T/fake-$mode.log")"
 	[ $st -ne 0 ] && [ $st -ne 3 ] && ok "$mode: sync fails (exit $st)" || bad "$mode: sync exit $st" "$(cat "$T/p.sync")"
 	clean "$mode: stepwise sync printed no escape and not the server's text" "$T/p.sync"
 	case $mode in

@@ -38,11 +38,14 @@
                            forward the whole request; hold the server's
                            answer until SIGUSR2, then pass it on (the
                            answer is in the capture files already)
+        --action flip      change the byte at the trigger (all its bits
+                           flipped) and forward everything: a body
+                           tampered with on the way
       --delay MS           hold every byte MS milliseconds in each way
                            before passing it on (a long link's latency:
                            600 ms more to each round trip with 300)
       Each event is printed as a line on stdout, flushed: "triggered N",
-      "cut N", "stalled N", "reply-cut N", "reply-stalled N", "reply-held
+      "cut N", "flipped N", "stalled N", "reply-cut N", "reply-stalled N", "reply-held
       N", "reply-released N" (N the connection). Otherwise bytes pass
       through unharmed. SIGUSR1 disarms a trigger not yet reached.
 
@@ -51,11 +54,14 @@
       request and answer, the start line and the body after content
       decoding (deflate, raw deflate, gzip; chunked). With --b64, every
       base64url or base64 string of 16 characters or more found in the
-      bodies is also printed decoded. Output is bytes, for grep -a.
+      bodies is also printed decoded (a POST /v2/sync body is printed as
+      the JSON requests gives). Output is bytes, for grep -a.
 
   sw-proxy.py requests PREFIX
       Prints one JSON object per line for each request: {"conn","method",
-      "target","status","body","answer"}: body and answer decoded as text,
+      "target","status","body","answer"}: body and answer decoded as text
+      (a POST /v2/sync body as JSON: {"v","device","time","after",
+      "records":[{"v","id","ciphertext","signature"}],"signature"}),
       or null when cut short or not text; status of the answer, or null.
 
 Python 3 standard library only.
@@ -168,6 +174,7 @@ class Conn:
         self.buf = b""          # everything received from the client
         self.sent = 0           # bytes of buf forwarded to the server
         self.trigger = None     # offset in buf where harm starts
+        self.flipped = False
         self.state = "pass"     # pass, stalled, cut, reply-pending,
                                 # reply-stalled, reply-held, released
         self.done = threading.Event()
@@ -236,6 +243,16 @@ class Conn:
                 if self.trigger is not None and self.p.action in (
                         "cut", "stall"):
                     end = min(end, max(self.trigger, self.sent))
+                if (self.trigger is not None and self.p.action == "flip"
+                        and not self.flipped):
+                    t = self.trigger
+                    if t < len(self.buf) and t >= self.sent:
+                        self.buf = (self.buf[:t] + bytes([self.buf[t] ^ 0xff])
+                                    + self.buf[t + 1:])
+                        self.flipped = True
+                        self.p.say("flipped %d" % self.n)
+                    elif t >= len(self.buf):
+                        end = min(end, t)
                 if (self.trigger is not None and end >= self.trigger and
                         self.state == "pass" and self.p.action in (
                             "cut-reply", "stall-reply", "hold-reply")):
@@ -345,7 +362,7 @@ def serve(args):
     if target is None:
         target = opts["target-file"]
     if opts["action"] not in (None, "cut", "stall", "cut-reply",
-                              "stall-reply", "hold-reply"):
+                              "stall-reply", "hold-reply", "flip"):
         sys.exit("sw-proxy: unknown action %s" % opts["action"])
     if opts["action"] and opts["after"] is None and opts["at"] is None:
         sys.exit("sw-proxy: --action needs --after or --at")
@@ -422,6 +439,43 @@ def parse_messages(data, is_request):
         yield start, headers, body, complete
 
 
+def b64url(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def sync2_json(b):
+    """A POST /v2/sync body (stepwise-protocol(7), VERSION 2) as JSON text
+    of the same members, binary values in base64url; None when it does
+    not parse."""
+    if len(b) < 34 + 64 or b[0] != 2:
+        return None
+    out = {"v": 2, "device": b[1:17].hex(),
+           "time": int.from_bytes(b[17:25], "big"),
+           "after": int.from_bytes(b[25:33], "big"), "records": []}
+    o, end = 34, len(b) - 64
+    for _ in range(b[33]):
+        if o + 82 > end:
+            return None
+        v, rid, sig = b[o], b[o + 1:o + 17].hex(), b[o + 17:o + 81]
+        o += 81
+        k = b[o] & 0x7f
+        if b[o] & 0x80:
+            o += 1
+            k |= b[o] << 7
+        o += 1
+        n = 48 + k * (256 if v == 1 else 160)
+        if o + n > end:
+            return None
+        out["records"].append({"v": v, "id": rid,
+                               "ciphertext": b64url(b[o:o + n]),
+                               "signature": b64url(sig)})
+        o += n
+    if o != end:
+        return None
+    out["signature"] = b64url(b[end:])
+    return json.dumps(out, separators=(",", ":")).encode()
+
+
 def decode_body(headers, body):
     enc = headers.get("content-encoding", "").lower()
     if enc in ("deflate", "gzip", "x-gzip"):
@@ -431,6 +485,11 @@ def decode_body(headers, body):
                 return d.decompress(body) + d.flush()
             except zlib.error:
                 continue
+    if headers.get("content-type", "").lower().startswith(
+            "application/octet-stream"):
+        j = sync2_json(body)
+        if j is not None:
+            return j
     return body
 
 

@@ -148,6 +148,38 @@ b64(const unsigned char *v, size_t n)
 	return proto_b64(v, n);
 }
 
+/* A version 1 envelope as format 1 queued it: {"id","ciphertext",
+ * "signature"}, no "v", sealed with 256-byte padding to the clinic and
+ * signed with "stepwise-record-v1", so that a client of version 2 must
+ * still send it, and a clinic still take it, as version 1. */
+static char *
+v1_envelope(const struct v1_fixture *f, const struct v1_record *r,
+    const unsigned char *sign_sk)
+{
+	unsigned char	*ct, *m, sig[64];
+	size_t		 ctlen, mlen;
+	char		*plain, *a, *b, *out;
+
+	plain = xasprintf("{\"v\":1,\"id\":\"%s\",\"device\":\"%s\","
+	    "\"kind\":\"%s\",\"created_at\":%lld,\"record\":%s}", r->id,
+	    f->device, r->kind, r->created_at, r->json);
+	if ((ct = proto_seal(plain, f->clinic_box_pk, &ctlen)) == NULL)
+		die("seal a v1 envelope", NULL);
+	free(plain);
+	m = proto_envelope_bytes(PROTO_CTX_RECORD, f->device, r->id, ct, ctlen,
+	    &mlen);
+	crypto_sign_detached(sig, NULL, m, mlen, sign_sk);
+	free(m);
+	a = b64(ct, ctlen);
+	b = b64(sig, sizeof sig);
+	out = xasprintf("{\"id\":\"%s\",\"ciphertext\":\"%s\","
+	    "\"signature\":\"%s\"}", r->id, a, b);
+	free(a);
+	free(b);
+	free(ct);
+	return out;
+}
+
 /* The enrollment's sealed keys as format 1 kept them (no clinic copies),
  * the clear sync state, a queue and two messages. */
 static void
@@ -159,6 +191,7 @@ v1_enrolled(sqlite3 *db, const unsigned char *key, struct v1_fixture *f)
 
 	crypto_box_keypair(f->device_box_pk, box_sk);
 	crypto_sign_keypair(sign_pk, sign_sk);
+	memcpy(f->device_sign_pk, sign_pk, 32);
 	crypto_sign_keypair(req_pk, req_sk);
 	proto_new_id(f->device);
 	a = b64(f->device_box_pk, 32);
@@ -188,8 +221,7 @@ v1_enrolled(sqlite3 *db, const unsigned char *key, struct v1_fixture *f)
 
 		if (r->synced_at != 0)
 			continue;
-		json = xasprintf("{\"id\":\"%s\",\"ciphertext\":\"AAAA\","
-		    "\"signature\":\"BBBB\"}", r->id);
+		json = v1_envelope(f, r, sign_sk);
 		sql = xasprintf("INSERT INTO outbox(id, risk, created_at, "
 		    "envelope) VALUES('%s', %d, %lld, '%s')", r->id,
 		    strcmp(r->kind, "risk") == 0, r->created_at, json);

@@ -41,6 +41,7 @@ struct v1_fixture {
 	struct v1_record records[V1_N_RECORDS];
 	char		 device[PROTO_ID_LEN + 1];
 	unsigned char	 device_box_pk[32];
+	unsigned char	 device_sign_pk[32];
 	unsigned char	 clinic_box_pk[32], clinic_box_sk[32];
 	unsigned char	 clinic_sign_pk[32], clinic_sign_sk[64];
 	char		 messages[2][PROTO_ID_LEN + 1];	/* read, then new */

@@ -162,6 +162,46 @@ assert_messages_intact(struct store *st)
 	messages_free(v, n);
 }
 
+/* Format 1 queued version 1 envelopes: a client of version 2 sends each
+ * as it is, marked version 1 in the POST /v2/sync body, where it verifies
+ * under "stepwise-record-v1" and opens with 256-byte padding, as a clinic
+ * of either version checks it. */
+static void
+assert_sent_as_v1(struct outbox *ob, const struct outbox_batch *b)
+{
+	struct sw_error		 err = { 0 };
+	struct proto_sync2	 y;
+	unsigned char		*body, *m;
+	size_t			 len, mlen;
+	const char		*why;
+	char			*plain, *want;
+
+	ck_assert_int_eq(outbox_sync_body(ob, b, 1790000000, 2, &body, &len,
+	    &err), 0);
+	ck_assert_int_eq(proto_sync2_parse(body, len, &y, &why), 0);
+	ck_assert_str_eq(y.device, fx.device);
+	ck_assert_uint_eq(y.n, 2);
+	for (size_t i = 0; i < y.n; i++) {
+		ck_assert_int_eq(y.rec[i].v, 1);
+		ck_assert_str_eq(y.rec[i].id, b->ids[i]);
+		ck_assert_uint_eq((y.rec[i].ctlen - 48) % 256, 0);
+		m = proto_envelope_bytes(PROTO_CTX_RECORD, fx.device,
+		    y.rec[i].id, y.rec[i].ct, y.rec[i].ctlen, &mlen);
+		ck_assert_int_eq(crypto_sign_verify_detached(y.rec[i].sig, m,
+		    mlen, fx.device_sign_pk), 0);
+		free(m);
+		plain = proto_open(y.rec[i].ct, y.rec[i].ctlen,
+		    fx.clinic_box_pk, fx.clinic_box_sk);
+		ck_assert_ptr_nonnull(plain);
+		want = xasprintf("{\"v\":1,\"id\":\"%s\"", y.rec[i].id);
+		ck_assert_msg(strncmp(plain, want, strlen(want)) == 0, "%s",
+		    plain);
+		free(want);
+		free(plain);
+	}
+	free(body);
+}
+
 /* The queue: the risk record, then the exercise entry; without the key in
  * the order format 1 sent them, which put the risk record first. */
 static void
@@ -175,6 +215,7 @@ assert_queue_intact(struct outbox *ob)
 	ck_assert_uint_eq(b.n, 2);
 	ck_assert_str_eq(b.ids[0], fx.records[3].id);
 	ck_assert_str_eq(b.ids[1], fx.records[2].id);
+	assert_sent_as_v1(ob, &b);
 	outbox_batch_free(&b);
 }
 

@@ -540,40 +540,78 @@ envelope_open(const cJSON *env, const struct reg *r)
 	size_t		 ctlen, mlen;
 	const char	*id = proto_str(env, "id");
 	char		*plain;
-	static const char *const keys[] = { "id", "ciphertext", "signature",
-	    NULL };
+	long long	 v;
+	static const char *const keys[] = { "v", "id", "ciphertext",
+	    "signature", NULL };
 
 	ck_assert(proto_only_keys(env, keys));
+	ck_assert(proto_int(env, "v", &v) && v == PROTO_V2);
 	ck_assert(proto_id_ok(id));
 	ck_assert_int_eq(proto_unb64_alloc(proto_str(env, "ciphertext"),
 	    PROTO_MAX_CIPHERTEXT, &ct, &ctlen), 0);
-	ck_assert_uint_eq((ctlen - 48) % 256, 0);
+	/* Version 2: every check-in, with or without risk, in one size. */
+	ck_assert_uint_eq(ctlen, 48 + PROTO_V2_BLOCK);
 	ck_assert(proto_bin(env, "signature", sig, 64));
-	m = proto_envelope_bytes(PROTO_CTX_RECORD, r->device, id, ct, ctlen,
+	m = proto_envelope_bytes(PROTO_CTX_RECORD2, r->device, id, ct, ctlen,
 	    &mlen);
 	ck_assert_int_eq(crypto_sign_verify_detached(sig, m, mlen,
 	    r->sign_pk), 0);
 	free(m);
-	plain = proto_open(ct, ctlen, clinic_box_pk, clinic_box_sk);
+	plain = proto_open2(ct, ctlen, clinic_box_pk, clinic_box_sk);
 	ck_assert_ptr_nonnull(plain);
 	free(ct);
 	return plain;
 }
 
+/* The batch as the POST /v2/sync body carries it, read back into
+ * {"records":[{"v","id","ciphertext","signature"}]}. */
 static cJSON *
-batch_parse(const struct outbox_batch *b, const char *device)
+batch_parse(struct outbox *ob, const struct outbox_batch *b,
+    const char *device)
 {
-	char	 why[160];
-	cJSON	*j = proto_parse(b->body, b->len, why, sizeof why);
-	long long v;
+	struct sw_error		 err = { 0 };
+	struct proto_sync2	 y;
+	unsigned char		*body;
+	size_t			 len;
+	const char		*why;
+	cJSON			*j, *a, *e;
+	char			*t;
 
-	ck_assert_msg(j != NULL, "%s", why);
-	ck_assert_uint_eq(strlen(b->body), b->len);
-	ck_assert(proto_int(j, "v", &v) && v == 1);
-	ck_assert_str_eq(proto_str(j, "device"), device);
-	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "records")),
-	    (int)b->n);
+	ck_assert_int_eq(outbox_sync_body(ob, b, 1795429600, 7, &body, &len,
+	    &err), 0);
+	ck_assert_int_eq(proto_sync2_parse(body, len, &y, &why), 0);
+	ck_assert_str_eq(y.device, device);
+	ck_assert_int_eq(y.time, 1795429600);
+	ck_assert_int_eq(y.after, 7);
+	ck_assert_uint_eq(y.n, b->n);
+	j = cJSON_CreateObject();
+	a = cJSON_AddArrayToObject(j, "records");
+	for (size_t i = 0; i < y.n; i++) {
+		ck_assert_str_eq(y.rec[i].id, b->ids[i]);
+		e = cJSON_CreateObject();
+		cJSON_AddNumberToObject(e, "v", y.rec[i].v);
+		cJSON_AddStringToObject(e, "id", y.rec[i].id);
+		t = proto_b64(y.rec[i].ct, y.rec[i].ctlen);
+		cJSON_AddStringToObject(e, "ciphertext", t);
+		free(t);
+		t = proto_b64(y.rec[i].sig, 64);
+		cJSON_AddStringToObject(e, "signature", t);
+		free(t);
+		cJSON_AddItemToArray(a, e);
+	}
+	free(body);
 	return j;
+}
+
+/* Whether the batch's body carries the record id (16 bytes raw). */
+static bool
+batch_holds(const struct outbox_batch *b, const char *id)
+{
+	unsigned char	raw[16];
+	size_t		got;
+
+	ck_assert_int_eq(sodium_hex2bin(raw, 16, id, 32, NULL, &got, NULL), 0);
+	return b->len >= 16 && memmem(b->body, b->len, raw, 16) != NULL;
 }
 
 START_TEST(test_envelope_verifies_and_opens_to_the_exact_plaintext)
@@ -609,10 +647,10 @@ START_TEST(test_envelope_verifies_and_opens_to_the_exact_plaintext)
 	    0);
 	ck_assert_uint_eq(b.n, 1);
 	ck_assert_str_eq(b.ids[0], s.id);
-	j = batch_parse(&b, r.device);
+	j = batch_parse(ob, &b, r.device);
 	plain = envelope_open(cJSON_GetArrayItem(cJSON_GetObjectItem(j,
 	    "records"), 0), &r);
-	want = xasprintf("{\"v\":1,\"id\":\"%s\",\"device\":\"%s\","
+	want = xasprintf("{\"v\":2,\"id\":\"%s\",\"device\":\"%s\","
 	    "\"kind\":\"checkin\",\"created_at\":1700000000,\"n\":1,"
 	    "\"record\":%s}",
 	    s.id, r.device, s.json);
@@ -663,7 +701,7 @@ START_TEST(test_records_before_enrolling_are_queued_by_enroll)
 	    0);
 	ck_assert_uint_eq(b.n, 3);
 	/* Without the key: the order they were queued in (by time). */
-	j = batch_parse(&b, r.device);
+	j = batch_parse(ob, &b, r.device);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "records")) {
 		static const long long order[] = { 100, 200, 300 };
 		char		*plain = envelope_open(it, &r);
@@ -686,7 +724,7 @@ START_TEST(test_records_before_enrolling_are_queued_by_enroll)
 	    0);
 	ck_assert_uint_eq(b.n, 3);
 	i = 0;
-	j = batch_parse(&b, r.device);
+	j = batch_parse(ob, &b, r.device);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "records")) {
 		static const long long order[] = { 200, 100, 300 };
 		char		*plain = envelope_open(it, &r);
@@ -720,7 +758,7 @@ batch_numbers(struct outbox *ob, const struct reg *r, char ids[][33],
 	ck_assert_int_eq(outbox_next_batch(ob, 64, PROTO_BATCH_JSON, &b, &err),
 	    0);
 	ck_assert_uint_eq(b.n, want);
-	j = batch_parse(&b, r->device);
+	j = batch_parse(ob, &b, r->device);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "records")) {
 		char	*plain = envelope_open(it, r);
 		cJSON	*p = cJSON_Parse(plain);
@@ -838,6 +876,51 @@ END_TEST
 
 /* ---- the queue ---- */
 
+/* An envelope the queue cannot read (a damaged disk) is never sent: the
+ * batch leaves it out, it is set aside as bad_record, and the batch says
+ * so, for the patient to be told. */
+START_TEST(test_damaged_envelope_set_aside_not_sent)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox		*ob;
+	struct outbox_batch	 b;
+	char			 ids[3][33], *sql;
+	size_t			 w, rej;
+	sqlite3			*db;
+
+	enroll();
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_int_eq(outbox_save_record(st, "checkin", 100 + (long
+		    long)i, "{\"risk\":false}", false, NULL, -1, ids[i], &err),
+		    0);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	sql = xasprintf("UPDATE outbox SET envelope = substr(envelope, 1, 60) "
+	    "WHERE id = '%s'", ids[1]);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	free(sql);
+	sqlite3_close(db);
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	ck_assert_int_eq(outbox_next_batch(ob, 64, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, 2);
+	ck_assert_uint_eq(b.set_aside, 1);
+	ck_assert_str_eq(b.ids[0], ids[0]);
+	ck_assert_str_eq(b.ids[1], ids[2]);
+	ck_assert(!batch_holds(&b, ids[1]));
+	outbox_batch_free(&b);
+	ck_assert_int_eq(outbox_counts(ob, &w, &rej, &err), 0);
+	ck_assert_uint_eq(w, 2);
+	ck_assert_uint_eq(rej, 1);
+	/* Set aside once: the next batch does not count it again. */
+	ck_assert_int_eq(outbox_next_batch(ob, 64, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, 2);
+	ck_assert_uint_eq(b.set_aside, 0);
+	outbox_batch_free(&b);
+	outbox_close(ob);
+}
+END_TEST
+
 START_TEST(test_queue_order_ack_reject_and_limits)
 {
 	struct sw_error		 err = { 0 };
@@ -896,15 +979,15 @@ START_TEST(test_queue_order_ack_reject_and_limits)
 	ck_assert_int_eq(outbox_next_batch(ob, 2, PROTO_BATCH_JSON, &b, &err),
 	    0);
 	ck_assert_uint_eq(b.n, 2);
-	ck_assert_ptr_nonnull(strstr(b.body, ids[0]));
-	ck_assert_ptr_null(strstr(b.body, ids[5]));
+	ck_assert(batch_holds(&b, ids[0]));
+	ck_assert(!batch_holds(&b, ids[5]));
 	outbox_batch_free(&b);
 	ck_assert_int_eq(outbox_next_batch(ob, 64, 10, &b, &err), 0);
 	ck_assert_uint_eq(b.n, 1);
 	outbox_batch_free(&b);
-	ck_assert_int_eq(outbox_next_batch(ob, 64, 1200, &b, &err), 0);
-	ck_assert_uint_eq(b.n, 2);	/* each envelope is about 600 bytes */
-	ck_assert_uint_le(b.len, 1200);
+	ck_assert_int_eq(outbox_next_batch(ob, 64, 600, &b, &err), 0);
+	ck_assert_uint_eq(b.n, 2);	/* each envelope is 291 bytes */
+	ck_assert_uint_le(b.len, 600);
 	outbox_batch_free(&b);
 
 	/* Acknowledged ones leave; the record stays in the profile. */
@@ -917,8 +1000,8 @@ START_TEST(test_queue_order_ack_reject_and_limits)
 	ck_assert_uint_eq(b.n, 3);
 	ck_assert_str_eq(b.ids[0], ids[0]);
 	ck_assert_str_eq(b.ids[2], ids[4]);
-	ck_assert_ptr_null(strstr(b.body, ids[3]));
-	ck_assert_ptr_null(strstr(b.body, ids[5]));
+	ck_assert(!batch_holds(&b, ids[3]));
+	ck_assert(!batch_holds(&b, ids[5]));
 	outbox_batch_free(&b);
 	ck_assert_int_eq(outbox_counts(ob, &w, &rej, &err), 0);
 	ck_assert_uint_eq(w, 3);	/* the registration is not counted */
@@ -1257,6 +1340,7 @@ main(void)
 	tcase_add_test(tc, test_each_envelope_carries_the_device_counter);
 	tcase_add_test(tc, test_record_too_long_to_send_is_not_kept);
 	tcase_add_test(tc, test_queue_order_ack_reject_and_limits);
+	tcase_add_test(tc, test_damaged_envelope_set_aside_not_sent);
 	tcase_add_test(tc, test_backoff_bounds_and_retry_after);
 	tcase_add_test(tc, test_keep_message_checks_the_clinic_signature);
 	tcase_add_test(tc, test_messages_load_opens_and_checks_messages_and_replies);

@@ -172,6 +172,142 @@ START_TEST(test_seal_pads_to_256_and_opens)
 }
 END_TEST
 
+/* Version 2: a PHQ-9 check-in with or without a risk answer and its risk
+ * signal, and a risk signal, all seal to 208 bytes; a longer record to a
+ * multiple of 160 more; each opens to its text, and a changed byte or a
+ * version 1 opener does not open it. */
+START_TEST(test_seal2_one_size_for_risk_and_not)
+{
+	static const char *const fmt[] = {
+		"{\"v\":2,\"id\":\"%s\",\"device\":\"%s\",\"kind\":\"checkin\","
+		"\"created_at\":1795429600,\"n\":17,\"record\":{\"measure\":"
+		"\"phq9\",\"answers\":[1,2,1,0,1,2,1,0,0],\"functional\":1,"
+		"\"total\":8,\"severity\":\"mild\",\"severity_label\":\"Mild\","
+		"\"risk\":false,\"completed_at\":\"2026-11-23T10:26:40Z\","
+		"\"completed_ts\":1795429600}}",
+		"{\"v\":2,\"id\":\"%s\",\"device\":\"%s\",\"kind\":\"checkin\","
+		"\"created_at\":1795429600,\"n\":17,\"record\":{\"measure\":"
+		"\"phq9\",\"answers\":[3,3,3,3,3,3,3,3,3],\"functional\":3,"
+		"\"total\":27,\"severity\":\"severe\",\"severity_label\":"
+		"\"Severe\",\"risk\":true,\"completed_at\":"
+		"\"2026-11-23T10:26:40Z\",\"completed_ts\":1795429600,"
+		"\"risk_signal\":\"%s\"}}",
+		"{\"v\":2,\"id\":\"%s\",\"device\":\"%s\",\"kind\":\"risk\","
+		"\"created_at\":1795429600,\"n\":16,\"record\":{\"measure\":"
+		"\"phq9\",\"item\":9,\"answer\":3,\"answered_at\":"
+		"\"2026-11-23T10:26:40Z\",\"answered_ts\":1795429600}}",
+	};
+	unsigned char	 pk[32], sk[32], *ct;
+	char		 a[33], b[33], c[33], *json, *back, big[2000];
+	size_t		 n;
+
+	crypto_box_keypair(pk, sk);
+	for (size_t i = 0; i < sizeof fmt / sizeof fmt[0]; i++) {
+		proto_new_id(a);
+		proto_new_id(b);
+		proto_new_id(c);
+		json = xasprintf(fmt[i], a, b, c);
+		ct = proto_seal2(json, pk, &n);
+		ck_assert_ptr_nonnull(ct);
+		ck_assert_uint_eq(n, 48 + PROTO_V2_BLOCK);
+		back = proto_open2(ct, n, pk, sk);
+		ck_assert_str_eq(back, json);
+		wipe_free(back);
+		ck_assert_ptr_null(proto_open(ct, n, pk, sk));
+		ct[60] ^= 1;
+		ck_assert_ptr_null(proto_open2(ct, n, pk, sk));
+		free(ct);
+		free(json);
+	}
+	/* Incompressible text: more blocks of 160. */
+	for (size_t i = 0; i < sizeof big - 1; i++)
+		big[i] = (char)('a' + randombytes_uniform(26));
+	big[sizeof big - 1] = '\0';
+	ct = proto_seal2(big, pk, &n);
+	ck_assert(n > 48 + PROTO_V2_BLOCK && (n - 48) % PROTO_V2_BLOCK == 0);
+	back = proto_open_v(PROTO_V2, ct, n, pk, sk);
+	ck_assert_str_eq(back, big);
+	wipe_free(back);
+	ck_assert_ptr_null(proto_open_v(3, ct, n, pk, sk));
+	free(ct);
+}
+END_TEST
+
+/* A POST /v2/sync body: what parses, and each way one does not. */
+START_TEST(test_sync2_body_rules)
+{
+	unsigned char	 ct1[48 + 256], ct2[48 + 160], sig[64], *b = NULL, *x;
+	char		 id1[33], id2[33];
+	size_t		 len = 0, n;
+	struct proto_sync2 y;
+	const char	*why;
+
+	randombytes_buf(ct1, sizeof ct1);
+	ct1[0] = 0;	/* read as a second byte of k below, it is a 0 */
+	randombytes_buf(ct2, sizeof ct2);
+	randombytes_buf(sig, sizeof sig);
+	proto_new_id(id1);
+	proto_new_id(id2);
+	b = xmalloc(PROTO_V2_HEAD);
+	len = PROTO_V2_HEAD;
+	proto_sync2_head(b, id1, 1795429600, 7, 2);
+	proto_rec2_put(&b, &len, 1, id1, sig, ct1, sizeof ct1);
+	proto_rec2_put(&b, &len, 2, id2, sig, ct2, sizeof ct2);
+	b = xreallocarray(b, len + 64, 1);
+	memcpy(b + len, sig, 64);
+	n = len + 64;
+	/* k is 1 for both, one LEB128 byte each. */
+	ck_assert_uint_eq(n, 34 + (1 + 16 + 64 + 1 + 304) + (1 + 16 + 64 + 1 +
+	    208) + 64);
+	ck_assert_msg(proto_sync2_parse(b, n, &y, &why) == 0, "%s", why);
+	ck_assert_str_eq(y.device, id1);
+	ck_assert_int_eq(y.time, 1795429600);
+	ck_assert_int_eq(y.after, 7);
+	ck_assert_uint_eq(y.n, 2);
+	ck_assert_int_eq(y.rec[0].v, 1);
+	ck_assert_str_eq(y.rec[0].id, id1);
+	ck_assert_uint_eq(y.rec[0].ctlen, sizeof ct1);
+	ck_assert_int_eq(memcmp(y.rec[0].ct, ct1, sizeof ct1), 0);
+	ck_assert_int_eq(y.rec[1].v, 2);
+	ck_assert_uint_eq(y.rec[1].ctlen, sizeof ct2);
+	ck_assert_uint_eq(y.signed_len, n - 64);
+	/* Cut anywhere: refused. */
+	for (size_t k = 0; k < n; k += 7)
+		ck_assert_int_ne(proto_sync2_parse(b, k, &y, &why), 0);
+	x = xmalloc(n + 1);
+	/* A byte more before the signature, a version 3 body, a record of
+	 * version 3, a count of 65, a count that says 3. */
+	memcpy(x, b, n - 64);
+	x[n - 64] = 0;
+	memcpy(x + n - 63, b + n - 64, 64);
+	ck_assert_int_eq(proto_sync2_parse(x, n + 1, &y, &why), -1);
+	memcpy(x, b, n);
+	x[0] = 3;
+	ck_assert_int_eq(proto_sync2_parse(x, n, &y, &why), -1);
+	memcpy(x, b, n);
+	x[34] = 3;
+	ck_assert_int_eq(proto_sync2_parse(x, n, &y, &why), -1);
+	memcpy(x, b, n);
+	x[33] = 65;
+	ck_assert_int_eq(proto_sync2_parse(x, n, &y, &why), -2);
+	x[33] = 3;
+	ck_assert_int_eq(proto_sync2_parse(x, n, &y, &why), -1);
+	/* k written in two bytes where one would do, and k = 0. */
+	memcpy(x, b, n);
+	x[34 + 81] = 0x81;
+	ck_assert_int_eq(proto_sync2_parse(x, n, &y, &why), -1);
+	x[34 + 81] = 0;
+	ck_assert_int_eq(proto_sync2_parse(x, n, &y, &why), -1);
+	/* A time over 2^53-1. */
+	memcpy(x, b, n);
+	memset(x + 17, 0xff, 8);
+	ck_assert_int_eq(proto_sync2_parse(x, n, &y, &why), -1);
+	ck_assert_ptr_nonnull(why);
+	free(x);
+	free(b);
+}
+END_TEST
+
 START_TEST(test_inflate_zlib_raw_gzip_and_bomb)
 {
 	const char	*text = "{\"v\":1,\"records\":[]}";
@@ -469,6 +605,8 @@ main(void)
 	tcase_add_test(t, test_token_bytes_big_endian_expiry);
 	tcase_add_test(t, test_request_bytes_hash_of_nothing);
 	tcase_add_test(t, test_seal_pads_to_256_and_opens);
+	tcase_add_test(t, test_seal2_one_size_for_risk_and_not);
+	tcase_add_test(t, test_sync2_body_rules);
 	tcase_add_test(t, test_inflate_zlib_raw_gzip_and_bomb);
 	tcase_add_test(t, test_inflate_stops_at_limit);
 	tcase_add_test(t, test_parse_strict);
