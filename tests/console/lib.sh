@@ -190,11 +190,14 @@ screen() { tm capture-pane -p -t "$1"; }
 # flat NAME: the screen as one line, rows joined, spaces squeezed.
 flat() { screen "$1" | tr '\n' ' ' | tr -s ' '; }
 # wait_for NAME TEXT [SECONDS]: until the screen shows the fixed string
-# TEXT (default 15 s); on a time-out the screen goes to $T/NAME.last.
+# TEXT (default 15 s), or the program has ended; the screen goes to
+# $T/NAME.last when the text did not come.
 wait_for() {
-	local name=$1 text=$2 n=$(( ${3:-15} * 20 ))
+	local name=$1 text=$2 n=$(( ${3:-15} * 20 )) s
 	while [ $n -gt 0 ]; do
-		screen "$name" | grep -qF -- "$text" && return 0
+		s=$(screen "$name")
+		grep -qF -- "$text" <<<"$s" && return 0
+		grep -q '^EXITED-[0-9]*$' <<<"$s" && break
 		sleep 0.05
 		n=$((n - 1))
 	done

@@ -1,0 +1,270 @@
+#!/bin/bash
+# console.sh: the supporter's console (issue 17), driven in tmux against a
+# clinic whose patients synced through the real server (tests/console/
+# lib.sh): the caseload lists the open risk first, then the overdue review,
+# then the patient silent for 15 days; acknowledging the risk in the
+# console moves it down and writes the audit row; a message written in the
+# console reaches the patient's stepwise sync and the Messages screen of
+# the patient's TUI; an unlock instruction made in the console reaches the
+# device and opens the module, and one the server's account changed is
+# refused by the device; ? lists the keys; all of it at 40x12 too, with
+# NO_COLOR and LC_ALL=C. Only letters, digits, Tab, Enter and Esc are
+# pressed: no arrow key anywhere.
+#   console.sh STEPWISE STEPWISE-CLINIC SW-SEED CONTENT-DIR SW-PROXY
+. "$(dirname "$0")/lib.sh"
+read -r M3 M4 <<<"$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["modules"]; print(m[2]["title"].replace(" ", "_"), m[3]["title"].replace(" ", "_"))' "$CONTENT/programme.json")"
+M3=${M3//_/ } M4=${M4//_/ }
+NOTE="Phoned at once; safe tonight, plan agreed."
+MSG="Hello from Sam. Well done on the sleep diary this week."
+MSG2="A short note from a small screen."
+ALL="$P_RISK|$P_OVERDUE|$P_SILENT|$P_PLAIN"
+
+# order NAME: the patients' references in the order the screen shows them.
+order() { screen "$1" | grep -oE "$ALL" | awk '!seen[$0]++' | paste -sd' '; }
+# line NAME REF: the screen's first line naming REF.
+line() { screen "$1" | grep -F -- "$2" | head -1; }
+# entry NAME REF: what the screen shows of REF's entry: its line and, at
+# fewer than 80 columns, the line under it, joined.
+entry() { screen "$1" | grep -A1 -F -- "$2" | head -2 | tr '\n' ' ' | tr -s ' '; }
+# selected NAME: the reference on the line marked "> ".
+selected() { screen "$1" | grep -E '^> ' | grep -oE "$ALL" | head -1; }
+# shows NAME TEXT...: each TEXT is on the screen, wrapped or not; says what
+# is missing, with the screen, otherwise.
+shows() {
+	local name=$1 f want; shift
+	f=$(flat "$name")
+	for want in "$@"; do
+		want=$(printf '%s' "$want" | tr -s ' ')
+		case $f in *"$want"*) ;; *)
+			echo "not on the screen: $want"; screen "$name"; return 1 ;;
+		esac
+	done
+}
+# check_screen NAME WHAT TEXT...: ok when every TEXT is shown.
+check_screen() {
+	local name=$1 what=$2 out; shift 2
+	if out=$(shows "$name" "$@"); then ok "$what"; else bad "$what" "$out"; fi
+}
+# waited NAME WHAT TEXT [SECONDS]: ok when TEXT comes on the screen in time.
+waited() {
+	if wait_for "$1" "$3" "${4:-15}"; then ok "$2"; else bad "$2" "waited for: $3
+$(cat "$T/$1.last")"; fi
+}
+# messages_to REF: how many messages the clinic has queued for REF's
+# devices (supporter messages and programme instructions alike).
+messages_to() { db "SELECT count(*) FROM messages m JOIN devices d ON d.device = m.device WHERE d.patient = '$1'"; }
+# audit_has REF ACTION BY: the audit of REF has a row ACTION by BY.
+audit_has() {
+	sc audit --patient "$1" --format json 2>/dev/null | python3 -c '
+import json, sys
+a = json.load(sys.stdin)["audit"]
+sys.exit(0 if any(r["action"] == sys.argv[1] and r["by"] == sys.argv[2] and sys.argv[3] in r["patients"] for r in a) else 1)' "$2" "$3" "$1"
+}
+# modules PROFILE: the patient's list of modules, plain mode.
+modules() { printf '2\n\nq\n' | sw "$1" --plain 2>&1 | grep '^Module [0-9]'; }
+
+console_fixture || finish
+
+# ---- the caseload ----
+console con
+waited con "the console opens on the caseload" "Caseload: 4 patients (all)"
+expect "the caseload lists the open risk first, then overdue, then silent, then the rest" \
+    "$P_RISK $P_OVERDUE $P_SILENT $P_PLAIN" "$(order con)"
+expect "the first entry, the risk, is selected" "$P_RISK" "$(selected con)"
+l=$(line con "$P_RISK")
+grep -q "RISK" <<<"$l" && grep -qF "$SAM" <<<"$l" && ok "the risk's entry says RISK and its supporter" || bad "risk entry" "$l"
+l=$(line con "$P_OVERDUE")
+grep -q "overdue" <<<"$l" && ok "the overdue review is said" || bad "overdue entry" "$l"
+l=$(line con "$P_SILENT")
+grep -q "silent 15d" <<<"$l" && grep -q "synced 15d ago" <<<"$l" && grep -qF "$KIM" <<<"$l" &&
+    ok "the silent patient: silent 15d, synced 15d ago, Kim Keyworker" || bad "silent entry" "$l"
+l=$(line con "$P_PLAIN")
+grep -q "synced 0d ago" <<<"$l" && ! grep -qE "RISK|overdue|silent" <<<"$l" &&
+    ok "the ordinary patient: synced today, no reason word" || bad "ordinary entry" "$l"
+grep -qE "PHQ-9 [0-9]+ [A-Z]" <<<"$(line con "$P_OVERDUE")" && grep -qE "GAD-7 [0-9]+ [A-Z]" <<<"$(line con "$P_OVERDUE")" &&
+    ok "an entry shows the latest PHQ-9 and GAD-7 with their bands" || bad "scores in the entry" "$(screen con)"
+check_screen con "the status line offers the keys" "? keys"
+
+keys con '?'
+waited con "? lists the caseload's keys" "search"
+check_screen con "the keys include open, mine/all and quit" "mine" "quit"
+keys con Escape
+waited con "Esc leaves the list of keys" "Caseload: 4 patients (all)"
+gone con "quit" 3 && ok "and the list of keys is gone" || bad "keys still shown" "$(screen con)"
+
+keys con j
+expect "j selects the next patient" "$P_OVERDUE" "$(selected con)"
+keys con k
+expect "k the previous" "$P_RISK" "$(selected con)"
+keys con m
+waited con "m shows only Sam Supporter's patients" "(mine: $SAM)"
+expect "mine: Kim's patient is left out" "$P_RISK $P_OVERDUE $P_PLAIN" "$(order con)"
+keys con m
+waited con "m again shows all" "Caseload: 4 patients (all)"
+
+# ---- the risk, acknowledged ----
+keys con Enter
+waited con "Enter opens the selected patient" "Patient $P_RISK"
+audit_has "$P_RISK" view "$SAM" && ok "opening the patient view writes a view row by Sam Supporter" ||
+    bad "no view row" "$(sc audit --patient "$P_RISK" 2>&1)"
+keys con '?'
+waited con "? lists the patient view's keys" "acknowledge"
+keys con Escape
+waited con "Esc back to the patient" "Patient $P_RISK"
+keys con a
+waited con "a asks for the note for the record" "Note for the record"
+type_text con "$NOTE"
+keys con Tab
+waited con "Tab shows what was written, to check" "Tab changes"
+keys con Enter
+waited con "Enter acknowledges: the status line says so" "Acknowledged"
+sc patients --format json 2>/dev/null | python3 -c '
+import json, sys
+p = {x["patient"]: x for x in json.load(sys.stdin)["patients"]}
+sys.exit(0 if p[sys.argv[1]]["open_risks"] == 0 else 1)' "$P_RISK" &&
+    ok "the clinic has no open risk for $P_RISK any more" || bad "still open" "$(sc risks 2>&1)"
+audit_has "$P_RISK" ack "$SAM" && ok "the audit has the acknowledgement by Sam Supporter" ||
+    bad "no ack row" "$(sc audit --patient "$P_RISK" 2>&1)"
+grep -qF "acknowledged by $SAM" <<<"$(sc review --patient "$P_RISK" 2>&1)" &&
+    grep -qF "$NOTE" <<<"$(sc review --patient "$P_RISK" 2>&1)" &&
+    ok "the case shows who acknowledged it, with the note" || bad "review" "$(sc review --patient "$P_RISK" 2>&1)"
+keys con q
+waited con "q goes back to the caseload" "Caseload: 4 patients"
+expect "acknowledged, the patient moves below the overdue, the silent and the ordinary" \
+    "$P_OVERDUE $P_SILENT $P_PLAIN $P_RISK" "$(order con)"
+expect "and the console's order is the command's" "$(caseload_order)" "$(order con)"
+
+# ---- a message, to the patient's sync and TUI ----
+keys con /
+type_text con "$P_PLAIN"
+keys con Enter
+waited con "/ searches by reference" "search: $P_PLAIN"
+expect "the search finds only that patient" "$P_PLAIN" "$(order con)"
+keys con Enter
+waited con "and Enter opens it" "Patient $P_PLAIN"
+n0=$(messages_to "$P_PLAIN")
+keys con w
+sleep 0.3
+type_text con "$MSG"
+keys con Tab
+waited con "w: the message is shown to check" "Tab changes"
+keys con Enter
+n=0
+while [ "$(messages_to "$P_PLAIN")" = "$n0" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+expect "Enter sends: one message queued for the patient's device" $((n0 + 1)) "$(messages_to "$P_PLAIN")"
+sc messages --patient "$P_PLAIN" --format json 2>/dev/null | python3 -c '
+import json, sys
+m = json.load(sys.stdin)["messages"]
+sys.exit(0 if any(sys.argv[1] in json.dumps(x) and sys.argv[2] in json.dumps(x) for x in m) else 1)' "$MSG" "$SAM" &&
+    ok "stepwise-clinic messages has it, from Sam Supporter" || bad "messages" "$(sc messages --patient "$P_PLAIN" 2>&1)"
+audit_has "$P_PLAIN" message "$SAM" && ok "the audit has the message by Sam Supporter" || bad "no message row" "$(sc audit --patient "$P_PLAIN" 2>&1)"
+sw_sync plain
+grep -qx "1 new message from your clinic." "$T/plain.sync" && ok "the patient's stepwise sync fetches it" ||
+    bad "sync" "$(cat "$T/plain.sync")"
+patient_tui pt plain
+wait_for pt "Connected to Test Clinic" >/dev/null
+keys pt m
+waited pt "the patient's Messages screen" "Messages with Test Clinic"
+waited pt "shows the console's message" "Well done on the sleep diary"
+check_screen pt "from Sam Supporter" "$SAM"
+keys pt q
+keys pt q
+wait_for pt "EXITED-" >/dev/null
+
+# ---- a module opened early, and one the server changed ----
+grep -q "^Module 3, $M3: opens after module 2." <<<"$(modules plain)" &&
+    ok "control: module 3 waits for module 2" || bad "module 3 before" "$(modules plain)"
+unlock_module() {
+	n0=$(messages_to "$P_PLAIN")
+	keys con u
+	wait_for con "$2" || { bad "u lists the modules" "$(cat "$T/con.last")"; return 1; }
+	keys con "$1"
+	keys con o
+	wait_for con "y/n" || { bad "o asks to confirm" "$(cat "$T/con.last")"; return 1; }
+	keys con y
+	n=0
+	while [ "$(messages_to "$P_PLAIN")" = "$n0" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	[ "$(messages_to "$P_PLAIN")" = $((n0 + 1)) ] || { bad "y sends the instruction" "$(screen con)"; return 1; }
+}
+unlock_module 3 "$M3" && ok "u, 3, o, y: the instruction is queued for the device"
+audit_has "$P_PLAIN" programme "$SAM" && ok "the audit has the change of programme by Sam Supporter" ||
+    bad "no programme row" "$(sc audit --patient "$P_PLAIN" 2>&1)"
+sync_until plain 5 >/dev/null
+grep -q "^Module 3, $M3: open (your supporter opened it early)" <<<"$(modules plain)" &&
+    ok "after the sync, module 3 is open on the device" || bad "module 3 not open" "$(modules plain)"
+ROWS=60 patient_tui pt plain
+waited pt "the patient's TUI lists module 3 as opened early" "Module 3: $M3 (opened early by your supporter)"
+keys pt q
+wait_for pt "EXITED-" >/dev/null
+
+unlock_module 4 "$M4" && ok "u, 4, o, y: a second instruction queued"
+db "UPDATE messages SET ciphertext = substr(ciphertext, 1, 40) || X'00' || substr(ciphertext, 42) WHERE seq = (SELECT max(seq) FROM messages)" ||
+    bad "tamper with the instruction"
+sync_until plain 5 >/dev/null
+grep -q "^Module 4, $M4: opens after module 3." <<<"$(modules plain)" &&
+    ok "the changed instruction is refused: module 4 stays closed" || bad "tampered instruction applied" "$(modules plain)"
+printf '8\nq\nq\n' | sw plain --plain >"$T/plain.read" 2>&1
+grep -qi "could not be checked\|failed\|not from your clinic" "$T/plain.read" &&
+    ok "and the patient is told a message failed its check" || bad "tamper words" "$(tail -20 "$T/plain.read")"
+keys con q
+wait_for con "Caseload:" >/dev/null
+keys con q
+waited con "q on the caseload quits, status 0" "EXITED-0"
+
+# ---- 40x12, NO_COLOR, LC_ALL=C ----
+# ascii NAME: the screen has nothing but ASCII.
+ascii() { ! screen "$1" | LC_ALL=C grep -q '[^ -~]'; }
+# colours NAME: the SGR colour codes (30-37, 38, 40-47, 48, 90-107) the
+# screen is drawn with, one per line.
+colours() {
+	tm capture-pane -e -p -t "$1" | python3 -c '
+import re, sys
+for m in re.finditer(r"\x1b\[([0-9;]*)m", sys.stdin.read()):
+    for p in m.group(1).split(";"):
+        if p and (30 <= int(p) <= 38 or 40 <= int(p) <= 48 or 90 <= int(p) <= 107):
+            print(p)'
+}
+console col
+wait_for col "Caseload:" >/dev/null
+[ -n "$(colours col)" ] && ok "control: without NO_COLOR the console draws in colour" ||
+    bad "control: no colour without NO_COLOR either (the NO_COLOR check below proves nothing)"
+keys col q
+COLS=40 ROWS=12 console small NO_COLOR=1 LC_ALL=C LANG=C TERM=vt100
+waited small "40x12: the caseload" "Caseload: 4 patients"
+expect "40x12: the same order" "$P_OVERDUE $P_SILENT $P_PLAIN" "$(order small | cut -d' ' -f1-3)"
+e=$(entry small "$P_SILENT")
+grep -q "silent 15d" <<<"$e" && ok "40x12: an entry on two lines still says silent 15d" || bad "40x12 silent entry" "$(screen small)"
+ascii small && ok "LC_ALL=C: the caseload is drawn in ASCII" || bad "not ASCII" "$(screen small | LC_ALL=C grep -n '[^ -~]')"
+[ -z "$(colours small)" ] && ok "NO_COLOR: no colour" || bad "colour under NO_COLOR" "$(colours small | sort -u | paste -sd' ')"
+keys small j
+expect "40x12: j selects the next" "$P_SILENT" "$(selected small)"
+keys small '?'
+waited small "40x12: ? lists the keys" "quit"
+ascii small && ok "40x12: the list of keys in ASCII" || bad "keys not ASCII" "$(screen small)"
+keys small Escape
+wait_for small "Caseload:" >/dev/null
+keys small /
+type_text small "$P_RISK"
+keys small Enter
+wait_for small "search: $P_RISK" >/dev/null
+keys small o
+waited small "40x12: o opens the patient" "Patient $P_RISK"
+check_screen small "40x12: the patient view shows who acknowledged the risk" "$SAM"
+ascii small && ok "40x12: the patient view in ASCII" || bad "view not ASCII" "$(screen small)"
+n0=$(messages_to "$P_RISK")
+keys small w
+sleep 0.3
+type_text small "$MSG2"
+keys small Tab
+waited small "40x12: the message to check" "Tab changes"
+keys small Enter
+n=0
+while [ "$(messages_to "$P_RISK")" = "$n0" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+expect "40x12: a message written and sent" $((n0 + 1)) "$(messages_to "$P_RISK")"
+sw_sync risk
+grep -qx "1 new message from your clinic." "$T/risk.sync" && ok "40x12: and fetched by the patient's sync" || bad "sync risk" "$(cat "$T/risk.sync")"
+keys small Escape
+waited small "40x12: Esc back to the caseload" "Caseload:"
+keys small q
+waited small "40x12: q quits, status 0" "EXITED-0"
+finish
