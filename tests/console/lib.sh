@@ -83,8 +83,8 @@ sync_until_past() {
 # patient_up NAME REF: a profile with check-ins, enrolled with the clinic
 # (whose clinic.json has the address of the server to use) and synced.
 # A PHQ-9 and a GAD-7 are seeded 20 days and again 6 days before now
-# (OFFSET days earlier still, for the silent one), so that each has an
-# outcome (moderate to mild: improvement, not recovery).
+# (OFFSET days earlier still, for the silent one), so that each has a
+# first-to-latest outcome to show.
 patient_up() {
 	local name=$1 ref=$2 off=${3:-0}
 	make_profile "$name" || return 1
