@@ -17,6 +17,7 @@ M3=${M3//_/ } M4=${M4//_/ }
 NOTE="Phoned at once; safe tonight, plan agreed."
 MSG="Hello from Sam. Well done on the sleep diary this week."
 MSG2="A short note from a small screen."
+WHY="You said you wanted to get moving again."
 ALL="$P_RISK|$P_OVERDUE|$P_SILENT|$P_PLAIN"
 
 # order NAME: the patients' references in the order the screen shows them.
@@ -27,7 +28,7 @@ line() { screen "$1" | grep -F -- "$2" | head -1; }
 # fewer than 80 columns, the line under it, joined.
 entry() { screen "$1" | grep -A1 -F -- "$2" | head -2 | tr '\n' ' ' | tr -s ' '; }
 # selected NAME: the reference on the line marked "> ".
-selected() { screen "$1" | grep -E '^> ' | grep -oE "$ALL" | head -1; }
+selected() { screen "$1" | grep -E '^ *> ' | grep -oE "$ALL" | head -1; }
 # shows NAME TEXT...: each TEXT is on the screen, wrapped or not; says what
 # is missing, with the screen, otherwise.
 shows() {
@@ -60,6 +61,12 @@ import json, sys
 a = json.load(sys.stdin)["audit"]
 sys.exit(0 if any(r["action"] == sys.argv[1] and r["by"] == sys.argv[2] and sys.argv[3] in r["patients"] for r in a) else 1)' "$2" "$3" "$1"
 }
+# views REF: how many view rows by Sam Supporter name REF.
+views() {
+	sc audit --patient "$1" --format json 2>/dev/null | python3 -c '
+import json, sys
+print(sum(r["action"] == "view" and r["by"] == sys.argv[1] for r in json.load(sys.stdin)["audit"]))' "$SAM"
+}
 # modules PROFILE: the patient's list of modules, plain mode.
 modules() { printf '2\n\nq\n' | sw "$1" --plain 2>&1 | grep '^Module [0-9]'; }
 
@@ -72,25 +79,26 @@ expect "the caseload lists the open risk first, then overdue, then silent, then 
     "$P_RISK $P_OVERDUE $P_SILENT $P_PLAIN" "$(order con)"
 expect "the first entry, the risk, is selected" "$P_RISK" "$(selected con)"
 l=$(line con "$P_RISK")
-grep -q "RISK" <<<"$l" && grep -qF "$SAM" <<<"$l" && ok "the risk's entry says RISK and its supporter" || bad "risk entry" "$l"
+grep -q "RISK: 1 open" <<<"$l" && grep -qF "supporter: $SAM" <<<"$l" && ok "the risk's entry says RISK: 1 open, and its supporter" || bad "risk entry" "$l"
 l=$(line con "$P_OVERDUE")
-grep -q "overdue" <<<"$l" && ok "the overdue review is said" || bad "overdue entry" "$l"
+grep -q "review overdue" <<<"$l" && ok "the overdue review is said" || bad "overdue entry" "$l"
 l=$(line con "$P_SILENT")
-grep -q "silent 15d" <<<"$l" && grep -q "synced 15d ago" <<<"$l" && grep -qF "$KIM" <<<"$l" &&
-    ok "the silent patient: silent 15d, synced 15d ago, Kim Keyworker" || bad "silent entry" "$l"
+grep -q "silent 15 days" <<<"$l" && grep -q "synced 15 days ago" <<<"$l" && grep -qF "supporter: $KIM" <<<"$l" &&
+    ok "the silent patient: silent 15 days, synced 15 days ago, Kim Keyworker" || bad "silent entry" "$l"
 l=$(line con "$P_PLAIN")
-grep -q "synced 0d ago" <<<"$l" && ! grep -qE "RISK|overdue|silent" <<<"$l" &&
+grep -q "synced today" <<<"$l" && ! grep -qE "RISK|overdue|silent" <<<"$l" &&
     ok "the ordinary patient: synced today, no reason word" || bad "ordinary entry" "$l"
-grep -qE "PHQ-9 [0-9]+ [A-Z]" <<<"$(line con "$P_OVERDUE")" && grep -qE "GAD-7 [0-9]+ [A-Z]" <<<"$(line con "$P_OVERDUE")" &&
-    ok "an entry shows the latest PHQ-9 and GAD-7 with their bands" || bad "scores in the entry" "$(screen con)"
+e=$(entry con "$P_OVERDUE")
+grep -qE "PHQ-9 5 Mild; GAD-7 4 Minimal;" <<<"$e" && grep -q "outcome: " <<<"$e" &&
+    ok "an entry shows the latest PHQ-9 and GAD-7 with their bands, and the outcome" || bad "scores in the entry" "$e"
 check_screen con "the status line offers the keys" "? keys"
 
 keys con '?'
-waited con "? lists the caseload's keys" "search"
-check_screen con "the keys include open, mine/all and quit" "mine" "quit"
+waited con "? lists the caseload's keys" "search by reference"
+check_screen con "the keys include open, mine/all and quit" "open the patient's case" "show my patients only" "q quits"
 keys con Escape
 waited con "Esc leaves the list of keys" "Caseload: 4 patients (all)"
-gone con "quit" 3 && ok "and the list of keys is gone" || bad "keys still shown" "$(screen con)"
+gone con "search by reference" 3 && ok "and the list of keys is gone" || bad "keys still shown" "$(screen con)"
 
 keys con j
 expect "j selects the next patient" "$P_OVERDUE" "$(selected con)"
@@ -103,21 +111,25 @@ keys con m
 waited con "m again shows all" "Caseload: 4 patients (all)"
 
 # ---- the risk, acknowledged ----
+v0=$(views "$P_RISK")
 keys con Enter
 waited con "Enter opens the selected patient" "Patient $P_RISK"
-audit_has "$P_RISK" view "$SAM" && ok "opening the patient view writes a view row by Sam Supporter" ||
-    bad "no view row" "$(sc audit --patient "$P_RISK" 2>&1)"
+v1=$(views "$P_RISK")
+[ "$v1" -gt "$v0" ] && ok "opening the patient view writes a view row by Sam Supporter" ||
+    bad "no view row ($v0 before, $v1 after)" "$(sc audit --patient "$P_RISK" 2>&1)"
 keys con '?'
-waited con "? lists the patient view's keys" "acknowledge"
+waited con "? lists the patient view's keys" "acknowledge the oldest open risk"
+check_screen con "and the others" "write a message to the patient" "open a module early"
 keys con Escape
 waited con "Esc back to the patient" "Patient $P_RISK"
 keys con a
-waited con "a asks for the note for the record" "Note for the record"
+waited con "a asks for the note for the record" "a note for the record"
 type_text con "$NOTE"
 keys con Tab
-waited con "Tab shows what was written, to check" "Tab changes"
+waited con "Tab shows what was written, to check" "Tab changes the note"
+check_screen con "the note is shown to check" "$NOTE"
 keys con Enter
-waited con "Enter acknowledges: the status line says so" "Acknowledged"
+waited con "Enter acknowledges: the status line says so" "Acknowledged the risk of $P_RISK"
 sc patients --format json 2>/dev/null | python3 -c '
 import json, sys
 p = {x["patient"]: x for x in json.load(sys.stdin)["patients"]}
@@ -144,11 +156,12 @@ keys con Enter
 waited con "and Enter opens it" "Patient $P_PLAIN"
 n0=$(messages_to "$P_PLAIN")
 keys con w
-sleep 0.3
+wait_for con "A message to $P_PLAIN" >/dev/null
 type_text con "$MSG"
 keys con Tab
-waited con "w: the message is shown to check" "Tab changes"
+waited con "w: the message is shown to check" "Send this to $P_PLAIN? Enter sends"
 keys con Enter
+waited con "Enter: the status line says it is queued" "Queued for $P_PLAIN"
 n=0
 while [ "$(messages_to "$P_PLAIN")" = "$n0" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
 expect "Enter sends: one message queued for the patient's device" $((n0 + 1)) "$(messages_to "$P_PLAIN")"
@@ -174,30 +187,41 @@ wait_for pt "EXITED-" >/dev/null
 # ---- a module opened early, and one the server changed ----
 grep -q "^Module 3, $M3: opens after module 2." <<<"$(modules plain)" &&
     ok "control: module 3 waits for module 2" || bad "module 3 before" "$(modules plain)"
+# unlock_module N TITLE WHY: u, the module's digit, 1 (open it now), the
+# why and Enter.
 unlock_module() {
 	n0=$(messages_to "$P_PLAIN")
 	keys con u
-	wait_for con "$2" || { bad "u lists the modules" "$(cat "$T/con.last")"; return 1; }
+	wait_for con "Which module, for $P_PLAIN?" && wait_for con "$1  $2" ||
+	    { bad "u lists the modules, numbered" "$(cat "$T/con.last")"; return 1; }
 	keys con "$1"
-	keys con o
-	wait_for con "y/n" || { bad "o asks to confirm" "$(cat "$T/con.last")"; return 1; }
-	keys con y
+	wait_for con "open it now" || { bad "$1: open or hold" "$(cat "$T/con.last")"; return 1; }
+	keys con 1
+	wait_for con "Open module $1, $2, for $P_PLAIN now" || { bad "1: the why" "$(cat "$T/con.last")"; return 1; }
+	type_text con "$3"
+	keys con Enter
+	wait_for con "Module $1 is opened for $P_PLAIN" || { bad "Enter sends: the status line" "$(cat "$T/con.last")"; return 1; }
 	n=0
 	while [ "$(messages_to "$P_PLAIN")" = "$n0" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
 	[ "$(messages_to "$P_PLAIN")" = $((n0 + 1)) ] || { bad "y sends the instruction" "$(screen con)"; return 1; }
 }
-unlock_module 3 "$M3" && ok "u, 3, o, y: the instruction is queued for the device"
+unlock_module 3 "$M3" "$WHY" && ok "u, 3, 1, the why, Enter: the instruction is queued for the device"
 audit_has "$P_PLAIN" programme "$SAM" && ok "the audit has the change of programme by Sam Supporter" ||
     bad "no programme row" "$(sc audit --patient "$P_PLAIN" 2>&1)"
 sync_until plain 5 >/dev/null
 grep -q "^Module 3, $M3: open (your supporter opened it early)" <<<"$(modules plain)" &&
     ok "after the sync, module 3 is open on the device" || bad "module 3 not open" "$(modules plain)"
+printf '8\nq\nq\n' | sw plain --plain >"$T/plain.read1" 2>&1
+flat1=$(tr '\n' ' ' <"$T/plain.read1" | tr -s ' ')
+grep -qF "Module 3, $M3, is open for you now: your supporter opened it early." <<<"$flat1" &&
+    grep -qF "$WHY" <<<"$flat1" && ok "Messages tells the patient what changed and the console's why" ||
+    bad "instruction text" "$(tail -30 "$T/plain.read1")"
 ROWS=60 patient_tui pt plain
 waited pt "the patient's TUI lists module 3 as opened early" "Module 3: $M3 (opened early by your supporter)"
 keys pt q
 wait_for pt "EXITED-" >/dev/null
 
-unlock_module 4 "$M4" && ok "u, 4, o, y: a second instruction queued"
+unlock_module 4 "$M4" "" && ok "u, 4, 1, Enter: a second instruction queued"
 db "UPDATE messages SET ciphertext = substr(ciphertext, 1, 40) || X'00' || substr(ciphertext, 42) WHERE seq = (SELECT max(seq) FROM messages)" ||
     bad "tamper with the instruction"
 sync_until plain 5 >/dev/null
@@ -212,6 +236,20 @@ keys con q
 waited con "q on the caseload quits, status 0" "EXITED-0"
 
 # ---- 40x12, NO_COLOR, LC_ALL=C ----
+# pages NAME TEXT N: Space until TEXT has been shown (joined over lines,
+# spaces squeezed), N pages at most.
+pages() {
+	local got="" n=0 want
+	want=$(printf '%s' "$2" | tr -s ' ')
+	while [ $n -lt "$3" ]; do
+		got="$got $(flat "$1")"
+		case $got in *"$want"*) return 0 ;; esac
+		keys "$1" Space
+		sleep 0.2
+		n=$((n + 1))
+	done
+	return 1
+}
 # ascii NAME: the screen has nothing but ASCII.
 ascii() { ! screen "$1" | LC_ALL=C grep -q '[^ -~]'; }
 # colours NAME: the SGR colour codes (30-37, 38, 40-47, 48, 90-107) the
@@ -231,15 +269,16 @@ wait_for col "Caseload:" >/dev/null
 keys col q
 COLS=40 ROWS=12 console small NO_COLOR=1 LC_ALL=C LANG=C TERM=vt100
 waited small "40x12: the caseload" "Caseload: 4 patients"
-expect "40x12: the same order" "$P_OVERDUE $P_SILENT $P_PLAIN" "$(order small | cut -d' ' -f1-3)"
-e=$(entry small "$P_SILENT")
-grep -q "silent 15d" <<<"$e" && ok "40x12: an entry on two lines still says silent 15d" || bad "40x12 silent entry" "$(screen small)"
+expect "40x12: the same patient first, selected" "$P_OVERDUE $P_OVERDUE" "$(order small | cut -d' ' -f1) $(selected small)"
 ascii small && ok "LC_ALL=C: the caseload is drawn in ASCII" || bad "not ASCII" "$(screen small | LC_ALL=C grep -n '[^ -~]')"
 [ -z "$(colours small)" ] && ok "NO_COLOR: no colour" || bad "colour under NO_COLOR" "$(colours small | sort -u | paste -sd' ')"
 keys small j
-expect "40x12: j selects the next" "$P_SILENT" "$(selected small)"
+sleep 0.3
+expect "40x12: j selects the next, shown whole" "$P_SILENT" "$(selected small)"
+e=$(entry small "$P_SILENT")
+grep -q "silent 15 days" <<<"$e" && ok "40x12: its entry, wrapped, still says silent 15 days" || bad "40x12 silent entry" "$(screen small)"
 keys small '?'
-waited small "40x12: ? lists the keys" "quit"
+waited small "40x12: ? lists the keys" "search by"
 ascii small && ok "40x12: the list of keys in ASCII" || bad "keys not ASCII" "$(screen small)"
 keys small Escape
 wait_for small "Caseload:" >/dev/null
@@ -249,14 +288,15 @@ keys small Enter
 wait_for small "search: $P_RISK" >/dev/null
 keys small o
 waited small "40x12: o opens the patient" "Patient $P_RISK"
-check_screen small "40x12: the patient view shows who acknowledged the risk" "$SAM"
+pages small "acknowledged by $SAM" 30 && ok "40x12: Space pages the case down to the risk, with who acknowledged it" ||
+    bad "40x12: acknowledged not found" "$(screen small)"
 ascii small && ok "40x12: the patient view in ASCII" || bad "view not ASCII" "$(screen small)"
 n0=$(messages_to "$P_RISK")
 keys small w
-sleep 0.3
+wait_for small "A message to" >/dev/null
 type_text small "$MSG2"
 keys small Tab
-waited small "40x12: the message to check" "Tab changes"
+waited small "40x12: the message to check" "Send this to"
 keys small Enter
 n=0
 while [ "$(messages_to "$P_RISK")" = "$n0" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
