@@ -278,7 +278,9 @@ expect "40x12: j selects the next, shown whole" "$P_SILENT" "$(selected small)"
 e=$(entry small "$P_SILENT")
 grep -q "silent 15 days" <<<"$e" && ok "40x12: its entry, wrapped, still says silent 15 days" || bad "40x12 silent entry" "$(screen small)"
 keys small '?'
-waited small "40x12: ? lists the keys" "search by"
+waited small "40x12: ? lists the keys, a page at a time" "On this screen:"
+pages small "/ search by reference" 10 && ok "40x12: Space pages through them to / search by reference" ||
+    bad "40x12: the keys' pages" "$(screen small)"
 ascii small && ok "40x12: the list of keys in ASCII" || bad "keys not ASCII" "$(screen small)"
 keys small Escape
 wait_for small "Caseload:" >/dev/null
