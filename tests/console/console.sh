@@ -14,7 +14,9 @@
 . "$(dirname "$0")/lib.sh"
 read -r M3 M4 <<<"$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["modules"]; print(m[2]["title"].replace(" ", "_"), m[3]["title"].replace(" ", "_"))' "$CONTENT/programme.json")"
 M3=${M3//_/ } M4=${M4//_/ }
-NOTE="Phoned at once; safe tonight, plan agreed."
+# The note has an em dash: under LC_ALL=C it must show as "-".
+NOTE="Phoned at once — safe tonight, plan agreed."
+NOTE_ASCII="Phoned at once - safe tonight, plan agreed."
 MSG="Hello from Sam. Well done on the sleep diary this week."
 MSG2="A short note from a small screen."
 WHY="You said you wanted to get moving again."
@@ -181,8 +183,10 @@ waited pt "the patient's Messages screen" "Messages with Test Clinic"
 waited pt "shows the console's message" "Well done on the sleep diary"
 check_screen pt "from Sam Supporter" "$SAM"
 keys pt q
+wait_for pt "Connected to Test Clinic" >/dev/null
 keys pt q
-wait_for pt "EXITED-" >/dev/null
+waited pt "the patient's TUI quits" "EXITED-0"
+tm kill-session -t pt
 
 # ---- a module opened early, and one the server changed ----
 grep -q "^Module 3, $M3: opens after module 2." <<<"$(modules plain)" &&
@@ -219,11 +223,18 @@ grep -qF "Module 3, $M3, is open for you now: your supporter opened it early." <
 ROWS=60 patient_tui pt plain
 waited pt "the patient's TUI lists module 3 as opened early" "Module 3: $M3 (opened early by your supporter)"
 keys pt q
-wait_for pt "EXITED-" >/dev/null
+waited pt "and quits" "EXITED-0"
+tm kill-session -t pt
 
 unlock_module 4 "$M4" "" && ok "u, 4, 1, Enter: a second instruction queued"
-db "UPDATE messages SET ciphertext = substr(ciphertext, 1, 40) || X'00' || substr(ciphertext, 42) WHERE seq = (SELECT max(seq) FROM messages)" ||
+# One byte of its ciphertext changed, as the server's account could: made
+# different from what it was (a byte set to 0 may have been 0 already).
+last="(SELECT max(seq) FROM messages)"
+before=$(db "SELECT hex(ciphertext) FROM messages WHERE seq = $last")
+db "UPDATE messages SET ciphertext = substr(ciphertext, 1, 40) || CASE WHEN substr(ciphertext, 41, 1) = X'00' THEN X'01' ELSE X'00' END || substr(ciphertext, 42) WHERE seq = $last" ||
     bad "tamper with the instruction"
+[ "$(db "SELECT hex(ciphertext) FROM messages WHERE seq = $last")" != "$before" ] ||
+    bad "the instruction's ciphertext is changed"
 sync_until plain 5 >/dev/null
 grep -q "^Module 4, $M4: opens after module 3." <<<"$(modules plain)" &&
     ok "the changed instruction is refused: module 4 stays closed" || bad "tampered instruction applied" "$(modules plain)"
@@ -290,9 +301,23 @@ keys small Enter
 wait_for small "search: $P_RISK" >/dev/null
 keys small o
 waited small "40x12: o opens the patient" "Patient $P_RISK"
-pages small "acknowledged by $SAM" 30 && ok "40x12: Space pages the case down to the risk, with who acknowledged it" ||
-    bad "40x12: acknowledged not found" "$(screen small)"
-ascii small && ok "40x12: the patient view in ASCII" || bad "view not ASCII" "$(screen small)"
+# Every page of the case, to the risk with who acknowledged it and the
+# note, in ASCII.
+got="" n=0 nonascii=""
+while [ $n -lt 30 ]; do
+	got="$got $(flat small)"
+	ascii small || nonascii="$nonascii
+$(screen small)"
+	case $got in *"acknowledged by $SAM"*"$NOTE_ASCII"*) break ;; esac
+	keys small Space
+	sleep 0.2
+	n=$((n + 1))
+done
+case $got in *"acknowledged by $SAM"*) ok "40x12: Space pages the case down to the risk, with who acknowledged it" ;;
+*) bad "40x12: acknowledged not found" "$(screen small)" ;; esac
+case $got in *"$NOTE_ASCII"*) ok "40x12, LC_ALL=C: the note's em dash shows as -" ;;
+*) bad "40x12: the note in ASCII not found" "$got" ;; esac
+[ -z "$nonascii" ] && ok "40x12: every page of the case in ASCII" || bad "pages not ASCII" "$nonascii"
 n0=$(messages_to "$P_RISK")
 keys small w
 wait_for small "A message to" >/dev/null
