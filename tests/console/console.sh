@@ -278,7 +278,9 @@ wait_for col "Caseload:" >/dev/null
 [ -n "$(colours col)" ] && ok "control: without NO_COLOR the console draws in colour" ||
     bad "control: no colour without NO_COLOR either (the NO_COLOR check below proves nothing)"
 keys col q
-COLS=40 ROWS=12 console small NO_COLOR=1 LC_ALL=C LANG=C TERM=vt100
+# A terminal with colours (as the control above), so that it is NO_COLOR
+# that keeps them off.
+COLS=40 ROWS=12 console small NO_COLOR=1 LC_ALL=C LANG=C
 waited small "40x12: the caseload" "Caseload: 4 patients"
 expect "40x12: the same patient first, selected" "$P_OVERDUE $P_OVERDUE" "$(order small | cut -d' ' -f1) $(selected small)"
 ascii small && ok "LC_ALL=C: the caseload is drawn in ASCII" || bad "not ASCII" "$(screen small | LC_ALL=C grep -n '[^ -~]')"
