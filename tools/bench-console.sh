@@ -8,7 +8,9 @@
 # until the screen shows the caseload, and from Enter on the first patient
 # until it shows that patient's view: wall time, read with date +%s%N
 # around polls of capture-pane, so each figure includes a few milliseconds
-# of tmux. A benchmark, not a test: it prints a table and asserts nothing.
+# of tmux; and, for comparison, stepwise-clinic patients --format json,
+# which reads the caseload the same way without a screen. A benchmark, not
+# a test: it prints a table and asserts nothing.
 #   tools/bench-console.sh [BUILDDIR [N [K [RUNS]]]]  (default: build-test, 500, 10, 5)
 # CLINIC=DIR uses the clinic folder DIR if it exists (made by an earlier
 # run with KEEP=1), else makes it there.
@@ -51,7 +53,7 @@ until_shown() {
 # The tmux server is started once, beforehand, so that its start is not
 # counted.
 tm -f /dev/null new-session -d -s idle "sleep 3600"
-: >"$T/caseload" >"$T/view"
+: >"$T/caseload"; : >"$T/view"; : >"$T/patients"
 for r in $(seq 1 "$RUNS"); do
 	t0=$(now)
 	tm new-session -d -x 80 -y 24 -s bench "env LANG=C.UTF-8 TERM=screen-256color \
@@ -68,6 +70,10 @@ for r in $(seq 1 "$RUNS"); do
 	echo $(( (t1 - t0) / 1000000 )) >>"$T/caseload"
 	echo $(( (t3 - t2) / 1000000 )) >>"$T/view"
 	tm kill-session -t bench
+	# The same reading of the caseload without a screen, for comparison.
+	t0=$(now)
+	"$SC" patients --dir "$C" --format json >/dev/null || exit 1
+	echo $(( ($(now) - t0) / 1000000 )) >>"$T/patients"
 done
 
 # stats FILE: min, median and max of the milliseconds in FILE.
@@ -76,3 +82,4 @@ echo "stepwise-clinic console: $patients patients, $records records, $RUNS runs,
 printf '%-28s %6s %6s %6s  %s\n' "milliseconds" min median max target
 printf '%-28s %s  %s\n' "start to caseload drawn" "$(stats "$T/caseload")" "1000"
 printf '%-28s %s  %s\n' "Enter to patient view drawn" "$(stats "$T/view")" "200"
+printf '%-28s %s  %s\n' "patients --format json" "$(stats "$T/patients")" "(the same reading, no screen)"
