@@ -190,13 +190,14 @@ screen() { tm capture-pane -p -t "$1"; }
 # flat NAME: the screen as one line, rows joined, spaces squeezed.
 flat() { screen "$1" | tr '\n' ' ' | tr -s ' '; }
 # wait_for NAME TEXT [SECONDS]: until the screen shows the fixed string
-# TEXT (default 15 s), or the program has ended; the screen goes to
-# $T/NAME.last when the text did not come.
+# TEXT (default 15 s), wrapped over lines or not, or the program has ended;
+# the screen goes to $T/NAME.last when the text did not come.
 wait_for() {
-	local name=$1 text=$2 n=$(( ${3:-15} * 20 )) s
+	local name=$1 text n=$(( ${3:-15} * 20 )) s
+	text=$(printf '%s' "$2" | tr -s ' ')
 	while [ $n -gt 0 ]; do
 		s=$(screen "$name")
-		grep -qF -- "$text" <<<"$s" && return 0
+		case $(tr '\n' ' ' <<<"$s" | tr -s ' ') in *"$text"*) return 0 ;; esac
 		grep -q '^EXITED-[0-9]*$' <<<"$s" && break
 		sleep 0.05
 		n=$((n - 1))
