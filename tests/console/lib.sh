@@ -54,7 +54,10 @@ past() {
 start_server_past() {
 	local name=$1 dir=$2 off=$3
 	: >"$T/$name.out"
-	past "$off" "$SC" serve --dir "$dir" --listen 127.0.0.1:0 \
+	# Not through past(): a function run in the background is a subshell,
+	# and $! would be its pid, not the server's.
+	LD_PRELOAD=$FAKETIME_LIB FAKETIME=$off FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	    "$SC" serve --dir "$dir" --listen 127.0.0.1:0 \
 	    >"$T/$name.out" 2>>"$T/$name.log" &
 	PID[$name]=$!
 	if ! wait_line "$T/$name.out" '^listening on http://127\.0\.0\.1:[0-9]+$' 10; then
@@ -111,6 +114,9 @@ console_fixture() {
 	set_url "$C" "http://127.0.0.1:${PORT[old]}"
 	patient_up silent "$P_SILENT" 15 || return 1
 	stop_server old KILL
+	# Nothing listens where it did: the server itself has ended.
+	! (exec 3<>"/dev/tcp/127.0.0.1/${PORT[old]}") 2>/dev/null ||
+	    { bad "the server 15 days in the past has ended"; return 1; }
 	# The others against the server of today.
 	start_server srv "$C" || return 1
 	set_url "$C" "http://127.0.0.1:${PORT[srv]}"
