@@ -177,7 +177,14 @@ PYEOF
 # read. Sessions are 80x24 unless COLS/ROWS are set.
 TSOCK=sw-console-$$-$(date +%s%N)
 tm() { tmux -L "$TSOCK" "$@"; }
+# No program a session ran outlives the test: each pane's children are
+# killed by their pid before the server goes (a sanitizer build whose
+# terminal hangs up can spin for ever in LeakSanitizer's exit check).
 lib_cleanup() {
+	local p c
+	for p in $(tm list-panes -a -F '#{pane_pid}' 2>/dev/null); do
+		for c in $(pgrep -P "$p"); do kill -9 "$c" 2>/dev/null; done
+	done
 	tm kill-server 2>/dev/null
 	cleanup
 }
