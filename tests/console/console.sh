@@ -119,6 +119,7 @@ waited con "Enter opens the selected patient" "Patient $P_RISK"
 v1=$(views "$P_RISK")
 [ "$v1" -gt "$v0" ] && ok "opening the patient view writes a view row by Sam Supporter" ||
     bad "no view row ($v0 before, $v1 after)" "$(sc audit --patient "$P_RISK" 2>&1)"
+check_screen con "the case opens on the PHQ-9 chart, with the caseness line" "PHQ-9 over time (caseness at 10 or more)" "= caseness 10"
 keys con '?'
 waited con "? lists the patient view's keys" "acknowledge the oldest open risk"
 check_screen con "and the others" "write a message to the patient" "open a module early"
@@ -137,7 +138,8 @@ import json, sys
 p = {x["patient"]: x for x in json.load(sys.stdin)["patients"]}
 sys.exit(0 if p[sys.argv[1]]["open_risks"] == 0 else 1)' "$P_RISK" &&
     ok "the clinic has no open risk for $P_RISK any more" || bad "still open" "$(sc risks 2>&1)"
-audit_has "$P_RISK" ack "$SAM" && ok "the audit has the acknowledgement by Sam Supporter" ||
+audit_has "$P_RISK" ack "$SAM" && grep -qF "$SAM acknowledged a risk $P_RISK" <<<"$(sc audit --patient "$P_RISK" 2>&1)" &&
+    ok "stepwise-clinic audit --patient $P_RISK has the acknowledgement by Sam Supporter" ||
     bad "no ack row" "$(sc audit --patient "$P_RISK" 2>&1)"
 grep -qF "acknowledged by $SAM" <<<"$(sc review --patient "$P_RISK" 2>&1)" &&
     grep -qF "$NOTE" <<<"$(sc review --patient "$P_RISK" 2>&1)" &&
