@@ -18,10 +18,6 @@ N=${2:-500}
 K=${3:-10}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SC=$B/src/clinic/stepwise-clinic
-FX=$B/tests/sw-clinic-fixture
-for f in "$SC" "$FX"; do
-	[ -x "$f" ] || { echo "bench-caseload: build first ($f missing)" >&2; exit 2; }
-done
 export STEPWISE_CONTENT_DIR=$ROOT/content
 T=$(mktemp -d --suffix=.stepwise-caseload)
 [ -n "${KEEP:-}" ] && echo "kept $T" || trap 'rm -rf "$T"' EXIT

@@ -31,6 +31,16 @@ line() { screen "$1" | grep -F -- "$2" | head -1; }
 entry() { screen "$1" | grep -A1 -F -- "$2" | head -2 | tr '\n' ' ' | tr -s ' '; }
 # selected NAME: the reference on the line marked "> ".
 selected() { screen "$1" | grep -E '^ *> ' | grep -oE "$ALL" | head -1; }
+# selected_is NAME REF: until REF's entry is the one marked (3 s at most).
+selected_is() {
+	local n=60
+	while [ $n -gt 0 ]; do
+		[ "$(selected "$1")" = "$2" ] && return 0
+		sleep 0.05
+		n=$((n - 1))
+	done
+	return 1
+}
 # shows NAME TEXT...: each TEXT is on the screen, wrapped or not; says what
 # is missing, with the screen, otherwise.
 shows() {
@@ -56,6 +66,29 @@ $(cat "$T/$1.last")"; fi
 # messages_to REF: how many messages the clinic has queued for REF's
 # devices (supporter messages and programme instructions alike).
 messages_to() { db "SELECT count(*) FROM messages m JOIN devices d ON d.device = m.device WHERE d.patient = '$1'"; }
+# queued_after REF N0: until the clinic has more than the N0 messages it
+# had for REF (5 s at most); true when it has N0 + 1.
+queued_after() {
+	local n=0
+	while [ "$(messages_to "$1")" = "$2" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	[ "$(messages_to "$1")" = $(($2 + 1)) ]
+}
+# write_message NAME REF TEXT WHAT: in the open case of REF, w, TEXT, Tab
+# (the check names REF), Enter (the status line says it is queued); then
+# the clinic has one message more for REF. WHAT starts each check's name.
+write_message() {
+	local name=$1 ref=$2 n0
+	n0=$(messages_to "$ref")
+	keys "$name" w
+	wait_for "$name" "A message to $ref" >/dev/null
+	type_text "$name" "$3"
+	keys "$name" Tab
+	waited "$name" "$4: w, the text, Tab: the message is shown to check" "Send this to $ref? Enter sends"
+	keys "$name" Enter
+	waited "$name" "$4: Enter: the status line says it is queued" "Queued for $ref"
+	queued_after "$ref" "$n0" && ok "$4: one message queued for the patient's device" ||
+	    bad "$4: no message queued" "$(screen "$name")"
+}
 # audit_has REF ACTION BY: the audit of REF has a row ACTION by BY.
 audit_has() {
 	sc audit --patient "$1" --format json 2>/dev/null | python3 -c '
@@ -79,7 +112,7 @@ console con
 waited con "the console opens on the caseload" "Caseload: 4 patients (all)"
 expect "the caseload lists the open risk first, then overdue, then silent, then the rest" \
     "$P_RISK $P_OVERDUE $P_SILENT $P_PLAIN" "$(order con)"
-expect "the first entry, the risk, is selected" "$P_RISK" "$(selected con)"
+selected_is con "$P_RISK" && ok "the first entry, the risk, is selected" || bad "the first entry, the risk, is selected" "wanted $P_RISK selected, got $(selected con)"
 l=$(line con "$P_RISK")
 grep -q "RISK: 1 open" <<<"$l" && grep -qF "supporter: $SAM" <<<"$l" && ok "the risk's entry says RISK: 1 open, and its supporter" || bad "risk entry" "$l"
 l=$(line con "$P_OVERDUE")
@@ -103,9 +136,9 @@ waited con "Esc leaves the list of keys" "Caseload: 4 patients (all)"
 gone con "search by reference" 3 && ok "and the list of keys is gone" || bad "keys still shown" "$(screen con)"
 
 keys con j
-expect "j selects the next patient" "$P_OVERDUE" "$(selected con)"
+selected_is con "$P_OVERDUE" && ok "j selects the next patient" || bad "j selects the next patient" "wanted $P_OVERDUE selected, got $(selected con)"
 keys con k
-expect "k the previous" "$P_RISK" "$(selected con)"
+selected_is con "$P_RISK" && ok "k the previous" || bad "k the previous" "wanted $P_RISK selected, got $(selected con)"
 keys con m
 waited con "m shows only Sam Supporter's patients" "(mine: $SAM)"
 expect "mine: Kim's patient is left out" "$P_RISK $P_OVERDUE $P_PLAIN" "$(order con)"
@@ -158,17 +191,7 @@ waited con "/ searches by reference" "search: $P_PLAIN"
 expect "the search finds only that patient" "$P_PLAIN" "$(order con)"
 keys con Enter
 waited con "and Enter opens it" "Patient $P_PLAIN"
-n0=$(messages_to "$P_PLAIN")
-keys con w
-wait_for con "A message to $P_PLAIN" >/dev/null
-type_text con "$MSG"
-keys con Tab
-waited con "w: the message is shown to check" "Send this to $P_PLAIN? Enter sends"
-keys con Enter
-waited con "Enter: the status line says it is queued" "Queued for $P_PLAIN"
-n=0
-while [ "$(messages_to "$P_PLAIN")" = "$n0" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
-expect "Enter sends: one message queued for the patient's device" $((n0 + 1)) "$(messages_to "$P_PLAIN")"
+write_message con "$P_PLAIN" "$MSG" "80x24"
 sc messages --patient "$P_PLAIN" --format json 2>/dev/null | python3 -c '
 import json, sys
 m = json.load(sys.stdin)["messages"]
@@ -207,9 +230,7 @@ unlock_module() {
 	type_text con "$3"
 	keys con Enter
 	wait_for con "Module $1 is opened for $P_PLAIN" || { bad "Enter sends: the status line" "$(cat "$T/con.last")"; return 1; }
-	n=0
-	while [ "$(messages_to "$P_PLAIN")" = "$n0" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
-	[ "$(messages_to "$P_PLAIN")" = $((n0 + 1)) ] || { bad "y sends the instruction" "$(screen con)"; return 1; }
+	queued_after "$P_PLAIN" "$n0" || { bad "the instruction is queued" "$(screen con)"; return 1; }
 }
 unlock_module 3 "$M3" "$WHY" && ok "u, 3, 1, the why, Enter: the instruction is queued for the device"
 audit_has "$P_PLAIN" programme "$SAM" && ok "the audit has the change of programme by Sam Supporter" ||
@@ -288,8 +309,7 @@ expect "40x12: the same patient first, selected" "$P_OVERDUE $P_OVERDUE" "$(orde
 ascii small && ok "LC_ALL=C: the caseload is drawn in ASCII" || bad "not ASCII" "$(screen small | LC_ALL=C grep -n '[^ -~]')"
 [ -z "$(colours small)" ] && ok "NO_COLOR: no colour" || bad "colour under NO_COLOR" "$(colours small | sort -u | paste -sd' ')"
 keys small j
-sleep 0.3
-expect "40x12: j selects the next, shown whole" "$P_SILENT" "$(selected small)"
+selected_is small "$P_SILENT" && ok "40x12: j selects the next, shown whole" || bad "40x12: j selects the next, shown whole" "wanted $P_SILENT selected, got $(selected small)"
 e=$(entry small "$P_SILENT")
 grep -q "silent 15 days" <<<"$e" && ok "40x12: its entry, wrapped, still says silent 15 days" || bad "40x12 silent entry" "$(screen small)"
 keys small '?'
@@ -322,16 +342,7 @@ case $got in *"acknowledged by $SAM"*) ok "40x12: Space pages the case down to t
 case $got in *"$NOTE_ASCII"*) ok "40x12, LC_ALL=C: the note's em dash shows as -" ;;
 *) bad "40x12: the note in ASCII not found" "$got" ;; esac
 [ -z "$nonascii" ] && ok "40x12: every page of the case in ASCII" || bad "pages not ASCII" "$nonascii"
-n0=$(messages_to "$P_RISK")
-keys small w
-wait_for small "A message to" >/dev/null
-type_text small "$MSG2"
-keys small Tab
-waited small "40x12: the message to check" "Send this to"
-keys small Enter
-n=0
-while [ "$(messages_to "$P_RISK")" = "$n0" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
-expect "40x12: a message written and sent" $((n0 + 1)) "$(messages_to "$P_RISK")"
+write_message small "$P_RISK" "$MSG2" "40x12"
 sw_sync risk
 grep -qx "1 new message from your clinic." "$T/risk.sync" && ok "40x12: and fetched by the patient's sync" || bad "sync risk" "$(cat "$T/risk.sync")"
 keys small Escape

@@ -42,11 +42,6 @@ for f in /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1
     /usr/local/lib/faketime/libfaketime.so.1; do
 	[ -e "$f" ] && { FAKETIME_LIB=$f; break; }
 done
-# past OFFSET COMMAND...: COMMAND with the clock OFFSET ("-15d") away.
-past() {
-	local off=$1; shift
-	LD_PRELOAD=$FAKETIME_LIB FAKETIME=$off FAKETIME_DONT_FAKE_MONOTONIC=1 "$@"
-}
 # start_server_past NAME DIR OFFSET: stepwise-clinic serve on a free port
 # with its clock OFFSET away; sets PID[NAME] and PORT[NAME] but not
 # SERVER[NAME]: finish() does not ask it to stop; stop it with
@@ -54,8 +49,8 @@ past() {
 start_server_past() {
 	local name=$1 dir=$2 off=$3
 	: >"$T/$name.out"
-	# Not through past(): a function run in the background is a subshell,
-	# and $! would be its pid, not the server's.
+	# Not through a shell function: one run in the background is a
+	# subshell, and $! would be its pid, not the server's.
 	LD_PRELOAD=$FAKETIME_LIB FAKETIME=$off FAKETIME_DONT_FAKE_MONOTONIC=1 \
 	    "$SC" serve --dir "$dir" --listen 127.0.0.1:0 \
 	    >"$T/$name.out" 2>>"$T/$name.log" &
@@ -67,18 +62,11 @@ start_server_past() {
 	PORT[$name]=$(head -1 "$T/$name.out" | sed 's/.*://')
 }
 # sync_until_past OFFSET NAME TRIES: sync_until with the device's clock
-# OFFSET away.
+# OFFSET away (stepwise through a wrapper that preloads libfaketime).
 sync_until_past() {
-	local off=$1 name=$2 n=$3 st=1
-	while [ "$n" -gt 0 ]; do
-		past "$off" "$SW" --data-dir "$T/$name" sync >"$T/$name.sync" 2>&1
-		st=$?
-		{ echo "-- sync (clock $off) -> $st"; cat "$T/$name.sync"; } >>"$T/$name.syncs"
-		[ $st -eq 3 ] && return 0
-		[ $st -ne 0 ] && sleep 1
-		n=$((n - 1))
-	done
-	return 1
+	printf '#!/bin/sh\nLD_PRELOAD=%s FAKETIME=%s FAKETIME_DONT_FAKE_MONOTONIC=1 exec '\''%s'\'' "$@"\n' \
+	    "$FAKETIME_LIB" "$1" "$SW" >"$T/sw-past" && chmod +x "$T/sw-past" &&
+	    SW=$T/sw-past sync_until "$2" "$3" >/dev/null
 }
 
 # ---- the clinic ----
