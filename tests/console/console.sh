@@ -7,7 +7,9 @@
 # console reaches the patient's stepwise sync and the Messages screen of
 # the patient's TUI; an unlock instruction made in the console reaches the
 # device and opens the module, and one the server's account changed is
-# refused by the device; ? lists the keys; all of it at 40x12 too, with
+# refused by the device; a message from a template, the next review's
+# date, a review done with its minutes and note, and an assignment, each
+# with its audit row; ? lists the keys; the main of it at 40x12 too, with
 # NO_COLOR and LC_ALL=C. Only letters, digits, Tab, Enter and Esc are
 # pressed: no arrow key anywhere.
 #   console.sh STEPWISE STEPWISE-CLINIC SW-SEED CONTENT-DIR SW-PROXY
@@ -264,6 +266,69 @@ grep -q "^Module 4, $M4: opens after module 3." <<<"$(modules plain)" &&
 printf '8\nq\nq\n' | sw plain --plain >"$T/plain.read" 2>&1
 grep -qi "could not be checked\|failed\|not from your clinic" "$T/plain.read" &&
     ok "and the patient is told a message failed its check" || bad "tamper words" "$(tail -20 "$T/plain.read")"
+
+# ---- the review's other actions, on the overdue patient ----
+mkdir -m 700 "$C/templates"
+printf 'Hello from {supporter}. Shall we talk on {next_review}?\n' >"$C/templates/weekly-check.txt"
+chmod 600 "$C/templates/weekly-check.txt"
+keys con q
+wait_for con "Caseload: 1 patient (all), search: $P_PLAIN" >/dev/null
+keys con Escape
+waited con "Esc on the caseload clears the search" "Caseload: 4 patients (all)"
+selected_is con "$P_OVERDUE" && ok "the first entry is selected: the overdue review" || bad "overdue selected" "$(screen con)"
+keys con o
+waited con "o opens it" "Patient $P_OVERDUE"
+keys con g
+waited con "g charts the next measure, with its caseness line" "GAD-7 over time (caseness at 8 or more)"
+n0=$(messages_to "$P_OVERDUE")
+keys con t
+waited con "t lists the templates" "1  weekly-check"
+keys con 1
+waited con "1 fills it in, in the editor" "Hello from $SAM. Shall we talk on"
+keys con Tab
+wait_for con "Send this to $P_OVERDUE? Enter sends" >/dev/null
+keys con Enter
+queued_after "$P_OVERDUE" "$n0" && ok "Tab, Enter: the filled-in template is queued" || bad "template not queued" "$(screen con)"
+grep -qF "Hello from $SAM. Shall we talk on" <<<"$(sc messages --patient "$P_OVERDUE" 2>&1)" &&
+    ok "with the supporter's name filled in" || bad "template text" "$(sc messages --patient "$P_OVERDUE" 2>&1)"
+NEXT=$(date -u -d '+14 days' +%F)
+keys con n
+waited con "n asks for the next review's date" "The next review of $P_OVERDUE"
+type_text con "$NEXT"
+keys con Enter
+waited con "Enter sets it: the status line says so" "The next review of $P_OVERDUE is due on"
+grep -qF "Next review:  $NEXT" <<<"$(sc review --patient "$P_OVERDUE" 2>&1)" &&
+    ! grep -q "overdue" <<<"$(sc review --patient "$P_OVERDUE" 2>&1 | grep 'Next review')" &&
+    ok "the case has the new date, not overdue" || bad "next review" "$(sc review --patient "$P_OVERDUE" 2>&1 | head -5)"
+keys con d
+waited con "d asks for the minutes" "A review of $P_OVERDUE: minutes spent"
+type_text con 12
+keys con Enter
+waited con "Enter goes on to the note" "Review of $P_OVERDUE, 12 minutes: the note"
+type_text con "Reviewed the sleep diary; next step agreed."
+keys con Tab
+waited con "Tab: the note to check" "Enter saves the review"
+keys con Enter
+waited con "Enter records the review" "Recorded a review of $P_OVERDUE by $SAM: 12"
+grep -qF "Time spent:   12 minutes" <<<"$(sc review --patient "$P_OVERDUE" 2>&1)" && audit_has "$P_OVERDUE" review "$SAM" &&
+    ok "the case counts the 12 minutes; the audit has the review by Sam Supporter" || bad "review done" "$(sc review --patient "$P_OVERDUE" 2>&1 | head -5)"
+keys con q
+waited con "back on the caseload" "Caseload: 4 patients (all)"
+expect "the review no longer overdue, the patient joins the rest" "$P_SILENT $P_PLAIN $P_OVERDUE $P_RISK" "$(order con)"
+selected_is con "$P_SILENT" && ok "the silent patient is first now" || bad "silent selected" "$(screen con)"
+keys con Enter
+wait_for con "Patient $P_SILENT" >/dev/null
+keys con s
+waited con "s asks whom to assign to, you by default" "Assign $P_SILENT to"
+check_screen con "the field holds your name" "$SAM"
+keys con Enter
+waited con "Enter assigns" "Patient $P_SILENT is now $SAM's."
+sc patients --format json 2>/dev/null | python3 -c '
+import json, sys
+p = {x["patient"]: x for x in json.load(sys.stdin)["patients"]}
+sys.exit(0 if p[sys.argv[1]]["supporter"] == sys.argv[2] else 1)' "$P_SILENT" "$SAM" &&
+    audit_has "$P_SILENT" assign "$SAM" && ok "the clinic has it, and the audit: assigned by Sam Supporter" ||
+    bad "assign" "$(sc audit --patient "$P_SILENT" 2>&1)"
 keys con q
 wait_for con "Caseload:" >/dev/null
 keys con q
@@ -305,13 +370,14 @@ keys col q
 # that keeps them off.
 COLS=40 ROWS=12 console small NO_COLOR=1 LC_ALL=C LANG=C
 waited small "40x12: the caseload" "Caseload: 4 patients"
-expect "40x12: the same patient first, selected" "$P_OVERDUE $P_OVERDUE" "$(order small | cut -d' ' -f1) $(selected small)"
+expect "40x12: the same patient first, selected" "$P_SILENT $P_SILENT" "$(order small | cut -d' ' -f1) $(selected small)"
+e=$(entry small "$P_SILENT")
+grep -q "silent 15 days" <<<"$e" && ok "40x12: its entry, wrapped, still says silent 15 days" || bad "40x12 silent entry" "$(screen small)"
 ascii small && ok "LC_ALL=C: the caseload is drawn in ASCII" || bad "not ASCII" "$(screen small | LC_ALL=C grep -n '[^ -~]')"
 [ -z "$(colours small)" ] && ok "NO_COLOR: no colour" || bad "colour under NO_COLOR" "$(colours small | sort -u | paste -sd' ')"
 keys small j
-selected_is small "$P_SILENT" && ok "40x12: j selects the next, shown whole" || bad "40x12: j selects the next, shown whole" "wanted $P_SILENT selected, got $(selected small)"
-e=$(entry small "$P_SILENT")
-grep -q "silent 15 days" <<<"$e" && ok "40x12: its entry, wrapped, still says silent 15 days" || bad "40x12 silent entry" "$(screen small)"
+selected_is small "$P_PLAIN" && ok "40x12: j selects the next, shown whole" || bad "40x12: j selects the next, shown whole" "wanted $P_PLAIN selected, got $(selected small)"
+grep -q "synced today" <<<"$(entry small "$P_PLAIN")" && ok "40x12: and its entry is on the screen" || bad "40x12 ordinary entry" "$(screen small)"
 keys small '?'
 waited small "40x12: ? lists the keys, a page at a time" "On this screen:"
 pages small "/ search by reference" 10 && ok "40x12: Space pages through them to / search by reference" ||
