@@ -10,8 +10,8 @@
 # refused by the device; a message from a template, the next review's
 # date, a review done with its minutes and note, and an assignment, each
 # with its audit row; ? lists the keys; the main of it at 40x12 too, with
-# NO_COLOR and LC_ALL=C. Only letters, digits, Tab, Enter and Esc are
-# pressed: no arrow key anywhere.
+# NO_COLOR and LC_ALL=C. Only letters, digits, ?, /, Space, Tab, Enter and
+# Esc are pressed: no arrow key anywhere.
 #   console.sh STEPWISE STEPWISE-CLINIC SW-SEED CONTENT-DIR SW-PROXY
 . "$(dirname "$0")/lib.sh"
 read -r M3 M4 <<<"$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["modules"]; print(m[2]["title"].replace(" ", "_"), m[3]["title"].replace(" ", "_"))' "$CONTENT/programme.json")"
