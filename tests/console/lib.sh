@@ -221,17 +221,20 @@ keys() { local name=$1; shift; tm send-keys -t "$name" "$@"; }
 type_text() { tm send-keys -t "$1" -l -- "$2"; }
 
 # console NAME [ENV...]: stepwise-clinic console on $C as Sam Supporter in
-# session NAME, with extra environment (NO_COLOR=1, LC_ALL=C, TERM=vt100).
+# session NAME, with extra environment (NO_COLOR=1, LC_ALL=C, TERM=vt100);
+# its standard error in $T/NAME.err, where finish() looks for sanitizer
+# reports.
 console() {
 	local name=$1; shift
 	session "$name" "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color $* \
-	    STEPWISE_CONTENT_DIR='$CONTENT' '$SC' console --dir '$C' --as '$SAM'"
+	    STEPWISE_CONTENT_DIR='$CONTENT' '$SC' console --dir '$C' --as '$SAM' \
+	    2>>'$T/$name.err'"
 }
 # patient_tui NAME PROFILE: the patient's TUI on $T/PROFILE, unlocked.
 patient_tui() {
 	local name=$1 prof=$2
 	session "$name" "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color \
-	    '$SW' --content '$CONTENT' --data-dir '$T/$prof'"
+	    '$SW' --content '$CONTENT' --data-dir '$T/$prof' 2>>'$T/$name.err'"
 	wait_for "$name" "Type your passphrase" || return 1
 	tm send-keys -t "$name" -l -- "$PW"
 	keys "$name" Enter
