@@ -28,9 +28,12 @@ ALL="$P_RISK|$P_OVERDUE|$P_SILENT|$P_PLAIN"
 order() { screen "$1" | grep -oE "$ALL" | awk '!seen[$0]++' | paste -sd' '; }
 # line NAME REF: the screen's first line naming REF.
 line() { screen "$1" | grep -F -- "$2" | head -1; }
-# entry NAME REF: what the screen shows of REF's entry: its line and, at
-# fewer than 80 columns, the line under it, joined.
-entry() { screen "$1" | grep -A1 -F -- "$2" | head -2 | tr '\n' ' ' | tr -s ' '; }
+# entry NAME REF: what the screen shows of REF's entry, from its line to
+# the next entry's, joined.
+entry() {
+	screen "$1" | awk -v ref="$2" -v all="^ *(> )?($ALL)( |\$)" '
+	    $0 ~ all { on = index($0, ref) > 0 } on' | tr '\n' ' ' | tr -s ' '
+}
 # selected NAME: the reference on the line marked "> ".
 selected() { screen "$1" | grep -E '^ *> ' | grep -oE "$ALL" | head -1; }
 # selected_is NAME REF: until REF's entry is the one marked (3 s at most).
@@ -126,8 +129,8 @@ l=$(line con "$P_PLAIN")
 grep -q "synced today" <<<"$l" && ! grep -qE "RISK|overdue|silent" <<<"$l" &&
     ok "the ordinary patient: synced today, no reason word" || bad "ordinary entry" "$l"
 e=$(entry con "$P_OVERDUE")
-grep -qE "PHQ-9 5 Mild; GAD-7 4 Minimal;" <<<"$e" && grep -q "outcome: " <<<"$e" &&
-    ok "an entry shows the latest PHQ-9 and GAD-7 with their bands, and the outcome" || bad "scores in the entry" "$e"
+grep -qE "PHQ-9 5 Mild; GAD-7 4 Minimal;" <<<"$e" && grep -q "outcome: " <<<"$e" && grep -q "no lesson done yet" <<<"$e" &&
+    ok "an entry shows the latest PHQ-9 and GAD-7 with their bands, the outcome and the programme" || bad "scores in the entry" "$e"
 check_screen con "the status line offers the keys" "? keys"
 
 keys con '?'
