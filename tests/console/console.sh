@@ -294,6 +294,30 @@ keys con Enter
 queued_after "$P_OVERDUE" "$n0" && ok "Tab, Enter: the filled-in template is queued" || bad "template not queued" "$(screen con)"
 grep -qF "Hello from $SAM. Shall we talk on" <<<"$(sc messages --patient "$P_OVERDUE" 2>&1)" &&
     ok "with the supporter's name filled in" || bad "template text" "$(sc messages --patient "$P_OVERDUE" 2>&1)"
+# Bad input is refused in words and changes nothing; Esc stops.
+rows0=$(db 'SELECT count(*) FROM casework') msgs0=$(messages_to "$P_OVERDUE")
+keys con n
+wait_for con "The next review of $P_OVERDUE" >/dev/null
+type_text con 2026-02-30
+keys con Enter
+waited con "n: a date that does not exist is refused, in words" "Give a date as YYYY-MM-DD"
+keys con Escape
+waited con "Esc stops it" "Stopped: nothing was sent or saved."
+keys con d
+wait_for con "A review of $P_OVERDUE: minutes spent" >/dev/null
+type_text con 601
+keys con Enter
+waited con "d: 601 minutes are refused, in words" "Give the minutes spent as a whole number from 0 to 600."
+keys con Escape
+keys con w
+wait_for con "A message to $P_OVERDUE" >/dev/null
+type_text con "Not this one."
+keys con Escape
+waited con "w: Esc while writing stops, nothing sent" "Stopped: nothing was sent or saved."
+keys con a
+waited con "a on a patient without an open risk says so" "$P_OVERDUE has no open risk."
+expect "none of it wrote a casework row or queued a message" "$rows0 $msgs0" \
+    "$(db 'SELECT count(*) FROM casework') $(messages_to "$P_OVERDUE")"
 NEXT=$(date -u -d '+14 days' +%F)
 keys con n
 waited con "n asks for the next review's date" "The next review of $P_OVERDUE"
@@ -336,6 +360,18 @@ keys con q
 wait_for con "Caseload:" >/dev/null
 keys con q
 waited con "q on the caseload quits, status 0" "EXITED-0"
+
+# ---- nothing the console decrypted is left in clear ----
+found=$(grep -rlaF -e "Well done on the sleep diary" -e "safe tonight, plan agreed" -e "Reviewed the sleep diary" \
+    "$C" "${STEPWISE_TEST_HOME:-$HOME}" 2>/dev/null)
+[ -z "$found" ] && ok "no message, note or review text in clear in the clinic folder or the home folders" ||
+    bad "in clear in:" "$found"
+
+# ---- smaller than 40x12: said, and q still leaves ----
+COLS=39 ROWS=11 console tiny
+waited tiny "39x11: the console says the window is too small" "This window is too small: make it at least 40 x 12."
+keys tiny q
+waited tiny "and q leaves, status 0" "EXITED-0"
 
 # ---- 40x12, NO_COLOR, LC_ALL=C ----
 # pages NAME TEXT N: Space until TEXT has been shown (joined over lines,
