@@ -71,8 +71,9 @@ sync_until_past() {
 
 # ---- the clinic ----
 
-# patient_up NAME REF [OFFSET]: a profile with check-ins, enrolled with the clinic
-# (whose clinic.json has the address of the server to use) and synced.
+# patient_up NAME REF [OFFSET]: a profile with check-ins, enrolled with
+# the clinic (whose clinic.json has the address of the server to use) and
+# synced.
 # A PHQ-9 and a GAD-7 are seeded 20 days and again 6 days before now
 # (OFFSET days earlier still, for the silent one), so that each has a
 # first-to-latest outcome to show.
