@@ -43,7 +43,8 @@ grep -q "^Module 3, $M3: your supporter asked you to wait" <<<"$(modules p)" &&
 # An instruction the server changes: one byte of the ciphertext.
 stop_server srv
 sc unlock --patient R1 --module 4 --as Sam >/dev/null 2>&1 || bad "unlock module 4"
-db "UPDATE messages SET ciphertext = substr(ciphertext, 1, 40) || X'00' || substr(ciphertext, 42) WHERE seq = (SELECT max(seq) FROM messages)" || bad "tamper"
+# Made different from what it was: a byte set to 0 may have been 0 already.
+db "UPDATE messages SET ciphertext = substr(ciphertext, 1, 40) || CASE WHEN substr(ciphertext, 41, 1) = X'00' THEN X'01' ELSE X'00' END || substr(ciphertext, 42) WHERE seq = (SELECT max(seq) FROM messages)" || bad "tamper"
 start_server srv "$T/c" "${PORT[srv]}" || finish
 sync_until p 5 >/dev/null
 grep -q "^Module 4, $M4: opens after module 3." <<<"$(modules p)" &&
