@@ -33,6 +33,8 @@ struct patient {
 	size_t			  lessons_done;
 	long long		  last_lesson;	/* when the latest was done */
 	long long		  last_read;	/* the case last opened */
+	struct outcome_score	 *sc;		/* scored check-ins, for outcome */
+	size_t			  nsc, capsc;
 	size_t			  unread;	/* replies received after */
 };
 
@@ -44,6 +46,7 @@ struct roster {
 	size_t			 n, cap;
 	const struct content	*ct;
 	size_t			 shown;	/* the first shown are listed */
+	size_t			 last;	/* the patient found last, + 1 */
 };
 
 static struct patient *
@@ -51,9 +54,15 @@ roster_get(struct roster *r, const char *ref)
 {
 	struct patient *p;
 
+	/* Records come in batches, a device's together. */
+	if (r->last > 0 && r->last <= r->n &&
+	    strcmp(r->v[r->last - 1].ref, ref) == 0)
+		return &r->v[r->last - 1];
 	for (size_t i = 0; i < r->n; i++)
-		if (strcmp(r->v[i].ref, ref) == 0)
+		if (strcmp(r->v[i].ref, ref) == 0) {
+			r->last = i + 1;
 			return &r->v[i];
+		}
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 32;
 		r->v = xreallocarray(r->v, r->cap, sizeof *r->v);
@@ -75,6 +84,7 @@ roster_free(struct roster *r)
 		free(r->v[i].ref);
 		free(r->v[i].latest);
 		free(r->v[i].lesson_done);
+		free(r->v[i].sc);
 	}
 	free(r->v);
 }
@@ -101,11 +111,14 @@ add_devices(struct roster *r, const struct vdevice *v, size_t n)
 	}
 }
 
+/* Each patient's outcome from the scored check-ins add_records kept for
+ * them: the same as vrecords_outcome, without reading every record once
+ * for every patient. */
 static void
-add_outcomes(struct roster *r, const struct vrecord *v, size_t n)
+add_outcomes(struct roster *r)
 {
 	for (size_t i = 0; i < r->n; i++)
-		vrecords_outcome(r->ct, v, n, r->v[i].ref, NULL,
+		outcome_for_content(r->ct, r->v[i].sc, r->v[i].nsc,
 		    &r->v[i].outcome);
 }
 
@@ -162,6 +175,13 @@ add_records(struct roster *r, const struct vrecord *v, size_t n)
 		 * measure too, but has no total. */
 		if (v[i].measure == NULL || v[i].band == NULL)
 			continue;
+		if (p->nsc == p->capsc) {
+			p->capsc = p->capsc ? p->capsc * 2 : 8;
+			p->sc = xreallocarray(p->sc, p->capsc, sizeof *p->sc);
+		}
+		p->sc[p->nsc].measure = v[i].measure->id;
+		p->sc[p->nsc].total = v[i].total;
+		p->sc[p->nsc++].at = v[i].created_at;
 		m = (size_t)(v[i].measure - r->ct->measures);
 		l = &p->latest[m];
 		if (*l == NULL || v[i].created_at > (*l)->created_at ||
@@ -621,7 +641,7 @@ caseload_load(struct clinic_read *cr, const char *what,
 		return -1;
 	add_devices(r, l->devs, l->nd);
 	add_records(r, l->recs, l->nr);
-	add_outcomes(r, l->recs, l->nr);
+	add_outcomes(r);
 	l->unowned = add_risks(r, &l->rs);
 	if (add_messages(cr->db, r, l->devs, l->nd, err) != 0 ||
 	    add_tokens(cr->db, r, &cr->k, &l->forged, err) != 0)

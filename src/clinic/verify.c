@@ -407,6 +407,7 @@ struct raw_row {
 	size_t		 ctlen;
 	unsigned char	 sig[64];
 	bool		 sig_ok;	/* a blob of 64 bytes */
+	const struct vdevice *dev;	/* its device, NULL when unknown */
 };
 
 /* Steps 3 to 5 for one row whose device chain holds. */
@@ -551,8 +552,6 @@ struct check_work {
 	size_t			 n, from, step;
 	const struct clinic_keys *k;
 	const struct content	*ct;
-	const struct vdevice	*devs;
-	size_t			 nd;
 };
 
 static void *
@@ -564,7 +563,7 @@ check_rows(void *arg)
 
 	for (size_t i = w->from; i < w->n; i += w->step) {
 		r = &w->v[i];
-		d = vdevice_find(w->devs, w->nd, r->device);
+		d = w->raw[i].dev;
 		if ((r->reason = check_record(&w->raw[i], w->k, w->ct, d,
 		    r)) != NULL)
 			quarantine(&w->raw[i], w->k, w->ct, d, r);
@@ -574,14 +573,44 @@ check_rows(void *arg)
 	return NULL;
 }
 
+static int
+by_device_id(const void *a, const void *b)
+{
+	return strcmp((*(const struct vdevice *const *)a)->device,
+	    (*(const struct vdevice *const *)b)->device);
+}
+
+/* Each row's device, found once through the ids in order (a caseload of
+ * thousands of records from hundreds of devices). */
+static void
+devices_attach(const struct vrecord *v, struct raw_row *raw, size_t n,
+    const struct vdevice *devs, size_t nd)
+{
+	const struct vdevice	**byid = xcalloc(nd ? nd : 1, sizeof *byid);
+	const struct vdevice	**hit, *key;
+	struct vdevice		  want;
+
+	memset(&want, 0, sizeof want);
+	key = &want;
+	for (size_t i = 0; i < nd; i++)
+		byid[i] = &devs[i];
+	qsort(byid, nd, sizeof *byid, by_device_id);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(want.device, v[i].device, sizeof want.device);
+		hit = nd ? bsearch(&key, byid, nd, sizeof *byid,
+		    by_device_id) : NULL;
+		raw[i].dev = hit != NULL ? *hit : NULL;
+	}
+	free(byid);
+}
+
 /* Up to this many workers; one when there are few rows or one processor. */
 #define CHECK_WORKERS	4
 #define CHECK_PER_WORKER 32
 
 static void
 check_all(struct vrecord *v, struct raw_row *raw, size_t n,
-    const struct clinic_keys *k, const struct content *ct,
-    const struct vdevice *devs, size_t nd)
+    const struct clinic_keys *k, const struct content *ct)
 {
 	struct check_work	 w[CHECK_WORKERS];
 	pthread_t		 th[CHECK_WORKERS];
@@ -594,8 +623,7 @@ check_all(struct vrecord *v, struct raw_row *raw, size_t n,
 	if (workers > n / CHECK_PER_WORKER)
 		workers = n / CHECK_PER_WORKER ? n / CHECK_PER_WORKER : 1;
 	for (size_t i = 0; i < workers; i++) {
-		w[i] = (struct check_work){ v, raw, n, i, workers, k, ct, devs,
-		    nd };
+		w[i] = (struct check_work){ v, raw, n, i, workers, k, ct };
 		/* The first share is this thread's own; a worker that cannot
 		 * start leaves its share to this thread too. */
 		if (i > 0)
@@ -666,8 +694,10 @@ verify_records(sqlite3 *db, const struct clinic_keys *k,
 		r->arrival = *n - 1;
 	}
 	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE)
-		check_all(v, raw, *n, k, ct, devs, nd);
+	if (rc == SQLITE_DONE) {
+		devices_attach(v, raw, *n, devs, nd);
+		check_all(v, raw, *n, k, ct);
+	}
 	for (size_t i = 0; i < *n; i++)
 		free(raw[i].ct);
 	free(raw);
