@@ -47,6 +47,9 @@ struct console {
 	bool			 mine;
 	char			 search[SEARCH_MAX + 1];
 	unsigned		 load_gen;	/* grows at every reload */
+	unsigned		 case_gen;	/* grows at every action */
+	bool			 stale;		/* read the caseload again when
+						 * it is next drawn */
 };
 
 static struct console *
@@ -545,6 +548,7 @@ struct pview {
 	size_t		 measure;	/* the chart's */
 	bool		 charted;	/* measure chosen once */
 	unsigned	 load_gen;	/* the caseload's when read */
+	unsigned	 case_gen;	/* the console's when read */
 };
 
 static void	pview_load(struct console *, struct pview *);
@@ -727,7 +731,7 @@ pview_draw(struct screen *s, struct ui *u)
 	int		 width = COLS - 4 > 100 ? 100 : COLS - 4;
 	char		*title;
 
-	if (v->load_gen != c->load_gen)
+	if (v->load_gen != c->load_gen || v->case_gen != c->case_gen)
 		pview_load(c, v);
 	if (v->d.width != width) {
 		tdoc_free(&v->d);
@@ -760,6 +764,7 @@ pview_load(struct console *c, struct pview *v)
 	cJSON		*j = NULL;
 
 	v->load_gen = c->load_gen;
+	v->case_gen = c->case_gen;
 	if (casework_load(c->cr.db, &c->cr.k, v->ref, &cw, &err) != 0 ||
 	    verify_records(c->cr.db, &c->cr.k, clinic_read_content(&c->cr),
 	    v->ref, &recs, &nr, &err) != 0 ||
@@ -783,11 +788,13 @@ pview_load(struct console *c, struct pview *v)
 	v->d.width = 0;
 }
 
-/* After an action: the caseload and this case read again. */
+/* After an action: the case is read again at once, the whole caseload
+ * (every record checked again) when it is next shown. */
 static void
 acted(struct console *c)
 {
-	reload(c);
+	c->case_gen++;
+	c->stale = true;
 }
 
 static struct cw_row
@@ -1223,7 +1230,7 @@ pview_key(struct screen *s, struct ui *u, int key)
 		v->d.width = 0;
 		return ACT_REDRAW;
 	case PV_RELOAD:
-		reload(c);
+		acted(c);
 		return ACT_REDRAW;
 	}
 	if (v->view == NULL)
@@ -1382,12 +1389,17 @@ caseload_draw(struct screen *s, struct ui *u)
 {
 	struct console		*c = con_of(u);
 	struct caseload_screen	*l = s->data;
-	const cJSON		*pts = cJSON_GetObjectItem(c->load, "patients");
+	const cJSON		*pts;
 	int			 width = COLS - 4 > 120 ? 120 : COLS - 4;
 	int			 y, avail, used;
 	long long		 now = now_s();
 	char			*title, *t2;
 
+	if (c->stale) {
+		c->stale = false;
+		reload(c);
+	}
+	pts = cJSON_GetObjectItem(c->load, "patients");	/* after reload */
 	if (l->load_gen != c->load_gen || strcmp(l->search, c->search) != 0)
 		caseload_filter(c, l);
 	if (c->mine)
