@@ -1637,6 +1637,11 @@ clinic_cmd_console(int argc, char **argv)
 		    "started"), term ? term : "");
 		return clinic_fail(&err);
 	}
+	/* Risk is still listed without content, from each record's own
+	 * flag: the supporter is told what could not be checked. */
+	if (c.cr.content_failed)
+		ui_message(&c.ui, _("The content could not be loaded, so "
+		    "scores are not checked again: %s"), c.cr.content_err.msg);
 	l = xcalloc(1, sizeof *l);
 	ui_push(&c.ui, screen_new(&caseload_ops, l, _("Caseload")));
 	rc = ui_loop(&c.ui);

@@ -367,6 +367,19 @@ found=$(grep -rlaF -e "Well done on the sleep diary" -e "safe tonight, plan agre
 [ -z "$found" ] && ok "no message, note or review text in clear in the clinic folder or the home folders" ||
     bad "in clear in:" "$found"
 
+# ---- without a terminal: said, nothing drawn, the commands named ----
+out=$("$SC" console --dir "$C" --as "Sam Supporter" </dev/null 2>&1 >"$T/console.notty"); st=$?
+[ $st -eq 2 ] && grep -q "the console needs a terminal; every action is also a command" <<<"$out" &&
+    [ ! -s "$T/console.notty" ] && ok "without a terminal the console says so, exit 2, and draws nothing" ||
+    bad "console without a terminal (exit $st)" "$out"
+
+# ---- content that cannot be loaded: said, and the caseload still shown ----
+session nocontent "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color '$SC' console --dir '$C' --as '$SAM' \
+    --content '$T/no-such-content' 2>>'$T/nocontent.err'"
+waited nocontent "unusable content: the console says scores are not checked again" "The content could not be loaded"
+grep -q "$P_OVERDUE" <<<"$(screen nocontent)" && ok "and still lists the patients" || bad "no content: caseload" "$(screen nocontent)"
+keys nocontent q
+
 # ---- smaller than 40x12: said, and q still leaves ----
 COLS=39 ROWS=11 console tiny
 waited tiny "39x11: the console says the window is too small" "This window is too small: make it at least 40 x 12."
