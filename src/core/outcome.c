@@ -38,8 +38,10 @@ pairs_of(const struct outcome_score *scores, size_t n, struct pair *out)
 	const struct outcome_score *pending[2] = { NULL, NULL };
 	size_t			 np = 0;
 
-	memcpy(v, scores, n * sizeof *v);
-	qsort(v, n, sizeof *v, by_time);
+	if (n > 0) {	/* scores may be NULL when there are none */
+		memcpy(v, scores, n * sizeof *v);
+		qsort(v, n, sizeof *v, by_time);
+	}
 	for (size_t i = 0; i < n; i++) {
 		int	 k, other;
 
