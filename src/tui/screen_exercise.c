@@ -307,16 +307,18 @@ static int
 draw_field(struct tui *t, struct ex *x, const struct field *f,
     struct fstate *st, int y, int w)
 {
-	int	 h = LINES - 3 - y;
+	int	 h = LINES - 3 - y, rows;
+	size_t	 shown, first;
 	char	*s;
 
 	switch (f->type) {
 	case FIELD_TEXT:
 	case FIELD_DATETIME:
 		if (f->type == FIELD_DATETIME)
-			put_line(y++, 2, w, f->date_only ? _("Type a date as "
-			    "YYYY-MM-DD") : _("Type a date and time as "
-			    "YYYY-MM-DD HH:MM"), ui_attr(&t->ui, ATTR_DIM));
+			y = put_wrapped(&t->ui, y, 2, w, LINES - 3,
+			    f->date_only ? _("Type a date as YYYY-MM-DD") :
+			    _("Type a date and time as YYYY-MM-DD HH:MM"),
+			    ui_attr(&t->ui, ATTR_DIM));
 		/* A one-line answer (Enter moves on) still wraps, so the
 		 * whole of it stays in view; a date never wraps. */
 		if (f->type == FIELD_DATETIME)
@@ -338,7 +340,15 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 		free(s);
 		break;
 	case FIELD_CHOICE:
-		for (size_t k = 0; k < f->n_options && y < LINES - 2; k++) {
+		/* Above the key line; when the options do not all fit (a
+		 * small window), those around the selected one, and a line
+		 * saying there are more. */
+		rows = LINES - 2 - y;
+		shown = rows > (int)f->n_options ? f->n_options :
+		    rows > 2 ? (size_t)rows - 1 : 1;
+		first = st->sel >= shown ? st->sel - shown + 1 : 0;
+		for (size_t k = first; k < first + shown &&
+		    k < f->n_options; k++) {
 			s = xasprintf("%zu %s %s", k + 1, st->chosen[k] ?
 			    (f->multiple ? "[x]" : "(*)") : (f->multiple ?
 			    "[ ]" : "( )"), f->options[k]);
@@ -348,12 +358,19 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 			    A_NORMAL);
 			free(s);
 		}
-		put_line(y, 2, w, f->multiple ? _("A number ticks it, or "
+		if (y >= LINES - 2)
+			break;
+		put_line(y, 2, w, shown < f->n_options ? _("More choices: "
+		    "j and k.") : f->multiple ? _("A number ticks it, or "
 		    "j/k and Space.") : _("Press a number, or j/k and Space."),
 		    ui_attr(&t->ui, ATTR_DIM));
 		break;
 	case FIELD_LIST:
-		for (size_t k = 0; k < st->n_items && y < LINES - 4; k++) {
+		/* The latest items, in the rows left over the prompt. */
+		rows = LINES - 4 - y;
+		first = rows > 0 && st->n_items > (size_t)rows ?
+		    st->n_items - (size_t)rows : 0;
+		for (size_t k = first; k < st->n_items && y < LINES - 4; k++) {
 			s = f->rated ? xasprintf("%s %s (%d)", bullet(&t->ui),
 			    st->items[k].text, st->items[k].rating) :
 			    xasprintf("%s %s", bullet(&t->ui), st->items[k].text);
@@ -361,8 +378,12 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 			free(s);
 		}
 		if (st->rating_phase) {
-			s = xasprintf("%s [%s]", f->rating_prompt ?
-			    f->rating_prompt : _("Rating"), st->digits);
+			/* The question wrapped, the number on a row of its
+			 * own: in a narrow window it is never cut off. */
+			y = put_wrapped(&t->ui, y, 2, w, LINES - 3,
+			    f->rating_prompt ? f->rating_prompt : _("Rating"),
+			    A_BOLD);
+			s = xasprintf("[%s]", st->digits);
 			put_line(y, 2, w, s, A_BOLD);
 			t->ui.cur_y = y;
 			t->ui.cur_x = 2 + str_width(s) - 1;
