@@ -307,9 +307,10 @@ static int
 draw_field(struct tui *t, struct ex *x, const struct field *f,
     struct fstate *st, int y, int w)
 {
-	int	 h = LINES - 3 - y, rows;
-	size_t	 shown, first;
-	char	*s;
+	int		 h = LINES - 3 - y, rows;
+	size_t		 shown, first;
+	struct tdoc	 q = { NULL, 0, w };
+	char		*s;
 
 	switch (f->type) {
 	case FIELD_TEXT:
@@ -366,11 +367,19 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 		    ui_attr(&t->ui, ATTR_DIM));
 		break;
 	case FIELD_LIST:
-		/* The latest items, in the rows left over the prompt. */
-		rows = LINES - 4 - y;
-		first = rows > 0 && st->n_items > (size_t)rows ?
+		/* The rating question wrapped, its number at its end: in a
+		 * narrow window it is never cut off. */
+		if (st->rating_phase) {
+			s = xasprintf("%s [%s]", f->rating_prompt ?
+			    f->rating_prompt : _("Rating"), st->digits);
+			tdoc_text(&q, s, A_BOLD);
+			free(s);
+		}
+		/* The latest items, in the rows left over what follows. */
+		rows = LINES - 4 - y - (st->rating_phase ? (int)q.n - 2 : 0);
+		first = rows <= 0 ? st->n_items : st->n_items > (size_t)rows ?
 		    st->n_items - (size_t)rows : 0;
-		for (size_t k = first; k < st->n_items && y < LINES - 4; k++) {
+		for (size_t k = first; k < st->n_items; k++) {
 			s = f->rated ? xasprintf("%s %s (%d)", bullet(&t->ui),
 			    st->items[k].text, st->items[k].rating) :
 			    xasprintf("%s %s", bullet(&t->ui), st->items[k].text);
@@ -378,16 +387,14 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 			free(s);
 		}
 		if (st->rating_phase) {
-			/* The question wrapped, the number on a row of its
-			 * own: in a narrow window it is never cut off. */
-			y = put_wrapped(&t->ui, y, 2, w, LINES - 3,
-			    f->rating_prompt ? f->rating_prompt : _("Rating"),
-			    A_BOLD);
-			s = xasprintf("[%s]", st->digits);
-			put_line(y, 2, w, s, A_BOLD);
-			t->ui.cur_y = y;
-			t->ui.cur_x = 2 + str_width(s) - 1;
-			free(s);
+			rows = LINES - 2 - y < (int)q.n ? LINES - 2 - y :
+			    (int)q.n;
+			if (rows < 1)
+				rows = 1;
+			tdoc_draw(&q, y, 2, 0, rows);
+			t->ui.cur_y = y + rows - 1;
+			t->ui.cur_x = 2 + (int)q.v[rows - 1].n - 1;
+			tdoc_free(&q);
 		} else {
 			put_line(y++, 2, w, f->item_prompt ? f->item_prompt :
 			    _("Add one"), ui_attr(&t->ui, ATTR_DIM));

@@ -189,8 +189,11 @@ lesson() {
 	keys n Enter
 	wait_for "%" >/dev/null
 	space_until "End of the lesson. Press Enter to go back." 200
+	# The place: with the title when both fit in 36 columns.
+	place="$title, 100%"
+	[ $((${#place} + 2)) -le 38 ] || place="100% read"
 	check "lesson $title: read to its last line" shows "$(py "lesson_end('$l')")" \
-	    "End of the lesson. Press Enter to go back." "$title, 100%"
+	    "End of the lesson. Press Enter to go back." "$place"
 	keys Enter
 	at_home
 }
@@ -207,7 +210,14 @@ EOF
 	text)
 		t="Answer $1 in module $((m + 1))"
 		type_text "$t"
-		[ "$multiline" = 1 ] && { keys Enter; type_text "and a second line"; }
+		# A second line where the answer takes lines: the line being
+		# typed must show (a small window may give the box one row).
+		if [ "$multiline" = 1 ]; then
+			soon shows "$t" || fok=1
+			keys Enter
+			t="and a second line"
+			type_text "$t"
+		fi
 		soon shows "$t" || fok=1
 		;;
 	datetime)
@@ -230,7 +240,11 @@ EOF
 		ko=0
 		for o in $options; do
 			ko=$((ko + 1))
-			seen "$ko ( ) $o" || seen "$ko [ ] $o" || fok=1
+			if [ "$multiple" = 1 ]; then
+				seen "$ko [ ] $o" || fok=1
+			else
+				seen "$ko ( ) $o" || fok=1
+			fi
 		done
 		unset IFS
 		if [ "$multiple" = 1 ]; then
@@ -339,7 +353,7 @@ for meas in ("phq9", "gad7"):
     n = sum(x["measure"] == meas for x in c)
     assert n == sum(meas in m["checkins"] for m in mods), (meas, n)
 lessons = {l["id"] for m in mods for l in m["lessons"]}
-done = {x["lesson"] for x in exp["lessons"] if x.get("done_at")}
+done = {x["lesson"] for x in exp["lessons"] if x.get("finished_at")}
 assert lessons <= done, lessons - done
 want = [e for m in mods for e in m["exercises"]]
 have = [x["exercise"] for x in exp["exercises"]]
