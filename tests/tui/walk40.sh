@@ -222,7 +222,12 @@ EOF
 		;;
 	datetime)
 		t="2026-12-0$((m % 9 + 1))"
-		[ "$date_only" = 1 ] || t="$t 10:30"
+		if [ "$date_only" = 1 ]; then
+			shows "Type a date as YYYY-MM-DD" || fok=1
+		else
+			shows "Type a date and time as YYYY-MM-DD HH:MM" || fok=1
+			t="$t 10:30"
+		fi
 		type_text "$t"
 		soon shows "$t" || fok=1
 		;;
