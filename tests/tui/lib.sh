@@ -52,6 +52,21 @@ start() {
 
 screen() { T capture-pane -p -t "$CUR"; }
 
+# flat: the screen as one line, rows joined, spaces squeezed, the
+# selection marker taken off.
+flat() { screen | sed 's/^> /  /' | tr '\n' ' ' | tr -s ' '; }
+# shows TEXT...: each is on the screen, wrapped or not.
+shows() {
+	f=$(flat)
+	for want in "$@"; do
+		want=$(printf '%s' "$want" | tr -s ' ')
+		case $f in *"$want"*) ;; *)
+			echo "--- not on the screen: $want" >&2
+			screen >&2
+			return 1 ;;
+		esac
+	done
+}
 # Wait until the screen shows the fixed string $1 (15 s at most).
 wait_for() {
 	i=0

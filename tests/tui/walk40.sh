@@ -48,21 +48,6 @@ print(eval(expr))
 PYEOF
 }
 
-# flat: the screen as one line, rows joined, spaces squeezed, the
-# selection marker taken off.
-flat() { screen | sed 's/^> /  /' | tr '\n' ' ' | tr -s ' '; }
-# shows TEXT...: each is on the screen, wrapped or not.
-shows() {
-	f=$(flat)
-	for want in "$@"; do
-		want=$(printf '%s' "$want" | tr -s ' ')
-		case $f in *"$want"*) ;; *)
-			echo "--- not on the screen: $want" >&2
-			screen >&2
-			return 1 ;;
-		esac
-	done
-}
 # soon CMD...: CMD succeeds within 3 s (the keys sent have been drawn).
 soon() {
 	i=0
