@@ -144,9 +144,8 @@ check() {
 	if "$@"; then ok "$name"; else fail "$name"; fi
 }
 
-# Make a profile through the first-run screens and reach home.
-first_run() {
-	start
+# On the first-run screens: choose the passphrase, up to the welcome.
+passphrase_chosen() {
 	wait_for "Choose a passphrase" || return 1
 	keys 1
 	wait_for "at least 8" || return 1
@@ -155,7 +154,13 @@ first_run() {
 	wait_for "same passphrase again" || return 1
 	type_text "$PASS"
 	keys Enter
-	wait_for "Welcome to Stepwise" || return 1
+	wait_for "Welcome to Stepwise"
+}
+
+# Make a profile through the first-run screens and reach home.
+first_run() {
+	start
+	passphrase_chosen || return 1
 	wait_for "What your clinic sees" || return 1
 	keys Enter
 	wait_for "Not connected to a clinic yet"

@@ -26,15 +26,7 @@ STEM=$(json 'm["stem"]')
 FUNC=$(json 'm["functional"]["text"]')
 
 start
-wait_for "Choose a passphrase" >/dev/null || fail "first run"
-keys 1
-wait_for "at least 8" >/dev/null
-type_text "$PASS"
-keys Enter
-wait_for "same passphrase again" >/dev/null
-type_text "$PASS"
-keys Enter
-wait_for "Welcome to Stepwise" >/dev/null
+passphrase_chosen >/dev/null || fail "first run"
 keys Enter
 wait_for "Next: your check-in" >/dev/null
 keys Enter

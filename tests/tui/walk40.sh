@@ -296,15 +296,7 @@ while [ $m -lt "$NM" ]; do
 	SW_ENV="faketime -f +$((m * 7 * 24 + 1))h"
 	if [ $m = 0 ]; then
 		start
-		wait_for "Choose a passphrase" >/dev/null || fail "first run"
-		keys 1
-		wait_for "at least 8" >/dev/null
-		type_text "$PASS"
-		keys Enter
-		wait_for "same passphrase again" >/dev/null
-		type_text "$PASS"
-		keys Enter
-		wait_for "Welcome to Stepwise" >/dev/null
+		passphrase_chosen >/dev/null || fail "first run"
 		keys Enter
 	else
 		unlock
