@@ -307,16 +307,19 @@ static int
 draw_field(struct tui *t, struct ex *x, const struct field *f,
     struct fstate *st, int y, int w)
 {
-	int	 h = LINES - 3 - y;
-	char	*s;
+	int		 h = LINES - 3 - y, rows;
+	size_t		 shown, first;
+	struct tdoc	 q = { NULL, 0, w };
+	char		*s;
 
 	switch (f->type) {
 	case FIELD_TEXT:
 	case FIELD_DATETIME:
 		if (f->type == FIELD_DATETIME)
-			put_line(y++, 2, w, f->date_only ? _("Type a date as "
-			    "YYYY-MM-DD") : _("Type a date and time as "
-			    "YYYY-MM-DD HH:MM"), ui_attr(&t->ui, ATTR_DIM));
+			y = put_wrapped(&t->ui, y, 2, w, LINES - 3,
+			    f->date_only ? _("Type a date as YYYY-MM-DD") :
+			    _("Type a date and time as YYYY-MM-DD HH:MM"),
+			    ui_attr(&t->ui, ATTR_DIM));
 		/* A one-line answer (Enter moves on) still wraps, so the
 		 * whole of it stays in view; a date never wraps. */
 		if (f->type == FIELD_DATETIME)
@@ -338,7 +341,15 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 		free(s);
 		break;
 	case FIELD_CHOICE:
-		for (size_t k = 0; k < f->n_options && y < LINES - 2; k++) {
+		/* Above the key line; when the options do not all fit (a
+		 * small window), those around the selected one, and a line
+		 * saying there are more. */
+		rows = LINES - 2 - y;
+		shown = rows > (int)f->n_options ? f->n_options :
+		    rows > 2 ? (size_t)rows - 1 : 1;
+		first = st->sel >= shown ? st->sel - shown + 1 : 0;
+		for (size_t k = first; k < first + shown &&
+		    k < f->n_options; k++) {
 			s = xasprintf("%zu %s %s", k + 1, st->chosen[k] ?
 			    (f->multiple ? "[x]" : "(*)") : (f->multiple ?
 			    "[ ]" : "( )"), f->options[k]);
@@ -348,12 +359,27 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 			    A_NORMAL);
 			free(s);
 		}
-		put_line(y, 2, w, f->multiple ? _("A number ticks it, or "
+		if (y >= LINES - 2)
+			break;
+		put_line(y, 2, w, shown < f->n_options ? _("More choices: "
+		    "j and k.") : f->multiple ? _("A number ticks it, or "
 		    "j/k and Space.") : _("Press a number, or j/k and Space."),
 		    ui_attr(&t->ui, ATTR_DIM));
 		break;
 	case FIELD_LIST:
-		for (size_t k = 0; k < st->n_items && y < LINES - 4; k++) {
+		/* The rating question wrapped, its number at its end: in a
+		 * narrow window it is never cut off. */
+		if (st->rating_phase) {
+			s = xasprintf("%s [%s]", f->rating_prompt ?
+			    f->rating_prompt : _("Rating"), st->digits);
+			tdoc_text(&q, s, A_BOLD);
+			free(s);
+		}
+		/* The latest items, in the rows left over what follows. */
+		rows = LINES - 4 - y - (st->rating_phase ? (int)q.n - 2 : 0);
+		first = rows <= 0 ? st->n_items : st->n_items > (size_t)rows ?
+		    st->n_items - (size_t)rows : 0;
+		for (size_t k = first; k < st->n_items; k++) {
 			s = f->rated ? xasprintf("%s %s (%d)", bullet(&t->ui),
 			    st->items[k].text, st->items[k].rating) :
 			    xasprintf("%s %s", bullet(&t->ui), st->items[k].text);
@@ -361,12 +387,14 @@ draw_field(struct tui *t, struct ex *x, const struct field *f,
 			free(s);
 		}
 		if (st->rating_phase) {
-			s = xasprintf("%s [%s]", f->rating_prompt ?
-			    f->rating_prompt : _("Rating"), st->digits);
-			put_line(y, 2, w, s, A_BOLD);
-			t->ui.cur_y = y;
-			t->ui.cur_x = 2 + str_width(s) - 1;
-			free(s);
+			rows = LINES - 2 - y < (int)q.n ? LINES - 2 - y :
+			    (int)q.n;
+			if (rows < 1)
+				rows = 1;
+			tdoc_draw(&q, y, 2, 0, rows);
+			t->ui.cur_y = y + rows - 1;
+			t->ui.cur_x = 2 + (int)q.v[rows - 1].n - 1;
+			tdoc_free(&q);
 		} else {
 			put_line(y++, 2, w, f->item_prompt ? f->item_prompt :
 			    _("Add one"), ui_attr(&t->ui, ATTR_DIM));

@@ -170,6 +170,7 @@ reader_draw(struct screen *s, struct ui *u)
 	struct tui	*t = tui_of(u);
 	struct reader	*r = s->data;
 	int		 width = COLS - 4;
+	size_t		 pct;
 	char		*pos;
 
 	if (width > 76)
@@ -185,8 +186,14 @@ reader_draw(struct screen *s, struct ui *u)
 		    0;
 	r->block = r->line_block[r->top];
 	tdoc_draw(&r->d, 0, 2, r->top, r->rows);
-	pos = xasprintf(_("%s, %zu%%"), r->l->title, r->d.n <= (size_t)r->rows
-	    ? 100 : (r->top + (size_t)r->rows) * 100 / r->d.n);
+	pct = r->d.n <= (size_t)r->rows ? 100 : (r->top + (size_t)r->rows) *
+	    100 / r->d.n;
+	pos = xasprintf(_("%s, %zu%%"), r->l->title, pct);
+	/* A long title in a narrow window: the place, without the title. */
+	if (str_width(pos) > width) {
+		free(pos);
+		pos = xasprintf(_("%zu%% read"), pct);
+	}
 	put_line(LINES - 2, 2, width, pos, ui_attr(&t->ui, ATTR_DIM));
 	free(pos);
 	if (r->top + (size_t)r->rows >= r->d.n)

@@ -52,6 +52,21 @@ start() {
 
 screen() { T capture-pane -p -t "$CUR"; }
 
+# flat: the screen as one line, rows joined, spaces squeezed, the
+# selection marker taken off.
+flat() { screen | sed 's/^> /  /' | tr '\n' ' ' | tr -s ' '; }
+# shows TEXT...: each is on the screen, wrapped or not.
+shows() {
+	f=$(flat)
+	for want in "$@"; do
+		want=$(printf '%s' "$want" | tr -s ' ')
+		case $f in *"$want"*) ;; *)
+			echo "--- not on the screen: $want" >&2
+			screen >&2
+			return 1 ;;
+		esac
+	done
+}
 # Wait until the screen shows the fixed string $1 (15 s at most).
 wait_for() {
 	i=0
@@ -129,9 +144,8 @@ check() {
 	if "$@"; then ok "$name"; else fail "$name"; fi
 }
 
-# Make a profile through the first-run screens and reach home.
-first_run() {
-	start
+# On the first-run screens: choose the passphrase, up to the welcome.
+passphrase_chosen() {
 	wait_for "Choose a passphrase" || return 1
 	keys 1
 	wait_for "at least 8" || return 1
@@ -140,7 +154,13 @@ first_run() {
 	wait_for "same passphrase again" || return 1
 	type_text "$PASS"
 	keys Enter
-	wait_for "Welcome to Stepwise" || return 1
+	wait_for "Welcome to Stepwise"
+}
+
+# Make a profile through the first-run screens and reach home.
+first_run() {
+	start
+	passphrase_chosen || return 1
 	wait_for "What your clinic sees" || return 1
 	keys Enter
 	wait_for "Not connected to a clinic yet"

@@ -8,20 +8,6 @@
 TUI_TERM=vt100 TUI_COLS=40 TUI_ROWS=12
 M=$CONTENT/measures/phq9.json
 
-# flat: the screen as one line, its rows joined, spaces squeezed.
-flat() { screen | sed 's/^> /  /' | tr '\n' ' ' | tr -s ' '; }
-# shows TEXT...: each is on the screen, wrapped or not.
-shows() {
-	f=$(flat)
-	for want in "$@"; do
-		want=$(printf '%s' "$want" | tr -s ' ')
-		case $f in *"$want"*) ;; *)
-			echo "--- not on the screen: $want" >&2
-			screen >&2
-			return 1 ;;
-		esac
-	done
-}
 # pages N END: what N pages show, Space between them, stopping at END.
 pages() {
 	got=""
@@ -40,15 +26,7 @@ STEM=$(json 'm["stem"]')
 FUNC=$(json 'm["functional"]["text"]')
 
 start
-wait_for "Choose a passphrase" >/dev/null || fail "first run"
-keys 1
-wait_for "at least 8" >/dev/null
-type_text "$PASS"
-keys Enter
-wait_for "same passphrase again" >/dev/null
-type_text "$PASS"
-keys Enter
-wait_for "Welcome to Stepwise" >/dev/null
+passphrase_chosen >/dev/null || fail "first run"
 keys Enter
 wait_for "Next: your check-in" >/dev/null
 keys Enter
