@@ -326,7 +326,10 @@ values_text(FILE *f, const cJSON *values)
 	cJSON_ArrayForEach(v, values) {
 		s = cJSON_IsString(v) ? xstrdup(v->valuestring) :
 		    cJSON_PrintUnformatted(v);
-		fprintf(f, "      %s: ", v->string);
+		/* The field's name is the device's too. */
+		fputs("      ", f);
+		print_untrusted(f, v->string, " ");
+		fputs(": ", f);
 		print_untrusted(f, s, "        ");
 		fputc('\n', f);
 		wipe_free(s);

@@ -387,5 +387,14 @@ t = [x["record"]["text"] for x in json.load(sys.stdin)["results"] if x["kind"] =
 assert t == ["same second Z%d" % i for i in range(1, 7)], t' &&
     ok "six replies made in the same second are listed in the order they arrived" || bad "same-second order"
 
+# ---- a field name the device wrote is text from outside too ----
+# A shared entry whose field name holds an escape (a device of another
+# make could send one): review prints it made harmless, as it does values.
+printf '{"exercise":"catch-a-thought","values":{"sit\033[2Juation":"ok"},"completed_at":"2026-11-22T10:00:00Z"}' |
+    rec EF d2 exercise $((t0 + 6000))
+"$SC" review --dir "$C" --patient R2 >"$T/review-esc" 2>&1
+grep -q "situation\|sit?\[2Juation" "$T/review-esc" && ! grep -q $'\033' "$T/review-esc" &&
+    ok "review: an entry's field name with an escape is shown harmless" || bad "review: field name escape" "$(cat -v "$T/review-esc" | tail -5)"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
