@@ -9,6 +9,9 @@
 
 #include "verify.h"
 
+/* No contact for this long puts a patient on the caseload's third tier. */
+#define CASELOAD_SILENT_DAYS	14
+
 /* What was left out, for the one line that says so. */
 struct caseload_notes {
 	size_t	failed_devices;	/* failed their check: under nobody */
@@ -21,7 +24,9 @@ struct caseload_notes {
 /* Every patient as `patients --format json` lists them (supporter's
  * only, unless NULL), open risk first, then reviews overdue, then no
  * contact for 14 days, plus "all_patients", the number before the filter;
- * the view is written to the casework table as what. To json_wipe_delete;
+ * each patient's "tier" says why they stand where they do ("risk",
+ * "overdue", "silent" or null); the view is written to the casework table
+ * as what. To json_wipe_delete;
  * NULL with err. */
 cJSON	*caseload_json(struct clinic_read *, const char *what,
 	    const char *supporter, long long now, struct caseload_notes *,

@@ -33,8 +33,6 @@
 #include "util.h"
 #include "verify.h"
 
-/* No contact for this long: the caseload's third tier (as patients.c). */
-#define SILENT_DAYS	14
 #define SEARCH_MAX	64
 
 struct console {
@@ -130,30 +128,29 @@ synced_words(const cJSON *p, long long now)
 	    "ago", (unsigned long)days), days);
 }
 
-/* Why the patient is where they are on the caseload, or NULL. */
+/* Why the patient is where they are on the caseload (its "tier", as
+ * patients.c decides it), or NULL. */
 static char *
 status_words(const cJSON *p, long long now, bool *warn)
 {
-	const cJSON	*nr = cJSON_GetObjectItem(p, "next_review");
+	const char	*tier = jstr(p, "tier");
 	double		 last = jnum(p, "last_contact", 0);
 	int		 open = (int)jnum(p, "open_risks", 0);
 
 	*warn = false;
-	if (open > 0) {
+	if (tier == NULL)
+		return NULL;
+	if (strcmp(tier, "risk") == 0) {
 		*warn = true;
 		return xasprintf(ngettext("RISK: %d open", "RISK: %d open",
 		    (unsigned long)open), open);
 	}
-	if (cJSON_IsObject(nr) && cJSON_IsTrue(cJSON_GetObjectItem(nr,
-	    "overdue")))
+	if (strcmp(tier, "overdue") == 0)
 		return xstrdup(_("review overdue"));
-	if (jnum(p, "devices", 0) > 0 && last > 0 &&
-	    now - (long long)last >= SILENT_DAYS * 86400LL)
-		return xasprintf(_("silent %lld days"), (now -
-		    (long long)last) / 86400);
-	if (jnum(p, "devices", 0) > 0 && last <= 0)
+	if (last <= 0)
 		return xstrdup(_("silent: never synced"));
-	return NULL;
+	return xasprintf(_("silent %lld days"), (now - (long long)last) /
+	    86400);
 }
 
 /* A piece of an entry, a space before it unless it starts the line. */

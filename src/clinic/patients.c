@@ -38,8 +38,6 @@ struct patient {
 	size_t			  unread;	/* replies received after */
 };
 
-/* No contact for this long puts a patient on the caseload's third tier. */
-#define SILENT_DAYS	14
 
 struct roster {
 	struct patient		*v;
@@ -50,10 +48,8 @@ struct roster {
 };
 
 static struct patient *
-roster_get(struct roster *r, const char *ref)
+roster_find(struct roster *r, const char *ref)
 {
-	struct patient *p;
-
 	/* Records come in batches, a device's together. */
 	if (r->last > 0 && r->last <= r->n &&
 	    strcmp(r->v[r->last - 1].ref, ref) == 0)
@@ -63,6 +59,16 @@ roster_get(struct roster *r, const char *ref)
 			r->last = i + 1;
 			return &r->v[i];
 		}
+	return NULL;
+}
+
+static struct patient *
+roster_get(struct roster *r, const char *ref)
+{
+	struct patient *p;
+
+	if ((p = roster_find(r, ref)) != NULL)
+		return p;
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 32;
 		r->v = xreallocarray(r->v, r->cap, sizeof *r->v);
@@ -308,14 +314,6 @@ add_tokens(sqlite3 *db, struct roster *r, const struct clinic_keys *k,
 	return 0;
 }
 
-static struct patient *
-roster_find(struct roster *r, const char *ref)
-{
-	for (size_t i = 0; i < r->n; i++)
-		if (strcmp(r->v[i].ref, ref) == 0)
-			return &r->v[i];
-	return NULL;
-}
 
 /* A reply is unread until someone opens the patient's whole case (review,
  * messages, the console's patient view) or writes to the patient after
@@ -349,7 +347,7 @@ add_unread(struct roster *r, const struct casework *cw,
 }
 
 /* The caseload's order: open risk first, then reviews overdue, then no
- * contact for SILENT_DAYS or more, then the rest; by reference in each. */
+ * contact for CASELOAD_SILENT_DAYS or more, then the rest; by reference in each. */
 static long long order_now;
 
 static int
@@ -360,10 +358,13 @@ tier(const struct patient *p)
 	if (p->cw.next_due > 0 && p->cw.next_due < order_now)
 		return 1;
 	if (p->devices > 0 && (p->last_contact == 0 ||
-	    order_now - p->last_contact >= SILENT_DAYS * 86400LL))
+	    order_now - p->last_contact >= CASELOAD_SILENT_DAYS * 86400LL))
 		return 2;
 	return 3;
 }
+
+/* The tiers' names, for JSON (the fourth, the rest, has none). */
+static const char *const tiers[] = { "risk", "overdue", "silent" };
 
 static int
 by_caseload(const void *a, const void *b)
@@ -422,7 +423,7 @@ print_text(const struct roster *r, long long now)
 			    "overdue\n") : _("  next review: %s\n"), a);
 		}
 		if (p->devices > 0 && p->last_contact != 0 &&
-		    now - p->last_contact >= SILENT_DAYS * 86400LL)
+		    now - p->last_contact >= CASELOAD_SILENT_DAYS * 86400LL)
 			printf(ngettext("  no contact for %lld day\n", "  no "
 			    "contact for %lld days\n", (unsigned long)((now -
 			    p->last_contact) / 86400)), (now -
@@ -558,6 +559,10 @@ json_patient(const struct roster *r, const struct patient *p, long long now)
 	else
 		cJSON_AddNullToObject(x, "last_lesson_at");
 	cJSON_AddBoolToObject(o, "risk", p->open_risks > 0);
+	if (tier(p) < 3)
+		cJSON_AddStringToObject(o, "tier", tiers[tier(p)]);
+	else
+		cJSON_AddNullToObject(o, "tier");
 	cJSON_AddNumberToObject(o, "open_risks", (double)p->open_risks);
 	if (p->tokens > 0) {
 		x = cJSON_AddObjectToObject(o, "enrollment_pending");
