@@ -98,5 +98,7 @@ const char *cw_action_id(enum cw_action);
 
 /* YYYY-MM-DD, a day that exists, as local midnight; -1 otherwise. */
 long long clinic_parse_day(const char *);
+/* Local midnight of the day days after now's (--in, the console's n). */
+long long clinic_day_after(long long now, long days);
 
 #endif

@@ -66,6 +66,15 @@ clinic_parse_day(const char *s)
 	return (long long)t;
 }
 
+long long
+clinic_day_after(long long now, long days)
+{
+	char day[32];
+
+	format_local_iso(now + days * 86400LL, false, day, sizeof day);
+	return clinic_parse_day(day);
+}
+
 static void
 format_day(long long t, char *buf, size_t size)
 {
@@ -260,8 +269,7 @@ clinic_cmd_review(int argc, char **argv)
 		    days > 365)
 			return clinic_usage_error("review", _("--in needs a "
 			    "number of days from 0 to 365, not '%s'"), in);
-		format_day(now + days * 86400, day, sizeof day);
-		due = clinic_parse_day(day);
+		due = clinic_day_after(now, days);
 	}
 	if ((note_arg != NULL || due > 0) &&
 	    (as = clinic_who("review", as)) == NULL)

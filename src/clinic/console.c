@@ -654,11 +654,10 @@ chart_build(struct console *c, const cJSON *m, struct tdoc *d)
 			    d->width - (int)l->n);
 		}
 	}
-	format_local((long long)jnum(cJSON_GetArrayItem(pts, first), "at", 0),
-	    when_a, sizeof when_a);
-	format_local((long long)jnum(cJSON_GetArrayItem(pts, npts - 1), "at",
-	    0), when_b, sizeof when_b);
-	when_a[10] = when_b[10] = '\0';
+	format_local_iso((long long)jnum(cJSON_GetArrayItem(pts, first), "at",
+	    0), false, when_a, sizeof when_a);
+	format_local_iso((long long)jnum(cJSON_GetArrayItem(pts, npts - 1),
+	    "at", 0), false, when_b, sizeof when_b);
 	s = npts - first > 1 ? xasprintf(_("    %d check-ins, %s to %s"),
 	    npts - first, when_a, when_b) : xasprintf(_("    1 check-in, %s"),
 	    when_a);
@@ -1004,11 +1003,9 @@ next_done(struct console *c, struct prompt *p, const char *text)
 	errno = 0;
 	days = strtol(text, &end, 10);
 	if (errno == 0 && end != text && *end == '\0' && days >= 0 &&
-	    days <= 365) {
-		format_local_iso(now_s() + days * 86400, false, day,
-		    sizeof day);
-		due = clinic_parse_day(day);
-	} else if ((due = clinic_parse_day(text)) < 0) {
+	    days <= 365)
+		due = clinic_day_after(now_s(), days);
+	else if ((due = clinic_parse_day(text)) < 0) {
 		ui_message(&c->ui, "%s", _("Give a date as YYYY-MM-DD, or a "
 		    "number of days from today (0 to 365)."));
 		return -1;
