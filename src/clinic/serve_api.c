@@ -321,7 +321,8 @@ struct rec {
 	const char	*id;		/* as sent; NULL when not a string */
 	unsigned char	*ct;
 	size_t		 ctlen;
-	unsigned char	 sig[64];
+	unsigned char	 sig[64];	/* v1, v2 */
+	bool		 run_ok;	/* v3: its run's signature holds */
 	const char	*error;
 };
 
@@ -376,6 +377,8 @@ record_signed(const char *device, const struct rec *r,
 	size_t		 n;
 	int		 rc;
 
+	if (r->v == PROTO_V3)
+		return r->run_ok;
 	m = proto_envelope_bytes(proto_record_ctx(r->v), device, r->id, r->ct,
 	    r->ctlen, &n);
 	rc = crypto_sign_verify_detached(r->sig, m, n, sign_pk);
@@ -469,7 +472,12 @@ records_store(sqlite3 *db, const char *device, const struct rec *v,
 		sqlite3_bind_text(s, 2, v[i].id, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(s, 3, v[i].ct, (int)v[i].ctlen,
 		    SQLITE_STATIC);
-		sqlite3_bind_blob(s, 4, v[i].sig, 64, SQLITE_STATIC);
+		/* A version 3 envelope has no signature of its own: its
+		 * box says which device made it. */
+		if (v[i].v == PROTO_V3)
+			sqlite3_bind_zeroblob(s, 4, 0);
+		else
+			sqlite3_bind_blob(s, 4, v[i].sig, 64, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 5, now);
 		sqlite3_bind_int(s, 6, v[i].v);
 		if (sqlite3_step(s) != SQLITE_DONE)
@@ -813,6 +821,7 @@ api_sync(const struct request *q, struct answer *a)
 	struct proto_sync2	*y = xcalloc(1, sizeof *y);
 	unsigned char		 sign_pk[32], request_pk[32];
 	struct rec		 v[PROTO_MAX_BATCH];
+	bool			 run_ok[PROTO_MAX_BATCH];
 	const char		*why;
 	bool			 all_pass, authentic;
 	size_t			 i;
@@ -833,8 +842,11 @@ api_sync(const struct request *q, struct answer *a)
 	if (!device_pks(q, y->device, sign_pk, request_pk, a) ||
 	    !sync_signed(q, y, request_pk, a))
 		goto out;
+	for (i = 0; i < y->nruns; i++)
+		run_ok[i] = proto_run3_ok(y, i, sign_pk);
 	for (i = 0; i < y->n; i++) {
 		v[i].v = y->rec[i].v;
+		v[i].run_ok = v[i].v == PROTO_V3 && run_ok[y->rec[i].run];
 		v[i].id = y->rec[i].id;
 		memcpy(v[i].sig, y->rec[i].sig, sizeof v[i].sig);
 		v[i].ct = xmalloc(y->rec[i].ctlen);
@@ -892,4 +904,5 @@ api_health(const struct request *q, struct answer *a)
 	v = cJSON_AddArrayToObject(a->body, "versions");
 	cJSON_AddItemToArray(v, cJSON_CreateNumber(PROTO_VERSION));
 	cJSON_AddItemToArray(v, cJSON_CreateNumber(PROTO_V2));
+	cJSON_AddItemToArray(v, cJSON_CreateNumber(PROTO_V3));
 }

@@ -357,10 +357,14 @@ check_plain(struct vrecord *r, int version, const struct content *ct)
 {
 	static const char *const keys[] = { "v", "id", "device", "kind",
 	    "created_at", "n", "record", NULL };
+	/* Version 3 names neither: its box's key is the device's and its
+	 * nonce the id, so it opens for no other. */
+	static const char *const keys3[] = { "v", "kind", "created_at", "n",
+	    "record", NULL };
 	static const char *const kinds[] = { "checkin", "exercise", "reply",
 	    "risk", "lesson", NULL };
 	const cJSON	*p = r->plain;
-	const char	*id, *device, *kind;
+	const char	*id = r->id, *device = r->device, *kind;
 	long long	 v;
 
 	if (!proto_int(p, "v", &v))
@@ -369,8 +373,9 @@ check_plain(struct vrecord *r, int version, const struct content *ct)
 		return "unsupported_version";
 	if (!proto_int(p, "n", &r->n) || r->n < 0)
 		r->n = 0;
-	if (!proto_only_keys(p, keys) || (id = proto_str(p, "id")) == NULL ||
-	    (device = proto_str(p, "device")) == NULL ||
+	if (!proto_only_keys(p, version == PROTO_V3 ? keys3 : keys) ||
+	    (version != PROTO_V3 && ((id = proto_str(p, "id")) == NULL ||
+	    (device = proto_str(p, "device")) == NULL)) ||
 	    (kind = proto_str(p, "kind")) == NULL ||
 	    !proto_int(p, "created_at", &r->created_at) ||
 	    !cJSON_IsObject(r->record = cJSON_GetObjectItemCaseSensitive(p,
@@ -410,6 +415,20 @@ struct raw_row {
 	const struct vdevice *dev;	/* its device, NULL when unknown */
 };
 
+/* A row's plaintext: version 3 opens with the device's key, which is its
+ * signature; NULL when it does not open. */
+static char *
+row_open(const struct raw_row *w, const char *id,
+    const struct clinic_keys *k)
+{
+	if (w->ct == NULL)
+		return NULL;
+	if (w->v == PROTO_V3)
+		return w->dev != NULL && proto_id_ok(id) ? proto_open3(w->ct,
+		    w->ctlen, id, w->dev->sign_pk, k->box_sk) : NULL;
+	return proto_open_v(w->v, w->ct, w->ctlen, k->box_pk, k->box_sk);
+}
+
 /* Steps 3 to 5 for one row whose device chain holds. */
 static const char *
 check_record(const struct raw_row *w, const struct clinic_keys *k,
@@ -424,6 +443,14 @@ check_record(const struct raw_row *w, const struct clinic_keys *k,
 		return "unknown_device";
 	if (d->fault != NULL)
 		return d->fault;
+	if (w->v == PROTO_V3) {
+		/* It opens only if this device boxed it for this clinic's
+		 * key: a forgery and a record for another clinic look the
+		 * same. */
+		if ((text = row_open(w, r->id, k)) == NULL)
+			return "does_not_open";
+		goto opened;
+	}
 	if (!proto_id_ok(r->id) || !w->sig_ok || w->ct == NULL ||
 	    proto_record_ctx(w->v) == NULL)
 		return "bad_signature";
@@ -433,9 +460,9 @@ check_record(const struct raw_row *w, const struct clinic_keys *k,
 	free(m);
 	if (bad)
 		return "bad_signature";
-	if ((text = proto_open_v(w->v, w->ct, w->ctlen, k->box_pk,
-	    k->box_sk)) == NULL)
+	if ((text = row_open(w, r->id, k)) == NULL)
 		return "does_not_open";
+opened:
 	r->plain = proto_parse(text, strlen(text), why, sizeof why);
 	wipe_free(text);
 	if (r->plain == NULL)
@@ -508,8 +535,7 @@ quarantine_risk(const struct raw_row *w, const struct clinic_keys *k,
 	bool			 strict = true;
 
 	r->qrisk = VRISK_UNKNOWN;
-	if (w->ct == NULL || (text = proto_open_v(w->v, w->ct, w->ctlen,
-	    k->box_pk, k->box_sk)) == NULL)
+	if ((text = row_open(w, r->id, k)) == NULL)
 		return;
 	if ((p = proto_parse(text, strlen(text), why, sizeof why)) == NULL) {
 		strict = false;

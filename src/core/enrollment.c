@@ -491,7 +491,22 @@ outbox_clinic_info(struct store *st, cJSON **out, struct sw_error *err)
 
 /* ---- envelopes ---- */
 
-/* Seal and sign one record and put its envelope in the queue. */
+/* The chain's hash after the last envelope queued: clear sync state, for
+ * it only decides which envelopes share a run (a wrong one costs a run's
+ * 96 bytes, never a record: each run is signed whole). 32 zero bytes
+ * before the first. */
+static void
+chain_head(sqlite3 *db, unsigned char out[PROTO_HASH_LEN])
+{
+	char *v = sync_get(db, "chain");
+
+	if (proto_unb64(v, out, PROTO_HASH_LEN) != 0)
+		memset(out, 0, PROTO_HASH_LEN);
+	free(v);
+}
+
+/* Box one record (version 3), sign the chain through it, and put its
+ * envelope in the queue with the chain's hash before it. */
 static int
 envelope_queue(sqlite3 *db, const char *device,
     const unsigned char clinic_box_pk[PROTO_KEY_LEN],
@@ -500,6 +515,7 @@ envelope_queue(sqlite3 *db, const char *device,
     struct sw_error *err)
 {
 	unsigned char	*ct = NULL, *m, sig[PROTO_SIG_LEN];
+	unsigned char	 prev[PROTO_HASH_LEN], chain[PROTO_HASH_LEN];
 	cJSON		*rec, *j, *env;
 	char		*plain, *text, *b;
 	size_t		 ctlen, mlen;
@@ -514,10 +530,10 @@ envelope_queue(sqlite3 *db, const char *device,
 		return sw_fail(err, SW_ECORRUPT, _("Record %s is not in the "
 		    "expected form and cannot be sent to the clinic."), id);
 	}
+	/* No id or device inside: the box's nonce is the id and its key the
+	 * device's, so the clinic knows both from the envelope. */
 	j = cJSON_CreateObject();
-	cJSON_AddNumberToObject(j, "v", PROTO_V2);
-	cJSON_AddStringToObject(j, "id", id);
-	cJSON_AddStringToObject(j, "device", device);
+	cJSON_AddNumberToObject(j, "v", PROTO_V3);
 	cJSON_AddStringToObject(j, "kind", kind);
 	cJSON_AddNumberToObject(j, "created_at", (double)created_at);
 	cJSON_AddNumberToObject(j, "n", (double)n);
@@ -526,24 +542,28 @@ envelope_queue(sqlite3 *db, const char *device,
 	json_wipe_delete(j);
 	if (plain == NULL)
 		return sw_fail(err, SW_EIO, _("out of memory"));
-	ct = proto_seal2(plain, clinic_box_pk, &ctlen);
+	ct = proto_seal3(plain, id, clinic_box_pk, sign_sk, &ctlen);
 	wipe_free(plain);
 	if (ct == NULL)
 		return sw_fail(err, SW_EINVAL, _("This is too long to send to "
 		    "your clinic (the limit is about 64,000 characters in "
 		    "all). Please make it shorter and save it again."));
-	m = proto_envelope_bytes(PROTO_CTX_RECORD2, device, id, ct, ctlen,
-	    &mlen);
+	chain_head(db, prev);
+	proto_chain3(prev, id, ct, ctlen, chain);
+	m = proto_run3_bytes(device, chain, &mlen);
 	crypto_sign_detached(sig, NULL, m, mlen, sign_sk);
 	free(m);
 	/* The envelope's version is kept with it: an envelope is always sent
 	 * and checked under the version it was made for (an outbox from
 	 * before version 2 holds envelopes without "v", version 1). */
 	env = cJSON_CreateObject();
-	cJSON_AddNumberToObject(env, "v", PROTO_V2);
+	cJSON_AddNumberToObject(env, "v", PROTO_V3);
 	cJSON_AddStringToObject(env, "id", id);
 	cJSON_AddItemToObject(env, "ciphertext", cJSON_CreateString(
 	    b = proto_b64(ct, ctlen)));
+	free(b);
+	cJSON_AddItemToObject(env, "prev", cJSON_CreateString(
+	    b = proto_b64(prev, sizeof prev)));
 	free(b);
 	cJSON_AddItemToObject(env, "signature", cJSON_CreateString(
 	    b = proto_b64(sig, sizeof sig)));
@@ -561,7 +581,12 @@ envelope_queue(sqlite3 *db, const char *device,
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	free(text);
-	return rc == SQLITE_DONE ? 0 : sync_db_fail(db, err);
+	if (rc != SQLITE_DONE)
+		return sync_db_fail(db, err);
+	b = proto_b64(chain, sizeof chain);
+	rc = sync_set(db, "chain", b);
+	free(b);
+	return rc == 0 ? 0 : sync_db_fail(db, err);
 }
 
 bool

@@ -378,16 +378,49 @@ outbox_registration_done(struct outbox *ob, long long now,
 	return tx_commit(ob, err);
 }
 
+static void
+run_close(struct outbox_batch *batch)
+{
+	if (batch->run_at == 0)
+		return;
+	proto_run3_end(&batch->body, &batch->len, batch->run_at,
+	    batch->run_n, batch->run_sig);
+	batch->run_at = batch->run_n = 0;
+}
+
+/* A version 3 envelope into the open run when it follows the run's last
+ * on the chain, else into a new run. */
+static void
+run_put(struct outbox_batch *batch, const char *id,
+    const unsigned char prev[PROTO_HASH_LEN],
+    const unsigned char sig[PROTO_SIG_LEN], const unsigned char *ct,
+    size_t ctlen)
+{
+	if (batch->run_at != 0 && sodium_memcmp(prev, batch->run_chain,
+	    PROTO_HASH_LEN) != 0)
+		run_close(batch);
+	if (batch->run_at == 0) {
+		batch->run_at = proto_run3_begin(&batch->body, &batch->len,
+		    prev);
+		memcpy(batch->run_chain, prev, PROTO_HASH_LEN);
+	}
+	proto_rec3_put(&batch->body, &batch->len, id, ct, ctlen);
+	proto_chain3(batch->run_chain, id, ct, ctlen, batch->run_chain);
+	memcpy(batch->run_sig, sig, PROTO_SIG_LEN);
+	batch->run_n++;
+}
+
 /* An envelope as the queue keeps it, {"v","id","ciphertext","signature"}
- * ("v" absent: version 1), appended to the records of a version 2 body;
- * false when it is not one (a damaged disk), so that it is set aside
- * rather than sent. */
+ * ("v" absent: version 1; version 3 adds "prev", the chain's hash before
+ * it, its signature is the chain's through it, and "alone" once the
+ * server refused a run it was in: see outbox_refused), appended to the
+ * batch's body; false when it is not one (a damaged disk), so that it is
+ * set aside rather than sent. */
 static bool
-envelope_put(const char *id, const char *env, unsigned char **buf,
-    size_t *len)
+envelope_put(const char *id, const char *env, struct outbox_batch *batch)
 {
 	cJSON		*j = cJSON_Parse(env);
-	unsigned char	 sig[PROTO_SIG_LEN], *ct = NULL;
+	unsigned char	 sig[PROTO_SIG_LEN], prev[PROTO_HASH_LEN], *ct = NULL;
 	size_t		 ctlen = 0;
 	long long	 v = PROTO_VERSION;
 	const char	*eid;
@@ -399,9 +432,19 @@ envelope_put(const char *id, const char *env, unsigned char **buf,
 	    proto_id_ok(id) && proto_bin(j, "signature", sig, sizeof sig) &&
 	    proto_unb64_alloc(proto_str(j, "ciphertext"),
 	    PROTO_MAX_CIPHERTEXT, &ct, &ctlen) == 0 &&
-	    proto_ct_len_ok((int)v, ctlen);
-	if (ok)
-		proto_rec2_put(buf, len, (int)v, id, sig, ct, ctlen);
+	    proto_ct_len_ok((int)v, ctlen) && (v != PROTO_V3 ||
+	    proto_bin(j, "prev", prev, sizeof prev));
+	if (ok && v == PROTO_V3 && cJSON_HasObjectItem(j, "alone")) {
+		run_close(batch);
+		run_put(batch, id, prev, sig, ct, ctlen);
+		run_close(batch);
+	} else if (ok && v == PROTO_V3)
+		run_put(batch, id, prev, sig, ct, ctlen);
+	else if (ok) {
+		run_close(batch);
+		proto_rec2_put(&batch->body, &batch->len, (int)v, id, sig, ct,
+		    ctlen);
+	}
 	free(ct);
 	cJSON_Delete(j);
 	return ok;
@@ -422,7 +465,7 @@ batch_add(struct outbox *ob, struct outbox_batch *batch, const char *id,
 			return true;	/* already in, from the risk list */
 	if (batch->n > 0 && batch->len + 2 * strlen(env) / 3 > max_bytes)
 		return false;
-	if (!envelope_put(id, env, &batch->body, &batch->len)) {
+	if (!envelope_put(id, env, batch)) {
 		batch->len = before;
 		if (outbox_reject(ob, id, "bad_record", &none) == 0)
 			batch->set_aside++;
@@ -495,6 +538,7 @@ outbox_next_batch(struct outbox *ob, size_t max_records, size_t max_bytes,
 		sync_db_fail(ob->db, err);
 		goto fail;
 	}
+	run_close(batch);
 	return 0;
 fail:
 	outbox_batch_free(batch);
@@ -559,6 +603,41 @@ outbox_reject(struct outbox *ob, const char *id, const char *error,
 	    id, 0, error != NULL && *error != '\0' ? error : "rejected") != 0)
 		return sync_db_fail(ob->db, err);
 	return 0;
+}
+
+int
+outbox_refused(struct outbox *ob, const char *id, const char *error,
+    struct sw_error *err)
+{
+	sqlite3_stmt	*s;
+	cJSON		*j = NULL;
+	char		*text = NULL;
+	long long	 v = 0;
+	int		 rc;
+
+	if (!ob->enrolled)
+		return not_enrolled(err);
+	if (error == NULL || strcmp(error, "bad_signature") != 0)
+		return outbox_reject(ob, id, error, err) == 0 ? 1 : -1;
+	if (sqlite3_prepare_v2(ob->db, "SELECT envelope FROM outbox WHERE id = "
+	    "?", -1, &s, NULL) != SQLITE_OK)
+		return sync_db_fail(ob->db, err);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		j = cJSON_Parse((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	if (!proto_int(j, "v", &v) || v != PROTO_V3 ||
+	    cJSON_HasObjectItem(j, "alone")) {
+		cJSON_Delete(j);
+		return outbox_reject(ob, id, error, err) == 0 ? 1 : -1;
+	}
+	cJSON_AddTrueToObject(j, "alone");
+	text = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	rc = exec_id(ob->db, "UPDATE outbox SET envelope = ?2 WHERE id = ?1",
+	    id, 0, text);
+	free(text);
+	return rc == 0 ? 0 : sync_db_fail(ob->db, err);
 }
 
 static long long
@@ -676,7 +755,7 @@ outbox_sync_body(struct outbox *ob, const struct outbox_batch *batch,
 		return -1;
 	n = PROTO_V2_HEAD + batch->len;
 	b = xmalloc(n + PROTO_SIG_LEN);
-	proto_sync2_head(b, ob->device, time, after, batch->n);
+	proto_sync2_head(b, PROTO_V3, ob->device, time, after, batch->n);
 	if (batch->len > 0)
 		memcpy(b + PROTO_V2_HEAD, batch->body, batch->len);
 	m = proto_sync2_signed(b, n, &mlen);

@@ -158,6 +158,12 @@ struct outbox_batch {
 	char	(*ids)[PROTO_ID_LEN + 1];
 	size_t		 n;
 	size_t		 set_aside;	/* unreadable envelopes set aside */
+	/* The run of version 3 envelopes being put in: where its m is (0:
+	 * none open), how many it holds, the chain's hash through its last
+	 * and that one's signature. */
+	size_t		 run_at, run_n;
+	unsigned char	 run_chain[PROTO_HASH_LEN];
+	unsigned char	 run_sig[PROTO_SIG_LEN];
 };
 int	outbox_next_batch(struct outbox *, size_t max_records, size_t max_bytes,
 	    struct outbox_batch *, struct sw_error *);
@@ -173,6 +179,13 @@ int	outbox_ack(struct outbox *, const char *const *ids, size_t n,
 	    long long now, struct sw_error *);
 /* Set a record aside, with the server's error code. */
 int	outbox_reject(struct outbox *, const char *id, const char *error,
+	    struct sw_error *);
+/* The server refused a record with error: set it aside (1), or, when it
+ * is a version 3 envelope refused for its run's signature while it was
+ * sent in a run with others, keep it to go again in a run of its own (0),
+ * so that one damaged envelope never takes its run's others with it.
+ * -1 on error. */
+int	outbox_refused(struct outbox *, const char *id, const char *error,
 	    struct sw_error *);
 /* 1 when the record id still waits in the queue (sent records leave it
  * when the clinic acknowledges them), 0 when not, -1 on error. */

@@ -451,15 +451,146 @@ proto_open_v(int v, const unsigned char *ct, size_t ctlen,
 	return NULL;
 }
 
+/* ---- version 3 envelopes ---- */
+
+/* The key a device and the clinic share for version 3 envelopes, from
+ * the device's side (its Ed25519 secret key as X25519) or the clinic's
+ * (the device's Ed25519 public key as X25519); -1 when a key does not
+ * convert or gives a weak shared point. */
+static int
+v3_key_device(unsigned char k[crypto_box_BEFORENMBYTES],
+    const unsigned char box_pk[32], const unsigned char *sign_sk)
+{
+	unsigned char	x_sk[crypto_scalarmult_curve25519_BYTES];
+	int		rc;
+
+	rc = crypto_sign_ed25519_sk_to_curve25519(x_sk, sign_sk) == 0 ?
+	    crypto_box_beforenm(k, box_pk, x_sk) : -1;
+	sodium_memzero(x_sk, sizeof x_sk);
+	return rc;
+}
+
+static int
+v3_key_clinic(unsigned char k[crypto_box_BEFORENMBYTES],
+    const unsigned char sign_pk[32], const unsigned char *box_sk)
+{
+	unsigned char x_pk[crypto_scalarmult_curve25519_BYTES];
+
+	if (crypto_sign_ed25519_pk_to_curve25519(x_pk, sign_pk) != 0)
+		return -1;
+	return crypto_box_beforenm(k, x_pk, box_sk);
+}
+
+/* The nonce: the record's id as its 16 bytes, then "stepwise". Ids are
+ * random and a record is boxed again only with the same bytes, so no
+ * nonce is used twice with another plaintext. */
+static bool
+v3_nonce(unsigned char nonce[crypto_box_NONCEBYTES], const char *id)
+{
+	size_t got;
+
+	if (!proto_id_ok(id) || sodium_hex2bin(nonce, 16, id, PROTO_ID_LEN,
+	    NULL, &got, NULL) != 0 || got != 16)
+		return false;
+	memcpy(nonce + 16, "stepwise", 8);
+	return true;
+}
+
+unsigned char *
+proto_seal3(const char *json, const char *id, const unsigned char box_pk[32],
+    const unsigned char *sign_sk, size_t *ctlen)
+{
+	unsigned char	 k[crypto_box_BEFORENMBYTES], nonce[crypto_box_NONCEBYTES];
+	unsigned char	*z, *buf, *ct;
+	size_t		 n = strlen(json), zn, padded;
+
+	if (n > PROTO_V2_MAX_PLAIN || !v3_nonce(nonce, id) ||
+	    (z = v2_deflate(json, n, &zn)) == NULL)
+		return NULL;
+	buf = pad_block(z, zn, PROTO_V3_BLOCK, &padded);
+	sodium_memzero(z, zn);
+	free(z);
+	if (buf == NULL)
+		return NULL;
+	ct = NULL;
+	if (v3_key_device(k, box_pk, sign_sk) == 0) {
+		ct = xmalloc(padded + crypto_box_MACBYTES);
+		crypto_box_easy_afternm(ct, buf, padded, nonce, k);
+		*ctlen = padded + crypto_box_MACBYTES;
+	}
+	sodium_memzero(k, sizeof k);
+	sodium_memzero(buf, padded);
+	free(buf);
+	return ct;
+}
+
+char *
+proto_open3(const unsigned char *ct, size_t ctlen, const char *id,
+    const unsigned char sign_pk[32], const unsigned char *box_sk)
+{
+	unsigned char	 k[crypto_box_BEFORENMBYTES], nonce[crypto_box_NONCEBYTES];
+	unsigned char	*buf;
+	size_t		 n, unpadded;
+	char		*text = NULL;
+	int		 bad;
+
+	if (!proto_ct_len_ok(PROTO_V3, ctlen) || !v3_nonce(nonce, id) ||
+	    v3_key_clinic(k, sign_pk, box_sk) != 0) {
+		sodium_memzero(k, sizeof k);
+		return NULL;
+	}
+	n = ctlen - crypto_box_MACBYTES;
+	buf = xmalloc(n);
+	bad = crypto_box_open_easy_afternm(buf, ct, ctlen, nonce, k);
+	sodium_memzero(k, sizeof k);
+	if (!bad && sodium_unpad(&unpadded, buf, n, PROTO_V3_BLOCK) == 0)
+		text = v2_inflate(buf, unpadded);
+	sodium_memzero(buf, n);
+	free(buf);
+	return text;
+}
+
+void
+proto_chain3(const unsigned char prev[PROTO_HASH_LEN], const char *id,
+    const unsigned char *ct, size_t ctlen, unsigned char out[PROTO_HASH_LEN])
+{
+	crypto_generichash_state	h;
+	unsigned char			raw[16] = { 0 };
+	size_t				got;
+
+	sodium_hex2bin(raw, sizeof raw, id, PROTO_ID_LEN, NULL, &got, NULL);
+	crypto_generichash_init(&h, NULL, 0, PROTO_HASH_LEN);
+	crypto_generichash_update(&h, (const unsigned char *)PROTO_CTX_CHAIN3,
+	    sizeof PROTO_CTX_CHAIN3);
+	crypto_generichash_update(&h, prev, PROTO_HASH_LEN);
+	crypto_generichash_update(&h, raw, sizeof raw);
+	crypto_generichash_update(&h, ct, ctlen);
+	crypto_generichash_final(&h, out, PROTO_HASH_LEN);
+}
+
+unsigned char *
+proto_run3_bytes(const char *device, const unsigned char chain[PROTO_HASH_LEN],
+    size_t *len)
+{
+	struct cat c = { NULL, 0 };
+
+	cat_ctx(&c, PROTO_CTX_RUN3);
+	cat_put(&c, device, PROTO_ID_LEN);
+	cat_put(&c, chain, PROTO_HASH_LEN);
+	*len = c.n;
+	return c.p;
+}
+
 bool
 proto_ct_len_ok(int v, size_t ctlen)
 {
 	size_t block = v == PROTO_VERSION ? PROTO_PAD_BLOCK :
-	    v == PROTO_V2 ? PROTO_V2_BLOCK : 0;
+	    v == PROTO_V2 ? PROTO_V2_BLOCK : v == PROTO_V3 ? PROTO_V3_BLOCK : 0;
+	size_t extra = v == PROTO_V3 ? crypto_box_MACBYTES :
+	    crypto_box_SEALBYTES;
 
-	return block != 0 && ctlen >= crypto_box_SEALBYTES + block &&
-	    ctlen <= PROTO_MAX_CIPHERTEXT &&
-	    (ctlen - crypto_box_SEALBYTES) % block == 0;
+	return block != 0 && ctlen >= extra + block &&
+	    ctlen <= PROTO_MAX_CIPHERTEXT && (ctlen - extra) % block == 0;
 }
 
 const char *
@@ -493,16 +624,50 @@ be64_get(const unsigned char *p)
 }
 
 void
-proto_sync2_head(unsigned char out[PROTO_V2_HEAD], const char *device,
+proto_sync2_head(unsigned char out[PROTO_V2_HEAD], int v, const char *device,
     long long time, long long after, size_t count)
 {
 	size_t got;
 
-	out[0] = PROTO_V2;
+	out[0] = (unsigned char)v;
 	sodium_hex2bin(out + 1, 16, device, PROTO_ID_LEN, NULL, &got, NULL);
 	be64_put(out + 17, time);
 	be64_put(out + 25, after);
 	out[33] = (unsigned char)count;
+}
+
+static void
+bytes_put(unsigned char **buf, size_t *len, const void *p, size_t n)
+{
+	*buf = xreallocarray(*buf, *len + n, 1);
+	memcpy(*buf + *len, p, n);
+	*len += n;
+}
+
+/* LEB128 of k (at most two bytes: k < 2^14). */
+static void
+k_put(unsigned char **buf, size_t *len, size_t k)
+{
+	unsigned char b[2];
+
+	if (k < 0x80) {
+		b[0] = (unsigned char)k;
+		bytes_put(buf, len, b, 1);
+	} else {
+		b[0] = (unsigned char)(0x80 | (k & 0x7f));
+		b[1] = (unsigned char)(k >> 7);
+		bytes_put(buf, len, b, 2);
+	}
+}
+
+static void
+id_put(unsigned char **buf, size_t *len, const char *id)
+{
+	unsigned char	raw[16] = { 0 };
+	size_t		got;
+
+	sodium_hex2bin(raw, sizeof raw, id, PROTO_ID_LEN, NULL, &got, NULL);
+	bytes_put(buf, len, raw, sizeof raw);
 }
 
 void
@@ -510,28 +675,62 @@ proto_rec2_put(unsigned char **buf, size_t *len, int v, const char *id,
     const unsigned char sig[PROTO_SIG_LEN], const unsigned char *ct,
     size_t ctlen)
 {
-	size_t		 block = v == PROTO_VERSION ? PROTO_PAD_BLOCK :
-			    PROTO_V2_BLOCK, k, got;
-	unsigned char	*p;
+	size_t		block = v == PROTO_VERSION ? PROTO_PAD_BLOCK :
+			    PROTO_V2_BLOCK;
+	unsigned char	vb = (unsigned char)v;
 
-	k = (ctlen - crypto_box_SEALBYTES) / block;
-	*buf = xreallocarray(*buf, *len + 1 + 16 + PROTO_SIG_LEN + 2 + ctlen,
-	    1);
-	p = *buf + *len;
-	*p++ = (unsigned char)v;
-	sodium_hex2bin(p, 16, id, PROTO_ID_LEN, NULL, &got, NULL);
-	p += 16;
-	memcpy(p, sig, PROTO_SIG_LEN);
-	p += PROTO_SIG_LEN;
-	if (k < 0x80)
-		*p++ = (unsigned char)k;
-	else {
-		*p++ = (unsigned char)(0x80 | (k & 0x7f));
-		*p++ = (unsigned char)(k >> 7);
-	}
-	memcpy(p, ct, ctlen);
-	p += ctlen;
-	*len = (size_t)(p - *buf);
+	bytes_put(buf, len, &vb, 1);
+	id_put(buf, len, id);
+	bytes_put(buf, len, sig, PROTO_SIG_LEN);
+	k_put(buf, len, (ctlen - crypto_box_SEALBYTES) / block);
+	bytes_put(buf, len, ct, ctlen);
+}
+
+size_t
+proto_run3_begin(unsigned char **buf, size_t *len,
+    const unsigned char prev[PROTO_HASH_LEN])
+{
+	unsigned char	vb = PROTO_V3, m = 0;
+
+	bytes_put(buf, len, &vb, 1);
+	bytes_put(buf, len, prev, PROTO_HASH_LEN);
+	bytes_put(buf, len, &m, 1);
+	return *len - 1;
+}
+
+void
+proto_rec3_put(unsigned char **buf, size_t *len, const char *id,
+    const unsigned char *ct, size_t ctlen)
+{
+	id_put(buf, len, id);
+	k_put(buf, len, (ctlen - crypto_box_MACBYTES) / PROTO_V3_BLOCK);
+	bytes_put(buf, len, ct, ctlen);
+}
+
+void
+proto_run3_end(unsigned char **buf, size_t *len, size_t at, size_t m,
+    const unsigned char sig[PROTO_SIG_LEN])
+{
+	(*buf)[at] = (unsigned char)m;
+	bytes_put(buf, len, sig, PROTO_SIG_LEN);
+}
+
+bool
+proto_run3_ok(const struct proto_sync2 *q, size_t run,
+    const unsigned char sign_pk[32])
+{
+	const struct proto_run3	*r = &q->run[run];
+	unsigned char		 c[PROTO_HASH_LEN], *m;
+	size_t			 n;
+	int			 bad;
+
+	memcpy(c, r->prev, sizeof c);
+	for (size_t i = r->first; i < r->first + r->n; i++)
+		proto_chain3(c, q->rec[i].id, q->rec[i].ct, q->rec[i].ctlen, c);
+	m = proto_run3_bytes(q->device, c, &n);
+	bad = crypto_sign_verify_detached(r->sig, m, n, sign_pk);
+	free(m);
+	return !bad;
 }
 
 unsigned char *
@@ -545,72 +744,155 @@ proto_sync2_signed(const unsigned char *body, size_t n, size_t *len)
 	return c.p;
 }
 
+/* Parsing. end is where the request signature starts; each step returns
+ * 0, or -1 / -2 with *why set. */
+
+/* A record's k and its ciphertext of extra + k * block bytes. */
+static int
+k_ct_take(const unsigned char *b, size_t end, size_t *o, size_t block,
+    size_t extra, struct proto_rec2 *r, const char **why)
+{
+	size_t k;
+
+	*why = _("A record is cut short.");
+	if (*o >= end)
+		return -1;
+	k = b[(*o)++] & 0x7f;
+	if (b[*o - 1] & 0x80) {
+		if (*o >= end)
+			return -1;
+		*why = _("A record's length is not in its shortest form.");
+		if (b[*o] == 0 || b[*o] & 0x80)
+			return -1;
+		k |= (size_t)b[(*o)++] << 7;
+	}
+	*why = _("A record's ciphertext is over 65584 bytes.");
+	if (k > PROTO_MAX_PADDED / block)
+		return -2;
+	*why = _("A record's ciphertext is empty.");
+	if (k == 0)
+		return -1;
+	r->ctlen = extra + k * block;
+	*why = _("A record is cut short.");
+	if (end - *o < r->ctlen)
+		return -1;
+	r->ct = b + *o;
+	*o += r->ctlen;
+	return 0;
+}
+
+/* A record of version 1 or 2, its version byte read. */
+static int
+rec2_take(const unsigned char *b, size_t end, size_t *o,
+    struct proto_rec2 *r, const char **why)
+{
+	*why = _("A record is cut short.");
+	if (end - *o < 16 + PROTO_SIG_LEN)
+		return -1;
+	sodium_bin2hex(r->id, sizeof r->id, b + *o, 16);
+	*o += 16;
+	memcpy(r->sig, b + *o, PROTO_SIG_LEN);
+	*o += PROTO_SIG_LEN;
+	return k_ct_take(b, end, o, r->v == PROTO_VERSION ? PROTO_PAD_BLOCK :
+	    PROTO_V2_BLOCK, crypto_box_SEALBYTES, r, why);
+}
+
+/* A run of version 3 records, its version byte read. */
+static int
+run3_take(const unsigned char *b, size_t end, size_t *o,
+    struct proto_sync2 *q, const char **why)
+{
+	struct proto_run3	*run = &q->run[q->nruns];
+	size_t			 m;
+	int			 rc;
+
+	*why = _("A run is cut short.");
+	if (end - *o < PROTO_HASH_LEN + 1)
+		return -1;
+	memcpy(run->prev, b + *o, PROTO_HASH_LEN);
+	*o += PROTO_HASH_LEN;
+	m = b[(*o)++];
+	*why = _("A run holds no record, or more than the body's count.");
+	if (m == 0 || m > PROTO_MAX_BATCH - q->n)
+		return -1;
+	run->first = q->n;
+	run->n = m;
+	for (size_t i = 0; i < m; i++) {
+		struct proto_rec2 *r = &q->rec[q->n++];
+
+		r->v = PROTO_V3;
+		r->run = q->nruns;
+		*why = _("A record is cut short.");
+		if (end - *o < 16)
+			return -1;
+		sodium_bin2hex(r->id, sizeof r->id, b + *o, 16);
+		*o += 16;
+		if ((rc = k_ct_take(b, end, o, PROTO_V3_BLOCK,
+		    crypto_box_MACBYTES, r, why)) != 0)
+			return rc;
+	}
+	*why = _("A run is cut short.");
+	if (end - *o < PROTO_SIG_LEN)
+		return -1;
+	memcpy(run->sig, b + *o, PROTO_SIG_LEN);
+	*o += PROTO_SIG_LEN;
+	q->nruns++;
+	return 0;
+}
+
 int
 proto_sync2_parse(const unsigned char *b, size_t len, struct proto_sync2 *q,
     const char **why)
 {
-	size_t	o, k, block;
+	size_t	o, count, end;
+	int	rc;
 
 	memset(q, 0, sizeof *q);
 	*why = _("The body is shorter than its head and signature.");
 	if (len < PROTO_V2_HEAD + PROTO_SIG_LEN)
 		return -1;
-	*why = _("The body's version is not 2.");
-	if (b[0] != PROTO_V2)
+	*why = _("The body's version is neither 2 nor 3.");
+	if (b[0] != PROTO_V2 && b[0] != PROTO_V3)
 		return -1;
+	q->v = b[0];
 	sodium_bin2hex(q->device, sizeof q->device, b + 1, 16);
 	*why = _("The body's time or cursor is over 2^53-1.");
 	if ((q->time = be64_get(b + 17)) < 0 ||
 	    (q->after = be64_get(b + 25)) < 0)
 		return -1;
-	q->n = b[33];
+	count = b[33];
 	*why = _("A batch holds at most 64 records.");
-	if (q->n > PROTO_MAX_BATCH)
+	if (count > PROTO_MAX_BATCH)
 		return -2;
 	o = PROTO_V2_HEAD;
-	for (size_t i = 0; i < q->n; i++) {
-		struct proto_rec2 *r = &q->rec[i];
-
+	end = len - PROTO_SIG_LEN;
+	while (q->n < count) {
 		*why = _("A record is cut short.");
-		if (len - PROTO_SIG_LEN < o + 1 + 16 + PROTO_SIG_LEN + 1)
+		if (o >= end)
 			return -1;
-		r->v = b[o++];
-		*why = _("A record's version is neither 1 nor 2.");
-		if (r->v != PROTO_VERSION && r->v != PROTO_V2)
-			return -1;
-		sodium_bin2hex(r->id, sizeof r->id, b + o, 16);
-		o += 16;
-		memcpy(r->sig, b + o, PROTO_SIG_LEN);
-		o += PROTO_SIG_LEN;
-		k = b[o++] & 0x7f;
-		if (b[o - 1] & 0x80) {
-			*why = _("A record is cut short.");
-			if (o >= len - PROTO_SIG_LEN)
+		if (b[o] == PROTO_V3 && q->v == PROTO_V3) {
+			o++;
+			if ((rc = run3_take(b, end, &o, q, why)) != 0)
+				return rc;
+			if (q->n > count) {
+				*why = _("A run holds no record, or more than "
+				    "the body's count.");
 				return -1;
-			*why = _("A record's length is not in its shortest "
-			    "form.");
-			if (b[o] == 0 || b[o] & 0x80)
-				return -1;
-			k |= (size_t)b[o++] << 7;
+			}
+			continue;
 		}
-		block = r->v == PROTO_VERSION ? PROTO_PAD_BLOCK :
-		    PROTO_V2_BLOCK;
-		*why = _("A record's ciphertext is over 65584 bytes.");
-		if (k > PROTO_MAX_PADDED / block)
-			return -2;
-		*why = _("A record's ciphertext is empty.");
-		if (k == 0)
+		*why = q->v == PROTO_V2 ? _("A record's version is neither 1 "
+		    "nor 2.") : _("A record's version is not 1, 2 or 3.");
+		if (b[o] != PROTO_VERSION && b[o] != PROTO_V2)
 			return -1;
-		r->ctlen = crypto_box_SEALBYTES + k * block;
-		*why = _("A record is cut short.");
-		if (len - PROTO_SIG_LEN - o < r->ctlen)
-			return -1;
-		r->ct = b + o;
-		o += r->ctlen;
+		q->rec[q->n].v = b[o++];
+		if ((rc = rec2_take(b, end, &o, &q->rec[q->n], why)) != 0)
+			return rc;
+		q->n++;
 	}
 	*why = _("The body has bytes after its last record and before its "
 	    "signature.");
-	if (o != len - PROTO_SIG_LEN)
+	if (o != end)
 		return -1;
 	q->signed_len = o;
 	memcpy(q->sig, b + o, PROTO_SIG_LEN);

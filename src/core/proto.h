@@ -41,7 +41,24 @@
 #define PROTO_V2_MAX_PLAIN	(PROTO_MAX_PADDED - 1)	/* the plaintext,
 							 * as in version 1 */
 
-/* The five context strings, each signed with its terminating NUL. */
+/* Version 3 (stepwise-protocol(7), VERSION 3): a record's envelope is a
+ * box from the device's signing key (as X25519) to the clinic's box key,
+ * its nonce made of the record's id, so that only the device could have
+ * made it and nothing but 16 bytes of MAC travels with it; its plaintext
+ * (no id or device: the key and nonce bind them) is deflated with the
+ * version 2 dictionary and padded to a multiple of PROTO_V3_BLOCK, so a
+ * check-in, with or without a risk answer, and a risk signal are all 128
+ * bytes padded, 144 boxed. Envelopes queued one after another form a
+ * chain of BLAKE2b hashes, and the device's signature on the chain's last
+ * hash, made when that record was queued, vouches at once for a whole run
+ * of them. A body of version 3 carries such runs beside the records of
+ * versions 1 and 2 still queued. */
+#define PROTO_V3		3
+#define PROTO_V3_BLOCK		128
+#define PROTO_V3_EXTRA		16	/* crypto_box_MACBYTES */
+#define PROTO_HASH_LEN		32
+
+/* The context strings, each signed with its terminating NUL. */
 #define PROTO_CTX_TOKEN		"stepwise-token-v1"
 #define PROTO_CTX_ENROLL	"stepwise-enroll-v1"
 #define PROTO_CTX_RECORD	"stepwise-record-v1"
@@ -49,6 +66,8 @@
 #define PROTO_CTX_REQUEST	"stepwise-request-v1"
 #define PROTO_CTX_RECORD2	"stepwise-record-v2"
 #define PROTO_CTX_SYNC2		"stepwise-sync-v2"
+#define PROTO_CTX_CHAIN3	"stepwise-chain-v3"
+#define PROTO_CTX_RUN3		"stepwise-run-v3"
 
 /* base64url without padding. Decoding is strict: exactly len bytes, no
  * padding, no white space, no other alphabet; 0 on success, -1 otherwise. */
@@ -104,32 +123,71 @@ char	*proto_open2(const unsigned char *ct, size_t ctlen,
 /* Open an envelope of version v (1 or 2); NULL for another version. */
 char	*proto_open_v(int v, const unsigned char *ct, size_t ctlen,
 	    const unsigned char pk[32], const unsigned char *sk);
+
+/* Version 3 envelopes: json deflated as in version 2, padded to a
+ * multiple of 128 and boxed with crypto_box_easy() from the device's
+ * signing key sign_sk (64 bytes, as X25519) to the clinic's box_pk, the
+ * nonce the record's id (16 bytes) and "stepwise". NULL when the padded
+ * text would be over PROTO_MAX_PADDED or a key does not convert. The
+ * same record under the same id always gives the same bytes. */
+unsigned char *proto_seal3(const char *json, const char *id,
+	    const unsigned char box_pk[32], const unsigned char *sign_sk,
+	    size_t *ctlen);
+/* Open one with the clinic's box_sk and the device's signing key sign_pk;
+ * text, or NULL when it was not made by that device for that id, or does
+ * not unpad or inflate. */
+char	*proto_open3(const unsigned char *ct, size_t ctlen, const char *id,
+	    const unsigned char sign_pk[32], const unsigned char *box_sk);
+/* The chain: out = BLAKE2b-256("stepwise-chain-v3\0" || prev || id (16
+ * bytes) || ct); out may be prev. */
+void	 proto_chain3(const unsigned char prev[PROTO_HASH_LEN], const char *id,
+	    const unsigned char *ct, size_t ctlen,
+	    unsigned char out[PROTO_HASH_LEN]);
+/* The bytes a run's signature covers: "stepwise-run-v3\0" || device (32
+ * ASCII) || the chain's hash after the run's last record. */
+unsigned char *proto_run3_bytes(const char *device,
+	    const unsigned char chain[PROTO_HASH_LEN], size_t *len);
 /* Whether ctlen is a ciphertext length of an envelope of version v: 48 +
- * 256k (v1) or 48 + 160k (v2), 1 <= k, at most PROTO_MAX_CIPHERTEXT. */
+ * 256k (v1), 48 + 160k (v2) or 16 + 128k (v3), 1 <= k, and at most
+ * PROTO_MAX_CIPHERTEXT. */
 bool	 proto_ct_len_ok(int v, size_t ctlen);
 /* The context string of an envelope of version v, NULL when none. */
 const char *proto_record_ctx(int v);
 
 /* ---- the POST /v2/sync body ----
- * v (1 byte, 2) || device (16 bytes) || time (8, big-endian) || after (8)
- *   || count (1, 0..64) || count records || signature (64)
- * each record: version (1: 1 or 2) || id (16) || signature (64)
+ * v (1 byte, 2 or 3) || device (16 bytes) || time (8, big-endian)
+ *   || after (8) || count (1, 0..64) || items || signature (64)
+ * In a body of version 2 each item is one record:
+ *   version (1: 1 or 2) || id (16) || signature (64)
  *   || k (1 or 2 bytes, LEB128) || ciphertext (48 + 256k or 48 + 160k)
- * The last 64 bytes sign, with the device's request key,
- * "stepwise-sync-v2\0" || every byte before them. */
+ * In a body of version 3 an item is such a record, or a run of version 3
+ * records:
+ *   3 || prev (32) || m (1: 1..64) || m times (id (16) || k || ciphertext
+ *   (16 + 128k)) || signature (64, the run's)
+ * count is the number of records in all. The last 64 bytes sign, with the
+ * device's request key, "stepwise-sync-v2\0" || every byte before them. */
 struct proto_rec2 {
 	int			 v;
 	char			 id[PROTO_ID_LEN + 1];
-	unsigned char		 sig[PROTO_SIG_LEN];
+	unsigned char		 sig[PROTO_SIG_LEN];	/* v1, v2 */
+	size_t			 run;		/* v3: its run's index */
 	const unsigned char	*ct;		/* into the body */
 	size_t			 ctlen;
 };
+struct proto_run3 {
+	unsigned char		 prev[PROTO_HASH_LEN];
+	unsigned char		 sig[PROTO_SIG_LEN];
+	size_t			 first, n;	/* its records in rec[] */
+};
 struct proto_sync2 {
+	int			 v;		/* the body's: 2 or 3 */
 	char			 device[PROTO_ID_LEN + 1];
 	long long		 time;
 	long long		 after;
 	size_t			 n;
 	struct proto_rec2	 rec[PROTO_MAX_BATCH];
+	size_t			 nruns;
+	struct proto_run3	 run[PROTO_MAX_BATCH];
 	size_t			 signed_len;	/* bytes before the signature */
 	unsigned char		 sig[PROTO_SIG_LEN];
 };
@@ -141,9 +199,23 @@ int	 proto_sync2_parse(const unsigned char *, size_t, struct proto_sync2 *,
 void	 proto_rec2_put(unsigned char **buf, size_t *len, int v,
 	    const char *id, const unsigned char sig[PROTO_SIG_LEN],
 	    const unsigned char *ct, size_t ctlen);
-/* The head of a body, for count records, into out[PROTO_V2_HEAD]. */
-void	 proto_sync2_head(unsigned char out[PROTO_V2_HEAD], const char *device,
-	    long long time, long long after, size_t count);
+/* A run of version 3 records into a body of version 3: run3_begin puts
+ * its head and returns where its m is; each record's bytes follow with
+ * proto_rec3_put; run3_end puts m and the run's signature. */
+size_t	 proto_run3_begin(unsigned char **buf, size_t *len,
+	    const unsigned char prev[PROTO_HASH_LEN]);
+void	 proto_rec3_put(unsigned char **buf, size_t *len, const char *id,
+	    const unsigned char *ct, size_t ctlen);
+void	 proto_run3_end(unsigned char **buf, size_t *len, size_t at,
+	    size_t m, const unsigned char sig[PROTO_SIG_LEN]);
+/* Whether the run's signature holds under the device's signing key. */
+bool	 proto_run3_ok(const struct proto_sync2 *, size_t run,
+	    const unsigned char sign_pk[32]);
+/* The head of a body of version v, for count records, into
+ * out[PROTO_V2_HEAD]. */
+void	 proto_sync2_head(unsigned char out[PROTO_V2_HEAD], int v,
+	    const char *device, long long time, long long after,
+	    size_t count);
 /* The bytes the request signature covers: context || body[0..n). */
 unsigned char *proto_sync2_signed(const unsigned char *body, size_t n,
 	    size_t *len);

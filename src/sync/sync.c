@@ -840,6 +840,7 @@ records_rejected(struct sync *s, const struct answer *a)
 	const cJSON	*list, *v;
 	const char	*id, *code;
 	size_t		 n = 0;
+	int		 rc;
 
 	list = cJSON_GetObjectItemCaseSensitive(a->json, "rejected");
 	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0)
@@ -857,11 +858,11 @@ records_rejected(struct sync *s, const struct answer *a)
 	cJSON_ArrayForEach(v, list) {
 		id = proto_str(v, "id");
 		code = proto_str(v, "error");
-		if (outbox_reject(s->ob, id, code, &err) != 0) {
+		if ((rc = outbox_refused(s->ob, id, code, &err)) < 0) {
 			finish(s, SYNC_FAILED, 0, "%s", err.msg);
 			return 0;
 		}
-		n++;
+		n += (size_t)rc;	/* 0: it goes again, alone */
 	}
 	s->rejected += n;
 	changed(s);

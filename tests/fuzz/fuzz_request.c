@@ -144,7 +144,7 @@ write_seed_v2(const char *dir)
 	}
 	n = PROTO_V2_HEAD + rlen;
 	body = xmalloc(n + 64);
-	proto_sync2_head(body, DEVICE, (long long)time(NULL), 0, 2);
+	proto_sync2_head(body, PROTO_V2, DEVICE, (long long)time(NULL), 0, 2);
 	memcpy(body + PROTO_V2_HEAD, recs, rlen);
 	msg = proto_sync2_signed(body, n, &len);
 	crypto_sign_detached(body + n, NULL, msg, len, sign_sk);

@@ -44,7 +44,7 @@ grep -aq 'POST /v2/sync' "$T/decoded" && grep -aq '"messages":\[{"seq":1' "$T/de
 dev=$(sqlite3 "$(clinic_db "$T/c")" 'SELECT device FROM devices')
 # Controls: the decoder inflates the request bodies, and grep finds what is
 # really there, so that finding nothing below means something.
-grep -aqF "{\"v\":2,\"device\":\"$dev\"," "$T/decoded" &&
+grep -aqF "{\"v\":3,\"device\":\"$dev\"," "$T/decoded" &&
     ! grep -aqF "\"records\":[{" "$T/px.cap" &&
     ok "the decoded capture shows the binary bodies, decoded" || bad "bodies not decoded" "$(head -c 1500 "$T/decoded")"
 expect "four uploads (the risk answer, two check-ins, the reply) and one message in the capture" "4 1" \

@@ -62,19 +62,29 @@ expect "the 4 good records arrived" 4 "$(clinic_count "$T/c")"
 good=$(export_ids p | grep -v "^$bid\$")
 expect "exactly the 4 good ones" "$good" "$(clinic_ids "$T/c")"
 grep -q 'POST /v2/sync 401 ' "$T/srv.log" && ok "the server refused the batch with 401" || bad "no 401 in the server log" "$(cat "$T/srv.log")"
-# Had the refused batch been partly stored, the resend would be answered
-# with those ids as duplicates.
+# The damaged envelope breaks its run's signature, so the server names
+# every record of that run; each goes again in a run of its own, the
+# server names only the damaged one, and the rest go. Had a refused batch
+# been partly stored, the resend would be answered with those ids as
+# duplicates.
 requests px | python3 -c '
 import json, sys
+bad_id, good = sys.argv[1], sorted(sys.argv[2].split())
 r = [(x["status"], x["answer"], x["body"]) for x in map(json.loads, sys.stdin)
      if x["target"] == "/v2/sync" and x["body"] and
      json.loads(x["body"])["records"]]
-assert [s for s, _, _ in r] == [401, 200], r
-a = json.loads(r[1][1])
+assert [s for s, _, _ in r] == [401, 401, 200], r
+first = [x["id"] for x in json.loads(r[0][1])["rejected"]]
+assert bad_id in first and len(first) > 1, first
+b = json.loads(r[1][2])
+alone = [x["run"] for x in b["records"] if x["id"] in first]
+assert len(set(alone)) == len(first), b
+assert [x["id"] for x in json.loads(r[1][1])["rejected"]] == [bad_id], r[1]
+a = json.loads(r[2][1])
 assert a["duplicate"] == [] and a["acked"] == 4, a
-ids = sorted(x["id"] for x in json.loads(r[1][2])["records"])
-assert ids == sorted(sys.argv[1].split()), ids' "$good" &&
-    ok "on the wire: the 401 was followed by a 200 acknowledging the 4, none of them a duplicate" ||
+ids = sorted(x["id"] for x in json.loads(r[2][2])["records"])
+assert ids == good, ids' "$bid" "$good" &&
+    ok "on the wire: the run with the damaged envelope refused, then each of its records alone and only the damaged one refused, then a 200 acknowledging the 4, none a duplicate" ||
     bad "requests after the refusal" "$(requests px)"
 sw p status >"$T/status" 2>&1
 grep -Eqi "(could not be sent|set aside|not accepted).*: *1$|\b1\b.*could not be sent" "$T/status" && ok "stepwise status says one could not be sent" || bad "status after a rejection" "$(cat "$T/status")"

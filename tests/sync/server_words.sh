@@ -19,24 +19,20 @@ stop_server srv
 # fake MODE: a server on the clinic's port that answers every request 400
 # with MODE's body, in $T/fake-MODE.log what it was asked.
 cat >"$T/fake.py" <<'PY'
-import http.server, json, sys, zlib
+import http.server, importlib.util, json, sys, zlib
 port, mode = int(sys.argv[1]), sys.argv[2]
+# The proxy's reader of a POST /v2/sync body, for the records' ids.
+spec = importlib.util.spec_from_file_location("proxy", sys.argv[3])
+proxy = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(proxy)
 evil = "\u001b]0;owned\u0007\u001b[2J\u001b[H Call 0900 000000 now \u009b31m"
 class H(http.server.BaseHTTPRequestHandler):
     def answer(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         ids = []
-        if body[:1] == b"\x02":    # POST /v2/sync: the records' ids
-            o = 34
-            for _ in range(body[33]):
-                v = body[o]
-                ids.append(body[o + 1:o + 17].hex())
-                o += 81
-                k = body[o] & 0x7f
-                if body[o] & 0x80:
-                    o += 1
-                    k |= body[o] << 7
-                o += 1 + 48 + k * (256 if v == 1 else 160)
+        if body[:1] in (b"\x02", b"\x03"):    # POST /v2/sync
+            ids = [r["id"] for r in
+                   json.loads(proxy.sync2_json(body))["records"]]
         elif body:
             if self.headers.get("Content-Encoding") == "deflate":
                 body = zlib.decompress(body)
@@ -71,7 +67,7 @@ clean() {
 }
 n=0
 for mode in code message rejected; do
-	python3 "$T/fake.py" "$port" "$mode" >"$T/fake-$mode.out" 2>"$T/fake-$mode.log" &
+	python3 "$T/fake.py" "$port" "$mode" "$PROXY" >"$T/fake-$mode.out" 2>"$T/fake-$mode.log" &
 	PID[fake]=$!
 	wait_line "$T/fake-$mode.out" '^listening' 10 || { bad "the fake server ($mode) starts" "$(cat "$T/fake-$mode.log")"; finish; }
 	n=$((n + 1))

@@ -1,12 +1,14 @@
 #!/bin/bash
-# wire.sh: protocol version 2 on the wire (stepwise-protocol(7), VERSION
-# 2): a sync is POST /v2/sync with a binary body, one round trip for a
-# check-in sent on its own, whose answer brings the clinic's messages; a
-# risk answer, a check-in with one and a check-in without are the same
-# size on the wire; a body changed on the way, cut short or sent again
-# stores nothing twice and loses nothing queued; and the server still
-# takes version 1 (POST /v1/records, GET /v1/messages) from a device that
-# speaks it, which the clinic reads like any other.
+# wire.sh: protocol versions 2 and 3 on the wire (stepwise-protocol(7),
+# VERSION 2 and VERSION 3): a sync is POST /v2/sync with a binary body of
+# version 3, one round trip for a check-in sent on its own, whose answer
+# brings the clinic's messages; records queued together go as one run
+# under one signature; a risk answer, a check-in with one and a check-in
+# without are the same size on the wire; a body changed on the way, cut
+# short or sent again stores nothing twice and loses nothing queued; and
+# the server still takes version 2 bodies and version 1 (POST /v1/records,
+# GET /v1/messages) from devices that speak them, which the clinic reads
+# like any other.
 #   wire.sh STEPWISE STEPWISE-CLINIC SW-SEED CONTENT-DIR SW-PROXY SW-PROTO
 . "$(dirname "$0")/lib.sh"
 PROTO=$6
@@ -49,7 +51,8 @@ assert len(r) == 1, [(x["method"], x["target"]) for x in r]
 x = r[0]
 assert x["method"] == "POST" and x["target"] == "/v2/sync" and x["status"] == 200, x
 b, a = json.loads(x["body"]), json.loads(x["answer"])
-assert b["v"] == 2 and len(b["records"]) == 1 and b["records"][0]["v"] == 2, b
+assert b["v"] == 3 and len(b["records"]) == 1 and b["records"][0]["v"] == 3, b
+assert len(b["runs"]) == 1 and b["runs"][0]["n"] == 1, b
 assert a == {"acked": 1, "duplicate": [], "messages": [], "more": False}, a
 PY
 python3 - "$T/px.cap" <<'PY' && ok "the request is binary (application/octet-stream), without User-Agent, Accept or Content-Encoding" || bad "request headers" "$(head -c 400 "$T/px.cap" | cat -v)"
@@ -62,12 +65,12 @@ for h in ("user-agent:", "accept:", "accept-encoding:", "content-encoding:", "x-
     assert h not in head, (h, head)
 PY
 expect "the clinic holds it" 1 "$(clinic_count "$T/c")"
-expect "stored as a version 2 envelope" 2 "$(sqlite3 "$(clinic_db "$T/c")" 'SELECT v FROM records')"
+expect "stored as a version 3 envelope" 3 "$(sqlite3 "$(clinic_db "$T/c")" 'SELECT v FROM records')"
 results "$T/c" --patient R1 | python3 -c '
 import json, sys
 r = json.load(sys.stdin)["results"]
 assert len(r) == 1 and r[0]["check"] == "ok" and r[0]["record"]["answers"] == [1]*8 + [0], r' &&
-    ok "the clinic opens and checks the version 2 record (results)" || bad "results of v2"
+    ok "the clinic opens and checks the version 3 record (results)" || bad "results of v3"
 
 # 2. A message waiting: the sync that sends a check-in brings it back in
 # the same answer (no GET /v1/messages), then tells the cursor once.
@@ -110,14 +113,14 @@ import json, sys
 k = sorted(x["kind"] + ("+risk" if x["risk"] else "") for x in json.load(sys.stdin)["results"])
 assert k == ["checkin", "checkin", "checkin", "checkin+risk", "risk+risk"], k' &&
     ok "the clinic has the risk answer, the check-in with it, and one without" || bad "risk results" "$(results "$T/c" --patient R1 | head -c 800)"
-python3 - "$T/risk.json" <<'PY' && ok "risk and non-risk records: one ciphertext size (208 bytes) and one upload size" || bad "sizes differ" "$(cut -c1-200 "$T/risk.json")"
+python3 - "$T/risk.json" <<'PY' && ok "risk and non-risk records: one ciphertext size (144 bytes) and one upload size" || bad "sizes differ" "$(cut -c1-200 "$T/risk.json")"
 import base64, json, sys
 r = [json.loads(l) for l in open(sys.argv[1])]
 ups = [json.loads(x["body"]) for x in r if x["body"]]
 ups = [b for b in ups if b["records"]]
 assert len(ups) >= 3, len(ups)
 cts = [len(base64.urlsafe_b64decode(e["ciphertext"] + "==")) for b in ups for e in b["records"]]
-assert len(cts) == 3 and set(cts) == {208}, cts
+assert len(cts) == 3 and set(cts) == {144}, cts
 sizes = {len(x["body"]) for x in r if x["body"] and len(json.loads(x["body"])["records"]) == 1}
 assert len(sizes) == 1, sizes
 PY
@@ -148,6 +151,8 @@ for m in re.finditer(rb"POST /v2/sync HTTP/1.1\r\n", data):
     body = data[end + 4:end + 4 + n]
     if len(body) == n and body[33] == 2:
         good = body
+# The two were queued one after the other: one run, one signature.
+assert good[34] == 3 and good[34 + 33] == 2, good[:80]
 open(sys.argv[2] + "/two.bin", "wb").write(good)
 open(sys.argv[2] + "/cut.bin", "wb").write(good[:-100])
 bad = bytearray(good); bad[40] ^= 1
@@ -174,7 +179,7 @@ expect "still 7 rows after the replay" 7 "$(clinic_count "$T/c")"
 curl -sS -o "$T/ans" -w '%{http_code}' -H 'Content-Type: application/json' -H 'Expect:' \
     --data-binary @"$T/two.bin" "$U/v2/sync" >"$T/code"
 [ "$(cat "$T/code")" = 415 ] && ok "POST /v2/sync as JSON: 415" || bad "v2 as JSON: $(cat "$T/code")" "$(cat "$T/ans")"
-curl -sS "$U/v1/health" | grep -q '"versions":\[1,2\]' && ok "health lists versions 1 and 2" || bad "health" "$(curl -sS "$U/v1/health")"
+curl -sS "$U/v1/health" | grep -q '"versions":\[1,2,3\]' && ok "health lists versions 1, 2 and 3" || bad "health" "$(curl -sS "$U/v1/health")"
 
 # 6. A device that speaks version 1 still uploads and fetches, and the
 # clinic reads its record beside the version 2 ones.
@@ -206,5 +211,22 @@ assert d["quarantined"] == [], d["quarantined"]
 r = d["results"]
 assert len(r) == 2 and all(x["check"] == "ok" and x["patient"] == "R2" for x in r), r' &&
     ok "the clinic opens and checks the version 1 records" || bad "results of v1" "$(results "$T/c" --patient R2 | head -c 600)"
+# 7. A device of the release before version 3 sends a version 2 body of
+# version 2 envelopes, each with its own signature: taken, and read.
+"$PROTO" sync2 "$T/old.dev" "$T/old.stepwise" 2 >"$T/old2.bin" || bad "sw-proto sync2"
+code=$(post2 "$T/old2.bin")
+python3 - "$T/ans" "$code" <<'PY' && ok "version 2: a body of version 2 envelopes, 200, both acknowledged" || bad "v2 body: $code" "$(cat "$T/ans")"
+import json, sys
+a = json.load(open(sys.argv[1]))
+assert sys.argv[2] == "200" and a["acked"] == 2 and a["duplicate"] == [], a
+PY
+expect "they are stored as version 2" "2|2" \
+    "$(sqlite3 "$(clinic_db "$T/c")" "SELECT v, count(*) FROM records WHERE device = '$dev' AND v = 2")"
+results "$T/c" --patient R2 | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["quarantined"] == [], d["quarantined"]
+assert len(d["results"]) == 4 and all(x["check"] == "ok" for x in d["results"]), d' &&
+    ok "the clinic opens and checks the version 2 records beside the version 1 ones" || bad "results of v2" "$(results "$T/c" --patient R2 | head -c 600)"
 expect "results still shows R1's five" 5 "$(results "$T/c" --patient R1 | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["results"]))')"
 finish

@@ -12,6 +12,10 @@
  *	box key with RECORD-JSON as its "record" (default a PHQ-9 check-in)
  *	and signed by the device; TAMPER K flips one ciphertext byte of
  *	record K (from 0) after signing
+ *   sw-proto sync2 DEVICE ENROLLMENT N
+ *	a POST /v2/sync body of version 2 (binary, to stdout) with N version 2
+ *	envelopes, each signed by the device, as a device of the release
+ *	before version 3 sends them; signed with the request key, now
  *   sw-proto request DEVICE METHOD TARGET [TIME]
  *	the three X-Stepwise-* header lines of a signed request without a
  *	body, for curl -H @FILE (TIME defaults to now)
@@ -210,6 +214,55 @@ cmd_batch(const struct device *d, const char *enrollment, int n,
 }
 
 static int
+cmd_sync2(const struct device *d, const char *enrollment, int n)
+{
+	cJSON		*e = load_json(enrollment), *inner, *rec;
+	unsigned char	 clinic_pk[32], *body, *ct, *m, sig[64];
+	char		 id[PROTO_ID_LEN + 1], *text;
+	size_t		 len = PROTO_V2_HEAD, ctlen, ml;
+
+	if (!proto_bin(e, "clinic_box_pk", clinic_pk, 32))
+		die("the enrollment file has no clinic_box_pk");
+	if (n < 0 || n > PROTO_MAX_BATCH)
+		die("N is 0 to 64");
+	body = xmalloc(len);
+	proto_sync2_head(body, PROTO_V2, d->id, (long long)time(NULL), 0,
+	    (size_t)n);
+	for (int i = 0; i < n; i++) {
+		proto_new_id(id);
+		inner = cJSON_CreateObject();
+		cJSON_AddNumberToObject(inner, "v", PROTO_V2);
+		cJSON_AddStringToObject(inner, "id", id);
+		cJSON_AddStringToObject(inner, "device", d->id);
+		cJSON_AddStringToObject(inner, "kind", "checkin");
+		cJSON_AddNumberToObject(inner, "created_at",
+		    (double)time(NULL));
+		cJSON_AddNumberToObject(inner, "n", i + 1);
+		rec = cJSON_Parse(DEFAULT_RECORD);
+		cJSON_AddItemToObject(inner, "record", rec);
+		text = cJSON_PrintUnformatted(inner);
+		cJSON_Delete(inner);
+		if ((ct = proto_seal2(text, clinic_pk, &ctlen)) == NULL)
+			die("the record is too long to seal");
+		free(text);
+		m = proto_envelope_bytes(PROTO_CTX_RECORD2, d->id, id, ct,
+		    ctlen, &ml);
+		crypto_sign_detached(sig, NULL, m, ml, d->sign_sk);
+		free(m);
+		proto_rec2_put(&body, &len, PROTO_V2, id, sig, ct, ctlen);
+		free(ct);
+	}
+	m = proto_sync2_signed(body, len, &ml);
+	crypto_sign_detached(sig, NULL, m, ml, d->request_sk);
+	free(m);
+	fwrite(body, 1, len, stdout);
+	fwrite(sig, 1, sizeof sig, stdout);
+	free(body);
+	cJSON_Delete(e);
+	return 0;
+}
+
+static int
 cmd_request(const struct device *d, const char *method, const char *target,
     const char *when)
 {
@@ -244,6 +297,7 @@ main(int argc, char **argv)
 	if (argc < 4) {
 		fputs("usage: sw-proto device FILE | register DEVICE ENROLLMENT"
 		    " |\n  batch DEVICE ENROLLMENT N [RECORD [TAMPER]] |\n"
+		    "  sync2 DEVICE ENROLLMENT N |\n"
 		    "  request DEVICE METHOD TARGET [TIME]\n", stderr);
 		return 2;
 	}
@@ -254,6 +308,8 @@ main(int argc, char **argv)
 		rc = cmd_batch(&d, argv[3], atoi(argv[4]),
 		    argc > 5 ? argv[5] : DEFAULT_RECORD,
 		    argc > 6 ? atoi(argv[6]) : -1);
+	else if (argc == 5 && strcmp(argv[1], "sync2") == 0)
+		rc = cmd_sync2(&d, argv[3], atoi(argv[4]));
 	else if ((argc == 5 || argc == 6) && strcmp(argv[1], "request") == 0)
 		rc = cmd_request(&d, argv[3], argv[4], argc == 6 ? argv[5] :
 		    NULL);

@@ -444,33 +444,68 @@ def b64url(b):
 
 
 def sync2_json(b):
-    """A POST /v2/sync body (stepwise-protocol(7), VERSION 2) as JSON text
-    of the same members, binary values in base64url; None when it does
+    """A POST /v2/sync body (stepwise-protocol(7), VERSIONS 2 and 3) as
+    JSON text of the same members, binary values in base64url; a version
+    3 run's records name their run's index in "runs". None when it does
     not parse."""
-    if len(b) < 34 + 64 or b[0] != 2:
+    if len(b) < 34 + 64 or b[0] not in (2, 3):
         return None
-    out = {"v": 2, "device": b[1:17].hex(),
+    out = {"v": b[0], "device": b[1:17].hex(),
            "time": int.from_bytes(b[17:25], "big"),
-           "after": int.from_bytes(b[25:33], "big"), "records": []}
+           "after": int.from_bytes(b[25:33], "big"), "records": [],
+           "runs": []}
     o, end = 34, len(b) - 64
-    for _ in range(b[33]):
-        if o + 82 > end:
+
+    def k_ct(o, extra, block):
+        if o >= end:
             return None
-        v, rid, sig = b[o], b[o + 1:o + 17].hex(), b[o + 17:o + 81]
-        o += 81
         k = b[o] & 0x7f
         if b[o] & 0x80:
             o += 1
+            if o >= end:
+                return None
             k |= b[o] << 7
         o += 1
-        n = 48 + k * (256 if v == 1 else 160)
-        if o + n > end:
+        n = extra + k * block
+        if k == 0 or o + n > end:
             return None
+        return o + n, b[o:o + n]
+
+    while len(out["records"]) < b[33]:
+        if o >= end:
+            return None
+        v = b[o]
+        if v == 3 and b[0] == 3:
+            if o + 34 > end:
+                return None
+            prev, m = b[o + 1:o + 33], b[o + 33]
+            o += 34
+            run = len(out["runs"])
+            for _ in range(m):
+                rid = b[o:o + 16].hex()
+                got = k_ct(o + 16, 16, 128)
+                if got is None:
+                    return None
+                o, ct = got
+                out["records"].append({"v": 3, "id": rid, "run": run,
+                                       "ciphertext": b64url(ct)})
+            if m == 0 or o + 64 > end:
+                return None
+            out["runs"].append({"prev": b64url(prev), "n": m,
+                                "signature": b64url(b[o:o + 64])})
+            o += 64
+            continue
+        if v not in (1, 2) or o + 82 > end:
+            return None
+        rid, sig = b[o + 1:o + 17].hex(), b[o + 17:o + 81]
+        got = k_ct(o + 81, 48, 256 if v == 1 else 160)
+        if got is None:
+            return None
+        o, ct = got
         out["records"].append({"v": v, "id": rid,
-                               "ciphertext": b64url(b[o:o + n]),
+                               "ciphertext": b64url(ct),
                                "signature": b64url(sig)})
-        o += n
-    if o != end:
+    if o != end or len(out["records"]) != b[33]:
         return None
     out["signature"] = b64url(b[end:])
     return json.dumps(out, separators=(",", ":")).encode()

@@ -531,44 +531,48 @@ find_record(void *arg, const char *id, const char *kind, long long at,
 	return 0;
 }
 
-/* Check one envelope as the server and then the clinic would, and return
- * the sealed plaintext. */
+/* Check one envelope (its run's signature checked by batch_parse) as the
+ * clinic would, and return the boxed plaintext. */
 static char *
 envelope_open(const cJSON *env, const struct reg *r)
 {
-	unsigned char	*ct, sig[64], *m;
-	size_t		 ctlen, mlen;
+	unsigned char	*ct;
+	size_t		 ctlen;
 	const char	*id = proto_str(env, "id");
 	char		*plain;
+	cJSON		*p;
 	long long	 v;
-	static const char *const keys[] = { "v", "id", "ciphertext",
-	    "signature", NULL };
+	static const char *const keys[] = { "v", "id", "ciphertext", NULL };
 
 	ck_assert(proto_only_keys(env, keys));
-	ck_assert(proto_int(env, "v", &v) && v == PROTO_V2);
+	ck_assert(proto_int(env, "v", &v) && v == PROTO_V3);
 	ck_assert(proto_id_ok(id));
 	ck_assert_int_eq(proto_unb64_alloc(proto_str(env, "ciphertext"),
 	    PROTO_MAX_CIPHERTEXT, &ct, &ctlen), 0);
-	/* Version 2: every check-in, with or without risk, in one size. */
-	ck_assert_uint_eq(ctlen, 48 + PROTO_V2_BLOCK);
-	ck_assert(proto_bin(env, "signature", sig, 64));
-	m = proto_envelope_bytes(PROTO_CTX_RECORD2, r->device, id, ct, ctlen,
-	    &mlen);
-	ck_assert_int_eq(crypto_sign_verify_detached(sig, m, mlen,
-	    r->sign_pk), 0);
-	free(m);
-	plain = proto_open2(ct, ctlen, clinic_box_pk, clinic_box_sk);
+	/* Version 3: every check-in, with or without risk, in one size. */
+	ck_assert_uint_eq(ctlen, 16 + PROTO_V3_BLOCK);
+	/* Only under the device's own key and for its own id. */
+	ck_assert_ptr_null(proto_open3(ct, ctlen, id, r->box_pk,
+	    clinic_box_sk));
+	plain = proto_open3(ct, ctlen, id, r->sign_pk, clinic_box_sk);
 	ck_assert_ptr_nonnull(plain);
 	free(ct);
+	/* The id and device are the box's to say, not the plaintext's. */
+	p = cJSON_Parse(plain);
+	ck_assert(!cJSON_HasObjectItem(p, "id") &&
+	    !cJSON_HasObjectItem(p, "device"));
+	cJSON_Delete(p);
 	return plain;
 }
 
-/* The batch as the POST /v2/sync body carries it, read back into
- * {"records":[{"v","id","ciphertext","signature"}]}. */
+/* The batch as the POST /v2/sync body carries it, every run's signature
+ * checked under the device's key, read back into
+ * {"records":[{"v","id","ciphertext"}]}. */
 static cJSON *
 batch_parse(struct outbox *ob, const struct outbox_batch *b,
-    const char *device)
+    const struct reg *r)
 {
+	const char		*device = r->device;
 	struct sw_error		 err = { 0 };
 	struct proto_sync2	 y;
 	unsigned char		*body;
@@ -584,6 +588,8 @@ batch_parse(struct outbox *ob, const struct outbox_batch *b,
 	ck_assert_int_eq(y.time, 1795429600);
 	ck_assert_int_eq(y.after, 7);
 	ck_assert_uint_eq(y.n, b->n);
+	for (size_t i = 0; i < y.nruns; i++)
+		ck_assert(proto_run3_ok(&y, i, r->sign_pk));
 	j = cJSON_CreateObject();
 	a = cJSON_AddArrayToObject(j, "records");
 	for (size_t i = 0; i < y.n; i++) {
@@ -593,9 +599,6 @@ batch_parse(struct outbox *ob, const struct outbox_batch *b,
 		cJSON_AddStringToObject(e, "id", y.rec[i].id);
 		t = proto_b64(y.rec[i].ct, y.rec[i].ctlen);
 		cJSON_AddStringToObject(e, "ciphertext", t);
-		free(t);
-		t = proto_b64(y.rec[i].sig, 64);
-		cJSON_AddStringToObject(e, "signature", t);
 		free(t);
 		cJSON_AddItemToArray(a, e);
 	}
@@ -647,13 +650,11 @@ START_TEST(test_envelope_verifies_and_opens_to_the_exact_plaintext)
 	    0);
 	ck_assert_uint_eq(b.n, 1);
 	ck_assert_str_eq(b.ids[0], s.id);
-	j = batch_parse(ob, &b, r.device);
+	j = batch_parse(ob, &b, &r);
 	plain = envelope_open(cJSON_GetArrayItem(cJSON_GetObjectItem(j,
 	    "records"), 0), &r);
-	want = xasprintf("{\"v\":2,\"id\":\"%s\",\"device\":\"%s\","
-	    "\"kind\":\"checkin\",\"created_at\":1700000000,\"n\":1,"
-	    "\"record\":%s}",
-	    s.id, r.device, s.json);
+	want = xasprintf("{\"v\":3,\"kind\":\"checkin\",\"created_at\":"
+	    "1700000000,\"n\":1,\"record\":%s}", s.json);
 	ck_assert_str_eq(plain, want);
 	ck_assert_ptr_nonnull(strstr(plain, "\"risk\":true"));
 	free(want);
@@ -701,7 +702,7 @@ START_TEST(test_records_before_enrolling_are_queued_by_enroll)
 	    0);
 	ck_assert_uint_eq(b.n, 3);
 	/* Without the key: the order they were queued in (by time). */
-	j = batch_parse(ob, &b, r.device);
+	j = batch_parse(ob, &b, &r);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "records")) {
 		static const long long order[] = { 100, 200, 300 };
 		char		*plain = envelope_open(it, &r);
@@ -710,8 +711,6 @@ START_TEST(test_records_before_enrolling_are_queued_by_enroll)
 
 		ck_assert(proto_int(p, "created_at", &at));
 		ck_assert_int_eq(at, order[i++]);
-		ck_assert_str_eq(proto_str(p, "id"), proto_str(it, "id"));
-		ck_assert_str_eq(proto_str(p, "device"), r.device);
 		cJSON_Delete(p);
 		free(plain);
 	}
@@ -724,7 +723,7 @@ START_TEST(test_records_before_enrolling_are_queued_by_enroll)
 	    0);
 	ck_assert_uint_eq(b.n, 3);
 	i = 0;
-	j = batch_parse(ob, &b, r.device);
+	j = batch_parse(ob, &b, &r);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "records")) {
 		static const long long order[] = { 200, 100, 300 };
 		char		*plain = envelope_open(it, &r);
@@ -758,12 +757,12 @@ batch_numbers(struct outbox *ob, const struct reg *r, char ids[][33],
 	ck_assert_int_eq(outbox_next_batch(ob, 64, PROTO_BATCH_JSON, &b, &err),
 	    0);
 	ck_assert_uint_eq(b.n, want);
-	j = batch_parse(ob, &b, r->device);
+	j = batch_parse(ob, &b, r);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "records")) {
 		char	*plain = envelope_open(it, r);
 		cJSON	*p = cJSON_Parse(plain);
 
-		snprintf(ids[i], 33, "%s", proto_str(p, "id"));
+		snprintf(ids[i], 33, "%s", proto_str(it, "id"));
 		ck_assert(proto_int(p, "n", &n[i]));
 		i++;
 		cJSON_Delete(p);
@@ -986,7 +985,7 @@ START_TEST(test_queue_order_ack_reject_and_limits)
 	ck_assert_uint_eq(b.n, 1);
 	outbox_batch_free(&b);
 	ck_assert_int_eq(outbox_next_batch(ob, 64, 600, &b, &err), 0);
-	ck_assert_uint_eq(b.n, 2);	/* each envelope is 291 bytes */
+	ck_assert_uint_eq(b.n, 2);	/* each estimated from its JSON */
 	ck_assert_uint_le(b.len, 600);
 	outbox_batch_free(&b);
 
@@ -1013,6 +1012,84 @@ START_TEST(test_queue_order_ack_reject_and_limits)
 		ck_assert_int_eq(outbox_count_earlier(st, &ea, &err), 0);
 		ck_assert_int_eq(ea.checkins, 4);
 	}
+	outbox_close(ob);
+}
+END_TEST
+
+/* The body's runs for the next batch, each checked under the device's
+ * key; returns how many runs. */
+static size_t
+next_runs(struct outbox *ob, const struct reg *r, size_t want)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox_batch	 b;
+	struct proto_sync2	 y;
+	unsigned char		*body;
+	size_t			 len;
+	const char		*why;
+
+	ck_assert_int_eq(outbox_next_batch(ob, 64, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, want);
+	ck_assert_int_eq(outbox_sync_body(ob, &b, 1795429600, 0, &body, &len,
+	    &err), 0);
+	ck_assert_msg(proto_sync2_parse(body, len, &y, &why) == 0, "%s", why);
+	ck_assert_int_eq(y.v, PROTO_V3);
+	for (size_t i = 0; i < y.nruns; i++)
+		ck_assert(proto_run3_ok(&y, i, r->sign_pk));
+	free(body);
+	outbox_batch_free(&b);
+	return y.nruns;
+}
+
+/* Records queued one after another go in one run under one signature; a
+ * record the server refuses for its run's signature goes again alone, and
+ * is set aside only when refused alone; a changed chain in the clear
+ * state costs a run, never a record. */
+START_TEST(test_runs_refusal_and_chain)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox		*ob;
+	struct reg		 r;
+	char			 ids[5][33];
+	size_t			 w, rej;
+	sqlite3			*db;
+
+	enroll();
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(outbox_save_record(st, "checkin", 100 + i,
+		    "{\"total\":3,\"risk\":false}", false, NULL, -1, ids[i],
+		    &err), 0);
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	registration_read(ob, &r);
+	ck_assert_uint_eq(next_runs(ob, &r, 4), 1);
+	/* Refused in a run of four: each goes again, in a run of its own
+	 * for the one named, the chain taken up again after it. */
+	ck_assert_int_eq(outbox_refused(ob, ids[1], "bad_signature", &err), 0);
+	ck_assert_int_eq(outbox_waiting(ob, ids[1]), 1);
+	ck_assert_int_eq(outbox_counts(ob, &w, &rej, &err), 0);
+	ck_assert_uint_eq(rej, 0);
+	ck_assert_uint_eq(next_runs(ob, &r, 4), 3);
+	/* Refused alone: set aside. Another error: set aside at once. */
+	ck_assert_int_eq(outbox_refused(ob, ids[1], "bad_signature", &err), 1);
+	ck_assert_int_eq(outbox_refused(ob, ids[3], "bad_record", &err), 1);
+	ck_assert_int_eq(outbox_counts(ob, &w, &rej, &err), 0);
+	ck_assert_uint_eq(w, 2);
+	ck_assert_uint_eq(rej, 2);
+	ck_assert_uint_eq(next_runs(ob, &r, 2), 1 + 1);
+	outbox_close(ob);
+	/* Someone changes the clear chain: the next record still goes, in a
+	 * run of its own. */
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "UPDATE sync_state SET value = "
+	    "'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE key = 'chain'",
+	    NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_changes(db), 1);
+	sqlite3_close(db);
+	ck_assert_int_eq(outbox_save_record(st, "checkin", 200,
+	    "{\"total\":4,\"risk\":false}", false, NULL, -1, ids[4], &err), 0);
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	ck_assert_uint_eq(next_runs(ob, &r, 3), 3);
 	outbox_close(ob);
 }
 END_TEST
@@ -1341,6 +1418,7 @@ main(void)
 	tcase_add_test(tc, test_record_too_long_to_send_is_not_kept);
 	tcase_add_test(tc, test_queue_order_ack_reject_and_limits);
 	tcase_add_test(tc, test_damaged_envelope_set_aside_not_sent);
+	tcase_add_test(tc, test_runs_refusal_and_chain);
 	tcase_add_test(tc, test_backoff_bounds_and_retry_after);
 	tcase_add_test(tc, test_keep_message_checks_the_clinic_signature);
 	tcase_add_test(tc, test_messages_load_opens_and_checks_messages_and_replies);

@@ -250,7 +250,7 @@ START_TEST(test_sync2_body_rules)
 	proto_new_id(id2);
 	b = xmalloc(PROTO_V2_HEAD);
 	len = PROTO_V2_HEAD;
-	proto_sync2_head(b, id1, 1795429600, 7, 2);
+	proto_sync2_head(b, PROTO_V2, id1, 1795429600, 7, 2);
 	proto_rec2_put(&b, &len, 1, id1, sig, ct1, sizeof ct1);
 	proto_rec2_put(&b, &len, 2, id2, sig, ct2, sizeof ct2);
 	b = xreallocarray(b, len + 64, 1);
@@ -275,14 +275,20 @@ START_TEST(test_sync2_body_rules)
 	for (size_t k = 0; k < n; k += 7)
 		ck_assert_int_ne(proto_sync2_parse(b, k, &y, &why), 0);
 	x = xmalloc(n + 1);
-	/* A byte more before the signature, a version 3 body, a record of
-	 * version 3, a count of 65, a count that says 3. */
+	/* A byte more before the signature, a version 4 body, a record of
+	 * version 3 in a version 2 body, a count of 65, a count that says 3.
+	 * (A version 3 body may carry version 1 and 2 records as they are.) */
 	memcpy(x, b, n - 64);
 	x[n - 64] = 0;
 	memcpy(x + n - 63, b + n - 64, 64);
 	ck_assert_int_eq(proto_sync2_parse(x, n + 1, &y, &why), -1);
 	memcpy(x, b, n);
 	x[0] = 3;
+	ck_assert_msg(proto_sync2_parse(x, n, &y, &why) == 0, "%s", why);
+	ck_assert_int_eq(y.v, 3);
+	ck_assert_uint_eq(y.n, 2);
+	ck_assert_uint_eq(y.nruns, 0);
+	x[0] = 4;
 	ck_assert_int_eq(proto_sync2_parse(x, n, &y, &why), -1);
 	memcpy(x, b, n);
 	x[34] = 3;
@@ -303,6 +309,176 @@ START_TEST(test_sync2_body_rules)
 	memset(x + 17, 0xff, 8);
 	ck_assert_int_eq(proto_sync2_parse(x, n, &y, &why), -1);
 	ck_assert_ptr_nonnull(why);
+	free(x);
+	free(b);
+}
+END_TEST
+
+/* Version 3: every check-in and risk signal boxes to 144 bytes; it opens
+ * only with the clinic's key and the key of the device that made it, for
+ * the id it was made for; the same record boxes to the same bytes. */
+START_TEST(test_seal3_one_size_only_its_device)
+{
+	static const char *const recs[] = {
+		"{\"v\":3,\"kind\":\"checkin\",\"created_at\":1795429600,"
+		"\"n\":1234567,\"record\":{\"measure\":\"phq9\",\"answers\":"
+		"[1,2,1,0,1,2,1,0,0],\"functional\":1,\"total\":8,\"severity\":"
+		"\"mild\",\"severity_label\":\"Mild\",\"risk\":false,"
+		"\"completed_at\":\"2026-11-23T10:26:40Z\",\"completed_ts\":"
+		"1795429600}}",
+		"{\"v\":3,\"kind\":\"checkin\",\"created_at\":1795429600,"
+		"\"n\":1234567,\"record\":{\"measure\":\"phq9\",\"answers\":"
+		"[3,3,3,3,3,3,3,3,3],\"functional\":3,\"total\":27,\"severity\":"
+		"\"moderately_severe\",\"severity_label\":\"Moderately severe\","
+		"\"risk\":true,\"completed_at\":\"2026-11-23T10:26:40Z\","
+		"\"completed_ts\":1795429600,\"risk_signal\":"
+		"\"2e88ca698cf56c28ed8064b6e73f8767\"}}",
+		"{\"v\":3,\"kind\":\"checkin\",\"created_at\":1795429600,"
+		"\"n\":1234567,\"record\":{\"measure\":\"gad7\",\"answers\":"
+		"[3,3,3,3,3,3,3],\"functional\":3,\"total\":21,\"severity\":"
+		"\"severe\",\"severity_label\":\"Severe\",\"risk\":false,"
+		"\"completed_at\":\"2026-11-23T10:26:40Z\",\"completed_ts\":"
+		"1795429600}}",
+		"{\"v\":3,\"kind\":\"risk\",\"created_at\":1795429600,"
+		"\"n\":1234567,\"record\":{\"measure\":\"phq9\",\"item\":9,"
+		"\"answer\":3,\"answered_at\":\"2026-11-23T10:26:40Z\","
+		"\"answered_ts\":1795429600}}",
+	};
+	unsigned char	 box_pk[32], box_sk[32], spk[32], ssk[64], opk[32];
+	unsigned char	 osk[64], *ct, *again;
+	char		 id[33], other[33], *back, big[2000];
+	size_t		 n, n2;
+
+	crypto_box_keypair(box_pk, box_sk);
+	crypto_sign_keypair(spk, ssk);
+	crypto_sign_keypair(opk, osk);
+	for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) {
+		proto_new_id(id);
+		proto_new_id(other);
+		ct = proto_seal3(recs[i], id, box_pk, ssk, &n);
+		ck_assert_ptr_nonnull(ct);
+		ck_assert_uint_eq(n, 16 + PROTO_V3_BLOCK);
+		back = proto_open3(ct, n, id, spk, box_sk);
+		ck_assert_str_eq(back, recs[i]);
+		wipe_free(back);
+		again = proto_seal3(recs[i], id, box_pk, ssk, &n2);
+		ck_assert_uint_eq(n2, n);
+		ck_assert_int_eq(memcmp(again, ct, n), 0);
+		free(again);
+		/* Another device's key, another id, a changed byte. */
+		ck_assert_ptr_null(proto_open3(ct, n, id, opk, box_sk));
+		ck_assert_ptr_null(proto_open3(ct, n, other, spk, box_sk));
+		ct[40] ^= 1;
+		ck_assert_ptr_null(proto_open3(ct, n, id, spk, box_sk));
+		free(ct);
+		/* Made by another device for this one's id: not this one's. */
+		ct = proto_seal3(recs[i], id, box_pk, osk, &n);
+		ck_assert_ptr_null(proto_open3(ct, n, id, spk, box_sk));
+		free(ct);
+	}
+	ck_assert_ptr_null(proto_seal3(recs[0], "not an id", box_pk, ssk, &n));
+	for (size_t i = 0; i < sizeof big - 1; i++)
+		big[i] = (char)('a' + randombytes_uniform(26));
+	big[sizeof big - 1] = '\0';
+	ct = proto_seal3(big, id, box_pk, ssk, &n);
+	ck_assert(n > 16 + PROTO_V3_BLOCK && (n - 16) % PROTO_V3_BLOCK == 0);
+	ck_assert(proto_ct_len_ok(PROTO_V3, n));
+	ck_assert(!proto_ct_len_ok(PROTO_V3, n + 48));
+	back = proto_open3(ct, n, id, spk, box_sk);
+	ck_assert_str_eq(back, big);
+	wipe_free(back);
+	free(ct);
+}
+END_TEST
+
+/* A body of version 3: a version 2 record, a run of two and a run of one
+ * parse; each run's signature holds over the chain through its records,
+ * and fails when a record is changed, left out or moved to another run. */
+START_TEST(test_sync3_runs)
+{
+	unsigned char	 spk[32], ssk[64], ct[4][16 + 128], sig2[64];
+	unsigned char	 ct2[48 + 160], c[32], zero[32] = { 0 }, run_sig[3][64];
+	unsigned char	*b, *m, *x;
+	char		 dev[33], id[4][33];
+	size_t		 len, n, at, ml;
+	struct proto_sync2 y;
+	const char	*why;
+
+	crypto_sign_keypair(spk, ssk);
+	proto_new_id(dev);
+	randombytes_buf(ct2, sizeof ct2);
+	randombytes_buf(sig2, sizeof sig2);
+	/* Four version 3 envelopes on one chain, each signed through itself. */
+	memcpy(c, zero, sizeof c);
+	for (size_t i = 0; i < 4; i++) {
+		proto_new_id(id[i]);
+		randombytes_buf(ct[i], sizeof ct[i]);
+		proto_chain3(c, id[i], ct[i], sizeof ct[i], c);
+		if (i >= 1) {
+			m = proto_run3_bytes(dev, c, &ml);
+			crypto_sign_detached(run_sig[i - 1], NULL, m, ml, ssk);
+			free(m);
+		}
+	}
+	/* The first is sent before; then a run of 1 and 2, and of 3 alone,
+	 * its prev the chain through 2. */
+	b = xmalloc(PROTO_V2_HEAD);
+	len = PROTO_V2_HEAD;
+	proto_sync2_head(b, PROTO_V3, dev, 1795429600, 0, 4);
+	proto_rec2_put(&b, &len, 2, id[0], sig2, ct2, sizeof ct2);
+	memcpy(c, zero, sizeof c);
+	proto_chain3(c, id[0], ct[0], sizeof ct[0], c);
+	at = proto_run3_begin(&b, &len, c);
+	proto_rec3_put(&b, &len, id[1], ct[1], sizeof ct[1]);
+	proto_rec3_put(&b, &len, id[2], ct[2], sizeof ct[2]);
+	proto_run3_end(&b, &len, at, 2, run_sig[1]);
+	proto_chain3(c, id[1], ct[1], sizeof ct[1], c);
+	proto_chain3(c, id[2], ct[2], sizeof ct[2], c);
+	at = proto_run3_begin(&b, &len, c);
+	proto_rec3_put(&b, &len, id[3], ct[3], sizeof ct[3]);
+	proto_run3_end(&b, &len, at, 1, run_sig[2]);
+	b = xreallocarray(b, len + 64, 1);
+	memset(b + len, 0, 64);
+	n = len + 64;
+	ck_assert_uint_eq(n, 34 + (1 + 16 + 64 + 1 + 208) + (1 + 32 + 1 + 2 *
+	    (16 + 1 + 144) + 64) + (1 + 32 + 1 + 16 + 1 + 144 + 64) + 64);
+	ck_assert_msg(proto_sync2_parse(b, n, &y, &why) == 0, "%s", why);
+	ck_assert_int_eq(y.v, 3);
+	ck_assert_uint_eq(y.n, 4);
+	ck_assert_uint_eq(y.nruns, 2);
+	ck_assert_int_eq(y.rec[0].v, 2);
+	ck_assert_int_eq(y.rec[1].v, 3);
+	ck_assert_str_eq(y.rec[2].id, id[2]);
+	ck_assert_uint_eq(y.rec[3].run, 1);
+	ck_assert_uint_eq(y.run[0].first, 1);
+	ck_assert_uint_eq(y.run[0].n, 2);
+	ck_assert_uint_eq(y.rec[3].ctlen, 144);
+	ck_assert(proto_run3_ok(&y, 0, spk));
+	ck_assert(proto_run3_ok(&y, 1, spk));
+	/* Another key; a changed ciphertext byte; a run cut to one record. */
+	ck_assert(!proto_run3_ok(&y, 0, zero));
+	x = xmalloc(n);
+	memcpy(x, b, n);
+	x[(size_t)(y.rec[2].ct - b) + 5] ^= 1;
+	ck_assert(proto_sync2_parse(x, n, &y, &why) == 0);
+	ck_assert(!proto_run3_ok(&y, 0, spk));
+	ck_assert(proto_run3_ok(&y, 1, spk));
+	ck_assert(proto_sync2_parse(b, n, &y, &why) == 0);
+	y.run[0].n = 1;
+	ck_assert(!proto_run3_ok(&y, 0, spk));
+	/* A run of 0 records, a run longer than the count, cut anywhere. */
+	memcpy(x, b, n);
+	x[34 + 290 + 33] = 0;
+	ck_assert_int_eq(proto_sync2_parse(x, n, &y, &why), -1);
+	memcpy(x, b, n);
+	x[33] = 2;
+	ck_assert_int_eq(proto_sync2_parse(x, n, &y, &why), -1);
+	for (size_t k = 0; k < n; k += 5)
+		ck_assert_int_ne(proto_sync2_parse(b, k, &y, &why), 0);
+	/* A run in a version 2 body. */
+	memcpy(x, b, n);
+	x[0] = 2;
+	ck_assert_int_eq(proto_sync2_parse(x, n, &y, &why), -1);
 	free(x);
 	free(b);
 }
@@ -607,6 +783,8 @@ main(void)
 	tcase_add_test(t, test_seal_pads_to_256_and_opens);
 	tcase_add_test(t, test_seal2_one_size_for_risk_and_not);
 	tcase_add_test(t, test_sync2_body_rules);
+	tcase_add_test(t, test_seal3_one_size_only_its_device);
+	tcase_add_test(t, test_sync3_runs);
 	tcase_add_test(t, test_inflate_zlib_raw_gzip_and_bomb);
 	tcase_add_test(t, test_inflate_stops_at_limit);
 	tcase_add_test(t, test_parse_strict);
