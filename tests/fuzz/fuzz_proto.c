@@ -2,10 +2,12 @@
  * share (src/core/proto.c). The first byte of an input picks the rule, the
  * rest is its input. Besides not crashing, the round trips must hold:
  * unpad(pad(x)) == x with the padded length a multiple of the block,
- * open(seal(x)) == x (version 1 and 2, a version 2 ciphertext 48 bytes
- * and a multiple of 160), inflate(deflate(x)) == x, and a POST /v2/sync
+ * open(seal(x)) == x (version 1, 2 and 3, a version 2 ciphertext 48 bytes
+ * and a multiple of 160, a version 3 one 16 and a multiple of 128, the
+ * same bytes each time), inflate(deflate(x)) == x, and a POST /v2/sync
  * body that parses gives records that lie inside it, each of a length
- * its version allows. */
+ * its version allows, and runs that hold exactly its version 3 records
+ * in order. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,9 @@
 
 static unsigned char pk[crypto_box_PUBLICKEYBYTES];
 static unsigned char sk[crypto_box_SECRETKEYBYTES];
+static unsigned char spk[crypto_sign_PUBLICKEYBYTES];
+static unsigned char ssk[crypto_sign_SECRETKEYBYTES];
+static const char id3[] = "749eb657037b4eec738973a6f986aad0";
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -28,6 +33,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (sodium_init() < 0)
 		return -1;
 	crypto_box_seed_keypair(pk, sk, seed);
+	crypto_sign_seed_keypair(spk, ssk, seed);
 	return 0;
 }
 
@@ -72,6 +78,19 @@ round_trips(const char *s)
 		wipe_free(t);
 		free(ct);
 	}
+	if ((ct = proto_seal3(s, id3, pk, ssk, &n)) != NULL) {
+		unsigned char	*again;
+		size_t		 n2;
+
+		CHECK(proto_ct_len_ok(PROTO_V3, n));
+		CHECK((again = proto_seal3(s, id3, pk, ssk, &n2)) != NULL &&
+		    n2 == n && memcmp(again, ct, n) == 0);
+		free(again);
+		CHECK((t = proto_open3(ct, n, id3, spk, sk)) != NULL &&
+		    strcmp(t, s) == 0);
+		wipe_free(t);
+		free(ct);
+	}
 	if ((z = proto_deflate(s, strlen(s), &zn)) != NULL) {
 		CHECK(proto_inflate(z, zn, false, PROTO_MAX_BODY, &back,
 		    &bn) == 0 && bn == strlen(s) && memcmp(back, s, bn) == 0);
@@ -93,6 +112,18 @@ sync2_parse(const uint8_t *b, size_t n)
 			CHECK(proto_ct_len_ok(y->rec[i].v, y->rec[i].ctlen) &&
 			    y->rec[i].ct > b && y->rec[i].ct + y->rec[i].ctlen <=
 			    b + y->signed_len && proto_id_ok(y->rec[i].id));
+		CHECK(y->v == PROTO_V3 || y->nruns == 0);
+		for (size_t r = 0, at = 0; r < y->nruns; r++) {
+			while (at < y->n && y->rec[at].v != PROTO_V3)
+				at++;
+			CHECK(y->run[r].n >= 1 && y->run[r].first == at &&
+			    at + y->run[r].n <= y->n);
+			for (size_t i = at; i < at + y->run[r].n; i++)
+				CHECK(y->rec[i].v == PROTO_V3 &&
+				    y->rec[i].run == r);
+			at += y->run[r].n;
+			(void)proto_run3_ok(y, r, spk);
+		}
 	} else
 		CHECK(why != NULL);
 	free(y);
@@ -157,6 +188,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((t = proto_open(data + 1, n, pk, sk)) != NULL)
 			wipe_free(t);
 		if ((t = proto_open2(data + 1, n, pk, sk)) != NULL)
+			wipe_free(t);
+		if ((t = proto_open3(data + 1, n, id3, spk, sk)) != NULL)
 			wipe_free(t);
 		sync2_parse(data + 1, n);
 		break;

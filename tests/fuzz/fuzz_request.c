@@ -159,6 +159,47 @@ write_seed_v2(const char *dir)
 	free(recs);
 }
 
+/* A POST /v2/sync body of version 3: one run of two version 3 envelopes
+ * under the device's signature on their chain, with the request's. */
+static void
+write_seed_v3(const char *dir)
+{
+	unsigned char	 ct[2][PROTO_V3_EXTRA + PROTO_V3_BLOCK], sig[64];
+	unsigned char	 chain[PROTO_HASH_LEN] = { 0 }, prev[PROTO_HASH_LEN];
+	unsigned char	*msg, *body;
+	char		 id[2][PROTO_ID_LEN + 1], path[512];
+	size_t		 len, n, at;
+	FILE		*f;
+
+	memcpy(prev, chain, sizeof prev);
+	for (int i = 0; i < 2; i++) {
+		randombytes_buf(ct[i], sizeof ct[i]);
+		proto_new_id(id[i]);
+		proto_chain3(chain, id[i], ct[i], sizeof ct[i], chain);
+	}
+	msg = proto_run3_bytes(DEVICE, chain, &len);
+	crypto_sign_detached(sig, NULL, msg, len, sign_sk);
+	free(msg);
+	n = PROTO_V2_HEAD;
+	body = xmalloc(n);
+	proto_sync2_head(body, PROTO_V3, DEVICE, (long long)time(NULL), 0, 2);
+	at = proto_run3_begin(&body, &n, prev);
+	for (int i = 0; i < 2; i++)
+		proto_rec3_put(&body, &n, id[i], ct[i], sizeof ct[i]);
+	proto_run3_end(&body, &n, at, 2, sig);
+	msg = proto_sync2_signed(body, n, &len);
+	crypto_sign_detached(sig, NULL, msg, len, sign_sk);
+	free(msg);
+	snprintf(path, sizeof path, "%s/sync3-signed", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		abort();
+	fputc(0x20, f);	/* POST /v2/sync, identity */
+	fwrite(body, 1, n, f);
+	fwrite(sig, 1, sizeof sig, f);
+	fclose(f);
+	free(body);
+}
+
 /* POST /v2/sync: the body as it came, at the time it names. */
 static void
 sync_v2(const uint8_t *body, size_t len)
@@ -201,6 +242,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (seeds != NULL) {
 		write_seed(seeds);
 		write_seed_v2(seeds);
+		write_seed_v3(seeds);
 	}
 	return 0;
 }
