@@ -217,7 +217,7 @@ assert b"Hello R1" not in data and b"second line" not in data and b"Sam (your" n
 PY
 # The device's check can fail: one changed ciphertext byte.
 cp -r "$C" "$T/c2"
-sqlite3 "$(clinic_db "$T/c2")" "UPDATE messages SET ciphertext = X'00' || substr(ciphertext, 2) WHERE device = '$D1'"
+sqlite3 "$(clinic_db "$T/c2")" "UPDATE messages SET ciphertext = (CASE WHEN substr(ciphertext, 1, 1) = X'00' THEN X'01' ELSE X'00' END) || substr(ciphertext, 2) WHERE device = '$D1'"
 "$FX" messages "$T/c2" "$T/d1.keys" | python3 -c 'import json,sys; m=json.loads(sys.stdin.readline()); assert m["signature_ok"] is False and m["plain"] is None' &&
     ok "a changed message byte fails the device's check" || bad "tamper check"
 echo 'Second note' | "$SC" message --dir "$C" --patient R1 >/dev/null 2>&1
@@ -273,7 +273,7 @@ grep -q "from Sam (your supporter)" "$T/talk.txt" && grep -q "^    second line$"
     grep -q "; fetched by 1 of 2 devices\]$" "$T/talk.txt" && ! grep -q delivered "$T/talk.txt" &&
     ok "messages as text" || bad "messages text" "$(cat "$T/talk.txt")"
 # A clinic copy that does not open is not shown, and the clinic is told.
-sqlite3 "$(clinic_db "$T/c2")" "UPDATE messages SET clinic_copy = X'00' || substr(clinic_copy, 2) WHERE device = '$D1B'"
+sqlite3 "$(clinic_db "$T/c2")" "UPDATE messages SET clinic_copy = (CASE WHEN substr(clinic_copy, 1, 1) = X'00' THEN X'01' ELSE X'00' END) || substr(clinic_copy, 2) WHERE device = '$D1B'"
 "$SC" messages --dir "$T/c2" --patient R1 --format json >"$T/talk2.json" 2>"$T/err"
 python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["messages"]; assert [x["direction"] for x in m] == ["from_patient"], m' "$T/talk2.json" &&
     grep -q "failed" "$T/err" && ok "messages: a message whose signature or copy fails is not shown" || bad "tampered copy" "$(cat "$T/talk2.json" "$T/err")"

@@ -69,7 +69,7 @@ state=$(snap)
 
 # ---- health ----
 req GET /v1/health
-[ "$code" = 200 ] && [ "$(cat "$T/body")" = '{"status":"ok","versions":[1,2]}' ] && common && ok "health: 200 {\"status\":\"ok\",\"versions\":[1,2]}" || bad "health" "$code $(cat "$T/body")"
+[ "$code" = 200 ] && [ "$(cat "$T/body")" = '{"status":"ok","versions":[1,2,3]}' ] && common && ok "health: 200 {\"status\":\"ok\",\"versions\":[1,2,3]}" || bad "health" "$code $(cat "$T/body")"
 req GET '/v1/health?x=1'; refused 400 bad_request "health with a query"
 req POST /v1/health -H 'Content-Type: application/json' -d '{}'
 refused 405 method_not_allowed "POST /v1/health"; [ "$(hdr Allow)" = GET ] && ok "405 names Allow: GET" || bad "Allow GET" "$(cat "$T/hdr")"
