@@ -81,6 +81,13 @@ static const char *const migrations[] = {
 	 * VERSION 2), which says how it is signed and opened; every record
 	 * stored before it is of version 1. */
 	"ALTER TABLE records ADD COLUMN v INTEGER NOT NULL DEFAULT 1;",
+	/* 6: the runs of version 3 records (stepwise-protocol(7), VERSION
+	 * 3): a version 3 record carries no signature of its own, so the
+	 * clinic checks its run's again, from these, before it believes it.
+	 * ids is the run's record ids, 16 bytes each, in order. */
+	"CREATE TABLE runs(device TEXT NOT NULL REFERENCES devices(device),"
+	" prev BLOB NOT NULL, signature BLOB NOT NULL, ids BLOB NOT NULL,"
+	" received_at INTEGER NOT NULL, PRIMARY KEY(device, prev, signature));",
 };
 #define SCHEMA_VERSION	(int)(sizeof migrations / sizeof migrations[0])
 

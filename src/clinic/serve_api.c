@@ -444,14 +444,51 @@ records_check(struct rec *v, size_t n, const char *device,
 	return false;
 }
 
+/* Every run of the body, as the clinic checks it again when it opens the
+ * records (stepwise-protocol(7), VERSION 3): its prev, its signature and
+ * its records' ids in order. A run held already is not stored again. */
+static bool
+runs_store(sqlite3 *db, const struct proto_sync2 *y, long long now)
+{
+	sqlite3_stmt	*s;
+	unsigned char	 ids[PROTO_MAX_BATCH * 16];
+	size_t		 got;
+	bool		 ok = true;
+
+	if (y->nruns == 0)
+		return true;
+	if ((s = prep(db, "INSERT INTO runs(device, prev, signature, ids, "
+	    "received_at) VALUES(?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) ==
+	    NULL)
+		return false;
+	for (size_t r = 0; ok && r < y->nruns; r++) {
+		const struct proto_run3 *run = &y->run[r];
+
+		for (size_t i = 0; i < run->n; i++)
+			sodium_hex2bin(ids + 16 * i, 16, y->rec[run->first +
+			    i].id, PROTO_ID_LEN, NULL, &got, NULL);
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, y->device, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(s, 2, run->prev, PROTO_HASH_LEN,
+		    SQLITE_STATIC);
+		sqlite3_bind_blob(s, 3, run->sig, PROTO_SIG_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(s, 4, ids, (int)(16 * run->n), SQLITE_STATIC);
+		sqlite3_bind_int64(s, 5, now);
+		ok = sqlite3_step(s) == SQLITE_DONE;
+	}
+	sqlite3_finalize(s);
+	return ok;
+}
+
 /* Store every record not held yet, with its envelope's version, in one
  * transaction; a's answer acknowledges every id (v1: each listed; v2:
  * their number, the batch being the client's to know) and lists the ones
  * already held as duplicates. */
 static void
 records_store(sqlite3 *db, const char *device, const struct rec *v,
-    size_t n, long long now, bool v2, struct answer *a)
+    size_t n, long long now, const struct proto_sync2 *y, struct answer *a)
 {
+	bool		 v2 = y != NULL;
 	sqlite3_stmt	*s = NULL;
 	cJSON		*acked, *dup, *body = cJSON_CreateObject();
 	size_t		 i;
@@ -473,7 +510,7 @@ records_store(sqlite3 *db, const char *device, const struct rec *v,
 		sqlite3_bind_blob(s, 3, v[i].ct, (int)v[i].ctlen,
 		    SQLITE_STATIC);
 		/* A version 3 envelope has no signature of its own: its
-		 * box says which device made it. */
+		 * run's is kept in runs, below. */
 		if (v[i].v == PROTO_V3)
 			sqlite3_bind_zeroblob(s, 4, 0);
 		else
@@ -489,6 +526,9 @@ records_store(sqlite3 *db, const char *device, const struct rec *v,
 			cJSON_AddItemToArray(dup, cJSON_CreateString(v[i].id));
 	}
 	sqlite3_finalize(s);
+	s = NULL;
+	if (y != NULL && !runs_store(db, y, now))
+		goto busy;
 	s = prep(db, "UPDATE devices SET last_seen = ? WHERE device = ?");
 	if (s == NULL)
 		goto busy;
@@ -582,7 +622,7 @@ api_records(const struct request *q, struct answer *a)
 	if (authentic && !device_rate_ok(q, a, RATE_UPLOAD, device))
 		goto out;	/* the 429 replaces any rejection */
 	if (all_pass)
-		records_store(q->srv->db, device, v, n, q->now, false, a);
+		records_store(q->srv->db, device, v, n, q->now, NULL, a);
 out:
 	for (i = 0; i < n; i++)
 		free(v[i].ct);
@@ -862,7 +902,7 @@ api_sync(const struct request *q, struct answer *a)
 	if (!all_pass)
 		goto out;
 	if (y->n > 0)
-		records_store(q->srv->db, y->device, v, y->n, q->now, true, a);
+		records_store(q->srv->db, y->device, v, y->n, q->now, y, a);
 	else {
 		a->status = 200;
 		a->body = cJSON_CreateObject();

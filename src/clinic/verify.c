@@ -412,6 +412,7 @@ struct raw_row {
 	size_t		 ctlen;
 	unsigned char	 sig[64];
 	bool		 sig_ok;	/* a blob of 64 bytes */
+	bool		 run_ok;	/* v3: a run holding it verifies */
 	const struct vdevice *dev;	/* its device, NULL when unknown */
 };
 
@@ -444,9 +445,12 @@ check_record(const struct raw_row *w, const struct clinic_keys *k,
 	if (d->fault != NULL)
 		return d->fault;
 	if (w->v == PROTO_V3) {
-		/* It opens only if this device boxed it for this clinic's
-		 * key: a forgery and a record for another clinic look the
-		 * same. */
+		/* Its run's signature, checked again here (runs_check), then
+		 * its box, which opens only if this device boxed it for this
+		 * clinic's key: a forgery and a record for another clinic
+		 * look the same. */
+		if (!w->run_ok)
+			return "bad_signature";
 		if ((text = row_open(w, r->id, k)) == NULL)
 			return "does_not_open";
 		goto opened;
@@ -665,6 +669,113 @@ check_all(struct vrecord *v, struct raw_row *raw, size_t n,
 	}
 }
 
+/* ---- the runs of version 3 records ---- */
+
+/* A version 3 row, found by its device and id. */
+struct v3key {
+	const char	*device, *id;
+	size_t		 row;
+};
+
+static int
+by_key(const void *a, const void *b)
+{
+	const struct v3key	*x = a, *y = b;
+	int			 c = strcmp(x->device, y->device);
+
+	return c != 0 ? c : strcmp(x->id, y->id);
+}
+
+/* The row of a version 3 record of device with the 16-byte id, or -1. */
+static long
+run_member(const struct v3key *keys, size_t nkeys, const char *device,
+    const unsigned char *raw)
+{
+	struct v3key	 want, *hit;
+	char		 id[PROTO_ID_LEN + 1];
+
+	sodium_bin2hex(id, sizeof id, raw, 16);
+	want.device = device;
+	want.id = id;
+	hit = nkeys ? bsearch(&want, keys, nkeys, sizeof *keys, by_key) : NULL;
+	return hit != NULL ? (long)hit->row : -1;
+}
+
+/* Mark each version 3 row that a run the server kept vouches for: every
+ * record of the run is here, and the device's signature on the chain
+ * through them, in order, from the run's prev, verifies. The server
+ * checked it at upload; this is the clinic not taking its word for it. */
+static int
+runs_check(sqlite3 *db, const char *patient, const struct vrecord *v,
+    struct raw_row *raw, size_t n, struct sw_error *err)
+{
+	sqlite3_stmt		*s;
+	struct v3key		*keys = xcalloc(n ? n : 1, sizeof *keys);
+	size_t			 nv3 = 0;
+	long			 at[PROTO_MAX_BATCH];
+	unsigned char		 c[PROTO_HASH_LEN], sig[PROTO_SIG_LEN], *m;
+	const unsigned char	*ids;
+	const struct vdevice	*d;
+	const char		*device;
+	size_t			 m_len, nid, ml;
+	int			 rc;
+
+	for (size_t i = 0; i < n; i++)
+		if (raw[i].v == PROTO_V3 && raw[i].ct != NULL) {
+			keys[nv3].device = v[i].device;
+			keys[nv3].id = v[i].id;
+			keys[nv3++].row = i;
+		}
+	if (nv3 == 0) {
+		free(keys);
+		return 0;
+	}
+	qsort(keys, nv3, sizeof *keys, by_key);
+	if (sqlite3_prepare_v2(db, "SELECT u.device, u.prev, u.signature,"
+	    " u.ids FROM runs u LEFT JOIN devices d ON d.device = u.device"
+	    " LEFT JOIN tokens t ON t.token_pk = d.token_pk"
+	    " WHERE ?1 IS NULL OR t.patient = ?1 OR d.patient = ?1", -1, &s,
+	    NULL) != SQLITE_OK) {
+		free(keys);
+		return sw_fail(err, SW_EIO, _("Could not read the records: %s"),
+		    sqlite3_errmsg(db));
+	}
+	sqlite3_bind_text(s, 1, patient, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		device = (const char *)sqlite3_column_text(s, 0);
+		ids = sqlite3_column_blob(s, 3);
+		m_len = (size_t)sqlite3_column_bytes(s, 3);
+		if (device == NULL || ids == NULL || m_len % 16 != 0 ||
+		    (nid = m_len / 16) == 0 || nid > PROTO_MAX_BATCH ||
+		    !blob(s, 1, c, sizeof c) || !blob(s, 2, sig, sizeof sig))
+			continue;
+		d = NULL;
+		for (size_t i = 0; i < nid; i++) {
+			if ((at[i] = run_member(keys, nv3, device,
+			    ids + 16 * i)) < 0)
+				break;
+			if (d == NULL)
+				d = raw[at[i]].dev;
+			proto_chain3(c, v[at[i]].id, raw[at[i]].ct,
+			    raw[at[i]].ctlen, c);
+			if (i + 1 < nid)
+				continue;
+			m = proto_run3_bytes(device, c, &ml);
+			if (d != NULL && crypto_sign_verify_detached(sig, m, ml,
+			    d->sign_pk) == 0)
+				for (size_t j = 0; j < nid; j++)
+					raw[at[j]].run_ok = true;
+			free(m);
+		}
+	}
+	sqlite3_finalize(s);
+	free(keys);
+	if (rc != SQLITE_DONE)
+		return sw_fail(err, SW_EIO, _("Could not read the records: %s"),
+		    sqlite3_errmsg(db));
+	return 0;
+}
+
 int
 verify_records(sqlite3 *db, const struct clinic_keys *k,
     const struct content *ct, const char *patient, struct vrecord **out,
@@ -722,7 +833,10 @@ verify_records(sqlite3 *db, const struct clinic_keys *k,
 	sqlite3_finalize(s);
 	if (rc == SQLITE_DONE) {
 		devices_attach(v, raw, *n, devs, nd);
-		check_all(v, raw, *n, k, ct);
+		if (runs_check(db, patient, v, raw, *n, err) != 0)
+			rc = SQLITE_ERROR;
+		else
+			check_all(v, raw, *n, k, ct);
 	}
 	for (size_t i = 0; i < *n; i++)
 		free(raw[i].ct);

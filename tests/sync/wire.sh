@@ -71,6 +71,32 @@ import json, sys
 r = json.load(sys.stdin)["results"]
 assert len(r) == 1 and r[0]["check"] == "ok" and r[0]["record"]["answers"] == [1]*8 + [0], r' &&
     ok "the clinic opens and checks the version 3 record (results)" || bad "results of v3"
+# The clinic checks the run's signature again, not only the box: with the
+# server's run row changed (as someone with the server's account could),
+# the record is quarantined, and believed again once the row is back.
+cdb=$(clinic_db "$T/c")
+expect "the server kept the record's run" 1 "$(sqlite3 "$cdb" 'SELECT count(*) FROM runs')"
+rsig=$(sqlite3 "$cdb" 'SELECT hex(signature) FROM runs')
+rprev=$(sqlite3 "$cdb" 'SELECT hex(prev) FROM runs')
+rids=$(sqlite3 "$cdb" 'SELECT hex(ids) FROM runs')
+sqlite3 "$cdb" "UPDATE runs SET signature = zeroblob(64)"
+results "$T/c" --patient R1 | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["results"] == [] and [q["reason"] for q in d["quarantined"]] == ["bad_signature"], d' &&
+    ok "a run whose signature does not verify: its record is quarantined (bad_signature)" || bad "run not checked" "$(results "$T/c" --patient R1 | head -c 600)"
+sqlite3 "$cdb" "DELETE FROM runs"
+results "$T/c" --patient R1 | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["results"] == [] and [q["reason"] for q in d["quarantined"]] == ["bad_signature"], d' &&
+    ok "a version 3 record with no run: quarantined (bad_signature)" || bad "no run, believed" "$(results "$T/c" --patient R1 | head -c 600)"
+sqlite3 "$cdb" "INSERT INTO runs(device, prev, signature, ids, received_at) VALUES('$(sqlite3 "$cdb" 'SELECT device FROM records')', X'$rprev', X'$rsig', X'$rids', 0)"
+results "$T/c" --patient R1 | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["results"]
+assert len(r) == 1 and r[0]["check"] == "ok", r' &&
+    ok "the run row back: the record is believed again" || bad "run restored" "$(results "$T/c" --patient R1 | head -c 600)"
 
 # 2. A message waiting: the sync that sends a check-in brings it back in
 # the same answer (no GET /v1/messages), then tells the cursor once.
