@@ -187,9 +187,27 @@ stepwise_pid() {
 	p=$(pgrep -P "$sh" time | head -1)
 	pgrep -P "${p:-$sh}" stepwise | head -1
 }
+# unlock_session NAME TEXT: start the session's stepwise, type the
+# passphrase on the unlock screen, and wait for TEXT.
+unlock_session() {
+	go "$1"
+	wait_screen "$1" "Type your passphrase" || return 1
+	T_ send-keys -t "$1" -l "$PW"
+	T_ send-keys -t "$1" Enter
+	wait_screen "$1" "$2"
+}
+# rss_now NAME: the session's stepwise's VmRSS and, in brackets, its
+# private part (smaps_rollup).
+rss_now() {
+	local pid rss priv
+	pid=$(stepwise_pid "$1")
+	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
+	priv=$(awk '/^Private_(Clean|Dirty)/ { s += $2 } END { print s }' "/proc/$pid/smaps_rollup")
+	echo "$(kib "$rss") ($(kib "$priv") private)"
+}
 
 bench_tui() {
-	local t0 t1 t2 t3 pid rss priv b0 b1 a
+	local t0 t1 t2 t3 b0 b1 a
 	profile "$T/tui" 0
 	session tui "/usr/bin/time -v -o $T/tui.time $SW --data-dir $T/tui"
 	t0=$(now_ms)
@@ -204,10 +222,7 @@ bench_tui() {
 	row "start-up to the unlock screen" "$((t1 - t0)) ms" "" "" ""
 	row "passphrase to the first full Home" "$((t3 - t2)) ms" "" "" "(Argon2id included)"
 	sleep 2
-	pid=$(stepwise_pid tui)
-	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
-	priv=$(awk '/^Private_(Clean|Dirty)/ { s += $2 } END { print s }' "/proc/$pid/smaps_rollup")
-	row "steady RSS at Home" "$(kib "$rss") ($(kib "$priv") private)" "" "" "<= 8 MiB"
+	row "steady RSS at Home" "$(rss_now tui)" "" "" "<= 8 MiB"
 	# One whole PHQ-9: Enter opens it from Home, nine answers, the
 	# optional question, Enter on the review; up to the result.
 	b0=$(bytes "$T/tui.tty")
@@ -238,7 +253,7 @@ bench_tui() {
 # https to the clinic's server: libcurl, loaded for that sync, stays open
 # (src/sync/curl_load.c says why).
 bench_tui_synced() {
-	local d=$T/synced pid rss priv
+	local d=$T/synced
 	mkdir -p "$d"
 	"$SC" init "$d/c" --name "Bench Clinic" >/dev/null || exit 1
 	tls_files "$d"
@@ -246,16 +261,9 @@ bench_tui_synced() {
 	set_url "$d/c" "https://127.0.0.1:$SPORT"
 	profile "$d/p" 0 "$d/c"
 	session synced "env STEPWISE_CA_FILE=$d/ca.pem $SW --data-dir $d/p"
-	go synced
-	wait_screen synced "Type your passphrase" || return
-	T_ send-keys -t synced -l "$PW"
-	T_ send-keys -t synced Enter
-	wait_screen synced "Everything is sent" || return
+	unlock_session synced "Everything is sent" || return
 	sleep 2
-	pid=$(stepwise_pid synced)
-	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
-	priv=$(awk '/^Private_(Clean|Dirty)/ { s += $2 } END { print s }' "/proc/$pid/smaps_rollup")
-	row "steady RSS at Home after a sync (enrolled, https)" "$(kib "$rss") ($(kib "$priv") private)" "" "" ""
+	row "steady RSS at Home after a sync (enrolled, https)" "$(rss_now synced)" "" "" ""
 	T_ send-keys -t synced q
 	kill $SRV
 	wait $SRV 2>/dev/null
@@ -436,11 +444,7 @@ bench_latency() {
 	set_url "$d/c" "http://127.0.0.1:$PXPORT"
 	profile "$d/p" 20 "$d/c"
 	session lat "$SW --data-dir $d/p"
-	go lat
-	wait_screen lat "Type your passphrase" || return
-	T_ send-keys -t lat -l "$PW"
-	T_ send-keys -t lat Enter
-	wait_screen lat "Connected to" || return
+	unlock_session lat "Connected to" || return
 	for _ in $(seq 600); do grep -q '^stalled' "$T/lat.px" && break; sleep 0.05; done
 	grep -q '^stalled' "$T/lat.px" || { row "keystroke latency, sync stalled" "the sync never stalled" "" "" ""; return; }
 	sleep 0.5
