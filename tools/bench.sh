@@ -250,8 +250,9 @@ bench_tui() {
 }
 
 # The TUI at Home on an enrolled profile after its sync at start, over
-# https to the clinic's server: libcurl, loaded for that sync, stays open
-# (src/sync/curl_load.c says why).
+# https to the clinic's server: libcurl is loaded for the sync and closed
+# at its end (src/sync/curl_load.c); OpenSSL and p11-kit stay, as they are
+# linked NODELETE.
 bench_tui_synced() {
 	local d=$T/synced
 	mkdir -p "$d"

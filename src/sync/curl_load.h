@@ -1,7 +1,7 @@
-/* curl_load.h: libcurl opened at run time, when the first sync starts.
- * Linked in, libcurl and what it links (OpenSSL, GnuTLS, p11-kit,
- * Kerberos, LDAP, libssh2...) were mapped and initialised at every start,
- * about 4.5 MiB of a patient's TUI that may never sync (issue 18). */
+/* curl_load.h: libcurl opened at run time, only while a sync runs. Linked
+ * in, libcurl and what it links (OpenSSL, GnuTLS, p11-kit, Kerberos, LDAP,
+ * libssh2...) were mapped and initialised at every start, about 4.5 MiB of
+ * a patient's TUI that may never sync (issue 18). */
 #ifndef STEPWISE_CURL_LOAD_H
 #define STEPWISE_CURL_LOAD_H
 
@@ -28,12 +28,11 @@ struct curl_api {
 	__typeof__(curl_slist_free_all)		*slist_free_all;
 };
 
-/* Open libcurl if it is not yet and curl_global_init it, or count one
- * more user. NULL with err set when it cannot be loaded or will not
- * start. Each successful call is matched by one curl_release. */
+/* Open libcurl and curl_global_init it, or count one more user of the
+ * library already open. NULL with err set when it cannot be loaded or
+ * will not start. Each successful call is matched by one curl_release. */
 const struct curl_api	*curl_load(struct sw_error *);
-/* One user fewer; the last curl_global_cleanups libcurl (which stays
- * open: curl_load.c says why). */
+/* One user fewer; the last curl_global_cleanups libcurl and closes it. */
 void			 curl_release(void);
 
 #endif

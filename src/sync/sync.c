@@ -3,8 +3,8 @@
  * (the registration, then POST /v2/sync: each carries a batch of records
  * and brings back the messages after the cursor), one transfer at a time,
  * driven by the caller's loop through struct sync_hooks or by sync_run's
- * own. libcurl is loaded when the first run starts (curl_load.h), and
- * each run has a multi handle of its own. */
+ * own. libcurl is loaded when a run starts and let go when it ends
+ * (curl_load.h). */
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>

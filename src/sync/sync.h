@@ -38,8 +38,8 @@ struct sync_hooks {
 struct sync;
 
 /* ob stays the caller's; it must outlive the sync. libcurl is loaded
- * when a run starts: one that cannot be loaded ends the run as
- * SYNC_FAILED, sync_words saying why. */
+ * only while a run is under way: one that cannot be loaded ends the run
+ * as SYNC_FAILED, sync_words saying why. */
 struct sync *sync_new(struct outbox *, const struct sync_hooks *);
 void	sync_free(struct sync *);
 
