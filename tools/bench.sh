@@ -7,7 +7,8 @@
 # - the TUI at 80x24 in tmux: start-up to the unlock screen and from the
 #   passphrase to the first full Home; peak RSS (/usr/bin/time -v) and
 #   steady RSS at Home (/proc: VmRSS, and its private part from
-#   smaps_rollup); terminal bytes (tmux pipe-pane) for one whole PHQ-9,
+#   smaps_rollup), for a new profile and for an enrolled one after its
+#   sync at start over https; terminal bytes (tmux pipe-pane) for one whole PHQ-9,
 #   from the key that opens it to its result, against dialog(1) asking the
 #   same nine items as radio lists on the same terminal;
 # - bytes on the wire, both ways, headers and bodies (counted by
@@ -128,6 +129,18 @@ sync_all() {
 	done
 	return 1
 }
+# tls_files DIR: a CA (DIR/ca.pem) and a certificate for 127.0.0.1 signed
+# by it (DIR/srv.pem, DIR/srv.key), made here.
+tls_files() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	    -keyout "$1/ca.key" -out "$1/ca.pem" -days 2 -subj "/CN=bench CA" \
+	    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	    -keyout "$1/srv.key" -out "$1/srv.csr" -subj "/CN=127.0.0.1" 2>/dev/null
+	printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$1/srv.ext"
+	openssl x509 -req -in "$1/srv.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" -CAcreateserial \
+	    -out "$1/srv.pem" -days 2 -extfile "$1/srv.ext" 2>/dev/null
+}
 bytes() { cat "$@" 2>/dev/null | wc -c; }
 # requests_since CAPTURE OFFSET: HTTP requests in the capture after OFFSET
 # (for https, the connections: the requests inside are not to be seen).
@@ -174,9 +187,27 @@ stepwise_pid() {
 	p=$(pgrep -P "$sh" time | head -1)
 	pgrep -P "${p:-$sh}" stepwise | head -1
 }
+# unlock_session NAME TEXT: start the session's stepwise, type the
+# passphrase on the unlock screen, and wait for TEXT.
+unlock_session() {
+	go "$1"
+	wait_screen "$1" "Type your passphrase" || return 1
+	T_ send-keys -t "$1" -l "$PW"
+	T_ send-keys -t "$1" Enter
+	wait_screen "$1" "$2"
+}
+# rss_now NAME: the session's stepwise's VmRSS and, in brackets, its
+# private part (smaps_rollup).
+rss_now() {
+	local pid rss priv
+	pid=$(stepwise_pid "$1")
+	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
+	priv=$(awk '/^Private_(Clean|Dirty)/ { s += $2 } END { print s }' "/proc/$pid/smaps_rollup")
+	echo "$(kib "$rss") ($(kib "$priv") private)"
+}
 
 bench_tui() {
-	local t0 t1 t2 t3 pid rss priv b0 b1 a
+	local t0 t1 t2 t3 b0 b1 a
 	profile "$T/tui" 0
 	session tui "/usr/bin/time -v -o $T/tui.time $SW --data-dir $T/tui"
 	t0=$(now_ms)
@@ -191,10 +222,7 @@ bench_tui() {
 	row "start-up to the unlock screen" "$((t1 - t0)) ms" "" "" ""
 	row "passphrase to the first full Home" "$((t3 - t2)) ms" "" "" "(Argon2id included)"
 	sleep 2
-	pid=$(stepwise_pid tui)
-	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
-	priv=$(awk '/^Private_(Clean|Dirty)/ { s += $2 } END { print s }' "/proc/$pid/smaps_rollup")
-	row "steady RSS at Home" "$(kib "$rss") ($(kib "$priv") private)" "" "" "<= 8 MiB"
+	row "steady RSS at Home" "$(rss_now tui)" "" "" "<= 8 MiB"
 	# One whole PHQ-9: Enter opens it from Home, nine answers, the
 	# optional question, Enter on the review; up to the result.
 	b0=$(bytes "$T/tui.tty")
@@ -219,6 +247,27 @@ bench_tui() {
 	T_ send-keys -t tui q
 	for _ in $(seq 100); do [ -s "$T/tui.time" ] && break; sleep 0.1; done
 	SW_PEAK=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/tui.time")
+}
+
+# The TUI at Home on an enrolled profile after its sync at start, over
+# https to the clinic's server: libcurl is loaded for the sync and closed
+# at its end (src/sync/curl_load.c); OpenSSL and p11-kit stay, as they are
+# linked NODELETE.
+bench_tui_synced() {
+	local d=$T/synced
+	mkdir -p "$d"
+	"$SC" init "$d/c" --name "Bench Clinic" >/dev/null || exit 1
+	tls_files "$d"
+	serve "$d/c" --tls-cert "$d/srv.pem" --tls-key "$d/srv.key"
+	set_url "$d/c" "https://127.0.0.1:$SPORT"
+	profile "$d/p" 0 "$d/c"
+	session synced "env STEPWISE_CA_FILE=$d/ca.pem $SW --data-dir $d/p"
+	unlock_session synced "Everything is sent" || return
+	sleep 2
+	row "steady RSS at Home after a sync (enrolled, https)" "$(rss_now synced)" "" "" ""
+	T_ send-keys -t synced q
+	kill $SRV
+	wait $SRV 2>/dev/null
 }
 
 # dialog asking the nine items, one radio list each, on the same terminal.
@@ -396,11 +445,7 @@ bench_latency() {
 	set_url "$d/c" "http://127.0.0.1:$PXPORT"
 	profile "$d/p" 20 "$d/c"
 	session lat "$SW --data-dir $d/p"
-	go lat
-	wait_screen lat "Type your passphrase" || return
-	T_ send-keys -t lat -l "$PW"
-	T_ send-keys -t lat Enter
-	wait_screen lat "Connected to" || return
+	unlock_session lat "Connected to" || return
 	for _ in $(seq 600); do grep -q '^stalled' "$T/lat.px" && break; sleep 0.05; done
 	grep -q '^stalled' "$T/lat.px" || { row "keystroke latency, sync stalled" "the sync never stalled" "" "" ""; return; }
 	sleep 0.5
@@ -457,6 +502,7 @@ part() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 note "$(nproc) CPUs, $(uname -m); build $B"
 if part tui; then
 bench_tui
+bench_tui_synced
 bench_dialog
 row "terminal bytes, one whole PHQ-9" "${SW_TTY:-?} B" "dialog: ${DIALOG_TTY:-?} B" "$(ratio "${SW_TTY:-0}" "${DIALOG_TTY:-0}")" "<= 0.12x"
 row "peak RSS (one PHQ-9 session)" "$(kib "${SW_PEAK:-0}")" "dialog: $(kib "${DIALOG_PEAK:-0}")" "$(ratio "${SW_PEAK:-0}" "${DIALOG_PEAK:-0}")" ""
@@ -468,15 +514,7 @@ bench_wire http
 row "wire, one check-in + its message fetch (http)" "$WIRE_ONE B, $REQS_ONE" "" "" "<= 800 B"
 row "wire, 100 check-ins (http)" "$WIRE_100 B, $((WIRE_100 / 100)) B each, $REQS_100" "" "" "<= 20 KB"
 CAP_HTTP=$CAP100 FIRST_HTTP=$CAP100_FIRST
-# TLS: a CA and a certificate for 127.0.0.1 made here.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-    -keyout "$T/ca.key" -out "$T/ca.pem" -days 2 -subj "/CN=bench CA" \
-    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-    -keyout "$T/srv.key" -out "$T/srv.csr" -subj "/CN=127.0.0.1" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$T/srv.ext"
-openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
-    -out "$T/srv.pem" -days 2 -extfile "$T/srv.ext" 2>/dev/null
+tls_files "$T"
 export STEPWISE_CA_FILE=$T/ca.pem
 bench_wire https --tls-cert "$T/srv.pem" --tls-key "$T/srv.key"
 unset STEPWISE_CA_FILE

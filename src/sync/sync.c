@@ -3,7 +3,8 @@
  * (the registration, then POST /v2/sync: each carries a batch of records
  * and brings back the messages after the cursor), one transfer at a time,
  * driven by the caller's loop through struct sync_hooks or by sync_run's
- * own. */
+ * own. libcurl is loaded when a run starts and let go when it ends
+ * (curl_load.h). */
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -12,9 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
 #include "config.h"
+#include "curl_load.h"
 #include "i18n.h"
 #include "sync.h"
 #include "util.h"
@@ -45,7 +45,8 @@ struct request {
 struct sync {
 	struct outbox		*ob;
 	struct sync_hooks	 hooks;
-	CURLM			*multi;
+	const struct curl_api	*curl;		/* these two while a run is */
+	CURLM			*multi;		/* under way, else NULL */
 	struct request		 req;
 
 	enum step		 step;
@@ -199,6 +200,42 @@ write_cb(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* ---- libcurl for one run ---- */
+
+/* Load libcurl and make the run's multi handle; -1 with err set when
+ * libcurl cannot be loaded or started. Between runs no socket stays open
+ * and no timer is asked for. */
+static int
+run_open(struct sync *s, struct sw_error *err)
+{
+	if ((s->curl = curl_load(err)) == NULL)
+		return -1;
+	if ((s->multi = s->curl->multi_init()) == NULL) {
+		curl_release();
+		s->curl = NULL;
+		return sw_fail(err, SW_EIO, "%s", _("libcurl could not start."));
+	}
+	s->curl->multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+	s->curl->multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
+	s->curl->multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	s->curl->multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
+	return 0;
+}
+
+/* The run's transfer is gone already (request_free): its sockets are no
+ * longer watched, and the connections curl kept close with the handle. */
+static void
+run_close(struct sync *s)
+{
+	if (s->multi == NULL)
+		return;
+	s->curl->multi_cleanup(s->multi);
+	s->multi = NULL;
+	s->hooks.timer(s->hooks.arg, 0);
+	s->curl = NULL;
+	curl_release();
+}
+
 /* ---- ending a run ---- */
 
 static void
@@ -207,10 +244,11 @@ request_free(struct sync *s)
 	struct request *r = &s->req;
 
 	if (r->easy != NULL) {
-		curl_multi_remove_handle(s->multi, r->easy);
-		curl_easy_cleanup(r->easy);
+		s->curl->multi_remove_handle(s->multi, r->easy);
+		s->curl->easy_cleanup(r->easy);
 	}
-	curl_slist_free_all(r->headers);
+	if (r->headers != NULL)
+		s->curl->slist_free_all(r->headers);
 	free(r->url);
 	free(r->body);
 	free(r->answer);
@@ -273,6 +311,7 @@ finish(struct sync *s, enum sync_result result, long long retry_after,
 	int		 rc = 0;
 
 	request_free(s);
+	run_close(s);
 	outbox_batch_free(&s->batch);
 	va_start(ap, fmt);
 	vsnprintf(s->words, sizeof s->words, fmt, ap);
@@ -465,54 +504,55 @@ set_ok(CURLcode rc, bool *ok)
 static bool
 setup_easy(struct sync *s, CURL *e)
 {
-	struct request	*r = &s->req;
-	const char	*pin = outbox_tls_pin(s->ob), *ca;
-	bool		 ok = true;
+	const struct curl_api	*c = s->curl;
+	struct request		*r = &s->req;
+	const char		*pin = outbox_tls_pin(s->ob), *ca;
+	bool			 ok = true;
 
-	set_ok(curl_easy_setopt(e, CURLOPT_URL, r->url), &ok);
-	set_ok(curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https"), &ok);
-	set_ok(curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L), &ok);
-	set_ok(curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L), &ok);
-	set_ok(curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L), &ok);
-	set_ok(curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 100L), &ok);
-	set_ok(curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 60L), &ok);
-	set_ok(curl_easy_setopt(e, CURLOPT_TIMEOUT, 600L), &ok);
+	set_ok(c->easy_setopt(e, CURLOPT_URL, r->url), &ok);
+	set_ok(c->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https"), &ok);
+	set_ok(c->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L), &ok);
+	set_ok(c->easy_setopt(e, CURLOPT_NOSIGNAL, 1L), &ok);
+	set_ok(c->easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L), &ok);
+	set_ok(c->easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 100L), &ok);
+	set_ok(c->easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 60L), &ok);
+	set_ok(c->easy_setopt(e, CURLOPT_TIMEOUT, 600L), &ok);
 	/* Every header costs bytes on a slow link: no User-Agent, and an
 	 * Accept-Encoding only where the answer is worth compressing (a
 	 * sync's answer is mostly ciphertext). */
 	if (s->step == STEP_ENROLL)
-		set_ok(curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""), &ok);
-	set_ok(curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers), &ok);
-	set_ok(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb), &ok);
-	set_ok(curl_easy_setopt(e, CURLOPT_WRITEDATA, r), &ok);
+		set_ok(c->easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""), &ok);
+	set_ok(c->easy_setopt(e, CURLOPT_HTTPHEADER, r->headers), &ok);
+	set_ok(c->easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb), &ok);
+	set_ok(c->easy_setopt(e, CURLOPT_WRITEDATA, r), &ok);
 	if (proto_url_is_http(r->url))
-		set_ok(curl_easy_setopt(e, CURLOPT_NOPROXY, "*"), &ok);
+		set_ok(c->easy_setopt(e, CURLOPT_NOPROXY, "*"), &ok);
 	else {
-		set_ok(curl_easy_setopt(e, CURLOPT_SSLVERSION,
+		set_ok(c->easy_setopt(e, CURLOPT_SSLVERSION,
 		    (long)CURL_SSLVERSION_TLSv1_2), &ok);
 		if ((ca = getenv("STEPWISE_CA_FILE")) != NULL && *ca != '\0')
-			set_ok(curl_easy_setopt(e, CURLOPT_CAINFO, ca), &ok);
+			set_ok(c->easy_setopt(e, CURLOPT_CAINFO, ca), &ok);
 		if (pin != NULL) {
-			set_ok(curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY,
+			set_ok(c->easy_setopt(e, CURLOPT_PINNEDPUBLICKEY,
 			    pin), &ok);
-			set_ok(curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L),
+			set_ok(c->easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L),
 			    &ok);
-			set_ok(curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L),
+			set_ok(c->easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L),
 			    &ok);
 		} else {
-			set_ok(curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L),
+			set_ok(c->easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L),
 			    &ok);
-			set_ok(curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L),
+			set_ok(c->easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L),
 			    &ok);
 		}
 	}
 	if (r->body != NULL) {
-		set_ok(curl_easy_setopt(e, CURLOPT_POST, 1L), &ok);
-		set_ok(curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body), &ok);
-		set_ok(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		set_ok(c->easy_setopt(e, CURLOPT_POST, 1L), &ok);
+		set_ok(c->easy_setopt(e, CURLOPT_POSTFIELDS, r->body), &ok);
+		set_ok(c->easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)r->body_len), &ok);
 	} else
-		set_ok(curl_easy_setopt(e, CURLOPT_HTTPGET, 1L), &ok);
+		set_ok(c->easy_setopt(e, CURLOPT_HTTPGET, 1L), &ok);
 	return ok;
 }
 
@@ -538,22 +578,22 @@ send_request(struct sync *s, const char *target, unsigned char *body,
 	r->url = xasprintf("%s%s", url, target);
 	/* No Expect (a satellite round trip spent on 100 Continue) and no
 	 * Accept: the answer's type is the protocol's to say. */
-	h = curl_slist_append(h, "Expect:");
-	h = curl_slist_append(h, "Accept:");
+	h = s->curl->slist_append(h, "Expect:");
+	h = s->curl->slist_append(h, "Accept:");
 	line = xasprintf("Content-Type: %s", media);
-	h = curl_slist_append(h, line);
+	h = s->curl->slist_append(h, line);
 	free(line);
 	if (deflate) {
 		r->body = proto_deflate(body, len, &r->body_len);
 		free(body);
-		h = curl_slist_append(h, "Content-Encoding: deflate");
+		h = s->curl->slist_append(h, "Content-Encoding: deflate");
 	} else {
 		r->body = body;
 		r->body_len = len;
 	}
 	r->headers = h;
 	if (h == NULL || r->body == NULL ||
-	    (r->easy = curl_easy_init()) == NULL) {
+	    (r->easy = s->curl->easy_init()) == NULL) {
 		finish(s, SYNC_FAILED, 0, "%s", _("Stepwise could not prepare "
 		    "a request to the clinic."));
 		return;
@@ -564,8 +604,8 @@ send_request(struct sync *s, const char *target, unsigned char *body,
 		    "so nothing was sent."));
 		return;
 	}
-	if (curl_multi_add_handle(s->multi, r->easy) != CURLM_OK) {
-		curl_easy_cleanup(r->easy);
+	if (s->curl->multi_add_handle(s->multi, r->easy) != CURLM_OK) {
+		s->curl->easy_cleanup(r->easy);
 		r->easy = NULL;
 		finish(s, SYNC_FAILED, 0, "%s", _("Stepwise could not prepare "
 		    "a request to the clinic."));
@@ -917,8 +957,8 @@ parse_answer(struct sync *s, struct answer *a)
 	char		 why[160];
 
 	memset(a, 0, sizeof *a);
-	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &a->status);
-	if (curl_easy_getinfo(r->easy, CURLINFO_RETRY_AFTER, &ra) ==
+	s->curl->easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &a->status);
+	if (s->curl->easy_getinfo(r->easy, CURLINFO_RETRY_AFTER, &ra) ==
 	    CURLE_OK && ra > 0)
 		a->retry_after = (long long)ra;
 	if (r->len > 0)
@@ -983,7 +1023,9 @@ check_done(struct sync *s)
 	CURLMsg	*msg;
 	int	 left;
 
-	while ((msg = curl_multi_info_read(s->multi, &left)) != NULL) {
+	/* A transfer's end may end the run, and with it the multi handle. */
+	while (s->multi != NULL &&
+	    (msg = s->curl->multi_info_read(s->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE || msg->easy_handle != s->req.easy)
 			continue;
 		transfer_done(s, msg->data.result);
@@ -992,30 +1034,15 @@ check_done(struct sync *s)
 
 /* ---- the public interface ---- */
 
-int
-sync_new(struct outbox *ob, const struct sync_hooks *hooks, struct sync **out,
-    struct sw_error *err)
+struct sync *
+sync_new(struct outbox *ob, const struct sync_hooks *hooks)
 {
-	struct sync *s;
+	struct sync *s = xcalloc(1, sizeof *s);
 
-	*out = NULL;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return sw_fail(err, SW_EIO, "%s", _("libcurl could not start."));
-	s = xcalloc(1, sizeof *s);
 	s->ob = ob;
 	s->hooks = *hooks;
 	s->batch_max = PROTO_MAX_BATCH;
-	if ((s->multi = curl_multi_init()) == NULL) {
-		free(s);
-		curl_global_cleanup();
-		return sw_fail(err, SW_EIO, "%s", _("libcurl could not start."));
-	}
-	curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-	curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
-	curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
-	*out = s;
-	return 0;
+	return s;
 }
 
 void
@@ -1024,11 +1051,9 @@ sync_free(struct sync *s)
 	if (s == NULL)
 		return;
 	request_free(s);
+	run_close(s);
 	outbox_batch_free(&s->batch);
-	curl_multi_cleanup(s->multi);
-	s->hooks.timer(s->hooks.arg, 0);
 	free(s);
-	curl_global_cleanup();
 }
 
 int
@@ -1082,6 +1107,10 @@ sync_start(struct sync *s, bool force, long long now_ms)
 	s->stale_retried = false;
 	s->registered = s->acked = s->rejected = s->kept = s->bad = 0;
 	changed(s);
+	if (run_open(s, &err) != 0) {
+		finish(s, SYNC_FAILED, 0, "%s", err.msg);
+		return 1;
+	}
 	next_step(s);
 	return s->running ? 0 : 1;
 }
@@ -1097,13 +1126,17 @@ sync_socket(struct sync *s, int fd, short revents)
 {
 	int	flags = 0, still;
 
+	/* A socket seen ready in the caller's turn after the run ended. */
+	if (s->multi == NULL)
+		return;
 	if (revents & (POLLIN | POLLHUP | POLLERR))
 		flags |= CURL_CSELECT_IN;
 	if (revents & POLLOUT)
 		flags |= CURL_CSELECT_OUT;
 	if (revents & POLLERR)
 		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(s->multi, (curl_socket_t)fd, flags, &still);
+	s->curl->multi_socket_action(s->multi, (curl_socket_t)fd, flags,
+	    &still);
 	check_done(s);
 }
 
@@ -1112,7 +1145,9 @@ sync_timeout(struct sync *s)
 {
 	int still;
 
-	curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &still);
+	if (s->multi == NULL)
+		return;
+	s->curl->multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &still);
 	check_done(s);
 }
 
@@ -1244,8 +1279,7 @@ sync_run(struct outbox *ob, bool force,
 	struct sync		*s;
 	enum sync_result	 r;
 
-	if (sync_new(ob, &hooks, &s, err) != 0)
-		return SYNC_FAILED;
+	s = sync_new(ob, &hooks);
 	s->progress = progress;
 	s->progress_arg = arg;
 	sync_start(s, force, mono_ms());

@@ -37,9 +37,10 @@ struct sync_hooks {
 
 struct sync;
 
-/* ob stays the caller's; it must outlive the sync. */
-int	sync_new(struct outbox *, const struct sync_hooks *, struct sync **,
-	    struct sw_error *);
+/* ob stays the caller's; it must outlive the sync. libcurl is loaded
+ * only while a run is under way: one that cannot be loaded ends the run
+ * as SYNC_FAILED, sync_words saying why. */
+struct sync *sync_new(struct outbox *, const struct sync_hooks *);
 void	sync_free(struct sync *);
 
 /* Begin a run unless one is under way. force ignores the backoff (the

@@ -190,16 +190,12 @@ tui_sync_open(struct tui *t)
 		return;
 	}
 	clinic_info_load(t);
-	if (sync_new(t->ob, &hooks, &t->sync, &err) != 0) {
-		ui_message(&t->ui, "%s", err.msg);
-		t->sync = NULL;
-	}
+	t->sync = sync_new(t->ob, &hooks);
 	tui_sync_refresh(t);
 	/* At start only when one is due: the backoff after a failure holds
 	 * across restarts, so opening Stepwise during an outage does not add
 	 * failures. Saved records and S still send at once. */
-	if (t->sync != NULL)
-		sync_start(t->sync, false, now_ms());
+	sync_start(t->sync, false, now_ms());
 	arm_due(t);
 }
 
