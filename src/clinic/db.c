@@ -84,10 +84,13 @@ static const char *const migrations[] = {
 	/* 6: the runs of version 3 records (stepwise-protocol(7), VERSION
 	 * 3): a version 3 record carries no signature of its own, so the
 	 * clinic checks its run's again, from these, before it believes it.
-	 * ids is the run's record ids, 16 bytes each, in order. */
+	 * ids is the run's record ids, 16 bytes each, and leaves their
+	 * leaf hashes, 32 bytes each, in order, so that a run still checks
+	 * when the server has lost one of its records. */
 	"CREATE TABLE runs(device TEXT NOT NULL REFERENCES devices(device),"
 	" prev BLOB NOT NULL, signature BLOB NOT NULL, ids BLOB NOT NULL,"
-	" received_at INTEGER NOT NULL, PRIMARY KEY(device, prev, signature));",
+	" leaves BLOB NOT NULL, received_at INTEGER NOT NULL,"
+	" PRIMARY KEY(device, prev, signature));",
 };
 #define SCHEMA_VERSION	(int)(sizeof migrations / sizeof migrations[0])
 

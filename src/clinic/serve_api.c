@@ -445,35 +445,44 @@ records_check(struct rec *v, size_t n, const char *device,
 }
 
 /* Every run of the body, as the clinic checks it again when it opens the
- * records (stepwise-protocol(7), VERSION 3): its prev, its signature and
- * its records' ids in order. A run held already is not stored again. */
+ * records (stepwise-protocol(7), VERSION 3): its prev, its signature, and
+ * its records' ids and leaf hashes in order. A run held already is not
+ * stored again. */
 static bool
 runs_store(sqlite3 *db, const struct proto_sync2 *y, long long now)
 {
 	sqlite3_stmt	*s;
 	unsigned char	 ids[PROTO_MAX_BATCH * 16];
+	unsigned char	 leaves[PROTO_MAX_BATCH * PROTO_HASH_LEN];
 	size_t		 got;
 	bool		 ok = true;
 
 	if (y->nruns == 0)
 		return true;
 	if ((s = prep(db, "INSERT INTO runs(device, prev, signature, ids, "
-	    "received_at) VALUES(?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) ==
-	    NULL)
+	    "leaves, received_at) VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT DO "
+	    "NOTHING")) == NULL)
 		return false;
 	for (size_t r = 0; ok && r < y->nruns; r++) {
 		const struct proto_run3 *run = &y->run[r];
 
-		for (size_t i = 0; i < run->n; i++)
-			sodium_hex2bin(ids + 16 * i, 16, y->rec[run->first +
-			    i].id, PROTO_ID_LEN, NULL, &got, NULL);
+		for (size_t i = 0; i < run->n; i++) {
+			const struct proto_rec2 *rec = &y->rec[run->first + i];
+
+			sodium_hex2bin(ids + 16 * i, 16, rec->id, PROTO_ID_LEN,
+			    NULL, &got, NULL);
+			proto_leaf3(rec->id, rec->ct, rec->ctlen,
+			    leaves + PROTO_HASH_LEN * i);
+		}
 		sqlite3_reset(s);
 		sqlite3_bind_text(s, 1, y->device, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(s, 2, run->prev, PROTO_HASH_LEN,
 		    SQLITE_STATIC);
 		sqlite3_bind_blob(s, 3, run->sig, PROTO_SIG_LEN, SQLITE_STATIC);
 		sqlite3_bind_blob(s, 4, ids, (int)(16 * run->n), SQLITE_STATIC);
-		sqlite3_bind_int64(s, 5, now);
+		sqlite3_bind_blob(s, 5, leaves, (int)(PROTO_HASH_LEN * run->n),
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(s, 6, now);
 		ok = sqlite3_step(s) == SQLITE_DONE;
 	}
 	sqlite3_finalize(s);

@@ -701,23 +701,59 @@ run_member(const struct v3key *keys, size_t nkeys, const char *device,
 	return hit != NULL ? (long)hit->row : -1;
 }
 
-/* Mark each version 3 row that a run the server kept vouches for: every
- * record of the run is here, and the device's signature on the chain
- * through them, in order, from the run's prev, verifies. The server
- * checked it at upload; this is the clinic not taking its word for it. */
+/* One run the server kept: fold the leaves it kept from prev and check the
+ * device's signature; if it holds, each of the run's records that is here
+ * and hashes to its leaf is vouched for. A record the server lost leaves
+ * the others believed; a changed one does not hash to its leaf. */
+static void
+run_check(const char *device, const unsigned char prev[PROTO_HASH_LEN],
+    const unsigned char sig[PROTO_SIG_LEN], const unsigned char *ids,
+    const unsigned char *leaves, size_t nid, const struct v3key *keys,
+    size_t nkeys, const struct vrecord *v, struct raw_row *raw)
+{
+	unsigned char		 c[PROTO_HASH_LEN], leaf[PROTO_HASH_LEN], *m;
+	long			 at[PROTO_MAX_BATCH];
+	const struct vdevice	*d = NULL;
+	size_t			 ml;
+	int			 bad;
+
+	memcpy(c, prev, sizeof c);
+	for (size_t i = 0; i < nid; i++) {
+		proto_chain3_leaf(c, leaves + PROTO_HASH_LEN * i, c);
+		if ((at[i] = run_member(keys, nkeys, device, ids + 16 * i)) >= 0 &&
+		    d == NULL)
+			d = raw[at[i]].dev;
+	}
+	if (d == NULL)
+		return;		/* none of it here, or its device unknown */
+	m = proto_run3_bytes(device, c, &ml);
+	bad = crypto_sign_verify_detached(sig, m, ml, d->sign_pk);
+	free(m);
+	if (bad)
+		return;
+	for (size_t i = 0; i < nid; i++) {
+		if (at[i] < 0)
+			continue;
+		proto_leaf3(v[at[i]].id, raw[at[i]].ct, raw[at[i]].ctlen, leaf);
+		if (sodium_memcmp(leaf, leaves + PROTO_HASH_LEN * i,
+		    sizeof leaf) == 0)
+			raw[at[i]].run_ok = true;
+	}
+}
+
+/* Mark each version 3 row that a run the server kept vouches for
+ * (run_check). The server checked every run at upload; this is the
+ * clinic not taking its word for it. */
 static int
 runs_check(sqlite3 *db, const char *patient, const struct vrecord *v,
     struct raw_row *raw, size_t n, struct sw_error *err)
 {
 	sqlite3_stmt		*s;
 	struct v3key		*keys = xcalloc(n ? n : 1, sizeof *keys);
-	size_t			 nv3 = 0;
-	long			 at[PROTO_MAX_BATCH];
-	unsigned char		 c[PROTO_HASH_LEN], sig[PROTO_SIG_LEN], *m;
-	const unsigned char	*ids;
-	const struct vdevice	*d;
+	size_t			 nv3 = 0, nid;
+	unsigned char		 prev[PROTO_HASH_LEN], sig[PROTO_SIG_LEN];
+	const unsigned char	*ids, *leaves;
 	const char		*device;
-	size_t			 m_len, nid, ml;
 	int			 rc;
 
 	for (size_t i = 0; i < n; i++)
@@ -732,7 +768,8 @@ runs_check(sqlite3 *db, const char *patient, const struct vrecord *v,
 	}
 	qsort(keys, nv3, sizeof *keys, by_key);
 	if (sqlite3_prepare_v2(db, "SELECT u.device, u.prev, u.signature,"
-	    " u.ids FROM runs u LEFT JOIN devices d ON d.device = u.device"
+	    " u.ids, u.leaves FROM runs u"
+	    " LEFT JOIN devices d ON d.device = u.device"
 	    " LEFT JOIN tokens t ON t.token_pk = d.token_pk"
 	    " WHERE ?1 IS NULL OR t.patient = ?1 OR d.patient = ?1", -1, &s,
 	    NULL) != SQLITE_OK) {
@@ -744,29 +781,16 @@ runs_check(sqlite3 *db, const char *patient, const struct vrecord *v,
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		device = (const char *)sqlite3_column_text(s, 0);
 		ids = sqlite3_column_blob(s, 3);
-		m_len = (size_t)sqlite3_column_bytes(s, 3);
-		if (device == NULL || ids == NULL || m_len % 16 != 0 ||
-		    (nid = m_len / 16) == 0 || nid > PROTO_MAX_BATCH ||
-		    !blob(s, 1, c, sizeof c) || !blob(s, 2, sig, sizeof sig))
+		nid = (size_t)sqlite3_column_bytes(s, 3) / 16;
+		leaves = sqlite3_column_blob(s, 4);
+		if (device == NULL || ids == NULL || leaves == NULL ||
+		    nid == 0 || nid > PROTO_MAX_BATCH ||
+		    (size_t)sqlite3_column_bytes(s, 3) != 16 * nid ||
+		    (size_t)sqlite3_column_bytes(s, 4) != PROTO_HASH_LEN * nid ||
+		    !blob(s, 1, prev, sizeof prev) || !blob(s, 2, sig, sizeof sig))
 			continue;
-		d = NULL;
-		for (size_t i = 0; i < nid; i++) {
-			if ((at[i] = run_member(keys, nv3, device,
-			    ids + 16 * i)) < 0)
-				break;
-			if (d == NULL)
-				d = raw[at[i]].dev;
-			proto_chain3(c, v[at[i]].id, raw[at[i]].ct,
-			    raw[at[i]].ctlen, c);
-			if (i + 1 < nid)
-				continue;
-			m = proto_run3_bytes(device, c, &ml);
-			if (d != NULL && crypto_sign_verify_detached(sig, m, ml,
-			    d->sign_pk) == 0)
-				for (size_t j = 0; j < nid; j++)
-					raw[at[j]].run_ok = true;
-			free(m);
-		}
+		run_check(device, prev, sig, ids, leaves, nid, keys, nv3, v,
+		    raw);
 	}
 	sqlite3_finalize(s);
 	free(keys);

@@ -551,8 +551,8 @@ proto_open3(const unsigned char *ct, size_t ctlen, const char *id,
 }
 
 void
-proto_chain3(const unsigned char prev[PROTO_HASH_LEN], const char *id,
-    const unsigned char *ct, size_t ctlen, unsigned char out[PROTO_HASH_LEN])
+proto_leaf3(const char *id, const unsigned char *ct, size_t ctlen,
+    unsigned char leaf[PROTO_HASH_LEN])
 {
 	crypto_generichash_state	h;
 	unsigned char			raw[16] = { 0 };
@@ -560,12 +560,33 @@ proto_chain3(const unsigned char prev[PROTO_HASH_LEN], const char *id,
 
 	sodium_hex2bin(raw, sizeof raw, id, PROTO_ID_LEN, NULL, &got, NULL);
 	crypto_generichash_init(&h, NULL, 0, PROTO_HASH_LEN);
+	crypto_generichash_update(&h, raw, sizeof raw);
+	crypto_generichash_update(&h, ct, ctlen);
+	crypto_generichash_final(&h, leaf, PROTO_HASH_LEN);
+}
+
+void
+proto_chain3_leaf(const unsigned char prev[PROTO_HASH_LEN],
+    const unsigned char leaf[PROTO_HASH_LEN], unsigned char out[PROTO_HASH_LEN])
+{
+	crypto_generichash_state h;
+
+	crypto_generichash_init(&h, NULL, 0, PROTO_HASH_LEN);
 	crypto_generichash_update(&h, (const unsigned char *)PROTO_CTX_CHAIN3,
 	    sizeof PROTO_CTX_CHAIN3);
 	crypto_generichash_update(&h, prev, PROTO_HASH_LEN);
-	crypto_generichash_update(&h, raw, sizeof raw);
-	crypto_generichash_update(&h, ct, ctlen);
+	crypto_generichash_update(&h, leaf, PROTO_HASH_LEN);
 	crypto_generichash_final(&h, out, PROTO_HASH_LEN);
+}
+
+void
+proto_chain3(const unsigned char prev[PROTO_HASH_LEN], const char *id,
+    const unsigned char *ct, size_t ctlen, unsigned char out[PROTO_HASH_LEN])
+{
+	unsigned char leaf[PROTO_HASH_LEN];
+
+	proto_leaf3(id, ct, ctlen, leaf);
+	proto_chain3_leaf(prev, leaf, out);
 }
 
 unsigned char *

@@ -138,8 +138,15 @@ unsigned char *proto_seal3(const char *json, const char *id,
  * not unpad or inflate. */
 char	*proto_open3(const unsigned char *ct, size_t ctlen, const char *id,
 	    const unsigned char sign_pk[32], const unsigned char *box_sk);
-/* The chain: out = BLAKE2b-256("stepwise-chain-v3\0" || prev || id (16
- * bytes) || ct); out may be prev. */
+/* The chain: leaf = BLAKE2b-256(id (16 bytes) || ct), and out =
+ * BLAKE2b-256("stepwise-chain-v3\0" || prev || leaf); out may be prev.
+ * Folding leaves lets the clinic check a run whose other records the
+ * server lost, from the leaves it kept. */
+void	 proto_leaf3(const char *id, const unsigned char *ct, size_t ctlen,
+	    unsigned char leaf[PROTO_HASH_LEN]);
+void	 proto_chain3_leaf(const unsigned char prev[PROTO_HASH_LEN],
+	    const unsigned char leaf[PROTO_HASH_LEN],
+	    unsigned char out[PROTO_HASH_LEN]);
 void	 proto_chain3(const unsigned char prev[PROTO_HASH_LEN], const char *id,
 	    const unsigned char *ct, size_t ctlen,
 	    unsigned char out[PROTO_HASH_LEN]);

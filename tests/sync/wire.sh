@@ -79,6 +79,7 @@ expect "the server kept the record's run" 1 "$(sqlite3 "$cdb" 'SELECT count(*) F
 rsig=$(sqlite3 "$cdb" 'SELECT hex(signature) FROM runs')
 rprev=$(sqlite3 "$cdb" 'SELECT hex(prev) FROM runs')
 rids=$(sqlite3 "$cdb" 'SELECT hex(ids) FROM runs')
+rleaves=$(sqlite3 "$cdb" 'SELECT hex(leaves) FROM runs')
 sqlite3 "$cdb" "UPDATE runs SET signature = zeroblob(64)"
 results "$T/c" --patient R1 | python3 -c '
 import json, sys
@@ -91,7 +92,7 @@ import json, sys
 d = json.load(sys.stdin)
 assert d["results"] == [] and [q["reason"] for q in d["quarantined"]] == ["bad_signature"], d' &&
     ok "a version 3 record with no run: quarantined (bad_signature)" || bad "no run, believed" "$(results "$T/c" --patient R1 | head -c 600)"
-sqlite3 "$cdb" "INSERT INTO runs(device, prev, signature, ids, received_at) VALUES('$(sqlite3 "$cdb" 'SELECT device FROM records')', X'$rprev', X'$rsig', X'$rids', 0)"
+sqlite3 "$cdb" "INSERT INTO runs(device, prev, signature, ids, leaves, received_at) VALUES('$(sqlite3 "$cdb" 'SELECT device FROM records')', X'$rprev', X'$rsig', X'$rids', X'$rleaves', 0)"
 results "$T/c" --patient R1 | python3 -c '
 import json, sys
 r = json.load(sys.stdin)["results"]
@@ -255,4 +256,23 @@ assert d["quarantined"] == [], d["quarantined"]
 assert len(d["results"]) == 4 and all(x["check"] == "ok" for x in d["results"]), d' &&
     ok "the clinic opens and checks the version 2 records beside the version 1 ones" || bad "results of v2" "$(results "$T/c" --patient R2 | head -c 600)"
 expect "results still shows R1's five" 5 "$(results "$T/c" --patient R1 | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["results"]))')"
+# 8. The server loses one record of a run (R3's two went as one run): the
+# other is still believed, from the leaves the server kept; a record
+# whose bytes were changed in the database is not.
+cdb=$(clinic_db "$T/c")
+r3=$(sqlite3 "$cdb" "SELECT r.id FROM records r JOIN devices d ON d.device = r.device WHERE d.patient = 'R3' ORDER BY r.id")
+expect "R3's two records are in one run" 1 "$(sqlite3 "$cdb" "SELECT count(*) FROM runs u JOIN devices d ON d.device = u.device WHERE d.patient = 'R3' AND length(u.ids) = 32")"
+gone=$(echo "$r3" | head -1) kept=$(echo "$r3" | tail -1)
+sqlite3 "$cdb" "DELETE FROM records WHERE id = '$gone'"
+results "$T/c" --patient R3 | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [x["id"] for x in d["results"]] == [sys.argv[1]] and d["quarantined"] == [], d' "$kept" &&
+    ok "one record of a run lost at the server: the other is still believed" || bad "run with a lost record" "$(results "$T/c" --patient R3 | head -c 600)"
+sqlite3 "$cdb" "UPDATE records SET ciphertext = (CASE WHEN substr(ciphertext, 1, 1) = X'00' THEN X'01' ELSE X'00' END) || substr(ciphertext, 2) WHERE id = '$kept'"
+results "$T/c" --patient R3 | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["results"] == [] and [(q["id"], q["reason"]) for q in d["quarantined"]] == [(sys.argv[1], "bad_signature")], d' "$kept" &&
+    ok "a record of a run changed in the database: quarantined (bad_signature)" || bad "changed run record believed" "$(results "$T/c" --patient R3 | head -c 600)"
 finish
