@@ -445,7 +445,8 @@ bench_latency() {
 	set_url "$d/c" "http://127.0.0.1:$PXPORT"
 	profile "$d/p" 20 "$d/c"
 	session lat "$SW --data-dir $d/p"
-	unlock_session lat "Connected to" || return
+	# Home drawn; its sync at start may already be under way ("Sending to").
+	unlock_session lat "Press Enter to start" || return
 	for _ in $(seq 600); do grep -q '^stalled' "$T/lat.px" && break; sleep 0.05; done
 	grep -q '^stalled' "$T/lat.px" || { row "keystroke latency, sync stalled" "the sync never stalled" "" "" ""; return; }
 	sleep 0.5

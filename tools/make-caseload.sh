@@ -4,9 +4,18 @@
 # with K PHQ-9 and K GAD-7 check-ins each, a week apart, signed and sealed
 # for real by the test fixture (tests/tools/sw-clinic-fixture) as a device
 # would, scored with the content's own bands so that every one passes the
-# clinic's check. One process a record: a few minutes for 10,000.
-#   tools/make-caseload.sh BUILDDIR CLINIC-DIR N K
+# clinic's check. The records are of protocol version 3, as devices make
+# them now (each numbered, chained and in a run of its own, as if synced
+# one at a time); CASELOAD_V=1 makes version 1 envelopes instead, as
+# devices made them before. One process a record: a few minutes for
+# 10,000.
+#   [CASELOAD_V=1|3] tools/make-caseload.sh BUILDDIR CLINIC-DIR N K
 set -u
+case ${CASELOAD_V:-3} in
+1) MODE= ;;
+3) MODE=v3 ;;
+*) echo "make-caseload: CASELOAD_V is 1 or 3" >&2; exit 2 ;;
+esac
 B=$(cd "$1" && pwd) || exit 2
 C=$2 N=$3 K=$4
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,6 +63,7 @@ for p in $(seq -f 'P%04g' 1 "$N"); do
 	    "$FX" device "$C" "$W/$p.json" "$W/$p.keys" >/dev/null || exit 1
 done
 while read -r p t json; do
-	printf '%s' "$json" | "$FX" record "$C" "$W/$p.keys" checkin "$t" >/dev/null || exit 1
+	printf '%s' "$json" |
+	    "$FX" record "$C" "$W/$p.keys" checkin "$t" $MODE >/dev/null || exit 1
 done <"$W/records"
 echo "made in $(( $(date +%s) - start )) s: $(sqlite3 "$C/db/clinic.db" 'SELECT count(*) FROM records') records" >&2

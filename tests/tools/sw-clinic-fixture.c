@@ -19,7 +19,11 @@
  *	clinic, sign it with the device key, store it; print the id. MODE
  *	is bad-sig, inner-id, inner-device, wrong-key, v2, or raw (stdin is
  *	the whole plaintext; @ID@ and @DEVICE@ are replaced); or post, to
- *	print a POST /v1/records body with the record instead of storing it.
+ *	print a POST /v1/records body with the record instead of storing it;
+ *	or v3, for a version 3 record as a device makes one now: boxed from
+ *	the device's signing key, {"v":3,"kind","created_at","n","record"}
+ *	numbered and chained after the key file's last (which it updates),
+ *	and stored with a run of one in runs, as a sync of it alone would.
  *	KIND risk makes a risk signal (its JSON: measure, item, answer,
  *	answered_at, answered_ts). The time received is now, or
  *	$SW_FIXTURE_RECEIVED_AT, so that tests can order arrivals
@@ -53,6 +57,8 @@ struct device {
 	unsigned char	box_pk[32], box_sk[32];
 	unsigned char	sign_pk[32], sign_sk[64];
 	unsigned char	request_pk[32], request_sk[64];
+	long long	n;		/* records numbered so far (v3) */
+	unsigned char	chain[32];	/* the chain's head (v3) */
 };
 
 static void __attribute__((noreturn))
@@ -124,6 +130,8 @@ device_save(const struct device *d, const char *path)
 	hex_put(j, "sign_sk", d->sign_sk, 64);
 	hex_put(j, "request_pk", d->request_pk, 32);
 	hex_put(j, "request_sk", d->request_sk, 64);
+	cJSON_AddNumberToObject(j, "n", (double)d->n);
+	hex_put(j, "chain", d->chain, 32);
 	s = cJSON_Print(j);
 	if ((f = fopen(path, "w")) == NULL || fputs(s, f) < 0 ||
 	    fclose(f) != 0)
@@ -138,6 +146,7 @@ device_load(const char *path, struct device *d)
 	char	*b = read_file(path, NULL);
 	cJSON	*j = b ? cJSON_Parse(b) : NULL;
 	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(j, "device"));
+	const cJSON *num;
 
 	if (j == NULL || !proto_id_ok(id))
 		die("cannot read the key file", path);
@@ -148,6 +157,13 @@ device_load(const char *path, struct device *d)
 	hex_get(j, "sign_sk", d->sign_sk, 64);
 	hex_get(j, "request_pk", d->request_pk, 32);
 	hex_get(j, "request_sk", d->request_sk, 64);
+	/* Key files from before version 3 have no chain yet. */
+	num = cJSON_GetObjectItem(j, "n");
+	d->n = cJSON_IsNumber(num) && num->valuedouble >= 0 &&
+	    num->valuedouble < 1e15 ? (long long)num->valuedouble : 0;
+	memset(d->chain, 0, 32);
+	if (cJSON_GetObjectItem(j, "chain") != NULL)
+		hex_get(j, "chain", d->chain, 32);
 	cJSON_Delete(j);
 	free(b);
 }
@@ -155,6 +171,7 @@ device_load(const char *path, struct device *d)
 static void
 device_new(struct device *d)
 {
+	memset(d, 0, sizeof *d);
 	proto_new_id(d->id);
 	crypto_box_keypair(d->box_pk, d->box_sk);
 	crypto_sign_keypair(d->sign_pk, d->sign_sk);
@@ -318,6 +335,74 @@ read_stdin(void)
 	return b;
 }
 
+/* A version 3 record as a device queues it and serve stores it: boxed
+ * from the device's signing key, numbered and chained after the key
+ * file's last, and a run of one (its own sync) in runs. */
+static int
+record_v3(const char *clinic, const char *keyfile, const char *kind,
+    const char *created_at, const char *json)
+{
+	struct device	 d;
+	unsigned char	 box_pk[32], prev[32], leaf[32], sig[64], idb[16];
+	unsigned char	*ct, *m;
+	char		 id[PROTO_ID_LEN + 1], *plain;
+	size_t		 ctlen, n;
+	sqlite3_stmt	*s;
+	sqlite3		*db;
+	long long	 now = getenv("SW_FIXTURE_RECEIVED_AT") ?
+			     atoll(getenv("SW_FIXTURE_RECEIVED_AT")) :
+			     (long long)time(NULL);
+
+	device_load(keyfile, &d);
+	read_bin(clinic, "box.pk", box_pk, 32);
+	proto_new_id(id);
+	plain = xasprintf("{\"v\":3,\"kind\":\"%s\",\"created_at\":%s,"
+	    "\"n\":%lld,\"record\":%s}", kind, created_at, d.n + 1, json);
+	if ((ct = proto_seal3(plain, id, box_pk, d.sign_sk, &ctlen)) == NULL)
+		die("cannot seal", NULL);
+	memcpy(prev, d.chain, 32);
+	proto_leaf3(id, ct, ctlen, leaf);
+	proto_chain3_leaf(prev, leaf, d.chain);
+	m = proto_run3_bytes(d.id, d.chain, &n);
+	crypto_sign_detached(sig, NULL, m, n, d.sign_sk);
+	free(m);
+	sodium_hex2bin(idb, 16, id, PROTO_ID_LEN, NULL, NULL, NULL);
+	db = db_open(clinic);
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO records(device, id,"
+	    " ciphertext, signature, received_at, v) VALUES(?, ?, ?, X'', ?,"
+	    " 3)", -1, &s, NULL) != SQLITE_OK)
+		die("insert record", sqlite3_errmsg(db));
+	sqlite3_bind_text(s, 1, d.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, ct, (int)ctlen, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, now);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		die("insert record", sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	if (sqlite3_prepare_v2(db, "INSERT INTO runs(device, prev, signature,"
+	    " ids, leaves, received_at) VALUES(?, ?, ?, ?, ?, ?)", -1, &s,
+	    NULL) != SQLITE_OK)
+		die("insert run", sqlite3_errmsg(db));
+	sqlite3_bind_text(s, 1, d.id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, prev, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, sig, 64, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, idb, 16, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 5, leaf, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, now);
+	if (sqlite3_step(s) != SQLITE_DONE ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		die("insert run", sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	d.n++;
+	device_save(&d, keyfile);
+	puts(id);
+	free(ct);
+	free(plain);
+	return 0;
+}
+
 static int
 cmd_record(int argc, char **argv)
 {
@@ -335,11 +420,16 @@ cmd_record(int argc, char **argv)
 	if (argc < 6)
 		die("usage: record CLINIC KEYFILE KIND CREATED_AT [TAMPER]",
 		    NULL);
+	in = read_stdin();
+	if (strcmp(tamper, "v3") == 0) {
+		record_v3(argv[2], argv[3], argv[4], argv[5], in);
+		free(in);
+		return 0;
+	}
 	device_load(argv[3], &d);
 	read_bin(argv[2], "box.pk", box_pk, 32);
 	proto_new_id(id);
 	proto_new_id(other);
-	in = read_stdin();
 	if (strcmp(tamper, "raw") == 0) {
 		t = replace(in, "@ID@", id);
 		plain = replace(t, "@DEVICE@", d.id);
