@@ -414,6 +414,8 @@ struct raw_row {
 	bool		 sig_ok;	/* a blob of 64 bytes */
 	bool		 run_ok;	/* v3: a run holding it verifies */
 	const struct vdevice *dev;	/* its device, NULL when unknown */
+	const unsigned char *key3;	/* v3: the key its device shares with
+					 * the clinic, NULL when none */
 };
 
 /* A row's plaintext: version 3 opens with the device's key, which is its
@@ -425,8 +427,8 @@ row_open(const struct raw_row *w, const char *id,
 	if (w->ct == NULL)
 		return NULL;
 	if (w->v == PROTO_V3)
-		return w->dev != NULL && proto_id_ok(id) ? proto_open3(w->ct,
-		    w->ctlen, id, w->dev->sign_pk, k->box_sk) : NULL;
+		return w->key3 != NULL ? proto_open3_with(w->ct, w->ctlen, id,
+		    w->key3) : NULL;
 	return proto_open_v(w->v, w->ct, w->ctlen, k->box_pk, k->box_sk);
 }
 
@@ -634,6 +636,44 @@ devices_attach(const struct vrecord *v, struct raw_row *raw, size_t n,
 	free(byid);
 }
 
+/* The key each device with a version 3 row shares with the clinic, made
+ * once for all its rows (the conversion of its signing key and the
+ * Diffie-Hellman are most of a box's cost) before the workers start;
+ * keys[i] is devs[i]'s. A secret: keys_wipe. */
+static unsigned char (*keys_make(struct raw_row *raw, size_t n,
+    const struct vdevice *devs, size_t nd, const struct clinic_keys *k))[32]
+{
+	unsigned char	(*keys)[PROTO_KEY_LEN];
+	signed char	 *state;
+	size_t		  d;
+
+	if (nd == 0)
+		return NULL;
+	keys = sodium_malloc(nd * PROTO_KEY_LEN);
+	state = xcalloc(nd, 1);		/* 0 not yet, 1 made, -1 none */
+	if (keys == NULL) {
+		free(state);
+		return NULL;	/* then no version 3 row opens */
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (raw[i].v != PROTO_V3 || raw[i].dev == NULL)
+			continue;
+		d = (size_t)(raw[i].dev - devs);
+		if (state[d] == 0)
+			state[d] = proto_open3_key(keys[d],
+			    raw[i].dev->sign_pk, k->box_sk) == 0 ? 1 : -1;
+		raw[i].key3 = state[d] == 1 ? keys[d] : NULL;
+	}
+	free(state);
+	return keys;
+}
+
+static void
+keys_wipe(unsigned char (*keys)[PROTO_KEY_LEN])
+{
+	sodium_free(keys);	/* zeroes it first */
+}
+
 /* Up to this many workers; one when there are few rows or one processor. */
 #define CHECK_WORKERS	4
 #define CHECK_PER_WORKER 32
@@ -808,6 +848,7 @@ verify_records(sqlite3 *db, const struct clinic_keys *k,
 	struct vdevice	*devs;
 	struct vrecord	*v = NULL, *r;
 	struct raw_row	*raw = NULL, *w;
+	unsigned char	(*keys3)[PROTO_KEY_LEN];
 	sqlite3_stmt	*s;
 	size_t		 nd, cap = 0;
 	const char	*t;
@@ -859,8 +900,11 @@ verify_records(sqlite3 *db, const struct clinic_keys *k,
 		devices_attach(v, raw, *n, devs, nd);
 		if (runs_check(db, patient, v, raw, *n, err) != 0)
 			rc = SQLITE_ERROR;
-		else
+		else {
+			keys3 = keys_make(raw, *n, devs, nd, k);
 			check_all(v, raw, *n, k, ct);
+			keys_wipe(keys3);
+		}
 	}
 	for (size_t i = 0; i < *n; i++)
 		free(raw[i].ct);

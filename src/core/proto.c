@@ -524,29 +524,51 @@ proto_seal3(const char *json, const char *id, const unsigned char box_pk[32],
 	return ct;
 }
 
-char *
-proto_open3(const unsigned char *ct, size_t ctlen, const char *id,
-    const unsigned char sign_pk[32], const unsigned char *box_sk)
+_Static_assert(crypto_box_BEFORENMBYTES == PROTO_KEY_LEN, "a v3 key");
+
+int
+proto_open3_key(unsigned char k[PROTO_KEY_LEN], const unsigned char sign_pk[32],
+    const unsigned char *box_sk)
 {
-	unsigned char	 k[crypto_box_BEFORENMBYTES], nonce[crypto_box_NONCEBYTES];
+	if (v3_key_clinic(k, sign_pk, box_sk) == 0)
+		return 0;
+	sodium_memzero(k, PROTO_KEY_LEN);
+	return -1;
+}
+
+char *
+proto_open3_with(const unsigned char *ct, size_t ctlen, const char *id,
+    const unsigned char k[PROTO_KEY_LEN])
+{
+	unsigned char	 nonce[crypto_box_NONCEBYTES];
 	unsigned char	*buf;
 	size_t		 n, unpadded;
 	char		*text = NULL;
 	int		 bad;
 
-	if (!proto_ct_len_ok(PROTO_V3, ctlen) || !v3_nonce(nonce, id) ||
-	    v3_key_clinic(k, sign_pk, box_sk) != 0) {
-		sodium_memzero(k, sizeof k);
+	if (!proto_ct_len_ok(PROTO_V3, ctlen) || !v3_nonce(nonce, id))
 		return NULL;
-	}
 	n = ctlen - crypto_box_MACBYTES;
 	buf = xmalloc(n);
 	bad = crypto_box_open_easy_afternm(buf, ct, ctlen, nonce, k);
-	sodium_memzero(k, sizeof k);
 	if (!bad && sodium_unpad(&unpadded, buf, n, PROTO_V3_BLOCK) == 0)
 		text = v2_inflate(buf, unpadded);
 	sodium_memzero(buf, n);
 	free(buf);
+	return text;
+}
+
+char *
+proto_open3(const unsigned char *ct, size_t ctlen, const char *id,
+    const unsigned char sign_pk[32], const unsigned char *box_sk)
+{
+	unsigned char	 k[PROTO_KEY_LEN];
+	char		*text;
+
+	if (proto_open3_key(k, sign_pk, box_sk) != 0)
+		return NULL;
+	text = proto_open3_with(ct, ctlen, id, k);
+	sodium_memzero(k, sizeof k);
 	return text;
 }
 

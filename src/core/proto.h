@@ -138,6 +138,13 @@ unsigned char *proto_seal3(const char *json, const char *id,
  * not unpad or inflate. */
 char	*proto_open3(const unsigned char *ct, size_t ctlen, const char *id,
 	    const unsigned char sign_pk[32], const unsigned char *box_sk);
+/* The same in two steps, for many records of one device: the key shared
+ * by the device and the clinic (0, or -1 when sign_pk does not convert;
+ * a secret: wipe it), then each record opened with it. */
+int	 proto_open3_key(unsigned char k[PROTO_KEY_LEN],
+	    const unsigned char sign_pk[32], const unsigned char *box_sk);
+char	*proto_open3_with(const unsigned char *ct, size_t ctlen,
+	    const char *id, const unsigned char k[PROTO_KEY_LEN]);
 /* The chain: leaf = BLAKE2b-256(id (16 bytes) || ct), and out =
  * BLAKE2b-256("stepwise-chain-v3\0" || prev || leaf); out may be prev.
  * Folding leaves lets the clinic check a run whose other records the

@@ -396,5 +396,73 @@ printf '{"exercise":"catch-a-thought","values":{"sit\033[2Juation":"ok"},"comple
 grep -q "situation\|sit?\[2Juation" "$T/review-esc" && ! grep -q $'\033' "$T/review-esc" &&
     ok "review: an entry's field name with an escape is shown harmless" || bad "review: field name escape" "$(cat -v "$T/review-esc" | tail -5)"
 
+# ---- version 3 records, as devices make them now ----
+# Each device's records open with the key it shares with the clinic,
+# made once for the device: two devices, each with its own records, all
+# believed and each the right patient's; one the server lost shows as a
+# gap; a record whose bytes were swapped for another's is quarantined.
+C3=$T/c3
+"$SC" init "$C3" --name "Riverside" >/dev/null &&
+    "$SC" enroll --dir "$C3" --patient V1 -o "$T/v1.json" >/dev/null &&
+    "$SC" enroll --dir "$C3" --patient V2 -o "$T/v2.json" >/dev/null &&
+    "$FX" device "$C3" "$T/v1.json" "$T/e1.keys" >/dev/null &&
+    "$FX" device "$C3" "$T/v2.json" "$T/e2.keys" >/dev/null || { echo "v3 clinic failed"; exit 1; }
+: >"$T/ids3"
+rec3() { # NAME KEYS CREATED <<< JSON
+	local id
+	id=$("$FX" record "$C3" "$T/$2.keys" checkin "$3" v3) || { echo "fixture v3 record $1 failed"; exit 1; }
+	echo "$1 $id" >>"$T/ids3"
+}
+phq 1,1,1,1,0,0,0,0,0 4 minimal Minimal false | rec3 F1 e1 $((t0 + 1))
+phq 2,2,2,1,0,0,0,0,0 7 mild Mild false | rec3 F2 e1 $((t0 + 2))
+gad 1,1,1,1,1,1,1 7 mild Mild | rec3 F3 e1 $((t0 + 3))
+phq 3,3,3,3,3,3,0,0,0 18 moderately_severe "Moderately severe" false | rec3 G1 e2 $((t0 + 4))
+gad 3,3,3,3,3,3,3 21 severe Severe | rec3 G2 e2 $((t0 + 5))
+[ "$(sqlite3 "$(clinic_db "$C3")" 'SELECT count(*) FROM records WHERE v = 3 AND length(signature) = 0')" = 5 ] &&
+    [ "$(sqlite3 "$(clinic_db "$C3")" 'SELECT count(*) FROM runs')" = 5 ] &&
+    ok "fixture stored 5 version 3 records, each with its run" || bad "fixture v3 records"
+v3check() { # the checks: NAME=check patient total, one per line
+	"$SC" results --dir "$C3" --format json 2>"$T/err3" | python3 -c '
+import json, sys
+ids = {v: k for k, v in (l.split() for l in open(sys.argv[1]))}
+r = json.load(sys.stdin)
+for x in r["results"]:
+    print(ids[x["id"]], x["check"], x["patient"], x["record"]["total"])
+for x in r["quarantined"]:
+    print(ids[x["id"]], x["reason"])
+for g in r["gaps"]:
+    print("gap", g["patient"], g["highest"], g["missing"])' "$T/ids3" | sort
+}
+got=$(v3check)
+want="F1 ok V1 4
+F2 ok V1 7
+F3 ok V1 7
+G1 ok V2 18
+G2 ok V2 21"
+[ "$got" = "$want" ] && ok "version 3: every record of two devices opens with its own device's key" ||
+    bad "version 3 records" "$got
+$(cat "$T/err3")"
+F2=$(awk '$1 == "F2" { print $2 }' "$T/ids3") F3=$(awk '$1 == "F3" { print $2 }' "$T/ids3")
+G1=$(awk '$1 == "G1" { print $2 }' "$T/ids3")
+sqlite3 "$(clinic_db "$C3")" "DELETE FROM records WHERE id = '$F2'"
+got=$(v3check)
+want="F1 ok V1 4
+F3 ok V1 7
+G1 ok V2 18
+G2 ok V2 21
+gap V1 3 [2]"
+[ "$got" = "$want" ] && ok "version 3: a record the server lost is a gap, the rest believed" ||
+    bad "version 3 lost" "$got
+$(cat "$T/err3")"
+sqlite3 "$(clinic_db "$C3")" "UPDATE records SET ciphertext = (SELECT ciphertext FROM records WHERE id = '$G1') WHERE id = '$F3'"
+got=$(v3check)
+want="F1 ok V1 4
+F3 bad_signature
+G1 ok V2 18
+G2 ok V2 21"
+[ "$got" = "$want" ] && ok "version 3: a record with another's bytes is quarantined, the rest believed" ||
+    bad "version 3 swapped" "$got
+$(cat "$T/err3")"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

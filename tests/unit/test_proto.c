@@ -345,7 +345,8 @@ START_TEST(test_seal3_one_size_only_its_device)
 		"\"answered_ts\":1795429600}}",
 	};
 	unsigned char	 box_pk[32], box_sk[32], spk[32], ssk[64], opk[32];
-	unsigned char	 osk[64], *ct, *again;
+	unsigned char	 osk[64], *ct, *again, key[PROTO_KEY_LEN];
+	unsigned char	 bad_pk[32] = { 0 };
 	char		 id[33], other[33], *back, big[2000];
 	size_t		 n, n2;
 
@@ -371,12 +372,28 @@ START_TEST(test_seal3_one_size_only_its_device)
 		ct[40] ^= 1;
 		ck_assert_ptr_null(proto_open3(ct, n, id, spk, box_sk));
 		free(ct);
+		/* In two steps, with the key made once for the device: the
+		 * same text, and still only its own device's. */
+		ct = proto_seal3(recs[i], id, box_pk, ssk, &n);
+		ck_assert_int_eq(proto_open3_key(key, spk, box_sk), 0);
+		back = proto_open3_with(ct, n, id, key);
+		ck_assert_str_eq(back, recs[i]);
+		wipe_free(back);
+		ck_assert_ptr_null(proto_open3_with(ct, n, other, key));
+		ck_assert_ptr_null(proto_open3_with(ct, n - 1, id, key));
+		ck_assert_int_eq(proto_open3_key(key, opk, box_sk), 0);
+		ck_assert_ptr_null(proto_open3_with(ct, n, id, key));
+		free(ct);
 		/* Made by another device for this one's id: not this one's. */
 		ct = proto_seal3(recs[i], id, box_pk, osk, &n);
 		ck_assert_ptr_null(proto_open3(ct, n, id, spk, box_sk));
 		free(ct);
 	}
 	ck_assert_ptr_null(proto_seal3(recs[0], "not an id", box_pk, ssk, &n));
+	/* A signing key of small order converts to no X25519 key. */
+	ck_assert_int_eq(proto_open3_key(key, bad_pk, box_sk), -1);
+	for (size_t i = 0; i < sizeof key; i++)
+		ck_assert_uint_eq(key[i], 0);
 	for (size_t i = 0; i < sizeof big - 1; i++)
 		big[i] = (char)('a' + randombytes_uniform(26));
 	big[sizeof big - 1] = '\0';
