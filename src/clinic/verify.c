@@ -578,31 +578,24 @@ quarantine(const struct raw_row *w, const struct clinic_keys *k,
 }
 
 /* The checks of rows from, every step-th (one worker's share). */
-struct check_work {
+struct check_ctx {
 	struct vrecord		*v;
 	struct raw_row		*raw;
-	size_t			 n, from, step;
 	const struct clinic_keys *k;
 	const struct content	*ct;
 };
 
-static void *
-check_rows(void *arg)
+static void
+check_one(void *arg, size_t i)
 {
-	struct check_work	*w = arg;
-	const struct vdevice	*d;
-	struct vrecord		*r;
+	struct check_ctx	*c = arg;
+	const struct vdevice	*d = c->raw[i].dev;
+	struct vrecord		*r = &c->v[i];
 
-	for (size_t i = w->from; i < w->n; i += w->step) {
-		r = &w->v[i];
-		d = w->raw[i].dev;
-		if ((r->reason = check_record(&w->raw[i], w->k, w->ct, d,
-		    r)) != NULL)
-			quarantine(&w->raw[i], w->k, w->ct, d, r);
-		else
-			r->patient = xstrdup(d->patient);
-	}
-	return NULL;
+	if ((r->reason = check_record(&c->raw[i], c->k, c->ct, d, r)) != NULL)
+		quarantine(&c->raw[i], c->k, c->ct, d, r);
+	else
+		r->patient = xstrdup(d->patient);
 }
 
 static int
@@ -674,39 +667,65 @@ keys_wipe(unsigned char (*keys)[PROTO_KEY_LEN])
 	sodium_free(keys);	/* zeroes it first */
 }
 
-/* Up to this many workers; one when there are few rows or one processor. */
+/* Up to this many workers; one when there are few items or one processor. */
 #define CHECK_WORKERS	4
 #define CHECK_PER_WORKER 32
 
-static void
-check_all(struct vrecord *v, struct raw_row *raw, size_t n,
-    const struct clinic_keys *k, const struct content *ct)
+struct share {
+	void		(*fn)(void *, size_t);
+	void		*arg;
+	size_t		 n, from, step;
+};
+
+static void *
+share_run(void *arg)
 {
-	struct check_work	 w[CHECK_WORKERS];
-	pthread_t		 th[CHECK_WORKERS];
-	bool			 started[CHECK_WORKERS] = { false };
-	long			 cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t			 workers = cpus > 1 ? (size_t)cpus : 1;
+	struct share *w = arg;
+
+	for (size_t i = w->from; i < w->n; i += w->step)
+		w->fn(w->arg, i);
+	return NULL;
+}
+
+/* fn(arg, i) for each i below n, shared out among the processors: each
+ * i is done once, by one thread, and all are done on return. */
+static void
+parallel_for(size_t n, void (*fn)(void *, size_t), void *arg)
+{
+	struct share	 w[CHECK_WORKERS];
+	pthread_t	 th[CHECK_WORKERS];
+	bool		 started[CHECK_WORKERS] = { false };
+	long		 cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t		 workers = cpus > 1 ? (size_t)cpus : 1;
 
 	if (workers > CHECK_WORKERS)
 		workers = CHECK_WORKERS;
 	if (workers > n / CHECK_PER_WORKER)
 		workers = n / CHECK_PER_WORKER ? n / CHECK_PER_WORKER : 1;
 	for (size_t i = 0; i < workers; i++) {
-		w[i] = (struct check_work){ v, raw, n, i, workers, k, ct };
+		w[i] = (struct share){ fn, arg, n, i, workers };
 		/* The first share is this thread's own; a worker that cannot
 		 * start leaves its share to this thread too. */
 		if (i > 0)
-			started[i] = pthread_create(&th[i], NULL, check_rows,
+			started[i] = pthread_create(&th[i], NULL, share_run,
 			    &w[i]) == 0;
 	}
-	check_rows(&w[0]);
+	share_run(&w[0]);
 	for (size_t i = 1; i < workers; i++) {
 		if (started[i])
 			pthread_join(th[i], NULL);
 		else
-			check_rows(&w[i]);
+			share_run(&w[i]);
 	}
+}
+
+static void
+check_all(struct vrecord *v, struct raw_row *raw, size_t n,
+    const struct clinic_keys *k, const struct content *ct)
+{
+	struct check_ctx c = { v, raw, k, ct };
+
+	parallel_for(n, check_one, &c);
 }
 
 /* ---- the runs of version 3 records ---- */
@@ -741,60 +760,139 @@ run_member(const struct v3key *keys, size_t nkeys, const char *device,
 	return hit != NULL ? (long)hit->row : -1;
 }
 
-/* One run the server kept: fold the leaves it kept from prev and check the
- * device's signature; if it holds, each of the run's records that is here
- * and hashes to its leaf is vouched for. A record the server lost leaves
- * the others believed; a changed one does not hash to its leaf. */
+/* One run the server kept, as read. */
+struct run_row {
+	char		 device[PROTO_ID_LEN + 1];
+	unsigned char	 prev[PROTO_HASH_LEN], sig[PROTO_SIG_LEN];
+	unsigned char	*ids, *leaves;	/* 16 and PROTO_HASH_LEN bytes each */
+	size_t		 nid;
+	bool		 ok;		/* its device's signature holds */
+};
+
+struct runs_ctx {
+	struct run_row		*run;
+	const struct v3key	*keys;
+	size_t			 nkeys;
+	const struct raw_row	*raw;
+};
+
+/* Fold the leaves the server kept from prev and check the device's
+ * signature on the chain's end; the device is known from any of the
+ * run's records that is here (a run none of whose records is here, or
+ * of an unknown device, vouches for nothing). */
 static void
-run_check(const char *device, const unsigned char prev[PROTO_HASH_LEN],
-    const unsigned char sig[PROTO_SIG_LEN], const unsigned char *ids,
-    const unsigned char *leaves, size_t nid, const struct v3key *keys,
-    size_t nkeys, const struct vrecord *v, struct raw_row *raw)
+run_verify(void *arg, size_t r)
 {
-	unsigned char		 c[PROTO_HASH_LEN], leaf[PROTO_HASH_LEN], *m;
-	long			 at[PROTO_MAX_BATCH];
+	struct runs_ctx		*c = arg;
+	struct run_row		*u = &c->run[r];
+	unsigned char		 h[PROTO_HASH_LEN], *m;
 	const struct vdevice	*d = NULL;
 	size_t			 ml;
-	int			 bad;
+	long			 at;
 
-	memcpy(c, prev, sizeof c);
-	for (size_t i = 0; i < nid; i++) {
-		proto_chain3_leaf(c, leaves + PROTO_HASH_LEN * i, c);
-		if ((at[i] = run_member(keys, nkeys, device, ids + 16 * i)) >= 0 &&
-		    d == NULL)
-			d = raw[at[i]].dev;
+	memcpy(h, u->prev, sizeof h);
+	for (size_t i = 0; i < u->nid; i++) {
+		proto_chain3_leaf(h, u->leaves + PROTO_HASH_LEN * i, h);
+		if (d == NULL && (at = run_member(c->keys, c->nkeys, u->device,
+		    u->ids + 16 * i)) >= 0)
+			d = c->raw[at].dev;
 	}
 	if (d == NULL)
-		return;		/* none of it here, or its device unknown */
-	m = proto_run3_bytes(device, c, &ml);
-	bad = crypto_sign_verify_detached(sig, m, ml, d->sign_pk);
-	free(m);
-	if (bad)
 		return;
-	for (size_t i = 0; i < nid; i++) {
-		if (at[i] < 0)
+	m = proto_run3_bytes(u->device, h, &ml);
+	u->ok = crypto_sign_verify_detached(u->sig, m, ml, d->sign_pk) == 0;
+	free(m);
+}
+
+/* Each record of a run whose signature holds is vouched for if it is
+ * here and hashes to its leaf: a record the server lost leaves the
+ * others believed; a changed one does not hash to its leaf. */
+static void
+run_mark(const struct run_row *u, const struct v3key *keys, size_t nkeys,
+    const struct vrecord *v, struct raw_row *raw)
+{
+	unsigned char	leaf[PROTO_HASH_LEN];
+	long		at;
+
+	for (size_t i = 0; u->ok && i < u->nid; i++) {
+		if ((at = run_member(keys, nkeys, u->device, u->ids + 16 * i)) < 0)
 			continue;
-		proto_leaf3(v[at[i]].id, raw[at[i]].ct, raw[at[i]].ctlen, leaf);
-		if (sodium_memcmp(leaf, leaves + PROTO_HASH_LEN * i,
+		proto_leaf3(v[at].id, raw[at].ct, raw[at].ctlen, leaf);
+		if (sodium_memcmp(leaf, u->leaves + PROTO_HASH_LEN * i,
 		    sizeof leaf) == 0)
-			raw[at[i]].run_ok = true;
+			raw[at].run_ok = true;
 	}
 }
 
-/* Mark each version 3 row that a run the server kept vouches for
- * (run_check). The server checked every run at upload; this is the
- * clinic not taking its word for it. */
+/* Every run the server kept for the patient (or for all), read whole; a
+ * row not in the form serve stores is left out. */
+static int
+runs_read(sqlite3 *db, const char *patient, struct run_row **out,
+    size_t *nout)
+{
+	sqlite3_stmt	*s;
+	struct run_row	*run = NULL, *u;
+	size_t		 n = 0, cap = 0, nid;
+	const char	*device;
+	int		 rc;
+
+	*out = NULL;
+	*nout = 0;
+	if (sqlite3_prepare_v2(db, "SELECT u.device, u.prev, u.signature,"
+	    " u.ids, u.leaves FROM runs u"
+	    " LEFT JOIN devices d ON d.device = u.device"
+	    " LEFT JOIN tokens t ON t.token_pk = d.token_pk"
+	    " WHERE ?1 IS NULL OR t.patient = ?1 OR d.patient = ?1", -1, &s,
+	    NULL) != SQLITE_OK)
+		return SQLITE_ERROR;
+	sqlite3_bind_text(s, 1, patient, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		device = (const char *)sqlite3_column_text(s, 0);
+		nid = (size_t)sqlite3_column_bytes(s, 3) / 16;
+		if (device == NULL || strlen(device) != PROTO_ID_LEN ||
+		    sqlite3_column_type(s, 3) != SQLITE_BLOB ||
+		    sqlite3_column_type(s, 4) != SQLITE_BLOB ||
+		    nid == 0 || nid > PROTO_MAX_BATCH ||
+		    (size_t)sqlite3_column_bytes(s, 3) != 16 * nid ||
+		    (size_t)sqlite3_column_bytes(s, 4) != PROTO_HASH_LEN * nid)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			run = xreallocarray(run, cap, sizeof *run);
+		}
+		u = &run[n];
+		memset(u, 0, sizeof *u);
+		if (!blob(s, 1, u->prev, sizeof u->prev) ||
+		    !blob(s, 2, u->sig, sizeof u->sig))
+			continue;
+		memcpy(u->device, device, PROTO_ID_LEN + 1);
+		u->nid = nid;
+		u->ids = xmalloc(16 * nid);
+		memcpy(u->ids, sqlite3_column_blob(s, 3), 16 * nid);
+		u->leaves = xmalloc(PROTO_HASH_LEN * nid);
+		memcpy(u->leaves, sqlite3_column_blob(s, 4),
+		    PROTO_HASH_LEN * nid);
+		n++;
+	}
+	sqlite3_finalize(s);
+	*out = run;
+	*nout = n;
+	return rc;
+}
+
+/* Mark each version 3 row that a run the server kept vouches for. The
+ * server checked every run at upload; this is the clinic not taking its
+ * word for it. The signatures are checked on all processors, as the
+ * records are. */
 static int
 runs_check(sqlite3 *db, const char *patient, const struct vrecord *v,
     struct raw_row *raw, size_t n, struct sw_error *err)
 {
-	sqlite3_stmt		*s;
-	struct v3key		*keys = xcalloc(n ? n : 1, sizeof *keys);
-	size_t			 nv3 = 0, nid;
-	unsigned char		 prev[PROTO_HASH_LEN], sig[PROTO_SIG_LEN];
-	const unsigned char	*ids, *leaves;
-	const char		*device;
-	int			 rc;
+	struct v3key	*keys = xcalloc(n ? n : 1, sizeof *keys);
+	struct run_row	*run;
+	struct runs_ctx	 c;
+	size_t		 nv3 = 0, nrun;
+	int		 rc;
 
 	for (size_t i = 0; i < n; i++)
 		if (raw[i].v == PROTO_V3 && raw[i].ct != NULL) {
@@ -807,32 +905,18 @@ runs_check(sqlite3 *db, const char *patient, const struct vrecord *v,
 		return 0;
 	}
 	qsort(keys, nv3, sizeof *keys, by_key);
-	if (sqlite3_prepare_v2(db, "SELECT u.device, u.prev, u.signature,"
-	    " u.ids, u.leaves FROM runs u"
-	    " LEFT JOIN devices d ON d.device = u.device"
-	    " LEFT JOIN tokens t ON t.token_pk = d.token_pk"
-	    " WHERE ?1 IS NULL OR t.patient = ?1 OR d.patient = ?1", -1, &s,
-	    NULL) != SQLITE_OK) {
-		free(keys);
-		return sw_fail(err, SW_EIO, _("Could not read the records: %s"),
-		    sqlite3_errmsg(db));
+	rc = runs_read(db, patient, &run, &nrun);
+	if (rc == SQLITE_DONE) {
+		c = (struct runs_ctx){ run, keys, nv3, raw };
+		parallel_for(nrun, run_verify, &c);
+		for (size_t r = 0; r < nrun; r++)
+			run_mark(&run[r], keys, nv3, v, raw);
 	}
-	sqlite3_bind_text(s, 1, patient, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		device = (const char *)sqlite3_column_text(s, 0);
-		ids = sqlite3_column_blob(s, 3);
-		nid = (size_t)sqlite3_column_bytes(s, 3) / 16;
-		leaves = sqlite3_column_blob(s, 4);
-		if (device == NULL || ids == NULL || leaves == NULL ||
-		    nid == 0 || nid > PROTO_MAX_BATCH ||
-		    (size_t)sqlite3_column_bytes(s, 3) != 16 * nid ||
-		    (size_t)sqlite3_column_bytes(s, 4) != PROTO_HASH_LEN * nid ||
-		    !blob(s, 1, prev, sizeof prev) || !blob(s, 2, sig, sizeof sig))
-			continue;
-		run_check(device, prev, sig, ids, leaves, nid, keys, nv3, v,
-		    raw);
+	for (size_t r = 0; r < nrun; r++) {
+		free(run[r].ids);
+		free(run[r].leaves);
 	}
-	sqlite3_finalize(s);
+	free(run);
 	free(keys);
 	if (rc != SQLITE_DONE)
 		return sw_fail(err, SW_EIO, _("Could not read the records: %s"),
