@@ -463,6 +463,18 @@ G2 ok V2 21"
 [ "$got" = "$want" ] && ok "version 3: a record with another's bytes is quarantined, the rest believed" ||
     bad "version 3 swapped" "$got
 $(cat "$T/err3")"
+# Enough runs that their signatures are checked by more than one thread
+# (parallel_for shares out 32 or more to a thread): every one still holds.
+for i in $(seq 66); do
+	gad 1,0,1,0,1,0,1 4 minimal Minimal | rec3 "H$i" e2 $((t0 + 10 + i))
+done
+got=$(v3check | awk '{ print $2, $3 }' | sort | uniq -c | sed 's/^ *//')
+want="1 bad_signature 
+1 ok V1
+68 ok V2"
+[ "$got" = "$want" ] && ok "version 3: 71 runs checked on several threads, each believed or not as alone" ||
+    bad "version 3 many runs" "$got
+$(cat "$T/err3")"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
