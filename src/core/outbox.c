@@ -403,6 +403,7 @@ run_put(struct outbox_batch *batch, const char *id,
 		batch->run_at = proto_run3_begin(&batch->body, &batch->len,
 		    prev);
 		memcpy(batch->run_chain, prev, PROTO_HASH_LEN);
+		batch->runs++;
 	}
 	proto_rec3_put(&batch->body, &batch->len, id, ct, ctlen);
 	proto_chain3(batch->run_chain, id, ct, ctlen, batch->run_chain);
@@ -415,9 +416,10 @@ run_put(struct outbox_batch *batch, const char *id,
  * it, its signature is the chain's through it, and "alone" once the
  * server refused a run it was in: see outbox_refused), appended to the
  * batch's body; false when it is not one (a damaged disk), so that it is
- * set aside rather than sent. */
+ * set aside rather than sent. *v3: whether it went in a run. */
 static bool
-envelope_put(const char *id, const char *env, struct outbox_batch *batch)
+envelope_put(const char *id, const char *env, struct outbox_batch *batch,
+    bool *v3)
 {
 	cJSON		*j = cJSON_Parse(env);
 	unsigned char	 sig[PROTO_SIG_LEN], prev[PROTO_HASH_LEN], *ct = NULL;
@@ -434,6 +436,7 @@ envelope_put(const char *id, const char *env, struct outbox_batch *batch)
 	    PROTO_MAX_CIPHERTEXT, &ct, &ctlen) == 0 &&
 	    proto_ct_len_ok((int)v, ctlen) && (v != PROTO_V3 ||
 	    proto_bin(j, "prev", prev, sizeof prev));
+	*v3 = ok && v == PROTO_V3;
 	if (ok && v == PROTO_V3 && cJSON_HasObjectItem(j, "alone")) {
 		run_close(batch);
 		run_put(batch, id, prev, sig, ct, ctlen);
@@ -459,18 +462,20 @@ batch_add(struct outbox *ob, struct outbox_batch *batch, const char *id,
 {
 	struct sw_error	none = { 0 };
 	size_t		before = batch->len;
+	bool		v3;
 
 	for (size_t i = 0; i < batch->n; i++)
 		if (strcmp(batch->ids[i], id) == 0)
 			return true;	/* already in, from the risk list */
 	if (batch->n > 0 && batch->len + 2 * strlen(env) / 3 > max_bytes)
 		return false;
-	if (!envelope_put(id, env, batch)) {
+	if (!envelope_put(id, env, batch, &v3)) {
 		batch->len = before;
 		if (outbox_reject(ob, id, "bad_record", &none) == 0)
 			batch->set_aside++;
 		return true;
 	}
+	batch->run_of[batch->n] = v3 ? batch->runs : 0;
 	snprintf(batch->ids[batch->n++], PROTO_ID_LEN + 1, "%s", id);
 	return true;
 }
@@ -521,6 +526,7 @@ outbox_next_batch(struct outbox *ob, size_t max_records, size_t max_bytes,
 	if (max_records > PROTO_MAX_BATCH)
 		max_records = PROTO_MAX_BATCH;
 	batch->ids = xcalloc(max_records, sizeof *batch->ids);
+	batch->run_of = xcalloc(max_records, sizeof *batch->run_of);
 	if (batch_risk_first(ob, max_records, max_bytes, batch, err) != 0)
 		goto fail;
 	/* Then the queue's own order: the order envelopes were queued in. */
@@ -550,7 +556,21 @@ outbox_batch_free(struct outbox_batch *batch)
 {
 	free(batch->body);
 	free(batch->ids);
+	free(batch->run_of);
 	memset(batch, 0, sizeof *batch);
+}
+
+size_t
+outbox_batch_run_n(const struct outbox_batch *batch, const char *id)
+{
+	size_t run = 0, n = 0;
+
+	for (size_t i = 0; i < batch->n && run == 0; i++)
+		if (strcmp(batch->ids[i], id) == 0)
+			run = batch->run_of[i];
+	for (size_t i = 0; run != 0 && i < batch->n; i++)
+		n += batch->run_of[i] == run;
+	return n;
 }
 
 static int
@@ -607,7 +627,7 @@ outbox_reject(struct outbox *ob, const char *id, const char *error,
 
 int
 outbox_refused(struct outbox *ob, const char *id, const char *error,
-    struct sw_error *err)
+    size_t run_n, struct sw_error *err)
 {
 	sqlite3_stmt	*s;
 	cJSON		*j = NULL;
@@ -617,7 +637,8 @@ outbox_refused(struct outbox *ob, const char *id, const char *error,
 
 	if (!ob->enrolled)
 		return not_enrolled(err);
-	if (error == NULL || strcmp(error, "bad_signature") != 0)
+	/* Refused alone, it has no other to blame. */
+	if (error == NULL || strcmp(error, "bad_signature") != 0 || run_n <= 1)
 		return outbox_reject(ob, id, error, err) == 0 ? 1 : -1;
 	if (sqlite3_prepare_v2(ob->db, "SELECT envelope FROM outbox WHERE id = "
 	    "?", -1, &s, NULL) != SQLITE_OK)

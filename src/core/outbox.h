@@ -164,6 +164,10 @@ struct outbox_batch {
 	size_t		 run_at, run_n;
 	unsigned char	 run_chain[PROTO_HASH_LEN];
 	unsigned char	 run_sig[PROTO_SIG_LEN];
+	/* The run each of ids went in (1 for the first run begun, 0 when
+	 * not version 3), and how many runs were begun. */
+	size_t		*run_of;
+	size_t		 runs;
 };
 int	outbox_next_batch(struct outbox *, size_t max_records, size_t max_bytes,
 	    struct outbox_batch *, struct sw_error *);
@@ -174,6 +178,9 @@ int	outbox_sync_body(struct outbox *, const struct outbox_batch *,
 	    long long time, long long after, unsigned char **body,
 	    size_t *len, struct sw_error *);
 void	outbox_batch_free(struct outbox_batch *);
+/* How many records went in the run that record id went in: 0 when it is
+ * not in the batch or not of version 3. */
+size_t	outbox_batch_run_n(const struct outbox_batch *, const char *id);
 /* Drop acknowledged envelopes (one transaction). */
 int	outbox_ack(struct outbox *, const char *const *ids, size_t n,
 	    long long now, struct sw_error *);
@@ -182,11 +189,11 @@ int	outbox_reject(struct outbox *, const char *id, const char *error,
 	    struct sw_error *);
 /* The server refused a record with error: set it aside (1), or, when it
  * is a version 3 envelope refused for its run's signature while it was
- * sent in a run with others, keep it to go again in a run of its own (0),
- * so that one damaged envelope never takes its run's others with it.
- * -1 on error. */
+ * sent in a run with others (run_n, from outbox_batch_run_n, over 1),
+ * keep it to go again in a run of its own (0), so that one damaged
+ * envelope never takes its run's others with it. -1 on error. */
 int	outbox_refused(struct outbox *, const char *id, const char *error,
-	    struct sw_error *);
+	    size_t run_n, struct sw_error *);
 /* 1 when the record id still waits in the queue (sent records leave it
  * when the clinic acknowledges them), 0 when not, -1 on error. */
 int	outbox_waiting(struct outbox *, const char *id);

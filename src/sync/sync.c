@@ -898,7 +898,8 @@ records_rejected(struct sync *s, const struct answer *a)
 	cJSON_ArrayForEach(v, list) {
 		id = proto_str(v, "id");
 		code = proto_str(v, "error");
-		if ((rc = outbox_refused(s->ob, id, code, &err)) < 0) {
+		if ((rc = outbox_refused(s->ob, id, code,
+		    outbox_batch_run_n(&s->batch, id), &err)) < 0) {
 			finish(s, SYNC_FAILED, 0, "%s", err.msg);
 			return 0;
 		}

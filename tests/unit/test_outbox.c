@@ -1017,9 +1017,11 @@ START_TEST(test_queue_order_ack_reject_and_limits)
 END_TEST
 
 /* The body's runs for the next batch, each checked under the device's
- * key; returns how many runs. */
+ * key; returns how many runs, and the size of the run of each of the
+ * batch's records in run_n (when not NULL). */
 static size_t
-next_runs(struct outbox *ob, const struct reg *r, size_t want)
+next_runs_n(struct outbox *ob, const struct reg *r, size_t want,
+    size_t *run_n)
 {
 	struct sw_error		 err = { 0 };
 	struct outbox_batch	 b;
@@ -1037,9 +1039,18 @@ next_runs(struct outbox *ob, const struct reg *r, size_t want)
 	ck_assert_int_eq(y.v, PROTO_V3);
 	for (size_t i = 0; i < y.nruns; i++)
 		ck_assert(proto_run3_ok(&y, i, r->sign_pk));
+	for (size_t i = 0; run_n != NULL && i < b.n; i++)
+		run_n[i] = outbox_batch_run_n(&b, b.ids[i]);
+	ck_assert_uint_eq(outbox_batch_run_n(&b, "not in the batch"), 0);
 	free(body);
 	outbox_batch_free(&b);
 	return y.nruns;
+}
+
+static size_t
+next_runs(struct outbox *ob, const struct reg *r, size_t want)
+{
+	return next_runs_n(ob, r, want, NULL);
 }
 
 /* Records queued one after another go in one run under one signature; a
@@ -1051,8 +1062,8 @@ START_TEST(test_runs_refusal_and_chain)
 	struct sw_error		 err = { 0 };
 	struct outbox		*ob;
 	struct reg		 r;
-	char			 ids[5][33];
-	size_t			 w, rej;
+	char			 ids[6][33];
+	size_t			 w, rej, run_n[8];
 	sqlite3			*db;
 
 	enroll();
@@ -1062,17 +1073,25 @@ START_TEST(test_runs_refusal_and_chain)
 		    &err), 0);
 	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
 	registration_read(ob, &r);
-	ck_assert_uint_eq(next_runs(ob, &r, 4), 1);
+	ck_assert_uint_eq(next_runs_n(ob, &r, 4, run_n), 1);
+	for (int i = 0; i < 4; i++)
+		ck_assert_uint_eq(run_n[i], 4);
 	/* Refused in a run of four: each goes again, in a run of its own
 	 * for the one named, the chain taken up again after it. */
-	ck_assert_int_eq(outbox_refused(ob, ids[1], "bad_signature", &err), 0);
+	ck_assert_int_eq(outbox_refused(ob, ids[1], "bad_signature", 4, &err),
+	    0);
 	ck_assert_int_eq(outbox_waiting(ob, ids[1]), 1);
 	ck_assert_int_eq(outbox_counts(ob, &w, &rej, &err), 0);
 	ck_assert_uint_eq(rej, 0);
-	ck_assert_uint_eq(next_runs(ob, &r, 4), 3);
+	ck_assert_uint_eq(next_runs_n(ob, &r, 4, run_n), 3);
+	ck_assert_uint_eq(run_n[0], 1);
+	ck_assert_uint_eq(run_n[1], 1);	/* ids[1], alone */
+	ck_assert_uint_eq(run_n[2], 2);
+	ck_assert_uint_eq(run_n[3], 2);
 	/* Refused alone: set aside. Another error: set aside at once. */
-	ck_assert_int_eq(outbox_refused(ob, ids[1], "bad_signature", &err), 1);
-	ck_assert_int_eq(outbox_refused(ob, ids[3], "bad_record", &err), 1);
+	ck_assert_int_eq(outbox_refused(ob, ids[1], "bad_signature", 1, &err),
+	    1);
+	ck_assert_int_eq(outbox_refused(ob, ids[3], "bad_record", 2, &err), 1);
 	ck_assert_int_eq(outbox_counts(ob, &w, &rej, &err), 0);
 	ck_assert_uint_eq(w, 2);
 	ck_assert_uint_eq(rej, 2);
@@ -1090,6 +1109,15 @@ START_TEST(test_runs_refusal_and_chain)
 	    "{\"total\":4,\"risk\":false}", false, NULL, -1, ids[4], &err), 0);
 	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
 	ck_assert_uint_eq(next_runs(ob, &r, 3), 3);
+	/* A record sent in a run of one, never refused before, that the
+	 * server refuses for its signature is set aside at once: there is
+	 * no other in its run to blame, so sending it alone again would
+	 * only be refused again. */
+	ck_assert_int_eq(outbox_refused(ob, ids[4], "bad_signature", 1, &err),
+	    1);
+	ck_assert_int_eq(outbox_counts(ob, &w, &rej, &err), 0);
+	ck_assert_uint_eq(w, 2);
+	ck_assert_uint_eq(rej, 3);
 	outbox_close(ob);
 }
 END_TEST
