@@ -43,6 +43,26 @@ problem(struct walk *w, cmark_node *n, const char *msg)
 	w->bad = true;
 }
 
+/* Whether a text node's characters may be shown. The file's own bytes
+ * were checked line by line, but a character reference (&#27;, &#x9b;)
+ * becomes its character only here. */
+static bool
+literal_ok(struct walk *w, cmark_node *n)
+{
+	const char	*lit = cmark_node_get_literal(n);
+	char		 tmp[PROTO_WHY_MAX], *msg;
+
+	if (lit == NULL || text_check(lit, strlen(lit), TEXT_LINES, NULL) ==
+	    TEXT_OK)
+		return true;
+	msg = xasprintf("this text %s (written as a character reference, "
+	    "such as &#27;)", proto_text_why(lit, SIZE_MAX, true, tmp,
+	    sizeof tmp));
+	problem(w, n, msg);
+	free(msg);
+	return false;
+}
+
 static int
 current_style(const struct walk *w)
 {
@@ -127,11 +147,14 @@ enter(struct walk *w, cmark_node *n)
 		new_block(w, BLOCK_RULE);
 		break;
 	case CMARK_NODE_TEXT:
-		add_span(w, cmark_node_get_literal(n), current_style(w));
+		if (literal_ok(w, n))
+			add_span(w, cmark_node_get_literal(n),
+			    current_style(w));
 		break;
 	case CMARK_NODE_CODE:
-		add_span(w, cmark_node_get_literal(n),
-		    current_style(w) | SPAN_CODE);
+		if (literal_ok(w, n))
+			add_span(w, cmark_node_get_literal(n),
+			    current_style(w) | SPAN_CODE);
 		break;
 	case CMARK_NODE_SOFTBREAK:
 		add_span(w, " ", current_style(w));
