@@ -2,6 +2,8 @@
  * is set to check only the dictionary: no character classes, repeats,
  * sequences or credits, which make passphrases harder to remember without
  * making them much harder to guess. */
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <pwquality.h>
@@ -34,20 +36,67 @@ settings(void)
 	return pwq;
 }
 
-/* Whether the dictionary can be read: a random string must pass it. */
+/* Whether the dictionary can be read: a string that is no word and has
+ * no run (cracklib takes it) must pass it. Fixed, not random: a random
+ * one has runs now and then, and a dictionary that seemed unreadable
+ * would let a common password through. */
 static bool
 dictionary_works(pwquality_settings_t *pwq)
 {
-	unsigned char	 raw[18];
-	char		 text[sodium_base64_ENCODED_LEN(18,
-			    sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-	void		*aux = NULL;
+	void *aux = NULL;
 
-	randombytes_buf(raw, sizeof raw);
-	sodium_bin2base64(text, sizeof text, raw, sizeof raw,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	return pwquality_check(pwq, text, NULL, NULL, &aux) !=
-	    PWQ_ERROR_CRACKLIB_CHECK;
+	return pwquality_check(pwq, "Zq8vLm2xRk7pWn4jTd9s", NULL, NULL,
+	    &aux) != PWQ_ERROR_CRACKLIB_CHECK;
+}
+
+/* cracklib refuses, before it looks in its dictionary, a password more
+ * than 3 + 0.09 times its length of whose neighbouring characters
+ * (lowercased, white space trimmed) are one apart, such as "abc" or
+ * "321". On a long random string that refuses about one in a hundred
+ * (lScBcs3STUTrolGjXS4w1z3BeQAM1TuC has six such pairs in 32, and
+ * "stutro" is not a sequence). This is that count, done as cracklib does
+ * it (on bytes, as char), with the number of pairs. */
+static size_t
+steps(const char *pass, size_t *pairs)
+{
+	char	 buf[1024];
+	size_t	 n, i = 0, k = 0;
+
+	snprintf(buf, sizeof buf, "%s", pass);
+	for (char *c = buf; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	n = strlen(buf);
+	while (n > 0 && isspace((unsigned char)buf[n - 1]))
+		buf[--n] = '\0';
+	while (i < n && isspace((unsigned char)buf[i]))
+		i++;
+	*pairs = n - i > 0 ? n - i - 1 : 0;
+	for (; i + 1 < n; i++)
+		if (buf[i + 1] == buf[i] + 1 || buf[i + 1] == buf[i] - 1)
+			k++;
+	sodium_memzero(buf, sizeof buf);
+	return k;
+}
+
+/* Whether cracklib's refusal was for runs alone, in a passphrase that has
+ * no real run: at least 16 characters (too long for cracklib's dictionary
+ * to have held it, so the dictionary it never reached would not have
+ * refused it either), fewer than a third of its pairs one apart, and at
+ * least the five different bytes of cracklib's rule before that one. */
+static bool
+runs_only(const char *pass, bool *in_order)
+{
+	bool	seen[256] = { false };
+	size_t	pairs, k = steps(pass, &pairs), distinct = 0;
+
+	*in_order = (double)k > 3 + 0.09 * (double)(pairs + 1);
+	for (const unsigned char *c = (const unsigned char *)pass; *c; c++)
+		if (!seen[*c]) {
+			seen[*c] = true;
+			distinct++;
+		}
+	return *in_order && distinct >= 5 && text_utf8_count(pass) >= 16 &&
+	    3 * k < pairs;
 }
 
 static void
@@ -75,6 +124,7 @@ passphrase_check(const char *pass, struct pass_verdict *v)
 	pwquality_settings_t	*pwq;
 	void			*aux = NULL;
 	int			 score;
+	bool			 in_order;
 
 	memset(v, 0, sizeof *v);
 	if (text_utf8_count(pass) < PASSPHRASE_MIN_CHARS) {
@@ -87,7 +137,20 @@ passphrase_check(const char *pass, struct pass_verdict *v)
 		return;
 	}
 	score = pwquality_check(pwq, pass, NULL, NULL, &aux);
-	if (score == PWQ_ERROR_CRACKLIB_CHECK && dictionary_works(pwq))
+	if (score == PWQ_ERROR_CRACKLIB_CHECK && runs_only(pass, &in_order)) {
+		/* Its strength without the dictionary, which refused it only
+		 * for runs it does not have. */
+		pwquality_set_int_value(pwq, PWQ_SETTING_DICT_CHECK, 0);
+		aux = NULL;
+		score = pwquality_check(pwq, pass, NULL, NULL, &aux);
+		strength(score < 0 ? 0 : score, v);
+	} else if (score == PWQ_ERROR_CRACKLIB_CHECK && in_order &&
+	    dictionary_works(pwq))
+		v->words = _("That passphrase is too easy to guess: it has "
+		    "letters or digits in order, such as abc or 123. Try "
+		    "three or four words you will remember, such as a line "
+		    "from a song.");
+	else if (score == PWQ_ERROR_CRACKLIB_CHECK && dictionary_works(pwq))
 		v->words = _("That passphrase is too easy to guess: it is a "
 		    "common password, or a word from the dictionary with a "
 		    "few changes. Try three or four words you will remember, "

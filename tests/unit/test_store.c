@@ -313,6 +313,38 @@ START_TEST(test_common_passwords_refused_long_random_taken)
 }
 END_TEST
 
+/* cracklib refuses a password with a few neighbouring characters one
+ * apart before it looks in its dictionary: about one long random string
+ * in a hundred. Those are taken; real runs are refused, and say so. */
+START_TEST(test_random_with_steps_taken_runs_refused)
+{
+	static const char *const taken[] = {
+		"lScBcs3STUTrolGjXS4w1z3BeQAM1TuC",	/* seen refused */
+		"Kp7qrTz2mnWb8ef4Yj0hiGuvLm",	/* six steps in 25 pairs */
+		NULL };
+	static const char *const in_order[] = { "abcdefgh", "12345678",
+	    "abcdefghijklmnopqrstuvwx", "9876543210zyxwvu", NULL };
+	struct pass_verdict v;
+
+	for (size_t i = 0; taken[i] != NULL; i++) {
+		passphrase_check(taken[i], &v);
+		ck_assert_msg(v.ok, "%s refused: %s", taken[i], v.words);
+		ck_assert_int_ne(v.strength, PASS_WEAK);
+	}
+	for (size_t i = 0; in_order[i] != NULL; i++) {
+		passphrase_check(in_order[i], &v);
+		ck_assert_msg(!v.ok, "%s was taken", in_order[i]);
+		ck_assert_ptr_nonnull(strstr(v.words, "in order"));
+	}
+	/* Few different characters, with steps: still refused. */
+	passphrase_check("abxxxxxabxxxxxabxxxxxabxxxxxabxxxxxabxxxxxab", &v);
+	ck_assert(!v.ok);
+	/* A dictionary word is refused for what it is. */
+	passphrase_check("password1", &v);
+	ck_assert_ptr_nonnull(strstr(v.words, "common password"));
+}
+END_TEST
+
 START_TEST(test_has_passphrase_reported)
 {
 	struct sw_error err = { 0 };
@@ -700,6 +732,7 @@ store_suite(void)
 	tcase_add_test(tc, test_no_passphrase_profile_opens_without_one);
 	tcase_add_test(tc, test_old_no_passphrase_profile_still_opens);
 	tcase_add_test(tc, test_common_passwords_refused_long_random_taken);
+	tcase_add_test(tc, test_random_with_steps_taken_runs_refused);
 	tcase_add_test(tc, test_decrypted_state_and_records_are_in_locked_memory);
 	tcase_add_test(tc, test_has_passphrase_reported);
 	tcase_add_test(tc, test_create_refuses_existing_profile);
