@@ -11,6 +11,19 @@
 void		 vrecords_outcome(const struct content *,
 		    const struct vrecord *v, size_t n, const char *patient,
 		    const struct vrecord *upto, struct outcome *out);
+/* The same for many patients and many times without a pass over every
+ * record for each: the scored check-ins of v, grouped by patient once,
+ * in their order in v. v must outlive it. */
+struct outcome_index {
+	const struct vrecord	**v;
+	size_t			  n;
+};
+void		 outcome_index_make(const struct vrecord *v, size_t n,
+		    struct outcome_index *);
+void		 outcome_index_outcome(const struct content *,
+		    const struct outcome_index *, const char *patient,
+		    const struct vrecord *upto, struct outcome *out);
+void		 outcome_index_free(struct outcome_index *);
 /* The category in a clinician's words (NHS Talking Therapies' terms). */
 const char	*outcome_clinic_words(enum outcome_category);
 

@@ -221,33 +221,61 @@ json_quarantined(const struct vrecord *r)
 	return q;
 }
 
-/* Each patient shown, once, with the outcome first pair to latest. */
+/* A shown record's place, for finding each patient's first. */
+struct first {
+	const char	*patient;
+	size_t		 at;
+};
+
+static int
+by_patient_then_at(const void *a, const void *b)
+{
+	const struct first	*x = a, *y = b;
+	int			 c = strcmp(x->patient, y->patient);
+
+	return c != 0 ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+static int
+by_at(const void *a, const void *b)
+{
+	const struct first *x = a, *y = b;
+
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+/* Each patient shown, once, in the order first shown, with the outcome
+ * first pair to latest. */
 static void
 json_outcomes(cJSON *a, struct vrecord **shown, size_t n,
-    const struct content *ct, const struct vrecord *all, size_t nall)
+    const struct content *ct, const struct outcome_index *ix)
 {
+	struct first	*f = xcalloc(n ? n : 1, sizeof *f);
 	struct outcome	 oc;
+	size_t		 k = 0;
 	cJSON		*o;
 
-	for (size_t i = 0; i < n; i++) {
-		size_t k;
-
-		for (k = 0; k < i; k++)
-			if (strcmp(shown[k]->patient, shown[i]->patient) == 0)
-				break;
-		if (k < i)
-			continue;
-		vrecords_outcome(ct, all, nall, shown[i]->patient, NULL, &oc);
+	for (size_t i = 0; i < n; i++)
+		f[i] = (struct first){ shown[i]->patient, i };
+	qsort(f, n, sizeof *f, by_patient_then_at);
+	for (size_t i = 0; i < n; i++)
+		if (k == 0 || strcmp(f[k - 1].patient, f[i].patient) != 0)
+			f[k++] = f[i];
+	qsort(f, k, sizeof *f, by_at);
+	for (size_t i = 0; i < k; i++) {
+		outcome_index_outcome(ct, ix, f[i].patient, NULL, &oc);
 		o = outcome_json(&oc);
-		cJSON_AddStringToObject(o, "patient", shown[i]->patient);
+		cJSON_AddStringToObject(o, "patient", f[i].patient);
 		cJSON_AddItemToArray(a, o);
 	}
+	free(f);
 }
 
 static void
 print_json(struct vrecord **shown, size_t n, const char **outcome,
-    const struct content *ct, const struct vrecord *all, size_t nall,
-    const struct gap *gaps, size_t ngaps)
+    const struct content *ct, const struct outcome_index *ix,
+    const struct vrecord *all, size_t nall, const struct gap *gaps,
+    size_t ngaps)
 {
 	cJSON	*j = cJSON_CreateObject(), *a;
 
@@ -255,8 +283,7 @@ print_json(struct vrecord **shown, size_t n, const char **outcome,
 	a = cJSON_AddArrayToObject(j, "results");
 	for (size_t i = 0; i < n; i++)
 		cJSON_AddItemToArray(a, json_result(shown[i], outcome[i]));
-	json_outcomes(cJSON_AddArrayToObject(j, "outcomes"), shown, n, ct,
-	    all, nall);
+	json_outcomes(cJSON_AddArrayToObject(j, "outcomes"), shown, n, ct, ix);
 	cJSON_AddItemToObject(j, "gaps", gaps_json(gaps, ngaps));
 	a = cJSON_AddArrayToObject(j, "quarantined");
 	for (size_t i = 0; i < nall; i++) {
@@ -408,6 +435,7 @@ clinic_cmd_results(int argc, char **argv)
 	struct clinic_read	 cr;
 	struct vrecord		*all = NULL, **shown = NULL;
 	struct outcome		 oc;
+	struct outcome_index	 ix = { NULL, 0 };
 	struct gap		*gaps = NULL;
 	const char		*dir = ".", *patient = NULL, *content = NULL;
 	const char		**outcome = NULL;
@@ -459,10 +487,11 @@ clinic_cmd_results(int argc, char **argv)
 	/* Beside each scored check-in, the outcome as it stood then: first
 	 * paired check-ins to the latest pair made by that time. */
 	outcome = xcalloc(nshown ? nshown : 1, sizeof *outcome);
+	outcome_index_make(all, n, &ix);
 	for (size_t i = 0; i < nshown; i++) {
 		if (shown[i]->band == NULL)
 			continue;
-		vrecords_outcome(clinic_read_content(&cr), all, n,
+		outcome_index_outcome(clinic_read_content(&cr), &ix,
 		    shown[i]->patient, shown[i], &oc);
 		outcome[i] = outcome_id(oc.category);
 	}
@@ -472,7 +501,7 @@ clinic_cmd_results(int argc, char **argv)
 			goto out;
 	} else if (format == FORMAT_JSON)
 		print_json(shown, nshown, outcome, clinic_read_content(&cr),
-		    all, n, gaps, ngaps);
+		    &ix, all, n, gaps, ngaps);
 	else
 		print_csv(shown, nshown, outcome);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -487,6 +516,7 @@ out:
 	if (rc != CLINIC_EXIT_OK && err.msg[0] != '\0')
 		clinic_fail(&err);
 	gaps_free(gaps, ngaps);
+	outcome_index_free(&ix);
 	free(outcome);
 	free(shown);
 	vrecords_free(all, n);

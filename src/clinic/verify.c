@@ -426,9 +426,12 @@ row_open(const struct raw_row *w, const char *id,
 {
 	if (w->ct == NULL)
 		return NULL;
+	if (w->v == PROTO_V3 && w->key3 != NULL)
+		return proto_open3_with(w->ct, w->ctlen, id, w->key3);
+	/* Without its device's key made (no memory for it): the long way. */
 	if (w->v == PROTO_V3)
-		return w->key3 != NULL ? proto_open3_with(w->ct, w->ctlen, id,
-		    w->key3) : NULL;
+		return w->dev != NULL && proto_id_ok(id) ? proto_open3(w->ct,
+		    w->ctlen, id, w->dev->sign_pk, k->box_sk) : NULL;
 	return proto_open_v(w->v, w->ct, w->ctlen, k->box_pk, k->box_sk);
 }
 
@@ -577,7 +580,7 @@ quarantine(const struct raw_row *w, const struct clinic_keys *k,
 	quarantine_risk(w, k, ct, r);
 }
 
-/* The checks of rows from, every step-th (one worker's share). */
+/* What check_one needs for each row (parallel_for). */
 struct check_ctx {
 	struct vrecord		*v;
 	struct raw_row		*raw;
@@ -634,7 +637,8 @@ devices_attach(const struct vrecord *v, struct raw_row *raw, size_t n,
  * Diffie-Hellman are most of a box's cost) before the workers start;
  * keys[i] is devs[i]'s. A secret: keys_wipe. */
 static unsigned char (*keys_make(struct raw_row *raw, size_t n,
-    const struct vdevice *devs, size_t nd, const struct clinic_keys *k))[32]
+    const struct vdevice *devs, size_t nd,
+    const struct clinic_keys *k))[PROTO_KEY_LEN]
 {
 	unsigned char	(*keys)[PROTO_KEY_LEN];
 	signed char	 *state;
@@ -642,12 +646,9 @@ static unsigned char (*keys_make(struct raw_row *raw, size_t n,
 
 	if (nd == 0)
 		return NULL;
-	keys = sodium_malloc(nd * PROTO_KEY_LEN);
+	if ((keys = sodium_malloc(nd * PROTO_KEY_LEN)) == NULL)
+		return NULL;	/* each row's box is opened the long way */
 	state = xcalloc(nd, 1);		/* 0 not yet, 1 made, -1 none */
-	if (keys == NULL) {
-		free(state);
-		return NULL;	/* then no version 3 row opens */
-	}
 	for (size_t i = 0; i < n; i++) {
 		if (raw[i].v != PROTO_V3 || raw[i].dev == NULL)
 			continue;
