@@ -10,67 +10,97 @@
 #include "i18n.h"
 #include "util.h"
 
-static int
-by_n(const void *a, const void *b)
-{
-	long long x = *(const long long *)a, y = *(const long long *)b;
+/* A believed record's number, and its place among the records. */
+struct num {
+	const struct vrecord	*r;
+	size_t			 at;
+};
 
-	return x < y ? -1 : x > y;
+static int
+by_device_then_n(const void *a, const void *b)
+{
+	const struct num	*x = a, *y = b;
+	int			 c = strcmp(x->r->device, y->r->device);
+
+	if (c != 0)
+		return c;
+	if (x->r->n != y->r->n)
+		return x->r->n < y->r->n ? -1 : 1;
+	return (x->at > y->at) - (x->at < y->at);
 }
 
-/* The missing numbers of device (between 1 and the highest held). */
-static void
-device_gap(const struct vrecord *v, size_t n, const char *device,
-    struct gap *g)
-{
-	long long	*seen = xcalloc(n ? n : 1, sizeof *seen);
-	size_t		 k = 0;
-	long long	 want = 1;
+struct placed {
+	struct gap	 g;
+	size_t		 first;
+};
 
-	for (size_t i = 0; i < n; i++)
-		if (v[i].reason == NULL && v[i].n > 0 &&
-		    strcmp(v[i].device, device) == 0)
-			seen[k++] = v[i].n;
-	qsort(seen, k, sizeof *seen, by_n);
+static int
+by_first(const void *a, const void *b)
+{
+	const struct placed *x = a, *y = b;
+
+	return (x->first > y->first) - (x->first < y->first);
+}
+
+/* One device's numbers, sorted (from num[0..k)): the missing ones
+ * between 1 and the highest held. */
+static void
+device_gap(const struct num *num, size_t k, struct gap *g)
+{
+	long long want = 1;
+
 	for (size_t i = 0; i < k; i++) {
-		for (; want < seen[i]; want++) {
+		for (; want < num[i].r->n; want++) {
 			g->missing = xreallocarray(g->missing, g->n_missing + 1,
 			    sizeof *g->missing);
 			g->missing[g->n_missing++] = want;
 		}
-		if (seen[i] >= want)
-			want = seen[i] + 1;
-		g->highest = seen[i];
+		if (num[i].r->n >= want)
+			want = num[i].r->n + 1;
+		g->highest = num[i].r->n;
 	}
-	free(seen);
 }
 
+/* The believed, numbered records grouped by device once (sorted), so a
+ * caseload of thousands is one pass, not one for each record; the gaps
+ * in the order their devices' first records came. */
 size_t
 gaps_find(const struct vrecord *v, size_t n, struct gap **out)
 {
-	struct gap	*g = NULL;
-	size_t		 ng = 0, k;
+	struct num	*num = xcalloc(n ? n : 1, sizeof *num);
+	struct placed	*p = NULL;
+	struct gap	*g;
+	size_t		 k = 0, np = 0, end, first;
 
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].reason != NULL || v[i].n <= 0)
-			continue;
-		for (k = 0; k < ng; k++)
-			if (strcmp(g[k].device, v[i].device) == 0)
-				break;
-		if (k < ng)
-			continue;
-		g = xreallocarray(g, ng + 1, sizeof *g);
-		memset(&g[ng], 0, sizeof g[ng]);
-		snprintf(g[ng].device, sizeof g[ng].device, "%s", v[i].device);
-		g[ng].patient = v[i].patient;
-		device_gap(v, n, v[i].device, &g[ng]);
-		if (g[ng].n_missing > 0)
-			ng++;
-		else
-			free(g[ng].missing);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].reason == NULL && v[i].n > 0)
+			num[k++] = (struct num){ &v[i], i };
+	qsort(num, k, sizeof *num, by_device_then_n);
+	for (size_t i = 0; i < k; i = end) {
+		first = num[i].at;
+		for (end = i; end < k && strcmp(num[end].r->device,
+		    num[i].r->device) == 0; end++)
+			if (num[end].at < first)
+				first = num[end].at;
+		p = xreallocarray(p, np + 1, sizeof *p);
+		memset(&p[np], 0, sizeof p[np]);
+		snprintf(p[np].g.device, sizeof p[np].g.device, "%s",
+		    num[i].r->device);
+		p[np].g.patient = v[first].patient;
+		p[np].first = first;
+		device_gap(num + i, end - i, &p[np].g);
+		if (p[np].g.n_missing > 0)
+			np++;
 	}
+	free(num);
+	if (np > 1)
+		qsort(p, np, sizeof *p, by_first);
+	g = xcalloc(np ? np : 1, sizeof *g);
+	for (size_t i = 0; i < np; i++)
+		g[i] = p[i].g;
+	free(p);
 	*out = g;
-	return ng;
+	return np;
 }
 
 void

@@ -475,6 +475,24 @@ want="1 bad_signature
 [ "$got" = "$want" ] && ok "version 3: 71 runs checked on several threads, each believed or not as alone" ||
     bad "version 3 many runs" "$got
 $(cat "$T/err3")"
+# Gaps on two devices: each its own numbers missing, listed in the order
+# the devices' first records came (e2's before e3's, e3's device newer).
+"$SC" enroll --dir "$C3" --patient V3 -o "$T/v3.json" >/dev/null &&
+    "$FX" device "$C3" "$T/v3.json" "$T/e3.keys" >/dev/null || { echo "v3 third device failed"; exit 1; }
+for i in 1 2 3; do
+	gad 1,0,1,0,1,0,1 4 minimal Minimal | rec3 "K$i" e3 $((t0 + 100 + i))
+done
+for x in H10 K2; do
+	sqlite3 "$(clinic_db "$C3")" "DELETE FROM records WHERE id = '$(awk -v x=$x '$1 == x { print $2 }' "$T/ids3")'"
+done
+got=$("$SC" results --dir "$C3" --format json 2>/dev/null | python3 -c '
+import json, sys
+for g in json.load(sys.stdin)["gaps"]:
+    print(g["patient"], g["highest"], g["missing"])')
+want="V2 68 [12]
+V3 3 [2]"
+[ "$got" = "$want" ] && ok "version 3: gaps on two devices, each its own, in the order the devices came" ||
+    bad "version 3 gaps on two devices" "$got"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
