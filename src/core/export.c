@@ -62,6 +62,7 @@ add_exercise(void *arg, const char *id, const char *exercise,
 		[ENTRY_PRIVATE] = "private",
 		[ENTRY_SHARED] = "shared",
 		[ENTRY_SENT] = "sent",
+		[ENTRY_MAYBE_SENT] = "maybe_sent",
 	};
 	struct entries_walk	*w = arg;
 	struct sw_error		 err = { 0 };

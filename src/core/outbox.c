@@ -2,6 +2,8 @@
  * queue of sealed envelopes in send order, acknowledgements, signed
  * requests, message ciphertexts and their cursor, and backoff. Nothing here
  * needs the passphrase, so "stepwise sync" can run from cron. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -998,4 +1000,261 @@ outbox_note_stop(struct outbox *ob, const char *code, const char *words,
 	    words) : sync_del(ob->db, "last_error")) != 0)
 		return tx_rollback(ob, err);
 	return tx_commit(ob, err);
+}
+
+/* ---- records on their way ----
+ * A request's records are marked, in the clear sync state, while it is
+ * out: "sending.PID" = {"at": time, "ids": [...]}. A request that ended
+ * without the server's answer, after its bytes may have gone, leaves its
+ * records in "uncertain" (an array of ids) until they are acknowledged:
+ * the clinic may hold them. Another process (the full screen while a
+ * sync from cron runs) reads both before it tells the patient that an
+ * entry stays on this computer. */
+
+#define SENDING_PREFIX	"sending."
+#define SENDING_MAX	1800	/* seconds: no request is out longer */
+
+static cJSON *
+state_json(sqlite3 *db, const char *key)
+{
+	char	*v = sync_get(db, key);
+	cJSON	*j = v != NULL ? cJSON_Parse(v) : NULL;
+
+	free(v);
+	return j;
+}
+
+static bool
+ids_has(const cJSON *a, const char *id)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, a)
+		if (cJSON_IsString(it) && strcmp(it->valuestring, id) == 0)
+			return true;
+	return false;
+}
+
+/* Whether the record is in the profile and not yet acknowledged. */
+static bool
+record_unsent(sqlite3 *db, const char *id)
+{
+	sqlite3_stmt	*s;
+	bool		 unsent = false;
+
+	if (sqlite3_prepare_v2(db, "SELECT sent FROM records WHERE id = ?", -1,
+	    &s, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		unsent = sqlite3_column_int(s, 0) == 0;
+	sqlite3_finalize(s);
+	return unsent;
+}
+
+/* "uncertain" with the ids of add (may be NULL) put in, and those since
+ * acknowledged or gone taken out. */
+static int
+uncertain_update(sqlite3 *db, const cJSON *add)
+{
+	cJSON		*old = state_json(db, "uncertain"), *now;
+	const cJSON	*it;
+	char		*text;
+	int		 rc;
+
+	now = cJSON_CreateArray();
+	cJSON_ArrayForEach(it, old)
+		if (cJSON_IsString(it) && record_unsent(db, it->valuestring) &&
+		    !ids_has(now, it->valuestring))
+			cJSON_AddItemToArray(now,
+			    cJSON_CreateString(it->valuestring));
+	cJSON_ArrayForEach(it, add)
+		if (cJSON_IsString(it) && record_unsent(db, it->valuestring) &&
+		    !ids_has(now, it->valuestring))
+			cJSON_AddItemToArray(now,
+			    cJSON_CreateString(it->valuestring));
+	cJSON_Delete(old);
+	if (cJSON_GetArraySize(now) == 0) {
+		cJSON_Delete(now);
+		return sync_del(db, "uncertain");
+	}
+	text = cJSON_PrintUnformatted(now);
+	cJSON_Delete(now);
+	rc = sync_set(db, "uncertain", text);
+	free(text);
+	return rc;
+}
+
+/* Whether the process that made a mark can still be sending. */
+static bool
+sender_alive(long long pid, long long at, long long now)
+{
+	if (pid <= 0 || now - at > SENDING_MAX || at - now > SENDING_MAX)
+		return false;
+	return pid == (long long)getpid() || kill((pid_t)pid, 0) == 0 ||
+	    errno == EPERM;
+}
+
+/* Each mark: fn(db, pid, at, ids, arg). */
+static int
+marks_each(sqlite3 *db, void (*fn)(sqlite3 *, long long, long long,
+    const cJSON *, void *), void *arg)
+{
+	sqlite3_stmt	*s;
+	cJSON		*j;
+	const char	*key;
+	long long	 pid, at;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT key, value FROM sync_state WHERE "
+	    "substr(key, 1, 8) = '" SENDING_PREFIX "'", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		key = (const char *)sqlite3_column_text(s, 0);
+		j = cJSON_Parse((const char *)sqlite3_column_text(s, 1));
+		pid = strtoll(key + strlen(SENDING_PREFIX), NULL, 10);
+		at = 0;
+		proto_int(j, "at", &at);
+		fn(db, pid, at, cJSON_GetObjectItemCaseSensitive(j, "ids"), arg);
+		cJSON_Delete(j);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+struct stale {
+	long long	 now;
+	cJSON		*ids;		/* of marks whose sender is gone */
+	cJSON		*pids;
+};
+
+static void
+stale_one(sqlite3 *db, long long pid, long long at, const cJSON *ids,
+    void *arg)
+{
+	struct stale	*w = arg;
+	const cJSON	*it;
+
+	(void)db;
+	if (pid != (long long)getpid() && sender_alive(pid, at, w->now))
+		return;
+	cJSON_ArrayForEach(it, ids)
+		if (cJSON_IsString(it))
+			cJSON_AddItemToArray(w->ids,
+			    cJSON_CreateString(it->valuestring));
+	cJSON_AddItemToArray(w->pids, cJSON_CreateNumber((double)pid));
+}
+
+/* Marks left by a sender that is gone (killed while it sent: its records
+ * may have arrived) become uncertain. */
+static int
+stale_fold(sqlite3 *db, long long now)
+{
+	struct stale	 w = { now, cJSON_CreateArray(), cJSON_CreateArray() };
+	const cJSON	*it;
+	char		 key[64];
+	int		 rc;
+
+	rc = marks_each(db, stale_one, &w);
+	if (rc == 0)
+		rc = uncertain_update(db, w.ids);
+	cJSON_ArrayForEach(it, w.pids) {
+		snprintf(key, sizeof key, SENDING_PREFIX "%lld",
+		    (long long)it->valuedouble);
+		if (rc == 0)
+			rc = sync_del(db, key);
+	}
+	cJSON_Delete(w.ids);
+	cJSON_Delete(w.pids);
+	return rc;
+}
+
+int
+outbox_sending_begin(struct outbox *ob, const struct outbox_batch *batch,
+    long long now, struct sw_error *err)
+{
+	cJSON	*j, *ids;
+	char	*text, key[64];
+	int	 rc;
+
+	if (!ob->enrolled || batch->n == 0)
+		return 0;
+	if (tx_begin(ob, err) != 0)
+		return -1;
+	j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "at", (double)now);
+	ids = cJSON_AddArrayToObject(j, "ids");
+	for (size_t i = 0; i < batch->n; i++)
+		cJSON_AddItemToArray(ids, cJSON_CreateString(batch->ids[i]));
+	text = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	snprintf(key, sizeof key, SENDING_PREFIX "%lld", (long long)getpid());
+	rc = stale_fold(ob->db, now) == 0 && sync_set(ob->db, key, text) == 0;
+	free(text);
+	return rc ? tx_commit(ob, err) : tx_rollback(ob, err);
+}
+
+int
+outbox_sending_end(struct outbox *ob, bool maybe_stored, struct sw_error *err)
+{
+	cJSON	*j;
+	char	 key[64];
+	bool	 ok;
+
+	if (!ob->enrolled)
+		return 0;
+	snprintf(key, sizeof key, SENDING_PREFIX "%lld", (long long)getpid());
+	if (tx_begin(ob, err) != 0)
+		return -1;
+	j = state_json(ob->db, key);
+	ok = uncertain_update(ob->db, maybe_stored ?
+	    cJSON_GetObjectItemCaseSensitive(j, "ids") : NULL) == 0 &&
+	    sync_del(ob->db, key) == 0;
+	cJSON_Delete(j);
+	return ok ? tx_commit(ob, err) : tx_rollback(ob, err);
+}
+
+struct find_mark {
+	const char	*id;
+	long long	 now;
+	enum in_flight	 found;
+};
+
+static void
+find_one(sqlite3 *db, long long pid, long long at, const cJSON *ids,
+    void *arg)
+{
+	struct find_mark *f = arg;
+
+	(void)db;
+	if (!ids_has(ids, f->id))
+		return;
+	if (sender_alive(pid, at, f->now))
+		f->found = IN_FLIGHT_NOW;
+	else if (f->found == IN_FLIGHT_NONE)
+		f->found = IN_FLIGHT_MAYBE;
+}
+
+int
+outbox_record_in_flight(struct store *st, const char *id, long long now,
+    enum in_flight *out)
+{
+	sqlite3			*db = store_sqlite(st);
+	struct find_mark	 f = { id, now, IN_FLIGHT_NONE };
+	cJSON			*u;
+
+	*out = IN_FLIGHT_NONE;
+	if (!sync_tables_exist(db))
+		return 0;
+	if (marks_each(db, find_one, &f) != 0)
+		return -1;
+	if (f.found == IN_FLIGHT_NONE && (u = state_json(db, "uncertain")) !=
+	    NULL) {
+		if (ids_has(u, id))
+			f.found = IN_FLIGHT_MAYBE;
+		cJSON_Delete(u);
+	}
+	*out = f.found;
+	return 0;
 }

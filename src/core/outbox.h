@@ -194,6 +194,24 @@ int	outbox_reject(struct outbox *, const char *id, const char *error,
  * envelope never takes its run's others with it. -1 on error. */
 int	outbox_refused(struct outbox *, const char *id, const char *error,
 	    size_t run_n, struct sw_error *);
+/* A request's records are marked as on their way while it is out (the
+ * clear sync state, by process), so that another process can tell (a
+ * cron sync while the patient uses the full screen). end: the request is
+ * over; maybe_stored when it ended without the server's answer after its
+ * bytes may have gone, so the clinic may hold its records: they stay
+ * "uncertain" until acknowledged. A mark whose process is gone counts as
+ * maybe stored. */
+int	outbox_sending_begin(struct outbox *, const struct outbox_batch *,
+	    long long now, struct sw_error *);
+int	outbox_sending_end(struct outbox *, bool maybe_stored,
+	    struct sw_error *);
+enum in_flight {
+	IN_FLIGHT_NONE,		/* in no request that may have arrived */
+	IN_FLIGHT_NOW,		/* in a request out right now */
+	IN_FLIGHT_MAYBE,	/* in one that ended without an answer */
+};
+int	outbox_record_in_flight(struct store *, const char *id,
+	    long long now, enum in_flight *);
 /* 1 when the record id still waits in the queue (sent records leave it
  * when the clinic acknowledges them), 0 when not, -1 on error. */
 int	outbox_waiting(struct outbox *, const char *id);

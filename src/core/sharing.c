@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -203,6 +204,7 @@ entry_share_state(struct store *st, const struct sharing *sh, const char *id,
     enum entry_share *out, struct sw_error *err)
 {
 	struct sharing	*s = NULL;
+	enum in_flight	 f;
 	int		 sent;
 
 	if ((sent = outbox_record_sent(st, id)) < 0)
@@ -217,6 +219,14 @@ entry_share_state(struct store *st, const struct sharing *sh, const char *id,
 	*out = sharing_allows(sh != NULL ? sh : s, id, RECORD_EXERCISE) ?
 	    ENTRY_SHARED : ENTRY_PRIVATE;
 	sharing_free(s);
+	if (*out == ENTRY_PRIVATE) {
+		if (outbox_record_in_flight(st, id, (long long)time(NULL),
+		    &f) != 0)
+			return sw_fail(err, SW_EIO, _("Could not read whether "
+			    "the entry was sent."));
+		if (f != IN_FLIGHT_NONE)
+			*out = ENTRY_MAYBE_SENT;
+	}
 	return 0;
 }
 
@@ -226,6 +236,7 @@ entry_share(struct store *st, const char *id, bool share,
 {
 	struct find	 f = { id, NULL, 0 };
 	enum entry_share now;
+	enum in_flight	 going;
 	int		 sent, rc;
 
 	if ((rc = store_each_record(st, RECORD_EXERCISE, find_entry, &f,
@@ -240,6 +251,17 @@ entry_share(struct store *st, const char *id, bool share,
 		    "the entry was sent.")) : share ? 0 : sw_fail(err,
 		    SW_EINVAL, _("This entry has already been sent to your "
 		    "clinic, so it cannot be made private again."));
+	}
+	/* What a sync is sending now may reach the clinic whatever is
+	 * chosen: making it private waits until that sync has finished. */
+	if (!share && (outbox_record_in_flight(st, id, (long long)time(NULL),
+	    &going) != 0 || going == IN_FLIGHT_NOW)) {
+		wipe_free(f.json);
+		return going == IN_FLIGHT_NOW ? sw_fail(err, SW_EINVAL,
+		    _("Stepwise is sending this entry to your clinic right "
+		    "now, so it cannot be made private. Try again when the "
+		    "sending has finished.")) : sw_fail(err, SW_EIO,
+		    _("Could not read whether the entry was sent."));
 	}
 	/* Already as asked: nothing to queue or take out. */
 	if ((rc = entry_share_state(st, NULL, id, &now, err)) != 0 ||
@@ -274,6 +296,10 @@ entry_share_words(enum entry_share s, const char *clinic)
 		return clinic ? xasprintf(_("Shared: it goes to %s at the next "
 		    "sync."), clinic) : xstrdup(_("Shared: it will go to your "
 		    "clinic if you join one."));
+	case ENTRY_MAYBE_SENT:
+		return xasprintf(_("Private: Stepwise will not send it, but a "
+		    "sync that did not finish was sending it, so %s may have "
+		    "it."), clinic ? clinic : _("your clinic"));
 	case ENTRY_PRIVATE:
 		break;
 	}
@@ -281,8 +307,13 @@ entry_share_words(enum entry_share s, const char *clinic)
 }
 
 char *
-entry_shared_words(bool share, const char *clinic)
+entry_shared_words(bool share, bool maybe_sent, const char *clinic)
 {
+	if (!share && maybe_sent)
+		return xasprintf(_("This entry is private again: Stepwise will "
+		    "not send it. A sync that did not finish was sending it, "
+		    "so %s may have it already."), clinic ? clinic :
+		    _("your clinic"));
 	if (!share)
 		return xstrdup(_("This entry is private again: it stays on "
 		    "this computer."));

@@ -45,6 +45,9 @@ enum entry_share {
 	ENTRY_SHARED,		/* shared, waiting to be sent (or for a
 				 * clinic to be joined) */
 	ENTRY_SENT,		/* the clinic has it: it cannot be unsent */
+	ENTRY_MAYBE_SENT,	/* private now, but a sync that ended
+				 * without the clinic's answer was sending
+				 * it: the clinic may have it */
 };
 /* sh: the choices loaded once for a walk over many entries (sharing_load),
  * or NULL to load them for this one. */
@@ -52,14 +55,17 @@ int	 entry_share_state(struct store *, const struct sharing *sh,
 	    const char *id, enum entry_share *, struct sw_error *);
 /* Share an entry (queue it for the clinic, when one is joined), or make
  * a shared one private again while it has not been sent (its envelope
- * leaves the queue). Refuses, changing nothing, to unsend a sent one. One
- * transaction. */
+ * leaves the queue). Refuses, changing nothing, to unsend a sent one, or
+ * one that a sync (this process's or another's) is sending right now.
+ * One transaction. */
 int	 entry_share(struct store *, const char *id, bool share,
 	    struct sw_error *);
 /* Where the entry stands, in a sentence for the patient (allocated):
  * clinic is the clinic's name when the profile is joined, else NULL. */
 char	*entry_share_words(enum entry_share, const char *clinic);
-/* What the patient is told after entry_share(share) succeeded. */
-char	*entry_shared_words(bool share, const char *clinic);
+/* What the patient is told after entry_share(share) succeeded; maybe_sent
+ * when the entry made private was in a sync that ended without the
+ * clinic's answer (entry_share_state then says ENTRY_MAYBE_SENT). */
+char	*entry_shared_words(bool share, bool maybe_sent, const char *clinic);
 
 #endif

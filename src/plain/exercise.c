@@ -489,7 +489,7 @@ change_sharing(struct plain *p, struct history *h)
 	enum entry_share state;
 	const char	*id;
 	char		*prompt, *words;
-	bool		 skipped;
+	bool		 skipped, share, maybe_sent;
 	int		 k, yes;
 
 	if (plain_ask_int(p, _("\nTo share an entry with your clinic or make "
@@ -517,14 +517,17 @@ change_sharing(struct plain *p, struct history *h)
 	free(prompt);
 	if (yes != 1)
 		return;
-	if (entry_share(p->st, id, state != ENTRY_SHARED, &err) != 0) {
+	share = state != ENTRY_SHARED;
+	if (entry_share(p->st, id, share, &err) != 0) {
 		plain_say(p, "%s", err.msg);
 		return;
 	}
-	words = entry_shared_words(state != ENTRY_SHARED, joined_clinic(p));
+	maybe_sent = !share && entry_share_state(p->st, NULL, id, &state,
+	    &err) == 0 && state == ENTRY_MAYBE_SENT;
+	words = entry_shared_words(share, maybe_sent, joined_clinic(p));
 	plain_say(p, "%s", words);
 	free(words);
-	if (state != ENTRY_SHARED)
+	if (share)
 		plain_record_saved(p);
 }
 

@@ -57,6 +57,8 @@ struct sync {
 	char			 stop_code[64];
 
 	struct outbox_batch	 batch;		/* the batch in flight */
+	bool			 marked;	/* its records marked as on
+						 * their way (outbox_sending) */
 	size_t			 batch_max;	/* halves after a cut */
 	bool			 first_batch;
 	long long		 clock_offset;	/* server minus our clock */
@@ -299,6 +301,42 @@ summary(struct sync *s)
 		    "kept.", s->bad), s->bad);
 }
 
+/* The request is over: its records are no longer on their way. After an
+ * answer the server's word stands (200: acknowledged; else not stored);
+ * without one, the clinic may hold them. The mark is best effort: a
+ * profile that cannot be written fails the run elsewhere. */
+static void
+unmark(struct sync *s, bool maybe_stored)
+{
+	struct sw_error err = { 0 };
+
+	if (!s->marked)
+		return;
+	s->marked = false;
+	(void)outbox_sending_end(s->ob, maybe_stored, &err);
+}
+
+/* Whether a transfer that failed with code may have taken its body to the
+ * server: not when the connection was never made or trusted. */
+static bool
+maybe_sent(CURLcode code)
+{
+	switch (code) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CONNECT_ERROR:
+		return false;
+	default:
+		return true;
+	}
+}
+
 /* End the run with result and, for a failure, words for the patient; the
  * outcome goes into the clear sync state (backoff, stop, last success). */
 static void
@@ -311,6 +349,7 @@ finish(struct sync *s, enum sync_result result, long long retry_after,
 	int		 rc = 0;
 
 	request_free(s);
+	unmark(s, true);	/* a request cut short by the run's end */
 	run_close(s);
 	outbox_batch_free(&s->batch);
 	va_start(ap, fmt);
@@ -667,6 +706,13 @@ send_sync(struct sync *s)
 		    "records...", s->batch.n), s->batch.n);
 	else if (s->step != STEP_SYNC)
 		say(s, "%s", _("Fetching messages..."));
+	/* Marked before a byte goes: from now the clinic may have them. */
+	if (outbox_sending_begin(s->ob, &s->batch, wall_now(), &err) != 0) {
+		free(body);
+		finish(s, SYNC_FAILED, 0, "%s", err.msg);
+		return;
+	}
+	s->marked = s->batch.n > 0;
 	s->step = STEP_SYNC;
 	send_request(s, PROTO_V2_TARGET, body, len, PROTO_V2_MEDIA, false);
 }
@@ -986,12 +1032,16 @@ transfer_done(struct sync *s, CURLcode code)
 	struct answer a;
 
 	if (code != CURLE_OK) {
+		/* Even an answer too big to read was an answer after the
+		 * whole request: the server's word is unknown. */
+		unmark(s, maybe_sent(code));
 		if (s->req.too_big)
 			code = CURLE_WRITE_ERROR;
 		finish_transport(s, code);
 		return;
 	}
 	parse_answer(s, &a);
+	unmark(s, false);
 	if (finish_busy(s, &a))
 		goto out;
 	/* Success is 200 (and 201 for a registration) with a JSON body;
@@ -1052,6 +1102,7 @@ sync_free(struct sync *s)
 	if (s == NULL)
 		return;
 	request_free(s);
+	unmark(s, true);	/* left while a request was out */
 	run_close(s);
 	outbox_batch_free(&s->batch);
 	free(s);

@@ -206,6 +206,18 @@ one_new(struct tui *t, const struct exercise *e, const struct past *p)
 	return s;
 }
 
+/* Where an entry stands now, read again (PRIVATE when it cannot be). */
+static enum entry_share
+entry_now(struct tui *t, const char *id)
+{
+	struct sw_error		err = { 0 };
+	enum entry_share	s;
+
+	if (entry_share_state(t->st, NULL, id, &s, &err) != 0)
+		s = ENTRY_PRIVATE;
+	return s;
+}
+
 static enum action
 entries_key(struct screen *s, struct ui *u, int key)
 {
@@ -246,7 +258,8 @@ entries_key(struct screen *s, struct ui *u, int key)
 		ui_message(&t->ui, "%s", err.msg);
 		return ACT_REDRAW;
 	}
-	words = entry_shared_words(share, joined_clinic(t));
+	words = entry_shared_words(share, entry_now(t, l->v[l->sel].id) ==
+	    ENTRY_MAYBE_SENT, joined_clinic(t));
 	ui_message(&t->ui, "%s", words);
 	free(words);
 	if (share)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -1124,6 +1125,82 @@ END_TEST
 
 /* ---- backoff ---- */
 
+/* A request's records are marked while it is out, for another process to
+ * see: on their way now while the sender lives; after a request that
+ * ended without the server's answer, or whose sender was killed, the
+ * clinic may hold them, until they are acknowledged. */
+START_TEST(test_records_on_their_way)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox		*ob;
+	struct outbox_batch	 b;
+	enum in_flight		 f;
+	char			 ids[3][33];
+	const char		*acked[1];
+	pid_t			 child;
+	int			 status;
+
+	enroll();
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(outbox_save_record(st, "exercise", 100 + i,
+		    "{\"values\":{}}", false, NULL, 1, ids[i], &err), 0);
+	ck_assert_int_eq(outbox_record_in_flight(st, ids[0], NOW, &f), 0);
+	ck_assert_int_eq(f, IN_FLIGHT_NONE);
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	ck_assert_int_eq(outbox_next_batch(ob, 2, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, 2);
+	/* Out now, from this process: on their way; the third is not. */
+	ck_assert_int_eq(outbox_sending_begin(ob, &b, NOW, &err), 0);
+	ck_assert_int_eq(outbox_record_in_flight(st, b.ids[0], NOW, &f), 0);
+	ck_assert_int_eq(f, IN_FLIGHT_NOW);
+	ck_assert_int_eq(outbox_record_in_flight(st, ids[2], NOW, &f), 0);
+	ck_assert_int_eq(f, IN_FLIGHT_NONE);
+	/* A mark older than any request can be is not "now". */
+	ck_assert_int_eq(outbox_record_in_flight(st, b.ids[0], NOW + 7200,
+	    &f), 0);
+	ck_assert_int_eq(f, IN_FLIGHT_MAYBE);
+	/* The server answered: its word stands, nothing is uncertain. */
+	ck_assert_int_eq(outbox_sending_end(ob, false, &err), 0);
+	ck_assert_int_eq(outbox_record_in_flight(st, b.ids[0], NOW, &f), 0);
+	ck_assert_int_eq(f, IN_FLIGHT_NONE);
+	/* Cut off before the answer: the clinic may hold both. */
+	ck_assert_int_eq(outbox_sending_begin(ob, &b, NOW, &err), 0);
+	ck_assert_int_eq(outbox_sending_end(ob, true, &err), 0);
+	ck_assert_int_eq(outbox_record_in_flight(st, b.ids[1], NOW, &f), 0);
+	ck_assert_int_eq(f, IN_FLIGHT_MAYBE);
+	/* Acknowledged later: no longer uncertain once the marks are next
+	 * written. */
+	acked[0] = b.ids[1];
+	ck_assert_int_eq(outbox_ack(ob, acked, 1, NOW, &err), 0);
+	ck_assert_int_eq(outbox_sending_begin(ob, &b, NOW, &err), 0);
+	ck_assert_int_eq(outbox_sending_end(ob, false, &err), 0);
+	ck_assert_int_eq(outbox_record_in_flight(st, b.ids[1], NOW, &f), 0);
+	ck_assert_int_eq(f, IN_FLIGHT_NONE);
+	ck_assert_int_eq(outbox_record_in_flight(st, b.ids[0], NOW, &f), 0);
+	ck_assert_int_eq(f, IN_FLIGHT_MAYBE);
+	outbox_batch_free(&b);
+	outbox_close(ob);
+	/* A sender killed while its request was out: its mark stays, and
+	 * counts as maybe stored once it is gone. */
+	if ((child = fork()) == 0) {
+		struct outbox		*cob;
+		struct outbox_batch	 cb;
+
+		if (outbox_open(path, &cob, &err) != 0 ||
+		    outbox_next_batch(cob, 3, PROTO_BATCH_JSON, &cb, &err) != 0 ||
+		    outbox_sending_begin(cob, &cb, NOW, &err) != 0)
+			_exit(1);
+		_exit(0);	/* never ended: as if killed */
+	}
+	ck_assert_int_gt(child, 0);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(outbox_record_in_flight(st, ids[2], NOW, &f), 0);
+	ck_assert_int_eq(f, IN_FLIGHT_MAYBE);
+}
+END_TEST
+
 START_TEST(test_backoff_bounds_and_retry_after)
 {
 	struct sw_error		 err = { 0 };
@@ -1447,6 +1524,7 @@ main(void)
 	tcase_add_test(tc, test_queue_order_ack_reject_and_limits);
 	tcase_add_test(tc, test_damaged_envelope_set_aside_not_sent);
 	tcase_add_test(tc, test_runs_refusal_and_chain);
+	tcase_add_test(tc, test_records_on_their_way);
 	tcase_add_test(tc, test_backoff_bounds_and_retry_after);
 	tcase_add_test(tc, test_keep_message_checks_the_clinic_signature);
 	tcase_add_test(tc, test_messages_load_opens_and_checks_messages_and_replies);
