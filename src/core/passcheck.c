@@ -51,15 +51,17 @@ dictionary_works(pwquality_settings_t *pwq)
 
 /* cracklib refuses, before it looks in its dictionary, a password more
  * than 3 + 0.09 times its length of whose neighbouring characters
- * (lowercased, white space trimmed) are one apart, such as "abc" or
- * "321". On a long random string that refuses about one in a hundred
- * (lScBcs3STUTrolGjXS4w1z3BeQAM1TuC has six such pairs in 32, and
- * "stutro" is not a sequence). This is that count, done as cracklib does
- * it (on bytes, as char), with the number of pairs. */
-static size_t
-steps(const char *pass, size_t *pairs)
+ * (lowercased, white space trimmed, at most 255 bytes) are one apart,
+ * such as "ab", "ba" or "12": about one long random string in a hundred
+ * (lScBcs3STUTrolGjXS4w1z3BeQAM1TuC has six such pairs in 32). Such a
+ * refusal is not taken back, since the dictionary was never consulted
+ * ("constitutionality" is refused by this rule, and is in it), but the
+ * patient is told the real reason: this is that rule, done as cracklib
+ * does it (on bytes, as char). */
+static bool
+in_order(const char *pass)
 {
-	char	 buf[1024];
+	char	 buf[256];
 	size_t	 n, i = 0, k = 0;
 
 	snprintf(buf, sizeof buf, "%s", pass);
@@ -70,33 +72,12 @@ steps(const char *pass, size_t *pairs)
 		buf[--n] = '\0';
 	while (i < n && isspace((unsigned char)buf[i]))
 		i++;
-	*pairs = n - i > 0 ? n - i - 1 : 0;
-	for (; i + 1 < n; i++)
-		if (buf[i + 1] == buf[i] + 1 || buf[i + 1] == buf[i] - 1)
+	n -= i;
+	for (size_t j = i; j + 1 < i + n; j++)
+		if (buf[j + 1] == buf[j] + 1 || buf[j + 1] == buf[j] - 1)
 			k++;
 	sodium_memzero(buf, sizeof buf);
-	return k;
-}
-
-/* Whether cracklib's refusal was for runs alone, in a passphrase that has
- * no real run: at least 16 characters (too long for cracklib's dictionary
- * to have held it, so the dictionary it never reached would not have
- * refused it either), fewer than a third of its pairs one apart, and at
- * least the five different bytes of cracklib's rule before that one. */
-static bool
-runs_only(const char *pass, bool *in_order)
-{
-	bool	seen[256] = { false };
-	size_t	pairs, k = steps(pass, &pairs), distinct = 0;
-
-	*in_order = (double)k > 3 + 0.09 * (double)(pairs + 1);
-	for (const unsigned char *c = (const unsigned char *)pass; *c; c++)
-		if (!seen[*c]) {
-			seen[*c] = true;
-			distinct++;
-		}
-	return *in_order && distinct >= 5 && text_utf8_count(pass) >= 16 &&
-	    3 * k < pairs;
+	return (double)k > 3 + 0.09 * (double)n;
 }
 
 static void
@@ -124,7 +105,6 @@ passphrase_check(const char *pass, struct pass_verdict *v)
 	pwquality_settings_t	*pwq;
 	void			*aux = NULL;
 	int			 score;
-	bool			 in_order;
 
 	memset(v, 0, sizeof *v);
 	if (text_utf8_count(pass) < PASSPHRASE_MIN_CHARS) {
@@ -137,19 +117,12 @@ passphrase_check(const char *pass, struct pass_verdict *v)
 		return;
 	}
 	score = pwquality_check(pwq, pass, NULL, NULL, &aux);
-	if (score == PWQ_ERROR_CRACKLIB_CHECK && runs_only(pass, &in_order)) {
-		/* Its strength without the dictionary, which refused it only
-		 * for runs it does not have. */
-		pwquality_set_int_value(pwq, PWQ_SETTING_DICT_CHECK, 0);
-		aux = NULL;
-		score = pwquality_check(pwq, pass, NULL, NULL, &aux);
-		strength(score < 0 ? 0 : score, v);
-	} else if (score == PWQ_ERROR_CRACKLIB_CHECK && in_order &&
+	if (score == PWQ_ERROR_CRACKLIB_CHECK && in_order(pass) &&
 	    dictionary_works(pwq))
-		v->words = _("That passphrase is too easy to guess: it has "
-		    "letters or digits in order, such as abc or 123. Try "
-		    "three or four words you will remember, such as a line "
-		    "from a song.");
+		v->words = _("That passphrase is too easy to guess: too many of "
+		    "its letters or digits follow each other in order (such as "
+		    "ab, ba or 12). Try three or four words you will "
+		    "remember, such as a line from a song.");
 	else if (score == PWQ_ERROR_CRACKLIB_CHECK && dictionary_works(pwq))
 		v->words = _("That passphrase is too easy to guess: it is a "
 		    "common password, or a word from the dictionary with a "

@@ -23,8 +23,8 @@ struct pass_verdict {
 /* The only rules: at least PASSPHRASE_MIN_CHARS characters, and not a
  * common password or a dictionary word with a few changes (cracklib's
  * dictionary, through libpwquality; none of libpwquality's other rules),
- * nor letters or digits in order (cracklib's rule, except for a long
- * passphrase that only has a few such pairs by chance). When the
+ * nor one with too many neighbouring characters one apart (cracklib's
+ * rule before its dictionary), each refusal in its own words. When the
  * dictionary cannot be read the passphrase is not refused for it. The
  * strength is libpwquality's score in three steps. */
 void	passphrase_check(const char *pass, struct pass_verdict *);
