@@ -1190,9 +1190,20 @@ outbox_sending_begin(struct outbox *ob, const struct outbox_batch *batch,
 	text = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	snprintf(key, sizeof key, SENDING_PREFIX "%lld", (long long)getpid());
-	rc = stale_fold(ob->db, now) == 0 && sync_set(ob->db, key, text) == 0;
+	rc = stale_fold(ob->db, now) == 0 ? 0 : -1;
+	/* Each still waiting, in this transaction: one taken out since the
+	 * batch was read (made private) must not go. */
+	for (size_t i = 0; rc == 0 && i < batch->n; i++)
+		if (outbox_waiting(ob, batch->ids[i]) != 1)
+			rc = 1;
+	if (rc == 0 && sync_set(ob->db, key, text) != 0)
+		rc = -1;
 	free(text);
-	return rc ? tx_commit(ob, err) : tx_rollback(ob, err);
+	if (rc == 1) {
+		tx_rollback(ob, err);
+		return 1;
+	}
+	return rc == 0 ? tx_commit(ob, err) : tx_rollback(ob, err);
 }
 
 int

@@ -200,7 +200,9 @@ int	outbox_refused(struct outbox *, const char *id, const char *error,
  * over; maybe_stored when it ended without the server's answer after its
  * bytes may have gone, so the clinic may hold its records: they stay
  * "uncertain" until acknowledged. A mark whose process is gone counts as
- * maybe stored. */
+ * maybe stored. begin returns 1, marking nothing, when one of the batch's
+ * records has left the queue since the batch was read (made private by
+ * another process): read the batch again. */
 int	outbox_sending_begin(struct outbox *, const struct outbox_batch *,
 	    long long now, struct sw_error *);
 int	outbox_sending_end(struct outbox *, bool maybe_stored,

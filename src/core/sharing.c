@@ -252,17 +252,6 @@ entry_share(struct store *st, const char *id, bool share,
 		    SW_EINVAL, _("This entry has already been sent to your "
 		    "clinic, so it cannot be made private again."));
 	}
-	/* What a sync is sending now may reach the clinic whatever is
-	 * chosen: making it private waits until that sync has finished. */
-	if (!share && (outbox_record_in_flight(st, id, (long long)time(NULL),
-	    &going) != 0 || going == IN_FLIGHT_NOW)) {
-		wipe_free(f.json);
-		return going == IN_FLIGHT_NOW ? sw_fail(err, SW_EINVAL,
-		    _("Stepwise is sending this entry to your clinic right "
-		    "now, so it cannot be made private. Try again when the "
-		    "sending has finished.")) : sw_fail(err, SW_EIO,
-		    _("Could not read whether the entry was sent."));
-	}
 	/* Already as asked: nothing to queue or take out. */
 	if ((rc = entry_share_state(st, NULL, id, &now, err)) != 0 ||
 	    (now == ENTRY_SHARED) == share) {
@@ -272,6 +261,20 @@ entry_share(struct store *st, const char *id, bool share,
 	if (store_begin(st, err) != 0) {
 		wipe_free(f.json);
 		return -1;
+	}
+	/* What a sync is sending now may reach the clinic whatever is
+	 * chosen: making it private waits until that sync has finished.
+	 * Read in this transaction, which a sync's marking waits for (or
+	 * that waits for it), so that the two never cross. */
+	if (!share && (outbox_record_in_flight(st, id, (long long)time(NULL),
+	    &going) != 0 || going == IN_FLIGHT_NOW)) {
+		wipe_free(f.json);
+		store_rollback(st);
+		return going == IN_FLIGHT_NOW ? sw_fail(err, SW_EINVAL,
+		    _("Stepwise is sending this entry to your clinic right "
+		    "now, so it cannot be made private. Try again when the "
+		    "sending has finished.")) : sw_fail(err, SW_EIO,
+		    _("Could not read whether the entry was sent."));
 	}
 	rc = sharing_set(st, id, share, err);
 	if (rc == 0)

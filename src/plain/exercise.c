@@ -433,8 +433,8 @@ plain_finish_plan(struct plain *p, const struct exercise *e,
 	}
 	plain_say(p, _("\nSaved. Thank you for coming back to it."));
 	/* The look back goes as the plan went. */
-	if (entry_share_state(p->st, NULL, plan->id, &state, &err) != 0 ||
-	    state != ENTRY_PRIVATE)
+	if (entry_share_state(p->st, NULL, plan->id, &state, &err) == 0 &&
+	    (state == ENTRY_SHARED || state == ENTRY_SENT))
 		plain_record_saved(p);
 out:
 	json_wipe_delete(values);
@@ -522,8 +522,9 @@ change_sharing(struct plain *p, struct history *h)
 		plain_say(p, "%s", err.msg);
 		return;
 	}
-	maybe_sent = !share && entry_share_state(p->st, NULL, id, &state,
-	    &err) == 0 && state == ENTRY_MAYBE_SENT;
+	/* When it cannot be read again, the cautious words. */
+	maybe_sent = !share && (entry_share_state(p->st, NULL, id, &state,
+	    &err) != 0 || state == ENTRY_MAYBE_SENT);
 	words = entry_shared_words(share, maybe_sent, joined_clinic(p));
 	plain_say(p, "%s", words);
 	free(words);

@@ -59,6 +59,9 @@ struct sync {
 	struct outbox_batch	 batch;		/* the batch in flight */
 	bool			 marked;	/* its records marked as on
 						 * their way (outbox_sending) */
+	bool			 out;		/* the request was handed to
+						 * libcurl: bytes may have gone */
+	unsigned		 reread;	/* batches read again in a row */
 	size_t			 batch_max;	/* halves after a cut */
 	bool			 first_batch;
 	long long		 clock_offset;	/* server minus our clock */
@@ -255,6 +258,7 @@ request_free(struct sync *s)
 	free(r->body);
 	free(r->answer);
 	memset(r, 0, sizeof *r);
+	s->out = false;
 }
 
 /* A sentence of the summary: to the progress lines, and to what the run
@@ -345,11 +349,15 @@ finish(struct sync *s, enum sync_result result, long long retry_after,
 {
 	struct sw_error	 err = { 0 };
 	va_list		 ap;
-	bool		 moved;
+	bool		 moved, out;
 	int		 rc = 0;
 
+	/* A request cut short by the run's end, or answered in a way that
+	 * does not say its records were refused: the clinic may hold them,
+	 * unless it never left (could not even be prepared). */
+	out = s->out;
 	request_free(s);
-	unmark(s, true);	/* a request cut short by the run's end */
+	unmark(s, out);
 	run_close(s);
 	outbox_batch_free(&s->batch);
 	va_start(ap, fmt);
@@ -648,7 +656,9 @@ send_request(struct sync *s, const char *target, unsigned char *body,
 		r->easy = NULL;
 		finish(s, SYNC_FAILED, 0, "%s", _("Stepwise could not prepare "
 		    "a request to the clinic."));
+		return;
 	}
+	s->out = true;
 }
 
 static void
@@ -672,6 +682,7 @@ send_sync(struct sync *s)
 	size_t		 max = s->batch_max, len;
 	unsigned char	*body;
 	long long	 now = wall_now() + s->clock_offset;
+	int		 rc;
 
 	outbox_batch_free(&s->batch);
 	/* The first batch is small whether or not it holds a risk record,
@@ -706,12 +717,22 @@ send_sync(struct sync *s)
 		    "records...", s->batch.n), s->batch.n);
 	else if (s->step != STEP_SYNC)
 		say(s, "%s", _("Fetching messages..."));
-	/* Marked before a byte goes: from now the clinic may have them. */
-	if (outbox_sending_begin(s->ob, &s->batch, wall_now(), &err) != 0) {
+	/* Marked before a byte goes: from now the clinic may have them. A
+	 * record made private since the batch was read: read it again. */
+	if ((rc = outbox_sending_begin(s->ob, &s->batch, wall_now(), &err)) ==
+	    1 && s->reread++ < 3) {
 		free(body);
-		finish(s, SYNC_FAILED, 0, "%s", err.msg);
+		send_sync(s);
 		return;
 	}
+	if (rc != 0) {
+		free(body);
+		finish(s, SYNC_FAILED, 0, "%s", rc == 1 ? _("The queue kept "
+		    "changing while Stepwise read it; it will try again.") :
+		    err.msg);
+		return;
+	}
+	s->reread = 0;
 	s->marked = s->batch.n > 0;
 	s->step = STEP_SYNC;
 	send_request(s, PROTO_V2_TARGET, body, len, PROTO_V2_MEDIA, false);
@@ -891,6 +912,10 @@ sync_acked(struct sync *s, const struct answer *a)
 		rc = outbox_ack(s->ob, ids, s->batch.n, wall_now(), &err);
 		free(ids);
 	}
+	/* Acknowledged: no longer on their way (only now, so that no other
+	 * process sees them neither marked nor sent). */
+	if (rc == 0)
+		unmark(s, false);
 	if (rc == 0)
 		rc = messages_keep(s, y.f, y.n, &err);
 	for (size_t i = 0; i < PROTO_MAX_MESSAGES; i++)
@@ -1041,7 +1066,13 @@ transfer_done(struct sync *s, CURLcode code)
 		return;
 	}
 	parse_answer(s, &a);
-	unmark(s, false);
+	/* The protocol's own refusal says nothing was stored; a 200 keeps
+	 * the mark until its records are acknowledged (sync_acked); any
+	 * other answer (a proxy's 502 or 504 after the server stored them)
+	 * leaves them uncertain, at the run's end. */
+	if (a.status >= 400 && a.status <= 499 && a.status != 408 &&
+	    a.error != NULL)
+		unmark(s, false);
 	if (finish_busy(s, &a))
 		goto out;
 	/* Success is 200 (and 201 for a registration) with a JSON body;
@@ -1101,8 +1132,8 @@ sync_free(struct sync *s)
 {
 	if (s == NULL)
 		return;
+	unmark(s, s->out);	/* left while a request was out */
 	request_free(s);
-	unmark(s, true);	/* left while a request was out */
 	run_close(s);
 	outbox_batch_free(&s->batch);
 	free(s);

@@ -206,7 +206,8 @@ one_new(struct tui *t, const struct exercise *e, const struct past *p)
 	return s;
 }
 
-/* Where an entry stands now, read again (PRIVATE when it cannot be). */
+/* Where an entry stands now, read again; when it cannot be, the cautious
+ * answer (the clinic may have it). */
 static enum entry_share
 entry_now(struct tui *t, const char *id)
 {
@@ -214,7 +215,7 @@ entry_now(struct tui *t, const char *id)
 	enum entry_share	s;
 
 	if (entry_share_state(t->st, NULL, id, &s, &err) != 0)
-		s = ENTRY_PRIVATE;
+		s = ENTRY_MAYBE_SENT;
 	return s;
 }
 

@@ -1171,15 +1171,43 @@ START_TEST(test_records_on_their_way)
 	ck_assert_int_eq(f, IN_FLIGHT_MAYBE);
 	/* Acknowledged later: no longer uncertain once the marks are next
 	 * written. */
-	acked[0] = b.ids[1];
+	ck_assert_str_eq(b.ids[0], ids[0]);
+	ck_assert_str_eq(b.ids[1], ids[1]);
+	acked[0] = ids[1];
 	ck_assert_int_eq(outbox_ack(ob, acked, 1, NOW, &err), 0);
+	/* The old batch holds a record no longer waiting: not marked. */
+	ck_assert_int_eq(outbox_sending_begin(ob, &b, NOW, &err), 1);
+	outbox_batch_free(&b);
+	ck_assert_int_eq(outbox_next_batch(ob, 1, PROTO_BATCH_JSON, &b, &err),
+	    0);
 	ck_assert_int_eq(outbox_sending_begin(ob, &b, NOW, &err), 0);
 	ck_assert_int_eq(outbox_sending_end(ob, false, &err), 0);
-	ck_assert_int_eq(outbox_record_in_flight(st, b.ids[1], NOW, &f), 0);
+	ck_assert_int_eq(outbox_record_in_flight(st, ids[1], NOW, &f), 0);
 	ck_assert_int_eq(f, IN_FLIGHT_NONE);
-	ck_assert_int_eq(outbox_record_in_flight(st, b.ids[0], NOW, &f), 0);
+	ck_assert_int_eq(outbox_record_in_flight(st, ids[0], NOW, &f), 0);
 	ck_assert_int_eq(f, IN_FLIGHT_MAYBE);
 	outbox_batch_free(&b);
+	/* A record taken out of the queue (made private) after the batch was
+	 * read: nothing is marked, and the batch must be read again. */
+	ck_assert_int_eq(outbox_next_batch(ob, 3, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, 2);	/* ids[0] and ids[2] */
+	ck_assert_int_eq(outbox_remove_record(st, ids[2], &err), 0);
+	ck_assert_int_eq(outbox_sending_begin(ob, &b, NOW, &err), 1);
+	ck_assert_int_eq(outbox_record_in_flight(st, ids[0], NOW, &f), 0);
+	ck_assert_int_eq(f, IN_FLIGHT_MAYBE);	/* from before, not now */
+	outbox_batch_free(&b);
+	ck_assert_int_eq(outbox_next_batch(ob, 3, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, 1);
+	ck_assert_int_eq(outbox_sending_begin(ob, &b, NOW, &err), 0);
+	ck_assert_int_eq(outbox_record_in_flight(st, ids[0], NOW, &f), 0);
+	ck_assert_int_eq(f, IN_FLIGHT_NOW);
+	ck_assert_int_eq(outbox_sending_end(ob, false, &err), 0);
+	outbox_batch_free(&b);
+	/* Put back for the killed sender below. */
+	ck_assert_int_eq(outbox_save_record(st, "exercise", 103,
+	    "{\"values\":{}}", false, NULL, 1, ids[2], &err), 0);
 	outbox_close(ob);
 	/* A sender killed while its request was out: its mark stays, and
 	 * counts as maybe stored once it is gone. */
