@@ -1119,10 +1119,14 @@ outbox_enroll(struct store *st, const struct enrollment *e, long long now,
 	if (store_begin(st, err) != 0)
 		goto out;
 	/* A new enrollment replaces the old one's state and queue; the
-	 * records are queued again below, sealed under the new keys. */
+	 * records are queued again below, sealed under the new keys. What
+	 * the old clinic may hold (records of a request cut off before its
+	 * answer, and marks of one still out) is kept: the patient is told
+	 * so if they make such an entry private. */
 	if (sync_tables_make(db) != 0 ||
-	    sqlite3_exec(db, "DELETE FROM sync_state; DELETE FROM outbox;",
-	    NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "DELETE FROM sync_state WHERE key <> 'uncertain' "
+	    "AND substr(key, 1, 8) <> 'sending.'; DELETE FROM outbox;", NULL,
+	    NULL, NULL) != SQLITE_OK ||
 	    clear_state_save(db, e, &n, reg, now) != 0) {
 		sync_db_fail(db, err);
 		goto fail;

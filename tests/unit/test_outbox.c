@@ -1454,9 +1454,11 @@ START_TEST(test_stopped_device_enrolls_again_and_keeps_messages)
 	struct outbox		*ob;
 	struct reg		 r1, r2;
 	struct message		*v;
+	struct outbox_batch	 b;
+	enum in_flight		 f;
 	unsigned char		*ct, sig[64];
 	size_t			 ctlen, n, w, rej;
-	char			 id[33];
+	char			 id[33], cut[33];
 	cJSON			*info;
 
 	enroll();
@@ -1464,6 +1466,15 @@ START_TEST(test_stopped_device_enrolls_again_and_keeps_messages)
 	    "false}", false, NULL, -1, NULL, &err), 0);
 	ck_assert_int_eq(outbox_from_store(st, &ob, &err), 0);
 	registration_read(ob, &r1);
+	/* A request cut off before its answer: the old clinic may hold its
+	 * record, and enrolling again must not forget that. */
+	ck_assert_int_eq(outbox_next_batch(ob, 8, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, 1);
+	snprintf(cut, sizeof cut, "%s", b.ids[0]);
+	ck_assert_int_eq(outbox_sending_begin(ob, &b, NOW, &err), 0);
+	ck_assert_int_eq(outbox_sending_end(ob, true, &err), 0);
+	outbox_batch_free(&b);
 	proto_new_id(id);
 	ct = clinic_message(id, r1.device, r1.box_pk, "Old", NOW, &ctlen, sig);
 	ck_assert_int_eq(outbox_keep_message(ob, 4, id, ct, ctlen, sig, NOW,
@@ -1479,6 +1490,8 @@ START_TEST(test_stopped_device_enrolls_again_and_keeps_messages)
 	ck_assert_int_eq(outbox_message_cursor(ob), 0);
 	ck_assert_int_eq(outbox_counts(ob, &w, &rej, &err), 0);
 	ck_assert_uint_eq(w, 1);
+	ck_assert_int_eq(outbox_record_in_flight(st, cut, NOW, &f), 0);
+	ck_assert_int_eq(f, IN_FLIGHT_MAYBE);
 	ck_assert_int_eq(messages_load(st, &v, &n, &err), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(v[0].text, "Old");
