@@ -635,21 +635,24 @@ devices_attach(const struct vrecord *v, struct raw_row *raw, size_t n,
 /* The key each device with a version 3 row shares with the clinic, made
  * once for all its rows (the conversion of its signing key and the
  * Diffie-Hellman are most of a box's cost) before the workers start;
- * keys[i] is devs[i]'s. A secret: keys_wipe. */
+ * keys[i] is devs[i]'s; NULL when no row is of version 3. A secret:
+ * sodium_free wipes it. */
 static unsigned char (*keys_make(struct raw_row *raw, size_t n,
     const struct vdevice *devs, size_t nd,
     const struct clinic_keys *k))[PROTO_KEY_LEN]
 {
 	unsigned char	(*keys)[PROTO_KEY_LEN];
 	signed char	 *state;
-	size_t		  d;
+	size_t		  d, i;
 
-	if (nd == 0)
+	for (i = 0; i < n && raw[i].v != PROTO_V3; i++)
+		;
+	if (nd == 0 || i == n)
 		return NULL;
 	if ((keys = sodium_malloc(nd * PROTO_KEY_LEN)) == NULL)
 		return NULL;	/* each row's box is opened the long way */
 	state = xcalloc(nd, 1);		/* 0 not yet, 1 made, -1 none */
-	for (size_t i = 0; i < n; i++) {
+	for (; i < n; i++) {		/* from the first of version 3 */
 		if (raw[i].v != PROTO_V3 || raw[i].dev == NULL)
 			continue;
 		d = (size_t)(raw[i].dev - devs);
@@ -660,12 +663,6 @@ static unsigned char (*keys_make(struct raw_row *raw, size_t n,
 	}
 	free(state);
 	return keys;
-}
-
-static void
-keys_wipe(unsigned char (*keys)[PROTO_KEY_LEN])
-{
-	sodium_free(keys);	/* zeroes it first */
 }
 
 /* Up to this many workers; one when there are few items or one processor. */
@@ -988,7 +985,7 @@ verify_records(sqlite3 *db, const struct clinic_keys *k,
 		else {
 			keys3 = keys_make(raw, *n, devs, nd, k);
 			check_all(v, raw, *n, k, ct);
-			keys_wipe(keys3);
+			sodium_free(keys3);	/* zeroes it first */
 		}
 	}
 	for (size_t i = 0; i < *n; i++)

@@ -775,7 +775,6 @@ outbox_save_record(struct store *st, const char *kind, long long created_at,
 
 /* ---- enrolling ---- */
 
-static int record_sent(sqlite3 *, const char *);
 
 int
 outbox_record_sent(struct store *st, const char *id)
@@ -805,8 +804,7 @@ outbox_remove_record(struct store *st, const char *id, struct sw_error *err)
 	return store_record_set_n(st, id, 0, err);
 }
 
-/* Whether the clinic acknowledged the record (under any enrollment). */
-static int
+int
 record_sent(sqlite3 *db, const char *id)
 {
 	sqlite3_stmt	*s;

@@ -1024,34 +1024,6 @@ state_json(sqlite3 *db, const char *key)
 	return j;
 }
 
-static bool
-ids_has(const cJSON *a, const char *id)
-{
-	const cJSON *it;
-
-	cJSON_ArrayForEach(it, a)
-		if (cJSON_IsString(it) && strcmp(it->valuestring, id) == 0)
-			return true;
-	return false;
-}
-
-/* Whether the record is in the profile and not yet acknowledged. */
-static bool
-record_unsent(sqlite3 *db, const char *id)
-{
-	sqlite3_stmt	*s;
-	bool		 unsent = false;
-
-	if (sqlite3_prepare_v2(db, "SELECT sent FROM records WHERE id = ?", -1,
-	    &s, NULL) != SQLITE_OK)
-		return false;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		unsent = sqlite3_column_int(s, 0) == 0;
-	sqlite3_finalize(s);
-	return unsent;
-}
-
 /* "uncertain" with the ids of add (may be NULL) put in, and those since
  * acknowledged or gone taken out. */
 static int
@@ -1064,13 +1036,13 @@ uncertain_update(sqlite3 *db, const cJSON *add)
 
 	now = cJSON_CreateArray();
 	cJSON_ArrayForEach(it, old)
-		if (cJSON_IsString(it) && record_unsent(db, it->valuestring) &&
-		    !ids_has(now, it->valuestring))
+		if (cJSON_IsString(it) && record_sent(db, it->valuestring) == 0 &&
+		    !id_list_has(now, it->valuestring))
 			cJSON_AddItemToArray(now,
 			    cJSON_CreateString(it->valuestring));
 	cJSON_ArrayForEach(it, add)
-		if (cJSON_IsString(it) && record_unsent(db, it->valuestring) &&
-		    !ids_has(now, it->valuestring))
+		if (cJSON_IsString(it) && record_sent(db, it->valuestring) == 0 &&
+		    !id_list_has(now, it->valuestring))
 			cJSON_AddItemToArray(now,
 			    cJSON_CreateString(it->valuestring));
 	cJSON_Delete(old);
@@ -1095,9 +1067,9 @@ sender_alive(long long pid, long long at, long long now)
 	    errno == EPERM;
 }
 
-/* Each mark: fn(db, pid, at, ids, arg). */
+/* Each mark: fn(key, pid, at, ids, arg). */
 static int
-marks_each(sqlite3 *db, void (*fn)(sqlite3 *, long long, long long,
+marks_each(sqlite3 *db, void (*fn)(const char *, long long, long long,
     const cJSON *, void *), void *arg)
 {
 	sqlite3_stmt	*s;
@@ -1116,7 +1088,8 @@ marks_each(sqlite3 *db, void (*fn)(sqlite3 *, long long, long long,
 		pid = strtoll(key + strlen(SENDING_PREFIX), NULL, 10);
 		at = 0;
 		proto_int(j, "at", &at);
-		fn(db, pid, at, cJSON_GetObjectItemCaseSensitive(j, "ids"), arg);
+		fn(key, pid, at, cJSON_GetObjectItemCaseSensitive(j, "ids"),
+		    arg);
 		cJSON_Delete(j);
 	}
 	sqlite3_finalize(s);
@@ -1126,24 +1099,23 @@ marks_each(sqlite3 *db, void (*fn)(sqlite3 *, long long, long long,
 struct stale {
 	long long	 now;
 	cJSON		*ids;		/* of marks whose sender is gone */
-	cJSON		*pids;
+	cJSON		*keys;		/* those marks */
 };
 
 static void
-stale_one(sqlite3 *db, long long pid, long long at, const cJSON *ids,
+stale_one(const char *key, long long pid, long long at, const cJSON *ids,
     void *arg)
 {
 	struct stale	*w = arg;
 	const cJSON	*it;
 
-	(void)db;
 	if (pid != (long long)getpid() && sender_alive(pid, at, w->now))
 		return;
 	cJSON_ArrayForEach(it, ids)
 		if (cJSON_IsString(it))
 			cJSON_AddItemToArray(w->ids,
 			    cJSON_CreateString(it->valuestring));
-	cJSON_AddItemToArray(w->pids, cJSON_CreateNumber((double)pid));
+	cJSON_AddItemToArray(w->keys, cJSON_CreateString(key));
 }
 
 /* Marks left by a sender that is gone (killed while it sent: its records
@@ -1153,20 +1125,16 @@ stale_fold(sqlite3 *db, long long now)
 {
 	struct stale	 w = { now, cJSON_CreateArray(), cJSON_CreateArray() };
 	const cJSON	*it;
-	char		 key[64];
 	int		 rc;
 
 	rc = marks_each(db, stale_one, &w);
 	if (rc == 0)
 		rc = uncertain_update(db, w.ids);
-	cJSON_ArrayForEach(it, w.pids) {
-		snprintf(key, sizeof key, SENDING_PREFIX "%lld",
-		    (long long)it->valuedouble);
+	cJSON_ArrayForEach(it, w.keys)
 		if (rc == 0)
-			rc = sync_del(db, key);
-	}
+			rc = sync_del(db, it->valuestring);
 	cJSON_Delete(w.ids);
-	cJSON_Delete(w.pids);
+	cJSON_Delete(w.keys);
 	return rc;
 }
 
@@ -1233,13 +1201,13 @@ struct find_mark {
 };
 
 static void
-find_one(sqlite3 *db, long long pid, long long at, const cJSON *ids,
+find_one(const char *key, long long pid, long long at, const cJSON *ids,
     void *arg)
 {
 	struct find_mark *f = arg;
 
-	(void)db;
-	if (!ids_has(ids, f->id))
+	(void)key;
+	if (!id_list_has(ids, f->id))
 		return;
 	if (sender_alive(pid, at, f->now))
 		f->found = IN_FLIGHT_NOW;
@@ -1262,7 +1230,7 @@ outbox_record_in_flight(struct store *st, const char *id, long long now,
 		return -1;
 	if (f.found == IN_FLIGHT_NONE && (u = state_json(db, "uncertain")) !=
 	    NULL) {
-		if (ids_has(u, id))
+		if (id_list_has(u, id))
 			f.found = IN_FLIGHT_MAYBE;
 		cJSON_Delete(u);
 	}

@@ -28,6 +28,9 @@ int	 sync_set(sqlite3 *, const char *key, const char *value);
 int	 sync_set_int(sqlite3 *, const char *key, long long);
 int	 sync_del(sqlite3 *, const char *key);
 int	 sync_db_fail(sqlite3 *, struct sw_error *);
+/* Whether the clinic acknowledged the record (under any enrollment): 1,
+ * 0, or -1 when it is not in the profile or cannot be read. */
+int	 record_sent(sqlite3 *, const char *id);
 /* The device id when this profile is enrolled, else false. */
 bool	 sync_device(sqlite3 *, char device[PROTO_ID_LEN + 1]);
 

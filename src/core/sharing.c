@@ -232,11 +232,11 @@ entry_share_state(struct store *st, const struct sharing *sh, const char *id,
 
 int
 entry_share(struct store *st, const char *id, bool share,
-    struct sw_error *err)
+    enum entry_share *after, struct sw_error *err)
 {
 	struct find	 f = { id, NULL, 0 };
-	enum entry_share now;
-	enum in_flight	 going;
+	enum entry_share now = ENTRY_PRIVATE;
+	enum in_flight	 going = IN_FLIGHT_NONE;
 	int		 sent, rc;
 
 	if ((rc = store_each_record(st, RECORD_EXERCISE, find_entry, &f,
@@ -247,6 +247,7 @@ entry_share(struct store *st, const char *id, bool share,
 		    "entry."));
 	if ((sent = outbox_record_sent(st, id)) != 0) {
 		wipe_free(f.json);
+		*after = ENTRY_SENT;
 		return sent < 0 ? sw_fail(err, SW_EIO, _("Could not read whether "
 		    "the entry was sent.")) : share ? 0 : sw_fail(err,
 		    SW_EINVAL, _("This entry has already been sent to your "
@@ -256,6 +257,7 @@ entry_share(struct store *st, const char *id, bool share,
 	if ((rc = entry_share_state(st, NULL, id, &now, err)) != 0 ||
 	    (now == ENTRY_SHARED) == share) {
 		wipe_free(f.json);
+		*after = now;
 		return rc;
 	}
 	if (store_begin(st, err) != 0) {
@@ -285,6 +287,8 @@ entry_share(struct store *st, const char *id, bool share,
 		store_rollback(st);
 		return -1;
 	}
+	*after = share ? ENTRY_SHARED : going == IN_FLIGHT_MAYBE ?
+	    ENTRY_MAYBE_SENT : ENTRY_PRIVATE;
 	return store_commit(st, err);
 }
 
@@ -310,14 +314,14 @@ entry_share_words(enum entry_share s, const char *clinic)
 }
 
 char *
-entry_shared_words(bool share, bool maybe_sent, const char *clinic)
+entry_shared_words(enum entry_share now, const char *clinic)
 {
-	if (!share && maybe_sent)
+	if (now == ENTRY_MAYBE_SENT)
 		return xasprintf(_("This entry is private again: Stepwise will "
 		    "not send it. A sync that did not finish was sending it, "
 		    "so %s may have it already."), clinic ? clinic :
 		    _("your clinic"));
-	if (!share)
+	if (now == ENTRY_PRIVATE)
 		return xstrdup(_("This entry is private again: it stays on "
 		    "this computer."));
 	return clinic ? xasprintf(_("This entry is shared: it goes to %s at "

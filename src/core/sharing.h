@@ -57,15 +57,15 @@ int	 entry_share_state(struct store *, const struct sharing *sh,
  * a shared one private again while it has not been sent (its envelope
  * leaves the queue). Refuses, changing nothing, to unsend a sent one, or
  * one that a sync (this process's or another's) is sending right now.
- * One transaction. */
+ * One transaction. *after: where the entry stands once it succeeded. */
 int	 entry_share(struct store *, const char *id, bool share,
-	    struct sw_error *);
+	    enum entry_share *after, struct sw_error *);
 /* Where the entry stands, in a sentence for the patient (allocated):
  * clinic is the clinic's name when the profile is joined, else NULL. */
 char	*entry_share_words(enum entry_share, const char *clinic);
-/* What the patient is told after entry_share(share) succeeded; maybe_sent
- * when the entry made private was in a sync that ended without the
- * clinic's answer (entry_share_state then says ENTRY_MAYBE_SENT). */
-char	*entry_shared_words(bool share, bool maybe_sent, const char *clinic);
+/* What the patient is told after entry_share succeeded, from where the
+ * entry stands now (its *after): shared, private, or private while the
+ * clinic may have it from a sync that ended without its answer. */
+char	*entry_shared_words(enum entry_share now, const char *clinic);
 
 #endif

@@ -489,7 +489,7 @@ change_sharing(struct plain *p, struct history *h)
 	enum entry_share state;
 	const char	*id;
 	char		*prompt, *words;
-	bool		 skipped, share, maybe_sent;
+	bool		 skipped, share;
 	int		 k, yes;
 
 	if (plain_ask_int(p, _("\nTo share an entry with your clinic or make "
@@ -518,14 +518,11 @@ change_sharing(struct plain *p, struct history *h)
 	if (yes != 1)
 		return;
 	share = state != ENTRY_SHARED;
-	if (entry_share(p->st, id, share, &err) != 0) {
+	if (entry_share(p->st, id, share, &state, &err) != 0) {
 		plain_say(p, "%s", err.msg);
 		return;
 	}
-	/* When it cannot be read again, the cautious words. */
-	maybe_sent = !share && (entry_share_state(p->st, NULL, id, &state,
-	    &err) != 0 || state == ENTRY_MAYBE_SENT);
-	words = entry_shared_words(share, maybe_sent, joined_clinic(p));
+	words = entry_shared_words(state, joined_clinic(p));
 	plain_say(p, "%s", words);
 	free(words);
 	if (share)

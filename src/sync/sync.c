@@ -712,11 +712,6 @@ send_sync(struct sync *s)
 		finish(s, SYNC_FAILED, 0, "%s", err.msg);
 		return;
 	}
-	if (s->batch.n > 0)
-		say(s, ngettext("Sending %zu record...", "Sending %zu "
-		    "records...", s->batch.n), s->batch.n);
-	else if (s->step != STEP_SYNC)
-		say(s, "%s", _("Fetching messages..."));
 	/* Marked before a byte goes: from now the clinic may have them. A
 	 * record made private since the batch was read: read it again. */
 	if ((rc = outbox_sending_begin(s->ob, &s->batch, wall_now(), &err)) ==
@@ -734,6 +729,11 @@ send_sync(struct sync *s)
 	}
 	s->reread = 0;
 	s->marked = s->batch.n > 0;
+	if (s->batch.n > 0)
+		say(s, ngettext("Sending %zu record...", "Sending %zu "
+		    "records...", s->batch.n), s->batch.n);
+	else if (s->step != STEP_SYNC)
+		say(s, "%s", _("Fetching messages..."));
 	s->step = STEP_SYNC;
 	send_request(s, PROTO_V2_TARGET, body, len, PROTO_V2_MEDIA, false);
 }

@@ -206,25 +206,13 @@ one_new(struct tui *t, const struct exercise *e, const struct past *p)
 	return s;
 }
 
-/* Where an entry stands now, read again; when it cannot be, the cautious
- * answer (the clinic may have it). */
-static enum entry_share
-entry_now(struct tui *t, const char *id)
-{
-	struct sw_error		err = { 0 };
-	enum entry_share	s;
-
-	if (entry_share_state(t->st, NULL, id, &s, &err) != 0)
-		s = ENTRY_MAYBE_SENT;
-	return s;
-}
-
 static enum action
 entries_key(struct screen *s, struct ui *u, int key)
 {
 	struct tui	*t = tui_of(u);
 	struct entries	*l = s->data;
 	struct sw_error	 err = { 0 };
+	enum entry_share now;
 	bool		 share;
 	char		*words;
 	int		 cmd;
@@ -255,12 +243,11 @@ entries_key(struct screen *s, struct ui *u, int key)
 		    "now. Try again when it has finished."));
 		return ACT_REDRAW;
 	}
-	if (entry_share(t->st, l->v[l->sel].id, share, &err) != 0) {
+	if (entry_share(t->st, l->v[l->sel].id, share, &now, &err) != 0) {
 		ui_message(&t->ui, "%s", err.msg);
 		return ACT_REDRAW;
 	}
-	words = entry_shared_words(share, entry_now(t, l->v[l->sel].id) ==
-	    ENTRY_MAYBE_SENT, joined_clinic(t));
+	words = entry_shared_words(now, joined_clinic(t));
 	ui_message(&t->ui, "%s", words);
 	free(words);
 	if (share)
