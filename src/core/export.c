@@ -61,6 +61,7 @@ add_exercise(void *arg, const char *id, const char *exercise,
 	static const char *const states[] = {
 		[ENTRY_PRIVATE] = "private",
 		[ENTRY_SHARED] = "shared",
+		[ENTRY_SENDING] = "sending",
 		[ENTRY_SENT] = "sent",
 		[ENTRY_MAYBE_SENT] = "maybe_sent",
 	};

@@ -219,14 +219,16 @@ entry_share_state(struct store *st, const struct sharing *sh, const char *id,
 	*out = sharing_allows(sh != NULL ? sh : s, id, RECORD_EXERCISE) ?
 	    ENTRY_SHARED : ENTRY_PRIVATE;
 	sharing_free(s);
-	if (*out == ENTRY_PRIVATE) {
-		if (outbox_record_in_flight(st, id, (long long)time(NULL),
-		    &f) != 0)
-			return sw_fail(err, SW_EIO, _("Could not read whether "
-			    "the entry was sent."));
-		if (f != IN_FLIGHT_NONE)
-			*out = ENTRY_MAYBE_SENT;
-	}
+	if (outbox_record_in_flight(st, id, (long long)time(NULL), &f) != 0)
+		return sw_fail(err, SW_EIO, _("Could not read whether the "
+		    "entry was sent."));
+	/* A shared entry a sync is sending now is on its way, not waiting;
+	 * one a cut sync was sending goes again (the clinic keeps one). A
+	 * private one either may be at the clinic already. */
+	if (*out == ENTRY_SHARED && f == IN_FLIGHT_NOW)
+		*out = ENTRY_SENDING;
+	else if (*out == ENTRY_PRIVATE && f != IN_FLIGHT_NONE)
+		*out = ENTRY_MAYBE_SENT;
 	return 0;
 }
 
@@ -255,7 +257,7 @@ entry_share(struct store *st, const char *id, bool share,
 	}
 	/* Already as asked: nothing to queue or take out. */
 	if ((rc = entry_share_state(st, NULL, id, &now, err)) != 0 ||
-	    (now == ENTRY_SHARED) == share) {
+	    (now == ENTRY_SHARED || now == ENTRY_SENDING) == share) {
 		wipe_free(f.json);
 		*after = now;
 		return rc;
@@ -303,6 +305,9 @@ entry_share_words(enum entry_share s, const char *clinic)
 		return clinic ? xasprintf(_("Shared: it goes to %s at the next "
 		    "sync."), clinic) : xstrdup(_("Shared: it will go to your "
 		    "clinic if you join one."));
+	case ENTRY_SENDING:
+		return xasprintf(_("Shared: Stepwise is sending it to %s right "
+		    "now."), clinic ? clinic : _("your clinic"));
 	case ENTRY_MAYBE_SENT:
 		return xasprintf(_("Private: Stepwise will not send it, but a "
 		    "sync that did not finish was sending it, so %s may have "
@@ -324,6 +329,9 @@ entry_shared_words(enum entry_share now, const char *clinic)
 	if (now == ENTRY_PRIVATE)
 		return xstrdup(_("This entry is private again: it stays on "
 		    "this computer."));
+	if (now == ENTRY_SENDING)
+		return xasprintf(_("This entry is shared: Stepwise is sending "
+		    "it to %s right now."), clinic ? clinic : _("your clinic"));
 	return clinic ? xasprintf(_("This entry is shared: it goes to %s at "
 	    "the next sync."), clinic) : xstrdup(_("This entry is shared: it "
 	    "will go to your clinic if you join one."));

@@ -44,6 +44,8 @@ enum entry_share {
 	ENTRY_PRIVATE,		/* kept on this computer only */
 	ENTRY_SHARED,		/* shared, waiting to be sent (or for a
 				 * clinic to be joined) */
+	ENTRY_SENDING,		/* shared, and a sync (this process's or
+				 * another's) is sending it right now */
 	ENTRY_SENT,		/* the clinic has it: it cannot be unsent */
 	ENTRY_MAYBE_SENT,	/* private now, but a sync that ended
 				 * without the clinic's answer was sending

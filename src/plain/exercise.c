@@ -434,7 +434,8 @@ plain_finish_plan(struct plain *p, const struct exercise *e,
 	plain_say(p, _("\nSaved. Thank you for coming back to it."));
 	/* The look back goes as the plan went. */
 	if (entry_share_state(p->st, NULL, plan->id, &state, &err) == 0 &&
-	    (state == ENTRY_SHARED || state == ENTRY_SENT))
+	    (state == ENTRY_SHARED || state == ENTRY_SENDING ||
+	    state == ENTRY_SENT))
 		plain_record_saved(p);
 out:
 	json_wipe_delete(values);
@@ -504,6 +505,12 @@ change_sharing(struct plain *p, struct history *h)
 	if (state == ENTRY_SENT) {
 		plain_say(p, _("Entry %d has been sent to %s already, so it "
 		    "stays shared."), k, plain_clinic_name(p));
+		return;
+	}
+	if (state == ENTRY_SENDING) {
+		plain_say(p, _("Stepwise is sending entry %d to %s right now, "
+		    "so it cannot be made private. Try again when the sending "
+		    "has finished."), k, plain_clinic_name(p));
 		return;
 	}
 	if (state == ENTRY_SHARED)

@@ -237,8 +237,9 @@ entries_key(struct screen *s, struct ui *u, int key)
 	share = cmd == E_SHARE;
 	/* What is being sent now may reach the clinic whatever is chosen:
 	 * making an entry private waits until the sync has finished. */
-	if (!share && l->v[l->sel].state == ENTRY_SHARED && t->sync != NULL &&
-	    sync_running(t->sync)) {
+	if (!share && (l->v[l->sel].state == ENTRY_SENDING ||
+	    (l->v[l->sel].state == ENTRY_SHARED && t->sync != NULL &&
+	    sync_running(t->sync)))) {
 		ui_message(&t->ui, "%s", _("Stepwise is sending to your clinic right "
 		    "now. Try again when it has finished."));
 		return ACT_REDRAW;

@@ -1,8 +1,9 @@
 #!/bin/bash
 # inflight.sh: every word about who will see an entry stays true while a
 # sync from another process is sending it. A shared entry is on its way
-# in a `stepwise sync` (as cron runs it) whose answer the proxy holds: the
-# patient's own Stepwise refuses to make it private then, saying why; once
+# in a `stepwise sync` (as cron runs it) whose answer the proxy holds: its
+# page and the export say it is being sent, and the patient's own
+# Stepwise refuses to make it private then, saying why; once
 # that sync is killed before the clinic's answer (the server has stored
 # the entry), it can be made private, and Stepwise says the clinic may
 # have it already, in the message, on the entry's page and in the export;
@@ -65,11 +66,15 @@ grep -q triggered "$T/px.out" && bad "control: no sync was held before this one"
 SYNCPID=$!
 wait_line "$T/px.out" '^reply-stalled' 30 || { bad "the sync's answer is held" "$(cat "$T/px.out" "$T/p.bgsync")"; finish; }
 expect "control: the server has stored the entry" 1 "$(clinic_has "$T/c" Wombatcustard)"
+expect "the export says it is being sent" sending "$(sharing p Wombatcustard)"
 history p 1 y
-said p "Stepwise is sending this entry to your clinic right now, so it cannot be made private. Try again when the sending has finished." &&
+said p "Shared: Stepwise is sending it to Test Clinic right now." &&
+    ok "its page says it is being sent now, not that it goes at the next sync" ||
+    bad "the entry's page while a sync sends it" "$(cat "$T/p.history")"
+said p "Stepwise is sending entry 1 to Test Clinic right now, so it cannot be made private. Try again when the sending has finished." &&
     ok "while another process sends it, the entry cannot be made private, and the patient is told why" ||
     bad "make private while a sync sends it" "$(cat "$T/p.history")"
-expect "and it is still shared" shared "$(sharing p Wombatcustard)"
+expect "and it is still being sent" sending "$(sharing p Wombatcustard)"
 
 # That sync is killed before the clinic's answer came.
 kill -9 "$SYNCPID"; wait "$SYNCPID" 2>/dev/null

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -19,6 +20,7 @@
 #include "outbox.h"
 #include "proto.h"
 #include "record.h"
+#include "sharing.h"
 #include "util.h"
 #include "unit.h"
 
@@ -1229,6 +1231,56 @@ START_TEST(test_records_on_their_way)
 }
 END_TEST
 
+/* A shared entry a sync is sending says so, and cannot be made private
+ * then (the refusal is the guard when the patient's screen was read
+ * before that sync began); once the sync was cut off before the answer it
+ * is shared and waiting again, and made private it says the clinic may
+ * have it. */
+START_TEST(test_entry_being_sent)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox		*ob;
+	struct outbox_batch	 b;
+	enum entry_share	 state, after;
+	long long		 now = (long long)time(NULL);
+	char			 id[33], *words;
+
+	enroll();
+	ck_assert_int_eq(outbox_save_record(st, RECORD_EXERCISE, 100,
+	    "{\"values\":{}}", false, NULL, 1, id, &err), 0);
+	ck_assert_int_eq(entry_share_state(st, NULL, id, &state, &err), 0);
+	ck_assert_int_eq(state, ENTRY_SHARED);
+	ck_assert_int_eq(outbox_open(path, &ob, &err), 0);
+	ck_assert_int_eq(outbox_next_batch(ob, 5, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_uint_eq(b.n, 1);
+	ck_assert_int_eq(outbox_sending_begin(ob, &b, now, &err), 0);
+	ck_assert_int_eq(entry_share_state(st, NULL, id, &state, &err), 0);
+	ck_assert_int_eq(state, ENTRY_SENDING);
+	words = entry_share_words(state, "Test Clinic");
+	ck_assert_str_eq(words, "Shared: Stepwise is sending it to Test "
+	    "Clinic right now.");
+	free(words);
+	/* Sharing it again changes nothing; making it private is refused,
+	 * and it stays queued. */
+	ck_assert_int_eq(entry_share(st, id, true, &after, &err), 0);
+	ck_assert_int_eq(after, ENTRY_SENDING);
+	ck_assert_int_eq(entry_share(st, id, false, &after, &err), -1);
+	ck_assert_int_eq(err.code, SW_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "right now"));
+	ck_assert_int_eq(outbox_waiting(ob, id), 1);
+	/* Cut off before the answer: it goes again at the next sync. */
+	ck_assert_int_eq(outbox_sending_end(ob, true, &err), 0);
+	ck_assert_int_eq(entry_share_state(st, NULL, id, &state, &err), 0);
+	ck_assert_int_eq(state, ENTRY_SHARED);
+	ck_assert_int_eq(entry_share(st, id, false, &after, &err), 0);
+	ck_assert_int_eq(after, ENTRY_MAYBE_SENT);
+	ck_assert_int_eq(outbox_waiting(ob, id), 0);
+	outbox_batch_free(&b);
+	outbox_close(ob);
+}
+END_TEST
+
 START_TEST(test_backoff_bounds_and_retry_after)
 {
 	struct sw_error		 err = { 0 };
@@ -1566,6 +1618,7 @@ main(void)
 	tcase_add_test(tc, test_damaged_envelope_set_aside_not_sent);
 	tcase_add_test(tc, test_runs_refusal_and_chain);
 	tcase_add_test(tc, test_records_on_their_way);
+	tcase_add_test(tc, test_entry_being_sent);
 	tcase_add_test(tc, test_backoff_bounds_and_retry_after);
 	tcase_add_test(tc, test_keep_message_checks_the_clinic_signature);
 	tcase_add_test(tc, test_messages_load_opens_and_checks_messages_and_replies);
