@@ -28,6 +28,11 @@ struct entries {
 	char			*error;	/* the entries could not be read */
 };
 
+/* Where each entry stands changes while the list is on screen: a sync
+ * (this program's or one from cron) sends it, or one cut off leaves it
+ * uncertain. The list reads it again this often (ms). */
+#define ENTRIES_RECHECK_MS	2000
+
 enum { E_UP, E_DOWN, E_READ, E_SHARE, E_PRIVATE };
 
 static const struct binding entries_keys[] = {
@@ -81,11 +86,37 @@ entry_keep(void *arg, const char *id, const char *exercise,
 	return 0;
 }
 
+/* Where each entry stands, read again; whether any changed. */
+static bool
+entries_restate(struct tui *t, struct entries *l)
+{
+	struct sw_error	 err = { 0 };
+	struct sharing	*sh;
+	enum entry_share state;
+	bool		 changed = false;
+
+	if (sharing_load(t->st, &sh, &err) != 0) {
+		l->error = xstrdup(err.msg);
+		return true;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		if (entry_share_state(t->st, sh, l->v[i].id, &state,
+		    &err) != 0) {
+			l->error = xstrdup(err.msg);
+			changed = true;
+			break;
+		}
+		changed |= state != l->v[i].state;
+		l->v[i].state = state;
+	}
+	sharing_free(sh);
+	return changed;
+}
+
 static void
 entries_load(struct tui *t, struct entries *l)
 {
 	struct sw_error	 err = { 0 };
-	struct sharing	*sh;
 
 	entries_clear(l);
 	if (exercise_entries_each(t->st, l->e->id, entry_keep, l, &err) != 0) {
@@ -99,17 +130,7 @@ entries_load(struct tui *t, struct entries *l)
 		l->v[i] = l->v[l->n - 1 - i];
 		l->v[l->n - 1 - i] = tmp;
 	}
-	if (sharing_load(t->st, &sh, &err) != 0) {
-		l->error = xstrdup(err.msg);
-		return;
-	}
-	for (size_t i = 0; i < l->n; i++)
-		if (entry_share_state(t->st, sh, l->v[i].id, &l->v[i].state,
-		    &err) != 0) {
-			l->error = xstrdup(err.msg);
-			break;
-		}
-	sharing_free(sh);
+	entries_restate(t, l);
 	if (l->sel >= l->n)
 		l->sel = l->n ? l->n - 1 : 0;
 }
@@ -156,6 +177,18 @@ entries_draw(struct screen *s, struct ui *u)
 		free(line);
 		free(state);
 	}
+	if (t->ui.wake_at == 0)
+		t->ui.wake_at = now_ms() + ENTRIES_RECHECK_MS;
+}
+
+static enum action
+entries_tick(struct screen *s, struct ui *u)
+{
+	struct entries	*l = s->data;
+
+	if (l->error != NULL || l->n == 0)
+		return ACT_NONE;
+	return entries_restate(tui_of(u), l) ? ACT_REDRAW : ACT_NONE;
 }
 
 /* ---- one entry, read in full ---- */
@@ -271,7 +304,7 @@ entries_leave(struct screen *s, struct ui *u)
 }
 
 static const struct screen_ops entries_ops = {
-	"entries", entries_draw, entries_key, NULL, entries_leave,
+	"entries", entries_draw, entries_key, entries_tick, entries_leave,
 	entries_keys, sizeof entries_keys / sizeof entries_keys[0], false,
 };
 

@@ -4,7 +4,8 @@
 # asks "Share this entry with ...?" with the clinic's default chosen (none
 # for "ask": saving waits for y or n); the past entries list says where
 # each entry stands, s shares one, p makes a shared one private again until
-# it is sent, and the clinic gets exactly the shared ones.
+# it is sent, and the clinic gets exactly the shared ones; the list on
+# screen follows when a sync sends an entry.
 . "$(dirname "$0")/lib.sh"
 CLINIC_BIN=${3:?usage: $0 STEPWISE CONTENT STEPWISE-CLINIC}
 
@@ -110,6 +111,17 @@ check "a sent entry cannot be made private again" wait_for "so it cannot be made
 keys Down s
 check "s shares the private one" wait_for "This entry is shared: it goes to Test Clinic"
 check "and it reaches the clinic once" wait_clinic Wombatcustard 1
+# The list on screen follows: once sent, both entries say the clinic has
+# it, without leaving the list.
+both_sent() {
+	i=0
+	while [ "$(screen | grep -c 'Shared: Test Clinic has it\.')" != 2 ] && [ $i -lt 150 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(screen | grep -c 'Shared: Test Clinic has it\.')" = 2 ] || { screen >&2; return 1; }
+}
+check "the list then says the clinic has the entry just shared" both_sent
 keys Enter
 check "Enter reads the entry in full" wait_for "Wombatcustard private"
 keys q
