@@ -25,12 +25,14 @@ struct entries {
 	const struct exercise	*e;
 	struct past		*v;
 	size_t			 n, sel;
+	size_t			 shown, shown_n;	/* the rows last drawn */
 	char			*error;	/* the entries could not be read */
 };
 
 /* Where each entry stands changes while the list is on screen: a sync
  * (this program's or one from cron) sends it, or one cut off leaves it
- * uncertain. The list reads it again this often (ms). */
+ * uncertain. The list reads it again for the rows on screen this often
+ * (ms), and for the row selected as it is selected. */
 #define ENTRIES_RECHECK_MS	2000
 
 enum { E_UP, E_DOWN, E_READ, E_SHARE, E_PRIVATE };
@@ -86,9 +88,9 @@ entry_keep(void *arg, const char *id, const char *exercise,
 	return 0;
 }
 
-/* Where each entry stands, read again; whether any changed. */
+/* Where entries from .. to - 1 stand, read again; whether any changed. */
 static bool
-entries_restate(struct tui *t, struct entries *l)
+entries_restate(struct tui *t, struct entries *l, size_t from, size_t to)
 {
 	struct sw_error	 err = { 0 };
 	struct sharing	*sh;
@@ -99,7 +101,7 @@ entries_restate(struct tui *t, struct entries *l)
 		l->error = xstrdup(err.msg);
 		return true;
 	}
-	for (size_t i = 0; i < l->n; i++) {
+	for (size_t i = from; i < to && i < l->n; i++) {
 		if (entry_share_state(t->st, sh, l->v[i].id, &state,
 		    &err) != 0) {
 			l->error = xstrdup(err.msg);
@@ -130,7 +132,7 @@ entries_load(struct tui *t, struct entries *l)
 		l->v[i] = l->v[l->n - 1 - i];
 		l->v[l->n - 1 - i] = tmp;
 	}
-	entries_restate(t, l);
+	entries_restate(t, l, 0, l->n);
 	if (l->sel >= l->n)
 		l->sel = l->n ? l->n - 1 : 0;
 }
@@ -165,7 +167,10 @@ entries_draw(struct screen *s, struct ui *u)
 	rows = LINES - 2 > y ? (size_t)(LINES - 2 - y) : 1;
 	if (l->sel >= rows)
 		first = l->sel - rows + 1;
+	l->shown = first;
+	l->shown_n = 0;
 	for (size_t i = first; i < l->n && y < LINES - 2; i++) {
+		l->shown_n++;
 		format_day_time(l->v[i].created, when, sizeof when);
 		state = entry_share_words(l->v[i].state, joined_clinic(t));
 		line = xasprintf(l->v[i].follows ? _("%s (how a plan went). %s") :
@@ -188,7 +193,9 @@ entries_tick(struct screen *s, struct ui *u)
 
 	if (l->error != NULL || l->n == 0)
 		return ACT_NONE;
-	return entries_restate(tui_of(u), l) ? ACT_REDRAW : ACT_NONE;
+	/* The rows on screen only: a long history costs no more. */
+	return entries_restate(tui_of(u), l, l->shown, l->shown + l->shown_n) ?
+	    ACT_REDRAW : ACT_NONE;
 }
 
 /* ---- one entry, read in full ---- */
@@ -258,10 +265,12 @@ entries_key(struct screen *s, struct ui *u, int key)
 	case E_UP:
 		if (l->sel > 0)
 			l->sel--;
+		entries_restate(t, l, l->sel, l->sel + 1);
 		return ACT_REDRAW;
 	case E_DOWN:
 		if (l->sel + 1 < l->n)
 			l->sel++;
+		entries_restate(t, l, l->sel, l->sel + 1);
 		return ACT_REDRAW;
 	case E_READ:
 		t->ui.pending = one_new(t, l->e, &l->v[l->sel]);
