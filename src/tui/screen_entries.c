@@ -97,6 +97,8 @@ entries_restate(struct tui *t, struct entries *l, size_t from, size_t to)
 	enum entry_share state;
 	bool		 changed = false;
 
+	if (l->error != NULL)
+		return false;	/* it says why already */
 	if (sharing_load(t->st, &sh, &err) != 0) {
 		l->error = xstrdup(err.msg);
 		return true;
@@ -191,7 +193,7 @@ entries_tick(struct screen *s, struct ui *u)
 {
 	struct entries	*l = s->data;
 
-	if (l->error != NULL || l->n == 0)
+	if (l->n == 0)
 		return ACT_NONE;
 	/* The rows on screen only: a long history costs no more. */
 	return entries_restate(tui_of(u), l, l->shown, l->shown + l->shown_n) ?
