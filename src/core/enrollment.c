@@ -1089,6 +1089,15 @@ check_not_enrolled(struct store *st, struct device_keys *old,
 	return -1;
 }
 
+/* Whether the enrollment is with the clinic the old keys were for (a
+ * first enrollment, or old keys that could not be read, are not). */
+static bool
+same_clinic(const struct device_keys *old, const struct enrollment *e)
+{
+	return old->n_box > 0 && sodium_memcmp(old->box[0].clinic_sign_pk,
+	    e->sign_pk, PROTO_KEY_LEN) == 0;
+}
+
 int
 outbox_enroll(struct store *st, const struct enrollment *e, long long now,
     bool send_earlier, struct sw_error *err)
@@ -1120,11 +1129,13 @@ outbox_enroll(struct store *st, const struct enrollment *e, long long now,
 	 * records are queued again below, sealed under the new keys. What
 	 * the old clinic may hold (records of a request cut off before its
 	 * answer, and marks of one still out) is kept: the patient is told
-	 * so if they make such an entry private. */
+	 * so if they make such an entry private, naming the clinic only when
+	 * the new enrollment is with the same one (the same signing key). */
 	if (sync_tables_make(db) != 0 ||
-	    sqlite3_exec(db, "DELETE FROM sync_state WHERE key <> 'uncertain' "
-	    "AND substr(key, 1, 8) <> 'sending.'; DELETE FROM outbox;", NULL,
-	    NULL, NULL) != SQLITE_OK ||
+	    (!same_clinic(&old, e) && uncertain_keep_as_before(db) != 0) ||
+	    sqlite3_exec(db, "DELETE FROM sync_state WHERE key NOT IN "
+	    "('uncertain', 'uncertain.before') AND substr(key, 1, 8) <> "
+	    "'sending.'; DELETE FROM outbox;", NULL, NULL, NULL) != SQLITE_OK ||
 	    clear_state_save(db, e, &n, reg, now) != 0) {
 		sync_db_fail(db, err);
 		goto fail;

@@ -64,6 +64,7 @@ add_exercise(void *arg, const char *id, const char *exercise,
 		[ENTRY_SENDING] = "sending",
 		[ENTRY_SENT] = "sent",
 		[ENTRY_MAYBE_SENT] = "maybe_sent",
+		[ENTRY_MAYBE_SENT_BEFORE] = "maybe_sent_before",
 	};
 	struct entries_walk	*w = arg;
 	struct sw_error		 err = { 0 };

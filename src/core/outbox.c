@@ -1009,9 +1009,12 @@ outbox_note_stop(struct outbox *ob, const char *code, const char *words,
  * records in "uncertain" (an array of ids) until they are acknowledged:
  * the clinic may hold them. Another process (the full screen while a
  * sync from cron runs) reads both before it tells the patient that an
- * entry stays on this computer. */
+ * entry stays on this computer. Enrolling with another clinic moves both
+ * to "uncertain.before": the earlier clinic may hold those, not the new
+ * one. */
 
 #define SENDING_PREFIX	"sending."
+#define UNCERTAIN_BEFORE "uncertain.before"	/* of an earlier clinic */
 #define SENDING_MAX	1800	/* seconds: no request is out longer */
 
 static cJSON *
@@ -1219,6 +1222,13 @@ int
 outbox_record_in_flight(struct store *st, const char *id, long long now,
     enum in_flight *out)
 {
+	static const struct {
+		const char	*key;
+		enum in_flight	 is;
+	} lists[] = {
+		{ "uncertain", IN_FLIGHT_MAYBE },
+		{ UNCERTAIN_BEFORE, IN_FLIGHT_MAYBE_BEFORE },
+	};
 	sqlite3			*db = store_sqlite(st);
 	struct find_mark	 f = { id, now, IN_FLIGHT_NONE };
 	cJSON			*u;
@@ -1228,12 +1238,63 @@ outbox_record_in_flight(struct store *st, const char *id, long long now,
 		return 0;
 	if (marks_each(db, find_one, &f) != 0)
 		return -1;
-	if (f.found == IN_FLIGHT_NONE && (u = state_json(db, "uncertain")) !=
-	    NULL) {
-		if (id_list_has(u, id))
-			f.found = IN_FLIGHT_MAYBE;
-		cJSON_Delete(u);
-	}
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0] &&
+	    f.found == IN_FLIGHT_NONE; i++)
+		if ((u = state_json(db, lists[i].key)) != NULL) {
+			if (id_list_has(u, id))
+				f.found = lists[i].is;
+			cJSON_Delete(u);
+		}
 	*out = f.found;
 	return 0;
+}
+
+static void
+mark_ids(const char *key, long long pid, long long at, const cJSON *ids,
+    void *arg)
+{
+	const cJSON	*it;
+
+	(void)key;
+	(void)pid;
+	(void)at;
+	cJSON_ArrayForEach(it, ids)
+		if (cJSON_IsString(it) && !id_list_has(arg, it->valuestring))
+			cJSON_AddItemToArray(arg,
+			    cJSON_CreateString(it->valuestring));
+}
+
+int
+uncertain_keep_as_before(sqlite3 *db)
+{
+	cJSON		*before = state_json(db, UNCERTAIN_BEFORE), *u;
+	const cJSON	*it;
+	char		*text;
+	int		 rc;
+
+	if (!cJSON_IsArray(before)) {
+		cJSON_Delete(before);
+		before = cJSON_CreateArray();
+	}
+	u = state_json(db, "uncertain");
+	mark_ids(NULL, 0, 0, u, before);
+	cJSON_Delete(u);
+	rc = marks_each(db, mark_ids, before);
+	/* Acknowledged since (by the old clinic): not uncertain. */
+	for (int i = cJSON_GetArraySize(before) - 1; rc == 0 && i >= 0; i--) {
+		it = cJSON_GetArrayItem(before, i);
+		if (!cJSON_IsString(it) || record_sent(db, it->valuestring) == 1)
+			cJSON_DeleteItemFromArray(before, i);
+	}
+	if (rc == 0 && cJSON_GetArraySize(before) > 0) {
+		text = cJSON_PrintUnformatted(before);
+		rc = sync_set(db, UNCERTAIN_BEFORE, text);
+		free(text);
+	}
+	cJSON_Delete(before);
+	if (rc == 0 && (sync_del(db, "uncertain") != 0 ||
+	    sqlite3_exec(db, "DELETE FROM sync_state WHERE substr(key, 1, 8) "
+	    "= '" SENDING_PREFIX "'", NULL, NULL, NULL) != SQLITE_OK))
+		rc = -1;
+	return rc;
 }

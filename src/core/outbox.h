@@ -211,6 +211,8 @@ enum in_flight {
 	IN_FLIGHT_NONE,		/* in no request that may have arrived */
 	IN_FLIGHT_NOW,		/* in a request out right now */
 	IN_FLIGHT_MAYBE,	/* in one that ended without an answer */
+	IN_FLIGHT_MAYBE_BEFORE,	/* the same, to the clinic this profile was
+				 * enrolled with before the current one */
 };
 int	outbox_record_in_flight(struct store *, const char *id,
 	    long long now, enum in_flight *);

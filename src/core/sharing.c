@@ -228,7 +228,8 @@ entry_share_state(struct store *st, const struct sharing *sh, const char *id,
 	if (*out == ENTRY_SHARED && f == IN_FLIGHT_NOW)
 		*out = ENTRY_SENDING;
 	else if (*out == ENTRY_PRIVATE && f != IN_FLIGHT_NONE)
-		*out = ENTRY_MAYBE_SENT;
+		*out = f == IN_FLIGHT_MAYBE_BEFORE ? ENTRY_MAYBE_SENT_BEFORE :
+		    ENTRY_MAYBE_SENT;
 	return 0;
 }
 
@@ -290,7 +291,8 @@ entry_share(struct store *st, const char *id, bool share,
 		return -1;
 	}
 	*after = share ? ENTRY_SHARED : going == IN_FLIGHT_MAYBE ?
-	    ENTRY_MAYBE_SENT : ENTRY_PRIVATE;
+	    ENTRY_MAYBE_SENT : going == IN_FLIGHT_MAYBE_BEFORE ?
+	    ENTRY_MAYBE_SENT_BEFORE : ENTRY_PRIVATE;
 	return store_commit(st, err);
 }
 
@@ -312,6 +314,11 @@ entry_share_words(enum entry_share s, const char *clinic)
 		return xasprintf(_("Private: Stepwise will not send it, but a "
 		    "sync that did not finish was sending it, so %s may have "
 		    "it."), clinic ? clinic : _("your clinic"));
+	case ENTRY_MAYBE_SENT_BEFORE:
+		return xstrdup(_("Private: Stepwise will not send it, but a "
+		    "sync that did not finish was sending it to the clinic this "
+		    "profile was joined to before, so that clinic may have "
+		    "it."));
 	case ENTRY_PRIVATE:
 		break;
 	}
@@ -326,6 +333,11 @@ entry_shared_words(enum entry_share now, const char *clinic)
 		    "not send it. A sync that did not finish was sending it, "
 		    "so %s may have it already."), clinic ? clinic :
 		    _("your clinic"));
+	if (now == ENTRY_MAYBE_SENT_BEFORE)
+		return xstrdup(_("This entry is private again: Stepwise will "
+		    "not send it. A sync that did not finish was sending it to "
+		    "the clinic this profile was joined to before, so that "
+		    "clinic may have it already."));
 	if (now == ENTRY_PRIVATE)
 		return xstrdup(_("This entry is private again: it stays on "
 		    "this computer."));

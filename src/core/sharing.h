@@ -50,6 +50,8 @@ enum entry_share {
 	ENTRY_MAYBE_SENT,	/* private now, but a sync that ended
 				 * without the clinic's answer was sending
 				 * it: the clinic may have it */
+	ENTRY_MAYBE_SENT_BEFORE, /* the same, to the clinic this profile
+				 * was enrolled with before the current one */
 };
 /* sh: the choices loaded once for a walk over many entries (sharing_load),
  * or NULL to load them for this one. */

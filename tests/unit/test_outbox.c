@@ -1558,6 +1558,65 @@ START_TEST(test_stopped_device_enrolls_again_and_keeps_messages)
 }
 END_TEST
 
+/* Enrolling with another clinic after a sync to the first was cut off: an
+ * entry made private then says the clinic it was joined to before may
+ * have it, never the new one (enrolling with the same clinic again keeps
+ * its name: test_stopped_device_enrolls_again_and_keeps_messages). */
+START_TEST(test_another_clinic_is_not_named_for_what_the_old_may_have)
+{
+	struct sw_error		 err = { 0 };
+	struct outbox		*ob;
+	struct outbox_batch	 b;
+	enum entry_share	 state, after;
+	enum in_flight		 f;
+	long long		 now = (long long)time(NULL);
+	char			 id[33], *words;
+
+	enroll();
+	ck_assert_int_eq(outbox_save_record(st, RECORD_EXERCISE, 100,
+	    "{\"values\":{}}", false, NULL, 1, id, &err), 0);
+	ck_assert_int_eq(outbox_from_store(st, &ob, &err), 0);
+	ck_assert_int_eq(outbox_next_batch(ob, 8, PROTO_BATCH_JSON, &b, &err),
+	    0);
+	ck_assert_int_eq(outbox_sending_begin(ob, &b, now, &err), 0);
+	ck_assert_int_eq(outbox_sending_end(ob, true, &err), 0);
+	outbox_batch_free(&b);
+	ck_assert_int_eq(entry_share(st, id, false, &after, &err), 0);
+	ck_assert_int_eq(after, ENTRY_MAYBE_SENT);
+	ck_assert_int_eq(outbox_note_stop(ob, "token_used", "x", &err), 0);
+	outbox_close(ob);
+	/* Another clinic: other keys. */
+	crypto_box_keypair(clinic_box_pk, clinic_box_sk);
+	crypto_sign_keypair(clinic_sign_pk, clinic_sign_sk);
+	randombytes_buf(token, sizeof token);
+	enroll();
+	ck_assert_int_eq(outbox_record_in_flight(st, id, now, &f), 0);
+	ck_assert_int_eq(f, IN_FLIGHT_MAYBE_BEFORE);
+	ck_assert_int_eq(entry_share_state(st, NULL, id, &state, &err), 0);
+	ck_assert_int_eq(state, ENTRY_MAYBE_SENT_BEFORE);
+	words = entry_share_words(state, "New Clinic");
+	ck_assert_ptr_null(strstr(words, "New Clinic"));
+	ck_assert_ptr_nonnull(strstr(words, "joined to before"));
+	free(words);
+	/* Shared and made private again, it says the same. */
+	ck_assert_int_eq(entry_share(st, id, true, &after, &err), 0);
+	ck_assert_int_eq(after, ENTRY_SHARED);
+	ck_assert_int_eq(entry_share(st, id, false, &after, &err), 0);
+	ck_assert_int_eq(after, ENTRY_MAYBE_SENT_BEFORE);
+	words = entry_shared_words(after, "New Clinic");
+	ck_assert_ptr_null(strstr(words, "New Clinic"));
+	free(words);
+	/* And a third enrollment, with that clinic again, keeps it so. */
+	ck_assert_int_eq(outbox_from_store(st, &ob, &err), 0);
+	ck_assert_int_eq(outbox_note_stop(ob, "token_used", "x", &err), 0);
+	outbox_close(ob);
+	randombytes_buf(token, sizeof token);
+	enroll();
+	ck_assert_int_eq(entry_share_state(st, NULL, id, &state, &err), 0);
+	ck_assert_int_eq(state, ENTRY_MAYBE_SENT_BEFORE);
+}
+END_TEST
+
 /* ---- privacy ---- */
 
 START_TEST(test_no_answer_text_in_the_profile_file)
@@ -1623,6 +1682,7 @@ main(void)
 	tcase_add_test(tc, test_keep_message_checks_the_clinic_signature);
 	tcase_add_test(tc, test_messages_load_opens_and_checks_messages_and_replies);
 	tcase_add_test(tc, test_stopped_device_enrolls_again_and_keeps_messages);
+	tcase_add_test(tc, test_another_clinic_is_not_named_for_what_the_old_may_have);
 	tcase_add_test(tc, test_no_answer_text_in_the_profile_file);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
