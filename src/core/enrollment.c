@@ -1132,10 +1132,9 @@ outbox_enroll(struct store *st, const struct enrollment *e, long long now,
 	 * so if they make such an entry private, naming the clinic only when
 	 * the new enrollment is with the same one (the same signing key). */
 	if (sync_tables_make(db) != 0 ||
-	    (!same_clinic(&old, e) && uncertain_keep_as_before(db) != 0) ||
-	    sqlite3_exec(db, "DELETE FROM sync_state WHERE key NOT IN "
-	    "('uncertain', 'uncertain.before') AND substr(key, 1, 8) <> "
-	    "'sending.'; DELETE FROM outbox;", NULL, NULL, NULL) != SQLITE_OK ||
+	    sync_state_clear_for_enrollment(db, same_clinic(&old, e)) != 0 ||
+	    sqlite3_exec(db, "DELETE FROM outbox", NULL, NULL, NULL) !=
+	    SQLITE_OK ||
 	    clear_state_save(db, e, &n, reg, now) != 0) {
 		sync_db_fail(db, err);
 		goto fail;

@@ -1014,6 +1014,7 @@ outbox_note_stop(struct outbox *ob, const char *code, const char *words,
  * one. */
 
 #define SENDING_PREFIX	"sending."
+#define UNCERTAIN	"uncertain"
 #define UNCERTAIN_BEFORE "uncertain.before"	/* of an earlier clinic */
 #define SENDING_MAX	1800	/* seconds: no request is out longer */
 
@@ -1027,12 +1028,13 @@ state_json(sqlite3 *db, const char *key)
 	return j;
 }
 
-/* "uncertain" with the ids of add (may be NULL) put in, and those since
- * acknowledged or gone taken out. */
+/* The list of ids under key ("uncertain" or "uncertain.before") with the
+ * ids of add (may be NULL) put in, and those since acknowledged or gone
+ * taken out. */
 static int
-uncertain_update(sqlite3 *db, const cJSON *add)
+uncertain_update(sqlite3 *db, const char *key, const cJSON *add)
 {
-	cJSON		*old = state_json(db, "uncertain"), *now;
+	cJSON		*old = state_json(db, key), *now;
 	const cJSON	*it;
 	char		*text;
 	int		 rc;
@@ -1051,11 +1053,11 @@ uncertain_update(sqlite3 *db, const cJSON *add)
 	cJSON_Delete(old);
 	if (cJSON_GetArraySize(now) == 0) {
 		cJSON_Delete(now);
-		return sync_del(db, "uncertain");
+		return sync_del(db, key);
 	}
 	text = cJSON_PrintUnformatted(now);
 	cJSON_Delete(now);
-	rc = sync_set(db, "uncertain", text);
+	rc = sync_set(db, key, text);
 	free(text);
 	return rc;
 }
@@ -1132,7 +1134,7 @@ stale_fold(sqlite3 *db, long long now)
 
 	rc = marks_each(db, stale_one, &w);
 	if (rc == 0)
-		rc = uncertain_update(db, w.ids);
+		rc = uncertain_update(db, UNCERTAIN, w.ids);
 	cJSON_ArrayForEach(it, w.keys)
 		if (rc == 0)
 			rc = sync_del(db, it->valuestring);
@@ -1190,7 +1192,7 @@ outbox_sending_end(struct outbox *ob, bool maybe_stored, struct sw_error *err)
 	if (tx_begin(ob, err) != 0)
 		return -1;
 	j = state_json(ob->db, key);
-	ok = uncertain_update(ob->db, maybe_stored ?
+	ok = uncertain_update(ob->db, UNCERTAIN, maybe_stored ?
 	    cJSON_GetObjectItemCaseSensitive(j, "ids") : NULL) == 0 &&
 	    sync_del(ob->db, key) == 0;
 	cJSON_Delete(j);
@@ -1226,7 +1228,7 @@ outbox_record_in_flight(struct store *st, const char *id, long long now,
 		const char	*key;
 		enum in_flight	 is;
 	} lists[] = {
-		{ "uncertain", IN_FLIGHT_MAYBE },
+		{ UNCERTAIN, IN_FLIGHT_MAYBE },
 		{ UNCERTAIN_BEFORE, IN_FLIGHT_MAYBE_BEFORE },
 	};
 	sqlite3			*db = store_sqlite(st);
@@ -1259,42 +1261,34 @@ mark_ids(const char *key, long long pid, long long at, const cJSON *ids,
 	(void)pid;
 	(void)at;
 	cJSON_ArrayForEach(it, ids)
-		if (cJSON_IsString(it) && !id_list_has(arg, it->valuestring))
-			cJSON_AddItemToArray(arg,
-			    cJSON_CreateString(it->valuestring));
+		cJSON_AddItemToArray(arg, cJSON_Duplicate(it, 0));
 }
 
 int
-uncertain_keep_as_before(sqlite3 *db)
+sync_state_clear_for_enrollment(sqlite3 *db, bool same_clinic)
 {
-	cJSON		*before = state_json(db, UNCERTAIN_BEFORE), *u;
-	const cJSON	*it;
-	char		*text;
-	int		 rc;
+	cJSON	*ids;
+	int	 rc = 0;
 
-	if (!cJSON_IsArray(before)) {
-		cJSON_Delete(before);
-		before = cJSON_CreateArray();
+	/* With another clinic, what the old one may hold is that clinic's:
+	 * the marks of requests out and "uncertain" go to "uncertain.before". */
+	if (!same_clinic) {
+		ids = state_json(db, UNCERTAIN);
+		if (!cJSON_IsArray(ids)) {
+			cJSON_Delete(ids);
+			ids = cJSON_CreateArray();
+		}
+		rc = marks_each(db, mark_ids, ids) == 0 &&
+		    uncertain_update(db, UNCERTAIN_BEFORE, ids) == 0 ? 0 : -1;
+		cJSON_Delete(ids);
+		if (rc == 0 && sqlite3_exec(db, "DELETE FROM sync_state WHERE "
+		    "key = '" UNCERTAIN "' OR substr(key, 1, 8) = '"
+		    SENDING_PREFIX "'", NULL, NULL, NULL) != SQLITE_OK)
+			rc = -1;
 	}
-	u = state_json(db, "uncertain");
-	mark_ids(NULL, 0, 0, u, before);
-	cJSON_Delete(u);
-	rc = marks_each(db, mark_ids, before);
-	/* Acknowledged since (by the old clinic): not uncertain. */
-	for (int i = cJSON_GetArraySize(before) - 1; rc == 0 && i >= 0; i--) {
-		it = cJSON_GetArrayItem(before, i);
-		if (!cJSON_IsString(it) || record_sent(db, it->valuestring) == 1)
-			cJSON_DeleteItemFromArray(before, i);
-	}
-	if (rc == 0 && cJSON_GetArraySize(before) > 0) {
-		text = cJSON_PrintUnformatted(before);
-		rc = sync_set(db, UNCERTAIN_BEFORE, text);
-		free(text);
-	}
-	cJSON_Delete(before);
-	if (rc == 0 && (sync_del(db, "uncertain") != 0 ||
-	    sqlite3_exec(db, "DELETE FROM sync_state WHERE substr(key, 1, 8) "
-	    "= '" SENDING_PREFIX "'", NULL, NULL, NULL) != SQLITE_OK))
+	if (rc == 0 && sqlite3_exec(db, "DELETE FROM sync_state WHERE key NOT "
+	    "IN ('" UNCERTAIN "', '" UNCERTAIN_BEFORE "') AND substr(key, 1, "
+	    "8) <> '" SENDING_PREFIX "'", NULL, NULL, NULL) != SQLITE_OK)
 		rc = -1;
 	return rc;
 }

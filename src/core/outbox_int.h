@@ -31,9 +31,10 @@ int	 sync_db_fail(sqlite3 *, struct sw_error *);
 /* Whether the clinic acknowledged the record (under any enrollment): 1,
  * 0, or -1 when it is not in the profile or cannot be read. */
 int	 record_sent(sqlite3 *, const char *id);
-/* Enrolling with another clinic: the records the old one may hold (marks
- * of requests out, and "uncertain") become "uncertain.before". */
-int	 uncertain_keep_as_before(sqlite3 *);
+/* Enrolling again: the sync state is cleared but for what the old clinic
+ * may hold (marks of requests out, "uncertain"), kept as the current
+ * clinic's when it is the same one, else as "uncertain.before". */
+int	 sync_state_clear_for_enrollment(sqlite3 *, bool same_clinic);
 /* The device id when this profile is enrolled, else false. */
 bool	 sync_device(sqlite3 *, char device[PROTO_ID_LEN + 1]);
 

@@ -199,6 +199,20 @@ find_entry(void *arg, const char *id, const char *kind, long long at,
 	return 1;
 }
 
+/* Where a private entry stands, from whether a request took its record. */
+static enum entry_share
+private_state(enum in_flight f)
+{
+	return f == IN_FLIGHT_NONE ? ENTRY_PRIVATE : f == IN_FLIGHT_MAYBE_BEFORE ?
+	    ENTRY_MAYBE_SENT_BEFORE : ENTRY_MAYBE_SENT;
+}
+
+bool
+entry_is_shared(enum entry_share s)
+{
+	return s == ENTRY_SHARED || s == ENTRY_SENDING || s == ENTRY_SENT;
+}
+
 int
 entry_share_state(struct store *st, const struct sharing *sh, const char *id,
     enum entry_share *out, struct sw_error *err)
@@ -227,9 +241,8 @@ entry_share_state(struct store *st, const struct sharing *sh, const char *id,
 	 * private one either may be at the clinic already. */
 	if (*out == ENTRY_SHARED && f == IN_FLIGHT_NOW)
 		*out = ENTRY_SENDING;
-	else if (*out == ENTRY_PRIVATE && f != IN_FLIGHT_NONE)
-		*out = f == IN_FLIGHT_MAYBE_BEFORE ? ENTRY_MAYBE_SENT_BEFORE :
-		    ENTRY_MAYBE_SENT;
+	else if (*out == ENTRY_PRIVATE)
+		*out = private_state(f);
 	return 0;
 }
 
@@ -258,7 +271,7 @@ entry_share(struct store *st, const char *id, bool share,
 	}
 	/* Already as asked: nothing to queue or take out. */
 	if ((rc = entry_share_state(st, NULL, id, &now, err)) != 0 ||
-	    (now == ENTRY_SHARED || now == ENTRY_SENDING) == share) {
+	    entry_is_shared(now) == share) {
 		wipe_free(f.json);
 		*after = now;
 		return rc;
@@ -290,9 +303,7 @@ entry_share(struct store *st, const char *id, bool share,
 		store_rollback(st);
 		return -1;
 	}
-	*after = share ? ENTRY_SHARED : going == IN_FLIGHT_MAYBE ?
-	    ENTRY_MAYBE_SENT : going == IN_FLIGHT_MAYBE_BEFORE ?
-	    ENTRY_MAYBE_SENT_BEFORE : ENTRY_PRIVATE;
+	*after = share ? ENTRY_SHARED : private_state(going);
 	return store_commit(st, err);
 }
 

@@ -53,6 +53,8 @@ enum entry_share {
 	ENTRY_MAYBE_SENT_BEFORE, /* the same, to the clinic this profile
 				 * was enrolled with before the current one */
 };
+/* Whether the entry goes, or went, to the clinic. */
+bool	 entry_is_shared(enum entry_share);
 /* sh: the choices loaded once for a walk over many entries (sharing_load),
  * or NULL to load them for this one. */
 int	 entry_share_state(struct store *, const struct sharing *sh,

@@ -434,8 +434,7 @@ plain_finish_plan(struct plain *p, const struct exercise *e,
 	plain_say(p, _("\nSaved. Thank you for coming back to it."));
 	/* The look back goes as the plan went. */
 	if (entry_share_state(p->st, NULL, plan->id, &state, &err) == 0 &&
-	    (state == ENTRY_SHARED || state == ENTRY_SENDING ||
-	    state == ENTRY_SENT))
+	    entry_is_shared(state))
 		plain_record_saved(p);
 out:
 	json_wipe_delete(values);

@@ -32,7 +32,7 @@ struct entries {
 /* Where each entry stands changes while the list is on screen: a sync
  * (this program's or one from cron) sends it, or one cut off leaves it
  * uncertain. The list reads it again for the rows on screen this often
- * (ms), and for the row selected as it is selected. */
+ * (ms). */
 #define ENTRIES_RECHECK_MS	2000
 
 enum { E_UP, E_DOWN, E_READ, E_SHARE, E_PRIVATE };
@@ -88,33 +88,30 @@ entry_keep(void *arg, const char *id, const char *exercise,
 	return 0;
 }
 
-/* Where entries from .. to - 1 stand, read again; whether any changed. */
-static bool
-entries_restate(struct tui *t, struct entries *l, size_t from, size_t to)
+/* Where entries from .. to - 1 stand, read again: 1 when any changed, 0
+ * when none did, -1 when they could not be read (err). */
+static int
+entries_restate(struct tui *t, struct entries *l, size_t from, size_t to,
+    struct sw_error *err)
 {
-	struct sw_error	 err = { 0 };
 	struct sharing	*sh;
 	enum entry_share state;
-	bool		 changed = false;
+	int		 rc = 0;
 
-	if (l->error != NULL)
-		return false;	/* it says why already */
-	if (sharing_load(t->st, &sh, &err) != 0) {
-		l->error = xstrdup(err.msg);
-		return true;
-	}
+	if (sharing_load(t->st, &sh, err) != 0)
+		return -1;
 	for (size_t i = from; i < to && i < l->n; i++) {
 		if (entry_share_state(t->st, sh, l->v[i].id, &state,
-		    &err) != 0) {
-			l->error = xstrdup(err.msg);
-			changed = true;
+		    err) != 0) {
+			rc = -1;
 			break;
 		}
-		changed |= state != l->v[i].state;
+		if (state != l->v[i].state)
+			rc = 1;
 		l->v[i].state = state;
 	}
 	sharing_free(sh);
-	return changed;
+	return rc;
 }
 
 static void
@@ -134,7 +131,8 @@ entries_load(struct tui *t, struct entries *l)
 		l->v[i] = l->v[l->n - 1 - i];
 		l->v[l->n - 1 - i] = tmp;
 	}
-	entries_restate(t, l, 0, l->n);
+	if (entries_restate(t, l, 0, l->n, &err) < 0)
+		l->error = xstrdup(err.msg);
 	if (l->sel >= l->n)
 		l->sel = l->n ? l->n - 1 : 0;
 }
@@ -192,12 +190,15 @@ static enum action
 entries_tick(struct screen *s, struct ui *u)
 {
 	struct entries	*l = s->data;
+	struct sw_error	 err = { 0 };
 
-	if (l->n == 0)
+	if (l->error != NULL || l->n == 0)
 		return ACT_NONE;
-	/* The rows on screen only: a long history costs no more. */
-	return entries_restate(tui_of(u), l, l->shown, l->shown + l->shown_n) ?
-	    ACT_REDRAW : ACT_NONE;
+	/* The rows on screen only: a long history costs no more. One that
+	 * could not be read now keeps what it said, and is read again at
+	 * the next tick. */
+	return entries_restate(tui_of(u), l, l->shown, l->shown + l->shown_n,
+	    &err) == 1 ? ACT_REDRAW : ACT_NONE;
 }
 
 /* ---- one entry, read in full ---- */
@@ -267,12 +268,10 @@ entries_key(struct screen *s, struct ui *u, int key)
 	case E_UP:
 		if (l->sel > 0)
 			l->sel--;
-		entries_restate(t, l, l->sel, l->sel + 1);
 		return ACT_REDRAW;
 	case E_DOWN:
 		if (l->sel + 1 < l->n)
 			l->sel++;
-		entries_restate(t, l, l->sel, l->sel + 1);
 		return ACT_REDRAW;
 	case E_READ:
 		t->ui.pending = one_new(t, l->e, &l->v[l->sel]);
@@ -281,9 +280,8 @@ entries_key(struct screen *s, struct ui *u, int key)
 	share = cmd == E_SHARE;
 	/* What is being sent now may reach the clinic whatever is chosen:
 	 * making an entry private waits until the sync has finished. */
-	if (!share && (l->v[l->sel].state == ENTRY_SENDING ||
-	    (l->v[l->sel].state == ENTRY_SHARED && t->sync != NULL &&
-	    sync_running(t->sync)))) {
+	if (!share && l->v[l->sel].state == ENTRY_SHARED && t->sync != NULL &&
+	    sync_running(t->sync)) {
 		ui_message(&t->ui, "%s", _("Stepwise is sending to your clinic right "
 		    "now. Try again when it has finished."));
 		return ACT_REDRAW;
